@@ -1,0 +1,58 @@
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    SsrMode,
+    components::{ParentRoute, Route, Router, Routes},
+    path,
+};
+
+use crate::ui::{
+    activity_page::ActivityPage, app_layout::AppLayout, app_settings_page::AppSettingsPage,
+    apps_page::AppsPage, home::Home, keys_page::KeysPage, not_found::NotFound,
+    setup_page::SetupPage, sign_in_page::SignInPage, signed_in_layout::SignedInLayout,
+    team_page::TeamPage,
+};
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/switchboard.css" />
+        <Title text="Switchboard" />
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/") view=Home ssr=SsrMode::Async />
+                <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async />
+                <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async />
+                <ParentRoute path=path!("") view=SignedInLayout ssr=SsrMode::Async>
+                    <Route path=path!("/apps") view=AppsPage ssr=SsrMode::Async />
+                    <Route path=path!("/team") view=TeamPage ssr=SsrMode::Async />
+                    <ParentRoute path=path!("/apps/:app_id") view=AppLayout ssr=SsrMode::Async>
+                        <Route path=path!("") view=KeysPage ssr=SsrMode::Async />
+                        <Route path=path!("/activity") view=ActivityPage ssr=SsrMode::Async />
+                        <Route path=path!("/settings") view=AppSettingsPage ssr=SsrMode::Async />
+                    </ParentRoute>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

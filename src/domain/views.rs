@@ -1,0 +1,97 @@
+//! What the server shows of each concept, to the dashboard and to REST
+//! clients alike. Secrets never appear here except in `NewApiKey`, the one
+//! answer that carries a key, once.
+
+use serde::{Deserialize, Serialize};
+
+use super::{
+    AppId, AppName, Email, Environment, KeyName, KeyScope, OperatorName, OperatorRole, Region,
+};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AppView {
+    #[cfg_attr(feature = "ssr", schema(value_type = String, example = "8d3a9c0e5b7f1a24"))]
+    pub app_id: AppId,
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub name: AppName,
+    #[cfg_attr(feature = "ssr", schema(value_type = String, example = "development"))]
+    pub environment: Environment,
+    #[cfg_attr(feature = "ssr", schema(value_type = String, example = "eu"))]
+    pub region: Region,
+    /// Unix seconds.
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ApiKeyView {
+    pub id: i64,
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub name: KeyName,
+    #[cfg_attr(feature = "ssr", schema(value_type = String, example = "fullAccess"))]
+    pub scope: KeyScope,
+    /// The first characters of the key, enough to recognise it.
+    pub prefix: String,
+    /// Who made it: an operator's email, `key:<prefix>` or `cli`.
+    pub created_by: String,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+impl ApiKeyView {
+    pub fn is_active(&self, now: i64) -> bool {
+        self.revoked_at.is_none() && self.expires_at.is_none_or(|at| at > now)
+    }
+}
+
+/// A key just created: the only time its secret is shown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct NewApiKey {
+    #[serde(flatten)]
+    pub key: ApiKeyView,
+    /// The full key. Store it now: Switchboard keeps only its hash.
+    pub api_key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OperatorView {
+    pub id: i64,
+    pub email: Email,
+    pub name: OperatorName,
+    pub role: OperatorRole,
+    pub created_at: i64,
+    pub disabled_at: Option<i64>,
+}
+
+/// The signed-in operator, as the dashboard needs it on every page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    pub operator: OperatorView,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEntryView {
+    pub id: i64,
+    pub actor: String,
+    pub action: String,
+    pub object: String,
+    pub details: String,
+    pub ip: Option<String>,
+    pub created_at: i64,
+}
+
+/// One page of the audit log, newest first; `next` continues after the last row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntryView>,
+    pub next: Option<i64>,
+}

@@ -1,0 +1,90 @@
+//! The REST API under `/v3`: JSON in, `{"data": ...}` out, errors as
+//! `{"error": {"code", "message"}}`. Handlers parse and hand over to services.
+
+mod apikeys;
+mod openapi;
+
+use axum::{
+    Json, Router,
+    extract::{
+        DefaultBodyLimit, FromRequest, FromRequestParts,
+        rejection::{JsonRejection, PathRejection},
+    },
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use serde::Serialize;
+
+use crate::server::{Error, state::AppState};
+
+/// The largest request body the API reads.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/apikeys", get(apikeys::list).post(apikeys::create))
+        .route(
+            "/apikeys/{id}",
+            get(apikeys::get)
+                .put(apikeys::update)
+                .delete(apikeys::revoke),
+        )
+        .route("/openapi.json", get(openapi::document))
+        .fallback(|| async { Error::NoRoute })
+        .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+}
+
+/// A JSON body whose every rejection is one of ours, with a code.
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(Error))]
+pub struct ApiJson<T>(pub T);
+
+/// A path parameter whose rejection is one of ours too.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(Error))]
+pub struct ApiPath<T>(pub T);
+
+impl From<JsonRejection> for Error {
+    fn from(rejection: JsonRejection) -> Self {
+        match rejection {
+            JsonRejection::JsonDataError(e) => Error::BadRequest(e.body_text()),
+            JsonRejection::JsonSyntaxError(e) => {
+                Error::BadRequest(format!("The body is not valid JSON: {}", e.body_text()))
+            }
+            JsonRejection::MissingJsonContentType(_) => Error::BadRequest(
+                "Send the body as JSON, with Content-Type: application/json.".into(),
+            ),
+            other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => Error::PayloadTooLarge {
+                limit: MAX_BODY_BYTES,
+            },
+            other => Error::BadRequest(other.body_text()),
+        }
+    }
+}
+
+impl From<PathRejection> for Error {
+    fn from(rejection: PathRejection) -> Self {
+        Error::BadRequest(rejection.body_text())
+    }
+}
+
+/// A successful answer: `{"data": ...}`.
+pub struct Data<T>(pub T);
+
+impl<T: Serialize> IntoResponse for Data<T> {
+    fn into_response(self) -> Response {
+        Json(serde_json::json!({ "data": self.0 })).into_response()
+    }
+}
+
+/// Serde helper: tells a field sent as `null` (`Some(None)`) from one left
+/// out (`None`), for updates that can clear a value.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}

@@ -1,0 +1,47 @@
+use axum::Json;
+use utoipa::{
+    Modify, OpenApi,
+    openapi::security::{ApiKey, ApiKeyValue, SecurityScheme},
+};
+
+use crate::domain::{ApiKeyView, NewApiKey};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Switchboard REST API",
+        description = "Server-side API of a Switchboard app. Every request carries the `appid` and `apikey` \
+headers. Answers are `{\"data\": ...}`; errors are an HTTP status with \
+`{\"error\": {\"code\": \"AUTH_ERR_APIKEY_NOT_FOUND\", \"message\": \"...\"}}`.\n\n\
+Shaped after the CometChat Chat API v3, with deliberate differences: API keys are stored hashed and \
+shown once, at creation; keys are addressed by a numeric id, never by the key itself; one host \
+serves every app, chosen by the `appid` header instead of per-app host names; `DELETE /v3/apikeys/{id}` \
+revokes a key and keeps it listed, marked revoked."
+    ),
+    paths(super::apikeys::list, super::apikeys::create, super::apikeys::get, super::apikeys::update, super::apikeys::revoke),
+    components(schemas(ApiKeyView, NewApiKey, super::apikeys::CreateKeyBody, super::apikeys::UpdateKeyBody)),
+    modifiers(&Headers),
+    security(("appid" = [], "apikey" = []))
+)]
+struct ApiDoc;
+
+struct Headers;
+
+impl Modify for Headers {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        for (name, about) in [
+            ("appid", "The app's App ID."),
+            ("apikey", "A REST API Key, or an Auth Key where allowed."),
+        ] {
+            components.add_security_scheme(
+                name,
+                SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(name, about))),
+            );
+        }
+    }
+}
+
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

@@ -1,0 +1,223 @@
+use crate::domain::{Email, Environment, KeyScope, OperatorRole};
+use crate::server::{Error, Result};
+
+/// Who makes a change. Services take one with every call and decide from it.
+#[derive(Debug, Clone)]
+pub enum Actor {
+    Operator {
+        id: i64,
+        email: Email,
+        role: OperatorRole,
+    },
+    /// An API key acts only inside the app it belongs to.
+    Key {
+        id: i64,
+        app: i64,
+        prefix: String,
+        scope: KeyScope,
+    },
+    /// Whoever runs the binary on the server already holds the database, so
+    /// the CLI acts with owner rights.
+    Cli,
+}
+
+/// An actor and where the request came from, for the audit log.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub actor: Actor,
+    pub ip: Option<String>,
+}
+
+/// What an action needs. The matrix lives in `Caller::may`, nowhere else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    Read,
+    ChangeApp(Environment),
+    DeleteApp,
+    ManageKeys(Environment),
+    ManageTeam,
+}
+
+impl Permission {
+    fn described(self) -> &'static str {
+        match self {
+            Permission::Read => "read this",
+            Permission::ChangeApp(Environment::Development) => "create or change development apps",
+            Permission::ChangeApp(Environment::Production) => "create or change production apps",
+            Permission::DeleteApp => "delete apps",
+            Permission::ManageKeys(Environment::Development) => "manage development apps' keys",
+            Permission::ManageKeys(Environment::Production) => "manage production apps' keys",
+            Permission::ManageTeam => "manage the team",
+        }
+    }
+
+    fn least_role(self) -> OperatorRole {
+        match self {
+            Permission::Read => OperatorRole::Viewer,
+            Permission::ChangeApp(Environment::Development)
+            | Permission::ManageKeys(Environment::Development) => OperatorRole::Developer,
+            Permission::ChangeApp(Environment::Production)
+            | Permission::ManageKeys(Environment::Production)
+            | Permission::DeleteApp
+            | Permission::ManageTeam => OperatorRole::Admin,
+        }
+    }
+}
+
+impl Caller {
+    pub fn cli() -> Self {
+        Caller {
+            actor: Actor::Cli,
+            ip: None,
+        }
+    }
+
+    /// The audit log's name for this caller. Keys appear by prefix only.
+    pub fn label(&self) -> String {
+        match &self.actor {
+            Actor::Operator { email, .. } => email.to_string(),
+            Actor::Key { prefix, .. } => format!("key:{prefix}"),
+            Actor::Cli => "cli".to_owned(),
+        }
+    }
+
+    pub fn require(&self, permission: Permission) -> Result<()> {
+        match &self.actor {
+            Actor::Cli => Ok(()),
+            Actor::Operator { role, .. } if role.at_least(permission.least_role()) => Ok(()),
+            Actor::Operator { role, .. } => Err(Error::Forbidden {
+                role: role.as_str(),
+                action: permission.described(),
+            }),
+            // Keys act inside their app, never on the app itself or the team.
+            Actor::Key {
+                scope: KeyScope::FullAccess,
+                ..
+            } if matches!(permission, Permission::Read | Permission::ManageKeys(_)) => Ok(()),
+            Actor::Key { .. } => Err(Error::NoAccess),
+        }
+    }
+
+    /// Refuses a key of another app before anything about that app is read.
+    pub fn require_app(&self, app: i64) -> Result<()> {
+        match &self.actor {
+            Actor::Key { app: own, .. } if *own != app => Err(Error::ApiKeyNotFound),
+            _ => Ok(()),
+        }
+    }
+
+    pub fn operator_role(&self) -> Option<OperatorRole> {
+        match &self.actor {
+            Actor::Operator { role, .. } => Some(*role),
+            Actor::Cli => Some(OperatorRole::Owner),
+            Actor::Key { .. } => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn operator(role: OperatorRole) -> Caller {
+        Caller {
+            actor: Actor::Operator {
+                id: 1,
+                email: Email::parse("a@b.co").unwrap(),
+                role,
+            },
+            ip: None,
+        }
+    }
+
+    fn key(scope: KeyScope) -> Caller {
+        Caller {
+            actor: Actor::Key {
+                id: 1,
+                app: 1,
+                prefix: "abcd1234".into(),
+                scope,
+            },
+            ip: None,
+        }
+    }
+
+    #[test]
+    fn every_role_reads() {
+        for role in OperatorRole::ALL {
+            assert!(operator(*role).require(Permission::Read).is_ok());
+        }
+    }
+
+    #[test]
+    fn developers_manage_development_apps_but_not_production_ones() {
+        let dev = operator(OperatorRole::Developer);
+        assert!(
+            dev.require(Permission::ManageKeys(Environment::Development))
+                .is_ok()
+        );
+        assert!(
+            dev.require(Permission::ChangeApp(Environment::Development))
+                .is_ok()
+        );
+        assert!(
+            dev.require(Permission::ManageKeys(Environment::Production))
+                .is_err()
+        );
+        assert!(dev.require(Permission::DeleteApp).is_err());
+        assert!(dev.require(Permission::ManageTeam).is_err());
+    }
+
+    #[test]
+    fn support_and_viewers_change_nothing_here() {
+        for role in [OperatorRole::Support, OperatorRole::Viewer] {
+            let err = operator(role)
+                .require(Permission::ChangeApp(Environment::Development))
+                .unwrap_err();
+            assert_eq!(err.code(), "ERR_FORBIDDEN");
+        }
+    }
+
+    #[test]
+    fn admins_do_everything_here() {
+        let admin = operator(OperatorRole::Admin);
+        for p in [
+            Permission::DeleteApp,
+            Permission::ManageTeam,
+            Permission::ManageKeys(Environment::Production),
+        ] {
+            assert!(admin.require(p).is_ok());
+        }
+    }
+
+    #[test]
+    fn an_auth_key_may_not_read_keys() {
+        assert_eq!(
+            key(KeyScope::AuthOnly)
+                .require(Permission::Read)
+                .unwrap_err()
+                .code(),
+            "AUTH_ERR_NO_ACCESS"
+        );
+    }
+
+    #[test]
+    fn a_rest_api_key_manages_keys_but_never_apps_or_the_team() {
+        let full = key(KeyScope::FullAccess);
+        assert!(
+            full.require(Permission::ManageKeys(Environment::Production))
+                .is_ok()
+        );
+        assert!(full.require(Permission::DeleteApp).is_err());
+        assert!(full.require(Permission::ManageTeam).is_err());
+    }
+
+    #[test]
+    fn a_key_of_one_app_is_unknown_to_another() {
+        assert!(key(KeyScope::FullAccess).require_app(1).is_ok());
+        assert_eq!(
+            key(KeyScope::FullAccess).require_app(2).unwrap_err().code(),
+            "AUTH_ERR_APIKEY_NOT_FOUND"
+        );
+    }
+}

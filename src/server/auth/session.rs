@@ -1,0 +1,146 @@
+//! Dashboard sessions: tower-sessions, stored in the app's own database so
+//! they survive restarts and are shared by every server process.
+
+use std::net::SocketAddr;
+
+use async_trait::async_trait;
+use axum::extract::ConnectInfo;
+use tower_sessions::{
+    Session, SessionStore,
+    session::{Id, Record},
+    session_store,
+};
+use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
+
+use super::{Actor, Caller};
+use crate::domain::OperatorView;
+use crate::server::{Error, Result, db::Db, service, state::AppState};
+
+const OPERATOR_ID: &str = "operator_id";
+
+/// The session store for whichever database is in use.
+#[derive(Debug, Clone)]
+pub enum SessionBackend {
+    Sqlite(SqliteStore),
+    Postgres(PostgresStore),
+}
+
+impl SessionBackend {
+    pub async fn for_db(db: &Db) -> sqlx::Result<Self> {
+        Ok(match db {
+            Db::Sqlite(pool) => {
+                let store = SqliteStore::new(pool.clone());
+                store.migrate().await?;
+                SessionBackend::Sqlite(store)
+            }
+            Db::Postgres(pool) => {
+                let store = PostgresStore::new(pool.clone());
+                store.migrate().await?;
+                SessionBackend::Postgres(store)
+            }
+        })
+    }
+
+    pub async fn delete_expired(&self) -> session_store::Result<()> {
+        use tower_sessions::ExpiredDeletion;
+        match self {
+            SessionBackend::Sqlite(s) => s.delete_expired().await,
+            SessionBackend::Postgres(s) => s.delete_expired().await,
+        }
+    }
+}
+
+#[async_trait]
+impl SessionStore for SessionBackend {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        match self {
+            SessionBackend::Sqlite(s) => s.create(record).await,
+            SessionBackend::Postgres(s) => s.create(record).await,
+        }
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        match self {
+            SessionBackend::Sqlite(s) => s.save(record).await,
+            SessionBackend::Postgres(s) => s.save(record).await,
+        }
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        match self {
+            SessionBackend::Sqlite(s) => s.load(id).await,
+            SessionBackend::Postgres(s) => s.load(id).await,
+        }
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        match self {
+            SessionBackend::Sqlite(s) => s.delete(id).await,
+            SessionBackend::Postgres(s) => s.delete(id).await,
+        }
+    }
+}
+
+fn session_failed(err: tower_sessions::session::Error) -> Error {
+    Error::Internal(format!("session: {err}"))
+}
+
+/// Starts a fresh session for the operator; a new id, so a session id
+/// planted before sign-in is worthless after it.
+pub async fn begin(session: &Session, operator_id: i64) -> Result<()> {
+    session.cycle_id().await.map_err(session_failed)?;
+    session
+        .insert(OPERATOR_ID, operator_id)
+        .await
+        .map_err(session_failed)
+}
+
+pub async fn end(session: &Session) -> Result<()> {
+    session.flush().await.map_err(session_failed)
+}
+
+/// The operator signed in on this request's session, if any. The row is
+/// read on every call, so disabling someone or changing their role takes
+/// effect on their very next request; a disabled operator's session ends.
+pub async fn signed_in_operator() -> Result<Option<OperatorView>> {
+    let session = current_session().await?;
+    let Some(id) = session
+        .get::<i64>(OPERATOR_ID)
+        .await
+        .map_err(session_failed)?
+    else {
+        return Ok(None);
+    };
+    let state = leptos::prelude::expect_context::<AppState>();
+    let operator = service::operators::active(&state.db, id).await?;
+    if operator.is_none() {
+        end(&session).await?;
+    }
+    Ok(operator)
+}
+
+/// The caller behind a server function: the signed-in operator.
+pub async fn dashboard_caller() -> Result<Caller> {
+    let op = signed_in_operator().await?.ok_or(Error::NotSignedIn)?;
+    Ok(Caller {
+        actor: Actor::Operator {
+            id: op.id,
+            email: op.email,
+            role: op.role,
+        },
+        ip: client_ip().await,
+    })
+}
+
+pub async fn client_ip() -> Option<String> {
+    leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+        .await
+        .ok()
+        .map(|ConnectInfo(addr)| addr.ip().to_string())
+}
+
+pub async fn current_session() -> Result<Session> {
+    leptos_axum::extract()
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))
+}

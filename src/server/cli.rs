@@ -1,0 +1,261 @@
+//! `switchboard ...`: serve, migrate and bootstrap without a browser. The
+//! CLI goes through the same services as the dashboard and the REST API.
+
+use std::io::Read;
+
+use clap::{Args, Parser, Subcommand};
+use serde_json::json;
+
+use super::{
+    auth::Caller,
+    db::Db,
+    service::{api_keys, apps, operators},
+};
+use crate::domain::{
+    AppId, AppName, Email, Environment, KeyName, KeyScope, OperatorName, OperatorRole, Password,
+    Region, format_timestamp,
+};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "switchboard",
+    version,
+    about = "Self-hosted control plane for in-app chat"
+)]
+pub struct Cli {
+    /// Database to use: sqlite://FILE or postgres://...
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://switchboard.db",
+        global = true
+    )]
+    pub database_url: String,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// With no subcommand, these serve.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the dashboard and the REST API (the default).
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage dashboard operators.
+    #[command(subcommand)]
+    Operator(OperatorCommand),
+    /// Manage apps.
+    #[command(subcommand)]
+    App(AppCommand),
+    /// Manage an app's API keys.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "SWITCHBOARD_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: std::net::SocketAddr,
+    /// Mark the session cookie Secure; use when served over https.
+    #[arg(long, env = "SWITCHBOARD_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum OperatorCommand {
+    /// Create an operator; reads the password from standard input.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// owner, admin, developer, support or viewer.
+        #[arg(long, default_value = "owner")]
+        role: String,
+        /// Read the password from standard input (required: never pass it as an argument).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// List operators.
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AppCommand {
+    /// Create an app and print its App ID.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// development or production.
+        #[arg(long)]
+        env: String,
+        /// us, eu or in.
+        #[arg(long, default_value = "us")]
+        region: String,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List apps.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeyCommand {
+    /// Create an API key and print it, once.
+    Create {
+        #[arg(long)]
+        app: String,
+        #[arg(long)]
+        name: String,
+        /// authOnly (Auth Key) or fullAccess (REST API Key).
+        #[arg(long)]
+        scope: String,
+        /// Confirm an Auth Key for a production app.
+        #[arg(long)]
+        yes_auth_key_in_production: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List an app's keys (never the keys themselves).
+    List {
+        #[arg(long)]
+        app: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Runs one management command; `serve` is handled by `main`.
+pub async fn run(db: &Db, command: Command) -> anyhow::Result<()> {
+    let cli = Caller::cli();
+    match command {
+        Command::Serve(_) | Command::Migrate => {}
+        Command::Operator(OperatorCommand::Create {
+            email,
+            name,
+            role,
+            password_stdin: _,
+        }) => {
+            let email = Email::parse(&email)?;
+            let name = OperatorName::parse(
+                name.as_deref()
+                    .unwrap_or_else(|| email.as_str().split('@').next().unwrap_or("")),
+            )?;
+            let role = OperatorRole::parse(&role)?;
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password)?;
+            let password = Password::parse(password.trim_end_matches(['\r', '\n']))?;
+            let op = operators::create(
+                db,
+                &cli,
+                operators::NewOperator {
+                    email,
+                    name,
+                    role,
+                    password,
+                },
+            )
+            .await?;
+            println!("created {} operator {}", op.role, op.email);
+        }
+        Command::Operator(OperatorCommand::List) => {
+            for op in operators::list(db, &cli).await? {
+                let state = if op.disabled_at.is_some() {
+                    "disabled"
+                } else {
+                    "active"
+                };
+                println!("{}\t{}\t{}\t{}", op.email, op.role, state, op.name);
+            }
+        }
+        Command::App(AppCommand::Create {
+            name,
+            env,
+            region,
+            json,
+        }) => {
+            let new = apps::NewApp {
+                name: AppName::parse(&name)?,
+                environment: Environment::parse(&env)?,
+                region: Region::parse(&region)?,
+            };
+            let app = apps::create(db, &cli, new).await?;
+            if json {
+                println!("{}", serde_json::to_string(&app.view)?);
+            } else {
+                println!("{}", app.view.app_id);
+            }
+        }
+        Command::App(AppCommand::List { json }) => {
+            let apps = apps::list(db, &cli).await?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string(&apps.iter().map(|a| &a.view).collect::<Vec<_>>())?
+                );
+            } else {
+                for app in apps {
+                    let v = app.view;
+                    println!(
+                        "{}\t{}\t{}\t{}\t{}",
+                        v.app_id,
+                        v.environment,
+                        v.region,
+                        format_timestamp(v.created_at),
+                        v.name
+                    );
+                }
+            }
+        }
+        Command::Key(KeyCommand::Create {
+            app,
+            name,
+            scope,
+            yes_auth_key_in_production,
+            json,
+        }) => {
+            let app = apps::get(db, &cli, &AppId::parse(&app)?).await?;
+            let new = api_keys::NewKey {
+                name: KeyName::parse(&name)?,
+                scope: KeyScope::parse(&scope)?,
+                expires_at: None,
+                confirm_auth_key_in_production: yes_auth_key_in_production,
+            };
+            let created = api_keys::create(db, &cli, &app, new).await?;
+            if json {
+                println!("{}", json!(created));
+            } else {
+                println!("{}", created.api_key);
+                eprintln!("Store this key now: it is not shown again.");
+            }
+        }
+        Command::Key(KeyCommand::List { app, json }) => {
+            let app = apps::get(db, &cli, &AppId::parse(&app)?).await?;
+            let keys = api_keys::list(db, &cli, &app).await?;
+            if json {
+                println!("{}", serde_json::to_string(&keys)?);
+            } else {
+                for k in keys {
+                    let state = if k.revoked_at.is_some() {
+                        "revoked"
+                    } else {
+                        "active"
+                    };
+                    println!(
+                        "{}\t{}…\t{}\t{}\t{}",
+                        k.id, k.prefix, k.scope, state, k.name
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,184 @@
+//! The one error type of the server. Every face maps it the same way: an
+//! HTTP status and `{"error": {"code", "message"}}` for REST, the same code
+//! and message for the dashboard's server functions.
+
+use axum::{
+    Json,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use serde_json::json;
+
+use crate::domain::{ApiError, Invalid};
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("The appid header is missing.")]
+    EmptyAppId,
+    #[error("No app has this App ID.")]
+    InvalidAppId,
+    #[error("The apikey header is missing.")]
+    EmptyApiKey,
+    #[error("This API key is unknown, revoked or expired, or belongs to another app.")]
+    ApiKeyNotFound,
+    #[error("This key may not do that: an Auth Key may only create users and auth tokens.")]
+    NoAccess,
+    #[error("Sign in first.")]
+    NotSignedIn,
+    #[error("The email or password is wrong.")]
+    WrongCredentials,
+    #[error("Too many failed sign-ins. Wait {minutes} minutes, then try again.")]
+    TooManyAttempts { minutes: i64 },
+    #[error("Your role ({role}) may not {action}.")]
+    Forbidden {
+        role: &'static str,
+        action: &'static str,
+    },
+    #[error("{0}")]
+    Invalid(#[from] Invalid),
+    #[error("{message}")]
+    NotFound { code: &'static str, message: String },
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    #[error("{message}")]
+    LimitExceeded { code: &'static str, message: String },
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("The request body is larger than {limit} bytes.")]
+    PayloadTooLarge { limit: usize },
+    #[error("No such endpoint.")]
+    NoRoute,
+    #[error("This method is not allowed on this endpoint.")]
+    MethodNotAllowed,
+    #[error("The database is unavailable.")]
+    Unavailable,
+    /// Whatever went wrong is logged; the client sees only that it did.
+    #[error("Something went wrong on the server.")]
+    Internal(String),
+}
+
+impl Error {
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+        Error::NotFound {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Error::Conflict {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
+        Error::Invalid(Invalid::new(code, message))
+    }
+
+    pub fn status(&self) -> StatusCode {
+        use Error::*;
+        match self {
+            EmptyAppId | InvalidAppId | EmptyApiKey | ApiKeyNotFound | NotSignedIn
+            | WrongCredentials => StatusCode::UNAUTHORIZED,
+            NoAccess | Forbidden { .. } => StatusCode::FORBIDDEN,
+            TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Invalid(_) | BadRequest(_) | LimitExceeded { .. } => StatusCode::BAD_REQUEST,
+            NotFound { .. } | NoRoute => StatusCode::NOT_FOUND,
+            Conflict { .. } => StatusCode::CONFLICT,
+            PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        use Error::*;
+        match self {
+            EmptyAppId => "AUTH_ERR_EMPTY_APPID",
+            InvalidAppId => "AUTH_ERR_INVALID_APPID",
+            EmptyApiKey => "AUTH_ERR_EMPTY_APIKEY",
+            ApiKeyNotFound => "AUTH_ERR_APIKEY_NOT_FOUND",
+            NoAccess => "AUTH_ERR_NO_ACCESS",
+            NotSignedIn => "ERR_NOT_SIGNED_IN",
+            WrongCredentials => "ERR_WRONG_CREDENTIALS",
+            TooManyAttempts { .. } => "ERR_TOO_MANY_ATTEMPTS",
+            Forbidden { .. } => "ERR_FORBIDDEN",
+            Invalid(invalid) => invalid.code,
+            NotFound { code, .. } | Conflict { code, .. } | LimitExceeded { code, .. } => code,
+            BadRequest(_) => "ERR_BAD_REQUEST",
+            PayloadTooLarge { .. } => "ERR_PAYLOAD_TOO_LARGE",
+            NoRoute => "ERR_NOT_FOUND",
+            MethodNotAllowed => "ERR_METHOD_NOT_ALLOWED",
+            Unavailable => "ERR_UNAVAILABLE",
+            Internal(_) => "ERR_INTERNAL",
+        }
+    }
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(err: sqlx::Error) -> Self {
+        match err {
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                Error::Unavailable
+            }
+            other => Error::Internal(other.to_string()),
+        }
+    }
+}
+
+impl Error {
+    /// The body clients see. Internal details are logged, never shown.
+    fn into_body(self) -> ApiError {
+        if let Error::Internal(detail) = &self {
+            tracing::error!(%detail, "internal error");
+        }
+        ApiError {
+            code: self.code().to_owned(),
+            message: self.to_string(),
+        }
+    }
+}
+
+/// For server functions: the dashboard gets the same status a REST client
+/// would, not the blanket 500 server functions answer errors with.
+impl From<Error> for ApiError {
+    fn from(err: Error) -> Self {
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(err.status());
+        }
+        err.into_body()
+    }
+}
+
+/// Input a server function refused is a 400, as on REST.
+impl From<Invalid> for ApiError {
+    fn from(invalid: Invalid) -> Self {
+        Error::Invalid(invalid).into()
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        (status, Json(json!({ "error": self.into_body() }))).into_response()
+    }
+}
+
+/// Unique-key clashes become the domain error the caller names; anything
+/// else stays an internal error.
+pub trait OnUnique<T> {
+    fn on_unique(self, error: impl FnOnce() -> Error) -> Result<T>;
+}
+
+impl<T> OnUnique<T> for std::result::Result<T, sqlx::Error> {
+    fn on_unique(self, error: impl FnOnce() -> Error) -> Result<T> {
+        self.map_err(|err| match &err {
+            sqlx::Error::Database(db) if db.is_unique_violation() => error(),
+            _ => err.into(),
+        })
+    }
+}

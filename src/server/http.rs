@@ -1,0 +1,97 @@
+//! Assembles the one router serving the dashboard, `/v3` and the probes,
+//! and runs it until SIGTERM or Ctrl-C, finishing requests in flight.
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use axum::{Router, extract::State, http::StatusCode, routing::get};
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower_http::trace::TraceLayer;
+use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
+
+use super::{api, auth::session::SessionBackend, config::Config, db::Db, state::AppState};
+use crate::app::{App, shell};
+
+/// Dashboard sessions last a week of inactivity.
+const SESSION_IDLE_DAYS: i64 = 7;
+
+pub async fn router(
+    db: Db,
+    config: Config,
+    leptos_options: LeptosOptions,
+) -> anyhow::Result<Router> {
+    let sessions = SessionBackend::for_db(&db).await?;
+    spawn_expired_session_sweeper(sessions.clone());
+    let session_layer = SessionManagerLayer::new(sessions)
+        .with_name("switchboard_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(config.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(time::Duration::days(
+            SESSION_IDLE_DAYS,
+        )));
+
+    let state = AppState {
+        db,
+        config: Arc::new(config),
+        leptos_options,
+    };
+    let routes = generate_route_list(App);
+    let options = state.leptos_options.clone();
+    Ok(Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready))
+        .nest("/v3", api::router())
+        .leptos_routes(&state, routes, move || shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(session_layer)
+        .layer(TraceLayer::new_for_http())
+        .with_state(state))
+}
+
+async fn ready(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ready"),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable"),
+    }
+}
+
+fn spawn_expired_session_sweeper(sessions: SessionBackend) {
+    tokio::spawn(async move {
+        let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            every_hour.tick().await;
+            if let Err(err) = sessions.delete_expired().await {
+                tracing::warn!(%err, "could not delete expired sessions");
+            }
+        }
+    });
+}
+
+pub async fn serve(router: Router, addr: SocketAddr) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    tracing::info!("listening on http://{}", listener.local_addr()?);
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! { () = ctrl_c => {}, () = terminate => {} }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,13 @@
+//! Everything that runs only on the server.
+
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod service;
+pub mod state;
+
+pub use error::{Error, Result};

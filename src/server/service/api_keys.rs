@@ -1,0 +1,305 @@
+use serde_json::json;
+use sqlx::FromRow;
+
+use super::{
+    apps::{self, App},
+    audit::{Change, record},
+    now, stored,
+};
+use crate::domain::{ApiKeyView, AppId, Environment, KeyName, KeyScope, NewApiKey};
+use crate::server::{
+    Error, Result,
+    auth::{Actor, Caller, Permission, secret},
+    db::Db,
+};
+use crate::with_db;
+
+/// Keys an app may hold at once (revoked and expired ones do not count).
+pub const MAX_ACTIVE_KEYS: i64 = 25;
+
+/// `last_used_at` is a hint for people, not a log: writing it on every
+/// request would turn each read into a write.
+const LAST_USED_GRANULARITY: i64 = 60;
+
+#[derive(FromRow)]
+struct KeyRow {
+    id: i64,
+    name: String,
+    scope: String,
+    prefix: String,
+    created_by: String,
+    created_at: i64,
+    expires_at: Option<i64>,
+    last_used_at: Option<i64>,
+    revoked_at: Option<i64>,
+}
+
+const KEY_COLUMNS: &str =
+    "id, name, scope, prefix, created_by, created_at, expires_at, last_used_at, revoked_at";
+
+impl TryFrom<KeyRow> for ApiKeyView {
+    type Error = Error;
+    fn try_from(r: KeyRow) -> Result<ApiKeyView> {
+        Ok(ApiKeyView {
+            id: r.id,
+            name: stored(KeyName::parse(&r.name))?,
+            scope: stored(KeyScope::parse(&r.scope))?,
+            prefix: r.prefix,
+            created_by: r.created_by,
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+            last_used_at: r.last_used_at,
+            revoked_at: r.revoked_at,
+        })
+    }
+}
+
+pub struct NewKey {
+    pub name: KeyName,
+    pub scope: KeyScope,
+    pub expires_at: Option<i64>,
+    /// Auth Keys end up in client code; in production that needs a yes.
+    pub confirm_auth_key_in_production: bool,
+}
+
+fn check_expiry(expires_at: Option<i64>) -> Result<()> {
+    match expires_at {
+        Some(at) if at <= now() => Err(Error::invalid(
+            "ERR_INVALID_EXPIRY",
+            "An expiry date lies in the future.",
+        )),
+        _ => Ok(()),
+    }
+}
+
+pub async fn create(db: &Db, caller: &Caller, app: &App, new: NewKey) -> Result<NewApiKey> {
+    caller.require_app(app.id)?;
+    caller.require(Permission::ManageKeys(app.view.environment))?;
+    check_expiry(new.expires_at)?;
+    if new.scope == KeyScope::AuthOnly
+        && app.view.environment == Environment::Production
+        && !new.confirm_auth_key_in_production
+    {
+        return Err(Error::invalid(
+            "ERR_CONFIRMATION_REQUIRED",
+            "An Auth Key is meant to ship inside client apps. Confirm that you want one for a production app.",
+        ));
+    }
+    let secret = secret::generate();
+    let at = now();
+    let row: KeyRow = with_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        // Touching the app row first serialises key creation per app on both
+        // engines, so two requests cannot both take the 25th place.
+        sqlx::query("UPDATE apps SET name = name WHERE id = $1").bind(app.id).execute(&mut *tx).await?;
+        let active: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM api_keys WHERE app = $1 AND revoked_at IS NULL \
+             AND (expires_at IS NULL OR expires_at > $2)",
+        )
+        .bind(app.id)
+        .bind(at)
+        .fetch_one(&mut *tx)
+        .await?;
+        if active >= MAX_ACTIVE_KEYS {
+            return Err(Error::LimitExceeded {
+                code: "ERR_APIKEY_LIMIT_EXCEEDED",
+                message: format!("An app holds at most {MAX_ACTIVE_KEYS} active keys. Revoke one first."),
+            });
+        }
+        let row: KeyRow = sqlx::query_as(&format!(
+            "INSERT INTO api_keys (app, name, scope, key_hash, prefix, created_by, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {KEY_COLUMNS}"
+        ))
+        .bind(app.id)
+        .bind(new.name.as_str())
+        .bind(new.scope.as_str())
+        .bind(&secret.hash)
+        .bind(&secret.prefix)
+        .bind(caller.label())
+        .bind(at)
+        .bind(new.expires_at)
+        .fetch_one(&mut *tx)
+        .await?;
+        record!(&mut *tx, caller, Change {
+            app: Some(app.id),
+            action: "apikey.create",
+            object: format!("apikey:{}", row.id),
+            details: json!({"name": new.name, "scope": new.scope, "prefix": secret.prefix, "expiresAt": new.expires_at}),
+        })?;
+        tx.commit().await?;
+        row
+    });
+    Ok(NewApiKey {
+        key: row.try_into()?,
+        api_key: secret.value,
+    })
+}
+
+/// Every key of the app, oldest first, revoked ones included so that the
+/// team can see what once had access.
+pub async fn list(db: &Db, caller: &Caller, app: &App) -> Result<Vec<ApiKeyView>> {
+    caller.require_app(app.id)?;
+    caller.require(Permission::Read)?;
+    let rows: Vec<KeyRow> = with_db!(db, pool => {
+        sqlx::query_as(&format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE app = $1 ORDER BY id"))
+            .bind(app.id)
+            .fetch_all(pool)
+            .await?
+    });
+    rows.into_iter().map(ApiKeyView::try_from).collect()
+}
+
+pub async fn get(db: &Db, caller: &Caller, app: &App, id: i64) -> Result<ApiKeyView> {
+    caller.require_app(app.id)?;
+    caller.require(Permission::Read)?;
+    let row: Option<KeyRow> = with_db!(db, pool => {
+        sqlx::query_as(&format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE app = $1 AND id = $2"))
+            .bind(app.id)
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+    });
+    row.ok_or_else(|| {
+        Error::not_found(
+            "ERR_APIKEY_NOT_FOUND",
+            format!("This app has no API key {id}."),
+        )
+    })?
+    .try_into()
+}
+
+/// A key may not change or revoke itself: a script holding one key must not
+/// lock itself out by accident.
+fn refuse_self(caller: &Caller, id: i64) -> Result<()> {
+    match caller.actor {
+        Actor::Key { id: own, .. } if own == id => Err(Error::invalid(
+            "ERR_APIKEY_NO_SELF_ACTION",
+            "A key cannot change or revoke itself; use another key or the dashboard.",
+        )),
+        _ => Ok(()),
+    }
+}
+
+pub struct KeyUpdate {
+    pub name: Option<KeyName>,
+    /// `Some(None)` removes the expiry.
+    pub expires_at: Option<Option<i64>>,
+}
+
+pub async fn update(
+    db: &Db,
+    caller: &Caller,
+    app: &App,
+    id: i64,
+    update: KeyUpdate,
+) -> Result<ApiKeyView> {
+    refuse_self(caller, id)?;
+    let key = get(db, caller, app, id).await?;
+    caller.require(Permission::ManageKeys(app.view.environment))?;
+    if let Some(expires_at) = update.expires_at {
+        check_expiry(expires_at)?;
+    }
+    let name = update.name.unwrap_or(key.name.clone());
+    let expires_at = update.expires_at.unwrap_or(key.expires_at);
+    with_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        sqlx::query("UPDATE api_keys SET name = $1, expires_at = $2 WHERE app = $3 AND id = $4")
+            .bind(name.as_str())
+            .bind(expires_at)
+            .bind(app.id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        record!(&mut *tx, caller, Change {
+            app: Some(app.id),
+            action: "apikey.update",
+            object: format!("apikey:{id}"),
+            details: json!({"name": name, "expiresAt": expires_at}),
+        })?;
+        tx.commit().await?;
+    });
+    Ok(ApiKeyView {
+        name,
+        expires_at,
+        ..key
+    })
+}
+
+/// Revokes a key; its next request fails. Revoking twice changes nothing.
+pub async fn revoke(db: &Db, caller: &Caller, app: &App, id: i64) -> Result<ApiKeyView> {
+    refuse_self(caller, id)?;
+    let key = get(db, caller, app, id).await?;
+    caller.require(Permission::ManageKeys(app.view.environment))?;
+    if key.revoked_at.is_some() {
+        return Ok(key);
+    }
+    let at = now();
+    with_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE app = $2 AND id = $3 AND revoked_at IS NULL")
+            .bind(at)
+            .bind(app.id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        record!(&mut *tx, caller, Change {
+            app: Some(app.id),
+            action: "apikey.revoke",
+            object: format!("apikey:{id}"),
+            details: json!({"name": key.name, "prefix": key.prefix}),
+        })?;
+        tx.commit().await?;
+    });
+    Ok(ApiKeyView {
+        revoked_at: Some(at),
+        ..key
+    })
+}
+
+#[derive(FromRow)]
+struct KeyAuthRow {
+    id: i64,
+    app: i64,
+    scope: String,
+    prefix: String,
+    expires_at: Option<i64>,
+    last_used_at: Option<i64>,
+    revoked_at: Option<i64>,
+}
+
+/// The app and the acting key behind a REST request's headers.
+pub async fn authenticate(db: &Db, app_id: &AppId, key: &str) -> Result<(App, Actor)> {
+    let app = apps::find(db, app_id).await?.ok_or(Error::InvalidAppId)?;
+    let row: Option<KeyAuthRow> = with_db!(db, pool => {
+        sqlx::query_as(
+            "SELECT id, app, scope, prefix, expires_at, last_used_at, revoked_at FROM api_keys WHERE key_hash = $1",
+        )
+        .bind(secret::hash(key))
+        .fetch_optional(pool)
+        .await?
+    });
+    let at = now();
+    let row = row
+        .filter(|k| {
+            k.app == app.id && k.revoked_at.is_none() && k.expires_at.is_none_or(|e| e > at)
+        })
+        .ok_or(Error::ApiKeyNotFound)?;
+    if row
+        .last_used_at
+        .is_none_or(|used| at - used >= LAST_USED_GRANULARITY)
+    {
+        with_db!(db, pool => {
+            sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2").bind(at).bind(row.id).execute(pool).await?;
+        });
+    }
+    let scope = stored(KeyScope::parse(&row.scope))?;
+    Ok((
+        app,
+        Actor::Key {
+            id: row.id,
+            app: row.app,
+            prefix: row.prefix,
+            scope,
+        },
+    ))
+}

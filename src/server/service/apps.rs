@@ -1,0 +1,188 @@
+use serde_json::json;
+use sqlx::FromRow;
+
+use super::{
+    audit::{Change, record},
+    now, stored,
+};
+use crate::domain::{AppId, AppName, AppView, Environment, Region};
+use crate::server::{
+    Error, Result,
+    auth::{Caller, Permission},
+    db::Db,
+    error::OnUnique,
+};
+use crate::with_db;
+
+/// An app as the server knows it: the internal id every row below it
+/// carries, and what may be shown.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub id: i64,
+    pub view: AppView,
+}
+
+#[derive(FromRow)]
+pub(super) struct AppRow {
+    id: i64,
+    app_id: String,
+    name: String,
+    environment: String,
+    region: String,
+    created_at: i64,
+}
+
+pub(super) const APP_COLUMNS: &str = "id, app_id, name, environment, region, created_at";
+
+impl TryFrom<AppRow> for App {
+    type Error = Error;
+    fn try_from(r: AppRow) -> Result<App> {
+        Ok(App {
+            id: r.id,
+            view: AppView {
+                app_id: stored(AppId::parse(&r.app_id))?,
+                name: stored(AppName::parse(&r.name))?,
+                environment: stored(Environment::parse(&r.environment))?,
+                region: stored(Region::parse(&r.region))?,
+                created_at: r.created_at,
+            },
+        })
+    }
+}
+
+pub struct NewApp {
+    pub name: AppName,
+    pub environment: Environment,
+    pub region: Region,
+}
+
+pub async fn create(db: &Db, caller: &Caller, new: NewApp) -> Result<App> {
+    caller.require(Permission::ChangeApp(new.environment))?;
+    // 64 random bits make a clash unlikely, not impossible: draw again.
+    for _ in 0..3 {
+        let app_id = AppId::generate();
+        let inserted = with_db!(db, pool => {
+            let mut tx = pool.begin().await?;
+            let row: std::result::Result<AppRow, sqlx::Error> = sqlx::query_as(&format!(
+                "INSERT INTO apps (app_id, name, environment, region, created_by, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING {APP_COLUMNS}"
+            ))
+            .bind(app_id.as_str())
+            .bind(new.name.as_str())
+            .bind(new.environment.as_str())
+            .bind(new.region.as_str())
+            .bind(caller.label())
+            .bind(now())
+            .fetch_one(&mut *tx)
+            .await;
+            match row.on_unique(|| Error::conflict("ERR_APPID_TAKEN", "")) {
+                Err(Error::Conflict { .. }) => None,
+                Err(other) => return Err(other),
+                Ok(row) => {
+                    let app = App::try_from(row)?;
+                    record!(&mut *tx, caller, Change {
+                        app: Some(app.id),
+                        action: "app.create",
+                        object: app.view.app_id.to_string(),
+                        details: json!({"name": app.view.name, "environment": app.view.environment, "region": app.view.region}),
+                    })?;
+                    tx.commit().await?;
+                    Some(app)
+                }
+            }
+        });
+        if let Some(app) = inserted {
+            return Ok(app);
+        }
+    }
+    Err(Error::Internal("three App ID clashes in a row".into()))
+}
+
+/// Live apps the caller may see, newest first. A key sees only its own app.
+pub async fn list(db: &Db, caller: &Caller) -> Result<Vec<App>> {
+    caller.require(Permission::Read)?;
+    let rows: Vec<AppRow> = with_db!(db, pool => {
+        sqlx::query_as(&format!(
+            "SELECT {APP_COLUMNS} FROM apps WHERE deleted_at IS NULL ORDER BY created_at DESC, id DESC"
+        ))
+        .fetch_all(pool)
+        .await?
+    });
+    rows.into_iter()
+        .map(App::try_from)
+        .filter(|app| {
+            app.as_ref()
+                .map_or(true, |app| caller.require_app(app.id).is_ok())
+        })
+        .collect()
+}
+
+/// A live app by its App ID, without asking who wants it: for authenticating
+/// REST calls, which must find the app before they know the caller.
+pub(super) async fn find(db: &Db, app_id: &AppId) -> Result<Option<App>> {
+    let row: Option<AppRow> = with_db!(db, pool => {
+        sqlx::query_as(&format!("SELECT {APP_COLUMNS} FROM apps WHERE app_id = $1 AND deleted_at IS NULL"))
+            .bind(app_id.as_str())
+            .fetch_optional(pool)
+            .await?
+    });
+    row.map(App::try_from).transpose()
+}
+
+pub async fn get(db: &Db, caller: &Caller, app_id: &AppId) -> Result<App> {
+    caller.require(Permission::Read)?;
+    let app = find(db, app_id).await?.ok_or_else(|| {
+        Error::not_found(
+            "ERR_APP_NOT_FOUND",
+            format!("No app has the App ID {app_id}."),
+        )
+    })?;
+    caller.require_app(app.id)?;
+    Ok(app)
+}
+
+pub async fn rename(db: &Db, caller: &Caller, app_id: &AppId, name: AppName) -> Result<App> {
+    let app = get(db, caller, app_id).await?;
+    caller.require(Permission::ChangeApp(app.view.environment))?;
+    with_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        sqlx::query("UPDATE apps SET name = $1 WHERE id = $2").bind(name.as_str()).bind(app.id).execute(&mut *tx).await?;
+        record!(&mut *tx, caller, Change {
+            app: Some(app.id),
+            action: "app.rename",
+            object: app_id.to_string(),
+            details: json!({"from": app.view.name, "to": name}),
+        })?;
+        tx.commit().await?;
+    });
+    Ok(App {
+        view: AppView { name, ..app.view },
+        ..app
+    })
+}
+
+/// Deletes an app once its name is typed back. The row stays, marked
+/// deleted, so its App ID is never handed out again and its audit log
+/// keeps its subject; its keys stop working at once.
+pub async fn delete(db: &Db, caller: &Caller, app_id: &AppId, typed_name: &str) -> Result<()> {
+    let app = get(db, caller, app_id).await?;
+    caller.require(Permission::DeleteApp)?;
+    if typed_name.trim() != app.view.name.as_str() {
+        return Err(Error::invalid(
+            "ERR_CONFIRMATION_MISMATCH",
+            format!("Type the app's name, {}, to delete it.", app.view.name),
+        ));
+    }
+    with_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        sqlx::query("UPDATE apps SET deleted_at = $1 WHERE id = $2").bind(now()).bind(app.id).execute(&mut *tx).await?;
+        record!(&mut *tx, caller, Change {
+            app: Some(app.id),
+            action: "app.delete",
+            object: app_id.to_string(),
+            details: json!({"name": app.view.name}),
+        })?;
+        tx.commit().await?;
+    });
+    Ok(())
+}

@@ -1,0 +1,97 @@
+//! One row for every change, whatever face made it.
+
+use serde_json::Value;
+use sqlx::FromRow;
+
+use super::apps::App;
+use crate::domain::{AuditEntryView, AuditPage};
+use crate::server::{
+    Result,
+    auth::{Caller, Permission},
+};
+use crate::with_db;
+
+/// What changed. Written by `record!` inside the change's own transaction,
+/// so a change and its audit row land or fail together.
+pub struct Change {
+    pub app: Option<i64>,
+    pub action: &'static str,
+    pub object: String,
+    pub details: Value,
+}
+
+/// Inserts the audit row for `$change` made by `$caller`, on `$conn`.
+macro_rules! record {
+    ($conn:expr, $caller:expr, $change:expr) => {{
+        let change: $crate::server::service::audit::Change = $change;
+        sqlx::query(
+            "INSERT INTO audit_log (app, actor, action, object, details, ip, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(change.app)
+        .bind($caller.label())
+        .bind(change.action)
+        .bind(change.object)
+        .bind(change.details.to_string())
+        .bind($caller.ip.clone())
+        .bind($crate::server::service::now())
+        .execute($conn)
+        .await
+    }};
+}
+pub(crate) use record;
+
+#[derive(FromRow)]
+struct EntryRow {
+    id: i64,
+    actor: String,
+    action: String,
+    object: String,
+    details: String,
+    ip: Option<String>,
+    created_at: i64,
+}
+
+pub const PAGE_SIZE: i64 = 50;
+
+/// The app's audit log, newest first, `PAGE_SIZE` rows after the `before` cursor.
+pub async fn list(
+    db: &crate::server::db::Db,
+    caller: &Caller,
+    app: &App,
+    before: Option<i64>,
+) -> Result<AuditPage> {
+    caller.require(Permission::Read)?;
+    caller.require_app(app.id)?;
+    let rows: Vec<EntryRow> = with_db!(db, pool => {
+        sqlx::query_as(
+            "SELECT id, actor, action, object, details, ip, created_at FROM audit_log \
+             WHERE app = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
+        )
+        .bind(app.id)
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(PAGE_SIZE + 1)
+        .fetch_all(pool)
+        .await?
+    });
+    let more = rows.len() as i64 > PAGE_SIZE;
+    let entries: Vec<AuditEntryView> = rows
+        .into_iter()
+        .take(PAGE_SIZE as usize)
+        .map(|r| AuditEntryView {
+            id: r.id,
+            actor: r.actor,
+            action: r.action,
+            object: r.object,
+            details: r.details,
+            ip: r.ip,
+            created_at: r.created_at,
+        })
+        .collect();
+    let next = if more {
+        entries.last().map(|e| e.id)
+    } else {
+        None
+    };
+    Ok(AuditPage { entries, next })
+}

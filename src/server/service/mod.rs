@@ -1,0 +1,24 @@
+//! The only code that runs SQL. Server functions, REST handlers and the CLI
+//! all come here with a `Caller`; each service checks the caller's right,
+//! validates, writes the change and its audit row in one transaction.
+
+pub mod api_keys;
+pub mod apps;
+pub mod audit;
+pub mod operators;
+
+use crate::domain::Invalid;
+use crate::server::{Error, Result};
+
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Rows are written only through the domain parsers, so a row that fails to
+/// parse back means the database was changed behind our back.
+fn stored<T>(parsed: std::result::Result<T, Invalid>) -> Result<T> {
+    parsed.map_err(|e| Error::Internal(format!("stored value fails its check: {}", e.message)))
+}

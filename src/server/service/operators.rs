@@ -1,0 +1,363 @@
+use serde_json::json;
+use sqlx::FromRow;
+
+use super::{
+    audit::{Change, record},
+    now, stored,
+};
+use crate::domain::{Email, OperatorName, OperatorRole, OperatorView, Password};
+use crate::server::{
+    Error, Result,
+    auth::{Actor, Caller, Permission, password},
+    db::Db,
+    error::OnUnique,
+};
+use crate::with_db;
+
+/// Sign-in throttling: failures counted over this window...
+const FAILURE_WINDOW: i64 = 15 * 60;
+/// ...lock an account after this many...
+const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
+/// ...and an address after this many, whatever accounts it tries.
+const MAX_FAILURES_PER_ADDRESS: i64 = 20;
+
+#[derive(FromRow)]
+struct OperatorRow {
+    id: i64,
+    email: String,
+    name: String,
+    role: String,
+    created_at: i64,
+    disabled_at: Option<i64>,
+}
+
+const OPERATOR_COLUMNS: &str = "id, email, name, role, created_at, disabled_at";
+
+impl TryFrom<OperatorRow> for OperatorView {
+    type Error = Error;
+    fn try_from(r: OperatorRow) -> Result<OperatorView> {
+        Ok(OperatorView {
+            id: r.id,
+            email: stored(Email::parse(&r.email))?,
+            name: stored(OperatorName::parse(&r.name))?,
+            role: stored(OperatorRole::parse(&r.role))?,
+            created_at: r.created_at,
+            disabled_at: r.disabled_at,
+        })
+    }
+}
+
+pub struct NewOperator {
+    pub email: Email,
+    pub name: OperatorName,
+    pub role: OperatorRole,
+    pub password: Password,
+}
+
+fn email_taken(email: &Email) -> Error {
+    Error::conflict(
+        "ERR_EMAIL_TAKEN",
+        format!("An operator with the email {email} exists already."),
+    )
+}
+
+/// True until the first operator exists; the dashboard then offers set-up.
+pub async fn none_yet(db: &Db) -> Result<bool> {
+    let any: Option<i64> = with_db!(db, pool => {
+        sqlx::query_scalar("SELECT id FROM operators LIMIT 1").fetch_optional(pool).await?
+    });
+    Ok(any.is_none())
+}
+
+/// Creates the first owner; refused once any operator exists, even when two
+/// people submit the set-up form at the same moment.
+pub async fn create_first_owner(
+    db: &Db,
+    ip: Option<String>,
+    email: Email,
+    name: OperatorName,
+    password: Password,
+) -> Result<OperatorView> {
+    let hash = password::hash(&password).await?;
+    let row: Option<OperatorRow> = with_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        let row: Option<OperatorRow> = sqlx::query_as(&format!(
+            "INSERT INTO operators (email, name, role, password_hash, created_at) \
+             SELECT $1, $2, 'owner', $3, $4 WHERE NOT EXISTS (SELECT 1 FROM operators) \
+             RETURNING {OPERATOR_COLUMNS}"
+        ))
+        .bind(email.as_str())
+        .bind(name.as_str())
+        .bind(&hash)
+        .bind(now())
+        .fetch_optional(&mut *tx)
+        .await
+        .on_unique(|| email_taken(&email))?;
+        if let Some(row) = &row {
+            let caller = Caller { actor: Actor::Operator { id: row.id, email: email.clone(), role: OperatorRole::Owner }, ip };
+            record!(&mut *tx, caller, Change {
+                app: None,
+                action: "operator.setup",
+                object: format!("operator:{}", row.id),
+                details: json!({"email": email, "role": "owner"}),
+            })?;
+        }
+        tx.commit().await?;
+        row
+    });
+    row.ok_or_else(|| {
+        Error::conflict(
+            "ERR_ALREADY_SET_UP",
+            "The owner account exists already. Sign in instead.",
+        )
+    })?
+    .try_into()
+}
+
+pub async fn create(db: &Db, caller: &Caller, new: NewOperator) -> Result<OperatorView> {
+    caller.require(Permission::ManageTeam)?;
+    require_may_assign(caller, new.role)?;
+    let hash = password::hash(&new.password).await?;
+    let row: OperatorRow = with_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        let row: OperatorRow = sqlx::query_as(&format!(
+            "INSERT INTO operators (email, name, role, password_hash, created_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING {OPERATOR_COLUMNS}"
+        ))
+        .bind(new.email.as_str())
+        .bind(new.name.as_str())
+        .bind(new.role.as_str())
+        .bind(&hash)
+        .bind(now())
+        .fetch_one(&mut *tx)
+        .await
+        .on_unique(|| email_taken(&new.email))?;
+        record!(&mut *tx, caller, Change {
+            app: None,
+            action: "operator.create",
+            object: format!("operator:{}", row.id),
+            details: json!({"email": new.email, "role": new.role}),
+        })?;
+        tx.commit().await?;
+        row
+    });
+    row.try_into()
+}
+
+/// Only an owner may hand out, or take away, the owner role.
+fn require_may_assign(caller: &Caller, role: OperatorRole) -> Result<()> {
+    if role == OperatorRole::Owner && caller.operator_role() != Some(OperatorRole::Owner) {
+        return Err(Error::Forbidden {
+            role: caller.operator_role().map_or("key", OperatorRole::as_str),
+            action: "manage owners",
+        });
+    }
+    Ok(())
+}
+
+/// Checks an email and password. Unknown emails cost the same argon2 work
+/// and get the same answer as wrong passwords.
+pub async fn sign_in(db: &Db, ip: &str, email: &str, password: String) -> Result<OperatorView> {
+    let email = Email::parse(email).map_err(|_| Error::WrongCredentials)?;
+    let since = now() - FAILURE_WINDOW;
+    let (by_account, by_address): (i64, i64) = with_db!(db, pool => {
+        sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM sign_in_failures WHERE email = $1 AND failed_at > $3), \
+                    (SELECT COUNT(*) FROM sign_in_failures WHERE ip = $2 AND failed_at > $3)",
+        )
+        .bind(email.as_str())
+        .bind(ip)
+        .bind(since)
+        .fetch_one(pool)
+        .await?
+    });
+    if by_account >= MAX_FAILURES_PER_ACCOUNT || by_address >= MAX_FAILURES_PER_ADDRESS {
+        return Err(Error::TooManyAttempts {
+            minutes: FAILURE_WINDOW / 60,
+        });
+    }
+    let found: Option<(OperatorRow, String)> = with_db!(db, pool => {
+        let row: Option<OperatorRow> = sqlx::query_as(&format!(
+            "SELECT {OPERATOR_COLUMNS} FROM operators WHERE email = $1 AND disabled_at IS NULL"
+        ))
+        .bind(email.as_str())
+        .fetch_optional(pool)
+        .await?;
+        match row {
+            Some(row) => {
+                let hash: String = sqlx::query_scalar("SELECT password_hash FROM operators WHERE id = $1")
+                    .bind(row.id)
+                    .fetch_one(pool)
+                    .await?;
+                Some((row, hash))
+            }
+            None => None,
+        }
+    });
+    let (row, hash) = match found {
+        Some((row, hash)) => (Some(row), Some(hash)),
+        None => (None, None),
+    };
+    if password::verify(password, hash).await? {
+        if let Some(row) = row {
+            return row.try_into();
+        }
+    }
+    with_db!(db, pool => {
+        sqlx::query("INSERT INTO sign_in_failures (email, ip, failed_at) VALUES ($1, $2, $3)")
+            .bind(email.as_str())
+            .bind(ip)
+            .bind(now())
+            .execute(pool)
+            .await?;
+    });
+    Err(Error::WrongCredentials)
+}
+
+/// The operator behind a session, if they may still act.
+pub async fn active(db: &Db, id: i64) -> Result<Option<OperatorView>> {
+    let row: Option<OperatorRow> = with_db!(db, pool => {
+        sqlx::query_as(&format!("SELECT {OPERATOR_COLUMNS} FROM operators WHERE id = $1 AND disabled_at IS NULL"))
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+    });
+    row.map(OperatorView::try_from).transpose()
+}
+
+pub async fn list(db: &Db, caller: &Caller) -> Result<Vec<OperatorView>> {
+    caller.require(Permission::Read)?;
+    let rows: Vec<OperatorRow> = with_db!(db, pool => {
+        sqlx::query_as(&format!("SELECT {OPERATOR_COLUMNS} FROM operators ORDER BY created_at, id"))
+            .fetch_all(pool)
+            .await?
+    });
+    rows.into_iter().map(OperatorView::try_from).collect()
+}
+
+async fn get(db: &Db, id: i64) -> Result<OperatorView> {
+    let row: Option<OperatorRow> = with_db!(db, pool => {
+        sqlx::query_as(&format!("SELECT {OPERATOR_COLUMNS} FROM operators WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+    });
+    row.ok_or_else(|| {
+        Error::not_found(
+            "ERR_OPERATOR_NOT_FOUND",
+            format!("No operator has the id {id}."),
+        )
+    })?
+    .try_into()
+}
+
+/// Team changes an operator may not make to their own account, so that
+/// nobody locks themselves (or the team) out by accident.
+fn refuse_self(caller: &Caller, id: i64) -> Result<()> {
+    match caller.actor {
+        Actor::Operator { id: own, .. } if own == id => Err(Error::invalid(
+            "ERR_OPERATOR_NO_SELF_ACTION",
+            "You cannot change your own role or disable yourself; ask another admin.",
+        )),
+        _ => Ok(()),
+    }
+}
+
+pub async fn change_role(
+    db: &Db,
+    caller: &Caller,
+    id: i64,
+    role: OperatorRole,
+) -> Result<OperatorView> {
+    let target = team_change_target(db, caller, id).await?;
+    require_may_assign(caller, role)?;
+    let details = json!({"email": target.email, "from": target.role, "to": role});
+    write_change(
+        db,
+        caller,
+        id,
+        "operator.role",
+        details,
+        Columns {
+            role: Some(role),
+            ..Columns::default()
+        },
+    )
+    .await?;
+    Ok(OperatorView { role, ..target })
+}
+
+/// Disables or re-enables an operator. A disabled operator's sessions stop
+/// working on their next request, since every request re-reads the row.
+pub async fn set_disabled(
+    db: &Db,
+    caller: &Caller,
+    id: i64,
+    disabled: bool,
+) -> Result<OperatorView> {
+    let target = team_change_target(db, caller, id).await?;
+    let disabled_at = disabled.then(now);
+    let action = if disabled {
+        "operator.disable"
+    } else {
+        "operator.enable"
+    };
+    write_change(
+        db,
+        caller,
+        id,
+        action,
+        json!({"email": target.email}),
+        Columns {
+            disabled_at: Some(disabled_at),
+            ..Columns::default()
+        },
+    )
+    .await?;
+    Ok(OperatorView {
+        disabled_at,
+        ..target
+    })
+}
+
+/// The operator a team change is about, once the caller may make it.
+async fn team_change_target(db: &Db, caller: &Caller, id: i64) -> Result<OperatorView> {
+    caller.require(Permission::ManageTeam)?;
+    refuse_self(caller, id)?;
+    let target = get(db, id).await?;
+    require_may_assign(caller, target.role)?;
+    Ok(target)
+}
+
+/// The columns a team change sets; `None` leaves one as it is.
+#[derive(Default)]
+struct Columns {
+    role: Option<OperatorRole>,
+    disabled_at: Option<Option<i64>>,
+}
+
+async fn write_change(
+    db: &Db,
+    caller: &Caller,
+    id: i64,
+    action: &'static str,
+    details: serde_json::Value,
+    columns: Columns,
+) -> Result<()> {
+    with_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        sqlx::query(
+            "UPDATE operators SET role = COALESCE($1, role), \
+             disabled_at = CASE WHEN $2 THEN $3 ELSE disabled_at END WHERE id = $4",
+        )
+        .bind(columns.role.map(OperatorRole::as_str))
+        .bind(columns.disabled_at.is_some())
+        .bind(columns.disabled_at.flatten())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        record!(&mut *tx, caller, Change { app: None, action, object: format!("operator:{id}"), details })?;
+        tx.commit().await?;
+    });
+    Ok(())
+}

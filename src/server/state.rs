@@ -1,0 +1,15 @@
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+
+use super::{config::Config, db::Db};
+
+/// What every request may need. Handed to axum as state and to server
+/// functions as Leptos context; the pool lives here and nowhere global.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub leptos_options: LeptosOptions,
+}

@@ -1,0 +1,76 @@
+use leptos::prelude::*;
+use leptos_router::{components::A, hooks::use_query_map};
+
+use super::{app_layout::use_app_id, error_notice::ErrorNotice, timestamp::Timestamp};
+use crate::domain::{ApiError, AuditEntryView, AuditPage};
+
+#[server]
+pub async fn load_audit_page(app_id: String, before: Option<i64>) -> Result<AuditPage, ApiError> {
+    use crate::domain::AppId;
+    use crate::server::{
+        auth::session::dashboard_caller,
+        service::{apps, audit},
+        state::AppState,
+    };
+    let (state, caller) = (expect_context::<AppState>(), dashboard_caller().await?);
+    let app = apps::get(&state.db, &caller, &AppId::parse(&app_id)?).await?;
+    Ok(audit::list(&state.db, &caller, &app, before).await?)
+}
+
+/// Every change to the app, newest first, a page at a time.
+#[component]
+pub fn ActivityPage() -> impl IntoView {
+    let app_id = use_app_id();
+    let query = use_query_map();
+    let before = Memo::new(move |_| {
+        query
+            .read()
+            .get("before")
+            .and_then(|b| b.parse::<i64>().ok())
+    });
+    let page = Resource::new(
+        move || (app_id.get(), before.get()),
+        |(app_id, before)| load_audit_page(app_id, before),
+    );
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading activity…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(page) => view! { <AuditTable page app_id=app_id.get_untracked() /> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn AuditTable(page: AuditPage, app_id: String) -> impl IntoView {
+    view! {
+        <table class="activity">
+            <thead>
+                <tr><th>"When"</th><th>"Who"</th><th>"What"</th><th>"Object"</th><th>"Details"</th><th>"From"</th></tr>
+            </thead>
+            <tbody>
+                {page.entries.into_iter().map(|entry| view! { <AuditRow entry /> }).collect_view()}
+            </tbody>
+        </table>
+        {page.next.map(|next| view! {
+            <A href=format!("/apps/{app_id}/activity?before={next}") attr:class="older">"Older"</A>
+        })}
+    }
+}
+
+#[component]
+fn AuditRow(entry: AuditEntryView) -> impl IntoView {
+    view! {
+        <tr>
+            <td><Timestamp at=Some(entry.created_at) /></td>
+            <td>{entry.actor}</td>
+            <td><code>{entry.action}</code></td>
+            <td>{entry.object}</td>
+            <td><code class="details">{entry.details}</code></td>
+            <td>{entry.ip.unwrap_or_default()}</td>
+        </tr>
+    }
+}

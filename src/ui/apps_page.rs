@@ -1,0 +1,121 @@
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use super::{
+    checked_input::CheckedInput,
+    environment_badge::EnvironmentBadge,
+    error_notice::{ActionError, ErrorNotice},
+    timestamp::Timestamp,
+};
+use crate::domain::{ApiError, AppName, AppView, Environment, Region};
+
+#[server]
+pub async fn list_apps() -> Result<Vec<AppView>, ApiError> {
+    use crate::server::{auth::session::dashboard_caller, service::apps, state::AppState};
+    let state = expect_context::<AppState>();
+    let apps = apps::list(&state.db, &dashboard_caller().await?).await?;
+    Ok(apps.into_iter().map(|app| app.view).collect())
+}
+
+#[server]
+pub async fn create_app(
+    name: String,
+    environment: String,
+    region: String,
+) -> Result<AppView, ApiError> {
+    use crate::server::{auth::session::dashboard_caller, service::apps, state::AppState};
+    let new = apps::NewApp {
+        name: AppName::parse(&name)?,
+        environment: Environment::parse(&environment)?,
+        region: Region::parse(&region)?,
+    };
+    let state = expect_context::<AppState>();
+    Ok(apps::create(&state.db, &dashboard_caller().await?, new)
+        .await?
+        .view)
+}
+
+#[component]
+pub fn AppsPage() -> impl IntoView {
+    let create = ServerAction::<CreateApp>::new();
+    let apps = Resource::new(move || create.version().get(), |_| list_apps());
+    view! {
+        <main>
+            <h1>"Apps"</h1>
+            <Transition fallback=|| view! { <p class="muted">"Loading apps…"</p> }>
+                {move || Suspend::new(async move {
+                    match apps.await {
+                        Ok(apps) => view! { <AppList apps /> }.into_any(),
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <NewAppForm create />
+        </main>
+    }
+}
+
+#[component]
+fn AppList(apps: Vec<AppView>) -> impl IntoView {
+    if apps.is_empty() {
+        return view! { <p class="muted">"No apps yet. Create a development app to start."</p> }
+            .into_any();
+    }
+    view! {
+        <ul class="app-list">
+            {apps
+                .into_iter()
+                .map(|app| {
+                    view! {
+                        <li class=format!("app-card env-{}", app.environment.as_str())>
+                            <A href=format!("/apps/{}", app.app_id)>
+                                <strong class="app-name">{app.name.to_string()}</strong>
+                            </A>
+                            <EnvironmentBadge environment=app.environment />
+                            <code class="app-id">{app.app_id.to_string()}</code>
+                            <span class="muted">{app.region.label()}</span>
+                            <span class="muted">"Created " <Timestamp at=Some(app.created_at) /></span>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+#[component]
+fn NewAppForm(create: ServerAction<CreateApp>) -> impl IntoView {
+    view! {
+        <section class="card">
+            <h2>"Create an app"</h2>
+            <ActionForm action=create attr:class="form" attr:id="create-app">
+                <CheckedInput label="Name" name="name" check=|v| AppName::parse(v).map(|_| ()) />
+                <fieldset>
+                    <legend>"Environment"</legend>
+                    {Environment::ALL
+                        .iter()
+                        .map(|env| {
+                            view! {
+                                <label class="choice">
+                                    <input type="radio" name="environment" value=env.as_str()
+                                        checked=*env == Environment::Development />
+                                    <EnvironmentBadge environment=*env />
+                                </label>
+                            }
+                        })
+                        .collect_view()}
+                </fieldset>
+                <label for="region">"Region"</label>
+                <select id="region" name="region">
+                    {Region::ALL
+                        .iter()
+                        .map(|r| view! { <option value=r.as_str()>{r.label()}</option> })
+                        .collect_view()}
+                </select>
+                <ActionError value=create.value() />
+                <button type="submit">"Create app"</button>
+            </ActionForm>
+        </section>
+    }
+}

@@ -1,0 +1,39 @@
+use leptos::prelude::*;
+
+use crate::domain::Invalid;
+
+/// A labelled input that checks itself as the person types, with the same
+/// parser the server will use, and says what is wrong before submitting.
+#[component]
+pub fn CheckedInput(
+    label: &'static str,
+    name: &'static str,
+    check: fn(&str) -> Result<(), Invalid>,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] value: String,
+    #[prop(optional)] autocomplete: &'static str,
+    #[prop(optional)] placeholder: &'static str,
+) -> impl IntoView {
+    let problem = RwSignal::new(None::<String>);
+    let id = format!("field-{name}");
+    let hint = format!("{id}-problem");
+    view! {
+        <label for=id.clone()>{label}</label>
+        <input
+            id=id
+            name=name
+            type=kind
+            value=value
+            autocomplete=autocomplete
+            placeholder=placeholder
+            required
+            aria-describedby=hint.clone()
+            aria-invalid=move || problem.get().is_some().to_string()
+            on:input=move |ev| {
+                let typed = event_target_value(&ev);
+                problem.set(if typed.is_empty() { None } else { check(&typed).err().map(|e| e.message) });
+            }
+        />
+        <small id=hint class="field-problem">{move || problem.get()}</small>
+    }
+}

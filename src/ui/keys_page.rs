@@ -1,0 +1,237 @@
+use leptos::prelude::*;
+
+use super::{
+    app_layout::{get_app, use_app_id},
+    checked_input::CheckedInput,
+    error_notice::{ActionError, ErrorNotice},
+    timestamp::Timestamp,
+};
+use crate::domain::{ApiError, ApiKeyView, AppView, Environment, KeyName, KeyScope, NewApiKey};
+
+#[server]
+pub async fn list_keys(app_id: String) -> Result<Vec<ApiKeyView>, ApiError> {
+    use crate::domain::AppId;
+    use crate::server::{
+        auth::session::dashboard_caller,
+        service::{api_keys, apps},
+        state::AppState,
+    };
+    let (state, caller) = (expect_context::<AppState>(), dashboard_caller().await?);
+    let app = apps::get(&state.db, &caller, &AppId::parse(&app_id)?).await?;
+    Ok(api_keys::list(&state.db, &caller, &app).await?)
+}
+
+#[server]
+pub async fn create_key(
+    app_id: String,
+    name: String,
+    scope: String,
+    #[server(default)] expires_on: String,
+    #[server(default)] confirm_auth_key: Option<String>,
+) -> Result<NewApiKey, ApiError> {
+    use crate::domain::{AppId, parse_date};
+    use crate::server::{
+        auth::session::dashboard_caller,
+        service::{api_keys, apps},
+        state::AppState,
+    };
+    let new = api_keys::NewKey {
+        name: KeyName::parse(&name)?,
+        scope: KeyScope::parse(&scope)?,
+        expires_at: Some(expires_on.trim())
+            .filter(|d| !d.is_empty())
+            .map(parse_date)
+            .transpose()?,
+        confirm_auth_key_in_production: confirm_auth_key.is_some(),
+    };
+    let (state, caller) = (expect_context::<AppState>(), dashboard_caller().await?);
+    let app = apps::get(&state.db, &caller, &AppId::parse(&app_id)?).await?;
+    Ok(api_keys::create(&state.db, &caller, &app, new).await?)
+}
+
+#[server]
+pub async fn revoke_key(app_id: String, id: i64) -> Result<(), ApiError> {
+    use crate::domain::AppId;
+    use crate::server::{
+        auth::session::dashboard_caller,
+        service::{api_keys, apps},
+        state::AppState,
+    };
+    let (state, caller) = (expect_context::<AppState>(), dashboard_caller().await?);
+    let app = apps::get(&state.db, &caller, &AppId::parse(&app_id)?).await?;
+    api_keys::revoke(&state.db, &caller, &app, id).await?;
+    Ok(())
+}
+
+#[component]
+pub fn KeysPage() -> impl IntoView {
+    let app_id = use_app_id();
+    let create = ServerAction::<CreateKey>::new();
+    let revoke = ServerAction::<RevokeKey>::new();
+    let app = Resource::new(move || app_id.get(), get_app);
+    let keys = Resource::new(
+        move || (app_id.get(), create.version().get(), revoke.version().get()),
+        |(app_id, _, _)| list_keys(app_id),
+    );
+    view! {
+        <NewKeyShownOnce created=create.value() />
+        <Transition fallback=|| view! { <p class="muted">"Loading keys…"</p> }>
+            {move || Suspend::new(async move {
+                match keys.await {
+                    Ok(keys) => view! { <KeyTable keys revoke app_id=app_id.get_untracked() /> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Transition>
+        <Suspense>
+            {move || Suspend::new(async move {
+                app.await.ok().map(|app| view! { <NewKeyForm app create /> })
+            })}
+        </Suspense>
+    }
+}
+
+/// The new key's secret, the one time it exists outside the caller's hands.
+#[component]
+fn NewKeyShownOnce(
+    #[prop(into)] created: Signal<Option<Result<NewApiKey, ApiError>>>,
+) -> impl IntoView {
+    move || match created.get() {
+        Some(Ok(new)) => Some(view! {
+            <section class="card new-key" role="status">
+                <h2>{format!("{} created: {}", new.key.scope.label(), new.key.name)}</h2>
+                <p>"Copy this key now. Switchboard keeps only its hash and will not show it again."</p>
+                <div class="secret">
+                    <code data-testid="new-api-key">{new.api_key.clone()}</code>
+                    <CopyButton text=new.api_key />
+                </div>
+            </section>
+        }),
+        _ => None,
+    }
+}
+
+#[component]
+fn CopyButton(text: String) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let copy = move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let clipboard = window().navigator().clipboard();
+            let _ = clipboard.write_text(&text);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = &text;
+        copied.set(true);
+    };
+    view! {
+        <button type="button" class="secondary" on:click=copy>
+            {move || if copied.get() { "Copied" } else { "Copy" }}
+        </button>
+    }
+}
+
+#[component]
+fn KeyTable(
+    keys: Vec<ApiKeyView>,
+    revoke: ServerAction<RevokeKey>,
+    app_id: String,
+) -> impl IntoView {
+    if keys.is_empty() {
+        return view! { <p class="muted">"No keys yet."</p> }.into_any();
+    }
+    view! {
+        <ActionError value=revoke.value() />
+        <table class="keys">
+            <thead>
+                <tr>
+                    <th>"Name"</th><th>"Type"</th><th>"Key"</th><th>"Created by"</th>
+                    <th>"Created"</th><th>"Last used"</th><th>"Expires"</th><th></th>
+                </tr>
+            </thead>
+            <tbody>
+                {keys
+                    .into_iter()
+                    .map(|key| view! { <KeyRow key revoke app_id=app_id.clone() /> })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
+#[component]
+fn KeyRow(key: ApiKeyView, revoke: ServerAction<RevokeKey>, app_id: String) -> impl IntoView {
+    let revoked = key.revoked_at.is_some();
+    view! {
+        <tr class:revoked=revoked data-key-name=key.name.to_string()>
+            <td>{key.name.to_string()}</td>
+            <td><span class=format!("badge scope-{}", key.scope.as_str())>{key.scope.label()}</span></td>
+            <td><code>{format!("{}…", key.prefix)}</code></td>
+            <td>{key.created_by.clone()}</td>
+            <td><Timestamp at=Some(key.created_at) /></td>
+            <td><Timestamp at=key.last_used_at /></td>
+            <td><Timestamp at=key.expires_at /></td>
+            <td>
+                {if revoked {
+                    view! { <span class="badge revoked">"Revoked"</span> }.into_any()
+                } else {
+                    view! {
+                        <ActionForm action=revoke attr:class="inline">
+                            <input type="hidden" name="app_id" value=app_id />
+                            <input type="hidden" name="id" value=key.id />
+                            <button type="submit" class="danger">"Revoke"</button>
+                        </ActionForm>
+                    }
+                        .into_any()
+                }}
+            </td>
+        </tr>
+    }
+}
+
+#[component]
+fn NewKeyForm(app: AppView, create: ServerAction<CreateKey>) -> impl IntoView {
+    let scope = RwSignal::new(KeyScope::FullAccess);
+    let production = app.environment == Environment::Production;
+    view! {
+        <section class="card">
+            <h2>"Create a key"</h2>
+            <ActionForm action=create attr:class="form" attr:id="create-key">
+                <input type="hidden" name="app_id" value=app.app_id.to_string() />
+                <CheckedInput label="Name" name="name" check=|v| KeyName::parse(v).map(|_| ()) />
+                <fieldset>
+                    <legend>"Type"</legend>
+                    {KeyScope::ALL
+                        .iter()
+                        .map(|s| {
+                            let s = *s;
+                            view! {
+                                <label class="choice">
+                                    <input type="radio" name="scope" value=s.as_str()
+                                        checked=s == KeyScope::FullAccess
+                                        on:change=move |_| scope.set(s) />
+                                    {s.label()}
+                                    <small class="muted">{match s {
+                                        KeyScope::AuthOnly => " — may only create users and log them in; for client apps",
+                                        KeyScope::FullAccess => " — full access; keep it on your servers",
+                                    }}</small>
+                                </label>
+                            }
+                        })
+                        .collect_view()}
+                </fieldset>
+                {production.then(|| view! {
+                    <label class="choice confirm" class:attention=move || scope.get() == KeyScope::AuthOnly>
+                        <input type="checkbox" name="confirm_auth_key" value="yes" />
+                        "I understand an Auth Key for this production app will ship inside client code."
+                    </label>
+                })}
+                <label for="expires_on">"Expires on (optional)"</label>
+                <input id="expires_on" name="expires_on" type="date" />
+                <ActionError value=create.value() />
+                <button type="submit">"Create key"</button>
+            </ActionForm>
+        </section>
+    }
+}

@@ -1,0 +1,41 @@
+//! Who is looking at the dashboard. Shared by the layouts and the entry pages.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{ApiError, Session};
+
+/// Where a visitor stands: the dashboard's first screen depends on it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Visitor {
+    /// No operator exists yet: offer to create the owner.
+    NeedsSetup,
+    SignedOut,
+    SignedIn(Session),
+}
+
+#[server]
+pub async fn current_visitor() -> Result<Visitor, ApiError> {
+    use crate::server::{auth::session::signed_in_operator, service::operators, state::AppState};
+    let state = expect_context::<AppState>();
+    if operators::none_yet(&state.db).await? {
+        return Ok(Visitor::NeedsSetup);
+    }
+    Ok(match signed_in_operator().await? {
+        Some(operator) => Visitor::SignedIn(Session { operator }),
+        None => Visitor::SignedOut,
+    })
+}
+
+#[server]
+pub async fn sign_out() -> Result<(), ApiError> {
+    use crate::server::auth::session::{current_session, end};
+    end(&current_session().await?).await?;
+    leptos_axum::redirect("/sign-in");
+    Ok(())
+}
+
+/// The signed-in operator, provided by `SignedInLayout` to every page in it.
+pub fn use_session() -> Session {
+    expect_context::<Session>()
+}

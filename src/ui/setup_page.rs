@@ -1,0 +1,62 @@
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+
+use super::{
+    checked_input::CheckedInput,
+    error_notice::ActionError,
+    session::{Visitor, current_visitor},
+};
+use crate::domain::{ApiError, Email, OperatorName, Password};
+
+/// Creates the owner account on a fresh installation and signs them in.
+#[server]
+pub async fn create_owner(email: String, name: String, password: String) -> Result<(), ApiError> {
+    use crate::server::{auth::session, service::operators, state::AppState};
+    let (email, name, password) = (
+        Email::parse(&email)?,
+        OperatorName::parse(&name)?,
+        Password::parse(&password)?,
+    );
+    let state = expect_context::<AppState>();
+    let owner =
+        operators::create_first_owner(&state.db, session::client_ip().await, email, name, password)
+            .await?;
+    session::begin(&session::current_session().await?, owner.id).await?;
+    leptos_axum::redirect("/apps");
+    Ok(())
+}
+
+#[component]
+pub fn SetupPage() -> impl IntoView {
+    let visitor = Resource::new(|| (), |_| current_visitor());
+    let create = ServerAction::<CreateOwner>::new();
+    view! {
+        <main class="narrow">
+            <h1>"Welcome to Switchboard"</h1>
+            <Suspense>
+                {move || Suspend::new(async move {
+                    match visitor.await {
+                        Ok(Visitor::NeedsSetup) => {
+                            view! {
+                                <p>"Create the owner account. The owner can add the rest of the team later."</p>
+                                <ActionForm action=create attr:class="card form">
+                                    <CheckedInput label="Email" name="email" kind="email" autocomplete="email"
+                                        check=|v| Email::parse(v).map(|_| ()) />
+                                    <CheckedInput label="Name" name="name" autocomplete="name"
+                                        check=|v| OperatorName::parse(v).map(|_| ()) />
+                                    <CheckedInput label="Password (at least 12 characters)" name="password"
+                                        kind="password" autocomplete="new-password"
+                                        check=|v| Password::parse(v).map(|_| ()) />
+                                    <ActionError value=create.value() />
+                                    <button type="submit">"Create owner account"</button>
+                                </ActionForm>
+                            }
+                                .into_any()
+                        }
+                        _ => view! { <Redirect path="/sign-in" /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </main>
+    }
+}

@@ -1,0 +1,56 @@
+use leptos::prelude::*;
+use leptos_router::components::{A, Outlet, Redirect};
+
+use super::{
+    error_notice::ErrorNotice,
+    session::{SignOut, Visitor, current_visitor},
+};
+use crate::domain::Session;
+
+/// The frame of every page behind sign-in: the top bar, and the page. A
+/// visitor who is not signed in is sent to sign in.
+#[component]
+pub fn SignedInLayout() -> impl IntoView {
+    let visitor = Resource::new(|| (), |_| current_visitor());
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                match visitor.await {
+                    Ok(Visitor::SignedIn(session)) => {
+                        provide_context(session.clone());
+                        view! {
+                            <TopBar session />
+                            <Outlet />
+                        }
+                            .into_any()
+                    }
+                    Ok(Visitor::NeedsSetup) => view! { <Redirect path="/setup" /> }.into_any(),
+                    Ok(Visitor::SignedOut) => view! { <Redirect path="/sign-in" /> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn TopBar(session: Session) -> impl IntoView {
+    let sign_out = ServerAction::<SignOut>::new();
+    let operator = session.operator;
+    view! {
+        <header class="top-bar">
+            <A href="/apps" attr:class="brand">"Switchboard"</A>
+            <nav>
+                <A href="/apps">"Apps"</A>
+                <A href="/team">"Team"</A>
+            </nav>
+            <span class="who">
+                {operator.name.to_string()}
+                <span class="badge role">{operator.role.label()}</span>
+            </span>
+            <ActionForm action=sign_out attr:class="inline">
+                <button type="submit" class="link">"Sign out"</button>
+            </ActionForm>
+        </header>
+    }
+}

@@ -1,0 +1,188 @@
+use leptos::prelude::*;
+
+use super::{
+    checked_input::CheckedInput,
+    error_notice::{ActionError, ErrorNotice},
+    session::use_session,
+    timestamp::Timestamp,
+};
+use crate::domain::{ApiError, Email, OperatorName, OperatorRole, OperatorView, Password};
+
+#[server]
+pub async fn list_operators() -> Result<Vec<OperatorView>, ApiError> {
+    use crate::server::{auth::session::dashboard_caller, service::operators, state::AppState};
+    let state = expect_context::<AppState>();
+    Ok(operators::list(&state.db, &dashboard_caller().await?).await?)
+}
+
+#[server]
+pub async fn add_operator(
+    email: String,
+    name: String,
+    role: String,
+    password: String,
+) -> Result<(), ApiError> {
+    use crate::server::{auth::session::dashboard_caller, service::operators, state::AppState};
+    let new = operators::NewOperator {
+        email: Email::parse(&email)?,
+        name: OperatorName::parse(&name)?,
+        role: OperatorRole::parse(&role)?,
+        password: Password::parse(&password)?,
+    };
+    let state = expect_context::<AppState>();
+    operators::create(&state.db, &dashboard_caller().await?, new).await?;
+    Ok(())
+}
+
+#[server]
+pub async fn change_operator_role(id: i64, role: String) -> Result<(), ApiError> {
+    use crate::server::{auth::session::dashboard_caller, service::operators, state::AppState};
+    let state = expect_context::<AppState>();
+    operators::change_role(
+        &state.db,
+        &dashboard_caller().await?,
+        id,
+        OperatorRole::parse(&role)?,
+    )
+    .await?;
+    Ok(())
+}
+
+#[server]
+pub async fn set_operator_disabled(id: i64, disabled: bool) -> Result<(), ApiError> {
+    use crate::server::{auth::session::dashboard_caller, service::operators, state::AppState};
+    let state = expect_context::<AppState>();
+    operators::set_disabled(&state.db, &dashboard_caller().await?, id, disabled).await?;
+    Ok(())
+}
+
+#[component]
+pub fn TeamPage() -> impl IntoView {
+    let add = ServerAction::<AddOperator>::new();
+    let change_role = ServerAction::<ChangeOperatorRole>::new();
+    let set_disabled = ServerAction::<SetOperatorDisabled>::new();
+    let team = Resource::new(
+        move || {
+            (
+                add.version().get(),
+                change_role.version().get(),
+                set_disabled.version().get(),
+            )
+        },
+        |_| list_operators(),
+    );
+    let may_manage = use_session().operator.role.at_least(OperatorRole::Admin);
+    view! {
+        <main>
+            <h1>"Team"</h1>
+            <ActionError value=change_role.value() />
+            <ActionError value=set_disabled.value() />
+            <Transition fallback=|| view! { <p class="muted">"Loading the team…"</p> }>
+                {move || Suspend::new(async move {
+                    match team.await {
+                        Ok(team) => view! { <TeamTable team change_role set_disabled may_manage /> }.into_any(),
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+            {may_manage.then(|| view! { <AddOperatorForm add /> })}
+        </main>
+    }
+}
+
+#[component]
+fn TeamTable(
+    team: Vec<OperatorView>,
+    change_role: ServerAction<ChangeOperatorRole>,
+    set_disabled: ServerAction<SetOperatorDisabled>,
+    may_manage: bool,
+) -> impl IntoView {
+    let me = use_session().operator.id;
+    view! {
+        <table class="team">
+            <thead>
+                <tr><th>"Name"</th><th>"Email"</th><th>"Role"</th><th>"Since"</th><th>"Status"</th></tr>
+            </thead>
+            <tbody>
+                {team
+                    .into_iter()
+                    .map(|op| {
+                        let editable = may_manage && op.id != me;
+                        view! { <OperatorRow op change_role set_disabled editable /> }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+#[component]
+fn OperatorRow(
+    op: OperatorView,
+    change_role: ServerAction<ChangeOperatorRole>,
+    set_disabled: ServerAction<SetOperatorDisabled>,
+    editable: bool,
+) -> impl IntoView {
+    let disabled = op.disabled_at.is_some();
+    let role_cell = if editable {
+        view! {
+            <ActionForm action=change_role attr:class="inline">
+                <input type="hidden" name="id" value=op.id />
+                <select name="role" aria-label="Role">
+                    {OperatorRole::ALL
+                        .iter()
+                        .map(|r| view! { <option value=r.as_str() selected=*r == op.role>{r.label()}</option> })
+                        .collect_view()}
+                </select>
+                <button type="submit" class="secondary">"Change"</button>
+            </ActionForm>
+        }
+        .into_any()
+    } else {
+        view! { <span class="badge role">{op.role.label()}</span> }.into_any()
+    };
+    view! {
+        <tr class:disabled=disabled data-email=op.email.to_string()>
+            <td>{op.name.to_string()}</td>
+            <td>{op.email.to_string()}</td>
+            <td>{role_cell}</td>
+            <td><Timestamp at=Some(op.created_at) /></td>
+            <td>
+                {if disabled { "Disabled" } else { "Active" }}
+                {editable.then(|| view! {
+                    <ActionForm action=set_disabled attr:class="inline">
+                        <input type="hidden" name="id" value=op.id />
+                        <input type="hidden" name="disabled" value=(!disabled).to_string() />
+                        <button type="submit" class=if disabled { "secondary" } else { "danger" }>
+                            {if disabled { "Enable" } else { "Disable" }}
+                        </button>
+                    </ActionForm>
+                })}
+            </td>
+        </tr>
+    }
+}
+
+#[component]
+fn AddOperatorForm(add: ServerAction<AddOperator>) -> impl IntoView {
+    view! {
+        <section class="card">
+            <h2>"Add an operator"</h2>
+            <ActionForm action=add attr:class="form" attr:id="add-operator">
+                <CheckedInput label="Email" name="email" kind="email" check=|v| Email::parse(v).map(|_| ()) />
+                <CheckedInput label="Name" name="name" check=|v| OperatorName::parse(v).map(|_| ()) />
+                <label for="role">"Role"</label>
+                <select id="role" name="role">
+                    {OperatorRole::ALL
+                        .iter()
+                        .map(|r| view! { <option value=r.as_str() selected=*r == OperatorRole::Developer>{r.label()}</option> })
+                        .collect_view()}
+                </select>
+                <CheckedInput label="Initial password (at least 12 characters)" name="password" kind="password"
+                    autocomplete="new-password" check=|v| Password::parse(v).map(|_| ()) />
+                <ActionError value=add.value() />
+                <button type="submit">"Add operator"</button>
+            </ActionForm>
+        </section>
+    }
+}

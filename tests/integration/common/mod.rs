@@ -1,0 +1,310 @@
+//! Test harness: each test spawns the whole app on a random port with a
+//! fresh database, once per backend, and talks to it over HTTP.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+
+use reqwest::{Client, Response, StatusCode};
+use serde_json::Value;
+use switchboard::{
+    domain::{
+        AppId, AppName, Email, Environment, KeyName, KeyScope, OperatorName, OperatorRole,
+        Password, Region,
+    },
+    server::{
+        auth::Caller,
+        config::Config,
+        db::Db,
+        http,
+        service::{api_keys, apps, operators},
+    },
+};
+
+#[derive(Debug, Clone, Copy)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates, for each named scenario `async fn name(backend: Backend)`, one
+/// test on SQLite and one on Postgres.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name($crate::common::Backend::Sqlite).await })+
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                if $crate::common::postgres_available() {
+                    super::$name($crate::common::Backend::Postgres).await
+                }
+            })+
+        }
+    };
+}
+
+const POSTGRES_ENV: &str = "SWITCHBOARD_TEST_POSTGRES_URL";
+
+/// Postgres tests run when the test command points them at a server. When
+/// it promised one (`SWITCHBOARD_REQUIRE_POSTGRES=1`), its absence fails.
+pub fn postgres_available() -> bool {
+    let available = std::env::var(POSTGRES_ENV).is_ok();
+    if !available && std::env::var("SWITCHBOARD_REQUIRE_POSTGRES").as_deref() == Ok("1") {
+        panic!("{POSTGRES_ENV} is not set, but the Postgres suite is required");
+    }
+    if !available {
+        eprintln!("skipping the Postgres variant: {POSTGRES_ENV} is not set");
+    }
+    available
+}
+
+fn unique_name() -> String {
+    let bytes: [u8; 6] = rand::random();
+    format!("sb_test_{}", hex::encode(bytes))
+}
+
+/// A fresh, empty, migrated database of the given kind, and its URL.
+pub async fn fresh_database(backend: Backend) -> (Db, String) {
+    let url = match backend {
+        Backend::Sqlite => {
+            let path = std::env::temp_dir().join(format!("{}.db", unique_name()));
+            format!("sqlite://{}", path.display())
+        }
+        Backend::Postgres => {
+            let admin_url = std::env::var(POSTGRES_ENV).unwrap();
+            let name = unique_name();
+            let admin = Db::connect(&admin_url)
+                .await
+                .expect("connect to the Postgres server");
+            let Db::Postgres(pool) = &admin else {
+                panic!("{POSTGRES_ENV} is not a postgres:// URL")
+            };
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(pool)
+                .await
+                .unwrap();
+            admin.close().await;
+            let (server, _) = admin_url.rsplit_once('/').unwrap();
+            format!("{server}/{name}")
+        }
+    };
+    let db = Db::connect(&url)
+        .await
+        .expect("connect to the test database");
+    db.migrate().await.expect("migrate");
+    (db, url)
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub db: Db,
+    pub database_url: String,
+    pub api: Client,
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    let (db, database_url) = fresh_database(backend).await;
+    spawn_on(db, database_url).await
+}
+
+/// A server on an existing database: a second one is another process of a
+/// multi-process deployment, or the same one after a restart.
+pub async fn spawn_on(db: Db, database_url: String) -> TestApp {
+    let leptos_options = leptos::config::get_configuration(Some("Cargo.toml"))
+        .unwrap()
+        .leptos_options;
+    let router = http::router(
+        db.clone(),
+        Config {
+            secure_cookies: false,
+        },
+        leptos_options,
+    )
+    .await
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    TestApp {
+        base: format!("http://{addr}"),
+        db,
+        database_url,
+        api: Client::new(),
+    }
+}
+
+/// A cookie-keeping client that does not follow redirects: one browser.
+pub fn new_browser() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+pub const PASSWORD: &str = "a long enough password";
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Calls a REST endpoint with the given App ID and key.
+    pub async fn rest(
+        &self,
+        method: &str,
+        path: &str,
+        app_id: &str,
+        key: &str,
+        body: Option<Value>,
+    ) -> Response {
+        let mut req = self
+            .api
+            .request(method.parse().unwrap(), self.url(path))
+            .header("appid", app_id)
+            .header("apikey", key);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        req.send().await.unwrap()
+    }
+
+    /// Calls a dashboard server function the way the hydrated page does.
+    pub async fn server_fn(&self, browser: &Client, path: &str, form: &[(&str, &str)]) -> Response {
+        browser
+            .post(self.url(path))
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn create_operator(&self, email: &str, role: OperatorRole) -> i64 {
+        let new = operators::NewOperator {
+            email: Email::parse(email).unwrap(),
+            name: OperatorName::parse("Test Operator").unwrap(),
+            role,
+            password: Password::parse(PASSWORD).unwrap(),
+        };
+        operators::create(&self.db, &Caller::cli(), new)
+            .await
+            .unwrap()
+            .id
+    }
+
+    /// A new browser, signed in as a new operator with this role.
+    pub async fn browser_signed_in_as(&self, email: &str, role: OperatorRole) -> Client {
+        self.create_operator(email, role).await;
+        self.sign_in(email).await
+    }
+
+    pub async fn sign_in(&self, email: &str) -> Client {
+        let browser = new_browser();
+        let res = self
+            .server_fn(
+                &browser,
+                path_of::<switchboard::ui::sign_in_page::SignIn>(),
+                &[("email", email), ("password", PASSWORD)],
+            )
+            .await;
+        assert!(
+            res.status().is_success(),
+            "sign-in failed: {}",
+            res.text().await.unwrap()
+        );
+        browser
+    }
+
+    /// Creates an app through the service layer and returns its App ID.
+    pub async fn create_app(&self, environment: Environment) -> String {
+        let new = apps::NewApp {
+            name: AppName::parse("Test app").unwrap(),
+            environment,
+            region: Region::Eu,
+        };
+        apps::create(&self.db, &Caller::cli(), new)
+            .await
+            .unwrap()
+            .view
+            .app_id
+            .to_string()
+    }
+
+    /// Creates a key for the app and returns `(id, key)`.
+    pub async fn create_key(&self, app_id: &str, scope: KeyScope) -> (i64, String) {
+        let app = apps::get(&self.db, &Caller::cli(), &AppId::parse(app_id).unwrap())
+            .await
+            .unwrap();
+        let new = api_keys::NewKey {
+            name: KeyName::parse("test key").unwrap(),
+            scope,
+            expires_at: None,
+            confirm_auth_key_in_production: true,
+        };
+        let created = api_keys::create(&self.db, &Caller::cli(), &app, new)
+            .await
+            .unwrap();
+        (created.key.id, created.api_key)
+    }
+
+    /// Every audit row, oldest first, as `(actor, action, object, details)`.
+    pub async fn audit_rows(&self) -> Vec<(String, String, String, String)> {
+        switchboard::with_db!(&self.db, pool => {
+            sqlx::query_as("SELECT actor, action, object, details FROM audit_log ORDER BY id")
+                .fetch_all(pool)
+                .await
+                .unwrap()
+        })
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        switchboard::with_db!(&self.db, pool => {
+            sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(pool).await.unwrap()
+        })
+    }
+}
+
+/// The URL a server function answers at.
+pub fn path_of<F: leptos::server_fn::ServerFn>() -> &'static str {
+    F::PATH
+}
+
+/// The status and `error.code` of an error answer, checking it has a message.
+pub async fn error_of(res: Response) -> (StatusCode, String) {
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    let body: Value =
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("error answer is not JSON: {text}"));
+    let error = if body.get("error").is_some() {
+        &body["error"]
+    } else {
+        &body
+    };
+    let code = error["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error code in {body}"))
+        .to_owned();
+    assert!(
+        error["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "no message in {body}"
+    );
+    (status, code)
+}
+
+/// The `data` of a successful answer.
+pub async fn data_of(res: Response) -> Value {
+    let status = res.status();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "unexpected answer {body}");
+    body["data"].clone()
+}

@@ -1,0 +1,9 @@
+//! Integration tests: the whole app over HTTP, on SQLite and on Postgres.
+
+mod common;
+
+mod apikeys;
+mod cli;
+mod dashboard;
+mod probes;
+mod rest_auth;
