@@ -33,6 +33,7 @@ pub fn ActivityPage() -> impl IntoView {
         |(app_id, before)| load_audit_page(app_id, before),
     );
     view! {
+        <section class="activity-page">
         <Transition fallback=|| view! { <p class="muted">"Loading activity…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
@@ -41,6 +42,7 @@ pub fn ActivityPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        </section>
     }
 }
 

@@ -37,14 +37,16 @@ pub fn AppSettingsPage() -> impl IntoView {
     let app_id = use_app_id();
     let app = Resource::new(move || app_id.get(), get_app);
     view! {
-        <Suspense>
-            {move || Suspend::new(async move {
-                app.await.ok().map(|app| view! {
-                    <RenameForm app=app.clone() />
-                    <DeleteForm app />
-                })
-            })}
-        </Suspense>
+        <section class="settings-page">
+            <Suspense>
+                {move || Suspend::new(async move {
+                    app.await.ok().map(|app| view! {
+                        <RenameForm app=app.clone() />
+                        <DeleteForm app />
+                    })
+                })}
+            </Suspense>
+        </section>
     }
 }
 

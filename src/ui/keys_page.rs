@@ -1,15 +1,16 @@
 use leptos::prelude::*;
 
 use super::{
-    app_layout::{get_app, use_app_id},
+    app_layout::use_app_id,
     checked_input::CheckedInput,
     error_notice::{ActionError, ErrorNotice},
     timestamp::Timestamp,
 };
 use crate::domain::{ApiError, ApiKeyView, AppView, Environment, KeyName, KeyScope, NewApiKey};
 
+/// An app and its keys, fetched together for the keys page.
 #[server]
-pub async fn list_keys(app_id: String) -> Result<Vec<ApiKeyView>, ApiError> {
+pub async fn list_keys(app_id: String) -> Result<(AppView, Vec<ApiKeyView>), ApiError> {
     use crate::domain::AppId;
     use crate::server::{
         auth::session::dashboard_caller,
@@ -18,7 +19,8 @@ pub async fn list_keys(app_id: String) -> Result<Vec<ApiKeyView>, ApiError> {
     };
     let (state, caller) = (expect_context::<AppState>(), dashboard_caller().await?);
     let app = apps::get(&state.db, &caller, &AppId::parse(&app_id)?).await?;
-    Ok(api_keys::list(&state.db, &caller, &app).await?)
+    let keys = api_keys::list(&state.db, &caller, &app).await?;
+    Ok((app.view, keys))
 }
 
 #[server]
@@ -68,26 +70,28 @@ pub fn KeysPage() -> impl IntoView {
     let app_id = use_app_id();
     let create = ServerAction::<CreateKey>::new();
     let revoke = ServerAction::<RevokeKey>::new();
-    let app = Resource::new(move || app_id.get(), get_app);
-    let keys = Resource::new(
+    let page = Resource::new(
         move || (app_id.get(), create.version().get(), revoke.version().get()),
         |(app_id, _, _)| list_keys(app_id),
     );
     view! {
-        <NewKeyShownOnce created=create.value() />
-        <Transition fallback=|| view! { <p class="muted">"Loading keys…"</p> }>
-            {move || Suspend::new(async move {
-                match keys.await {
-                    Ok(keys) => view! { <KeyTable keys revoke app_id=app_id.get_untracked() /> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                }
-            })}
-        </Transition>
-        <Suspense>
-            {move || Suspend::new(async move {
-                app.await.ok().map(|app| view! { <NewKeyForm app create /> })
-            })}
-        </Suspense>
+        <section class="keys-page">
+            <NewKeyShownOnce created=create.value() />
+            <Transition fallback=|| view! { <p class="muted">"Loading keys…"</p> }>
+                {move || Suspend::new(async move {
+                    match page.await {
+                        Ok((app, keys)) => {
+                            view! {
+                                <KeyTable keys revoke app_id=app.app_id.to_string() />
+                                <NewKeyForm app create />
+                            }
+                                .into_any()
+                        }
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
     }
 }
 

@@ -1,0 +1,175 @@
+import { expect, test, type Page } from "@playwright/test";
+
+const owner = { email: "owner@example.com", name: "Olive Owner", password: "correct horse battery staple" };
+
+// A page that logs an error (a failed hydration, a panic, a 404 asset) fails
+// its test; `expected` names the refusals a test provokes on purpose, which
+// the browser logs as failed loads.
+function failOnConsoleErrors(page: Page, expected: RegExp[] = []) {
+  const errors: string[] = [];
+  page.on("console", (msg) => {
+    if (msg.type() === "error" && !expected.some((e) => e.test(msg.text()))) errors.push(msg.text());
+  });
+  page.on("pageerror", (err) => errors.push(err.message));
+  return () => expect(errors, "console errors").toEqual([]);
+}
+
+async function hydrated(page: Page) {
+  await expect(page.locator("body[data-hydrated]")).toHaveCount(1);
+}
+
+async function signIn(page: Page) {
+  await page.goto("/sign-in");
+  await hydrated(page);
+  await page.getByLabel("Email").fill(owner.email);
+  await page.getByLabel("Password").fill(owner.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/apps$/);
+}
+
+test.describe.serial("an operator's first day", () => {
+  test("the first visitor creates the owner account", async ({ page }) => {
+    const noErrors = failOnConsoleErrors(page);
+    await page.goto("/");
+    await expect(page).toHaveURL(/\/setup$/);
+    await hydrated(page);
+
+    await page.getByLabel("Email").fill(owner.email);
+    await page.getByLabel("Name").fill(owner.name);
+    const password = page.getByLabel("Password (at least 12 characters)");
+    await password.fill("too short");
+    await expect(page.getByText("A password has at least 12 characters.")).toBeVisible();
+    await password.fill(owner.password);
+    await expect(page.getByText("A password has at least 12 characters.")).toHaveCount(0);
+    await page.getByRole("button", { name: "Create owner account" }).click();
+
+    await expect(page).toHaveURL(/\/apps$/);
+    await expect(page.getByText(owner.name)).toBeVisible();
+    noErrors();
+  });
+
+  test("the owner signs out and back in", async ({ page }) => {
+    const noErrors = failOnConsoleErrors(page, [/status of 401 \(Unauthorized\)/]);
+    await page.goto("/setup");
+    await expect(page).toHaveURL(/\/sign-in$/);
+    await hydrated(page);
+    await page.getByLabel("Email").fill(owner.email);
+    await page.getByLabel("Password").fill("not the password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByRole("alert")).toContainText("The email or password is wrong.");
+    await signIn(page);
+    noErrors();
+  });
+
+  test("the owner creates a development app and a production app", async ({ page }) => {
+    const noErrors = failOnConsoleErrors(page);
+    await signIn(page);
+    await hydrated(page);
+    const form = page.locator("#create-app");
+
+    await form.getByLabel("Name").fill("Chat (dev)");
+    await form.getByRole("button", { name: "Create app" }).click();
+    const devCard = page.locator(".app-card", { hasText: "Chat (dev)" });
+    await expect(devCard).toBeVisible();
+    await expect(devCard.locator(".badge")).toHaveText("Development");
+    await expect(devCard.locator(".app-id")).toHaveText(/^[0-9a-f]{16}$/);
+
+    await form.getByLabel("Name").fill("Chat");
+    await form.locator("input[value=production]").check();
+    await form.getByLabel("Region").selectOption("eu");
+    await form.getByRole("button", { name: "Create app" }).click();
+    const prodCard = page.locator(".app-card.env-production", { hasText: "Chat" });
+    await expect(prodCard).toBeVisible();
+    await expect(prodCard.locator(".badge")).toHaveText("Production");
+
+    await prodCard.getByRole("link").click();
+    await expect(page.locator(".production-banner")).toBeVisible();
+    noErrors();
+  });
+
+  test("a REST API key is shown once, then revoked", async ({ page }) => {
+    const noErrors = failOnConsoleErrors(page);
+    await signIn(page);
+    await page.locator(".app-card", { hasText: "Chat (dev)" }).getByRole("link").click();
+    await hydrated(page);
+    await expect(page.locator(".production-banner")).toHaveCount(0);
+
+    const form = page.locator("#create-key");
+    await form.getByLabel("Name").fill("Backend");
+    await form.getByRole("button", { name: "Create key" }).click();
+    const shown = page.getByTestId("new-api-key");
+    await expect(shown).toHaveText(/^[0-9a-f]{40}$/);
+    const key = (await shown.textContent())!;
+
+    const row = page.locator("tr[data-key-name=Backend]");
+    await expect(row).toContainText("REST API Key");
+    await expect(row).toContainText(key.slice(0, 8));
+    expect(await page.content()).toContain(key);
+
+    await page.reload();
+    await hydrated(page);
+    await expect(page.locator("tr[data-key-name=Backend]")).toBeVisible();
+    expect(await page.content(), "after a reload the key is gone for good").not.toContain(key);
+
+    await page.locator("tr[data-key-name=Backend]").getByRole("button", { name: "Revoke" }).click();
+    await expect(page.locator("tr[data-key-name=Backend]")).toContainText("Revoked");
+
+    const appId = page.url().split("/apps/")[1];
+    const res = await page.request.get("/v3/apikeys", { headers: { appid: appId, apikey: key } });
+    expect(res.status()).toBe(401);
+    expect((await res.json()).error.code).toBe("AUTH_ERR_APIKEY_NOT_FOUND");
+
+    await page.getByRole("link", { name: "Activity" }).click();
+    await expect(page.locator("table.activity")).toContainText("apikey.revoke");
+    noErrors();
+  });
+
+  test("every page hydrates without an error", async ({ page }) => {
+    const noErrors = failOnConsoleErrors(page);
+    await signIn(page);
+    await page.locator(".app-card.env-production").first().getByRole("link").click();
+    const app = page.url();
+    for (const path of [app, `${app}/activity`, `${app}/settings`, "/team", "/apps"]) {
+      await page.goto(path);
+      await hydrated(page);
+      await expect(page.locator("h1").first()).toBeVisible();
+    }
+    await page.goto(`${app}/settings`);
+    await hydrated(page);
+    await page.getByLabel("Name").fill("Chat (production)");
+    await page.getByRole("button", { name: "Rename" }).click();
+    await expect(page.getByText("Renamed.")).toBeVisible();
+    noErrors();
+  });
+
+  test("the owner signs out", async ({ page }) => {
+    await signIn(page);
+    await hydrated(page);
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect(page).toHaveURL(/\/sign-in$/);
+    await page.goto("/apps");
+    await expect(page).toHaveURL(/\/sign-in$/);
+  });
+});
+
+test.describe("without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("the create-app form still works", async ({ page }) => {
+    await page.goto("/sign-in");
+    await page.getByLabel("Email").fill(owner.email);
+    await page.getByLabel("Password").fill(owner.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page).toHaveURL(/\/apps$/);
+
+    const form = page.locator("#create-app");
+    await form.getByLabel("Name").fill("Made without JavaScript");
+    await form.getByRole("button", { name: "Create app" }).click();
+    await expect(page).toHaveURL(/\/apps\??$/);
+    await expect(page.locator(".app-card", { hasText: "Made without JavaScript" })).toBeVisible();
+
+    await form.getByLabel("Name").fill("   ");
+    await form.getByRole("button", { name: "Create app" }).click();
+    await expect(page.getByRole("alert")).toContainText("An app name is required.");
+  });
+});
