@@ -28,7 +28,8 @@ pub fn use_app_id() -> Memo<String> {
 }
 
 /// The frame of one app's pages: its name, App ID and environment, and tabs.
-/// A production app wears a red frame and banner on every one of its pages.
+/// A production app wears a red banner and header on every one of its pages.
+/// Only the header waits for the app; the page below loads its own data.
 #[component]
 pub fn AppLayout() -> impl IntoView {
     let app_id = use_app_id();
@@ -37,16 +38,19 @@ pub fn AppLayout() -> impl IntoView {
         <Suspense>
             {move || Suspend::new(async move {
                 match app.await {
-                    Ok(app) => view! { <AppFrame app /> }.into_any(),
-                    Err(error) => view! { <main><ErrorNotice error /></main> }.into_any(),
+                    Ok(app) => view! { <AppHeader app /> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
                 }
             })}
         </Suspense>
+        <main>
+            <Outlet />
+        </main>
     }
 }
 
 #[component]
-fn AppFrame(app: AppView) -> impl IntoView {
+fn AppHeader(app: AppView) -> impl IntoView {
     let base = format!("/apps/{}", app.app_id);
     let production = app.environment == Environment::Production;
     view! {
@@ -54,20 +58,17 @@ fn AppFrame(app: AppView) -> impl IntoView {
             {production.then(|| view! {
                 <div class="production-banner" role="note">"Production app — changes here affect real users"</div>
             })}
-            <main>
-                <header class="app-header">
-                    <h1>{app.name.to_string()}</h1>
-                    <EnvironmentBadge environment=app.environment />
-                    <span class="muted">"App ID " <code class="app-id">{app.app_id.to_string()}</code></span>
-                    <span class="muted">{app.region.label()}</span>
-                </header>
-                <nav class="tabs">
-                    <A href=base.clone() exact=true>"API keys"</A>
-                    <A href=format!("{base}/activity")>"Activity"</A>
-                    <A href=format!("{base}/settings")>"Settings"</A>
-                </nav>
-                <Outlet />
-            </main>
+            <header class="app-header">
+                <h1>{app.name.to_string()}</h1>
+                <EnvironmentBadge environment=app.environment />
+                <span class="muted">"App ID " <code class="app-id">{app.app_id.to_string()}</code></span>
+                <span class="muted">{app.region.label()}</span>
+            </header>
+            <nav class="tabs">
+                <A href=base.clone() exact=true>"API keys"</A>
+                <A href=format!("{base}/activity")>"Activity"</A>
+                <A href=format!("{base}/settings")>"Settings"</A>
+            </nav>
         </div>
     }
 }

@@ -34,8 +34,3 @@ pub async fn sign_out() -> Result<(), ApiError> {
     leptos_axum::redirect("/sign-in");
     Ok(())
 }
-
-/// The signed-in operator, provided by `SignedInLayout` to every page in it.
-pub fn use_session() -> Session {
-    expect_context::<Session>()
-}

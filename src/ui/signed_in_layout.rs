@@ -5,10 +5,12 @@ use super::{
     error_notice::ErrorNotice,
     session::{SignOut, Visitor, current_visitor},
 };
-use crate::domain::Session;
+use crate::domain::OperatorView;
 
 /// The frame of every page behind sign-in: the top bar, and the page. A
-/// visitor who is not signed in is sent to sign in.
+/// visitor who is not signed in is sent to sign in. Only the bar waits for
+/// the session; the page beside it loads its own data (and is refused it when
+/// signed out), since an `Outlet` inside a suspending parent breaks hydration.
 #[component]
 pub fn SignedInLayout() -> impl IntoView {
     let visitor = Resource::new(|| (), |_| current_visitor());
@@ -16,27 +18,20 @@ pub fn SignedInLayout() -> impl IntoView {
         <Suspense>
             {move || Suspend::new(async move {
                 match visitor.await {
-                    Ok(Visitor::SignedIn(session)) => {
-                        provide_context(session.clone());
-                        view! {
-                            <TopBar session />
-                            <Outlet />
-                        }
-                            .into_any()
-                    }
+                    Ok(Visitor::SignedIn(session)) => view! { <TopBar operator=session.operator /> }.into_any(),
                     Ok(Visitor::NeedsSetup) => view! { <Redirect path="/setup" /> }.into_any(),
                     Ok(Visitor::SignedOut) => view! { <Redirect path="/sign-in" /> }.into_any(),
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
                 }
             })}
         </Suspense>
+        <Outlet />
     }
 }
 
 #[component]
-fn TopBar(session: Session) -> impl IntoView {
+fn TopBar(operator: OperatorView) -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
-    let operator = session.operator;
     view! {
         <header class="top-bar">
             <A href="/apps" attr:class="brand">"Switchboard"</A>

@@ -3,16 +3,23 @@ use leptos::prelude::*;
 use super::{
     checked_input::CheckedInput,
     error_notice::{ActionError, ErrorNotice},
-    session::use_session,
     timestamp::Timestamp,
 };
 use crate::domain::{ApiError, Email, OperatorName, OperatorRole, OperatorView, Password};
 
+/// The team, and who is looking at it (their own row is not editable).
 #[server]
-pub async fn list_operators() -> Result<Vec<OperatorView>, ApiError> {
-    use crate::server::{auth::session::dashboard_caller, service::operators, state::AppState};
+pub async fn list_operators() -> Result<(OperatorView, Vec<OperatorView>), ApiError> {
+    use crate::server::{
+        auth::session::dashboard_caller, auth::session::signed_in_operator, service::operators,
+        state::AppState,
+    };
     let state = expect_context::<AppState>();
-    Ok(operators::list(&state.db, &dashboard_caller().await?).await?)
+    let caller = dashboard_caller().await?;
+    let me = signed_in_operator()
+        .await?
+        .ok_or(crate::server::Error::NotSignedIn)?;
+    Ok((me, operators::list(&state.db, &caller).await?))
 }
 
 #[server]
@@ -71,7 +78,6 @@ pub fn TeamPage() -> impl IntoView {
         },
         |_| list_operators(),
     );
-    let may_manage = use_session().operator.role.at_least(OperatorRole::Admin);
     view! {
         <main>
             <h1>"Team"</h1>
@@ -80,12 +86,18 @@ pub fn TeamPage() -> impl IntoView {
             <Transition fallback=|| view! { <p class="muted">"Loading the team…"</p> }>
                 {move || Suspend::new(async move {
                     match team.await {
-                        Ok(team) => view! { <TeamTable team change_role set_disabled may_manage /> }.into_any(),
+                        Ok((me, team)) => {
+                            let may_manage = me.role.at_least(OperatorRole::Admin);
+                            view! {
+                                <TeamTable team me=me.id change_role set_disabled may_manage />
+                                {may_manage.then(|| view! { <AddOperatorForm add /> })}
+                            }
+                                .into_any()
+                        }
                         Err(error) => view! { <ErrorNotice error /> }.into_any(),
                     }
                 })}
             </Transition>
-            {may_manage.then(|| view! { <AddOperatorForm add /> })}
         </main>
     }
 }
@@ -93,11 +105,11 @@ pub fn TeamPage() -> impl IntoView {
 #[component]
 fn TeamTable(
     team: Vec<OperatorView>,
+    me: i64,
     change_role: ServerAction<ChangeOperatorRole>,
     set_disabled: ServerAction<SetOperatorDisabled>,
     may_manage: bool,
 ) -> impl IntoView {
-    let me = use_session().operator.id;
     view! {
         <table class="team">
             <thead>
