@@ -10,7 +10,7 @@ use crate::ui::{
     activity_page::ActivityPage, app_layout::AppLayout, app_settings_page::AppSettingsPage,
     apps_page::AppsPage, home::Home, keys_page::KeysPage, not_found::NotFound,
     setup_page::SetupPage, sign_in_page::SignInPage, signed_in_layout::SignedInLayout,
-    team_page::TeamPage,
+    team_activity_page::TeamActivityPage, team_page::TeamPage,
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -53,6 +53,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=SignedInLayout ssr=SsrMode::Async>
                     <Route path=path!("/apps") view=AppsPage ssr=SsrMode::Async />
                     <Route path=path!("/team") view=TeamPage ssr=SsrMode::Async />
+                    <Route path=path!("/team/activity") view=TeamActivityPage ssr=SsrMode::Async />
                     <ParentRoute path=path!("/apps/:app_id") view=AppLayout ssr=SsrMode::Async>
                         <Route path=path!("") view=KeysPage ssr=SsrMode::Async />
                         <Route path=path!("/activity") view=ActivityPage ssr=SsrMode::Async />

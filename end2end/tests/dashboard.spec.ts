@@ -129,7 +129,7 @@ test.describe.serial("an operator's first day", () => {
     await signIn(page);
     await page.locator(".app-card.env-production").first().getByRole("link").click();
     const app = page.url();
-    for (const path of [app, `${app}/activity`, `${app}/settings`, "/team", "/apps"]) {
+    for (const path of [app, `${app}/activity`, `${app}/settings`, "/team", "/team/activity", "/apps"]) {
       await page.goto(path);
       await hydrated(page);
       await expect(page.locator("h1").first()).toBeVisible();

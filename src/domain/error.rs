@@ -30,9 +30,22 @@ pub struct ApiError {
 impl leptos::server_fn::error::FromServerFnError for ApiError {
     type Encoder = leptos::server_fn::codec::JsonEncoding;
 
+    /// Failures of the server-function machinery itself. Arguments that do
+    /// not decode are the caller's fault: a 400, as on REST.
     fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
+        use leptos::server_fn::error::ServerFnErrorErr::{Args, Deserialization, MissingArg};
+        let bad_input = matches!(value, Args(_) | MissingArg(_) | Deserialization(_));
+        #[cfg(feature = "ssr")]
+        if bad_input {
+            crate::server::error::answer_with_status(axum::http::StatusCode::BAD_REQUEST);
+        }
+        let code = if bad_input {
+            "ERR_BAD_REQUEST"
+        } else {
+            "ERR_REQUEST_FAILED"
+        };
         Self {
-            code: "ERR_REQUEST_FAILED".to_owned(),
+            code: code.to_owned(),
             message: value.to_string(),
         }
     }

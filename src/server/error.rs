@@ -147,22 +147,26 @@ impl Error {
 /// would, not the blanket 500 server functions answer errors with. A plain
 /// form post (no JavaScript) keeps the redirect back to its page, which
 /// carries the error in the URL for the page to show.
+pub fn answer_with_status(status: StatusCode) {
+    use leptos::prelude::use_context;
+    let plain_form_post = use_context::<axum::http::request::Parts>().is_some_and(|request| {
+        let accept = request
+            .headers
+            .get(axum::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok());
+        accept.is_some_and(|v| v.contains("text/html"))
+    });
+    if let (false, Some(response)) = (
+        plain_form_post,
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) {
+        response.set_status(status);
+    }
+}
+
 impl From<Error> for ApiError {
     fn from(err: Error) -> Self {
-        use leptos::prelude::use_context;
-        let plain_form_post = use_context::<axum::http::request::Parts>().is_some_and(|request| {
-            request
-                .headers
-                .get(axum::http::header::ACCEPT)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.contains("text/html"))
-        });
-        if let (false, Some(response)) = (
-            plain_form_post,
-            use_context::<leptos_axum::ResponseOptions>(),
-        ) {
-            response.set_status(err.status());
-        }
+        answer_with_status(err.status());
         err.into_body()
     }
 }

@@ -4,20 +4,31 @@ use leptos_router::{components::A, hooks::use_query_map};
 use super::{app_layout::use_app_id, error_notice::ErrorNotice, timestamp::Timestamp};
 use crate::domain::{ApiError, AuditEntryView, AuditPage};
 
+/// A page of an app's audit log, or of the team's when `app_id` is empty.
 #[server]
-pub async fn load_audit_page(app_id: String, before: Option<i64>) -> Result<AuditPage, ApiError> {
+pub async fn load_audit_page(
+    #[server(default)] app_id: String,
+    before: Option<i64>,
+) -> Result<AuditPage, ApiError> {
     use crate::domain::AppId;
     use crate::server::{
         auth::session::dashboard_caller,
-        service::{apps, audit},
+        service::{
+            apps,
+            audit::{self, AuditScope},
+        },
         state::AppState,
     };
     let (state, caller) = (expect_context::<AppState>(), dashboard_caller().await?);
+    if app_id.is_empty() {
+        return Ok(audit::list(&state.db, &caller, AuditScope::Team, before).await?);
+    }
     let app = apps::get(&state.db, &caller, &AppId::parse(&app_id)?).await?;
-    Ok(audit::list(&state.db, &caller, &app, before).await?)
+    Ok(audit::list(&state.db, &caller, AuditScope::App(&app), before).await?)
 }
 
-/// Every change to the app, newest first, a page at a time.
+/// Every change to an app (under `/apps/:app_id`) or to the team (under
+/// `/team`), newest first, a page at a time.
 #[component]
 pub fn ActivityPage() -> impl IntoView {
     let app_id = use_app_id();
@@ -37,7 +48,13 @@ pub fn ActivityPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading activity…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(page) => view! { <AuditTable page app_id=app_id.get_untracked() /> }.into_any(),
+                    Ok(page) => {
+                        let here = match app_id.get_untracked() {
+                            app_id if app_id.is_empty() => "/team/activity".to_owned(),
+                            app_id => format!("/apps/{app_id}/activity"),
+                        };
+                        view! { <AuditTable page here /> }.into_any()
+                    }
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
                 }
             })}
@@ -47,7 +64,7 @@ pub fn ActivityPage() -> impl IntoView {
 }
 
 #[component]
-fn AuditTable(page: AuditPage, app_id: String) -> impl IntoView {
+fn AuditTable(page: AuditPage, here: String) -> impl IntoView {
     view! {
         <table class="activity">
             <thead>
@@ -58,7 +75,7 @@ fn AuditTable(page: AuditPage, app_id: String) -> impl IntoView {
             </tbody>
         </table>
         {page.next.map(|next| view! {
-            <A href=format!("/apps/{app_id}/activity?before={next}") attr:class="older">"Older"</A>
+            <A href=format!("{here}?before={next}") attr:class="older">"Older"</A>
         })}
     }
 }

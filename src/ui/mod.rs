@@ -15,5 +15,6 @@ pub mod session;
 pub mod setup_page;
 pub mod sign_in_page;
 pub mod signed_in_layout;
+pub mod team_activity_page;
 pub mod team_page;
 pub mod timestamp;

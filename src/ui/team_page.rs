@@ -1,4 +1,5 @@
 use leptos::prelude::*;
+use leptos_router::components::A;
 
 use super::{
     checked_input::CheckedInput,
@@ -81,6 +82,7 @@ pub fn TeamPage() -> impl IntoView {
     view! {
         <main>
             <h1>"Team"</h1>
+            <p><A href="/team/activity">"Team activity"</A></p>
             <ActionError value=change_role.value() />
             <ActionError value=set_disabled.value() />
             <Transition fallback=|| view! { <p class="muted">"Loading the team…"</p> }>

@@ -6,6 +6,7 @@ use serde_json::Value;
 use switchboard::{
     domain::{Environment, KeyScope, OperatorRole},
     ui::{
+        activity_page::LoadAuditPage,
         app_settings_page::{DeleteApp, RenameApp},
         apps_page::{CreateApp, ListApps},
         keys_page::{CreateKey, ListKeys, RevokeKey},
@@ -31,6 +32,8 @@ on_both_backends!(
     the_session_cookie_is_http_only_and_same_site_lax,
     dashboard_changes_are_audited_with_the_operator_and_address,
     only_an_owner_makes_owners,
+    arguments_that_do_not_decode_get_bad_request,
+    team_changes_are_listed_as_team_activity,
 );
 
 async fn json_of(res: reqwest::Response) -> Value {
@@ -612,5 +615,78 @@ async fn only_an_owner_makes_owners(backend: Backend) {
     assert_eq!(
         error_of(res).await,
         (StatusCode::CONFLICT, "ERR_EMAIL_TAKEN".into())
+    );
+}
+
+async fn arguments_that_do_not_decode_get_bad_request(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let app_id = app.create_app(Environment::Development).await;
+    let owner = app
+        .browser_signed_in_as("ana@example.com", OperatorRole::Owner)
+        .await;
+    let audit_before = app.count("audit_log").await;
+    let res = app
+        .server_fn(
+            &owner,
+            path_of::<RevokeKey>(),
+            &[("app_id", &app_id), ("id", "abc")],
+        )
+        .await;
+    assert_eq!(
+        error_of(res).await,
+        (StatusCode::BAD_REQUEST, "ERR_BAD_REQUEST".into()),
+        "an id that is no number"
+    );
+    let res = app
+        .server_fn(&owner, path_of::<CreateApp>(), &[("name", "Chat")])
+        .await;
+    assert_eq!(
+        error_of(res).await,
+        (StatusCode::BAD_REQUEST, "ERR_BAD_REQUEST".into()),
+        "missing fields"
+    );
+    let res = app
+        .server_fn(
+            &owner,
+            path_of::<CreateApp>(),
+            &[
+                ("name", "Chat"),
+                ("environment", "staging"),
+                ("region", "us"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        error_of(res).await,
+        (StatusCode::BAD_REQUEST, "ERR_INVALID_ENVIRONMENT".into())
+    );
+    assert_eq!(app.count("audit_log").await, audit_before);
+}
+
+async fn team_changes_are_listed_as_team_activity(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.create_app(Environment::Development).await;
+    let admin = app
+        .browser_signed_in_as("admin@example.com", OperatorRole::Admin)
+        .await;
+    let form = [
+        ("email", "sup@example.com"),
+        ("name", "Sam"),
+        ("role", "support"),
+        ("password", PASSWORD),
+    ];
+    json_of(app.server_fn(&admin, path_of::<AddOperator>(), &form).await).await;
+    let page = json_of(app.server_fn(&admin, path_of::<LoadAuditPage>(), &[]).await).await;
+    let entries = page["entries"].as_array().unwrap();
+    let newest: Vec<(&str, &str)> = entries
+        .iter()
+        .map(|e| (e["actor"].as_str().unwrap(), e["action"].as_str().unwrap()))
+        .collect();
+    assert_eq!(newest[0], ("admin@example.com", "operator.create"));
+    assert!(
+        newest
+            .iter()
+            .all(|(_, action)| action.starts_with("operator.")),
+        "no app's changes: {newest:?}"
     );
 }

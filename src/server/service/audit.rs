@@ -54,25 +54,43 @@ struct EntryRow {
 
 pub const PAGE_SIZE: i64 = 50;
 
-/// The app's audit log, newest first, `PAGE_SIZE` rows after the `before` cursor.
+/// Whose log: one app's, or the team's (changes to operators).
+pub enum AuditScope<'a> {
+    App(&'a App),
+    Team,
+}
+
+/// A page of the log, newest first: `PAGE_SIZE` rows before the `before` cursor.
 pub async fn list(
     db: &crate::server::db::Db,
     caller: &Caller,
-    app: &App,
+    scope: AuditScope<'_>,
     before: Option<i64>,
 ) -> Result<AuditPage> {
     caller.require(Permission::Read)?;
-    caller.require_app(app.id)?;
+    // Separate statements, not `app IS NOT DISTINCT FROM $1`, which Postgres
+    // cannot answer from the (app, id) index.
+    let (filter, app) = match scope {
+        AuditScope::App(app) => {
+            caller.require_app(app.id)?;
+            ("app = $3", Some(app.id))
+        }
+        // The team is the dashboard's business, never an app key's.
+        AuditScope::Team if caller.operator_role().is_none() => {
+            return Err(crate::server::Error::NoAccess);
+        }
+        AuditScope::Team => ("app IS NULL", None),
+    };
+    let sql = format!(
+        "SELECT id, actor, action, object, details, ip, created_at FROM audit_log \
+         WHERE {filter} AND id < $1 ORDER BY id DESC LIMIT $2"
+    );
     let rows: Vec<EntryRow> = with_db!(db, pool => {
-        sqlx::query_as(
-            "SELECT id, actor, action, object, details, ip, created_at FROM audit_log \
-             WHERE app = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
-        )
-        .bind(app.id)
-        .bind(before.unwrap_or(i64::MAX))
-        .bind(PAGE_SIZE + 1)
-        .fetch_all(pool)
-        .await?
+        let mut query = sqlx::query_as(&sql).bind(before.unwrap_or(i64::MAX)).bind(PAGE_SIZE + 1);
+        if let Some(app) = app {
+            query = query.bind(app);
+        }
+        query.fetch_all(pool).await?
     });
     let more = rows.len() as i64 > PAGE_SIZE;
     let entries: Vec<AuditEntryView> = rows

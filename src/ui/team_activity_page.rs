@@ -1,0 +1,16 @@
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use super::activity_page::ActivityPage;
+
+/// Changes to the team itself: operators added, roles changed, accounts disabled.
+#[component]
+pub fn TeamActivityPage() -> impl IntoView {
+    view! {
+        <main>
+            <h1>"Team activity"</h1>
+            <p><A href="/team">"Back to the team"</A></p>
+            <ActivityPage />
+        </main>
+    }
+}
