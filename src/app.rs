@@ -7,10 +7,9 @@ use leptos_router::{
 };
 
 use crate::ui::{
-    activity_page::ActivityPage, app_layout::AppLayout, app_settings_page::AppSettingsPage,
-    apps_page::AppsPage, home::Home, keys_page::KeysPage, not_found::NotFound,
-    setup_page::SetupPage, sign_in_page::SignInPage, signed_in_layout::SignedInLayout,
-    team_activity_page::TeamActivityPage, team_page::TeamPage,
+    activity_page::ActivityPage, app_layout::AppLayout, app_settings_page::AppSettingsPage, apps_page::AppsPage,
+    home::Home, keys_page::KeysPage, not_found::NotFound, setup_page::SetupPage, sign_in_page::SignInPage,
+    signed_in_layout::SignedInLayout, team_activity_page::TeamActivityPage, team_page::TeamPage,
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {

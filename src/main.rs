@@ -38,9 +38,7 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
     if leptos_options.output_name.is_empty() {
         leptos_options.output_name = env!("CARGO_PKG_NAME").into();
     }
-    let config = Config {
-        secure_cookies: args.secure_cookies,
-    };
+    let config = Config { secure_cookies: args.secure_cookies };
     let router = http::router(db, config, leptos_options).await?;
     http::serve(router, args.addr).await
 }
@@ -49,8 +47,7 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
 /// object a line for log collectors; `RUST_LOG` sets the levels.
 fn init_tracing() {
     use tracing_subscriber::{EnvFilter, fmt};
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,tower_http=info,sqlx=warn"));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tower_http=info,sqlx=warn"));
     let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if std::env::var("SWITCHBOARD_LOG_FORMAT").as_deref() == Ok("json") {
         builder.json().init();

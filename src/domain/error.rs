@@ -11,10 +11,7 @@ pub struct Invalid {
 
 impl Invalid {
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-        }
+        Self { code, message: message.into() }
     }
 }
 
@@ -39,14 +36,7 @@ impl leptos::server_fn::error::FromServerFnError for ApiError {
         if bad_input {
             crate::server::error::answer_with_status(axum::http::StatusCode::BAD_REQUEST);
         }
-        let code = if bad_input {
-            "ERR_BAD_REQUEST"
-        } else {
-            "ERR_REQUEST_FAILED"
-        };
-        Self {
-            code: code.to_owned(),
-            message: value.to_string(),
-        }
+        let code = if bad_input { "ERR_BAD_REQUEST" } else { "ERR_REQUEST_FAILED" };
+        Self { code: code.to_owned(), message: value.to_string() }
     }
 }

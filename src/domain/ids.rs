@@ -69,10 +69,7 @@ impl AppId {
         if raw.len() == Self::LEN && raw.chars().all(is_hex) {
             Ok(Self(raw.to_owned()))
         } else {
-            Err(Invalid::new(
-                "ERR_INVALID_APPID",
-                "An App ID is 16 lowercase hexadecimal characters (0-9, a-f).",
-            ))
+            Err(Invalid::new("ERR_INVALID_APPID", "An App ID is 16 lowercase hexadecimal characters (0-9, a-f)."))
         }
     }
 
@@ -91,10 +88,7 @@ impl Email {
         if email.len() <= 254 && email_address::EmailAddress::is_valid(&email) {
             Ok(Self(email))
         } else {
-            Err(Invalid::new(
-                "ERR_INVALID_EMAIL",
-                "Enter an email address such as ana@example.com.",
-            ))
+            Err(Invalid::new("ERR_INVALID_EMAIL", "Enter an email address such as ana@example.com."))
         }
     }
 }
@@ -108,16 +102,10 @@ fn parse_label(raw: &str, max: usize, code: &'static str, what: &str) -> Result<
         return Err(Invalid::new(code, format!("{what} is required.")));
     }
     if len > max {
-        return Err(Invalid::new(
-            code,
-            format!("{what} is at most {max} characters."),
-        ));
+        return Err(Invalid::new(code, format!("{what} is at most {max} characters.")));
     }
     if label.chars().any(char::is_control) {
-        return Err(Invalid::new(
-            code,
-            format!("{what} cannot contain control characters."),
-        ));
+        return Err(Invalid::new(code, format!("{what} cannot contain control characters.")));
     }
     Ok(label.to_owned())
 }
@@ -183,19 +171,10 @@ mod tests {
     #[test]
     fn an_app_id_is_sixteen_lowercase_hex_characters() {
         assert!(AppId::parse("0123456789abcdef").is_ok());
-        for bad in [
-            "",
-            "0123456789abcde",
-            "0123456789abcdef0",
-            "0123456789ABCDEF",
-            "0123456789abcdeg",
-            "0123456789abcd f",
-        ] {
-            assert_eq!(
-                AppId::parse(bad).unwrap_err().code,
-                "ERR_INVALID_APPID",
-                "{bad:?}"
-            );
+        for bad in
+            ["", "0123456789abcde", "0123456789abcdef0", "0123456789ABCDEF", "0123456789abcdeg", "0123456789abcd f"]
+        {
+            assert_eq!(AppId::parse(bad).unwrap_err().code, "ERR_INVALID_APPID", "{bad:?}");
         }
     }
 
@@ -209,58 +188,32 @@ mod tests {
 
     #[test]
     fn an_email_is_trimmed_and_lowercased() {
-        assert_eq!(
-            Email::parse("  Ana@Example.COM ").unwrap().as_str(),
-            "ana@example.com"
-        );
+        assert_eq!(Email::parse("  Ana@Example.COM ").unwrap().as_str(), "ana@example.com");
     }
 
     #[test]
     fn a_malformed_email_is_refused() {
-        for bad in [
-            "",
-            "ana",
-            "ana@",
-            "@example.com",
-            "ana example@x.com",
-            &format!("{}@x.com", "a".repeat(250)),
-        ] {
-            assert_eq!(
-                Email::parse(bad).unwrap_err().code,
-                "ERR_INVALID_EMAIL",
-                "{bad:?}"
-            );
+        for bad in ["", "ana", "ana@", "@example.com", "ana example@x.com", &format!("{}@x.com", "a".repeat(250))] {
+            assert_eq!(Email::parse(bad).unwrap_err().code, "ERR_INVALID_EMAIL", "{bad:?}");
         }
     }
 
     #[test]
     fn labels_are_trimmed_and_bounded() {
         assert_eq!(AppName::parse("  Chat  ").unwrap().as_str(), "Chat");
-        assert_eq!(
-            AppName::parse("   ").unwrap_err().code,
-            "ERR_INVALID_APP_NAME"
-        );
+        assert_eq!(AppName::parse("   ").unwrap_err().code, "ERR_INVALID_APP_NAME");
         assert!(AppName::parse(&"é".repeat(100)).is_ok());
         assert!(AppName::parse(&"é".repeat(101)).is_err());
         assert!(KeyName::parse("line\nbreak").is_err());
-        assert_eq!(
-            OperatorName::parse("").unwrap_err().code,
-            "ERR_INVALID_NAME"
-        );
+        assert_eq!(OperatorName::parse("").unwrap_err().code, "ERR_INVALID_NAME");
     }
 
     #[test]
     fn a_password_has_twelve_characters_at_least() {
-        assert_eq!(
-            Password::parse("elevenchars").unwrap_err().code,
-            "ERR_WEAK_PASSWORD"
-        );
+        assert_eq!(Password::parse("elevenchars").unwrap_err().code, "ERR_WEAK_PASSWORD");
         assert!(Password::parse("twelve chars").is_ok());
         assert!(Password::parse(&"x".repeat(1025)).is_err());
-        assert_eq!(
-            format!("{:?}", Password::parse("twelve chars").unwrap()),
-            "Password(***)"
-        );
+        assert_eq!(format!("{:?}", Password::parse("twelve chars").unwrap()), "Password(***)");
     }
 
     #[test]

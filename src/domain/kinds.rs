@@ -170,24 +170,15 @@ mod tests {
         assert_eq!(err.code, "ERR_INVALID_ENVIRONMENT");
         assert!(err.message.contains("development, production"));
         assert_eq!(Region::parse("US").unwrap_err().code, "ERR_INVALID_REGION");
-        assert_eq!(
-            KeyScope::parse("authonly").unwrap_err().code,
-            "ERR_INVALID_APIKEY_SCOPE"
-        );
-        assert_eq!(
-            OperatorRole::parse("root").unwrap_err().code,
-            "ERR_INVALID_ROLE"
-        );
+        assert_eq!(KeyScope::parse("authonly").unwrap_err().code, "ERR_INVALID_APIKEY_SCOPE");
+        assert_eq!(OperatorRole::parse("root").unwrap_err().code, "ERR_INVALID_ROLE");
     }
 
     #[test]
     fn scopes_go_by_their_product_names() {
         assert_eq!(KeyScope::AuthOnly.label(), "Auth Key");
         assert_eq!(KeyScope::FullAccess.label(), "REST API Key");
-        assert_eq!(
-            serde_json::to_string(&KeyScope::FullAccess).unwrap(),
-            "\"fullAccess\""
-        );
+        assert_eq!(serde_json::to_string(&KeyScope::FullAccess).unwrap(), "\"fullAccess\"");
     }
 
     #[test]

@@ -2,14 +2,11 @@
 //! (as the REST contract has them) and in the browser, which formats them
 //! with the same code the server renders with, so hydration sees equal text.
 
-use time::{
-    Date, OffsetDateTime, format_description::BorrowedFormatItem, macros::format_description,
-};
+use time::{Date, OffsetDateTime, format_description::BorrowedFormatItem, macros::format_description};
 
 use super::Invalid;
 
-const SHOWN: &[BorrowedFormatItem<'static>] =
-    format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+const SHOWN: &[BorrowedFormatItem<'static>] = format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
 const DATE: &[BorrowedFormatItem<'static>] = format_description!("[year]-[month]-[day]");
 
 pub fn format_timestamp(unix_seconds: i64) -> String {
@@ -38,13 +35,7 @@ mod tests {
 
     #[test]
     fn dates_parse_to_the_start_of_their_day() {
-        assert_eq!(
-            parse_date("2026-11-18"),
-            Ok(1_795_000_000 - 11 * 3600 - 6 * 60 - 40)
-        );
-        assert_eq!(
-            parse_date("19/11/2026").unwrap_err().code,
-            "ERR_INVALID_DATE"
-        );
+        assert_eq!(parse_date("2026-11-18"), Ok(1_795_000_000 - 11 * 3600 - 6 * 60 - 40));
+        assert_eq!(parse_date("19/11/2026").unwrap_err().code, "ERR_INVALID_DATE");
     }
 }

@@ -4,9 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{
-    AppId, AppName, Email, Environment, KeyName, KeyScope, OperatorName, OperatorRole, Region,
-};
+use super::{AppId, AppName, Email, Environment, KeyName, KeyScope, OperatorName, OperatorRole, Region};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

@@ -12,24 +12,15 @@ use super::{
     service::{api_keys, apps, operators},
 };
 use crate::domain::{
-    AppId, AppName, Email, Environment, KeyName, KeyScope, OperatorName, OperatorRole, Password,
-    Region, format_timestamp,
+    AppId, AppName, Email, Environment, KeyName, KeyScope, OperatorName, OperatorRole, Password, Region,
+    format_timestamp,
 };
 
 #[derive(Parser, Debug)]
-#[command(
-    name = "switchboard",
-    version,
-    about = "Self-hosted control plane for in-app chat"
-)]
+#[command(name = "switchboard", version, about = "Self-hosted control plane for in-app chat")]
 pub struct Cli {
     /// Database to use: sqlite://FILE or postgres://...
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        default_value = "sqlite://switchboard.db",
-        global = true
-    )]
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://switchboard.db", global = true)]
     pub database_url: String,
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -138,50 +129,24 @@ pub async fn run(db: &Db, command: Command) -> anyhow::Result<()> {
     let cli = Caller::cli();
     match command {
         Command::Serve(_) | Command::Migrate => {}
-        Command::Operator(OperatorCommand::Create {
-            email,
-            name,
-            role,
-            password_stdin: _,
-        }) => {
+        Command::Operator(OperatorCommand::Create { email, name, role, password_stdin: _ }) => {
             let email = Email::parse(&email)?;
-            let name = OperatorName::parse(
-                name.as_deref()
-                    .unwrap_or_else(|| email.as_str().split('@').next().unwrap_or("")),
-            )?;
+            let name =
+                OperatorName::parse(name.as_deref().unwrap_or_else(|| email.as_str().split('@').next().unwrap_or("")))?;
             let role = OperatorRole::parse(&role)?;
             let mut password = String::new();
             std::io::stdin().read_to_string(&mut password)?;
             let password = Password::parse(password.trim_end_matches(['\r', '\n']))?;
-            let op = operators::create(
-                db,
-                &cli,
-                operators::NewOperator {
-                    email,
-                    name,
-                    role,
-                    password,
-                },
-            )
-            .await?;
+            let op = operators::create(db, &cli, operators::NewOperator { email, name, role, password }).await?;
             println!("created {} operator {}", op.role, op.email);
         }
         Command::Operator(OperatorCommand::List) => {
             for op in operators::list(db, &cli).await? {
-                let state = if op.disabled_at.is_some() {
-                    "disabled"
-                } else {
-                    "active"
-                };
+                let state = if op.disabled_at.is_some() { "disabled" } else { "active" };
                 println!("{}\t{}\t{}\t{}", op.email, op.role, state, op.name);
             }
         }
-        Command::App(AppCommand::Create {
-            name,
-            env,
-            region,
-            json,
-        }) => {
+        Command::App(AppCommand::Create { name, env, region, json }) => {
             let new = apps::NewApp {
                 name: AppName::parse(&name)?,
                 environment: Environment::parse(&env)?,
@@ -197,10 +162,7 @@ pub async fn run(db: &Db, command: Command) -> anyhow::Result<()> {
         Command::App(AppCommand::List { json }) => {
             let apps = apps::list(db, &cli).await?;
             if json {
-                println!(
-                    "{}",
-                    serde_json::to_string(&apps.iter().map(|a| &a.view).collect::<Vec<_>>())?
-                );
+                println!("{}", serde_json::to_string(&apps.iter().map(|a| &a.view).collect::<Vec<_>>())?);
             } else {
                 for app in apps {
                     let v = app.view;
@@ -215,13 +177,7 @@ pub async fn run(db: &Db, command: Command) -> anyhow::Result<()> {
                 }
             }
         }
-        Command::Key(KeyCommand::Create {
-            app,
-            name,
-            scope,
-            yes_auth_key_in_production,
-            json,
-        }) => {
+        Command::Key(KeyCommand::Create { app, name, scope, yes_auth_key_in_production, json }) => {
             let app = apps::get(db, &cli, &AppId::parse(&app)?).await?;
             let new = api_keys::NewKey {
                 name: KeyName::parse(&name)?,
@@ -244,15 +200,8 @@ pub async fn run(db: &Db, command: Command) -> anyhow::Result<()> {
                 println!("{}", serde_json::to_string(&keys)?);
             } else {
                 for k in keys {
-                    let state = if k.revoked_at.is_some() {
-                        "revoked"
-                    } else {
-                        "active"
-                    };
-                    println!(
-                        "{}\t{}…\t{}\t{}\t{}",
-                        k.id, k.prefix, k.scope, state, k.name
-                    );
+                    let state = if k.revoked_at.is_some() { "revoked" } else { "active" };
+                    println!("{}\t{}…\t{}\t{}\t{}", k.id, k.prefix, k.scope, state, k.name);
                 }
             }
         }

@@ -32,10 +32,7 @@ pub enum Error {
     #[error("Too many failed sign-ins. Wait {minutes} minutes, then try again.")]
     TooManyAttempts { minutes: i64 },
     #[error("Your role ({role}) may not {action}.")]
-    Forbidden {
-        role: &'static str,
-        action: &'static str,
-    },
+    Forbidden { role: &'static str, action: &'static str },
     #[error("{0}")]
     Invalid(#[from] Invalid),
     #[error("{message}")]
@@ -61,17 +58,11 @@ pub enum Error {
 
 impl Error {
     pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
-        Error::NotFound {
-            code,
-            message: message.into(),
-        }
+        Error::NotFound { code, message: message.into() }
     }
 
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
-        Error::Conflict {
-            code,
-            message: message.into(),
-        }
+        Error::Conflict { code, message: message.into() }
     }
 
     pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
@@ -81,8 +72,9 @@ impl Error {
     pub fn status(&self) -> StatusCode {
         use Error::*;
         match self {
-            EmptyAppId | InvalidAppId | EmptyApiKey | ApiKeyNotFound | NotSignedIn
-            | WrongCredentials => StatusCode::UNAUTHORIZED,
+            EmptyAppId | InvalidAppId | EmptyApiKey | ApiKeyNotFound | NotSignedIn | WrongCredentials => {
+                StatusCode::UNAUTHORIZED
+            }
             NoAccess | Forbidden { .. } => StatusCode::FORBIDDEN,
             TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Invalid(_) | BadRequest(_) | LimitExceeded { .. } => StatusCode::BAD_REQUEST,
@@ -122,9 +114,7 @@ impl Error {
 impl From<sqlx::Error> for Error {
     fn from(err: sqlx::Error) -> Self {
         match err {
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-                Error::Unavailable
-            }
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => Error::Unavailable,
             other => Error::Internal(other.to_string()),
         }
     }
@@ -136,10 +126,7 @@ impl Error {
         if let Error::Internal(detail) = &self {
             tracing::error!(%detail, "internal error");
         }
-        ApiError {
-            code: self.code().to_owned(),
-            message: self.to_string(),
-        }
+        ApiError { code: self.code().to_owned(), message: self.to_string() }
     }
 }
 
@@ -150,16 +137,10 @@ impl Error {
 pub fn answer_with_status(status: StatusCode) {
     use leptos::prelude::use_context;
     let plain_form_post = use_context::<axum::http::request::Parts>().is_some_and(|request| {
-        let accept = request
-            .headers
-            .get(axum::http::header::ACCEPT)
-            .and_then(|v| v.to_str().ok());
+        let accept = request.headers.get(axum::http::header::ACCEPT).and_then(|v| v.to_str().ok());
         accept.is_some_and(|v| v.contains("text/html"))
     });
-    if let (false, Some(response)) = (
-        plain_form_post,
-        use_context::<leptos_axum::ResponseOptions>(),
-    ) {
+    if let (false, Some(response)) = (plain_form_post, use_context::<leptos_axum::ResponseOptions>()) {
         response.set_status(status);
     }
 }

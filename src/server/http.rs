@@ -15,11 +15,7 @@ use crate::app::{App, shell};
 /// Dashboard sessions last a week of inactivity.
 const SESSION_IDLE_DAYS: i64 = 7;
 
-pub async fn router(
-    db: Db,
-    config: Config,
-    leptos_options: LeptosOptions,
-) -> anyhow::Result<Router> {
+pub async fn router(db: Db, config: Config, leptos_options: LeptosOptions) -> anyhow::Result<Router> {
     let sessions = SessionBackend::for_db(&db).await?;
     spawn_expired_session_sweeper(sessions.clone());
     let session_layer = SessionManagerLayer::new(sessions)
@@ -27,15 +23,9 @@ pub async fn router(
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(config.secure_cookies)
-        .with_expiry(Expiry::OnInactivity(time::Duration::days(
-            SESSION_IDLE_DAYS,
-        )));
+        .with_expiry(Expiry::OnInactivity(time::Duration::days(SESSION_IDLE_DAYS)));
 
-    let state = AppState {
-        db,
-        config: Arc::new(config),
-        leptos_options,
-    };
+    let state = AppState { db, config: Arc::new(config), leptos_options };
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     Ok(Router::new()
@@ -71,12 +61,9 @@ fn spawn_expired_session_sweeper(sessions: SessionBackend) {
 pub async fn serve(router: Router, addr: SocketAddr) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("listening on http://{}", listener.local_addr()?);
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     Ok(())
 }
 

@@ -6,10 +6,7 @@ use crate::domain::{ApiError, AuditEntryView, AuditPage};
 
 /// A page of an app's audit log, or of the team's when `app_id` is empty.
 #[server]
-pub async fn load_audit_page(
-    #[server(default)] app_id: String,
-    before: Option<i64>,
-) -> Result<AuditPage, ApiError> {
+pub async fn load_audit_page(#[server(default)] app_id: String, before: Option<i64>) -> Result<AuditPage, ApiError> {
     use crate::domain::AppId;
     use crate::server::{
         auth::session::dashboard_caller,
@@ -33,16 +30,8 @@ pub async fn load_audit_page(
 pub fn ActivityPage() -> impl IntoView {
     let app_id = use_app_id();
     let query = use_query_map();
-    let before = Memo::new(move |_| {
-        query
-            .read()
-            .get("before")
-            .and_then(|b| b.parse::<i64>().ok())
-    });
-    let page = Resource::new(
-        move || (app_id.get(), before.get()),
-        |(app_id, before)| load_audit_page(app_id, before),
-    );
+    let before = Memo::new(move |_| query.read().get("before").and_then(|b| b.parse::<i64>().ok()));
+    let page = Resource::new(move || (app_id.get(), before.get()), |(app_id, before)| load_audit_page(app_id, before));
     view! {
         <section class="activity-page">
         <Transition fallback=|| view! { <p class="muted">"Loading activity…"</p> }>

@@ -12,13 +12,7 @@ pub async fn get_app(app_id: String) -> Result<AppView, ApiError> {
     use crate::domain::AppId;
     use crate::server::{auth::session::dashboard_caller, service::apps, state::AppState};
     let state = expect_context::<AppState>();
-    Ok(apps::get(
-        &state.db,
-        &dashboard_caller().await?,
-        &AppId::parse(&app_id)?,
-    )
-    .await?
-    .view)
+    Ok(apps::get(&state.db, &dashboard_caller().await?, &AppId::parse(&app_id)?).await?.view)
 }
 
 /// The `app_id` of the page's route.

@@ -12,13 +12,7 @@ pub async fn rename_app(app_id: String, name: String) -> Result<(), ApiError> {
     use crate::domain::AppId;
     use crate::server::{auth::session::dashboard_caller, service::apps, state::AppState};
     let (state, caller) = (expect_context::<AppState>(), dashboard_caller().await?);
-    apps::rename(
-        &state.db,
-        &caller,
-        &AppId::parse(&app_id)?,
-        AppName::parse(&name)?,
-    )
-    .await?;
+    apps::rename(&state.db, &caller, &AppId::parse(&app_id)?, AppName::parse(&name)?).await?;
     Ok(())
 }
 

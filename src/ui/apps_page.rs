@@ -18,11 +18,7 @@ pub async fn list_apps() -> Result<Vec<AppView>, ApiError> {
 }
 
 #[server]
-pub async fn create_app(
-    name: String,
-    environment: String,
-    region: String,
-) -> Result<AppView, ApiError> {
+pub async fn create_app(name: String, environment: String, region: String) -> Result<AppView, ApiError> {
     use crate::server::{auth::session::dashboard_caller, service::apps, state::AppState};
     let new = apps::NewApp {
         name: AppName::parse(&name)?,
@@ -30,9 +26,7 @@ pub async fn create_app(
         region: Region::parse(&region)?,
     };
     let state = expect_context::<AppState>();
-    Ok(apps::create(&state.db, &dashboard_caller().await?, new)
-        .await?
-        .view)
+    Ok(apps::create(&state.db, &dashboard_caller().await?, new).await?.view)
 }
 
 #[component]
@@ -58,8 +52,7 @@ pub fn AppsPage() -> impl IntoView {
 #[component]
 fn AppList(apps: Vec<AppView>) -> impl IntoView {
     if apps.is_empty() {
-        return view! { <p class="muted">"No apps yet. Create a development app to start."</p> }
-            .into_any();
+        return view! { <p class="muted">"No apps yet. Create a development app to start."</p> }.into_any();
     }
     view! {
         <ul class="app-list">

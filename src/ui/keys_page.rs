@@ -40,10 +40,7 @@ pub async fn create_key(
     let new = api_keys::NewKey {
         name: KeyName::parse(&name)?,
         scope: KeyScope::parse(&scope)?,
-        expires_at: Some(expires_on.trim())
-            .filter(|d| !d.is_empty())
-            .map(parse_date)
-            .transpose()?,
+        expires_at: Some(expires_on.trim()).filter(|d| !d.is_empty()).map(parse_date).transpose()?,
         confirm_auth_key_in_production: confirm_auth_key.is_some(),
     };
     let (state, caller) = (expect_context::<AppState>(), dashboard_caller().await?);
@@ -97,9 +94,7 @@ pub fn KeysPage() -> impl IntoView {
 
 /// The new key's secret, the one time it exists outside the caller's hands.
 #[component]
-fn NewKeyShownOnce(
-    #[prop(into)] created: Signal<Option<Result<NewApiKey, ApiError>>>,
-) -> impl IntoView {
+fn NewKeyShownOnce(#[prop(into)] created: Signal<Option<Result<NewApiKey, ApiError>>>) -> impl IntoView {
     move || match created.get() {
         Some(Ok(new)) => Some(view! {
             <section class="card new-key" role="status">
@@ -136,11 +131,7 @@ fn CopyButton(text: String) -> impl IntoView {
 }
 
 #[component]
-fn KeyTable(
-    keys: Vec<ApiKeyView>,
-    revoke: ServerAction<RevokeKey>,
-    app_id: String,
-) -> impl IntoView {
+fn KeyTable(keys: Vec<ApiKeyView>, revoke: ServerAction<RevokeKey>, app_id: String) -> impl IntoView {
     if keys.is_empty() {
         return view! { <p class="muted">"No keys yet."</p> }.into_any();
     }

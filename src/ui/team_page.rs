@@ -12,24 +12,16 @@ use crate::domain::{ApiError, Email, OperatorName, OperatorRole, OperatorView, P
 #[server]
 pub async fn list_operators() -> Result<(OperatorView, Vec<OperatorView>), ApiError> {
     use crate::server::{
-        auth::session::dashboard_caller, auth::session::signed_in_operator, service::operators,
-        state::AppState,
+        auth::session::dashboard_caller, auth::session::signed_in_operator, service::operators, state::AppState,
     };
     let state = expect_context::<AppState>();
     let caller = dashboard_caller().await?;
-    let me = signed_in_operator()
-        .await?
-        .ok_or(crate::server::Error::NotSignedIn)?;
+    let me = signed_in_operator().await?.ok_or(crate::server::Error::NotSignedIn)?;
     Ok((me, operators::list(&state.db, &caller).await?))
 }
 
 #[server]
-pub async fn add_operator(
-    email: String,
-    name: String,
-    role: String,
-    password: String,
-) -> Result<(), ApiError> {
+pub async fn add_operator(email: String, name: String, role: String, password: String) -> Result<(), ApiError> {
     use crate::server::{auth::session::dashboard_caller, service::operators, state::AppState};
     let new = operators::NewOperator {
         email: Email::parse(&email)?,
@@ -46,13 +38,7 @@ pub async fn add_operator(
 pub async fn change_operator_role(id: i64, role: String) -> Result<(), ApiError> {
     use crate::server::{auth::session::dashboard_caller, service::operators, state::AppState};
     let state = expect_context::<AppState>();
-    operators::change_role(
-        &state.db,
-        &dashboard_caller().await?,
-        id,
-        OperatorRole::parse(&role)?,
-    )
-    .await?;
+    operators::change_role(&state.db, &dashboard_caller().await?, id, OperatorRole::parse(&role)?).await?;
     Ok(())
 }
 
@@ -70,13 +56,7 @@ pub fn TeamPage() -> impl IntoView {
     let change_role = ServerAction::<ChangeOperatorRole>::new();
     let set_disabled = ServerAction::<SetOperatorDisabled>::new();
     let team = Resource::new(
-        move || {
-            (
-                add.version().get(),
-                change_role.version().get(),
-                set_disabled.version().get(),
-            )
-        },
+        move || (add.version().get(), change_role.version().get(), set_disabled.version().get()),
         |_| list_operators(),
     );
     view! {

@@ -10,11 +10,7 @@ use crate::on_both_backends;
 
 on_both_backends!(the_cli_bootstraps_an_owner_an_app_and_a_key);
 
-async fn switchboard(
-    database_url: &str,
-    args: &[&str],
-    stdin: Option<&str>,
-) -> (bool, String, String) {
+async fn switchboard(database_url: &str, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
         .args(args)
         .env("DATABASE_URL", database_url)
@@ -25,82 +21,27 @@ async fn switchboard(
         .spawn()
         .unwrap();
     let mut input = child.stdin.take().unwrap();
-    input
-        .write_all(stdin.unwrap_or("").as_bytes())
-        .await
-        .unwrap();
+    input.write_all(stdin.unwrap_or("").as_bytes()).await.unwrap();
     drop(input);
     let out = child.wait_with_output().await.unwrap();
-    (
-        out.status.success(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+    (out.status.success(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
 }
 
 async fn the_cli_bootstraps_an_owner_an_app_and_a_key(backend: Backend) {
     let (db, url) = fresh_database(backend).await;
     db.close().await;
 
-    let (ok, _, err) = switchboard(
-        &url,
-        &[
-            "operator",
-            "create",
-            "--email",
-            "ops@example.com",
-            "--role",
-            "owner",
-            "--password-stdin",
-        ],
-        Some("short\n"),
-    )
-    .await;
-    assert!(
-        !ok && err.contains("at least 12"),
-        "a weak password is refused: {err}"
-    );
-    let (ok, out, err) = switchboard(
-        &url,
-        &[
-            "operator",
-            "create",
-            "--email",
-            "ops@example.com",
-            "--role",
-            "owner",
-            "--password-stdin",
-        ],
-        Some("a long enough password\n"),
-    )
-    .await;
+    let create_owner = ["operator", "create", "--email", "ops@example.com", "--role", "owner", "--password-stdin"];
+    let (ok, _, err) = switchboard(&url, &create_owner, Some("short\n")).await;
+    assert!(!ok && err.contains("at least 12"), "a weak password is refused: {err}");
+    let (ok, out, err) = switchboard(&url, &create_owner, Some("a long enough password\n")).await;
     assert!(ok, "{err}");
     assert!(out.contains("owner operator ops@example.com"));
 
-    let (ok, out, err) = switchboard(
-        &url,
-        &["app", "create", "--name", "Chat", "--env", "staging"],
-        None,
-    )
-    .await;
-    assert!(
-        !ok && out.is_empty() && err.contains("development, production"),
-        "{err}"
-    );
-    let (ok, out, err) = switchboard(
-        &url,
-        &[
-            "app",
-            "create",
-            "--name",
-            "Chat",
-            "--env",
-            "development",
-            "--json",
-        ],
-        None,
-    )
-    .await;
+    let (ok, out, err) = switchboard(&url, &["app", "create", "--name", "Chat", "--env", "staging"], None).await;
+    assert!(!ok && out.is_empty() && err.contains("development, production"), "{err}");
+    let (ok, out, err) =
+        switchboard(&url, &["app", "create", "--name", "Chat", "--env", "development", "--json"], None).await;
     assert!(ok, "{err}");
     let app: Value = serde_json::from_str(&out).unwrap();
     let app_id = app["appId"].as_str().unwrap();
@@ -110,17 +51,7 @@ async fn the_cli_bootstraps_an_owner_an_app_and_a_key(backend: Backend) {
 
     let (ok, out, err) = switchboard(
         &url,
-        &[
-            "key",
-            "create",
-            "--app",
-            app_id,
-            "--name",
-            "backend",
-            "--scope",
-            "fullAccess",
-            "--json",
-        ],
+        &["key", "create", "--app", app_id, "--name", "backend", "--scope", "fullAccess", "--json"],
         None,
     )
     .await;
@@ -130,10 +61,7 @@ async fn the_cli_bootstraps_an_owner_an_app_and_a_key(backend: Backend) {
     assert_eq!(secret.len(), 40);
 
     let (ok, out, _) = switchboard(&url, &["key", "list", "--app", app_id], None).await;
-    assert!(
-        ok && out.contains("backend") && !out.contains(secret),
-        "listed without the key: {out}"
-    );
+    assert!(ok && out.contains("backend") && !out.contains(secret), "listed without the key: {out}");
 
     let (ok, out, _) = switchboard(&url, &["--help"], None).await;
     assert!(ok && out.contains("operator") && out.contains("migrate"));

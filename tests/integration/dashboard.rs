@@ -46,147 +46,73 @@ async fn json_of(res: reqwest::Response) -> Value {
 async fn the_first_visitor_creates_the_owner_and_nobody_after_them(backend: Backend) {
     let app = spawn_app(backend).await;
     let browser = new_browser();
-    let visitor = json_of(
-        app.server_fn(&browser, path_of::<CurrentVisitor>(), &[])
-            .await,
-    )
-    .await;
+    let visitor = json_of(app.server_fn(&browser, path_of::<CurrentVisitor>(), &[]).await).await;
     assert_eq!(visitor, "NeedsSetup");
 
-    let weak = [
-        ("email", "ana@example.com"),
-        ("name", "Ana"),
-        ("password", "short"),
-    ];
-    let res = app
-        .server_fn(&browser, path_of::<CreateOwner>(), &weak)
-        .await;
-    assert_eq!(
-        error_of(res).await,
-        (StatusCode::BAD_REQUEST, "ERR_WEAK_PASSWORD".into())
-    );
+    let weak = [("email", "ana@example.com"), ("name", "Ana"), ("password", "short")];
+    let res = app.server_fn(&browser, path_of::<CreateOwner>(), &weak).await;
+    assert_eq!(error_of(res).await, (StatusCode::BAD_REQUEST, "ERR_WEAK_PASSWORD".into()));
     assert_eq!(app.count("operators").await, 0);
 
-    let owner = [
-        ("email", "Ana@Example.com"),
-        ("name", "Ana"),
-        ("password", PASSWORD),
-    ];
-    json_of(
-        app.server_fn(&browser, path_of::<CreateOwner>(), &owner)
-            .await,
-    )
-    .await;
-    let visitor = json_of(
-        app.server_fn(&browser, path_of::<CurrentVisitor>(), &[])
-            .await,
-    )
-    .await;
+    let owner = [("email", "Ana@Example.com"), ("name", "Ana"), ("password", PASSWORD)];
+    json_of(app.server_fn(&browser, path_of::<CreateOwner>(), &owner).await).await;
+    let visitor = json_of(app.server_fn(&browser, path_of::<CurrentVisitor>(), &[]).await).await;
     assert_eq!(visitor["SignedIn"]["operator"]["role"], "owner");
     assert_eq!(visitor["SignedIn"]["operator"]["email"], "ana@example.com");
 
-    let intruder = [
-        ("email", "eve@example.com"),
-        ("name", "Eve"),
-        ("password", PASSWORD),
-    ];
-    let res = app
-        .server_fn(&new_browser(), path_of::<CreateOwner>(), &intruder)
-        .await;
-    assert_eq!(
-        error_of(res).await,
-        (StatusCode::CONFLICT, "ERR_ALREADY_SET_UP".into())
-    );
+    let intruder = [("email", "eve@example.com"), ("name", "Eve"), ("password", PASSWORD)];
+    let res = app.server_fn(&new_browser(), path_of::<CreateOwner>(), &intruder).await;
+    assert_eq!(error_of(res).await, (StatusCode::CONFLICT, "ERR_ALREADY_SET_UP".into()));
     assert_eq!(app.count("operators").await, 1);
-    let visitor = json_of(
-        app.server_fn(&new_browser(), path_of::<CurrentVisitor>(), &[])
-            .await,
-    )
-    .await;
+    let visitor = json_of(app.server_fn(&new_browser(), path_of::<CurrentVisitor>(), &[]).await).await;
     assert_eq!(visitor, "SignedOut");
 }
 
 async fn wrong_password_and_unknown_email_answer_alike(backend: Backend) {
     let app = spawn_app(backend).await;
-    app.create_operator("ana@example.com", OperatorRole::Owner)
-        .await;
+    app.create_operator("ana@example.com", OperatorRole::Owner).await;
     let mut answers = Vec::new();
-    for (email, password) in [
-        ("ana@example.com", "not the password"),
-        ("nobody@example.com", PASSWORD),
-    ] {
-        let res = app
-            .server_fn(
-                &new_browser(),
-                path_of::<SignIn>(),
-                &[("email", email), ("password", password)],
-            )
-            .await;
+    for (email, password) in [("ana@example.com", "not the password"), ("nobody@example.com", PASSWORD)] {
+        let res = app.server_fn(&new_browser(), path_of::<SignIn>(), &[("email", email), ("password", password)]).await;
         let status = res.status();
         answers.push((status, res.text().await.unwrap()));
     }
     assert_eq!(answers[0].0, StatusCode::UNAUTHORIZED);
-    assert_eq!(
-        answers[0], answers[1],
-        "the two answers are the same, byte for byte"
-    );
+    assert_eq!(answers[0], answers[1], "the two answers are the same, byte for byte");
     assert!(answers[0].1.contains("ERR_WRONG_CREDENTIALS"));
 }
 
 async fn repeated_failures_for_one_account_are_throttled(backend: Backend) {
     let app = spawn_app(backend).await;
-    app.create_operator("ana@example.com", OperatorRole::Owner)
-        .await;
+    app.create_operator("ana@example.com", OperatorRole::Owner).await;
     for _ in 0..5 {
         let res = app
             .server_fn(
                 &new_browser(),
                 path_of::<SignIn>(),
-                &[
-                    ("email", "ana@example.com"),
-                    ("password", "guess guess guess"),
-                ],
+                &[("email", "ana@example.com"), ("password", "guess guess guess")],
             )
             .await;
         assert_eq!(error_of(res).await.1, "ERR_WRONG_CREDENTIALS");
     }
     let res = app
-        .server_fn(
-            &new_browser(),
-            path_of::<SignIn>(),
-            &[("email", "ana@example.com"), ("password", PASSWORD)],
-        )
+        .server_fn(&new_browser(), path_of::<SignIn>(), &[("email", "ana@example.com"), ("password", PASSWORD)])
         .await;
     assert_eq!(
         error_of(res).await,
-        (
-            StatusCode::TOO_MANY_REQUESTS,
-            "ERR_TOO_MANY_ATTEMPTS".into()
-        ),
+        (StatusCode::TOO_MANY_REQUESTS, "ERR_TOO_MANY_ATTEMPTS".into()),
         "even the right password waits"
     );
-    let other = app
-        .browser_signed_in_as("bo@example.com", OperatorRole::Viewer)
-        .await;
+    let other = app.browser_signed_in_as("bo@example.com", OperatorRole::Viewer).await;
     json_of(app.server_fn(&other, path_of::<ListApps>(), &[]).await).await;
 }
 
 async fn a_signed_out_visitor_can_change_nothing(backend: Backend) {
     let app = spawn_app(backend).await;
-    app.create_operator("ana@example.com", OperatorRole::Owner)
-        .await;
-    let form = [
-        ("name", "Chat"),
-        ("environment", "development"),
-        ("region", "us"),
-    ];
-    let res = app
-        .server_fn(&new_browser(), path_of::<CreateApp>(), &form)
-        .await;
-    assert_eq!(
-        error_of(res).await,
-        (StatusCode::UNAUTHORIZED, "ERR_NOT_SIGNED_IN".into())
-    );
+    app.create_operator("ana@example.com", OperatorRole::Owner).await;
+    let form = [("name", "Chat"), ("environment", "development"), ("region", "us")];
+    let res = app.server_fn(&new_browser(), path_of::<CreateApp>(), &form).await;
+    assert_eq!(error_of(res).await, (StatusCode::UNAUTHORIZED, "ERR_NOT_SIGNED_IN".into()));
     assert_eq!(app.count("apps").await, 0);
 }
 
@@ -194,100 +120,44 @@ async fn a_viewer_is_refused_every_change_made_directly(backend: Backend) {
     let app = spawn_app(backend).await;
     let app_id = app.create_app(Environment::Development).await;
     let (key_id, _) = app.create_key(&app_id, KeyScope::FullAccess).await;
-    let owner_id = app
-        .create_operator("owner@example.com", OperatorRole::Owner)
-        .await
-        .to_string();
-    let viewer = app
-        .browser_signed_in_as("viewer@example.com", OperatorRole::Viewer)
-        .await;
+    let owner_id = app.create_operator("owner@example.com", OperatorRole::Owner).await.to_string();
+    let viewer = app.browser_signed_in_as("viewer@example.com", OperatorRole::Viewer).await;
     let key_id = key_id.to_string();
     let audit_before = app.count("audit_log").await;
     let calls: Vec<(&str, Vec<(&str, &str)>)> = vec![
-        (
-            path_of::<CreateApp>(),
-            vec![
-                ("name", "Chat"),
-                ("environment", "development"),
-                ("region", "us"),
-            ],
-        ),
-        (
-            path_of::<RenameApp>(),
-            vec![("app_id", &app_id), ("name", "Renamed")],
-        ),
-        (
-            path_of::<DeleteApp>(),
-            vec![("app_id", &app_id), ("typed_name", "Test app")],
-        ),
-        (
-            path_of::<CreateKey>(),
-            vec![("app_id", &app_id), ("name", "k"), ("scope", "fullAccess")],
-        ),
-        (
-            path_of::<RevokeKey>(),
-            vec![("app_id", &app_id), ("id", &key_id)],
-        ),
+        (path_of::<CreateApp>(), vec![("name", "Chat"), ("environment", "development"), ("region", "us")]),
+        (path_of::<RenameApp>(), vec![("app_id", &app_id), ("name", "Renamed")]),
+        (path_of::<DeleteApp>(), vec![("app_id", &app_id), ("typed_name", "Test app")]),
+        (path_of::<CreateKey>(), vec![("app_id", &app_id), ("name", "k"), ("scope", "fullAccess")]),
+        (path_of::<RevokeKey>(), vec![("app_id", &app_id), ("id", &key_id)]),
         (
             path_of::<AddOperator>(),
-            vec![
-                ("email", "x@example.com"),
-                ("name", "X"),
-                ("role", "admin"),
-                ("password", PASSWORD),
-            ],
+            vec![("email", "x@example.com"), ("name", "X"), ("role", "admin"), ("password", PASSWORD)],
         ),
-        (
-            path_of::<ChangeOperatorRole>(),
-            vec![("id", &owner_id), ("role", "viewer")],
-        ),
-        (
-            path_of::<SetOperatorDisabled>(),
-            vec![("id", &owner_id), ("disabled", "true")],
-        ),
+        (path_of::<ChangeOperatorRole>(), vec![("id", &owner_id), ("role", "viewer")]),
+        (path_of::<SetOperatorDisabled>(), vec![("id", &owner_id), ("disabled", "true")]),
     ];
     for (path, form) in calls {
         let res = app.server_fn(&viewer, path, &form).await;
-        assert_eq!(
-            error_of(res).await,
-            (StatusCode::FORBIDDEN, "ERR_FORBIDDEN".into()),
-            "{path}"
-        );
+        assert_eq!(error_of(res).await, (StatusCode::FORBIDDEN, "ERR_FORBIDDEN".into()), "{path}");
     }
-    assert_eq!(
-        app.count("audit_log").await,
-        audit_before,
-        "nothing changed"
-    );
+    assert_eq!(app.count("audit_log").await, audit_before, "nothing changed");
     assert_eq!(app.count("apps").await, 1);
     let (_, keys) = serde_json::from_value::<(Value, Value)>(
-        json_of(
-            app.server_fn(&viewer, path_of::<ListKeys>(), &[("app_id", &app_id)])
-                .await,
-        )
-        .await,
+        json_of(app.server_fn(&viewer, path_of::<ListKeys>(), &[("app_id", &app_id)]).await).await,
     )
     .unwrap();
-    assert!(
-        keys[0]["revokedAt"].is_null(),
-        "viewers read, and the key is still active"
-    );
+    assert!(keys[0]["revokedAt"].is_null(), "viewers read, and the key is still active");
 }
 
 async fn a_developer_manages_development_apps_only(backend: Backend) {
     let app = spawn_app(backend).await;
-    let developer = app
-        .browser_signed_in_as("dev@example.com", OperatorRole::Developer)
-        .await;
+    let developer = app.browser_signed_in_as("dev@example.com", OperatorRole::Developer).await;
     let dev_app = json_of(
         app.server_fn(
             &developer,
             path_of::<CreateApp>(),
-            &[
-                ("name", "Chat dev"),
-                ("environment", "development"),
-                ("region", "eu"),
-            ],
+            &[("name", "Chat dev"), ("environment", "development"), ("region", "eu")],
         )
         .await,
     )
@@ -298,118 +168,59 @@ async fn a_developer_manages_development_apps_only(backend: Backend) {
         app.server_fn(
             &developer,
             path_of::<CreateKey>(),
-            &[
-                ("app_id", app_id),
-                ("name", "server"),
-                ("scope", "fullAccess"),
-            ],
+            &[("app_id", app_id), ("name", "server"), ("scope", "fullAccess")],
         )
         .await,
     )
     .await;
     assert_eq!(created["apiKey"].as_str().unwrap().len(), 40);
-    let listed = app
-        .server_fn(&developer, path_of::<ListKeys>(), &[("app_id", app_id)])
-        .await
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        !listed.contains(created["apiKey"].as_str().unwrap()),
-        "the dashboard list never holds the key"
-    );
+    let listed = app.server_fn(&developer, path_of::<ListKeys>(), &[("app_id", app_id)]).await.text().await.unwrap();
+    assert!(!listed.contains(created["apiKey"].as_str().unwrap()), "the dashboard list never holds the key");
 
     let res = app
         .server_fn(
             &developer,
             path_of::<CreateApp>(),
-            &[
-                ("name", "Chat"),
-                ("environment", "production"),
-                ("region", "eu"),
-            ],
+            &[("name", "Chat"), ("environment", "production"), ("region", "eu")],
         )
         .await;
-    assert_eq!(
-        error_of(res).await,
-        (StatusCode::FORBIDDEN, "ERR_FORBIDDEN".into())
-    );
+    assert_eq!(error_of(res).await, (StatusCode::FORBIDDEN, "ERR_FORBIDDEN".into()));
     let prod = app.create_app(Environment::Production).await;
     let res = app
-        .server_fn(
-            &developer,
-            path_of::<CreateKey>(),
-            &[("app_id", &prod), ("name", "k"), ("scope", "fullAccess")],
-        )
+        .server_fn(&developer, path_of::<CreateKey>(), &[("app_id", &prod), ("name", "k"), ("scope", "fullAccess")])
         .await;
-    assert_eq!(
-        error_of(res).await,
-        (StatusCode::FORBIDDEN, "ERR_FORBIDDEN".into())
-    );
+    assert_eq!(error_of(res).await, (StatusCode::FORBIDDEN, "ERR_FORBIDDEN".into()));
 }
 
 async fn disabling_an_operator_ends_their_session_at_once(backend: Backend) {
     let app = spawn_app(backend).await;
-    let admin = app
-        .browser_signed_in_as("admin@example.com", OperatorRole::Admin)
-        .await;
-    let dev_id = app
-        .create_operator("dev@example.com", OperatorRole::Developer)
-        .await
-        .to_string();
+    let admin = app.browser_signed_in_as("admin@example.com", OperatorRole::Admin).await;
+    let dev_id = app.create_operator("dev@example.com", OperatorRole::Developer).await.to_string();
     let developer = app.sign_in("dev@example.com").await;
     json_of(app.server_fn(&developer, path_of::<ListApps>(), &[]).await).await;
 
-    json_of(
-        app.server_fn(
-            &admin,
-            path_of::<SetOperatorDisabled>(),
-            &[("id", &dev_id), ("disabled", "true")],
-        )
-        .await,
-    )
-    .await;
-    let res = app.server_fn(&developer, path_of::<ListApps>(), &[]).await;
-    assert_eq!(
-        error_of(res).await,
-        (StatusCode::UNAUTHORIZED, "ERR_NOT_SIGNED_IN".into())
-    );
-    let res = app
-        .server_fn(
-            &new_browser(),
-            path_of::<SignIn>(),
-            &[("email", "dev@example.com"), ("password", PASSWORD)],
-        )
+    json_of(app.server_fn(&admin, path_of::<SetOperatorDisabled>(), &[("id", &dev_id), ("disabled", "true")]).await)
         .await;
-    assert_eq!(
-        error_of(res).await.1,
-        "ERR_WRONG_CREDENTIALS",
-        "a disabled operator cannot sign in"
-    );
+    let res = app.server_fn(&developer, path_of::<ListApps>(), &[]).await;
+    assert_eq!(error_of(res).await, (StatusCode::UNAUTHORIZED, "ERR_NOT_SIGNED_IN".into()));
+    let res = app
+        .server_fn(&new_browser(), path_of::<SignIn>(), &[("email", "dev@example.com"), ("password", PASSWORD)])
+        .await;
+    assert_eq!(error_of(res).await.1, "ERR_WRONG_CREDENTIALS", "a disabled operator cannot sign in");
 
-    json_of(
-        app.server_fn(
-            &admin,
-            path_of::<SetOperatorDisabled>(),
-            &[("id", &dev_id), ("disabled", "false")],
-        )
-        .await,
-    )
-    .await;
+    json_of(app.server_fn(&admin, path_of::<SetOperatorDisabled>(), &[("id", &dev_id), ("disabled", "false")]).await)
+        .await;
     app.sign_in("dev@example.com").await;
 }
 
 async fn a_session_works_on_every_server_process_and_ends_on_sign_out(backend: Backend) {
     let first = spawn_app(backend).await;
-    first
-        .create_operator("ana@example.com", OperatorRole::Owner)
-        .await;
+    first.create_operator("ana@example.com", OperatorRole::Owner).await;
     let cookie = signed_in_cookie(&first, "ana@example.com").await;
     // Another process on the same database: as after a restart, or behind a load balancer.
     let second = spawn_on(first.db.clone(), first.database_url.clone()).await;
-    let call = |app: &crate::common::TestApp, path: &'static str| {
-        app.api.post(app.url(path)).header("cookie", &cookie).send()
-    };
+    let call =
+        |app: &crate::common::TestApp, path: &'static str| app.api.post(app.url(path)).header("cookie", &cookie).send();
     assert_eq!(
         call(&second, path_of::<ListApps>()).await.unwrap().status(),
         StatusCode::OK,
@@ -418,11 +229,7 @@ async fn a_session_works_on_every_server_process_and_ends_on_sign_out(backend: B
 
     json_of(call(&first, path_of::<SignOut>()).await.unwrap()).await;
     let res = call(&second, path_of::<ListApps>()).await.unwrap();
-    assert_eq!(
-        error_of(res).await.1,
-        "ERR_NOT_SIGNED_IN",
-        "signing out on one process ends the session on all"
-    );
+    assert_eq!(error_of(res).await.1, "ERR_NOT_SIGNED_IN", "signing out on one process ends the session on all");
 }
 
 /// Signs in and returns the session cookie as `name=value`.
@@ -440,46 +247,27 @@ async fn signed_in_cookie(app: &crate::common::TestApp, email: &str) -> String {
 
 async fn the_session_cookie_is_http_only_and_same_site_lax(backend: Backend) {
     let app = spawn_app(backend).await;
-    app.create_operator("ana@example.com", OperatorRole::Owner)
-        .await;
+    app.create_operator("ana@example.com", OperatorRole::Owner).await;
     let res = new_browser()
         .post(app.url(path_of::<SignIn>()))
         .form(&[("email", "ana@example.com"), ("password", PASSWORD)])
         .send()
         .await
         .unwrap();
-    let cookie = res
-        .headers()
-        .get("set-cookie")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let cookie = res.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
     assert!(cookie.starts_with("switchboard_session="), "{cookie}");
-    assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
-        "{cookie}"
-    );
-    assert!(
-        !cookie.contains("Secure"),
-        "plain http gets no Secure flag: {cookie}"
-    );
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "plain http gets no Secure flag: {cookie}");
 }
 
 async fn dashboard_changes_are_audited_with_the_operator_and_address(backend: Backend) {
     let app = spawn_app(backend).await;
-    let owner = app
-        .browser_signed_in_as("ana@example.com", OperatorRole::Owner)
-        .await;
+    let owner = app.browser_signed_in_as("ana@example.com", OperatorRole::Owner).await;
     let created = json_of(
         app.server_fn(
             &owner,
             path_of::<CreateApp>(),
-            &[
-                ("name", "Chat"),
-                ("environment", "production"),
-                ("region", "in"),
-            ],
+            &[("name", "Chat"), ("environment", "production"), ("region", "in")],
         )
         .await,
     )
@@ -489,67 +277,24 @@ async fn dashboard_changes_are_audited_with_the_operator_and_address(backend: Ba
         app.server_fn(
             &owner,
             path_of::<CreateKey>(),
-            &[
-                ("app_id", &app_id),
-                ("name", "web"),
-                ("scope", "authOnly"),
-                ("confirm_auth_key", "yes"),
-            ],
+            &[("app_id", &app_id), ("name", "web"), ("scope", "authOnly"), ("confirm_auth_key", "yes")],
         )
         .await,
     )
     .await;
     let key_id = key["id"].to_string();
-    json_of(
-        app.server_fn(
-            &owner,
-            path_of::<RevokeKey>(),
-            &[("app_id", &app_id), ("id", &key_id)],
-        )
-        .await,
-    )
-    .await;
-    json_of(
-        app.server_fn(
-            &owner,
-            path_of::<RenameApp>(),
-            &[("app_id", &app_id), ("name", "Chat 2")],
-        )
-        .await,
-    )
-    .await;
-    let res = app
-        .server_fn(
-            &owner,
-            path_of::<DeleteApp>(),
-            &[("app_id", &app_id), ("typed_name", "Chat")],
-        )
-        .await;
+    json_of(app.server_fn(&owner, path_of::<RevokeKey>(), &[("app_id", &app_id), ("id", &key_id)]).await).await;
+    json_of(app.server_fn(&owner, path_of::<RenameApp>(), &[("app_id", &app_id), ("name", "Chat 2")]).await).await;
+    let res = app.server_fn(&owner, path_of::<DeleteApp>(), &[("app_id", &app_id), ("typed_name", "Chat")]).await;
     assert_eq!(error_of(res).await.1, "ERR_CONFIRMATION_MISMATCH");
-    json_of(
-        app.server_fn(
-            &owner,
-            path_of::<DeleteApp>(),
-            &[("app_id", &app_id), ("typed_name", "Chat 2")],
-        )
-        .await,
-    )
-    .await;
+    json_of(app.server_fn(&owner, path_of::<DeleteApp>(), &[("app_id", &app_id), ("typed_name", "Chat 2")]).await)
+        .await;
 
     let rows: Vec<(String, String, Option<String>)> = switchboard::with_db!(&app.db, pool => {
         sqlx::query_as("SELECT actor, action, ip FROM audit_log WHERE app IS NOT NULL ORDER BY id").fetch_all(pool).await.unwrap()
     });
     let actions: Vec<&str> = rows.iter().map(|r| r.1.as_str()).collect();
-    assert_eq!(
-        actions,
-        [
-            "app.create",
-            "apikey.create",
-            "apikey.revoke",
-            "app.rename",
-            "app.delete"
-        ]
-    );
+    assert_eq!(actions, ["app.create", "apikey.create", "apikey.revoke", "app.rename", "app.delete"]);
     for (actor, _, ip) in &rows {
         assert_eq!(actor, "ana@example.com");
         assert_eq!(ip.as_deref(), Some("127.0.0.1"));
@@ -558,44 +303,23 @@ async fn dashboard_changes_are_audited_with_the_operator_and_address(backend: Ba
 
 async fn only_an_owner_makes_owners(backend: Backend) {
     let app = spawn_app(backend).await;
-    let owner_id = app
-        .create_operator("owner@example.com", OperatorRole::Owner)
-        .await
-        .to_string();
-    let admin = app
-        .browser_signed_in_as("admin@example.com", OperatorRole::Admin)
-        .await;
+    let owner_id = app.create_operator("owner@example.com", OperatorRole::Owner).await.to_string();
+    let admin = app.browser_signed_in_as("admin@example.com", OperatorRole::Admin).await;
     let res = app
         .server_fn(
             &admin,
             path_of::<AddOperator>(),
-            &[
-                ("email", "o2@example.com"),
-                ("name", "O"),
-                ("role", "owner"),
-                ("password", PASSWORD),
-            ],
+            &[("email", "o2@example.com"), ("name", "O"), ("role", "owner"), ("password", PASSWORD)],
         )
         .await;
     assert_eq!(error_of(res).await.1, "ERR_FORBIDDEN");
-    let res = app
-        .server_fn(
-            &admin,
-            path_of::<SetOperatorDisabled>(),
-            &[("id", &owner_id), ("disabled", "true")],
-        )
-        .await;
+    let res = app.server_fn(&admin, path_of::<SetOperatorDisabled>(), &[("id", &owner_id), ("disabled", "true")]).await;
     assert_eq!(error_of(res).await.1, "ERR_FORBIDDEN");
     json_of(
         app.server_fn(
             &admin,
             path_of::<AddOperator>(),
-            &[
-                ("email", "sup@example.com"),
-                ("name", "S"),
-                ("role", "support"),
-                ("password", PASSWORD),
-            ],
+            &[("email", "sup@example.com"), ("name", "S"), ("role", "support"), ("password", PASSWORD)],
         )
         .await,
     )
@@ -604,89 +328,38 @@ async fn only_an_owner_makes_owners(backend: Backend) {
         .server_fn(
             &admin,
             path_of::<AddOperator>(),
-            &[
-                ("email", "SUP@example.com"),
-                ("name", "S"),
-                ("role", "support"),
-                ("password", PASSWORD),
-            ],
+            &[("email", "SUP@example.com"), ("name", "S"), ("role", "support"), ("password", PASSWORD)],
         )
         .await;
-    assert_eq!(
-        error_of(res).await,
-        (StatusCode::CONFLICT, "ERR_EMAIL_TAKEN".into())
-    );
+    assert_eq!(error_of(res).await, (StatusCode::CONFLICT, "ERR_EMAIL_TAKEN".into()));
 }
 
 async fn arguments_that_do_not_decode_get_bad_request(backend: Backend) {
     let app = spawn_app(backend).await;
     let app_id = app.create_app(Environment::Development).await;
-    let owner = app
-        .browser_signed_in_as("ana@example.com", OperatorRole::Owner)
-        .await;
+    let owner = app.browser_signed_in_as("ana@example.com", OperatorRole::Owner).await;
     let audit_before = app.count("audit_log").await;
+    let res = app.server_fn(&owner, path_of::<RevokeKey>(), &[("app_id", &app_id), ("id", "abc")]).await;
+    assert_eq!(error_of(res).await, (StatusCode::BAD_REQUEST, "ERR_BAD_REQUEST".into()), "an id that is no number");
+    let res = app.server_fn(&owner, path_of::<CreateApp>(), &[("name", "Chat")]).await;
+    assert_eq!(error_of(res).await, (StatusCode::BAD_REQUEST, "ERR_BAD_REQUEST".into()), "missing fields");
     let res = app
-        .server_fn(
-            &owner,
-            path_of::<RevokeKey>(),
-            &[("app_id", &app_id), ("id", "abc")],
-        )
+        .server_fn(&owner, path_of::<CreateApp>(), &[("name", "Chat"), ("environment", "staging"), ("region", "us")])
         .await;
-    assert_eq!(
-        error_of(res).await,
-        (StatusCode::BAD_REQUEST, "ERR_BAD_REQUEST".into()),
-        "an id that is no number"
-    );
-    let res = app
-        .server_fn(&owner, path_of::<CreateApp>(), &[("name", "Chat")])
-        .await;
-    assert_eq!(
-        error_of(res).await,
-        (StatusCode::BAD_REQUEST, "ERR_BAD_REQUEST".into()),
-        "missing fields"
-    );
-    let res = app
-        .server_fn(
-            &owner,
-            path_of::<CreateApp>(),
-            &[
-                ("name", "Chat"),
-                ("environment", "staging"),
-                ("region", "us"),
-            ],
-        )
-        .await;
-    assert_eq!(
-        error_of(res).await,
-        (StatusCode::BAD_REQUEST, "ERR_INVALID_ENVIRONMENT".into())
-    );
+    assert_eq!(error_of(res).await, (StatusCode::BAD_REQUEST, "ERR_INVALID_ENVIRONMENT".into()));
     assert_eq!(app.count("audit_log").await, audit_before);
 }
 
 async fn team_changes_are_listed_as_team_activity(backend: Backend) {
     let app = spawn_app(backend).await;
     app.create_app(Environment::Development).await;
-    let admin = app
-        .browser_signed_in_as("admin@example.com", OperatorRole::Admin)
-        .await;
-    let form = [
-        ("email", "sup@example.com"),
-        ("name", "Sam"),
-        ("role", "support"),
-        ("password", PASSWORD),
-    ];
+    let admin = app.browser_signed_in_as("admin@example.com", OperatorRole::Admin).await;
+    let form = [("email", "sup@example.com"), ("name", "Sam"), ("role", "support"), ("password", PASSWORD)];
     json_of(app.server_fn(&admin, path_of::<AddOperator>(), &form).await).await;
     let page = json_of(app.server_fn(&admin, path_of::<LoadAuditPage>(), &[]).await).await;
     let entries = page["entries"].as_array().unwrap();
-    let newest: Vec<(&str, &str)> = entries
-        .iter()
-        .map(|e| (e["actor"].as_str().unwrap(), e["action"].as_str().unwrap()))
-        .collect();
+    let newest: Vec<(&str, &str)> =
+        entries.iter().map(|e| (e["actor"].as_str().unwrap(), e["action"].as_str().unwrap())).collect();
     assert_eq!(newest[0], ("admin@example.com", "operator.create"));
-    assert!(
-        newest
-            .iter()
-            .all(|(_, action)| action.starts_with("operator.")),
-        "no app's changes: {newest:?}"
-    );
+    assert!(newest.iter().all(|(_, action)| action.starts_with("operator.")), "no app's changes: {newest:?}");
 }

@@ -15,90 +15,34 @@ on_both_backends!(
 
 async fn health_and_readiness_answer(backend: Backend) {
     let app = spawn_app(backend).await;
-    assert_eq!(
-        app.api
-            .get(app.url("/healthz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::OK
-    );
-    assert_eq!(
-        app.api
-            .get(app.url("/readyz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::OK
-    );
+    assert_eq!(app.api.get(app.url("/healthz")).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(app.api.get(app.url("/readyz")).send().await.unwrap().status(), StatusCode::OK);
     app.db.close().await;
-    assert_eq!(
-        app.api
-            .get(app.url("/readyz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::SERVICE_UNAVAILABLE
-    );
+    assert_eq!(app.api.get(app.url("/readyz")).send().await.unwrap().status(), StatusCode::SERVICE_UNAVAILABLE);
 }
 
 async fn the_openapi_document_describes_the_keys_resource(backend: Backend) {
     let app = spawn_app(backend).await;
-    let doc: Value = app
-        .api
-        .get(app.url("/v3/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = app.api.get(app.url("/v3/openapi.json")).send().await.unwrap().json().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     for path in ["/v3/apikeys", "/v3/apikeys/{id}"] {
         assert!(doc["paths"][path].is_object(), "{path} is documented");
     }
     assert!(doc["components"]["securitySchemes"]["apikey"].is_object());
-    assert!(
-        doc["info"]["description"]
-            .as_str()
-            .unwrap()
-            .contains("shown once")
-    );
+    assert!(doc["info"]["description"].as_str().unwrap().contains("shown once"));
 }
 
 async fn a_fresh_installation_sends_visitors_to_set_up(backend: Backend) {
     let app = spawn_app(backend).await;
-    let res = new_browser()
-        .get(app.url("/"))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
+    let res = new_browser().get(app.url("/")).header("accept", "text/html").send().await.unwrap();
     assert_eq!(res.status(), StatusCode::FOUND);
     assert_eq!(res.headers()["location"], "/setup");
-    let page = new_browser()
-        .get(app.url("/setup"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        page.contains("Create owner account"),
-        "the set-up form renders on the server"
-    );
+    let page = new_browser().get(app.url("/setup")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Create owner account"), "the set-up form renders on the server");
 }
 
 async fn an_unknown_page_is_a_404_page(backend: Backend) {
     let app = spawn_app(backend).await;
-    let res = new_browser()
-        .get(app.url("/no/such/page"))
-        .send()
-        .await
-        .unwrap();
+    let res = new_browser().get(app.url("/no/such/page")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }

@@ -21,17 +21,8 @@ on_both_backends!(
 
 async fn a_request_without_an_app_id_gets_auth_err_empty_appid(backend: Backend) {
     let app = spawn_app(backend).await;
-    let res = app
-        .api
-        .get(app.url("/v3/apikeys"))
-        .header("apikey", "whatever")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        error_of(res).await,
-        (StatusCode::UNAUTHORIZED, "AUTH_ERR_EMPTY_APPID".into())
-    );
+    let res = app.api.get(app.url("/v3/apikeys")).header("apikey", "whatever").send().await.unwrap();
+    assert_eq!(error_of(res).await, (StatusCode::UNAUTHORIZED, "AUTH_ERR_EMPTY_APPID".into()));
     let res = app.rest("GET", "/v3/apikeys", "  ", "whatever", None).await;
     assert_eq!(error_of(res).await.1, "AUTH_ERR_EMPTY_APPID");
 }
@@ -39,43 +30,23 @@ async fn a_request_without_an_app_id_gets_auth_err_empty_appid(backend: Backend)
 async fn a_malformed_or_unknown_app_id_gets_auth_err_invalid_appid(backend: Backend) {
     let app = spawn_app(backend).await;
     for app_id in ["not-an-app-id", "0123456789abcdef", "0123456789ABCDEF"] {
-        let res = app
-            .rest("GET", "/v3/apikeys", app_id, "whatever", None)
-            .await;
-        assert_eq!(
-            error_of(res).await,
-            (StatusCode::UNAUTHORIZED, "AUTH_ERR_INVALID_APPID".into()),
-            "{app_id}"
-        );
+        let res = app.rest("GET", "/v3/apikeys", app_id, "whatever", None).await;
+        assert_eq!(error_of(res).await, (StatusCode::UNAUTHORIZED, "AUTH_ERR_INVALID_APPID".into()), "{app_id}");
     }
 }
 
 async fn a_request_without_a_key_gets_auth_err_empty_apikey(backend: Backend) {
     let app = spawn_app(backend).await;
     let app_id = app.create_app(Environment::Development).await;
-    let res = app
-        .api
-        .get(app.url("/v3/apikeys"))
-        .header("appid", &app_id)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        error_of(res).await,
-        (StatusCode::UNAUTHORIZED, "AUTH_ERR_EMPTY_APIKEY".into())
-    );
+    let res = app.api.get(app.url("/v3/apikeys")).header("appid", &app_id).send().await.unwrap();
+    assert_eq!(error_of(res).await, (StatusCode::UNAUTHORIZED, "AUTH_ERR_EMPTY_APIKEY".into()));
 }
 
 async fn an_unknown_key_gets_auth_err_apikey_not_found(backend: Backend) {
     let app = spawn_app(backend).await;
     let app_id = app.create_app(Environment::Development).await;
-    let res = app
-        .rest("GET", "/v3/apikeys", &app_id, &"0".repeat(40), None)
-        .await;
-    assert_eq!(
-        error_of(res).await,
-        (StatusCode::UNAUTHORIZED, "AUTH_ERR_APIKEY_NOT_FOUND".into())
-    );
+    let res = app.rest("GET", "/v3/apikeys", &app_id, &"0".repeat(40), None).await;
+    assert_eq!(error_of(res).await, (StatusCode::UNAUTHORIZED, "AUTH_ERR_APIKEY_NOT_FOUND".into()));
 }
 
 async fn a_key_of_app_a_is_refused_on_app_b(backend: Backend) {
@@ -99,11 +70,7 @@ async fn a_key_of_app_a_is_refused_on_app_b(backend: Backend) {
             "{method} {path}"
         );
     }
-    assert_eq!(
-        app.count("api_keys").await,
-        2,
-        "nothing was created through the foreign key"
-    );
+    assert_eq!(app.count("api_keys").await, 2, "nothing was created through the foreign key");
 }
 
 async fn a_revoked_key_is_refused_on_its_next_request(backend: Backend) {
@@ -111,32 +78,14 @@ async fn a_revoked_key_is_refused_on_its_next_request(backend: Backend) {
     let app_id = app.create_app(Environment::Development).await;
     let (_, admin_key) = app.create_key(&app_id, KeyScope::FullAccess).await;
     let (doomed_id, doomed_key) = app.create_key(&app_id, KeyScope::FullAccess).await;
-    data_of(
-        app.rest("GET", "/v3/apikeys", &app_id, &doomed_key, None)
-            .await,
-    )
-    .await;
+    data_of(app.rest("GET", "/v3/apikeys", &app_id, &doomed_key, None).await).await;
 
-    let revoked = data_of(
-        app.rest(
-            "DELETE",
-            &format!("/v3/apikeys/{doomed_id}"),
-            &app_id,
-            &admin_key,
-            None,
-        )
-        .await,
-    )
-    .await;
+    let revoked =
+        data_of(app.rest("DELETE", &format!("/v3/apikeys/{doomed_id}"), &app_id, &admin_key, None).await).await;
     assert!(revoked["revokedAt"].is_i64());
 
-    let res = app
-        .rest("GET", "/v3/apikeys", &app_id, &doomed_key, None)
-        .await;
-    assert_eq!(
-        error_of(res).await,
-        (StatusCode::UNAUTHORIZED, "AUTH_ERR_APIKEY_NOT_FOUND".into())
-    );
+    let res = app.rest("GET", "/v3/apikeys", &app_id, &doomed_key, None).await;
+    assert_eq!(error_of(res).await, (StatusCode::UNAUTHORIZED, "AUTH_ERR_APIKEY_NOT_FOUND".into()));
 }
 
 async fn an_expired_key_is_refused(backend: Backend) {
@@ -147,10 +96,7 @@ async fn an_expired_key_is_refused(backend: Backend) {
         sqlx::query("UPDATE api_keys SET expires_at = 1 WHERE id = $1").bind(id).execute(pool).await.unwrap();
     });
     let res = app.rest("GET", "/v3/apikeys", &app_id, &key, None).await;
-    assert_eq!(
-        error_of(res).await,
-        (StatusCode::UNAUTHORIZED, "AUTH_ERR_APIKEY_NOT_FOUND".into())
-    );
+    assert_eq!(error_of(res).await, (StatusCode::UNAUTHORIZED, "AUTH_ERR_APIKEY_NOT_FOUND".into()));
 }
 
 async fn a_key_of_a_deleted_app_is_refused(backend: Backend) {
@@ -161,37 +107,19 @@ async fn a_key_of_a_deleted_app_is_refused(backend: Backend) {
     let app = spawn_app(backend).await;
     let app_id = app.create_app(Environment::Development).await;
     let (_, key) = app.create_key(&app_id, KeyScope::FullAccess).await;
-    apps::delete(
-        &app.db,
-        &Caller::cli(),
-        &AppId::parse(&app_id).unwrap(),
-        "Test app",
-    )
-    .await
-    .unwrap();
+    apps::delete(&app.db, &Caller::cli(), &AppId::parse(&app_id).unwrap(), "Test app").await.unwrap();
     let res = app.rest("GET", "/v3/apikeys", &app_id, &key, None).await;
-    assert_eq!(
-        error_of(res).await,
-        (StatusCode::UNAUTHORIZED, "AUTH_ERR_INVALID_APPID".into())
-    );
+    assert_eq!(error_of(res).await, (StatusCode::UNAUTHORIZED, "AUTH_ERR_INVALID_APPID".into()));
 }
 
 async fn an_auth_key_may_not_list_keys(backend: Backend) {
     let app = spawn_app(backend).await;
     let app_id = app.create_app(Environment::Development).await;
     let (_, auth_key) = app.create_key(&app_id, KeyScope::AuthOnly).await;
-    for (method, path) in [
-        ("GET", "/v3/apikeys"),
-        ("POST", "/v3/apikeys"),
-        ("GET", "/v3/apikeys/1"),
-    ] {
+    for (method, path) in [("GET", "/v3/apikeys"), ("POST", "/v3/apikeys"), ("GET", "/v3/apikeys/1")] {
         let body = serde_json::json!({"name": "x", "scope": "fullAccess"});
         let res = app.rest(method, path, &app_id, &auth_key, Some(body)).await;
-        assert_eq!(
-            error_of(res).await,
-            (StatusCode::FORBIDDEN, "AUTH_ERR_NO_ACCESS".into()),
-            "{method} {path}"
-        );
+        assert_eq!(error_of(res).await, (StatusCode::FORBIDDEN, "AUTH_ERR_NO_ACCESS".into()), "{method} {path}");
     }
     assert_eq!(app.count("api_keys").await, 1);
 }
@@ -203,13 +131,6 @@ async fn a_rest_api_key_lists_its_apps_keys_and_records_its_last_use(backend: Ba
     let keys = data_of(app.rest("GET", "/v3/apikeys", &app_id, &key, None).await).await;
     assert_eq!(keys.as_array().unwrap().len(), 1);
     assert_eq!(keys[0]["id"], id);
-    let again = data_of(
-        app.rest("GET", &format!("/v3/apikeys/{id}"), &app_id, &key, None)
-            .await,
-    )
-    .await;
-    assert!(
-        again["lastUsedAt"].is_i64(),
-        "last use is recorded: {again}"
-    );
+    let again = data_of(app.rest("GET", &format!("/v3/apikeys/{id}"), &app_id, &key, None).await).await;
+    assert!(again["lastUsedAt"].is_i64(), "last use is recorded: {again}");
 }

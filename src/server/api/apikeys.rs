@@ -37,21 +37,17 @@ pub struct UpdateKeyBody {
 }
 
 fn key_id(raw: &str) -> Result<i64> {
-    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| {
-        Error::invalid(
-            "ERR_INVALID_APIKEY_ID",
-            "An API key id is a positive whole number.",
-        )
-    })
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| Error::invalid("ERR_INVALID_APIKEY_ID", "An API key id is a positive whole number."))
 }
 
 /// List the app's API keys, revoked ones included. Never returns a key itself.
 #[utoipa::path(get, path = "/v3/apikeys", tag = "API keys",
     responses((status = 200, description = "`{\"data\": [ApiKey]}`", body = Vec<ApiKeyView>)))]
 pub async fn list(State(state): State<AppState>, api: ApiCaller) -> Result<Data<Vec<ApiKeyView>>> {
-    api_keys::list(&state.db, &api.caller, &api.app)
-        .await
-        .map(Data)
+    api_keys::list(&state.db, &api.caller, &api.app).await.map(Data)
 }
 
 /// Create an API key. The answer holds the full key, the only time it is shown.
@@ -68,9 +64,7 @@ pub async fn create(
         expires_at: body.expires_at,
         confirm_auth_key_in_production: body.confirm_auth_key_in_production,
     };
-    api_keys::create(&state.db, &api.caller, &api.app, new)
-        .await
-        .map(Data)
+    api_keys::create(&state.db, &api.caller, &api.app, new).await.map(Data)
 }
 
 /// One API key, by its id.
@@ -82,9 +76,7 @@ pub async fn get(
     api: ApiCaller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Data<ApiKeyView>> {
-    api_keys::get(&state.db, &api.caller, &api.app, key_id(&id)?)
-        .await
-        .map(Data)
+    api_keys::get(&state.db, &api.caller, &api.app, key_id(&id)?).await.map(Data)
 }
 
 /// Rename a key or change its expiry. A key cannot update itself.
@@ -97,13 +89,8 @@ pub async fn update(
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<UpdateKeyBody>,
 ) -> Result<Data<ApiKeyView>> {
-    let update = KeyUpdate {
-        name: body.name.as_deref().map(KeyName::parse).transpose()?,
-        expires_at: body.expires_at,
-    };
-    api_keys::update(&state.db, &api.caller, &api.app, key_id(&id)?, update)
-        .await
-        .map(Data)
+    let update = KeyUpdate { name: body.name.as_deref().map(KeyName::parse).transpose()?, expires_at: body.expires_at };
+    api_keys::update(&state.db, &api.caller, &api.app, key_id(&id)?, update).await.map(Data)
 }
 
 /// Revoke a key: its next request fails. The key stays listed, marked
@@ -116,7 +103,5 @@ pub async fn revoke(
     api: ApiCaller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Data<ApiKeyView>> {
-    api_keys::revoke(&state.db, &api.caller, &api.app, key_id(&id)?)
-        .await
-        .map(Data)
+    api_keys::revoke(&state.db, &api.caller, &api.app, key_id(&id)?).await.map(Data)
 }

@@ -24,12 +24,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/apikeys", get(apikeys::list).post(apikeys::create))
-        .route(
-            "/apikeys/{id}",
-            get(apikeys::get)
-                .put(apikeys::update)
-                .delete(apikeys::revoke),
-        )
+        .route("/apikeys/{id}", get(apikeys::get).put(apikeys::update).delete(apikeys::revoke))
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { Error::NoRoute })
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
@@ -53,12 +48,12 @@ impl From<JsonRejection> for Error {
             JsonRejection::JsonSyntaxError(e) => {
                 Error::BadRequest(format!("The body is not valid JSON: {}", e.body_text()))
             }
-            JsonRejection::MissingJsonContentType(_) => Error::BadRequest(
-                "Send the body as JSON, with Content-Type: application/json.".into(),
-            ),
-            other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => Error::PayloadTooLarge {
-                limit: MAX_BODY_BYTES,
-            },
+            JsonRejection::MissingJsonContentType(_) => {
+                Error::BadRequest("Send the body as JSON, with Content-Type: application/json.".into())
+            }
+            other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Error::PayloadTooLarge { limit: MAX_BODY_BYTES }
+            }
             other => Error::BadRequest(other.body_text()),
         }
     }

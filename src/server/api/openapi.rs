@@ -30,10 +30,9 @@ struct Headers;
 impl Modify for Headers {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        for (name, about) in [
-            ("appid", "The app's App ID."),
-            ("apikey", "A REST API Key, or an Auth Key where allowed."),
-        ] {
+        for (name, about) in
+            [("appid", "The app's App ID."), ("apikey", "A REST API Key, or an Auth Key where allowed.")]
+        {
             components.add_security_scheme(
                 name,
                 SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(name, about))),

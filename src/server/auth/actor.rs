@@ -54,8 +54,9 @@ impl Permission {
     fn least_role(self) -> OperatorRole {
         match self {
             Permission::Read => OperatorRole::Viewer,
-            Permission::ChangeApp(Environment::Development)
-            | Permission::ManageKeys(Environment::Development) => OperatorRole::Developer,
+            Permission::ChangeApp(Environment::Development) | Permission::ManageKeys(Environment::Development) => {
+                OperatorRole::Developer
+            }
             Permission::ChangeApp(Environment::Production)
             | Permission::ManageKeys(Environment::Production)
             | Permission::DeleteApp
@@ -66,10 +67,7 @@ impl Permission {
 
 impl Caller {
     pub fn cli() -> Self {
-        Caller {
-            actor: Actor::Cli,
-            ip: None,
-        }
+        Caller { actor: Actor::Cli, ip: None }
     }
 
     /// The audit log's name for this caller. Keys appear by prefix only.
@@ -85,15 +83,15 @@ impl Caller {
         match &self.actor {
             Actor::Cli => Ok(()),
             Actor::Operator { role, .. } if role.at_least(permission.least_role()) => Ok(()),
-            Actor::Operator { role, .. } => Err(Error::Forbidden {
-                role: role.as_str(),
-                action: permission.described(),
-            }),
+            Actor::Operator { role, .. } => {
+                Err(Error::Forbidden { role: role.as_str(), action: permission.described() })
+            }
             // Keys act inside their app, never on the app itself or the team.
-            Actor::Key {
-                scope: KeyScope::FullAccess,
-                ..
-            } if matches!(permission, Permission::Read | Permission::ManageKeys(_)) => Ok(()),
+            Actor::Key { scope: KeyScope::FullAccess, .. }
+                if matches!(permission, Permission::Read | Permission::ManageKeys(_)) =>
+            {
+                Ok(())
+            }
             Actor::Key { .. } => Err(Error::NoAccess),
         }
     }
@@ -120,26 +118,11 @@ mod tests {
     use super::*;
 
     fn operator(role: OperatorRole) -> Caller {
-        Caller {
-            actor: Actor::Operator {
-                id: 1,
-                email: Email::parse("a@b.co").unwrap(),
-                role,
-            },
-            ip: None,
-        }
+        Caller { actor: Actor::Operator { id: 1, email: Email::parse("a@b.co").unwrap(), role }, ip: None }
     }
 
     fn key(scope: KeyScope) -> Caller {
-        Caller {
-            actor: Actor::Key {
-                id: 1,
-                app: 1,
-                prefix: "abcd1234".into(),
-                scope,
-            },
-            ip: None,
-        }
+        Caller { actor: Actor::Key { id: 1, app: 1, prefix: "abcd1234".into(), scope }, ip: None }
     }
 
     #[test]
@@ -152,18 +135,9 @@ mod tests {
     #[test]
     fn developers_manage_development_apps_but_not_production_ones() {
         let dev = operator(OperatorRole::Developer);
-        assert!(
-            dev.require(Permission::ManageKeys(Environment::Development))
-                .is_ok()
-        );
-        assert!(
-            dev.require(Permission::ChangeApp(Environment::Development))
-                .is_ok()
-        );
-        assert!(
-            dev.require(Permission::ManageKeys(Environment::Production))
-                .is_err()
-        );
+        assert!(dev.require(Permission::ManageKeys(Environment::Development)).is_ok());
+        assert!(dev.require(Permission::ChangeApp(Environment::Development)).is_ok());
+        assert!(dev.require(Permission::ManageKeys(Environment::Production)).is_err());
         assert!(dev.require(Permission::DeleteApp).is_err());
         assert!(dev.require(Permission::ManageTeam).is_err());
     }
@@ -171,9 +145,7 @@ mod tests {
     #[test]
     fn support_and_viewers_change_nothing_here() {
         for role in [OperatorRole::Support, OperatorRole::Viewer] {
-            let err = operator(role)
-                .require(Permission::ChangeApp(Environment::Development))
-                .unwrap_err();
+            let err = operator(role).require(Permission::ChangeApp(Environment::Development)).unwrap_err();
             assert_eq!(err.code(), "ERR_FORBIDDEN");
         }
     }
@@ -181,33 +153,20 @@ mod tests {
     #[test]
     fn admins_do_everything_here() {
         let admin = operator(OperatorRole::Admin);
-        for p in [
-            Permission::DeleteApp,
-            Permission::ManageTeam,
-            Permission::ManageKeys(Environment::Production),
-        ] {
+        for p in [Permission::DeleteApp, Permission::ManageTeam, Permission::ManageKeys(Environment::Production)] {
             assert!(admin.require(p).is_ok());
         }
     }
 
     #[test]
     fn an_auth_key_may_not_read_keys() {
-        assert_eq!(
-            key(KeyScope::AuthOnly)
-                .require(Permission::Read)
-                .unwrap_err()
-                .code(),
-            "AUTH_ERR_NO_ACCESS"
-        );
+        assert_eq!(key(KeyScope::AuthOnly).require(Permission::Read).unwrap_err().code(), "AUTH_ERR_NO_ACCESS");
     }
 
     #[test]
     fn a_rest_api_key_manages_keys_but_never_apps_or_the_team() {
         let full = key(KeyScope::FullAccess);
-        assert!(
-            full.require(Permission::ManageKeys(Environment::Production))
-                .is_ok()
-        );
+        assert!(full.require(Permission::ManageKeys(Environment::Production)).is_ok());
         assert!(full.require(Permission::DeleteApp).is_err());
         assert!(full.require(Permission::ManageTeam).is_err());
     }
@@ -215,9 +174,6 @@ mod tests {
     #[test]
     fn a_key_of_one_app_is_unknown_to_another() {
         assert!(key(KeyScope::FullAccess).require_app(1).is_ok());
-        assert_eq!(
-            key(KeyScope::FullAccess).require_app(2).unwrap_err().code(),
-            "AUTH_ERR_APIKEY_NOT_FOUND"
-        );
+        assert_eq!(key(KeyScope::FullAccess).require_app(2).unwrap_err().code(), "AUTH_ERR_APIKEY_NOT_FOUND");
     }
 }

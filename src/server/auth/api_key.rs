@@ -18,12 +18,7 @@ pub struct ApiCaller {
 }
 
 fn header<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
-    parts
-        .headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
+    parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty())
 }
 
 impl FromRequestParts<AppState> for ApiCaller {
@@ -33,15 +28,8 @@ impl FromRequestParts<AppState> for ApiCaller {
         let app_id = header(parts, "appid").ok_or(Error::EmptyAppId)?;
         let app_id = AppId::parse(app_id).map_err(|_| Error::InvalidAppId)?;
         let key = header(parts, "apikey").ok_or(Error::EmptyApiKey)?;
-        let ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(a)| a.ip().to_string());
-        let (app, actor) =
-            crate::server::service::api_keys::authenticate(&state.db, &app_id, key).await?;
-        Ok(ApiCaller {
-            caller: Caller { actor, ip },
-            app,
-        })
+        let ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(a)| a.ip().to_string());
+        let (app, actor) = crate::server::service::api_keys::authenticate(&state.db, &app_id, key).await?;
+        Ok(ApiCaller { caller: Caller { actor, ip }, app })
     }
 }

@@ -13,9 +13,7 @@ use crate::server::{Error, Result};
 
 pub async fn hash(password: &Password) -> Result<String> {
     let password = password.expose().to_owned();
-    tokio::task::spawn_blocking(move || hash_now(&password))
-        .await
-        .map_err(|e| Error::Internal(e.to_string()))?
+    tokio::task::spawn_blocking(move || hash_now(&password)).await.map_err(|e| Error::Internal(e.to_string()))?
 }
 
 fn hash_now(password: &str) -> Result<String> {
@@ -38,9 +36,7 @@ pub async fn verify(password: String, stored: Option<String>) -> Result<bool> {
         let matches_decoy = stored.is_none();
         let stored = stored.unwrap_or_else(|| DECOY.clone());
         let parsed = PasswordHash::new(&stored).map_err(|e| Error::Internal(e.to_string()))?;
-        let ok = Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok();
+        let ok = Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok();
         Ok(ok && !matches_decoy)
     })
     .await
@@ -56,24 +52,12 @@ mod tests {
         let password = Password::parse("correct horse battery").unwrap();
         let stored = hash(&password).await.unwrap();
         assert!(stored.starts_with("$argon2id$"));
-        assert!(
-            verify("correct horse battery".into(), Some(stored.clone()))
-                .await
-                .unwrap()
-        );
-        assert!(
-            !verify("wrong horse battery".into(), Some(stored))
-                .await
-                .unwrap()
-        );
+        assert!(verify("correct horse battery".into(), Some(stored.clone())).await.unwrap());
+        assert!(!verify("wrong horse battery".into(), Some(stored)).await.unwrap());
     }
 
     #[tokio::test]
     async fn an_unknown_account_never_verifies() {
-        assert!(
-            !verify("no operator has this password".into(), None)
-                .await
-                .unwrap()
-        );
+        assert!(!verify("no operator has this password".into(), None).await.unwrap());
     }
 }

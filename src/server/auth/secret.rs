@@ -18,11 +18,7 @@ pub struct Secret {
 pub fn generate() -> Secret {
     let bytes: [u8; 20] = rand::random();
     let value = hex::encode(bytes);
-    Secret {
-        hash: hash(&value),
-        prefix: value[..PREFIX_LEN].to_owned(),
-        value,
-    }
+    Secret { hash: hash(&value), prefix: value[..PREFIX_LEN].to_owned(), value }
 }
 
 pub fn hash(value: &str) -> String {

@@ -89,10 +89,7 @@ fn session_failed(err: tower_sessions::session::Error) -> Error {
 /// planted before sign-in is worthless after it.
 pub async fn begin(session: &Session, operator_id: i64) -> Result<()> {
     session.cycle_id().await.map_err(session_failed)?;
-    session
-        .insert(OPERATOR_ID, operator_id)
-        .await
-        .map_err(session_failed)
+    session.insert(OPERATOR_ID, operator_id).await.map_err(session_failed)
 }
 
 pub async fn end(session: &Session) -> Result<()> {
@@ -104,11 +101,7 @@ pub async fn end(session: &Session) -> Result<()> {
 /// effect on their very next request; a disabled operator's session ends.
 pub async fn signed_in_operator() -> Result<Option<OperatorView>> {
     let session = current_session().await?;
-    let Some(id) = session
-        .get::<i64>(OPERATOR_ID)
-        .await
-        .map_err(session_failed)?
-    else {
+    let Some(id) = session.get::<i64>(OPERATOR_ID).await.map_err(session_failed)? else {
         return Ok(None);
     };
     let state = leptos::prelude::expect_context::<AppState>();
@@ -122,25 +115,13 @@ pub async fn signed_in_operator() -> Result<Option<OperatorView>> {
 /// The caller behind a server function: the signed-in operator.
 pub async fn dashboard_caller() -> Result<Caller> {
     let op = signed_in_operator().await?.ok_or(Error::NotSignedIn)?;
-    Ok(Caller {
-        actor: Actor::Operator {
-            id: op.id,
-            email: op.email,
-            role: op.role,
-        },
-        ip: client_ip().await,
-    })
+    Ok(Caller { actor: Actor::Operator { id: op.id, email: op.email, role: op.role }, ip: client_ip().await })
 }
 
 pub async fn client_ip() -> Option<String> {
-    leptos_axum::extract::<ConnectInfo<SocketAddr>>()
-        .await
-        .ok()
-        .map(|ConnectInfo(addr)| addr.ip().to_string())
+    leptos_axum::extract::<ConnectInfo<SocketAddr>>().await.ok().map(|ConnectInfo(addr)| addr.ip().to_string())
 }
 
 pub async fn current_session() -> Result<Session> {
-    leptos_axum::extract()
-        .await
-        .map_err(|e| Error::Internal(e.to_string()))
+    leptos_axum::extract().await.map_err(|e| Error::Internal(e.to_string()))
 }

@@ -34,8 +34,7 @@ struct KeyRow {
     revoked_at: Option<i64>,
 }
 
-const KEY_COLUMNS: &str =
-    "id, name, scope, prefix, created_by, created_at, expires_at, last_used_at, revoked_at";
+const KEY_COLUMNS: &str = "id, name, scope, prefix, created_by, created_at, expires_at, last_used_at, revoked_at";
 
 impl TryFrom<KeyRow> for ApiKeyView {
     type Error = Error;
@@ -64,10 +63,7 @@ pub struct NewKey {
 
 fn check_expiry(expires_at: Option<i64>) -> Result<()> {
     match expires_at {
-        Some(at) if at <= now() => Err(Error::invalid(
-            "ERR_INVALID_EXPIRY",
-            "An expiry date lies in the future.",
-        )),
+        Some(at) if at <= now() => Err(Error::invalid("ERR_INVALID_EXPIRY", "An expiry date lies in the future.")),
         _ => Ok(()),
     }
 }
@@ -129,10 +125,7 @@ pub async fn create(db: &Db, caller: &Caller, app: &App, new: NewKey) -> Result<
         tx.commit().await?;
         row
     });
-    Ok(NewApiKey {
-        key: row.try_into()?,
-        api_key: secret.value,
-    })
+    Ok(NewApiKey { key: row.try_into()?, api_key: secret.value })
 }
 
 /// Every key of the app, oldest first, revoked ones included so that the
@@ -159,13 +152,7 @@ pub async fn get(db: &Db, caller: &Caller, app: &App, id: i64) -> Result<ApiKeyV
             .fetch_optional(pool)
             .await?
     });
-    row.ok_or_else(|| {
-        Error::not_found(
-            "ERR_APIKEY_NOT_FOUND",
-            format!("This app has no API key {id}."),
-        )
-    })?
-    .try_into()
+    row.ok_or_else(|| Error::not_found("ERR_APIKEY_NOT_FOUND", format!("This app has no API key {id}.")))?.try_into()
 }
 
 /// A key may not change or revoke itself: a script holding one key must not
@@ -186,74 +173,65 @@ pub struct KeyUpdate {
     pub expires_at: Option<Option<i64>>,
 }
 
-pub async fn update(
-    db: &Db,
-    caller: &Caller,
-    app: &App,
-    id: i64,
-    update: KeyUpdate,
-) -> Result<ApiKeyView> {
-    refuse_self(caller, id)?;
-    let key = get(db, caller, app, id).await?;
-    caller.require(Permission::ManageKeys(app.view.environment))?;
+pub async fn update(db: &Db, caller: &Caller, app: &App, id: i64, update: KeyUpdate) -> Result<ApiKeyView> {
+    let key = key_to_change(db, caller, app, id).await?;
     if let Some(expires_at) = update.expires_at {
         check_expiry(expires_at)?;
     }
-    let name = update.name.unwrap_or(key.name.clone());
-    let expires_at = update.expires_at.unwrap_or(key.expires_at);
-    with_db!(db, pool => {
-        let mut tx = pool.begin().await?;
-        sqlx::query("UPDATE api_keys SET name = $1, expires_at = $2 WHERE app = $3 AND id = $4")
-            .bind(name.as_str())
-            .bind(expires_at)
-            .bind(app.id)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        record!(&mut *tx, caller, Change {
-            app: Some(app.id),
-            action: "apikey.update",
-            object: format!("apikey:{id}"),
-            details: json!({"name": name, "expiresAt": expires_at}),
-        })?;
-        tx.commit().await?;
-    });
-    Ok(ApiKeyView {
-        name,
-        expires_at,
+    let updated = ApiKeyView {
+        name: update.name.unwrap_or(key.name),
+        expires_at: update.expires_at.unwrap_or(key.expires_at),
         ..key
-    })
+    };
+    let details = json!({"name": updated.name, "expiresAt": updated.expires_at});
+    save(db, caller, app, &updated, "apikey.update", details).await?;
+    Ok(updated)
 }
 
 /// Revokes a key; its next request fails. Revoking twice changes nothing.
 pub async fn revoke(db: &Db, caller: &Caller, app: &App, id: i64) -> Result<ApiKeyView> {
-    refuse_self(caller, id)?;
-    let key = get(db, caller, app, id).await?;
-    caller.require(Permission::ManageKeys(app.view.environment))?;
+    let key = key_to_change(db, caller, app, id).await?;
     if key.revoked_at.is_some() {
         return Ok(key);
     }
-    let at = now();
+    let revoked = ApiKeyView { revoked_at: Some(now()), ..key };
+    let details = json!({"name": revoked.name, "prefix": revoked.prefix});
+    save(db, caller, app, &revoked, "apikey.revoke", details).await?;
+    Ok(revoked)
+}
+
+/// The key a change is about, once the caller may make it.
+async fn key_to_change(db: &Db, caller: &Caller, app: &App, id: i64) -> Result<ApiKeyView> {
+    refuse_self(caller, id)?;
+    let key = get(db, caller, app, id).await?;
+    caller.require(Permission::ManageKeys(app.view.environment))?;
+    Ok(key)
+}
+
+/// Writes a key's changeable columns and the change's audit row, together.
+async fn save(
+    db: &Db,
+    caller: &Caller,
+    app: &App,
+    key: &ApiKeyView,
+    action: &'static str,
+    details: serde_json::Value,
+) -> Result<()> {
     with_db!(db, pool => {
         let mut tx = pool.begin().await?;
-        sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE app = $2 AND id = $3 AND revoked_at IS NULL")
-            .bind(at)
+        sqlx::query("UPDATE api_keys SET name = $1, expires_at = $2, revoked_at = $3 WHERE app = $4 AND id = $5")
+            .bind(key.name.as_str())
+            .bind(key.expires_at)
+            .bind(key.revoked_at)
             .bind(app.id)
-            .bind(id)
+            .bind(key.id)
             .execute(&mut *tx)
             .await?;
-        record!(&mut *tx, caller, Change {
-            app: Some(app.id),
-            action: "apikey.revoke",
-            object: format!("apikey:{id}"),
-            details: json!({"name": key.name, "prefix": key.prefix}),
-        })?;
+        let object = format!("apikey:{}", key.id);
+        record!(&mut *tx, caller, Change { app: Some(app.id), action, object, details })?;
         tx.commit().await?;
     });
-    Ok(ApiKeyView {
-        revoked_at: Some(at),
-        ..key
-    })
+    Ok(())
 }
 
 #[derive(FromRow)]
@@ -280,26 +258,13 @@ pub async fn authenticate(db: &Db, app_id: &AppId, key: &str) -> Result<(App, Ac
     });
     let at = now();
     let row = row
-        .filter(|k| {
-            k.app == app.id && k.revoked_at.is_none() && k.expires_at.is_none_or(|e| e > at)
-        })
+        .filter(|k| k.app == app.id && k.revoked_at.is_none() && k.expires_at.is_none_or(|e| e > at))
         .ok_or(Error::ApiKeyNotFound)?;
-    if row
-        .last_used_at
-        .is_none_or(|used| at - used >= LAST_USED_GRANULARITY)
-    {
+    if row.last_used_at.is_none_or(|used| at - used >= LAST_USED_GRANULARITY) {
         with_db!(db, pool => {
             sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2").bind(at).bind(row.id).execute(pool).await?;
         });
     }
     let scope = stored(KeyScope::parse(&row.scope))?;
-    Ok((
-        app,
-        Actor::Key {
-            id: row.id,
-            app: row.app,
-            prefix: row.prefix,
-            scope,
-        },
-    ))
+    Ok((app, Actor::Key { id: row.id, app: row.app, prefix: row.prefix, scope }))
 }

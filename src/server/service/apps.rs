@@ -110,10 +110,7 @@ pub async fn list(db: &Db, caller: &Caller) -> Result<Vec<App>> {
     });
     rows.into_iter()
         .map(App::try_from)
-        .filter(|app| {
-            app.as_ref()
-                .map_or(true, |app| caller.require_app(app.id).is_ok())
-        })
+        .filter(|app| app.as_ref().map_or(true, |app| caller.require_app(app.id).is_ok()))
         .collect()
 }
 
@@ -131,12 +128,9 @@ pub(super) async fn find(db: &Db, app_id: &AppId) -> Result<Option<App>> {
 
 pub async fn get(db: &Db, caller: &Caller, app_id: &AppId) -> Result<App> {
     caller.require(Permission::Read)?;
-    let app = find(db, app_id).await?.ok_or_else(|| {
-        Error::not_found(
-            "ERR_APP_NOT_FOUND",
-            format!("No app has the App ID {app_id}."),
-        )
-    })?;
+    let app = find(db, app_id)
+        .await?
+        .ok_or_else(|| Error::not_found("ERR_APP_NOT_FOUND", format!("No app has the App ID {app_id}.")))?;
     caller.require_app(app.id)?;
     Ok(app)
 }
@@ -155,10 +149,7 @@ pub async fn rename(db: &Db, caller: &Caller, app_id: &AppId, name: AppName) -> 
         })?;
         tx.commit().await?;
     });
-    Ok(App {
-        view: AppView { name, ..app.view },
-        ..app
-    })
+    Ok(App { view: AppView { name, ..app.view }, ..app })
 }
 
 /// Deletes an app once its name is typed back. The row stays, marked

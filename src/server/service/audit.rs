@@ -106,10 +106,6 @@ pub async fn list(
             created_at: r.created_at,
         })
         .collect();
-    let next = if more {
-        entries.last().map(|e| e.id)
-    } else {
-        None
-    };
+    let next = if more { entries.last().map(|e| e.id) } else { None };
     Ok(AuditPage { entries, next })
 }

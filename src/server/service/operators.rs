@@ -33,6 +33,15 @@ struct OperatorRow {
 
 const OPERATOR_COLUMNS: &str = "id, email, name, role, created_at, disabled_at";
 
+/// An operator with the hash their password is checked against; read only
+/// for signing in, so the hash never travels further.
+#[derive(FromRow)]
+struct Credentials {
+    #[sqlx(flatten)]
+    operator: OperatorRow,
+    password_hash: String,
+}
+
 impl TryFrom<OperatorRow> for OperatorView {
     type Error = Error;
     fn try_from(r: OperatorRow) -> Result<OperatorView> {
@@ -55,10 +64,7 @@ pub struct NewOperator {
 }
 
 fn email_taken(email: &Email) -> Error {
-    Error::conflict(
-        "ERR_EMAIL_TAKEN",
-        format!("An operator with the email {email} exists already."),
-    )
+    Error::conflict("ERR_EMAIL_TAKEN", format!("An operator with the email {email} exists already."))
 }
 
 /// True until the first operator exists; the dashboard then offers set-up.
@@ -105,13 +111,8 @@ pub async fn create_first_owner(
         tx.commit().await?;
         row
     });
-    row.ok_or_else(|| {
-        Error::conflict(
-            "ERR_ALREADY_SET_UP",
-            "The owner account exists already. Sign in instead.",
-        )
-    })?
-    .try_into()
+    row.ok_or_else(|| Error::conflict("ERR_ALREADY_SET_UP", "The owner account exists already. Sign in instead."))?
+        .try_into()
 }
 
 pub async fn create(db: &Db, caller: &Caller, new: NewOperator) -> Result<OperatorView> {
@@ -172,36 +173,21 @@ pub async fn sign_in(db: &Db, ip: &str, email: &str, password: String) -> Result
         .await?
     });
     if by_account >= MAX_FAILURES_PER_ACCOUNT || by_address >= MAX_FAILURES_PER_ADDRESS {
-        return Err(Error::TooManyAttempts {
-            minutes: FAILURE_WINDOW / 60,
-        });
+        return Err(Error::TooManyAttempts { minutes: FAILURE_WINDOW / 60 });
     }
-    let found: Option<(OperatorRow, String)> = with_db!(db, pool => {
-        let row: Option<OperatorRow> = sqlx::query_as(&format!(
-            "SELECT {OPERATOR_COLUMNS} FROM operators WHERE email = $1 AND disabled_at IS NULL"
+    let found: Option<Credentials> = with_db!(db, pool => {
+        sqlx::query_as(&format!(
+            "SELECT {OPERATOR_COLUMNS}, password_hash FROM operators WHERE email = $1 AND disabled_at IS NULL"
         ))
         .bind(email.as_str())
         .fetch_optional(pool)
-        .await?;
-        match row {
-            Some(row) => {
-                let hash: String = sqlx::query_scalar("SELECT password_hash FROM operators WHERE id = $1")
-                    .bind(row.id)
-                    .fetch_one(pool)
-                    .await?;
-                Some((row, hash))
-            }
-            None => None,
-        }
+        .await?
     });
-    let (row, hash) = match found {
-        Some((row, hash)) => (Some(row), Some(hash)),
-        None => (None, None),
-    };
-    if password::verify(password, hash).await? {
-        if let Some(row) = row {
-            return row.try_into();
-        }
+    let (operator, hash) = found.map(|c| (c.operator, c.password_hash)).unzip();
+    if password::verify(password, hash).await?
+        && let Some(operator) = operator
+    {
+        return operator.try_into();
     }
     with_db!(db, pool => {
         sqlx::query("INSERT INTO sign_in_failures (email, ip, failed_at) VALUES ($1, $2, $3)")
@@ -242,13 +228,7 @@ async fn get(db: &Db, id: i64) -> Result<OperatorView> {
             .fetch_optional(pool)
             .await?
     });
-    row.ok_or_else(|| {
-        Error::not_found(
-            "ERR_OPERATOR_NOT_FOUND",
-            format!("No operator has the id {id}."),
-        )
-    })?
-    .try_into()
+    row.ok_or_else(|| Error::not_found("ERR_OPERATOR_NOT_FOUND", format!("No operator has the id {id}.")))?.try_into()
 }
 
 /// Team changes an operator may not make to their own account, so that
@@ -263,61 +243,30 @@ fn refuse_self(caller: &Caller, id: i64) -> Result<()> {
     }
 }
 
-pub async fn change_role(
-    db: &Db,
-    caller: &Caller,
-    id: i64,
-    role: OperatorRole,
-) -> Result<OperatorView> {
+pub async fn change_role(db: &Db, caller: &Caller, id: i64, role: OperatorRole) -> Result<OperatorView> {
     let target = team_change_target(db, caller, id).await?;
     require_may_assign(caller, role)?;
     let details = json!({"email": target.email, "from": target.role, "to": role});
-    write_change(
-        db,
-        caller,
-        id,
-        "operator.role",
-        details,
-        Columns {
-            role: Some(role),
-            ..Columns::default()
-        },
-    )
-    .await?;
+    write_change(db, caller, id, "operator.role", details, Columns { role: Some(role), ..Columns::default() }).await?;
     Ok(OperatorView { role, ..target })
 }
 
 /// Disables or re-enables an operator. A disabled operator's sessions stop
 /// working on their next request, since every request re-reads the row.
-pub async fn set_disabled(
-    db: &Db,
-    caller: &Caller,
-    id: i64,
-    disabled: bool,
-) -> Result<OperatorView> {
+pub async fn set_disabled(db: &Db, caller: &Caller, id: i64, disabled: bool) -> Result<OperatorView> {
     let target = team_change_target(db, caller, id).await?;
     let disabled_at = disabled.then(now);
-    let action = if disabled {
-        "operator.disable"
-    } else {
-        "operator.enable"
-    };
+    let action = if disabled { "operator.disable" } else { "operator.enable" };
     write_change(
         db,
         caller,
         id,
         action,
         json!({"email": target.email}),
-        Columns {
-            disabled_at: Some(disabled_at),
-            ..Columns::default()
-        },
+        Columns { disabled_at: Some(disabled_at), ..Columns::default() },
     )
     .await?;
-    Ok(OperatorView {
-        disabled_at,
-        ..target
-    })
+    Ok(OperatorView { disabled_at, ..target })
 }
 
 /// The operator a team change is about, once the caller may make it.

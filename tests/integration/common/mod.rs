@@ -7,10 +7,7 @@ use std::net::SocketAddr;
 use reqwest::{Client, Response, StatusCode};
 use serde_json::Value;
 use switchboard::{
-    domain::{
-        AppId, AppName, Email, Environment, KeyName, KeyScope, OperatorName, OperatorRole,
-        Password, Region,
-    },
+    domain::{AppId, AppName, Email, Environment, KeyName, KeyScope, OperatorName, OperatorRole, Password, Region},
     server::{
         auth::Caller,
         config::Config,
@@ -76,24 +73,15 @@ pub async fn fresh_database(backend: Backend) -> (Db, String) {
         Backend::Postgres => {
             let admin_url = std::env::var(POSTGRES_ENV).unwrap();
             let name = unique_name();
-            let admin = Db::connect(&admin_url)
-                .await
-                .expect("connect to the Postgres server");
-            let Db::Postgres(pool) = &admin else {
-                panic!("{POSTGRES_ENV} is not a postgres:// URL")
-            };
-            sqlx::query(&format!("CREATE DATABASE {name}"))
-                .execute(pool)
-                .await
-                .unwrap();
+            let admin = Db::connect(&admin_url).await.expect("connect to the Postgres server");
+            let Db::Postgres(pool) = &admin else { panic!("{POSTGRES_ENV} is not a postgres:// URL") };
+            sqlx::query(&format!("CREATE DATABASE {name}")).execute(pool).await.unwrap();
             admin.close().await;
             let (server, _) = admin_url.rsplit_once('/').unwrap();
             format!("{server}/{name}")
         }
     };
-    let db = Db::connect(&url)
-        .await
-        .expect("connect to the test database");
+    let db = Db::connect(&url).await.expect("connect to the test database");
     db.migrate().await.expect("migrate");
     (db, url)
 }
@@ -113,43 +101,19 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 /// A server on an existing database: a second one is another process of a
 /// multi-process deployment, or the same one after a restart.
 pub async fn spawn_on(db: Db, database_url: String) -> TestApp {
-    let leptos_options = leptos::config::get_configuration(Some("Cargo.toml"))
-        .unwrap()
-        .leptos_options;
-    let router = http::router(
-        db.clone(),
-        Config {
-            secure_cookies: false,
-        },
-        leptos_options,
-    )
-    .await
-    .unwrap();
+    let leptos_options = leptos::config::get_configuration(Some("Cargo.toml")).unwrap().leptos_options;
+    let router = http::router(db.clone(), Config { secure_cookies: false }, leptos_options).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
     });
-    TestApp {
-        base: format!("http://{addr}"),
-        db,
-        database_url,
-        api: Client::new(),
-    }
+    TestApp { base: format!("http://{addr}"), db, database_url, api: Client::new() }
 }
 
 /// A cookie-keeping client that does not follow redirects: one browser.
 pub fn new_browser() -> Client {
-    Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
+    Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
 pub const PASSWORD: &str = "a long enough password";
@@ -160,19 +124,9 @@ impl TestApp {
     }
 
     /// Calls a REST endpoint with the given App ID and key.
-    pub async fn rest(
-        &self,
-        method: &str,
-        path: &str,
-        app_id: &str,
-        key: &str,
-        body: Option<Value>,
-    ) -> Response {
-        let mut req = self
-            .api
-            .request(method.parse().unwrap(), self.url(path))
-            .header("appid", app_id)
-            .header("apikey", key);
+    pub async fn rest(&self, method: &str, path: &str, app_id: &str, key: &str, body: Option<Value>) -> Response {
+        let mut req =
+            self.api.request(method.parse().unwrap(), self.url(path)).header("appid", app_id).header("apikey", key);
         if let Some(body) = body {
             req = req.json(&body);
         }
@@ -181,12 +135,7 @@ impl TestApp {
 
     /// Calls a dashboard server function the way the hydrated page does.
     pub async fn server_fn(&self, browser: &Client, path: &str, form: &[(&str, &str)]) -> Response {
-        browser
-            .post(self.url(path))
-            .form(form)
-            .send()
-            .await
-            .unwrap()
+        browser.post(self.url(path)).form(form).send().await.unwrap()
     }
 
     pub async fn create_operator(&self, email: &str, role: OperatorRole) -> i64 {
@@ -196,10 +145,7 @@ impl TestApp {
             role,
             password: Password::parse(PASSWORD).unwrap(),
         };
-        operators::create(&self.db, &Caller::cli(), new)
-            .await
-            .unwrap()
-            .id
+        operators::create(&self.db, &Caller::cli(), new).await.unwrap().id
     }
 
     /// A new browser, signed in as a new operator with this role.
@@ -217,43 +163,26 @@ impl TestApp {
                 &[("email", email), ("password", PASSWORD)],
             )
             .await;
-        assert!(
-            res.status().is_success(),
-            "sign-in failed: {}",
-            res.text().await.unwrap()
-        );
+        assert!(res.status().is_success(), "sign-in failed: {}", res.text().await.unwrap());
         browser
     }
 
     /// Creates an app through the service layer and returns its App ID.
     pub async fn create_app(&self, environment: Environment) -> String {
-        let new = apps::NewApp {
-            name: AppName::parse("Test app").unwrap(),
-            environment,
-            region: Region::Eu,
-        };
-        apps::create(&self.db, &Caller::cli(), new)
-            .await
-            .unwrap()
-            .view
-            .app_id
-            .to_string()
+        let new = apps::NewApp { name: AppName::parse("Test app").unwrap(), environment, region: Region::Eu };
+        apps::create(&self.db, &Caller::cli(), new).await.unwrap().view.app_id.to_string()
     }
 
     /// Creates a key for the app and returns `(id, key)`.
     pub async fn create_key(&self, app_id: &str, scope: KeyScope) -> (i64, String) {
-        let app = apps::get(&self.db, &Caller::cli(), &AppId::parse(app_id).unwrap())
-            .await
-            .unwrap();
+        let app = apps::get(&self.db, &Caller::cli(), &AppId::parse(app_id).unwrap()).await.unwrap();
         let new = api_keys::NewKey {
             name: KeyName::parse("test key").unwrap(),
             scope,
             expires_at: None,
             confirm_auth_key_in_production: true,
         };
-        let created = api_keys::create(&self.db, &Caller::cli(), &app, new)
-            .await
-            .unwrap();
+        let created = api_keys::create(&self.db, &Caller::cli(), &app, new).await.unwrap();
         (created.key.id, created.api_key)
     }
 
@@ -283,21 +212,10 @@ pub fn path_of<F: leptos::server_fn::ServerFn>() -> &'static str {
 pub async fn error_of(res: Response) -> (StatusCode, String) {
     let status = res.status();
     let text = res.text().await.unwrap();
-    let body: Value =
-        serde_json::from_str(&text).unwrap_or_else(|_| panic!("error answer is not JSON: {text}"));
-    let error = if body.get("error").is_some() {
-        &body["error"]
-    } else {
-        &body
-    };
-    let code = error["code"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no error code in {body}"))
-        .to_owned();
-    assert!(
-        error["message"].as_str().is_some_and(|m| !m.is_empty()),
-        "no message in {body}"
-    );
+    let body: Value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("error answer is not JSON: {text}"));
+    let error = if body.get("error").is_some() { &body["error"] } else { &body };
+    let code = error["code"].as_str().unwrap_or_else(|| panic!("no error code in {body}")).to_owned();
+    assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()), "no message in {body}");
     (status, code)
 }
 
