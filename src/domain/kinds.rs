@@ -79,7 +79,7 @@ named_enum!(
 
 named_enum!(
     /// What an operator may do in the dashboard, from most to least.
-    OperatorRole, "ERR_INVALID_ROLE", "A role" {
+    OperatorRole, "ERR_INVALID_OPERATOR_ROLE", "An operator role" {
         Owner = "owner",
         Admin = "admin",
         Developer = "developer",
@@ -171,7 +171,7 @@ mod tests {
         assert!(err.message.contains("development, production"));
         assert_eq!(Region::parse("US").unwrap_err().code, "ERR_INVALID_REGION");
         assert_eq!(KeyScope::parse("authonly").unwrap_err().code, "ERR_INVALID_APIKEY_SCOPE");
-        assert_eq!(OperatorRole::parse("root").unwrap_err().code, "ERR_INVALID_ROLE");
+        assert_eq!(OperatorRole::parse("root").unwrap_err().code, "ERR_INVALID_OPERATOR_ROLE");
     }
 
     #[test]

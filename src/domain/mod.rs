@@ -6,10 +6,18 @@ mod error;
 mod ids;
 mod kinds;
 mod time;
+mod users;
 mod views;
 
 pub use error::{ApiError, Invalid};
 pub use ids::{AppId, AppName, Email, KeyName, OperatorName, Password};
 pub use kinds::{Environment, KeyScope, OperatorRole, Region};
 pub use time::{format_timestamp, parse_date};
-pub use views::{ApiKeyView, AppView, AuditEntryView, AuditPage, NewApiKey, OperatorView, Session};
+pub use users::{
+    MAX_METADATA_BYTES, MAX_TAGS, RoleId, Uid, check_metadata, parse_description, parse_role_name,
+    parse_status_message, parse_tags, parse_user_name, parse_web_url,
+};
+pub use views::{
+    ApiKeyView, AppView, AuditEntryView, AuditPage, AuthTokenView, NewApiKey, NewAuthToken, OperatorView, RoleView,
+    Session, UserView,
+};

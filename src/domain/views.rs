@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{AppId, AppName, Email, Environment, KeyName, KeyScope, OperatorName, OperatorRole, Region};
+use super::{AppId, AppName, Email, Environment, KeyName, KeyScope, OperatorName, OperatorRole, Region, RoleId, Uid};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -92,4 +92,67 @@ pub struct AuditEntryView {
 pub struct AuditPage {
     pub entries: Vec<AuditEntryView>,
     pub next: Option<i64>,
+}
+
+/// A category of users, such as `default` or `premium`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RoleView {
+    #[cfg_attr(feature = "ssr", schema(value_type = String, example = "premium"))]
+    pub role: RoleId,
+    pub name: String,
+    pub description: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
+    pub metadata: Option<serde_json::Value>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct UserView {
+    #[cfg_attr(feature = "ssr", schema(value_type = String, example = "superhero1"))]
+    pub uid: Uid,
+    pub name: String,
+    pub avatar: Option<String>,
+    pub link: Option<String>,
+    #[cfg_attr(feature = "ssr", schema(value_type = String, example = "default"))]
+    pub role: RoleId,
+    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
+    pub metadata: Option<serde_json::Value>,
+    pub status_message: Option<String>,
+    /// `online` or `offline`; the realtime gateway will set it.
+    pub status: String,
+    pub tags: Vec<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub last_active_at: Option<i64>,
+    pub deactivated_at: Option<i64>,
+}
+
+/// An auth token as lists show it: never the token itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AuthTokenView {
+    pub id: i64,
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub uid: Uid,
+    pub prefix: String,
+    pub platform: Option<String>,
+    pub user_agent: Option<String>,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+/// A token just issued: the only time its value is shown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct NewAuthToken {
+    #[serde(flatten)]
+    pub token: AuthTokenView,
+    pub auth_token: String,
 }

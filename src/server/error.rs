@@ -166,16 +166,24 @@ impl IntoResponse for Error {
     }
 }
 
-/// Unique-key clashes become the domain error the caller names; anything
-/// else stays an internal error.
-pub trait OnUnique<T> {
+/// Constraint violations become the domain error the caller names, where
+/// they occur; anything else stays an internal error.
+pub trait OnConstraint<T> {
     fn on_unique(self, error: impl FnOnce() -> Error) -> Result<T>;
+    fn on_foreign_key(self, error: impl FnOnce() -> Error) -> Result<T>;
 }
 
-impl<T> OnUnique<T> for std::result::Result<T, sqlx::Error> {
+impl<T> OnConstraint<T> for std::result::Result<T, sqlx::Error> {
     fn on_unique(self, error: impl FnOnce() -> Error) -> Result<T> {
         self.map_err(|err| match &err {
             sqlx::Error::Database(db) if db.is_unique_violation() => error(),
+            _ => err.into(),
+        })
+    }
+
+    fn on_foreign_key(self, error: impl FnOnce() -> Error) -> Result<T> {
+        self.map_err(|err| match &err {
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => error(),
             _ => err.into(),
         })
     }

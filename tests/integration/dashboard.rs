@@ -24,6 +24,7 @@ on_both_backends!(
     the_first_visitor_creates_the_owner_and_nobody_after_them,
     wrong_password_and_unknown_email_answer_alike,
     repeated_failures_for_one_account_are_throttled,
+    repeated_failures_from_one_address_are_throttled_whatever_the_account,
     a_signed_out_visitor_can_change_nothing,
     a_viewer_is_refused_every_change_made_directly,
     a_developer_manages_development_apps_only,
@@ -362,4 +363,19 @@ async fn team_changes_are_listed_as_team_activity(backend: Backend) {
         entries.iter().map(|e| (e["actor"].as_str().unwrap(), e["action"].as_str().unwrap())).collect();
     assert_eq!(newest[0], ("admin@example.com", "operator.create"));
     assert!(newest.iter().all(|(_, action)| action.starts_with("operator.")), "no app's changes: {newest:?}");
+}
+
+async fn repeated_failures_from_one_address_are_throttled_whatever_the_account(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.create_operator("ana@example.com", OperatorRole::Owner).await;
+    for n in 0..20 {
+        let email = format!("guess{n}@example.com");
+        let res =
+            app.server_fn(&new_browser(), path_of::<SignIn>(), &[("email", &email), ("password", PASSWORD)]).await;
+        assert_eq!(error_of(res).await.1, "ERR_WRONG_CREDENTIALS");
+    }
+    let res = app
+        .server_fn(&new_browser(), path_of::<SignIn>(), &[("email", "ana@example.com"), ("password", PASSWORD)])
+        .await;
+    assert_eq!(error_of(res).await, (StatusCode::TOO_MANY_REQUESTS, "ERR_TOO_MANY_ATTEMPTS".into()));
 }

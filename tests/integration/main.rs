@@ -7,3 +7,4 @@ mod cli;
 mod dashboard;
 mod probes;
 mod rest_auth;
+mod users;

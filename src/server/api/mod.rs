@@ -3,6 +3,8 @@
 
 mod apikeys;
 mod openapi;
+mod roles;
+mod users;
 
 use axum::{
     Json, Router,
@@ -25,6 +27,15 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/apikeys", get(apikeys::list).post(apikeys::create))
         .route("/apikeys/{id}", get(apikeys::get).put(apikeys::update).delete(apikeys::revoke))
+        .route("/users", get(users::list).post(users::create).put(users::activate).delete(users::deactivate))
+        .route("/users/{uid}", get(users::get).put(users::update).delete(users::delete))
+        .route(
+            "/users/{uid}/auth_tokens",
+            get(users::list_tokens).post(users::issue_token).delete(users::revoke_tokens),
+        )
+        .route("/users/{uid}/auth_tokens/{token}", get(users::get_token).delete(users::revoke_token))
+        .route("/roles", get(roles::list).post(roles::create))
+        .route("/roles/{role}", get(roles::get).put(roles::update).delete(roles::delete))
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { Error::NoRoute })
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
@@ -71,6 +82,35 @@ pub struct Data<T>(pub T);
 impl<T: Serialize> IntoResponse for Data<T> {
     fn into_response(self) -> Response {
         Json(serde_json::json!({ "data": self.0 })).into_response()
+    }
+}
+
+/// A page of a list: `{"data": [...], "meta": {"pagination": ..., "cursor": {"next": ...}}}`.
+pub struct Listed<T> {
+    pub data: Vec<T>,
+    pub pagination: Pagination,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct Pagination {
+    total: i64,
+    count: usize,
+    per_page: i64,
+    current_page: i64,
+    total_pages: i64,
+}
+
+impl Pagination {
+    pub fn new(total: i64, count: usize, per_page: i64, current_page: i64) -> Self {
+        Pagination { total, count, per_page, current_page, total_pages: (total + per_page - 1) / per_page }
+    }
+}
+
+impl<T: Serialize> IntoResponse for Listed<T> {
+    fn into_response(self) -> Response {
+        let meta = serde_json::json!({ "pagination": self.pagination, "cursor": { "next": self.next_cursor } });
+        Json(serde_json::json!({ "data": self.data, "meta": meta })).into_response()
     }
 }
 

@@ -4,7 +4,7 @@ use utoipa::{
     openapi::security::{ApiKey, ApiKeyValue, SecurityScheme},
 };
 
-use crate::domain::{ApiKeyView, NewApiKey};
+use crate::domain::{ApiKeyView, AuthTokenView, NewApiKey, NewAuthToken, RoleView, UserView};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -16,10 +16,26 @@ headers. Answers are `{\"data\": ...}`; errors are an HTTP status with \
 Shaped after the CometChat Chat API v3, with deliberate differences: API keys are stored hashed and \
 shown once, at creation; keys are addressed by a numeric id, never by the key itself; one host \
 serves every app, chosen by the `appid` header instead of per-app host names; `DELETE /v3/apikeys/{id}` \
-revokes a key and keeps it listed, marked revoked."
+revokes a key and keeps it listed, marked revoked; auth tokens are stored hashed too, so \
+`POST /v3/users/{uid}/auth_tokens` always mints a new token (`force` is accepted and changes nothing) \
+and lists show a token's id and prefix, never the token. An Auth Key (`authOnly`) may call only \
+`POST /v3/users` and `POST /v3/users/{uid}/auth_tokens`."
     ),
-    paths(super::apikeys::list, super::apikeys::create, super::apikeys::get, super::apikeys::update, super::apikeys::revoke),
-    components(schemas(ApiKeyView, NewApiKey, super::apikeys::CreateKeyBody, super::apikeys::UpdateKeyBody)),
+    paths(
+        super::apikeys::list, super::apikeys::create, super::apikeys::get, super::apikeys::update, super::apikeys::revoke,
+        super::users::create, super::users::list, super::users::get, super::users::update, super::users::delete,
+        super::users::activate, super::users::deactivate,
+        super::users::issue_token, super::users::list_tokens, super::users::revoke_tokens, super::users::get_token,
+        super::users::revoke_token,
+        super::roles::create, super::roles::list, super::roles::get, super::roles::update, super::roles::delete,
+    ),
+    components(schemas(
+        ApiKeyView, NewApiKey, super::apikeys::CreateKeyBody, super::apikeys::UpdateKeyBody,
+        UserView, AuthTokenView, NewAuthToken, RoleView,
+        super::users::CreateUserBody, super::users::UpdateUserBody, super::users::DeleteUserBody,
+        super::users::ActivateUsersBody, super::users::DeactivateUsersBody, super::users::IssueTokenBody,
+        super::roles::CreateRoleBody, super::roles::UpdateRoleBody,
+    )),
     modifiers(&Headers),
     security(("appid" = [], "apikey" = []))
 )]

@@ -36,6 +36,14 @@ pub enum Permission {
     DeleteApp,
     ManageKeys(Environment),
     ManageTeam,
+    /// Create users: what an Auth Key is for.
+    CreateUsers,
+    /// Issue auth tokens: what an Auth Key is for.
+    IssueTokens,
+    /// Change users, roles and friends.
+    ManageUsers,
+    /// Revoke auth tokens, deactivate users: support's work.
+    ModerateUsers,
 }
 
 impl Permission {
@@ -48,15 +56,22 @@ impl Permission {
             Permission::ManageKeys(Environment::Development) => "manage development apps' keys",
             Permission::ManageKeys(Environment::Production) => "manage production apps' keys",
             Permission::ManageTeam => "manage the team",
+            Permission::CreateUsers => "create users",
+            Permission::IssueTokens => "issue auth tokens",
+            Permission::ManageUsers => "change users, roles or friends",
+            Permission::ModerateUsers => "revoke auth tokens or deactivate users",
         }
     }
 
     fn least_role(self) -> OperatorRole {
         match self {
             Permission::Read => OperatorRole::Viewer,
-            Permission::ChangeApp(Environment::Development) | Permission::ManageKeys(Environment::Development) => {
-                OperatorRole::Developer
-            }
+            Permission::ChangeApp(Environment::Development)
+            | Permission::ManageKeys(Environment::Development)
+            | Permission::CreateUsers
+            | Permission::IssueTokens
+            | Permission::ManageUsers => OperatorRole::Developer,
+            Permission::ModerateUsers => OperatorRole::Support,
             Permission::ChangeApp(Environment::Production)
             | Permission::ManageKeys(Environment::Production)
             | Permission::DeleteApp
@@ -86,9 +101,15 @@ impl Caller {
             Actor::Operator { role, .. } => {
                 Err(Error::Forbidden { role: role.as_str(), action: permission.described() })
             }
-            // Keys act inside their app, never on the app itself or the team.
+            // Keys act inside their app, never on the app itself or the team;
+            // an Auth Key only creates users and issues their tokens.
+            Actor::Key { scope: KeyScope::AuthOnly, .. }
+                if matches!(permission, Permission::CreateUsers | Permission::IssueTokens) =>
+            {
+                Ok(())
+            }
             Actor::Key { scope: KeyScope::FullAccess, .. }
-                if matches!(permission, Permission::Read | Permission::ManageKeys(_)) =>
+                if !matches!(permission, Permission::ChangeApp(_) | Permission::DeleteApp | Permission::ManageTeam) =>
             {
                 Ok(())
             }
@@ -161,6 +182,24 @@ mod tests {
     #[test]
     fn an_auth_key_may_not_read_keys() {
         assert_eq!(key(KeyScope::AuthOnly).require(Permission::Read).unwrap_err().code(), "AUTH_ERR_NO_ACCESS");
+    }
+
+    #[test]
+    fn an_auth_key_only_creates_users_and_issues_tokens() {
+        let auth = key(KeyScope::AuthOnly);
+        assert!(auth.require(Permission::CreateUsers).is_ok());
+        assert!(auth.require(Permission::IssueTokens).is_ok());
+        for p in [Permission::Read, Permission::ManageUsers, Permission::ModerateUsers] {
+            assert_eq!(auth.require(p).unwrap_err().code(), "AUTH_ERR_NO_ACCESS");
+        }
+    }
+
+    #[test]
+    fn support_moderates_users_and_viewers_only_read_them() {
+        assert!(operator(OperatorRole::Support).require(Permission::ModerateUsers).is_ok());
+        assert!(operator(OperatorRole::Support).require(Permission::ManageUsers).is_err());
+        assert!(operator(OperatorRole::Viewer).require(Permission::ModerateUsers).is_err());
+        assert!(operator(OperatorRole::Developer).require(Permission::ManageUsers).is_ok());
     }
 
     #[test]

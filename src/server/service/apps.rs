@@ -10,7 +10,7 @@ use crate::server::{
     Error, Result,
     auth::{Caller, Permission},
     db::Db,
-    error::OnUnique,
+    error::OnConstraint,
 };
 use crate::with_db;
 
@@ -80,6 +80,13 @@ pub async fn create(db: &Db, caller: &Caller, new: NewApp) -> Result<App> {
                 Err(other) => return Err(other),
                 Ok(row) => {
                     let app = App::try_from(row)?;
+                    sqlx::query(
+                        "INSERT INTO roles (app, role, name, created_at, updated_at) VALUES ($1, 'default', 'Default', $2, $2)",
+                    )
+                    .bind(app.id)
+                    .bind(app.view.created_at)
+                    .execute(&mut *tx)
+                    .await?;
                     record!(&mut *tx, caller, Change {
                         app: Some(app.id),
                         action: "app.create",

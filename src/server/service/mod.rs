@@ -5,7 +5,10 @@
 pub mod api_keys;
 pub mod apps;
 pub mod audit;
+pub mod auth_tokens;
 pub mod operators;
+pub mod roles;
+pub mod users;
 
 use crate::domain::Invalid;
 use crate::server::{Error, Result};

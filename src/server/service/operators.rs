@@ -10,7 +10,7 @@ use crate::server::{
     Error, Result,
     auth::{Actor, Caller, Permission, password},
     db::Db,
-    error::OnUnique,
+    error::OnConstraint,
 };
 use crate::with_db;
 

@@ -1,0 +1,72 @@
+-- Users, roles, tags, auth tokens and friends. Searched columns use the "C"
+-- collation: byte order, as SQLite, so that a prefix is a range. UIDs and role ids are stored
+-- lowercase; names also as lowercase for prefix search.
+
+CREATE TABLE roles (
+    app         BIGINT NOT NULL REFERENCES apps (id),
+    role        TEXT   NOT NULL,
+    name        TEXT   NOT NULL,
+    description TEXT   NOT NULL DEFAULT '',
+    metadata    TEXT,
+    created_at  BIGINT NOT NULL,
+    updated_at  BIGINT NOT NULL,
+    PRIMARY KEY (app, role)
+);
+
+-- Every app has the default role.
+INSERT INTO roles (app, role, name, created_at, updated_at)
+SELECT id, 'default', 'Default', created_at, created_at FROM apps;
+
+CREATE TABLE users (
+    id             BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    app            BIGINT NOT NULL REFERENCES apps (id),
+    uid            TEXT COLLATE "C" NOT NULL,
+    name           TEXT   NOT NULL,
+    name_lower     TEXT COLLATE "C" NOT NULL,
+    avatar         TEXT,
+    link           TEXT,
+    role           TEXT   NOT NULL,
+    metadata       TEXT,
+    status_message TEXT,
+    status         TEXT   NOT NULL DEFAULT 'offline',
+    created_at     BIGINT NOT NULL,
+    updated_at     BIGINT NOT NULL,
+    last_active_at BIGINT,
+    deactivated_at BIGINT,
+    UNIQUE (app, uid),
+    FOREIGN KEY (app, role) REFERENCES roles (app, role)
+);
+-- Keyset orders and prefix searches: each ends in uid, the tie-breaker.
+CREATE INDEX users_by_name ON users (app, name_lower, uid);
+CREATE INDEX users_by_role ON users (app, role, uid);
+CREATE INDEX users_by_created ON users (app, created_at, uid);
+CREATE INDEX users_by_last_active ON users (app, last_active_at, uid);
+
+CREATE TABLE user_tags (
+    app     BIGINT NOT NULL,
+    user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    tag     TEXT   NOT NULL,
+    PRIMARY KEY (user_id, tag)
+);
+CREATE INDEX user_tags_by_tag ON user_tags (app, tag, user_id);
+
+CREATE TABLE auth_tokens (
+    id           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    app          BIGINT NOT NULL,
+    user_id      BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    token_hash   TEXT   NOT NULL UNIQUE,
+    prefix       TEXT   NOT NULL,
+    platform     TEXT,
+    user_agent   TEXT,
+    created_at   BIGINT NOT NULL,
+    last_used_at BIGINT
+);
+CREATE INDEX auth_tokens_by_user ON auth_tokens (user_id, id);
+
+CREATE TABLE friends (
+    app        BIGINT NOT NULL,
+    user_id    BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    friend_id  BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (user_id, friend_id)
+);

@@ -1,0 +1,110 @@
+use axum::extract::State;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use utoipa::ToSchema;
+
+use super::{ApiJson, ApiPath, Data};
+use crate::domain::{RoleId, RoleView, check_metadata, parse_description, parse_role_name};
+use crate::server::{
+    Error, Result,
+    auth::api_key::ApiCaller,
+    service::roles::{self, RoleFields},
+    state::AppState,
+};
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateRoleBody {
+    /// Same rules as a UID; stored lowercase.
+    role: String,
+    name: Option<String>,
+    description: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    metadata: Option<Value>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateRoleBody {
+    name: Option<String>,
+    description: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    metadata: Option<Value>,
+    /// Fields to clear: `metadata`.
+    #[serde(default)]
+    unset: Vec<String>,
+}
+
+fn fields(name: Option<String>, description: Option<String>, metadata: Option<Value>) -> Result<RoleFields> {
+    if let Some(metadata) = &metadata {
+        check_metadata(metadata)?;
+    }
+    Ok(RoleFields {
+        name: name.as_deref().map(parse_role_name).transpose()?,
+        description: description.as_deref().map(parse_description).transpose()?,
+        metadata: metadata.map(Some),
+    })
+}
+
+fn role(raw: &str) -> Result<RoleId> {
+    Ok(RoleId::parse(raw)?)
+}
+
+/// Create a role. An app has at most 25, `default` included.
+#[utoipa::path(post, path = "/v3/roles", tag = "Roles", request_body = CreateRoleBody, responses((status = 200, body = RoleView)))]
+pub async fn create(
+    State(state): State<AppState>,
+    api: ApiCaller,
+    ApiJson(body): ApiJson<CreateRoleBody>,
+) -> Result<Data<RoleView>> {
+    let id = role(&body.role)?;
+    let fields = fields(body.name, body.description, body.metadata)?;
+    roles::create(&state.db, &api.caller, &api.app, id, fields).await.map(Data)
+}
+
+#[utoipa::path(get, path = "/v3/roles", tag = "Roles", responses((status = 200, body = Vec<RoleView>)))]
+pub async fn list(State(state): State<AppState>, api: ApiCaller) -> Result<Data<Vec<RoleView>>> {
+    roles::list(&state.db, &api.caller, &api.app).await.map(Data)
+}
+
+#[utoipa::path(get, path = "/v3/roles/{role}", tag = "Roles", responses((status = 200, body = RoleView)))]
+pub async fn get(
+    State(state): State<AppState>,
+    api: ApiCaller,
+    ApiPath(raw): ApiPath<String>,
+) -> Result<Data<RoleView>> {
+    roles::get(&state.db, &api.caller, &api.app, &role(&raw)?).await.map(Data)
+}
+
+#[utoipa::path(put, path = "/v3/roles/{role}", tag = "Roles", request_body = UpdateRoleBody, responses((status = 200, body = RoleView)))]
+pub async fn update(
+    State(state): State<AppState>,
+    api: ApiCaller,
+    ApiPath(raw): ApiPath<String>,
+    ApiJson(body): ApiJson<UpdateRoleBody>,
+) -> Result<Data<RoleView>> {
+    let mut fields = fields(body.name, body.description, body.metadata)?;
+    for field in &body.unset {
+        match field.as_str() {
+            "metadata" => fields.metadata = Some(None),
+            other => {
+                return Err(Error::invalid(
+                    "ERR_INVALID_UNSET",
+                    format!("{other} cannot be unset; unset takes metadata."),
+                ));
+            }
+        }
+    }
+    roles::update(&state.db, &api.caller, &api.app, &role(&raw)?, fields).await.map(Data)
+}
+
+/// Delete a role no user holds; `default` cannot be deleted.
+#[utoipa::path(delete, path = "/v3/roles/{role}", tag = "Roles")]
+pub async fn delete(
+    State(state): State<AppState>,
+    api: ApiCaller,
+    ApiPath(raw): ApiPath<String>,
+) -> Result<Data<Value>> {
+    roles::delete(&state.db, &api.caller, &api.app, &role(&raw)?).await?;
+    Ok(Data(json!({"success": true})))
+}

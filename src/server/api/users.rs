@@ -1,0 +1,411 @@
+use axum::{
+    body::Bytes,
+    extract::{Query, State},
+    http::HeaderMap,
+};
+use serde::{Deserialize, de::DeserializeOwned};
+use serde_json::{Value, json};
+use utoipa::ToSchema;
+
+use super::{ApiJson, ApiPath, Data, Listed, Pagination, present};
+use crate::domain::{
+    AuthTokenView, NewAuthToken, RoleId, Uid, UserView, check_metadata, parse_status_message, parse_tags,
+    parse_user_name, parse_web_url,
+};
+use crate::server::{
+    Error, Result,
+    auth::api_key::ApiCaller,
+    service::{
+        auth_tokens::{self, Device},
+        users::{self, Deactivated, SearchIn, UserFields, UserOrder, UserQuery},
+    },
+    state::AppState,
+};
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateUserBody {
+    /// 1 to 100 of `A-Z a-z 0-9 _ -`; stored lowercase.
+    uid: String,
+    name: String,
+    avatar: Option<String>,
+    link: Option<String>,
+    /// Defaults to `default`.
+    role: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    metadata: Option<Value>,
+    tags: Option<Vec<String>>,
+    status_message: Option<String>,
+    /// Also issue the user's first auth token, returned as `authToken`.
+    #[serde(default)]
+    with_auth_token: bool,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateUserBody {
+    name: Option<String>,
+    avatar: Option<String>,
+    link: Option<String>,
+    role: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    metadata: Option<Value>,
+    tags: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    status_message: Option<Option<String>>,
+    /// Fields to clear: any of `avatar`, `link`, `metadata`, `statusMessage`.
+    #[serde(default)]
+    unset: Vec<String>,
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DeleteUserBody {
+    /// Remove the user and all that belongs to them, instead of deactivating.
+    #[serde(default)]
+    permanent: bool,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ActivateUsersBody {
+    uids_to_activate: Vec<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DeactivateUsersBody {
+    uids_to_deactivate: Vec<String>,
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IssueTokenBody {
+    platform: Option<String>,
+    user_agent: Option<String>,
+    /// Accepted for compatibility: every call mints a new token, since
+    /// stored tokens are hashed and cannot be shown again.
+    #[serde(default)]
+    #[allow(dead_code)]
+    force: bool,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListUsersParams {
+    /// A prefix of the UID or the name, any case.
+    search_key: Option<String>,
+    /// `uid` or `name`; both when left out.
+    search_in: Option<String>,
+    role: Option<String>,
+    /// Comma-separated role ids.
+    roles: Option<String>,
+    /// Comma-separated tags: users with any of them.
+    tags: Option<String>,
+    /// `online` or `offline`.
+    status: Option<String>,
+    #[serde(default)]
+    only_deactivated: bool,
+    #[serde(default)]
+    with_deactivated: bool,
+    /// `uid` (default), `name` or `createdAt`.
+    sort_by: Option<String>,
+    /// `asc` (default) or `desc`.
+    sort_order: Option<String>,
+    /// 1 to 1000; 100 when left out.
+    per_page: Option<i64>,
+    /// Offset paging; prefer `cursor` for deep pages.
+    page: Option<i64>,
+    /// `meta.cursor.next` of the previous page.
+    cursor: Option<String>,
+}
+
+fn uid(raw: &str) -> Result<Uid> {
+    Ok(Uid::parse(raw)?)
+}
+
+fn optional<T>(
+    value: Option<String>,
+    parse: impl Fn(&str) -> std::result::Result<T, crate::domain::Invalid>,
+) -> Result<Option<T>> {
+    Ok(value.as_deref().map(parse).transpose()?)
+}
+
+fn checked_metadata(value: Value) -> Result<Value> {
+    check_metadata(&value)?;
+    Ok(value)
+}
+
+/// A body that may be absent: empty means the defaults.
+fn optional_body<T: DeserializeOwned + Default>(headers: &HeaderMap, body: &Bytes) -> Result<T> {
+    if body.is_empty() {
+        return Ok(T::default());
+    }
+    let is_json =
+        headers.get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/json"));
+    if !is_json {
+        return Err(Error::BadRequest("Send the body as JSON, with Content-Type: application/json.".into()));
+    }
+    serde_json::from_slice(body).map_err(|e| Error::BadRequest(e.to_string()))
+}
+
+fn split(list: Option<String>) -> Vec<String> {
+    list.map(|l| l.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()).unwrap_or_default()
+}
+
+/// Create a user; allowed to Auth Keys. With `withAuthToken`, the answer
+/// also holds the user's first auth token, shown this once.
+#[utoipa::path(post, path = "/v3/users", tag = "Users", request_body = CreateUserBody,
+    responses((status = 200, body = UserView)))]
+pub async fn create(
+    State(state): State<AppState>,
+    api: ApiCaller,
+    ApiJson(body): ApiJson<CreateUserBody>,
+) -> Result<Data<Value>> {
+    let uid = uid(&body.uid)?;
+    let fields = UserFields {
+        name: Some(parse_user_name(&body.name)?),
+        avatar: Some(optional(body.avatar, |v| parse_web_url(v, "ERR_INVALID_AVATAR"))?),
+        link: Some(optional(body.link, |v| parse_web_url(v, "ERR_INVALID_LINK"))?),
+        role: optional(body.role, RoleId::parse)?,
+        metadata: Some(body.metadata.map(checked_metadata).transpose()?),
+        tags: body.tags.as_deref().map(parse_tags).transpose()?,
+        status_message: Some(optional(body.status_message, parse_status_message)?),
+    };
+    let device = body.with_auth_token.then(Device::default);
+    let (user, token) = users::create(&state.db, &api.caller, &api.app, uid, fields, device).await?;
+    let mut answer = serde_json::to_value(user).map_err(|e| Error::Internal(e.to_string()))?;
+    if let Some(token) = token {
+        answer["authToken"] = json!(token.auth_token);
+    }
+    Ok(Data(answer))
+}
+
+/// List users: prefix search, filters, and paging by cursor (stable however
+/// deep) or by page number.
+#[utoipa::path(get, path = "/v3/users", tag = "Users", params(ListUsersParams),
+    responses((status = 200, body = Vec<UserView>)))]
+pub async fn list(
+    State(state): State<AppState>,
+    api: ApiCaller,
+    params: std::result::Result<Query<ListUsersParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Listed<UserView>> {
+    let Query(p) = params.map_err(|e| Error::BadRequest(e.body_text()))?;
+    let search_in = match p.search_in.as_deref() {
+        None => SearchIn::Either,
+        Some("uid") => SearchIn::Uid,
+        Some("name") => SearchIn::Name,
+        Some(_) => return Err(Error::invalid("ERR_INVALID_SEARCH_IN", "searchIn is uid or name.")),
+    };
+    let order = match p.sort_by.as_deref() {
+        None | Some("uid") => UserOrder::Uid,
+        Some("name") => UserOrder::Name,
+        Some("createdAt") => UserOrder::CreatedAt,
+        Some(_) => return Err(Error::invalid("ERR_INVALID_SORT", "sortBy is uid, name or createdAt.")),
+    };
+    let descending = match p.sort_order.as_deref() {
+        None | Some("asc") => false,
+        Some("desc") => true,
+        Some(_) => return Err(Error::invalid("ERR_INVALID_SORT", "sortOrder is asc or desc.")),
+    };
+    let per_page = p.per_page.unwrap_or(100);
+    if !(1..=users::MAX_PER_PAGE).contains(&per_page) {
+        return Err(Error::invalid("ERR_INVALID_PER_PAGE", format!("perPage is 1 to {}.", users::MAX_PER_PAGE)));
+    }
+    if p.page.is_some_and(|page| page < 1) {
+        return Err(Error::invalid("ERR_INVALID_PAGE", "page starts at 1."));
+    }
+    let mut roles = split(p.roles);
+    roles.extend(p.role);
+    let roles = roles.iter().map(|r| RoleId::parse(r)).collect::<std::result::Result<Vec<_>, _>>()?;
+    let status = match p.status.as_deref() {
+        None => None,
+        Some(s @ ("online" | "offline")) => Some(s.to_owned()),
+        Some(_) => return Err(Error::invalid("ERR_INVALID_STATUS", "status is online or offline.")),
+    };
+    let deactivated = match (p.only_deactivated, p.with_deactivated) {
+        (true, _) => Deactivated::Only,
+        (false, true) => Deactivated::Include,
+        (false, false) => Deactivated::Exclude,
+    };
+    let page_number = if p.cursor.is_some() { None } else { p.page };
+    let query = UserQuery {
+        search: p.search_key,
+        search_in,
+        roles,
+        tags: split(p.tags),
+        status,
+        deactivated,
+        order,
+        descending,
+        per_page,
+        page: page_number,
+        cursor: p.cursor,
+    };
+    let page = users::list(&state.db, &api.caller, &api.app, query).await?;
+    Ok(Listed {
+        pagination: Pagination::new(page.total, page.users.len(), per_page, page_number.unwrap_or(1)),
+        next_cursor: page.next_cursor,
+        data: page.users,
+    })
+}
+
+#[utoipa::path(get, path = "/v3/users/{uid}", tag = "Users", responses((status = 200, body = UserView)))]
+pub async fn get(
+    State(state): State<AppState>,
+    api: ApiCaller,
+    ApiPath(raw): ApiPath<String>,
+) -> Result<Data<UserView>> {
+    users::get(&state.db, &api.caller, &api.app, &uid(&raw)?).await.map(Data)
+}
+
+/// Update a user; `unset` clears avatar, link, metadata or statusMessage.
+#[utoipa::path(put, path = "/v3/users/{uid}", tag = "Users", request_body = UpdateUserBody,
+    responses((status = 200, body = UserView)))]
+pub async fn update(
+    State(state): State<AppState>,
+    api: ApiCaller,
+    ApiPath(raw): ApiPath<String>,
+    ApiJson(body): ApiJson<UpdateUserBody>,
+) -> Result<Data<UserView>> {
+    let mut fields = UserFields {
+        name: optional(body.name, parse_user_name)?,
+        avatar: optional(body.avatar, |v| parse_web_url(v, "ERR_INVALID_AVATAR"))?.map(Some),
+        link: optional(body.link, |v| parse_web_url(v, "ERR_INVALID_LINK"))?.map(Some),
+        role: optional(body.role, RoleId::parse)?,
+        metadata: body.metadata.map(checked_metadata).transpose()?.map(Some),
+        tags: body.tags.as_deref().map(parse_tags).transpose()?,
+        status_message: body.status_message.map(|m| optional(m, parse_status_message)).transpose()?,
+    };
+    for field in &body.unset {
+        match field.as_str() {
+            "avatar" => fields.avatar = Some(None),
+            "link" => fields.link = Some(None),
+            "metadata" => fields.metadata = Some(None),
+            "statusMessage" => fields.status_message = Some(None),
+            other => {
+                return Err(Error::invalid(
+                    "ERR_INVALID_UNSET",
+                    format!("{other} cannot be unset; unset takes avatar, link, metadata and statusMessage."),
+                ));
+            }
+        }
+    }
+    users::update(&state.db, &api.caller, &api.app, &uid(&raw)?, fields).await.map(Data)
+}
+
+/// Deactivate a user, or with `{"permanent": true}` delete them and all that
+/// is theirs.
+#[utoipa::path(delete, path = "/v3/users/{uid}", tag = "Users", request_body = Option<DeleteUserBody>,
+    responses((status = 200, description = "`{\"data\": {\"success\": true}}`")))]
+pub async fn delete(
+    State(state): State<AppState>,
+    api: ApiCaller,
+    ApiPath(raw): ApiPath<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Data<Value>> {
+    let body: DeleteUserBody = optional_body(&headers, &body)?;
+    let uid = uid(&raw)?;
+    if body.permanent {
+        users::delete_permanently(&state.db, &api.caller, &api.app, &uid).await?;
+    } else {
+        users::get(&state.db, &api.caller, &api.app, &uid).await?;
+        users::set_deactivated(&state.db, &api.caller, &api.app, std::slice::from_ref(&uid), true).await?;
+    }
+    Ok(Data(json!({"success": true})))
+}
+
+fn uids(raw: &[String]) -> Result<Vec<Uid>> {
+    Ok(raw.iter().map(|u| Uid::parse(u)).collect::<std::result::Result<Vec<_>, _>>()?)
+}
+
+/// Reactivate users in bulk; answers the UIDs that changed.
+#[utoipa::path(put, path = "/v3/users", tag = "Users", request_body = ActivateUsersBody)]
+pub async fn activate(
+    State(state): State<AppState>,
+    api: ApiCaller,
+    ApiJson(body): ApiJson<ActivateUsersBody>,
+) -> Result<Data<Value>> {
+    let changed =
+        users::set_deactivated(&state.db, &api.caller, &api.app, &uids(&body.uids_to_activate)?, false).await?;
+    Ok(Data(json!({"activated": changed})))
+}
+
+/// Deactivate users in bulk; answers the UIDs that changed.
+#[utoipa::path(delete, path = "/v3/users", tag = "Users", request_body = DeactivateUsersBody)]
+pub async fn deactivate(
+    State(state): State<AppState>,
+    api: ApiCaller,
+    ApiJson(body): ApiJson<DeactivateUsersBody>,
+) -> Result<Data<Value>> {
+    let changed =
+        users::set_deactivated(&state.db, &api.caller, &api.app, &uids(&body.uids_to_deactivate)?, true).await?;
+    Ok(Data(json!({"deactivated": changed})))
+}
+
+/// Issue an auth token for one of the user's devices; allowed to Auth Keys.
+#[utoipa::path(post, path = "/v3/users/{uid}/auth_tokens", tag = "Auth tokens", request_body = Option<IssueTokenBody>,
+    responses((status = 200, body = NewAuthToken)))]
+pub async fn issue_token(
+    State(state): State<AppState>,
+    api: ApiCaller,
+    ApiPath(raw): ApiPath<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Data<NewAuthToken>> {
+    let body: IssueTokenBody = optional_body(&headers, &body)?;
+    let bounded = |v: Option<String>, what: &str| -> Result<Option<String>> {
+        match v {
+            Some(v) if v.chars().count() > 200 => {
+                Err(Error::invalid("ERR_INVALID_DEVICE", format!("{what} is at most 200 characters.")))
+            }
+            other => Ok(other),
+        }
+    };
+    let device =
+        Device { platform: bounded(body.platform, "platform")?, user_agent: bounded(body.user_agent, "userAgent")? };
+    auth_tokens::issue(&state.db, &api.caller, &api.app, &uid(&raw)?, device).await.map(Data)
+}
+
+#[utoipa::path(get, path = "/v3/users/{uid}/auth_tokens", tag = "Auth tokens", responses((status = 200, body = Vec<AuthTokenView>)))]
+pub async fn list_tokens(
+    State(state): State<AppState>,
+    api: ApiCaller,
+    ApiPath(raw): ApiPath<String>,
+) -> Result<Data<Vec<AuthTokenView>>> {
+    auth_tokens::list(&state.db, &api.caller, &api.app, &uid(&raw)?).await.map(Data)
+}
+
+/// Revoke every auth token of the user.
+#[utoipa::path(delete, path = "/v3/users/{uid}/auth_tokens", tag = "Auth tokens")]
+pub async fn revoke_tokens(
+    State(state): State<AppState>,
+    api: ApiCaller,
+    ApiPath(raw): ApiPath<String>,
+) -> Result<Data<Value>> {
+    let count = auth_tokens::revoke_all(&state.db, &api.caller, &api.app, &uid(&raw)?).await?;
+    Ok(Data(json!({"success": true, "revoked": count})))
+}
+
+/// One auth token, by its id or by the token itself.
+#[utoipa::path(get, path = "/v3/users/{uid}/auth_tokens/{token}", tag = "Auth tokens", responses((status = 200, body = AuthTokenView)))]
+pub async fn get_token(
+    State(state): State<AppState>,
+    api: ApiCaller,
+    ApiPath((raw, token)): ApiPath<(String, String)>,
+) -> Result<Data<AuthTokenView>> {
+    auth_tokens::get(&state.db, &api.caller, &api.app, &uid(&raw)?, &token).await.map(Data)
+}
+
+/// Revoke one auth token, by its id or by the token itself.
+#[utoipa::path(delete, path = "/v3/users/{uid}/auth_tokens/{token}", tag = "Auth tokens", responses((status = 200, body = AuthTokenView)))]
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    api: ApiCaller,
+    ApiPath((raw, token)): ApiPath<(String, String)>,
+) -> Result<Data<AuthTokenView>> {
+    auth_tokens::revoke(&state.db, &api.caller, &api.app, &uid(&raw)?, &token).await.map(Data)
+}

@@ -1,0 +1,187 @@
+use serde_json::{Value, json};
+use sqlx::FromRow;
+
+use super::{
+    apps::App,
+    audit::{Change, record},
+    now, stored,
+};
+use crate::domain::{RoleId, RoleView};
+use crate::server::{
+    Error, Result,
+    auth::{Caller, Permission},
+    db::Db,
+    error::OnConstraint,
+};
+use crate::with_db;
+
+/// Roles an app may define, `default` included.
+pub const MAX_ROLES: i64 = 25;
+
+#[derive(FromRow)]
+struct RoleRow {
+    role: String,
+    name: String,
+    description: String,
+    metadata: Option<String>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+const ROLE_COLUMNS: &str = "role, name, description, metadata, created_at, updated_at";
+
+impl TryFrom<RoleRow> for RoleView {
+    type Error = Error;
+    fn try_from(r: RoleRow) -> Result<RoleView> {
+        Ok(RoleView {
+            role: stored(RoleId::parse(&r.role))?,
+            name: r.name,
+            description: r.description,
+            metadata: r
+                .metadata
+                .map(|m| serde_json::from_str(&m))
+                .transpose()
+                .map_err(|e| Error::Internal(e.to_string()))?,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+/// A role's fields as checked by the caller; `None` leaves one as it is.
+#[derive(Default)]
+pub struct RoleFields {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    /// `Some(None)` removes the metadata.
+    pub metadata: Option<Option<Value>>,
+}
+
+fn role_in_use(role: &RoleId) -> Error {
+    Error::conflict(
+        "ERR_ROLE_IN_USE",
+        format!("Users hold the role {role}; give them another role before deleting it."),
+    )
+}
+
+pub(super) fn not_found(role: &RoleId) -> Error {
+    Error::not_found("ERR_ROLE_NOT_FOUND", format!("This app has no role {role}."))
+}
+
+pub async fn create(db: &Db, caller: &Caller, app: &App, role: RoleId, fields: RoleFields) -> Result<RoleView> {
+    caller.require_app(app.id)?;
+    caller.require(Permission::ManageUsers)?;
+    let at = now();
+    let name = fields.name.unwrap_or_else(|| role.to_string());
+    let metadata = fields.metadata.flatten().map(|m| m.to_string());
+    let row: RoleRow = with_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        // Serialises role creation per app, so the limit holds under races.
+        sqlx::query("UPDATE apps SET name = name WHERE id = $1").bind(app.id).execute(&mut *tx).await?;
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM roles WHERE app = $1").bind(app.id).fetch_one(&mut *tx).await?;
+        if count >= MAX_ROLES {
+            return Err(Error::LimitExceeded {
+                code: "ERR_ROLE_LIMIT_EXCEEDED",
+                message: format!("An app has at most {MAX_ROLES} roles."),
+            });
+        }
+        let row: RoleRow = sqlx::query_as(&format!(
+            "INSERT INTO roles (app, role, name, description, metadata, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING {ROLE_COLUMNS}"
+        ))
+        .bind(app.id)
+        .bind(role.as_str())
+        .bind(&name)
+        .bind(fields.description.unwrap_or_default())
+        .bind(&metadata)
+        .bind(at)
+        .fetch_one(&mut *tx)
+        .await
+        .on_unique(|| Error::conflict("ERR_ROLE_ALREADY_EXISTS", format!("The role {role} exists already.")))?;
+        record!(&mut *tx, caller, Change { app: Some(app.id), action: "role.create", object: format!("role:{role}"), details: json!({"name": name}) })?;
+        tx.commit().await?;
+        row
+    });
+    row.try_into()
+}
+
+pub async fn list(db: &Db, caller: &Caller, app: &App) -> Result<Vec<RoleView>> {
+    caller.require_app(app.id)?;
+    caller.require(Permission::Read)?;
+    let rows: Vec<RoleRow> = with_db!(db, pool => {
+        sqlx::query_as(&format!("SELECT {ROLE_COLUMNS} FROM roles WHERE app = $1 ORDER BY role"))
+            .bind(app.id)
+            .fetch_all(pool)
+            .await?
+    });
+    rows.into_iter().map(RoleView::try_from).collect()
+}
+
+pub async fn get(db: &Db, caller: &Caller, app: &App, role: &RoleId) -> Result<RoleView> {
+    caller.require_app(app.id)?;
+    caller.require(Permission::Read)?;
+    let row: Option<RoleRow> = with_db!(db, pool => {
+        sqlx::query_as(&format!("SELECT {ROLE_COLUMNS} FROM roles WHERE app = $1 AND role = $2"))
+            .bind(app.id)
+            .bind(role.as_str())
+            .fetch_optional(pool)
+            .await?
+    });
+    row.ok_or_else(|| not_found(role))?.try_into()
+}
+
+pub async fn update(db: &Db, caller: &Caller, app: &App, role: &RoleId, fields: RoleFields) -> Result<RoleView> {
+    let current = get(db, caller, app, role).await?;
+    caller.require(Permission::ManageUsers)?;
+    let updated = RoleView {
+        name: fields.name.unwrap_or(current.name),
+        description: fields.description.unwrap_or(current.description),
+        metadata: fields.metadata.unwrap_or(current.metadata),
+        updated_at: now(),
+        ..current
+    };
+    with_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        sqlx::query("UPDATE roles SET name = $1, description = $2, metadata = $3, updated_at = $4 WHERE app = $5 AND role = $6")
+            .bind(&updated.name)
+            .bind(&updated.description)
+            .bind(updated.metadata.as_ref().map(Value::to_string))
+            .bind(updated.updated_at)
+            .bind(app.id)
+            .bind(role.as_str())
+            .execute(&mut *tx)
+            .await?;
+        record!(&mut *tx, caller, Change { app: Some(app.id), action: "role.update", object: format!("role:{role}"), details: json!({"name": updated.name}) })?;
+        tx.commit().await?;
+    });
+    Ok(updated)
+}
+
+/// Deletes a role no user holds. `default` always stays.
+pub async fn delete(db: &Db, caller: &Caller, app: &App, role: &RoleId) -> Result<()> {
+    get(db, caller, app, role).await?;
+    caller.require(Permission::ManageUsers)?;
+    if role.is_default() {
+        return Err(Error::invalid("ERR_ROLE_DELETE_DENIED", "The default role cannot be deleted."));
+    }
+    with_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        let holders: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT 1 FROM users WHERE app = $1 AND role = $2 LIMIT 1) AS one")
+            .bind(app.id)
+            .bind(role.as_str())
+            .fetch_one(&mut *tx)
+            .await?;
+        if holders > 0 {
+            return Err(role_in_use(role));
+        }
+        sqlx::query("DELETE FROM roles WHERE app = $1 AND role = $2")
+            .bind(app.id)
+            .bind(role.as_str())
+            .execute(&mut *tx)
+            .await
+            .on_foreign_key(|| role_in_use(role))?;
+        record!(&mut *tx, caller, Change { app: Some(app.id), action: "role.delete", object: format!("role:{role}"), details: json!({}) })?;
+        tx.commit().await?;
+    });
+    Ok(())
+}

@@ -1,0 +1,516 @@
+//! An app's users. Reads are keyset-paged on indexed columns, so a page
+//! costs the same at the millionth user as at the first.
+
+use serde_json::{Value, json};
+use sqlx::FromRow;
+
+use super::{
+    apps::App,
+    audit::{Change, record},
+    auth_tokens::{self, Device},
+    now, roles, stored,
+};
+use crate::domain::{NewAuthToken, RoleId, Uid, UserView};
+use crate::server::{
+    Error, Result,
+    auth::{Caller, Permission},
+    db::Db,
+    error::OnConstraint,
+};
+use crate::with_db;
+
+#[derive(FromRow)]
+pub(super) struct UserRow {
+    pub(super) id: i64,
+    uid: String,
+    name: String,
+    avatar: Option<String>,
+    link: Option<String>,
+    role: String,
+    metadata: Option<String>,
+    status_message: Option<String>,
+    status: String,
+    created_at: i64,
+    updated_at: i64,
+    last_active_at: Option<i64>,
+    deactivated_at: Option<i64>,
+}
+
+const USER_COLUMNS: &str = "id, uid, name, avatar, link, role, metadata, status_message, status, created_at, updated_at, \
+                            last_active_at, deactivated_at";
+
+impl UserRow {
+    fn into_view(self, tags: Vec<String>) -> Result<UserView> {
+        Ok(UserView {
+            uid: stored(Uid::parse(&self.uid))?,
+            name: self.name,
+            avatar: self.avatar,
+            link: self.link,
+            role: stored(RoleId::parse(&self.role))?,
+            metadata: self
+                .metadata
+                .map(|m| serde_json::from_str(&m))
+                .transpose()
+                .map_err(|e| Error::Internal(e.to_string()))?,
+            status_message: self.status_message,
+            status: self.status,
+            tags,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            last_active_at: self.last_active_at,
+            deactivated_at: self.deactivated_at,
+        })
+    }
+}
+
+/// Fails with `ERR_ROLE_NOT_FOUND` unless the app has the role, on `$conn`.
+macro_rules! require_role {
+    ($conn:expr, $app:expr, $role:expr) => {{
+        let role: &RoleId = $role;
+        let found: Option<i32> = sqlx::query_scalar("SELECT 1 FROM roles WHERE app = $1 AND role = $2")
+            .bind($app.id)
+            .bind(role.as_str())
+            .fetch_optional($conn)
+            .await?;
+        found.map(|_| ()).ok_or_else(|| roles::not_found(role))
+    }};
+}
+
+pub fn uid_not_found(uid: &Uid) -> Error {
+    Error::not_found("ERR_UID_NOT_FOUND", format!("This app has no user {uid}."))
+}
+
+/// A user's fields as the caller checked them; `None` leaves a field as it is,
+/// `Some(None)` clears it.
+#[derive(Default)]
+pub struct UserFields {
+    pub name: Option<String>,
+    pub avatar: Option<Option<String>>,
+    pub link: Option<Option<String>>,
+    pub role: Option<RoleId>,
+    pub metadata: Option<Option<Value>>,
+    pub tags: Option<Vec<String>>,
+    pub status_message: Option<Option<String>>,
+}
+
+/// Creates a user, and with `with_token` their first auth token, in one transaction.
+pub async fn create(
+    db: &Db,
+    caller: &Caller,
+    app: &App,
+    uid: Uid,
+    fields: UserFields,
+    with_token: Option<Device>,
+) -> Result<(UserView, Option<NewAuthToken>)> {
+    caller.require_app(app.id)?;
+    caller.require(Permission::CreateUsers)?;
+    if with_token.is_some() {
+        caller.require(Permission::IssueTokens)?;
+    }
+    let name = fields.name.ok_or_else(|| Error::invalid("ERR_INVALID_NAME", "A name is required."))?;
+    let role = fields.role.unwrap_or_else(RoleId::default_role);
+    let tags = fields.tags.unwrap_or_default();
+    let at = now();
+    let (row, token) = with_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        require_role!(&mut *tx, app, &role)?;
+        let row: UserRow = sqlx::query_as(&format!(
+            "INSERT INTO users (app, uid, name, name_lower, avatar, link, role, metadata, status_message, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING {USER_COLUMNS}"
+        ))
+        .bind(app.id)
+        .bind(uid.as_str())
+        .bind(&name)
+        .bind(name.to_lowercase())
+        .bind(fields.avatar.flatten())
+        .bind(fields.link.flatten())
+        .bind(role.as_str())
+        .bind(fields.metadata.flatten().map(|m| m.to_string()))
+        .bind(fields.status_message.flatten())
+        .bind(at)
+        .fetch_one(&mut *tx)
+        .await
+        .on_unique(|| Error::conflict("ERR_UID_ALREADY_EXISTS", format!("The user {uid} exists already.")))?;
+        for tag in &tags {
+            sqlx::query("INSERT INTO user_tags (app, user_id, tag) VALUES ($1, $2, $3)")
+                .bind(app.id)
+                .bind(row.id)
+                .bind(tag)
+                .execute(&mut *tx)
+                .await?;
+        }
+        record!(&mut *tx, caller, Change {
+            app: Some(app.id),
+            action: "user.create",
+            object: format!("user:{uid}"),
+            details: json!({"name": name, "role": role}),
+        })?;
+        let token = match with_token {
+            Some(device) => Some(auth_tokens::insert!(tx, caller, app, row.id, &uid, device)?),
+            None => None,
+        };
+        tx.commit().await?;
+        (row, token)
+    });
+    Ok((row.into_view(tags)?, token))
+}
+
+/// Writes a user's tags, replacing what they had.
+macro_rules! replace_tags {
+    ($tx:expr, $app:expr, $user_id:expr, $tags:expr) => {{
+        sqlx::query("DELETE FROM user_tags WHERE user_id = $1").bind($user_id).execute(&mut *$tx).await?;
+        for tag in $tags {
+            sqlx::query("INSERT INTO user_tags (app, user_id, tag) VALUES ($1, $2, $3)")
+                .bind($app.id)
+                .bind($user_id)
+                .bind(tag)
+                .execute(&mut *$tx)
+                .await?;
+        }
+    }};
+}
+
+/// The user row and internal id behind a UID, or `ERR_UID_NOT_FOUND`.
+pub(super) async fn find(db: &Db, app: &App, uid: &Uid) -> Result<UserRow> {
+    let row: Option<UserRow> = with_db!(db, pool => {
+        sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.app = $1 AND u.uid = $2"))
+            .bind(app.id)
+            .bind(uid.as_str())
+            .fetch_optional(pool)
+            .await?
+    });
+    row.ok_or_else(|| uid_not_found(uid))
+}
+
+async fn tags_of(db: &Db, user_ids: &[i64]) -> Result<Vec<(i64, String)>> {
+    if user_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (1..=user_ids.len()).map(|n| format!("${n}")).collect();
+    let sql = format!("SELECT user_id, tag FROM user_tags WHERE user_id IN ({}) ORDER BY tag", placeholders.join(", "));
+    Ok(with_db!(db, pool => {
+        let mut query = sqlx::query_as(&sql);
+        for id in user_ids {
+            query = query.bind(id);
+        }
+        query.fetch_all(pool).await?
+    }))
+}
+
+/// Views of the rows, each with its tags, fetched in one query.
+async fn with_tags(db: &Db, rows: Vec<UserRow>) -> Result<Vec<UserView>> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let tags = tags_of(db, &ids).await?;
+    rows.into_iter()
+        .map(|row| {
+            let mine = tags.iter().filter(|(id, _)| *id == row.id).map(|(_, tag)| tag.clone()).collect();
+            row.into_view(mine)
+        })
+        .collect()
+}
+
+pub async fn get(db: &Db, caller: &Caller, app: &App, uid: &Uid) -> Result<UserView> {
+    caller.require_app(app.id)?;
+    caller.require(Permission::Read)?;
+    let row = find(db, app, uid).await?;
+    with_tags(db, vec![row]).await?.pop().ok_or_else(|| uid_not_found(uid))
+}
+
+pub async fn update(db: &Db, caller: &Caller, app: &App, uid: &Uid, fields: UserFields) -> Result<UserView> {
+    caller.require_app(app.id)?;
+    caller.require(Permission::ManageUsers)?;
+    let current = find(db, app, uid).await?;
+    let id = current.id;
+    let mut user = with_tags(db, vec![current]).await?.pop().ok_or_else(|| uid_not_found(uid))?;
+    let tags_changed = fields.tags.is_some();
+    if let Some(name) = fields.name {
+        user.name = name;
+    }
+    if let Some(avatar) = fields.avatar {
+        user.avatar = avatar;
+    }
+    if let Some(link) = fields.link {
+        user.link = link;
+    }
+    if let Some(role) = fields.role {
+        user.role = role;
+    }
+    if let Some(metadata) = fields.metadata {
+        user.metadata = metadata;
+    }
+    if let Some(tags) = fields.tags {
+        user.tags = tags;
+    }
+    if let Some(status_message) = fields.status_message {
+        user.status_message = status_message;
+    }
+    user.updated_at = now();
+    with_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        require_role!(&mut *tx, app, &user.role)?;
+        sqlx::query(
+            "UPDATE users SET name = $1, name_lower = $2, avatar = $3, link = $4, role = $5, metadata = $6, \
+             status_message = $7, updated_at = $8 WHERE id = $9",
+        )
+        .bind(&user.name)
+        .bind(user.name.to_lowercase())
+        .bind(&user.avatar)
+        .bind(&user.link)
+        .bind(user.role.as_str())
+        .bind(user.metadata.as_ref().map(Value::to_string))
+        .bind(&user.status_message)
+        .bind(user.updated_at)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if tags_changed {
+            replace_tags!(tx, app, id, &user.tags);
+        }
+        record!(&mut *tx, caller, Change {
+            app: Some(app.id),
+            action: "user.update",
+            object: format!("user:{uid}"),
+            details: json!({"name": user.name, "role": user.role}),
+        })?;
+        tx.commit().await?;
+    });
+    Ok(user)
+}
+
+/// At most this many UIDs in one bulk call.
+pub const MAX_BULK: usize = 100;
+
+/// Deactivates (or reactivates) users; answers the UIDs that changed. A
+/// deactivated user keeps their data and can be reactivated.
+pub async fn set_deactivated(db: &Db, caller: &Caller, app: &App, uids: &[Uid], deactivated: bool) -> Result<Vec<Uid>> {
+    caller.require_app(app.id)?;
+    caller.require(if deactivated { Permission::ModerateUsers } else { Permission::ManageUsers })?;
+    if uids.len() > MAX_BULK {
+        return Err(Error::invalid("ERR_TOO_MANY_UIDS", format!("Send at most {MAX_BULK} UIDs at a time.")));
+    }
+    let (action, at) = if deactivated { ("user.deactivate", Some(now())) } else { ("user.reactivate", None) };
+    let mut changed = Vec::new();
+    with_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        for uid in uids {
+            let done = sqlx::query(&format!(
+                "UPDATE users SET deactivated_at = $1 WHERE app = $2 AND uid = $3 AND deactivated_at IS {}NULL",
+                if deactivated { "" } else { "NOT " }
+            ))
+            .bind(at)
+            .bind(app.id)
+            .bind(uid.as_str())
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 1 {
+                record!(&mut *tx, caller, Change { app: Some(app.id), action, object: format!("user:{uid}"), details: json!({}) })?;
+                changed.push(uid.clone());
+            }
+        }
+        tx.commit().await?;
+    });
+    Ok(changed)
+}
+
+/// Removes a user and everything that belongs to them: tags, auth tokens, friendships.
+pub async fn delete_permanently(db: &Db, caller: &Caller, app: &App, uid: &Uid) -> Result<()> {
+    caller.require_app(app.id)?;
+    caller.require(Permission::ManageUsers)?;
+    with_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        let done = sqlx::query("DELETE FROM users WHERE app = $1 AND uid = $2").bind(app.id).bind(uid.as_str()).execute(&mut *tx).await?;
+        if done.rows_affected() == 0 {
+            return Err(uid_not_found(uid));
+        }
+        record!(&mut *tx, caller, Change { app: Some(app.id), action: "user.delete", object: format!("user:{uid}"), details: json!({"permanent": true}) })?;
+        tx.commit().await?;
+    });
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserOrder {
+    Uid,
+    Name,
+    CreatedAt,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchIn {
+    Uid,
+    Name,
+    Either,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deactivated {
+    Exclude,
+    Include,
+    Only,
+}
+
+pub struct UserQuery {
+    /// A prefix of the UID or the name, any case.
+    pub search: Option<String>,
+    pub search_in: SearchIn,
+    pub roles: Vec<RoleId>,
+    /// Users with any of these tags.
+    pub tags: Vec<String>,
+    pub status: Option<String>,
+    pub deactivated: Deactivated,
+    pub order: UserOrder,
+    pub descending: bool,
+    pub per_page: i64,
+    /// Page number for offset paging; ignored when a cursor is given.
+    pub page: Option<i64>,
+    /// Where the previous page ended, as `next_cursor` gave it.
+    pub cursor: Option<String>,
+}
+
+pub struct UserPage {
+    pub users: Vec<UserView>,
+    pub total: i64,
+    pub next_cursor: Option<String>,
+}
+
+pub const MAX_PER_PAGE: i64 = 1000;
+
+enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+/// A WHERE clause built from parts, numbering its placeholders as it goes.
+struct Conditions {
+    parts: Vec<String>,
+    args: Vec<Arg>,
+}
+
+impl Conditions {
+    fn placeholder(&mut self, arg: Arg) -> String {
+        self.args.push(arg);
+        format!("${}", self.args.len())
+    }
+
+    fn list(&mut self, args: impl IntoIterator<Item = Arg>) -> String {
+        args.into_iter().map(|arg| self.placeholder(arg)).collect::<Vec<_>>().join(", ")
+    }
+
+    fn sql(&self) -> String {
+        self.parts.join(" AND ")
+    }
+}
+
+/// The keyset position after a row: its sort value and UID.
+fn cursor_after(order: UserOrder, user: &UserView) -> String {
+    let at = match order {
+        UserOrder::Uid => Value::Null,
+        UserOrder::Name => json!(user.name.to_lowercase()),
+        UserOrder::CreatedAt => json!(user.created_at),
+    };
+    hex::encode(json!([at, user.uid]).to_string())
+}
+
+fn parse_cursor(order: UserOrder, raw: &str) -> Result<(Option<Arg>, String)> {
+    let invalid = || {
+        Error::invalid("ERR_INVALID_CURSOR", "This cursor is not one a users list gave, or was made for another order.")
+    };
+    let bytes = hex::decode(raw).map_err(|_| invalid())?;
+    let (at, uid): (Value, String) = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+    let at = match (order, at) {
+        (UserOrder::Uid, Value::Null) => None,
+        (UserOrder::Name, Value::String(name)) => Some(Arg::Text(name)),
+        (UserOrder::CreatedAt, Value::Number(n)) => Some(Arg::Int(n.as_i64().ok_or_else(invalid)?)),
+        _ => return Err(invalid()),
+    };
+    Ok((at, uid))
+}
+
+/// One page of the app's users, with the total that match.
+pub async fn list(db: &Db, caller: &Caller, app: &App, query: UserQuery) -> Result<UserPage> {
+    caller.require_app(app.id)?;
+    caller.require(Permission::Read)?;
+    let per_page = query.per_page.clamp(1, MAX_PER_PAGE);
+    let mut filter = Conditions { parts: Vec::new(), args: Vec::new() };
+    let app_arg = filter.placeholder(Arg::Int(app.id));
+    filter.parts.push(format!("u.app = {app_arg}"));
+    match query.deactivated {
+        Deactivated::Exclude => filter.parts.push("u.deactivated_at IS NULL".into()),
+        Deactivated::Only => filter.parts.push("u.deactivated_at IS NOT NULL".into()),
+        Deactivated::Include => {}
+    }
+    if let Some(prefix) = query.search.map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty()) {
+        // A prefix is a range on an indexed column: no scan, no leading wildcard.
+        let from = filter.placeholder(Arg::Text(prefix.clone()));
+        let to = filter.placeholder(Arg::Text(format!("{prefix}\u{10FFFF}")));
+        let on = |column: &str| format!("({column} >= {from} AND {column} < {to})");
+        filter.parts.push(match query.search_in {
+            SearchIn::Uid => on("u.uid"),
+            SearchIn::Name => on("u.name_lower"),
+            SearchIn::Either => format!("({} OR {})", on("u.uid"), on("u.name_lower")),
+        });
+    }
+    if !query.roles.is_empty() {
+        let roles = filter.list(query.roles.iter().map(|r| Arg::Text(r.to_string())));
+        filter.parts.push(format!("u.role IN ({roles})"));
+    }
+    if let Some(status) = query.status {
+        let status = filter.placeholder(Arg::Text(status));
+        filter.parts.push(format!("u.status = {status}"));
+    }
+    if !query.tags.is_empty() {
+        let tags = filter.list(query.tags.into_iter().map(Arg::Text));
+        filter.parts.push(format!("EXISTS (SELECT 1 FROM user_tags t WHERE t.user_id = u.id AND t.tag IN ({tags}))"));
+    }
+    let count_sql = format!("SELECT COUNT(*) FROM users u WHERE {}", filter.sql());
+    let count_args = filter.args.len();
+
+    let column = match query.order {
+        UserOrder::Uid => "u.uid",
+        UserOrder::Name => "u.name_lower",
+        UserOrder::CreatedAt => "u.created_at",
+    };
+    let (direction, after) = if query.descending { ("DESC", "<") } else { ("ASC", ">") };
+    let mut offset = 0;
+    if let Some(cursor) = &query.cursor {
+        let (at, uid) = parse_cursor(query.order, cursor)?;
+        let uid = filter.placeholder(Arg::Text(uid));
+        let keyset = match at {
+            None => format!("u.uid {after} {uid}"),
+            Some(at) => {
+                let at = filter.placeholder(at);
+                format!("({column}, u.uid) {after} ({at}, {uid})")
+            }
+        };
+        filter.parts.push(keyset);
+    } else if let Some(page) = query.page {
+        offset = (page.max(1) - 1).saturating_mul(per_page);
+    }
+    let page_sql = format!(
+        "SELECT {USER_COLUMNS} FROM users u WHERE {} ORDER BY {column} {direction}, u.uid {direction} LIMIT {} OFFSET {offset}",
+        filter.sql(),
+        per_page + 1
+    );
+
+    let (total, rows): (i64, Vec<UserRow>) = with_db!(db, pool => {
+        let mut count = sqlx::query_scalar(&count_sql);
+        let mut page = sqlx::query_as(&page_sql);
+        for (n, arg) in filter.args.iter().enumerate() {
+            page = match arg {
+                Arg::Text(text) => page.bind(text.as_str()),
+                Arg::Int(int) => page.bind(*int),
+            };
+            if n < count_args {
+                count = match arg {
+                    Arg::Text(text) => count.bind(text.as_str()),
+                    Arg::Int(int) => count.bind(*int),
+                };
+            }
+        }
+        (count.fetch_one(pool).await?, page.fetch_all(pool).await?)
+    });
+    let more = rows.len() as i64 > per_page;
+    let users = with_tags(db, rows.into_iter().take(per_page as usize).collect()).await?;
+    let next_cursor = if more { users.last().map(|u| cursor_after(query.order, u)) } else { None };
+    Ok(UserPage { users, total, next_cursor })
+}

@@ -1,0 +1,390 @@
+//! Users, auth tokens and roles over `/v3`, on both databases.
+
+use std::collections::HashSet;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use switchboard::domain::{AppId, Environment, KeyScope};
+use switchboard::server::{service::apps, service::auth_tokens};
+
+use crate::common::{Backend, TestApp, data_of, error_of, spawn_app};
+use crate::on_both_backends;
+
+on_both_backends!(
+    an_auth_key_creates_users_and_tokens_but_cannot_list_users,
+    uids_follow_the_charset_and_ignore_case,
+    each_kind_of_bad_user_input_gets_its_code_and_writes_nothing,
+    an_update_changes_given_fields_and_unsets_named_ones,
+    delete_deactivates_unless_permanent,
+    tokens_are_shown_once_and_a_revoked_token_stops_working,
+    roles_follow_their_rules,
+    search_filters_and_sorts_find_the_right_users,
+    cursor_paging_returns_every_user_exactly_once_while_users_are_added,
+);
+
+struct Api {
+    app: TestApp,
+    app_id: String,
+    key: String,
+}
+
+impl Api {
+    async fn new(backend: Backend) -> Api {
+        let app = spawn_app(backend).await;
+        let app_id = app.create_app(Environment::Development).await;
+        let (_, key) = app.create_key(&app_id, KeyScope::FullAccess).await;
+        Api { app, app_id, key }
+    }
+
+    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> reqwest::Response {
+        self.app.rest(method, path, &self.app_id, &self.key, body).await
+    }
+
+    async fn ok(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        data_of(self.call(method, path, body).await).await
+    }
+
+    async fn err(&self, method: &str, path: &str, body: Option<Value>) -> (StatusCode, String) {
+        error_of(self.call(method, path, body).await).await
+    }
+
+    async fn user(&self, uid: &str, name: &str) -> Value {
+        self.ok("POST", "/v3/users", Some(json!({"uid": uid, "name": name}))).await
+    }
+
+    async fn listed(&self, query: &str) -> Value {
+        let res = self.call("GET", &format!("/v3/users{query}"), None).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        res.json().await.unwrap()
+    }
+
+    async fn uids(&self, query: &str) -> Vec<String> {
+        let page = self.listed(query).await;
+        page["data"].as_array().unwrap().iter().map(|u| u["uid"].as_str().unwrap().to_owned()).collect()
+    }
+}
+
+async fn an_auth_key_creates_users_and_tokens_but_cannot_list_users(backend: Backend) {
+    let api = Api::new(backend).await;
+    let (_, auth_key) = api.app.create_key(&api.app_id, KeyScope::AuthOnly).await;
+    let with_auth_key = |method: &'static str, path: &'static str, body: Option<Value>| {
+        api.app.rest(method, path, &api.app_id, &auth_key, body)
+    };
+    let created = data_of(
+        with_auth_key("POST", "/v3/users", Some(json!({"uid": "ana", "name": "Ana", "withAuthToken": true}))).await,
+    )
+    .await;
+    assert_eq!(created["uid"], "ana");
+    assert_eq!(created["authToken"].as_str().unwrap().len(), 40);
+    let token = data_of(with_auth_key("POST", "/v3/users/ana/auth_tokens", None).await).await;
+    assert_eq!(token["authToken"].as_str().unwrap().len(), 40);
+    for (method, path) in [
+        ("GET", "/v3/users"),
+        ("GET", "/v3/users/ana"),
+        ("GET", "/v3/users/ana/auth_tokens"),
+        ("DELETE", "/v3/users/ana"),
+        ("GET", "/v3/roles"),
+    ] {
+        let res = with_auth_key(method, path, None).await;
+        assert_eq!(error_of(res).await, (StatusCode::FORBIDDEN, "AUTH_ERR_NO_ACCESS".into()), "{method} {path}");
+    }
+}
+
+async fn uids_follow_the_charset_and_ignore_case(backend: Backend) {
+    let api = Api::new(backend).await;
+    for bad in ["has space", "dot.ted", "ümlaut", "", &"a".repeat(101)] {
+        let (status, code) = api.err("POST", "/v3/users", Some(json!({"uid": bad, "name": "X"}))).await;
+        assert_eq!((status, code.as_str()), (StatusCode::BAD_REQUEST, "ERR_INVALID_UID"), "{bad:?}");
+    }
+    let created = api.user("Super_Hero-1", "Super Hero").await;
+    assert_eq!(created["uid"], "super_hero-1");
+    assert_eq!(
+        api.err("POST", "/v3/users", Some(json!({"uid": "SUPER_HERO-1", "name": "Again"}))).await,
+        (StatusCode::CONFLICT, "ERR_UID_ALREADY_EXISTS".into())
+    );
+    assert_eq!(api.ok("GET", "/v3/users/SUPER_hero-1", None).await["name"], "Super Hero");
+    assert_eq!(api.err("GET", "/v3/users/nobody", None).await, (StatusCode::NOT_FOUND, "ERR_UID_NOT_FOUND".into()));
+    assert_eq!(api.err("GET", "/v3/users/no%20body", None).await.1, "ERR_INVALID_UID");
+}
+
+async fn each_kind_of_bad_user_input_gets_its_code_and_writes_nothing(backend: Backend) {
+    let api = Api::new(backend).await;
+    api.user("ana", "Ana").await;
+    let before = (api.app.count("users").await, api.app.count("user_tags").await, api.app.count("audit_log").await);
+    let many_tags: Vec<String> = (0..26).map(|n| format!("t{n}")).collect();
+    let cases: Vec<(&str, &str, Value, StatusCode, &str)> = vec![
+        (
+            "POST",
+            "/v3/users",
+            json!({"uid": "bo", "name": "Bo", "role": "nope"}),
+            StatusCode::NOT_FOUND,
+            "ERR_ROLE_NOT_FOUND",
+        ),
+        (
+            "POST",
+            "/v3/users",
+            json!({"uid": "bo", "name": "Bo", "role": "no pe"}),
+            StatusCode::BAD_REQUEST,
+            "ERR_INVALID_ROLE",
+        ),
+        ("POST", "/v3/users", json!({"uid": "bo"}), StatusCode::BAD_REQUEST, "ERR_BAD_REQUEST"),
+        ("POST", "/v3/users", json!({"uid": "bo", "name": "  "}), StatusCode::BAD_REQUEST, "ERR_INVALID_NAME"),
+        (
+            "POST",
+            "/v3/users",
+            json!({"uid": "bo", "name": "Bo", "isAdmin": true}),
+            StatusCode::BAD_REQUEST,
+            "ERR_BAD_REQUEST",
+        ),
+        (
+            "POST",
+            "/v3/users",
+            json!({"uid": "bo", "name": "Bo", "metadata": "text"}),
+            StatusCode::BAD_REQUEST,
+            "ERR_INVALID_METADATA",
+        ),
+        (
+            "POST",
+            "/v3/users",
+            json!({"uid": "bo", "name": "Bo", "metadata": {"x": "y".repeat(6000)}}),
+            StatusCode::BAD_REQUEST,
+            "ERR_INVALID_METADATA",
+        ),
+        (
+            "POST",
+            "/v3/users",
+            json!({"uid": "bo", "name": "Bo", "tags": many_tags}),
+            StatusCode::BAD_REQUEST,
+            "ERR_INVALID_TAGS",
+        ),
+        (
+            "POST",
+            "/v3/users",
+            json!({"uid": "bo", "name": "Bo", "avatar": "not a url"}),
+            StatusCode::BAD_REQUEST,
+            "ERR_INVALID_AVATAR",
+        ),
+        (
+            "POST",
+            "/v3/users",
+            json!({"uid": "bo", "name": "Bo", "tags": "one"}),
+            StatusCode::BAD_REQUEST,
+            "ERR_BAD_REQUEST",
+        ),
+        ("PUT", "/v3/users/ana", json!({"role": "nope"}), StatusCode::NOT_FOUND, "ERR_ROLE_NOT_FOUND"),
+        ("PUT", "/v3/users/ana", json!({"unset": ["name"]}), StatusCode::BAD_REQUEST, "ERR_INVALID_UNSET"),
+        ("PUT", "/v3/users/ana", json!({"link": "ftp://x.org"}), StatusCode::BAD_REQUEST, "ERR_INVALID_LINK"),
+        ("PUT", "/v3/users/nobody", json!({"name": "X"}), StatusCode::NOT_FOUND, "ERR_UID_NOT_FOUND"),
+        ("DELETE", "/v3/users", json!({"uidsToDeactivate": ["a b"]}), StatusCode::BAD_REQUEST, "ERR_INVALID_UID"),
+        (
+            "POST",
+            "/v3/users/ana/auth_tokens",
+            json!({"platform": "x".repeat(201)}),
+            StatusCode::BAD_REQUEST,
+            "ERR_INVALID_DEVICE",
+        ),
+        ("POST", "/v3/users/ana/auth_tokens", json!({"device": "ios"}), StatusCode::BAD_REQUEST, "ERR_BAD_REQUEST"),
+    ];
+    for (method, path, body, status, code) in cases {
+        let shown = format!("{method} {path} {body}");
+        assert_eq!(api.err(method, path, Some(body)).await, (status, code.to_owned()), "{shown}");
+    }
+    for (query, code) in [
+        ("?perPage=0", "ERR_INVALID_PER_PAGE"),
+        ("?perPage=1001", "ERR_INVALID_PER_PAGE"),
+        ("?page=0", "ERR_INVALID_PAGE"),
+        ("?sortBy=age", "ERR_INVALID_SORT"),
+        ("?cursor=zz", "ERR_INVALID_CURSOR"),
+        ("?status=away", "ERR_INVALID_STATUS"),
+        ("?perPage=ten", "ERR_BAD_REQUEST"),
+        ("?colour=red", "ERR_BAD_REQUEST"),
+    ] {
+        assert_eq!(api.err("GET", &format!("/v3/users{query}"), None).await.1, code, "{query}");
+    }
+    let after = (api.app.count("users").await, api.app.count("user_tags").await, api.app.count("audit_log").await);
+    assert_eq!(before, after, "nothing was written");
+}
+
+async fn an_update_changes_given_fields_and_unsets_named_ones(backend: Backend) {
+    let api = Api::new(backend).await;
+    api.ok("POST", "/v3/roles", Some(json!({"role": "premium", "name": "Premium"}))).await;
+    api.ok("POST", "/v3/users", Some(json!({"uid": "ana", "name": "Ana", "avatar": "https://example.com/a.png", "metadata": {"plan": "free"}, "tags": ["a", "b"]}))).await;
+    let updated = api
+        .ok(
+            "PUT",
+            "/v3/users/ana",
+            Some(json!({"name": "Ana B", "role": "Premium", "tags": ["c"], "unset": ["avatar", "metadata"]})),
+        )
+        .await;
+    assert_eq!(updated["name"], "Ana B");
+    assert_eq!(updated["role"], "premium");
+    assert_eq!(updated["tags"], json!(["c"]));
+    assert!(updated["avatar"].is_null() && updated["metadata"].is_null());
+    assert_eq!(api.ok("GET", "/v3/users/ana", None).await, updated);
+    assert_eq!(api.app.count("user_tags").await, 1);
+}
+
+async fn delete_deactivates_unless_permanent(backend: Backend) {
+    let api = Api::new(backend).await;
+    for uid in ["ana", "bo", "cy"] {
+        api.user(uid, uid).await;
+    }
+    api.ok("POST", "/v3/users/ana/auth_tokens", None).await;
+    api.ok("DELETE", "/v3/users/ana", None).await;
+    assert!(api.ok("GET", "/v3/users/ana", None).await["deactivatedAt"].is_i64());
+    assert_eq!(api.uids("").await, ["bo", "cy"]);
+    assert_eq!(api.uids("?withDeactivated=true").await, ["ana", "bo", "cy"]);
+    assert_eq!(api.uids("?onlyDeactivated=true").await, ["ana"]);
+
+    let changed = api.ok("DELETE", "/v3/users", Some(json!({"uidsToDeactivate": ["bo", "cy", "ana"]}))).await;
+    assert_eq!(changed["deactivated"], json!(["bo", "cy"]), "ana was already deactivated");
+    let changed = api.ok("PUT", "/v3/users", Some(json!({"uidsToActivate": ["ana", "bo", "cy"]}))).await;
+    assert_eq!(changed["activated"], json!(["ana", "bo", "cy"]));
+
+    api.ok("DELETE", "/v3/users/ana", Some(json!({"permanent": true}))).await;
+    assert_eq!(api.err("GET", "/v3/users/ana", None).await.1, "ERR_UID_NOT_FOUND");
+    assert_eq!(api.app.count("auth_tokens").await, 0, "the user's tokens went with them");
+    assert_eq!(api.err("DELETE", "/v3/users/ana", Some(json!({"permanent": true}))).await.1, "ERR_UID_NOT_FOUND");
+}
+
+async fn tokens_are_shown_once_and_a_revoked_token_stops_working(backend: Backend) {
+    let api = Api::new(backend).await;
+    api.user("ana", "Ana").await;
+    let first = api
+        .ok("POST", "/v3/users/ana/auth_tokens", Some(json!({"platform": "ios", "userAgent": "Ana's iPhone"})))
+        .await;
+    let second = api.ok("POST", "/v3/users/ana/auth_tokens", Some(json!({"platform": "web", "force": true}))).await;
+    let (one, two) =
+        (first["authToken"].as_str().unwrap().to_owned(), second["authToken"].as_str().unwrap().to_owned());
+    assert_ne!(one, two);
+
+    let app = apps::get(&api.app.db, &switchboard::server::auth::Caller::cli(), &AppId::parse(&api.app_id).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(auth_tokens::authenticate(&api.app.db, &app, &one).await.unwrap().as_str(), "ana");
+
+    let listed = api.call("GET", "/v3/users/ana/auth_tokens", None).await.text().await.unwrap();
+    assert!(!listed.contains(&one) && !listed.contains(&two), "lists never hold a token");
+    let by_value = api.ok("GET", &format!("/v3/users/ana/auth_tokens/{one}"), None).await;
+    assert_eq!(by_value["platform"], "ios");
+    let by_id = api.ok("GET", &format!("/v3/users/ana/auth_tokens/{}", by_value["id"]), None).await;
+    assert_eq!(by_id, by_value);
+
+    api.ok("DELETE", &format!("/v3/users/ana/auth_tokens/{one}"), None).await;
+    assert_eq!(
+        auth_tokens::authenticate(&api.app.db, &app, &one).await.unwrap_err().code(),
+        "ERR_AUTH_TOKEN_NOT_FOUND"
+    );
+    assert_eq!(
+        api.err("GET", &format!("/v3/users/ana/auth_tokens/{one}"), None).await,
+        (StatusCode::NOT_FOUND, "ERR_AUTH_TOKEN_NOT_FOUND".into())
+    );
+    assert!(auth_tokens::authenticate(&api.app.db, &app, &two).await.is_ok());
+
+    let flushed = api.ok("DELETE", "/v3/users/ana/auth_tokens", None).await;
+    assert_eq!(flushed["revoked"], 1);
+    assert!(auth_tokens::authenticate(&api.app.db, &app, &two).await.is_err());
+    for (_, _, object, details) in api.app.audit_rows().await {
+        assert!(
+            ![&one, &two].iter().any(|t| object.contains(*t) || details.contains(*t)),
+            "the audit log holds a token"
+        );
+    }
+}
+
+async fn roles_follow_their_rules(backend: Backend) {
+    let api = Api::new(backend).await;
+    let roles = api.ok("GET", "/v3/roles", None).await;
+    assert_eq!(roles[0]["role"], "default", "every app has the default role");
+    api.ok("POST", "/v3/roles", Some(json!({"role": "VIP", "name": "Very important", "metadata": {"color": "gold"}})))
+        .await;
+    assert_eq!(
+        api.err("POST", "/v3/roles", Some(json!({"role": "vip"}))).await,
+        (StatusCode::CONFLICT, "ERR_ROLE_ALREADY_EXISTS".into())
+    );
+    assert_eq!(
+        api.err("DELETE", "/v3/roles/default", None).await,
+        (StatusCode::BAD_REQUEST, "ERR_ROLE_DELETE_DENIED".into())
+    );
+    let updated =
+        api.ok("PUT", "/v3/roles/vip", Some(json!({"description": "Paying users", "unset": ["metadata"]}))).await;
+    assert_eq!(
+        (updated["name"].clone(), updated["description"].clone(), updated["metadata"].clone()),
+        (json!("Very important"), json!("Paying users"), Value::Null)
+    );
+
+    api.ok("POST", "/v3/users", Some(json!({"uid": "ana", "name": "Ana", "role": "vip"}))).await;
+    assert_eq!(api.err("DELETE", "/v3/roles/vip", None).await, (StatusCode::CONFLICT, "ERR_ROLE_IN_USE".into()));
+    api.ok("PUT", "/v3/users/ana", Some(json!({"role": "default"}))).await;
+    api.ok("DELETE", "/v3/roles/vip", None).await;
+    assert_eq!(api.err("GET", "/v3/roles/vip", None).await, (StatusCode::NOT_FOUND, "ERR_ROLE_NOT_FOUND".into()));
+
+    for n in 1..25 {
+        api.ok("POST", "/v3/roles", Some(json!({"role": format!("r{n}")}))).await;
+    }
+    assert_eq!(
+        api.err("POST", "/v3/roles", Some(json!({"role": "r25"}))).await,
+        (StatusCode::BAD_REQUEST, "ERR_ROLE_LIMIT_EXCEEDED".into())
+    );
+}
+
+async fn search_filters_and_sorts_find_the_right_users(backend: Backend) {
+    let api = Api::new(backend).await;
+    api.ok("POST", "/v3/roles", Some(json!({"role": "premium"}))).await;
+    for (uid, name, role, tags) in [
+        ("ana", "Zoe Ana", "default", vec!["blue"]),
+        ("anabel", "Bel", "premium", vec!["red"]),
+        ("bo", "Anton", "premium", vec!["blue", "red"]),
+        ("cy", "Cy", "default", vec![]),
+    ] {
+        api.ok("POST", "/v3/users", Some(json!({"uid": uid, "name": name, "role": role, "tags": tags}))).await;
+    }
+    assert_eq!(api.uids("?searchKey=AN&searchIn=uid").await, ["ana", "anabel"]);
+    assert_eq!(api.uids("?searchKey=an&searchIn=name").await, ["bo"], "a name prefix, not a substring");
+    assert_eq!(api.uids("?searchKey=an").await, ["ana", "anabel", "bo"]);
+    assert_eq!(api.uids("?role=premium").await, ["anabel", "bo"]);
+    assert_eq!(api.uids("?roles=premium,default&tags=red").await, ["anabel", "bo"]);
+    assert_eq!(api.uids("?tags=blue").await, ["ana", "bo"]);
+    assert_eq!(api.uids("?sortBy=name").await, ["bo", "anabel", "cy", "ana"]);
+    assert_eq!(api.uids("?sortBy=uid&sortOrder=desc").await, ["cy", "bo", "anabel", "ana"]);
+    let page = api.listed("?perPage=3&page=2").await;
+    assert_eq!(page["data"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        page["meta"]["pagination"],
+        json!({"total": 4, "count": 1, "per_page": 3, "current_page": 2, "total_pages": 2})
+    );
+    assert_eq!(page["data"][0]["tags"], json!([]), "tags come with each user");
+}
+
+async fn cursor_paging_returns_every_user_exactly_once_while_users_are_added(backend: Backend) {
+    let api = Api::new(backend).await;
+    for n in 0..60 {
+        api.user(&format!("u{n:03}"), &format!("User {n}")).await;
+    }
+    for order in ["uid", "name", "createdAt"] {
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        let mut added = 0;
+        loop {
+            let query = match &cursor {
+                Some(c) => format!("?perPage=7&sortBy={order}&cursor={c}"),
+                None => format!("?perPage=7&sortBy={order}"),
+            };
+            let page = api.listed(&query).await;
+            seen.extend(page["data"].as_array().unwrap().iter().map(|u| u["uid"].as_str().unwrap().to_owned()));
+            // Users arrive while paging: before and after the reader's position.
+            api.user(&format!("a{order}{added}"), &format!("A {added}")).await;
+            api.user(&format!("z{order}{added}"), &format!("Z {added}")).await;
+            added += 1;
+            match page["meta"]["cursor"]["next"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => break,
+            }
+        }
+        let unique: HashSet<&String> = seen.iter().collect();
+        assert_eq!(unique.len(), seen.len(), "no user twice ({order})");
+        for n in 0..60 {
+            assert!(unique.contains(&format!("u{n:03}")), "u{n:03} seen ({order})");
+        }
+    }
+}
