@@ -54,23 +54,70 @@ async fn a_key_of_app_a_is_refused_on_app_b(backend: Backend) {
     let a = app.create_app(Environment::Development).await;
     let b = app.create_app(Environment::Development).await;
     let (_, key_of_a) = app.create_key(&a, KeyScope::FullAccess).await;
-    let (id_of_b, _) = app.create_key(&b, KeyScope::FullAccess).await;
-    for (method, path) in [
+    let (id_of_b, key_of_b) = app.create_key(&b, KeyScope::FullAccess).await;
+    let make_ana = serde_json::json!({"uid": "ana", "name": "Ana of B"});
+    data_of(app.rest("POST", "/v3/users", &b, &key_of_b, Some(make_ana)).await).await;
+    let token = data_of(app.rest("POST", "/v3/users/ana/auth_tokens", &b, &key_of_b, None).await).await;
+    let token_id = token["id"].to_string();
+    let before = (
+        app.count("api_keys").await,
+        app.count("users").await,
+        app.count("auth_tokens").await,
+        app.count("audit_log").await,
+    );
+
+    let every_endpoint = [
         ("GET", "/v3/apikeys".to_owned()),
         ("POST", "/v3/apikeys".to_owned()),
         ("GET", format!("/v3/apikeys/{id_of_b}")),
         ("PUT", format!("/v3/apikeys/{id_of_b}")),
         ("DELETE", format!("/v3/apikeys/{id_of_b}")),
-    ] {
-        let body = serde_json::json!({"name": "x", "scope": "fullAccess"});
-        let res = app.rest(method, &path, &b, &key_of_a, Some(body)).await;
+        ("GET", "/v3/users".to_owned()),
+        ("POST", "/v3/users".to_owned()),
+        ("PUT", "/v3/users".to_owned()),
+        ("DELETE", "/v3/users".to_owned()),
+        ("GET", "/v3/users/ana".to_owned()),
+        ("PUT", "/v3/users/ana".to_owned()),
+        ("DELETE", "/v3/users/ana".to_owned()),
+        ("GET", "/v3/users/ana/auth_tokens".to_owned()),
+        ("POST", "/v3/users/ana/auth_tokens".to_owned()),
+        ("DELETE", "/v3/users/ana/auth_tokens".to_owned()),
+        ("GET", format!("/v3/users/ana/auth_tokens/{token_id}")),
+        ("DELETE", format!("/v3/users/ana/auth_tokens/{token_id}")),
+        ("GET", "/v3/users/ana/friends".to_owned()),
+        ("POST", "/v3/users/ana/friends".to_owned()),
+        ("DELETE", "/v3/users/ana/friends".to_owned()),
+        ("GET", "/v3/roles".to_owned()),
+        ("POST", "/v3/roles".to_owned()),
+        ("GET", "/v3/roles/default".to_owned()),
+        ("PUT", "/v3/roles/default".to_owned()),
+        ("DELETE", "/v3/roles/default".to_owned()),
+    ];
+    for (method, path) in &every_endpoint {
+        // Claiming to be app B with A's key: refused before anything is read.
+        let res = app.rest(method, path, &b, &key_of_a, Some(serde_json::json!({}))).await;
         assert_eq!(
             error_of(res).await,
             (StatusCode::UNAUTHORIZED, "AUTH_ERR_APIKEY_NOT_FOUND".into()),
             "{method} {path}"
         );
     }
-    assert_eq!(app.count("api_keys").await, 2, "nothing was created through the foreign key");
+    // As app A, B's user does not exist.
+    for (method, path) in
+        [("GET", "/v3/users/ana"), ("GET", "/v3/users/ana/auth_tokens"), ("GET", "/v3/users/ana/friends")]
+    {
+        let res = app.rest(method, path, &a, &key_of_a, None).await;
+        assert_eq!(error_of(res).await, (StatusCode::NOT_FOUND, "ERR_UID_NOT_FOUND".into()), "{method} {path} as A");
+    }
+    let listed = data_of(app.rest("GET", "/v3/users", &a, &key_of_a, None).await).await;
+    assert_eq!(listed, serde_json::json!([]));
+    let after = (
+        app.count("api_keys").await,
+        app.count("users").await,
+        app.count("auth_tokens").await,
+        app.count("audit_log").await,
+    );
+    assert_eq!(before, after, "nothing changed in either app");
 }
 
 async fn a_revoked_key_is_refused_on_its_next_request(backend: Backend) {

@@ -20,6 +20,7 @@ on_both_backends!(
     roles_follow_their_rules,
     search_filters_and_sorts_find_the_right_users,
     cursor_paging_returns_every_user_exactly_once_while_users_are_added,
+    friendship_is_symmetric_and_answered_per_uid,
 );
 
 struct Api {
@@ -59,7 +60,13 @@ impl Api {
     }
 
     async fn uids(&self, query: &str) -> Vec<String> {
-        let page = self.listed(query).await;
+        self.uids_of(&format!("/v3/users{query}")).await
+    }
+
+    async fn uids_of(&self, path: &str) -> Vec<String> {
+        let res = self.call("GET", path, None).await;
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        let page: Value = res.json().await.unwrap();
         page["data"].as_array().unwrap().iter().map(|u| u["uid"].as_str().unwrap().to_owned()).collect()
     }
 }
@@ -387,4 +394,36 @@ async fn cursor_paging_returns_every_user_exactly_once_while_users_are_added(bac
             assert!(unique.contains(&format!("u{n:03}")), "u{n:03} seen ({order})");
         }
     }
+}
+
+async fn friendship_is_symmetric_and_answered_per_uid(backend: Backend) {
+    let api = Api::new(backend).await;
+    for (uid, name) in [("ana", "Ana"), ("bo", "Bo"), ("bea", "Bea"), ("cy", "Cy")] {
+        api.user(uid, name).await;
+    }
+    let added =
+        api.ok("POST", "/v3/users/ana/friends", Some(json!({"accepted": ["bo", "BEA", "nobody", "ana"]}))).await;
+    assert_eq!(added["accepted"]["bo"], json!({"success": true}));
+    assert_eq!(added["accepted"]["bea"], json!({"success": true}));
+    assert_eq!(added["accepted"]["nobody"]["error"]["code"], "ERR_UID_NOT_FOUND");
+    assert_eq!(added["accepted"]["ana"]["error"]["code"], "ERR_FRIEND_SELF");
+
+    assert_eq!(api.uids_of("/v3/users/ana/friends").await, ["bea", "bo"]);
+    assert_eq!(api.uids_of("/v3/users/bo/friends").await, ["ana"], "both ways");
+    assert_eq!(api.uids_of("/v3/users/ana/friends?searchKey=bo").await, ["bo"]);
+    assert_eq!(api.uids_of("/v3/users/cy/friends").await, Vec::<String>::new());
+
+    let removed = api.ok("DELETE", "/v3/users/bo/friends", Some(json!({"friends": ["ana", "cy"]}))).await;
+    assert_eq!(removed["removed"]["ana"], json!({"success": true}));
+    assert_eq!(removed["removed"]["cy"]["error"]["code"], "ERR_NOT_A_FRIEND");
+    assert_eq!(api.uids_of("/v3/users/ana/friends").await, ["bea"]);
+
+    let too_many: Vec<String> = (0..26).map(|n| format!("u{n}")).collect();
+    assert_eq!(
+        api.err("POST", "/v3/users/ana/friends", Some(json!({"accepted": too_many}))).await.1,
+        "ERR_FRIENDS_LIMIT"
+    );
+    api.ok("DELETE", "/v3/users/bea", Some(json!({"permanent": true}))).await;
+    assert_eq!(api.uids_of("/v3/users/ana/friends").await, Vec::<String>::new(), "a deleted user's friendships go too");
+    assert_eq!(api.app.count("friends").await, 0);
 }

@@ -34,6 +34,7 @@ pub fn router() -> Router<AppState> {
             get(users::list_tokens).post(users::issue_token).delete(users::revoke_tokens),
         )
         .route("/users/{uid}/auth_tokens/{token}", get(users::get_token).delete(users::revoke_token))
+        .route("/users/{uid}/friends", get(users::list_friends).post(users::add_friends).delete(users::remove_friends))
         .route("/roles", get(roles::list).post(roles::create))
         .route("/roles/{role}", get(roles::get).put(roles::update).delete(roles::delete))
         .route("/openapi.json", get(openapi::document))

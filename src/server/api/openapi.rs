@@ -26,7 +26,7 @@ and lists show a token's id and prefix, never the token. An Auth Key (`authOnly`
         super::users::create, super::users::list, super::users::get, super::users::update, super::users::delete,
         super::users::activate, super::users::deactivate,
         super::users::issue_token, super::users::list_tokens, super::users::revoke_tokens, super::users::get_token,
-        super::users::revoke_token,
+        super::users::revoke_token, super::users::list_friends, super::users::add_friends, super::users::remove_friends,
         super::roles::create, super::roles::list, super::roles::get, super::roles::update, super::roles::delete,
     ),
     components(schemas(
@@ -34,6 +34,7 @@ and lists show a token's id and prefix, never the token. An Auth Key (`authOnly`
         UserView, AuthTokenView, NewAuthToken, RoleView,
         super::users::CreateUserBody, super::users::UpdateUserBody, super::users::DeleteUserBody,
         super::users::ActivateUsersBody, super::users::DeactivateUsersBody, super::users::IssueTokenBody,
+        super::users::AddFriendsBody, super::users::RemoveFriendsBody,
         super::roles::CreateRoleBody, super::roles::UpdateRoleBody,
     )),
     modifiers(&Headers),

@@ -17,6 +17,7 @@ use crate::server::{
     auth::api_key::ApiCaller,
     service::{
         auth_tokens::{self, Device},
+        friends,
         users::{self, Deactivated, SearchIn, UserFields, UserOrder, UserQuery},
     },
     state::AppState,
@@ -187,11 +188,35 @@ pub async fn create(
 /// deep) or by page number.
 #[utoipa::path(get, path = "/v3/users", tag = "Users", params(ListUsersParams),
     responses((status = 200, body = Vec<UserView>)))]
-pub async fn list(
+pub async fn list(State(state): State<AppState>, api: ApiCaller, params: ListParams) -> Result<Listed<UserView>> {
+    listing(&state, &api, user_query(params, None)?).await
+}
+
+/// A user's friends, with the same search and paging as the users list.
+#[utoipa::path(get, path = "/v3/users/{uid}/friends", tag = "Friends", params(ListUsersParams),
+    responses((status = 200, body = Vec<UserView>)))]
+pub async fn list_friends(
     State(state): State<AppState>,
     api: ApiCaller,
-    params: std::result::Result<Query<ListUsersParams>, axum::extract::rejection::QueryRejection>,
+    ApiPath(raw): ApiPath<String>,
+    params: ListParams,
 ) -> Result<Listed<UserView>> {
+    listing(&state, &api, user_query(params, Some(uid(&raw)?))?).await
+}
+
+type ListParams = std::result::Result<Query<ListUsersParams>, axum::extract::rejection::QueryRejection>;
+
+async fn listing(state: &AppState, api: &ApiCaller, query: UserQuery) -> Result<Listed<UserView>> {
+    let (per_page, page_number) = (query.per_page, query.page);
+    let page = users::list(&state.db, &api.caller, &api.app, query).await?;
+    Ok(Listed {
+        pagination: Pagination::new(page.total, page.users.len(), per_page, page_number.unwrap_or(1)),
+        next_cursor: page.next_cursor,
+        data: page.users,
+    })
+}
+
+fn user_query(params: ListParams, friends_of: Option<Uid>) -> Result<UserQuery> {
     let Query(p) = params.map_err(|e| Error::BadRequest(e.body_text()))?;
     let search_in = match p.search_in.as_deref() {
         None => SearchIn::Either,
@@ -230,25 +255,19 @@ pub async fn list(
         (false, true) => Deactivated::Include,
         (false, false) => Deactivated::Exclude,
     };
-    let page_number = if p.cursor.is_some() { None } else { p.page };
-    let query = UserQuery {
+    Ok(UserQuery {
         search: p.search_key,
         search_in,
         roles,
         tags: split(p.tags),
+        friends_of,
         status,
         deactivated,
         order,
         descending,
         per_page,
-        page: page_number,
+        page: if p.cursor.is_some() { None } else { p.page },
         cursor: p.cursor,
-    };
-    let page = users::list(&state.db, &api.caller, &api.app, query).await?;
-    Ok(Listed {
-        pagination: Pagination::new(page.total, page.users.len(), per_page, page_number.unwrap_or(1)),
-        next_cursor: page.next_cursor,
-        data: page.users,
     })
 }
 
@@ -408,4 +427,55 @@ pub async fn revoke_token(
     ApiPath((raw, token)): ApiPath<(String, String)>,
 ) -> Result<Data<AuthTokenView>> {
     auth_tokens::revoke(&state.db, &api.caller, &api.app, &uid(&raw)?, &token).await.map(Data)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AddFriendsBody {
+    /// 1 to 25 UIDs.
+    accepted: Vec<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RemoveFriendsBody {
+    /// 1 to 25 UIDs.
+    friends: Vec<String>,
+}
+
+/// `{uid: {"success": true}}` or `{uid: {"success": false, "error": {code, message}}}` per UID.
+fn outcomes(outcomes: Vec<friends::Outcome>) -> Value {
+    let mut answer = serde_json::Map::new();
+    for (uid, outcome) in outcomes {
+        let entry = match outcome {
+            Ok(()) => json!({"success": true}),
+            Err(err) => json!({"success": false, "error": {"code": err.code(), "message": err.to_string()}}),
+        };
+        answer.insert(uid.to_string(), entry);
+    }
+    Value::Object(answer)
+}
+
+/// Make users friends of this user (both ways); answers per UID.
+#[utoipa::path(post, path = "/v3/users/{uid}/friends", tag = "Friends", request_body = AddFriendsBody)]
+pub async fn add_friends(
+    State(state): State<AppState>,
+    api: ApiCaller,
+    ApiPath(raw): ApiPath<String>,
+    ApiJson(body): ApiJson<AddFriendsBody>,
+) -> Result<Data<Value>> {
+    let done = friends::add(&state.db, &api.caller, &api.app, &uid(&raw)?, &uids(&body.accepted)?).await?;
+    Ok(Data(json!({"accepted": outcomes(done)})))
+}
+
+/// End friendships; answers per UID.
+#[utoipa::path(delete, path = "/v3/users/{uid}/friends", tag = "Friends", request_body = RemoveFriendsBody)]
+pub async fn remove_friends(
+    State(state): State<AppState>,
+    api: ApiCaller,
+    ApiPath(raw): ApiPath<String>,
+    ApiJson(body): ApiJson<RemoveFriendsBody>,
+) -> Result<Data<Value>> {
+    let done = friends::remove(&state.db, &api.caller, &api.app, &uid(&raw)?, &uids(&body.friends)?).await?;
+    Ok(Data(json!({"removed": outcomes(done)})))
 }

@@ -6,6 +6,7 @@ pub mod api_keys;
 pub mod apps;
 pub mod audit;
 pub mod auth_tokens;
+pub mod friends;
 pub mod operators;
 pub mod roles;
 pub mod users;

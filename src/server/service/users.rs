@@ -356,6 +356,8 @@ pub struct UserQuery {
     pub roles: Vec<RoleId>,
     /// Users with any of these tags.
     pub tags: Vec<String>,
+    /// Only this user's friends.
+    pub friends_of: Option<Uid>,
     pub status: Option<String>,
     pub deactivated: Deactivated,
     pub order: UserOrder,
@@ -461,6 +463,11 @@ pub async fn list(db: &Db, caller: &Caller, app: &App, query: UserQuery) -> Resu
     if !query.tags.is_empty() {
         let tags = filter.list(query.tags.into_iter().map(Arg::Text));
         filter.parts.push(format!("EXISTS (SELECT 1 FROM user_tags t WHERE t.user_id = u.id AND t.tag IN ({tags}))"));
+    }
+    if let Some(uid) = &query.friends_of {
+        let user = find(db, app, uid).await?;
+        let user = filter.placeholder(Arg::Int(user.id));
+        filter.parts.push(format!("EXISTS (SELECT 1 FROM friends f WHERE f.user_id = {user} AND f.friend_id = u.id)"));
     }
     let count_sql = format!("SELECT COUNT(*) FROM users u WHERE {}", filter.sql());
     let count_args = filter.args.len();
