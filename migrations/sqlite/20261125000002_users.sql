@@ -35,11 +35,23 @@ CREATE TABLE users (
     UNIQUE (app, uid),
     FOREIGN KEY (app, role) REFERENCES roles (app, role)
 );
--- Keyset orders and prefix searches: each ends in uid, the tie-breaker.
-CREATE INDEX users_by_name ON users (app, name_lower, uid);
-CREATE INDEX users_by_role ON users (app, role, uid);
-CREATE INDEX users_by_created ON users (app, created_at, uid);
+-- Keyset orders and prefix searches, each ending in uid, the tie-breaker.
+-- deactivated_at comes early so that lists of active users (the default) and
+-- their counts are read from the index alone; `IS NULL` seeks like equality.
+CREATE INDEX users_by_uid ON users (app, deactivated_at, uid);
+CREATE INDEX users_by_name ON users (app, deactivated_at, name_lower, uid);
+CREATE INDEX users_by_created ON users (app, deactivated_at, created_at, uid);
+CREATE INDEX users_by_role ON users (app, role, deactivated_at, uid);
 CREATE INDEX users_by_last_active ON users (app, last_active_at, uid);
+
+-- How many users an app has, kept with every change to users, so the
+-- unfiltered total of a list is one row read, not a count of millions.
+CREATE TABLE user_counts (
+    app         BIGINT PRIMARY KEY REFERENCES apps (id),
+    active      BIGINT NOT NULL DEFAULT 0,
+    deactivated BIGINT NOT NULL DEFAULT 0
+);
+INSERT INTO user_counts (app) SELECT id FROM apps;
 
 CREATE TABLE user_tags (
     app     BIGINT NOT NULL,

@@ -9,7 +9,7 @@ use serde_json::json;
 use super::{
     auth::Caller,
     db::Db,
-    service::{api_keys, apps, operators},
+    service::{api_keys, apps, operators, seed},
 };
 use crate::domain::{
     AppId, AppName, Email, Environment, KeyName, KeyScope, OperatorName, OperatorRole, Password, Region,
@@ -44,6 +44,14 @@ pub enum Command {
     /// Manage an app's API keys.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Fill an app with realistic demo users, roles, tags and auth tokens.
+    SeedDemo {
+        #[arg(long)]
+        app: String,
+        /// How many users to add.
+        #[arg(long, default_value_t = 1000)]
+        users: u64,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -192,6 +200,23 @@ pub async fn run(db: &Db, command: Command) -> anyhow::Result<()> {
                 println!("{}", created.api_key);
                 eprintln!("Store this key now: it is not shown again.");
             }
+        }
+        Command::SeedDemo { app, users } => {
+            let app = apps::get(db, &cli, &AppId::parse(&app)?).await?;
+            let bar = indicatif::ProgressBar::new(users).with_style(indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} users, {per_sec}, {eta} left",
+            )?);
+            let started = std::time::Instant::now();
+            let report = seed::users(db, &cli, &app, users, |done| bar.set_position(done)).await?;
+            bar.finish();
+            let seconds = started.elapsed().as_secs_f64();
+            println!(
+                "seeded {} users, {} tags and {} auth tokens in {seconds:.1} s ({:.0} users/s)",
+                report.users,
+                report.tags,
+                report.tokens,
+                report.users as f64 / seconds
+            );
         }
         Command::Key(KeyCommand::List { app, json }) => {
             let app = apps::get(db, &cli, &AppId::parse(&app)?).await?;

@@ -242,6 +242,11 @@ async fn delete_deactivates_unless_permanent(backend: Backend) {
     assert_eq!(api.uids("").await, ["bo", "cy"]);
     assert_eq!(api.uids("?withDeactivated=true").await, ["ana", "bo", "cy"]);
     assert_eq!(api.uids("?onlyDeactivated=true").await, ["ana"]);
+    let total = |page: Value| page["meta"]["pagination"]["total"].clone();
+    assert_eq!(total(api.listed("").await), 2, "the kept count of active users");
+    assert_eq!(total(api.listed("?withDeactivated=true").await), 3);
+    assert_eq!(total(api.listed("?onlyDeactivated=true").await), 1);
+    assert_eq!(total(api.listed("?withDeactivated=true&searchKey=a").await), 1, "a filter is counted, not kept");
 
     let changed = api.ok("DELETE", "/v3/users", Some(json!({"uidsToDeactivate": ["bo", "cy", "ana"]}))).await;
     assert_eq!(changed["deactivated"], json!(["bo", "cy"]), "ana was already deactivated");
@@ -250,6 +255,7 @@ async fn delete_deactivates_unless_permanent(backend: Backend) {
 
     api.ok("DELETE", "/v3/users/ana", Some(json!({"permanent": true}))).await;
     assert_eq!(api.err("GET", "/v3/users/ana", None).await.1, "ERR_UID_NOT_FOUND");
+    assert_eq!(total(api.listed("?withDeactivated=true").await), 2, "counts follow permanent deletes");
     assert_eq!(api.app.count("auth_tokens").await, 0, "the user's tokens went with them");
     assert_eq!(api.err("DELETE", "/v3/users/ana", Some(json!({"permanent": true}))).await.1, "ERR_UID_NOT_FOUND");
 }
@@ -349,6 +355,19 @@ async fn search_filters_and_sorts_find_the_right_users(backend: Backend) {
     assert_eq!(api.uids("?searchKey=AN&searchIn=uid").await, ["ana", "anabel"]);
     assert_eq!(api.uids("?searchKey=an&searchIn=name").await, ["bo"], "a name prefix, not a substring");
     assert_eq!(api.uids("?searchKey=an").await, ["ana", "anabel", "bo"]);
+    let mut walked = Vec::new();
+    let mut query = "?searchKey=an&perPage=1".to_owned();
+    loop {
+        let page = api.listed(&query).await;
+        walked.extend(page["data"].as_array().unwrap().iter().map(|u| u["uid"].as_str().unwrap().to_owned()));
+        assert_eq!(page["meta"]["pagination"]["total"], 3);
+        match page["meta"]["cursor"]["next"].as_str() {
+            Some(next) => query = format!("?searchKey=an&perPage=1&cursor={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(walked, ["ana", "anabel", "bo"], "one at a time by cursor, each once");
+    assert_eq!(api.uids("?searchKey=an&sortBy=name").await, ["bo", "anabel", "ana"], "Anton, Bel, Zoe Ana");
     assert_eq!(api.uids("?role=premium").await, ["anabel", "bo"]);
     assert_eq!(api.uids("?roles=premium,default&tags=red").await, ["anabel", "bo"]);
     assert_eq!(api.uids("?tags=blue").await, ["ana", "bo"]);

@@ -10,7 +10,7 @@ use crate::domain::{ApiKeyView, AppId, Environment, KeyName, KeyScope, NewApiKey
 use crate::server::{
     Error, Result,
     auth::{Actor, Caller, Permission, secret},
-    db::Db,
+    db::{BeginWrite, Db},
 };
 use crate::with_db;
 
@@ -84,7 +84,7 @@ pub async fn create(db: &Db, caller: &Caller, app: &App, new: NewKey) -> Result<
     let secret = secret::generate();
     let at = now();
     let row: KeyRow = with_db!(db, pool => {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_write().await?;
         // Touching the app row first serialises key creation per app on both
         // engines, so two requests cannot both take the 25th place.
         sqlx::query("UPDATE apps SET name = name WHERE id = $1").bind(app.id).execute(&mut *tx).await?;
@@ -218,7 +218,7 @@ async fn save(
     details: serde_json::Value,
 ) -> Result<()> {
     with_db!(db, pool => {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_write().await?;
         sqlx::query("UPDATE api_keys SET name = $1, expires_at = $2, revoked_at = $3 WHERE app = $4 AND id = $5")
             .bind(key.name.as_str())
             .bind(key.expires_at)

@@ -9,7 +9,7 @@ use crate::domain::{AppId, AppName, AppView, Environment, Region};
 use crate::server::{
     Error, Result,
     auth::{Caller, Permission},
-    db::Db,
+    db::{BeginWrite, Db},
     error::OnConstraint,
 };
 use crate::with_db;
@@ -62,7 +62,7 @@ pub async fn create(db: &Db, caller: &Caller, new: NewApp) -> Result<App> {
     for _ in 0..3 {
         let app_id = AppId::generate();
         let inserted = with_db!(db, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let row: std::result::Result<AppRow, sqlx::Error> = sqlx::query_as(&format!(
                 "INSERT INTO apps (app_id, name, environment, region, created_by, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6) RETURNING {APP_COLUMNS}"
@@ -87,6 +87,7 @@ pub async fn create(db: &Db, caller: &Caller, new: NewApp) -> Result<App> {
                     .bind(app.view.created_at)
                     .execute(&mut *tx)
                     .await?;
+                    sqlx::query("INSERT INTO user_counts (app) VALUES ($1)").bind(app.id).execute(&mut *tx).await?;
                     record!(&mut *tx, caller, Change {
                         app: Some(app.id),
                         action: "app.create",
@@ -146,7 +147,7 @@ pub async fn rename(db: &Db, caller: &Caller, app_id: &AppId, name: AppName) -> 
     let app = get(db, caller, app_id).await?;
     caller.require(Permission::ChangeApp(app.view.environment))?;
     with_db!(db, pool => {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_write().await?;
         sqlx::query("UPDATE apps SET name = $1 WHERE id = $2").bind(name.as_str()).bind(app.id).execute(&mut *tx).await?;
         record!(&mut *tx, caller, Change {
             app: Some(app.id),
@@ -172,7 +173,7 @@ pub async fn delete(db: &Db, caller: &Caller, app_id: &AppId, typed_name: &str) 
         ));
     }
     with_db!(db, pool => {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_write().await?;
         sqlx::query("UPDATE apps SET deleted_at = $1 WHERE id = $2").bind(now()).bind(app.id).execute(&mut *tx).await?;
         record!(&mut *tx, caller, Change {
             app: Some(app.id),

@@ -13,7 +13,7 @@ use crate::domain::{AuthTokenView, NewAuthToken, Uid};
 use crate::server::{
     Error, Result,
     auth::{Caller, Permission, secret},
-    db::Db,
+    db::{BeginWrite, Db},
 };
 use crate::with_db;
 
@@ -103,7 +103,7 @@ pub async fn issue(db: &Db, caller: &Caller, app: &App, uid: &Uid, device: Devic
     caller.require(Permission::IssueTokens)?;
     let user = users::find(db, app, uid).await?;
     with_db!(db, pool => {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_write().await?;
         let token = insert!(tx, caller, app, user.id, uid, device)?;
         tx.commit().await?;
         Ok(token)
@@ -158,7 +158,7 @@ pub async fn revoke(db: &Db, caller: &Caller, app: &App, uid: &Uid, token: &str)
     let found = get(db, caller, app, uid, token).await?;
     caller.require(Permission::ModerateUsers)?;
     with_db!(db, pool => {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_write().await?;
         sqlx::query("DELETE FROM auth_tokens WHERE id = $1").bind(found.id).execute(&mut *tx).await?;
         record!(&mut *tx, caller, Change {
             app: Some(app.id),
@@ -177,7 +177,7 @@ pub async fn revoke_all(db: &Db, caller: &Caller, app: &App, uid: &Uid) -> Resul
     caller.require(Permission::ModerateUsers)?;
     let user = users::find(db, app, uid).await?;
     with_db!(db, pool => {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_write().await?;
         let done = sqlx::query("DELETE FROM auth_tokens WHERE user_id = $1").bind(user.id).execute(&mut *tx).await?;
         record!(&mut *tx, caller, Change {
             app: Some(app.id),

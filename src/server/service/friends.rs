@@ -12,7 +12,7 @@ use crate::domain::Uid;
 use crate::server::{
     Error, Result,
     auth::{Caller, Permission},
-    db::Db,
+    db::{BeginWrite, Db},
 };
 use crate::with_db;
 
@@ -52,7 +52,7 @@ pub async fn add(db: &Db, caller: &Caller, app: &App, uid: &Uid, friends: &[Uid]
             }
         };
         with_db!(db, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let mut added = 0;
             for (a, b) in [(user.id, friend.id), (friend.id, user.id)] {
                 added += sqlx::query(
@@ -92,7 +92,7 @@ pub async fn remove(db: &Db, caller: &Caller, app: &App, uid: &Uid, friends: &[U
             }
         };
         let removed = with_db!(db, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query(
                 "DELETE FROM friends WHERE (user_id = $1 AND friend_id = $2) OR (user_id = $2 AND friend_id = $1)",
             )

@@ -9,6 +9,7 @@ pub mod auth_tokens;
 pub mod friends;
 pub mod operators;
 pub mod roles;
+pub mod seed;
 pub mod users;
 
 use crate::domain::Invalid;

@@ -9,7 +9,7 @@ use crate::domain::{Email, OperatorName, OperatorRole, OperatorView, Password};
 use crate::server::{
     Error, Result,
     auth::{Actor, Caller, Permission, password},
-    db::Db,
+    db::{BeginWrite, Db},
     error::OnConstraint,
 };
 use crate::with_db;
@@ -86,7 +86,7 @@ pub async fn create_first_owner(
 ) -> Result<OperatorView> {
     let hash = password::hash(&password).await?;
     let row: Option<OperatorRow> = with_db!(db, pool => {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_write().await?;
         let row: Option<OperatorRow> = sqlx::query_as(&format!(
             "INSERT INTO operators (email, name, role, password_hash, created_at) \
              SELECT $1, $2, 'owner', $3, $4 WHERE NOT EXISTS (SELECT 1 FROM operators) \
@@ -120,7 +120,7 @@ pub async fn create(db: &Db, caller: &Caller, new: NewOperator) -> Result<Operat
     require_may_assign(caller, new.role)?;
     let hash = password::hash(&new.password).await?;
     let row: OperatorRow = with_db!(db, pool => {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_write().await?;
         let row: OperatorRow = sqlx::query_as(&format!(
             "INSERT INTO operators (email, name, role, password_hash, created_at) \
              VALUES ($1, $2, $3, $4, $5) RETURNING {OPERATOR_COLUMNS}"
@@ -294,7 +294,7 @@ async fn write_change(
     columns: Columns,
 ) -> Result<()> {
     with_db!(db, pool => {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_write().await?;
         sqlx::query(
             "UPDATE operators SET role = COALESCE($1, role), \
              disabled_at = CASE WHEN $2 THEN $3 ELSE disabled_at END WHERE id = $4",

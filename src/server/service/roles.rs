@@ -10,7 +10,7 @@ use crate::domain::{RoleId, RoleView};
 use crate::server::{
     Error, Result,
     auth::{Caller, Permission},
-    db::Db,
+    db::{BeginWrite, Db},
     error::OnConstraint,
 };
 use crate::with_db;
@@ -75,7 +75,7 @@ pub async fn create(db: &Db, caller: &Caller, app: &App, role: RoleId, fields: R
     let name = fields.name.unwrap_or_else(|| role.to_string());
     let metadata = fields.metadata.flatten().map(|m| m.to_string());
     let row: RoleRow = with_db!(db, pool => {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_write().await?;
         // Serialises role creation per app, so the limit holds under races.
         sqlx::query("UPDATE apps SET name = name WHERE id = $1").bind(app.id).execute(&mut *tx).await?;
         let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM roles WHERE app = $1").bind(app.id).fetch_one(&mut *tx).await?;
@@ -141,7 +141,7 @@ pub async fn update(db: &Db, caller: &Caller, app: &App, role: &RoleId, fields: 
         ..current
     };
     with_db!(db, pool => {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_write().await?;
         sqlx::query("UPDATE roles SET name = $1, description = $2, metadata = $3, updated_at = $4 WHERE app = $5 AND role = $6")
             .bind(&updated.name)
             .bind(&updated.description)
@@ -165,7 +165,7 @@ pub async fn delete(db: &Db, caller: &Caller, app: &App, role: &RoleId) -> Resul
         return Err(Error::invalid("ERR_ROLE_DELETE_DENIED", "The default role cannot be deleted."));
     }
     with_db!(db, pool => {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_write().await?;
         let holders: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT 1 FROM users WHERE app = $1 AND role = $2 LIMIT 1) AS one")
             .bind(app.id)
             .bind(role.as_str())

@@ -14,7 +14,7 @@ use crate::domain::{NewAuthToken, RoleId, Uid, UserView};
 use crate::server::{
     Error, Result,
     auth::{Caller, Permission},
-    db::Db,
+    db::{BeginWrite, Db},
     error::OnConstraint,
 };
 use crate::with_db;
@@ -76,6 +76,35 @@ macro_rules! require_role {
     }};
 }
 
+/// Moves the app's user counts by the given amounts, in transaction `$tx`.
+macro_rules! adjust_counts {
+    ($tx:ident, $app:expr, $active:expr, $deactivated:expr) => {{
+        let (active, deactivated): (i64, i64) = ($active, $deactivated);
+        sqlx::query("UPDATE user_counts SET active = active + $1, deactivated = deactivated + $2 WHERE app = $3")
+            .bind(active)
+            .bind(deactivated)
+            .bind($app.id)
+            .execute(&mut *$tx)
+            .await?;
+    }};
+}
+pub(crate) use adjust_counts;
+
+/// Writes a user's tags, replacing what they had.
+macro_rules! replace_tags {
+    ($tx:expr, $app:expr, $user_id:expr, $tags:expr) => {{
+        sqlx::query("DELETE FROM user_tags WHERE user_id = $1").bind($user_id).execute(&mut *$tx).await?;
+        for tag in $tags {
+            sqlx::query("INSERT INTO user_tags (app, user_id, tag) VALUES ($1, $2, $3)")
+                .bind($app.id)
+                .bind($user_id)
+                .bind(tag)
+                .execute(&mut *$tx)
+                .await?;
+        }
+    }};
+}
+
 pub fn uid_not_found(uid: &Uid) -> Error {
     Error::not_found("ERR_UID_NOT_FOUND", format!("This app has no user {uid}."))
 }
@@ -112,7 +141,7 @@ pub async fn create(
     let tags = fields.tags.unwrap_or_default();
     let at = now();
     let (row, token) = with_db!(db, pool => {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_write().await?;
         require_role!(&mut *tx, app, &role)?;
         let row: UserRow = sqlx::query_as(&format!(
             "INSERT INTO users (app, uid, name, name_lower, avatar, link, role, metadata, status_message, created_at, updated_at) \
@@ -131,14 +160,8 @@ pub async fn create(
         .fetch_one(&mut *tx)
         .await
         .on_unique(|| Error::conflict("ERR_UID_ALREADY_EXISTS", format!("The user {uid} exists already.")))?;
-        for tag in &tags {
-            sqlx::query("INSERT INTO user_tags (app, user_id, tag) VALUES ($1, $2, $3)")
-                .bind(app.id)
-                .bind(row.id)
-                .bind(tag)
-                .execute(&mut *tx)
-                .await?;
-        }
+        replace_tags!(tx, app, row.id, &tags);
+        adjust_counts!(tx, app, 1, 0);
         record!(&mut *tx, caller, Change {
             app: Some(app.id),
             action: "user.create",
@@ -153,21 +176,6 @@ pub async fn create(
         (row, token)
     });
     Ok((row.into_view(tags)?, token))
-}
-
-/// Writes a user's tags, replacing what they had.
-macro_rules! replace_tags {
-    ($tx:expr, $app:expr, $user_id:expr, $tags:expr) => {{
-        sqlx::query("DELETE FROM user_tags WHERE user_id = $1").bind($user_id).execute(&mut *$tx).await?;
-        for tag in $tags {
-            sqlx::query("INSERT INTO user_tags (app, user_id, tag) VALUES ($1, $2, $3)")
-                .bind($app.id)
-                .bind($user_id)
-                .bind(tag)
-                .execute(&mut *$tx)
-                .await?;
-        }
-    }};
 }
 
 /// The user row and internal id behind a UID, or `ERR_UID_NOT_FOUND`.
@@ -246,7 +254,7 @@ pub async fn update(db: &Db, caller: &Caller, app: &App, uid: &Uid, fields: User
     }
     user.updated_at = now();
     with_db!(db, pool => {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_write().await?;
         require_role!(&mut *tx, app, &user.role)?;
         sqlx::query(
             "UPDATE users SET name = $1, name_lower = $2, avatar = $3, link = $4, role = $5, metadata = $6, \
@@ -291,7 +299,7 @@ pub async fn set_deactivated(db: &Db, caller: &Caller, app: &App, uids: &[Uid], 
     let (action, at) = if deactivated { ("user.deactivate", Some(now())) } else { ("user.reactivate", None) };
     let mut changed = Vec::new();
     with_db!(db, pool => {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_write().await?;
         for uid in uids {
             let done = sqlx::query(&format!(
                 "UPDATE users SET deactivated_at = $1 WHERE app = $2 AND uid = $3 AND deactivated_at IS {}NULL",
@@ -303,6 +311,8 @@ pub async fn set_deactivated(db: &Db, caller: &Caller, app: &App, uids: &[Uid], 
             .execute(&mut *tx)
             .await?;
             if done.rows_affected() == 1 {
+                let moved = if deactivated { 1 } else { -1 };
+                adjust_counts!(tx, app, -moved, moved);
                 record!(&mut *tx, caller, Change { app: Some(app.id), action, object: format!("user:{uid}"), details: json!({}) })?;
                 changed.push(uid.clone());
             }
@@ -317,10 +327,17 @@ pub async fn delete_permanently(db: &Db, caller: &Caller, app: &App, uid: &Uid) 
     caller.require_app(app.id)?;
     caller.require(Permission::ManageUsers)?;
     with_db!(db, pool => {
-        let mut tx = pool.begin().await?;
-        let done = sqlx::query("DELETE FROM users WHERE app = $1 AND uid = $2").bind(app.id).bind(uid.as_str()).execute(&mut *tx).await?;
-        if done.rows_affected() == 0 {
-            return Err(uid_not_found(uid));
+        let mut tx = pool.begin_write().await?;
+        let deleted: Option<Option<i64>> =
+            sqlx::query_scalar("DELETE FROM users WHERE app = $1 AND uid = $2 RETURNING deactivated_at")
+                .bind(app.id)
+                .bind(uid.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+        match deleted {
+            None => return Err(uid_not_found(uid)),
+            Some(None) => adjust_counts!(tx, app, -1, 0),
+            Some(Some(_)) => adjust_counts!(tx, app, 0, -1),
         }
         record!(&mut *tx, caller, Change { app: Some(app.id), action: "user.delete", object: format!("user:{uid}"), details: json!({"permanent": true}) })?;
         tx.commit().await?;
@@ -441,11 +458,17 @@ pub async fn list(db: &Db, caller: &Caller, app: &App, query: UserQuery) -> Resu
         Deactivated::Only => filter.parts.push("u.deactivated_at IS NOT NULL".into()),
         Deactivated::Include => {}
     }
+    let base_conditions = filter.parts.len();
+    // Where a search on UID or name sits among the conditions, and its two halves.
+    let mut either: Option<(usize, String, String)> = None;
     if let Some(prefix) = query.search.map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty()) {
         // A prefix is a range on an indexed column: no scan, no leading wildcard.
         let from = filter.placeholder(Arg::Text(prefix.clone()));
         let to = filter.placeholder(Arg::Text(format!("{prefix}\u{10FFFF}")));
         let on = |column: &str| format!("({column} >= {from} AND {column} < {to})");
+        if query.search_in == SearchIn::Either {
+            either = Some((filter.parts.len(), on("u.uid"), on("u.name_lower")));
+        }
         filter.parts.push(match query.search_in {
             SearchIn::Uid => on("u.uid"),
             SearchIn::Name => on("u.name_lower"),
@@ -469,7 +492,18 @@ pub async fn list(db: &Db, caller: &Caller, app: &App, query: UserQuery) -> Resu
         let user = filter.placeholder(Arg::Int(user.id));
         filter.parts.push(format!("EXISTS (SELECT 1 FROM friends f WHERE f.user_id = {user} AND f.friend_id = u.id)"));
     }
-    let count_sql = format!("SELECT COUNT(*) FROM users u WHERE {}", filter.sql());
+    // With no filter but the active/deactivated one, the kept counts answer.
+    let unfiltered = filter.parts.len() == base_conditions;
+    let count_sql = if unfiltered {
+        let counted = match query.deactivated {
+            Deactivated::Exclude => "active",
+            Deactivated::Only => "deactivated",
+            Deactivated::Include => "active + deactivated",
+        };
+        format!("SELECT {counted} FROM user_counts WHERE app = {app_arg}")
+    } else {
+        format!("SELECT COUNT(*) FROM users u WHERE {}", filter.sql())
+    };
     let count_args = filter.args.len();
 
     let column = match query.order {
@@ -493,11 +527,34 @@ pub async fn list(db: &Db, caller: &Caller, app: &App, query: UserQuery) -> Resu
     } else if let Some(page) = query.page {
         offset = (page.max(1) - 1).saturating_mul(per_page);
     }
-    let page_sql = format!(
-        "SELECT {USER_COLUMNS} FROM users u WHERE {} ORDER BY {column} {direction}, u.uid {direction} LIMIT {} OFFSET {offset}",
-        filter.sql(),
-        per_page + 1
-    );
+    let page_sql = match either {
+        None => format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE {} ORDER BY {column} {direction}, u.uid {direction} LIMIT {} OFFSET {offset}",
+            filter.sql(),
+            per_page + 1
+        ),
+        // An OR of two ranges makes the planner walk one index and filter;
+        // a union of two range reads, each cut to the page, stays on indexes.
+        Some((at, by_uid, by_name)) => {
+            let half = |search: &str| {
+                let mut parts = filter.parts.clone();
+                parts[at] = search.to_owned();
+                format!(
+                    "SELECT {USER_COLUMNS}, name_lower FROM users u WHERE {} ORDER BY {column} {direction}, u.uid {direction} LIMIT {}",
+                    parts.join(" AND "),
+                    per_page + 1 + offset
+                )
+            };
+            let outer = column.trim_start_matches("u.");
+            format!(
+                "SELECT {USER_COLUMNS} FROM (SELECT * FROM ({}) AS by_uid UNION SELECT * FROM ({}) AS by_name) AS hits \
+                 ORDER BY {outer} {direction}, uid {direction} LIMIT {} OFFSET {offset}",
+                half(&by_uid),
+                half(&by_name),
+                per_page + 1
+            )
+        }
+    };
 
     let (total, rows): (i64, Vec<UserRow>) = with_db!(db, pool => {
         let mut count = sqlx::query_scalar(&count_sql);

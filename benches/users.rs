@@ -1,0 +1,251 @@
+//! Users at scale: seeds a fresh database, serves the app on a random port,
+//! and measures the REST endpoints under concurrency.
+//!
+//!   cargo bench --features ssr --bench users -- [--users N] [--backend sqlite|postgres|both]
+//!                                               [--concurrency C] [--requests R]
+//!
+//! Postgres comes from SWITCHBOARD_BENCH_POSTGRES_URL (an admin URL such as
+//! postgres://switchboard:switchboard@127.0.0.1:5432/postgres).
+
+use std::{net::SocketAddr, sync::Arc, time::Instant};
+
+use serde_json::{Value, json};
+use switchboard::{
+    domain::{AppName, Environment, KeyName, KeyScope, Region},
+    server::{
+        auth::Caller,
+        config::Config,
+        db::Db,
+        http,
+        service::{api_keys, apps, seed},
+    },
+};
+
+struct Options {
+    users: u64,
+    backends: Vec<&'static str>,
+    concurrency: usize,
+    requests: usize,
+}
+
+fn options() -> Options {
+    let args: Vec<String> = std::env::args().collect();
+    let value = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+    let backends = match value("--backend").as_deref() {
+        Some("postgres") => vec!["postgres"],
+        Some("both") => vec!["sqlite", "postgres"],
+        _ => vec!["sqlite"],
+    };
+    Options {
+        users: value("--users").map_or(100_000, |v| v.parse().expect("--users N")),
+        backends,
+        concurrency: value("--concurrency").map_or(16, |v| v.parse().expect("--concurrency C")),
+        requests: value("--requests").map_or(2000, |v| v.parse().expect("--requests R")),
+    }
+}
+
+async fn fresh_database(backend: &str) -> Db {
+    let name = format!("sb_bench_{}", std::process::id());
+    let url = match backend {
+        "sqlite" => {
+            let path = std::env::temp_dir().join(format!("{name}.db"));
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+            format!("sqlite://{}", path.display())
+        }
+        _ => {
+            let admin_url =
+                std::env::var("SWITCHBOARD_BENCH_POSTGRES_URL").expect("set SWITCHBOARD_BENCH_POSTGRES_URL");
+            let Db::Postgres(admin) = Db::connect(&admin_url).await.unwrap() else { panic!("not a postgres URL") };
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {name}")).execute(&admin).await.unwrap();
+            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.unwrap();
+            format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0)
+        }
+    };
+    let db = Db::connect(&url).await.unwrap();
+    db.migrate().await.unwrap();
+    db
+}
+
+struct Figures {
+    rps: f64,
+    p50: f64,
+    p99: f64,
+    errors: usize,
+}
+
+/// Sends `requests` requests, `concurrency` at a time; `make(i)` builds the i-th.
+async fn measure<F>(concurrency: usize, requests: usize, make: F) -> Figures
+where
+    F: Fn(usize) -> reqwest::RequestBuilder + Send + Sync + 'static,
+{
+    let make = Arc::new(make);
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let started = Instant::now();
+    let workers: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (make, next) = (make.clone(), next.clone());
+            tokio::spawn(async move {
+                let mut timings = Vec::new();
+                let mut errors = 0;
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if i >= requests {
+                        break;
+                    }
+                    let sent = Instant::now();
+                    let ok = make(i).send().await.is_ok_and(|r| r.status().is_success());
+                    timings.push(sent.elapsed().as_secs_f64() * 1000.0);
+                    errors += usize::from(!ok);
+                }
+                (timings, errors)
+            })
+        })
+        .collect();
+    let mut timings = Vec::with_capacity(requests);
+    let mut errors = 0;
+    for worker in workers {
+        let (t, e) = worker.await.unwrap();
+        timings.extend(t);
+        errors += e;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    timings.sort_by(f64::total_cmp);
+    let at = |q: f64| timings[((timings.len() as f64 * q) as usize).min(timings.len() - 1)];
+    Figures { rps: requests as f64 / elapsed, p50: at(0.50), p99: at(0.99), errors }
+}
+
+#[tokio::main]
+async fn main() {
+    let opts = options();
+    println!("users: {}, concurrency: {}, requests per scenario: {}", opts.users, opts.concurrency, opts.requests);
+    for backend in opts.backends.clone() {
+        bench(backend, &opts).await;
+    }
+}
+
+async fn bench(backend: &'static str, opts: &Options) {
+    let db = fresh_database(backend).await;
+    let cli = Caller::cli();
+    let app = apps::create(
+        &db,
+        &cli,
+        apps::NewApp {
+            name: AppName::parse("Bench").unwrap(),
+            environment: Environment::Development,
+            region: Region::Us,
+        },
+    )
+    .await
+    .unwrap();
+    let new_key = api_keys::NewKey {
+        name: KeyName::parse("bench").unwrap(),
+        scope: KeyScope::FullAccess,
+        expires_at: None,
+        confirm_auth_key_in_production: false,
+    };
+    let key = api_keys::create(&db, &cli, &app, new_key).await.unwrap().api_key;
+
+    let started = Instant::now();
+    let report = seed::users(&db, &cli, &app, opts.users, |_| {}).await.unwrap();
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "\n== {backend}: seeded {} users, {} tags, {} tokens in {seconds:.1} s ({:.0} users/s)",
+        report.users,
+        report.tags,
+        report.tokens,
+        report.users as f64 / seconds
+    );
+
+    let options = leptos::config::get_configuration(Some("Cargo.toml")).unwrap().leptos_options;
+    let router = http::router(db.clone(), Config { secure_cookies: false }, options).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+    });
+    let client = reqwest::Client::builder().pool_max_idle_per_host(opts.concurrency).build().unwrap();
+    let app_id = app.view.app_id.to_string();
+    let get = {
+        let (client, base, app_id, key) = (client.clone(), base.clone(), app_id.clone(), key.clone());
+        move |path: String| client.get(format!("{base}{path}")).header("appid", &app_id).header("apikey", &key)
+    };
+    let post = {
+        let (client, base, app_id, key) = (client.clone(), base.clone(), app_id.clone(), key.clone());
+        move |path: String, body: Value| {
+            client.post(format!("{base}{path}")).header("appid", &app_id).header("apikey", &key).json(&body)
+        }
+    };
+
+    // Sample UIDs from across the table by walking pages; the 500th page's cursor comes from the walk too.
+    let mut sample = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut page_500 = None;
+    let walk_started = Instant::now();
+    for page in 1..=500 {
+        let path = match &cursor {
+            Some(c) => format!("/v3/users?perPage=100&cursor={c}"),
+            None => "/v3/users?perPage=100".to_owned(),
+        };
+        if page == 500 {
+            page_500 = Some(path.clone());
+        }
+        let body: Value = get(path).send().await.unwrap().json().await.unwrap();
+        if let Some(first) = body["data"][0]["uid"].as_str() {
+            sample.push(first.to_owned());
+        }
+        match body["meta"]["cursor"]["next"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    println!("walked {} pages of 100 by cursor in {:.2} s", sample.len(), walk_started.elapsed().as_secs_f64());
+    let sample = Arc::new(sample);
+
+    let prefixes = ["ana", "ben_k", "chl", "dev_o", "elif", "far", "gra", "hiro_s", "ine", "jon"];
+    println!("{:<44} {:>10} {:>9} {:>9} {:>7}", "scenario", "req/s", "p50 ms", "p99 ms", "errors");
+    let show = |name: &str, f: Figures| {
+        println!("{name:<44} {:>10.0} {:>9.2} {:>9.2} {:>7}", f.rps, f.p50, f.p99, f.errors);
+    };
+    let (c, r) = (opts.concurrency, opts.requests);
+
+    let (g, s) = (get.clone(), sample.clone());
+    show("GET /v3/users/{uid}", measure(c, r, move |i| g(format!("/v3/users/{}", s[i % s.len()]))).await);
+    let g = get.clone();
+    show(
+        "GET /v3/users?searchKey=… (uid or name)",
+        measure(c, r, move |i| g(format!("/v3/users?perPage=25&searchKey={}", prefixes[i % prefixes.len()]))).await,
+    );
+    let g = get.clone();
+    show(
+        "GET /v3/users?searchKey=…&searchIn=name",
+        measure(c, r, move |i| {
+            g(format!("/v3/users?perPage=25&searchIn=name&searchKey={}", ["an", "ben", "zo", "maya s", "priya"][i % 5]))
+        })
+        .await,
+    );
+    let g = get.clone();
+    show("GET /v3/users (first page of 100)", measure(c, r, move |_| g("/v3/users?perPage=100".to_owned())).await);
+    if let Some(path) = page_500 {
+        let g = get.clone();
+        show("GET /v3/users 500th page by cursor", measure(c, r, move |_| g(path.clone())).await);
+    }
+    let p = post.clone();
+    let run = std::process::id();
+    show(
+        "POST /v3/users",
+        measure(c, r, move |i| {
+            p(format!("/v3/users"), json!({"uid": format!("bench_{run}_{i}"), "name": format!("Bench {i}")}))
+        })
+        .await,
+    );
+    let (p, s) = (post.clone(), sample.clone());
+    show(
+        "POST /v3/users/{uid}/auth_tokens",
+        measure(c, r, move |i| p(format!("/v3/users/{}/auth_tokens", s[i % s.len()]), json!({"platform": "web"})))
+            .await,
+    );
+    println!("(the dashboard users page is not built yet, so its render is not measured)");
+    db.close().await;
+}

@@ -1,0 +1,199 @@
+//! Demo data at scale: realistic users, roles, tags and auth tokens, written
+//! in batched multi-row inserts, one transaction per batch.
+
+use serde_json::json;
+
+use super::{
+    apps::App,
+    audit::{Change, record},
+    now,
+};
+use crate::server::{
+    Result,
+    auth::{Caller, Permission, secret},
+    db::{BeginWrite, Db},
+};
+use crate::with_db;
+
+const FIRST: &[&str] = &[
+    "Ana", "Ben", "Chloe", "Dev", "Elif", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kemi", "Luca", "Maya", "Noor",
+    "Omar", "Priya", "Quinn", "Rosa", "Sven", "Tara", "Umar", "Vera", "Wen", "Xavi", "Yara", "Zoe",
+];
+const LAST: &[&str] = &[
+    "Smith", "Garcia", "Kim", "Okafor", "Novak", "Rossi", "Sato", "Muller", "Singh", "Haddad", "Silva", "Larsen",
+    "Nguyen", "Ivanova", "Cohen", "Mensah", "Costa", "Weber", "Ali", "Dubois",
+];
+const TAGS: &[&str] =
+    &["beta", "vip", "ios", "android", "web", "trial", "churn-risk", "support", "creator", "moderator-candidate"];
+const ROLES: &[(&str, &str)] = &[("premium", "Premium"), ("moderator", "Moderator")];
+
+/// Users per transaction; each is one multi-row insert per table.
+const BATCH: u64 = 500;
+
+pub struct SeedReport {
+    pub users: u64,
+    pub tags: u64,
+    pub tokens: u64,
+}
+
+/// A small deterministic generator, so seeded data is the same on every run.
+struct Mix(u64);
+
+impl Mix {
+    fn next(&mut self) -> u64 {
+        // splitmix64
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
+        from[(self.next() % from.len() as u64) as usize]
+    }
+}
+
+struct SeedUser {
+    uid: String,
+    name: String,
+    role: &'static str,
+    created_at: i64,
+    last_active_at: Option<i64>,
+    tags: Vec<&'static str>,
+    token: bool,
+}
+
+fn placeholders(rows: usize, columns: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let cells: Vec<String> = (1..=columns).map(|c| format!("${}", r * columns + c)).collect();
+            format!("({})", cells.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Adds `count` users to the app (a third with an auth token, most with
+/// tags), calling `progress` with the number written so far.
+pub async fn users(db: &Db, caller: &Caller, app: &App, count: u64, progress: impl Fn(u64)) -> Result<SeedReport> {
+    caller.require_app(app.id)?;
+    caller.require(Permission::ManageUsers)?;
+    let at = now();
+    let start: i64 = with_db!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        for (role, name) in ROLES {
+            sqlx::query(
+                "INSERT INTO roles (app, role, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) ON CONFLICT DO NOTHING",
+            )
+            .bind(app.id)
+            .bind(role)
+            .bind(name)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE app = $1").bind(app.id).fetch_one(&mut *tx).await?;
+        tx.commit().await?;
+        existing
+    });
+    let mut mix = Mix(app.id as u64 ^ start as u64);
+    let mut report = SeedReport { users: 0, tags: 0, tokens: 0 };
+    let mut done = 0;
+    while done < count {
+        let size = BATCH.min(count - done);
+        let batch: Vec<SeedUser> = (0..size)
+            .map(|i| {
+                let n = start as u64 + done + i;
+                let (first, last) = (mix.pick(FIRST), mix.pick(LAST));
+                let created_at = at - (mix.next() % (365 * 86_400)) as i64;
+                let role = match mix.next() % 10 {
+                    0 => "premium",
+                    1 if n % 50 == 0 => "moderator",
+                    _ => "default",
+                };
+                let tags = (0..mix.next() % 4).map(|_| mix.pick(TAGS)).collect::<std::collections::BTreeSet<_>>();
+                SeedUser {
+                    uid: format!("{}_{}_{n}", first.to_lowercase(), last.to_lowercase()),
+                    name: format!("{first} {last}"),
+                    role,
+                    created_at,
+                    last_active_at: (mix.next() % 3 != 0).then(|| created_at + (mix.next() % 86_400) as i64),
+                    tags: tags.into_iter().collect(),
+                    token: n % 3 == 0,
+                }
+            })
+            .collect();
+        let (tags, tokens) = write_batch(db, app, &batch).await?;
+        report.users += size;
+        report.tags += tags;
+        report.tokens += tokens;
+        done += size;
+        progress(done);
+    }
+    with_db!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        record!(&mut *tx, caller, Change {
+            app: Some(app.id),
+            action: "seed.users",
+            object: format!("users:{}", report.users),
+            details: json!({"users": report.users, "tags": report.tags, "tokens": report.tokens}),
+        })?;
+        tx.commit().await?;
+    });
+    Ok(report)
+}
+
+/// Writes one batch of users with their tags and tokens; answers how many
+/// tags and tokens it wrote.
+async fn write_batch(db: &Db, app: &App, batch: &[SeedUser]) -> Result<(u64, u64)> {
+    let users_sql = format!(
+        "INSERT INTO users (app, uid, name, name_lower, role, created_at, updated_at, last_active_at) VALUES {} \
+         RETURNING id, uid",
+        placeholders(batch.len(), 8)
+    );
+    let tag_rows: usize = batch.iter().map(|u| u.tags.len()).sum();
+    let token_rows = batch.iter().filter(|u| u.token).count();
+    let tags_sql = format!("INSERT INTO user_tags (app, user_id, tag) VALUES {}", placeholders(tag_rows, 3));
+    let tokens_sql = format!(
+        "INSERT INTO auth_tokens (app, user_id, token_hash, prefix, platform, created_at) VALUES {}",
+        placeholders(token_rows, 6)
+    );
+    with_db!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        let mut insert = sqlx::query_as::<_, (i64, String)>(&users_sql);
+        for u in batch {
+            insert = insert
+                .bind(app.id)
+                .bind(&u.uid)
+                .bind(&u.name)
+                .bind(u.name.to_lowercase())
+                .bind(u.role)
+                .bind(u.created_at)
+                .bind(u.created_at)
+                .bind(u.last_active_at);
+        }
+        let ids: std::collections::HashMap<String, i64> =
+            insert.fetch_all(&mut *tx).await?.into_iter().map(|(id, uid)| (uid, id)).collect();
+        if tag_rows > 0 {
+            let mut tags = sqlx::query(&tags_sql);
+            for u in batch {
+                for tag in &u.tags {
+                    tags = tags.bind(app.id).bind(ids[&u.uid]).bind(*tag);
+                }
+            }
+            tags.execute(&mut *tx).await?;
+        }
+        if token_rows > 0 {
+            let mut tokens = sqlx::query(&tokens_sql);
+            for u in batch.iter().filter(|u| u.token) {
+                let secret = secret::generate();
+                tokens = tokens.bind(app.id).bind(ids[&u.uid]).bind(secret.hash).bind(secret.prefix).bind("web").bind(u.created_at);
+            }
+            tokens.execute(&mut *tx).await?;
+        }
+        super::users::adjust_counts!(tx, app, batch.len() as i64, 0);
+        tx.commit().await?;
+    });
+    Ok((tag_rows as u64, token_rows as u64))
+}
