@@ -21,6 +21,7 @@ on_both_backends!(
     search_filters_and_sorts_find_the_right_users,
     cursor_paging_returns_every_user_exactly_once_while_users_are_added,
     friendship_is_symmetric_and_answered_per_uid,
+    a_filtered_total_is_counted_up_to_ten_thousand_and_says_so,
 );
 
 struct Api {
@@ -377,7 +378,7 @@ async fn search_filters_and_sorts_find_the_right_users(backend: Backend) {
     assert_eq!(page["data"].as_array().unwrap().len(), 1);
     assert_eq!(
         page["meta"]["pagination"],
-        json!({"total": 4, "count": 1, "per_page": 3, "current_page": 2, "total_pages": 2})
+        json!({"total": 4, "total_is_exact": true, "count": 1, "per_page": 3, "current_page": 2, "total_pages": 2})
     );
     assert_eq!(page["data"][0]["tags"], json!([]), "tags come with each user");
 }
@@ -445,4 +446,19 @@ async fn friendship_is_symmetric_and_answered_per_uid(backend: Backend) {
     api.ok("DELETE", "/v3/users/bea", Some(json!({"permanent": true}))).await;
     assert_eq!(api.uids_of("/v3/users/ana/friends").await, Vec::<String>::new(), "a deleted user's friendships go too");
     assert_eq!(api.app.count("friends").await, 0);
+}
+
+async fn a_filtered_total_is_counted_up_to_ten_thousand_and_says_so(backend: Backend) {
+    let api = Api::new(backend).await;
+    let cli = switchboard::server::auth::Caller::cli();
+    let app = apps::get(&api.app.db, &cli, &AppId::parse(&api.app_id).unwrap()).await.unwrap();
+    let seeded = switchboard::server::service::seed::users(&api.app.db, &cli, &app, 10_050, |_| {}).await.unwrap();
+    assert_eq!(seeded.users, 10_050);
+    let pagination = |page: Value| page["meta"]["pagination"].clone();
+    let all = pagination(api.listed("?perPage=1").await);
+    assert_eq!((all["total"].clone(), all["total_is_exact"].clone()), (json!(10_050), json!(true)));
+    let offline = pagination(api.listed("?perPage=1&status=offline").await);
+    assert_eq!((offline["total"].clone(), offline["total_is_exact"].clone()), (json!(10_000), json!(false)));
+    let few = pagination(api.listed("?perPage=1&role=moderator").await);
+    assert_eq!(few["total_is_exact"], json!(true));
 }

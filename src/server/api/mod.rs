@@ -96,6 +96,8 @@ pub struct Listed<T> {
 #[derive(Serialize)]
 pub struct Pagination {
     total: i64,
+    /// False when a filtered list had more matches than it counts.
+    total_is_exact: bool,
     count: usize,
     per_page: i64,
     current_page: i64,
@@ -103,8 +105,15 @@ pub struct Pagination {
 }
 
 impl Pagination {
-    pub fn new(total: i64, count: usize, per_page: i64, current_page: i64) -> Self {
-        Pagination { total, count, per_page, current_page, total_pages: (total + per_page - 1) / per_page }
+    pub fn new(total: i64, total_is_exact: bool, count: usize, per_page: i64, current_page: i64) -> Self {
+        Pagination {
+            total,
+            total_is_exact,
+            count,
+            per_page,
+            current_page,
+            total_pages: (total + per_page - 1) / per_page,
+        }
     }
 }
 

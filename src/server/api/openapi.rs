@@ -19,7 +19,9 @@ serves every app, chosen by the `appid` header instead of per-app host names; `D
 revokes a key and keeps it listed, marked revoked; auth tokens are stored hashed too, so \
 `POST /v3/users/{uid}/auth_tokens` always mints a new token (`force` is accepted and changes nothing) \
 and lists show a token's id and prefix, never the token. An Auth Key (`authOnly`) may call only \
-`POST /v3/users` and `POST /v3/users/{uid}/auth_tokens`."
+`POST /v3/users` and `POST /v3/users/{uid}/auth_tokens`. A filtered users list counts at most \
+10,000 matches: `meta.pagination.total_is_exact` is false when there were more (unfiltered totals are \
+always exact); page through any number with `meta.cursor.next`."
     ),
     paths(
         super::apikeys::list, super::apikeys::create, super::apikeys::get, super::apikeys::update, super::apikeys::revoke,

@@ -210,7 +210,13 @@ async fn listing(state: &AppState, api: &ApiCaller, query: UserQuery) -> Result<
     let (per_page, page_number) = (query.per_page, query.page);
     let page = users::list(&state.db, &api.caller, &api.app, query).await?;
     Ok(Listed {
-        pagination: Pagination::new(page.total, page.users.len(), per_page, page_number.unwrap_or(1)),
+        pagination: Pagination::new(
+            page.total,
+            page.total_is_exact,
+            page.users.len(),
+            per_page,
+            page_number.unwrap_or(1),
+        ),
         next_cursor: page.next_cursor,
         data: page.users,
     })

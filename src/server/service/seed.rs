@@ -109,7 +109,7 @@ pub async fn users(db: &Db, caller: &Caller, app: &App, count: u64, progress: im
                 let created_at = at - (mix.next() % (365 * 86_400)) as i64;
                 let role = match mix.next() % 10 {
                     0 => "premium",
-                    1 if n % 50 == 0 => "moderator",
+                    1 if n.is_multiple_of(50) => "moderator",
                     _ => "default",
                 };
                 let tags = (0..mix.next() % 4).map(|_| mix.pick(TAGS)).collect::<std::collections::BTreeSet<_>>();
@@ -118,9 +118,9 @@ pub async fn users(db: &Db, caller: &Caller, app: &App, count: u64, progress: im
                     name: format!("{first} {last}"),
                     role,
                     created_at,
-                    last_active_at: (mix.next() % 3 != 0).then(|| created_at + (mix.next() % 86_400) as i64),
+                    last_active_at: (!mix.next().is_multiple_of(3)).then(|| created_at + (mix.next() % 86_400) as i64),
                     tags: tags.into_iter().collect(),
-                    token: n % 3 == 0,
+                    token: n.is_multiple_of(3),
                 }
             })
             .collect();

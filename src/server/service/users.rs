@@ -388,9 +388,15 @@ pub struct UserQuery {
 
 pub struct UserPage {
     pub users: Vec<UserView>,
+    /// Exact for unfiltered lists; a filtered list counts at most `COUNT_CAP`.
     pub total: i64,
+    pub total_is_exact: bool,
     pub next_cursor: Option<String>,
 }
+
+/// A filtered list counts its matches up to here: counting every match of a
+/// broad prefix among millions would cost more than the page itself.
+pub const COUNT_CAP: i64 = 10_000;
 
 pub const MAX_PER_PAGE: i64 = 1000;
 
@@ -502,7 +508,11 @@ pub async fn list(db: &Db, caller: &Caller, app: &App, query: UserQuery) -> Resu
         };
         format!("SELECT {counted} FROM user_counts WHERE app = {app_arg}")
     } else {
-        format!("SELECT COUNT(*) FROM users u WHERE {}", filter.sql())
+        format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM users u WHERE {} LIMIT {}) AS counted",
+            filter.sql(),
+            COUNT_CAP + 1
+        )
     };
     let count_args = filter.args.len();
 
@@ -576,5 +586,6 @@ pub async fn list(db: &Db, caller: &Caller, app: &App, query: UserQuery) -> Resu
     let more = rows.len() as i64 > per_page;
     let users = with_tags(db, rows.into_iter().take(per_page as usize).collect()).await?;
     let next_cursor = if more { users.last().map(|u| cursor_after(query.order, u)) } else { None };
-    Ok(UserPage { users, total, next_cursor })
+    let (total, total_is_exact) = if unfiltered || total <= COUNT_CAP { (total, true) } else { (COUNT_CAP, false) };
+    Ok(UserPage { users, total, total_is_exact, next_cursor })
 }
