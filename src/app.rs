@@ -9,7 +9,8 @@ use leptos_router::{
 use crate::ui::{
     activity_page::ActivityPage, app_layout::AppLayout, app_settings_page::AppSettingsPage, apps_page::AppsPage,
     home::Home, keys_page::KeysPage, not_found::NotFound, setup_page::SetupPage, sign_in_page::SignInPage,
-    signed_in_layout::SignedInLayout, team_activity_page::TeamActivityPage, team_page::TeamPage,
+    signed_in_layout::SignedInLayout, team_activity_page::TeamActivityPage, team_page::TeamPage, user_page::UserPage,
+    users_page::UsersPage,
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -55,6 +56,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/team/activity") view=TeamActivityPage ssr=SsrMode::Async />
                     <ParentRoute path=path!("/apps/:app_id") view=AppLayout ssr=SsrMode::Async>
                         <Route path=path!("") view=KeysPage ssr=SsrMode::Async />
+                        <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async />
+                        <Route path=path!("/users/:uid") view=UserPage ssr=SsrMode::Async />
                         <Route path=path!("/activity") view=ActivityPage ssr=SsrMode::Async />
                         <Route path=path!("/settings") view=AppSettingsPage ssr=SsrMode::Async />
                     </ParentRoute>

@@ -173,3 +173,51 @@ test.describe("without JavaScript", () => {
     await expect(page.getByRole("alert")).toContainText("An app name is required.");
   });
 });
+
+test.describe.serial("support staff and a user's devices", () => {
+  test("find a user, revoke one token, revoke all, deactivate", async ({ page }) => {
+    const noErrors = failOnConsoleErrors(page);
+    await signIn(page);
+    await page.locator(".app-card", { hasText: "Chat (dev)" }).getByRole("link").click();
+    const appId = page.url().split("/apps/")[1].split("/")[0];
+
+    // A REST API key to set the scene, as a developer's backend would.
+    await page.goto(`/apps/${appId}`);
+    await hydrated(page);
+    await page.locator("#create-key").getByLabel("Name").fill("Scene setter");
+    await page.locator("#create-key").getByRole("button", { name: "Create key" }).click();
+    const key = (await page.getByTestId("new-api-key").textContent())!;
+    const rest = { headers: { appid: appId, apikey: key } };
+    for (const [uid, name] of [["marta_k", "Marta Kowalski"], ["mario_r", "Mario Rossi"], ["zed", "Zed"]]) {
+      expect((await page.request.post("/v3/users", { ...rest, data: { uid, name } })).status()).toBe(200);
+    }
+    for (const platform of ["ios", "web"]) {
+      expect((await page.request.post("/v3/users/marta_k/auth_tokens", { ...rest, data: { platform } })).status()).toBe(200);
+    }
+
+    await page.getByRole("link", { name: "Users" }).click();
+    await hydrated(page);
+    await page.getByLabel("Find a user by UID or name").fill("mar");
+    await expect(page.locator("tr[data-uid]")).toHaveCount(2);
+    await expect(page.locator("tr[data-uid=zed]")).toHaveCount(0);
+    await page.getByLabel("Find a user by UID or name").fill("marta");
+    await expect(page.locator("tr[data-uid]")).toHaveCount(1);
+    await page.getByRole("link", { name: "marta_k" }).click();
+
+    await expect(page.getByRole("heading", { name: /Marta Kowalski/ })).toBeVisible();
+    const tokens = page.locator("table.tokens tbody tr");
+    await expect(tokens).toHaveCount(2);
+    await tokens.first().getByRole("button", { name: "Revoke" }).click();
+    await expect(tokens).toHaveCount(1);
+    await page.getByLabel("Sign this user out of every device").check();
+    await page.getByRole("button", { name: "Revoke all" }).click();
+    await expect(tokens).toHaveCount(0);
+    await expect(page.getByText("No devices are signed in.")).toBeVisible();
+
+    await page.getByRole("button", { name: "Deactivate" }).click();
+    await expect(page.getByRole("button", { name: "Reactivate" })).toBeVisible();
+    const user = await (await page.request.get("/v3/users/marta_k", rest)).json();
+    expect(user.data.deactivatedAt).toBeGreaterThan(0);
+    noErrors();
+  });
+});

@@ -19,5 +19,5 @@ pub use users::{
 };
 pub use views::{
     ApiKeyView, AppView, AuditEntryView, AuditPage, AuthTokenView, NewApiKey, NewAuthToken, OperatorView, RoleView,
-    Session, UserView,
+    Session, UserDetail, UserListPage, UserView,
 };

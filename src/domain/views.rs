@@ -156,3 +156,19 @@ pub struct NewAuthToken {
     pub token: AuthTokenView,
     pub auth_token: String,
 }
+
+/// A page of users for the dashboard, with where to continue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserListPage {
+    pub users: Vec<UserView>,
+    pub total: i64,
+    pub total_is_exact: bool,
+    pub next_cursor: Option<String>,
+}
+
+/// One user with their devices' auth tokens, for the user page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserDetail {
+    pub user: UserView,
+    pub tokens: Vec<AuthTokenView>,
+}

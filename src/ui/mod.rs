@@ -18,3 +18,5 @@ pub mod signed_in_layout;
 pub mod team_activity_page;
 pub mod team_page;
 pub mod timestamp;
+pub mod user_page;
+pub mod users_page;

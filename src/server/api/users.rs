@@ -231,6 +231,9 @@ fn user_query(params: ListParams, friends_of: Option<Uid>) -> Result<UserQuery> 
         Some(_) => return Err(Error::invalid("ERR_INVALID_SEARCH_IN", "searchIn is uid or name.")),
     };
     let order = match p.sort_by.as_deref() {
+        // A name search reads in name order unless told otherwise: that is
+        // the order its index gives, so a broad prefix costs no sort.
+        None if search_in == SearchIn::Name && p.search_key.is_some() => UserOrder::Name,
         None | Some("uid") => UserOrder::Uid,
         Some("name") => UserOrder::Name,
         Some("createdAt") => UserOrder::CreatedAt,

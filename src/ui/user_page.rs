@@ -1,0 +1,205 @@
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use super::{
+    app_layout::use_app_id,
+    error_notice::{ActionError, ErrorNotice},
+    timestamp::Timestamp,
+};
+use crate::domain::{ApiError, AuthTokenView, UserDetail, UserView};
+
+#[server]
+pub async fn load_user(app_id: String, uid: String) -> Result<UserDetail, ApiError> {
+    use crate::domain::{AppId, Uid};
+    use crate::server::{
+        auth::session::dashboard_caller,
+        service::{apps, auth_tokens, users},
+        state::AppState,
+    };
+    let (state, caller) = (expect_context::<AppState>(), dashboard_caller().await?);
+    let app = apps::get(&state.db, &caller, &AppId::parse(&app_id)?).await?;
+    let uid = Uid::parse(&uid)?;
+    let user = users::get(&state.db, &caller, &app, &uid).await?;
+    let tokens = auth_tokens::list(&state.db, &caller, &app, &uid).await?;
+    Ok(UserDetail { user, tokens })
+}
+
+#[server]
+pub async fn revoke_user_token(app_id: String, uid: String, id: i64) -> Result<(), ApiError> {
+    use crate::domain::{AppId, Uid};
+    use crate::server::{
+        auth::session::dashboard_caller,
+        service::{apps, auth_tokens},
+        state::AppState,
+    };
+    let (state, caller) = (expect_context::<AppState>(), dashboard_caller().await?);
+    let app = apps::get(&state.db, &caller, &AppId::parse(&app_id)?).await?;
+    auth_tokens::revoke(&state.db, &caller, &app, &Uid::parse(&uid)?, &id.to_string()).await?;
+    Ok(())
+}
+
+/// Signs the user out of every device. The form asks for a tick first.
+#[server]
+pub async fn revoke_all_user_tokens(
+    app_id: String,
+    uid: String,
+    #[server(default)] confirm: Option<String>,
+) -> Result<(), ApiError> {
+    use crate::domain::{AppId, Uid};
+    use crate::server::{
+        Error,
+        auth::session::dashboard_caller,
+        service::{apps, auth_tokens},
+        state::AppState,
+    };
+    if confirm.is_none() {
+        return Err(
+            Error::invalid("ERR_CONFIRMATION_REQUIRED", "Tick the box to sign this user out of every device.").into()
+        );
+    }
+    let (state, caller) = (expect_context::<AppState>(), dashboard_caller().await?);
+    let app = apps::get(&state.db, &caller, &AppId::parse(&app_id)?).await?;
+    auth_tokens::revoke_all(&state.db, &caller, &app, &Uid::parse(&uid)?).await?;
+    Ok(())
+}
+
+#[server]
+pub async fn set_user_deactivated(app_id: String, uid: String, deactivated: bool) -> Result<(), ApiError> {
+    use crate::domain::{AppId, Uid};
+    use crate::server::{
+        auth::session::dashboard_caller,
+        service::{apps, users},
+        state::AppState,
+    };
+    let (state, caller) = (expect_context::<AppState>(), dashboard_caller().await?);
+    let app = apps::get(&state.db, &caller, &AppId::parse(&app_id)?).await?;
+    users::set_deactivated(&state.db, &caller, &app, &[Uid::parse(&uid)?], deactivated).await?;
+    Ok(())
+}
+
+/// One user: profile, and the auth tokens of their devices, which support
+/// staff can revoke one by one or all at once.
+#[component]
+pub fn UserPage() -> impl IntoView {
+    let app_id = use_app_id();
+    let params = use_params_map();
+    let uid = Memo::new(move |_| params.read().get("uid").unwrap_or_default());
+    let revoke = ServerAction::<RevokeUserToken>::new();
+    let revoke_all = ServerAction::<RevokeAllUserTokens>::new();
+    let deactivate = ServerAction::<SetUserDeactivated>::new();
+    let detail = Resource::new(
+        move || {
+            (app_id.get(), uid.get(), revoke.version().get(), revoke_all.version().get(), deactivate.version().get())
+        },
+        |(app_id, uid, ..)| load_user(app_id, uid),
+    );
+    view! {
+        <section class="user-page">
+            <ActionError value=revoke.value() />
+            <ActionError value=revoke_all.value() />
+            <ActionError value=deactivate.value() />
+            <Transition fallback=|| view! { <p class="muted">"Loading the user…"</p> }>
+                {move || Suspend::new(async move {
+                    match detail.await {
+                        Ok(UserDetail { user, tokens }) => {
+                            let app_id = app_id.get_untracked();
+                            view! {
+                                <UserProfile user=user.clone() app_id=app_id.clone() deactivate />
+                                <TokenList tokens user=user app_id revoke revoke_all />
+                            }
+                                .into_any()
+                        }
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn UserProfile(user: UserView, app_id: String, deactivate: ServerAction<SetUserDeactivated>) -> impl IntoView {
+    let deactivated = user.deactivated_at.is_some();
+    let metadata = user.metadata.as_ref().map(|m| serde_json::to_string_pretty(m).unwrap_or_default());
+    view! {
+        <section class="card">
+            <h2>{user.name.clone()} " " <code>{user.uid.to_string()}</code></h2>
+            <dl class="profile">
+                <dt>"Role"</dt><dd><span class="badge">{user.role.to_string()}</span></dd>
+                <dt>"Status"</dt><dd>{if deactivated { "Deactivated".to_owned() } else { user.status.clone() }}</dd>
+                <dt>"Status message"</dt><dd>{user.status_message.clone().unwrap_or_default()}</dd>
+                <dt>"Avatar"</dt><dd>{user.avatar.clone().unwrap_or_default()}</dd>
+                <dt>"Link"</dt><dd>{user.link.clone().unwrap_or_default()}</dd>
+                <dt>"Tags"</dt><dd>{user.tags.join(", ")}</dd>
+                <dt>"Created"</dt><dd><Timestamp at=Some(user.created_at) /></dd>
+                <dt>"Last active"</dt><dd><Timestamp at=user.last_active_at /></dd>
+                <dt>"Metadata"</dt><dd><pre class="metadata">{metadata}</pre></dd>
+            </dl>
+            <ActionForm action=deactivate attr:class="inline">
+                <input type="hidden" name="app_id" value=app_id />
+                <input type="hidden" name="uid" value=user.uid.to_string() />
+                <input type="hidden" name="deactivated" value=(!deactivated).to_string() />
+                <button type="submit" class=if deactivated { "secondary" } else { "danger" }>
+                    {if deactivated { "Reactivate" } else { "Deactivate" }}
+                </button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn TokenList(
+    tokens: Vec<AuthTokenView>,
+    user: UserView,
+    app_id: String,
+    revoke: ServerAction<RevokeUserToken>,
+    revoke_all: ServerAction<RevokeAllUserTokens>,
+) -> impl IntoView {
+    let uid = user.uid.to_string();
+    let none = tokens.is_empty();
+    view! {
+        <section class="card">
+            <h2>"Auth tokens"</h2>
+            {none.then(|| view! { <p class="muted">"No devices are signed in."</p> })}
+            <table class="tokens">
+                <thead>
+                    <tr><th>"Token"</th><th>"Platform"</th><th>"Device"</th><th>"Created"</th><th>"Last used"</th><th></th></tr>
+                </thead>
+                <tbody>
+                    {tokens
+                        .into_iter()
+                        .map(|token| {
+                            let (app_id, uid) = (app_id.clone(), uid.clone());
+                            view! {
+                                <tr data-token=token.prefix.clone()>
+                                    <td><code>{format!("{}…", token.prefix)}</code></td>
+                                    <td>{token.platform.unwrap_or_default()}</td>
+                                    <td>{token.user_agent.unwrap_or_default()}</td>
+                                    <td><Timestamp at=Some(token.created_at) /></td>
+                                    <td><Timestamp at=token.last_used_at /></td>
+                                    <td>
+                                        <ActionForm action=revoke attr:class="inline">
+                                            <input type="hidden" name="app_id" value=app_id />
+                                            <input type="hidden" name="uid" value=uid />
+                                            <input type="hidden" name="id" value=token.id />
+                                            <button type="submit" class="danger">"Revoke"</button>
+                                        </ActionForm>
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+            <ActionForm action=revoke_all attr:class="inline revoke-all">
+                <input type="hidden" name="app_id" value=app_id />
+                <input type="hidden" name="uid" value=uid />
+                <label class="choice">
+                    <input type="checkbox" name="confirm" value="yes" required />
+                    "Sign this user out of every device"
+                </label>
+                <button type="submit" class="danger">"Revoke all"</button>
+            </ActionForm>
+        </section>
+    }
+}
