@@ -236,7 +236,7 @@ async fn bench(backend: &'static str, opts: &Options) {
     show(
         "POST /v3/users",
         measure(c, r, move |i| {
-            p(format!("/v3/users"), json!({"uid": format!("bench_{run}_{i}"), "name": format!("Bench {i}")}))
+            p("/v3/users".to_owned(), json!({"uid": format!("bench_{run}_{i}"), "name": format!("Bench {i}")}))
         })
         .await,
     );
