@@ -11,13 +11,13 @@ use std::{net::SocketAddr, sync::Arc, time::Instant};
 
 use serde_json::{Value, json};
 use switchboard::{
-    domain::{AppName, Environment, KeyName, KeyScope, Region},
+    domain::{AppName, Email, Environment, KeyName, KeyScope, OperatorName, OperatorRole, Password, Region},
     server::{
         auth::Caller,
         config::Config,
         db::Db,
         http,
-        service::{api_keys, apps, seed},
+        service::{api_keys, apps, operators, seed},
     },
 };
 
@@ -246,6 +246,33 @@ async fn bench(backend: &'static str, opts: &Options) {
         measure(c, r, move |i| p(format!("/v3/users/{}/auth_tokens", s[i % s.len()]), json!({"platform": "web"})))
             .await,
     );
-    println!("(the dashboard users page is not built yet, so its render is not measured)");
+
+    // The dashboard: an operator's browser asking for the users page with a search, rendered on the server.
+    let operator = operators::NewOperator {
+        email: Email::parse("bench@example.com").unwrap(),
+        name: OperatorName::parse("Bench").unwrap(),
+        role: OperatorRole::Owner,
+        password: Password::parse("a long enough password").unwrap(),
+    };
+    operators::create(&db, &cli, operator).await.unwrap();
+    let sign_in = <switchboard::ui::sign_in_page::SignIn as leptos::server_fn::ServerFn>::PATH;
+    let signed_in = client
+        .post(format!("{base}{sign_in}"))
+        .form(&[("email", "bench@example.com"), ("password", "a long enough password")])
+        .send()
+        .await
+        .unwrap();
+    let cookie = signed_in.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let (browser, page_base) = (client.clone(), format!("{base}/apps/{app_id}/users"));
+    show(
+        "dashboard users page, search (server render)",
+        measure(c, r, move |i| {
+            browser
+                .get(format!("{page_base}?q={}", prefixes[i % prefixes.len()]))
+                .header("cookie", &cookie)
+                .header("accept", "text/html")
+        })
+        .await,
+    );
     db.close().await;
 }

@@ -34,7 +34,7 @@ pub async fn search_users(
         friends_of: None,
         status: None,
         deactivated: Deactivated::Include,
-        order: UserOrder::Uid,
+        order: UserOrder::Match,
         descending: false,
         per_page: 25,
         page: None,

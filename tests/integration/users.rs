@@ -22,6 +22,7 @@ on_both_backends!(
     cursor_paging_returns_every_user_exactly_once_while_users_are_added,
     friendship_is_symmetric_and_answered_per_uid,
     a_filtered_total_is_counted_up_to_ten_thousand_and_says_so,
+    a_search_on_uid_or_name_reads_by_the_text_that_matched,
 );
 
 struct Api {
@@ -461,4 +462,26 @@ async fn a_filtered_total_is_counted_up_to_ten_thousand_and_says_so(backend: Bac
     assert_eq!((offline["total"].clone(), offline["total_is_exact"].clone()), (json!(10_000), json!(false)));
     let few = pagination(api.listed("?perPage=1&role=moderator").await);
     assert_eq!(few["total_is_exact"], json!(true));
+}
+
+async fn a_search_on_uid_or_name_reads_by_the_text_that_matched(backend: Backend) {
+    let api = Api::new(backend).await;
+    for (uid, name) in [("annie", "Annie"), ("zz1", "Ann"), ("ann_b", "Zed"), ("bob", "Bob"), ("zz2", "Anna")] {
+        api.user(uid, name).await;
+    }
+    // Matched text: "ann" (zz1's name), "ann_b" (uid), "anna" (zz2's name), "annie" (uid and name: once).
+    assert_eq!(api.uids("?searchKey=ann").await, ["zz1", "ann_b", "zz2", "annie"]);
+    let mut walked = Vec::new();
+    let mut query = "?searchKey=ann&perPage=1".to_owned();
+    loop {
+        let page = api.listed(&query).await;
+        walked.extend(page["data"].as_array().unwrap().iter().map(|u| u["uid"].as_str().unwrap().to_owned()));
+        match page["meta"]["cursor"]["next"].as_str() {
+            Some(next) => query = format!("?searchKey=ann&perPage=1&cursor={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(walked, ["zz1", "ann_b", "zz2", "annie"], "by cursor, each once, in the same order");
+    assert_eq!(api.uids("?searchKey=ann&sortOrder=desc").await, ["annie", "zz2", "ann_b", "zz1"]);
+    assert_eq!(api.uids("?searchKey=ann&sortBy=uid").await, ["ann_b", "annie", "zz1", "zz2"], "an explicit order wins");
 }

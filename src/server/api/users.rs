@@ -111,7 +111,8 @@ pub struct ListUsersParams {
     only_deactivated: bool,
     #[serde(default)]
     with_deactivated: bool,
-    /// `uid` (default), `name` or `createdAt`.
+    /// `uid`, `name` or `createdAt`. Left out: `uid`, except that a search
+    /// reads by the text that matched (the name, for `searchIn=name`).
     sort_by: Option<String>,
     /// `asc` (default) or `desc`.
     sort_order: Option<String>,
@@ -234,6 +235,8 @@ fn user_query(params: ListParams, friends_of: Option<Uid>) -> Result<UserQuery> 
         // A name search reads in name order unless told otherwise: that is
         // the order its index gives, so a broad prefix costs no sort.
         None if search_in == SearchIn::Name && p.search_key.is_some() => UserOrder::Name,
+        // And a search on either reads by whichever text matched.
+        None if search_in == SearchIn::Either && p.search_key.is_some() => UserOrder::Match,
         None | Some("uid") => UserOrder::Uid,
         Some("name") => UserOrder::Name,
         Some("createdAt") => UserOrder::CreatedAt,

@@ -131,6 +131,16 @@ pub async fn users(db: &Db, caller: &Caller, app: &App, count: u64, progress: im
         done += size;
         progress(done);
     }
+    // A bulk load leaves the planner's statistics behind; without fresh ones
+    // it may scan where an index would do.
+    match db {
+        Db::Sqlite(pool) => {
+            sqlx::query("ANALYZE").execute(pool).await?;
+        }
+        Db::Postgres(pool) => {
+            sqlx::query("ANALYZE users, user_tags, auth_tokens").execute(pool).await?;
+        }
+    }
     with_db!(db, pool => {
         let mut tx = pool.begin_write().await?;
         record!(&mut *tx, caller, Change {

@@ -350,6 +350,9 @@ pub enum UserOrder {
     Uid,
     Name,
     CreatedAt,
+    /// For a search on UID or name: by the text that matched, the UID if it
+    /// did, else the name. Each half then reads in its own index order.
+    Match,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -427,11 +430,15 @@ impl Conditions {
 }
 
 /// The keyset position after a row: its sort value and UID.
-fn cursor_after(order: UserOrder, user: &UserView) -> String {
+fn cursor_after(order: UserOrder, user: &UserView, search: Option<&str>) -> String {
     let at = match order {
         UserOrder::Uid => Value::Null,
         UserOrder::Name => json!(user.name.to_lowercase()),
         UserOrder::CreatedAt => json!(user.created_at),
+        UserOrder::Match => match search {
+            Some(prefix) if !user.uid.as_str().starts_with(prefix) => json!(user.name.to_lowercase()),
+            _ => json!(user.uid),
+        },
     };
     hex::encode(json!([at, user.uid]).to_string())
 }
@@ -444,7 +451,7 @@ fn parse_cursor(order: UserOrder, raw: &str) -> Result<(Option<Arg>, String)> {
     let (at, uid): (Value, String) = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
     let at = match (order, at) {
         (UserOrder::Uid, Value::Null) => None,
-        (UserOrder::Name, Value::String(name)) => Some(Arg::Text(name)),
+        (UserOrder::Name | UserOrder::Match, Value::String(text)) => Some(Arg::Text(text)),
         (UserOrder::CreatedAt, Value::Number(n)) => Some(Arg::Int(n.as_i64().ok_or_else(invalid)?)),
         _ => return Err(invalid()),
     };
@@ -467,7 +474,8 @@ pub async fn list(db: &Db, caller: &Caller, app: &App, query: UserQuery) -> Resu
     let base_conditions = filter.parts.len();
     // Where a search on UID or name sits among the conditions, and its two halves.
     let mut either: Option<(usize, String, String)> = None;
-    if let Some(prefix) = query.search.map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty()) {
+    let prefix = query.search.map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty());
+    if let Some(prefix) = prefix.clone() {
         // A prefix is a range on an indexed column: no scan, no leading wildcard.
         let from = filter.placeholder(Arg::Text(prefix.clone()));
         let to = filter.placeholder(Arg::Text(format!("{prefix}\u{10FFFF}")));
@@ -515,29 +523,62 @@ pub async fn list(db: &Db, caller: &Caller, app: &App, query: UserQuery) -> Resu
         )
     };
     let count_args = filter.args.len();
+    let order = if query.order == UserOrder::Match && either.is_none() { UserOrder::Uid } else { query.order };
 
-    let column = match query.order {
-        UserOrder::Uid => "u.uid",
+    let column = match order {
+        UserOrder::Uid | UserOrder::Match => "u.uid",
         UserOrder::Name => "u.name_lower",
         UserOrder::CreatedAt => "u.created_at",
     };
     let (direction, after) = if query.descending { ("DESC", "<") } else { ("ASC", ">") };
     let mut offset = 0;
+    let mut match_after: Option<(String, String)> = None;
     if let Some(cursor) = &query.cursor {
-        let (at, uid) = parse_cursor(query.order, cursor)?;
+        let (at, uid) = parse_cursor(order, cursor)?;
         let uid = filter.placeholder(Arg::Text(uid));
         let keyset = match at {
+            Some(at) if order == UserOrder::Match => {
+                // Each half of the union compares with its own key, below.
+                match_after = Some((filter.placeholder(at), uid));
+                String::new()
+            }
             None => format!("u.uid {after} {uid}"),
             Some(at) => {
                 let at = filter.placeholder(at);
                 format!("({column}, u.uid) {after} ({at}, {uid})")
             }
         };
-        filter.parts.push(keyset);
+        if !keyset.is_empty() {
+            filter.parts.push(keyset);
+        }
     } else if let Some(page) = query.page {
         offset = (page.max(1) - 1).saturating_mul(per_page);
     }
     let page_sql = match either {
+        Some((at, by_uid, by_name)) if order == UserOrder::Match => {
+            let half = |search: String, key: &str| {
+                let mut parts = filter.parts.clone();
+                parts[at] = search;
+                if let Some((after_key, after_uid)) = &match_after {
+                    parts.push(format!("({key}, u.uid) {after} ({after_key}, {after_uid})"));
+                }
+                format!(
+                    "SELECT {USER_COLUMNS}, {key} AS match_key FROM users u WHERE {} \
+                     ORDER BY {key} {direction}, u.uid {direction} LIMIT {}",
+                    parts.join(" AND "),
+                    per_page + 1 + offset
+                )
+            };
+            // A user whose UID matches comes from the UID half only.
+            let names_only = format!("({by_name} AND NOT {by_uid})");
+            format!(
+                "SELECT {USER_COLUMNS} FROM (SELECT * FROM ({}) AS by_uid UNION ALL SELECT * FROM ({}) AS by_name) AS hits \
+                 ORDER BY match_key {direction}, uid {direction} LIMIT {} OFFSET {offset}",
+                half(by_uid.clone(), "u.uid"),
+                half(names_only, "u.name_lower"),
+                per_page + 1
+            )
+        }
         None => format!(
             "SELECT {USER_COLUMNS} FROM users u WHERE {} ORDER BY {column} {direction}, u.uid {direction} LIMIT {} OFFSET {offset}",
             filter.sql(),
@@ -585,7 +626,7 @@ pub async fn list(db: &Db, caller: &Caller, app: &App, query: UserQuery) -> Resu
     });
     let more = rows.len() as i64 > per_page;
     let users = with_tags(db, rows.into_iter().take(per_page as usize).collect()).await?;
-    let next_cursor = if more { users.last().map(|u| cursor_after(query.order, u)) } else { None };
+    let next_cursor = if more { users.last().map(|u| cursor_after(order, u, prefix.as_deref())) } else { None };
     let (total, total_is_exact) = if unfiltered || total <= COUNT_CAP { (total, true) } else { (COUNT_CAP, false) };
     Ok(UserPage { users, total, total_is_exact, next_cursor })
 }
