@@ -35,13 +35,14 @@ CREATE TABLE users (
     UNIQUE (app, uid),
     FOREIGN KEY (app, role) REFERENCES roles (app, role)
 );
--- Keyset orders and prefix searches, each ending in uid, the tie-breaker.
--- deactivated_at comes early so that lists of active users (the default) and
--- their counts are read from the index alone; `IS NULL` seeks like equality.
-CREATE INDEX users_by_uid ON users (app, deactivated_at, uid);
-CREATE INDEX users_by_name ON users (app, deactivated_at, name_lower, uid);
-CREATE INDEX users_by_created ON users (app, deactivated_at, created_at, uid);
-CREATE INDEX users_by_role ON users (app, role, deactivated_at, uid);
+-- Keyset orders and prefix searches over active users (the default list),
+-- each ending in uid, the tie-breaker. Partial indexes: both planners then
+-- read them in order with `deactivated_at IS NULL`, where an index column
+-- holding NULLs would not count as fixed for ordering in Postgres.
+CREATE INDEX users_active_by_uid ON users (app, uid) WHERE deactivated_at IS NULL;
+CREATE INDEX users_active_by_name ON users (app, name_lower, uid) WHERE deactivated_at IS NULL;
+CREATE INDEX users_active_by_created ON users (app, created_at, uid) WHERE deactivated_at IS NULL;
+CREATE INDEX users_active_by_role ON users (app, role, uid) WHERE deactivated_at IS NULL;
 CREATE INDEX users_by_last_active ON users (app, last_active_at, uid);
 
 -- How many users an app has, kept with every change to users, so the

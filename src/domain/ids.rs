@@ -1,4 +1,3 @@
-use serde::{Deserialize, Serialize};
 use std::fmt;
 
 use super::Invalid;
@@ -8,7 +7,7 @@ use super::Invalid;
 macro_rules! checked_string {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize)]
         #[serde(try_from = "String", into = "String")]
         pub struct $name(String);
 
@@ -19,8 +18,8 @@ macro_rules! checked_string {
         }
 
         impl TryFrom<String> for $name {
-            type Error = Invalid;
-            fn try_from(value: String) -> Result<Self, Invalid> {
+            type Error = $crate::domain::Invalid;
+            fn try_from(value: String) -> Result<Self, $crate::domain::Invalid> {
                 Self::parse(&value)
             }
         }
@@ -31,13 +30,15 @@ macro_rules! checked_string {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(&self.0)
             }
         }
     };
 }
+
+pub(super) use checked_string;
 
 checked_string!(
     /// An app's public identifier: 16 lowercase hexadecimal characters.

@@ -1,10 +1,7 @@
 //! The parts of an app's users: identifiers and profile fields, each checked
 //! once here and trusted everywhere after.
 
-use serde::{Deserialize, Serialize};
-use std::fmt;
-
-use super::Invalid;
+use super::{Invalid, ids::checked_string};
 
 /// What UIDs, GUIDs and role ids may hold: 1 to 100 of `A-Z a-z 0-9 _ -`.
 /// They compare without case and are kept lowercase.
@@ -22,54 +19,26 @@ fn parse_identifier(raw: &str, code: &'static str, what: &str) -> Result<String,
     }
 }
 
-macro_rules! identifier {
-    ($(#[$doc:meta])* $name:ident, $code:literal, $what:literal) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(try_from = "String", into = "String")]
-        pub struct $name(String);
+checked_string!(
+    /// A user's id within an app.
+    Uid
+);
+checked_string!(
+    /// A role's id within an app, such as `default` or `premium`.
+    RoleId
+);
 
-        impl $name {
-            pub fn parse(raw: &str) -> Result<Self, Invalid> {
-                parse_identifier(raw, $code, $what).map(Self)
-            }
-
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl TryFrom<String> for $name {
-            type Error = Invalid;
-            fn try_from(value: String) -> Result<Self, Invalid> {
-                Self::parse(&value)
-            }
-        }
-
-        impl From<$name> for String {
-            fn from(value: $name) -> String {
-                value.0
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-    };
+impl Uid {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        parse_identifier(raw, "ERR_INVALID_UID", "A UID").map(Self)
+    }
 }
 
-identifier!(
-    /// A user's id within an app.
-    Uid, "ERR_INVALID_UID", "A UID"
-);
-identifier!(
-    /// A role's id within an app, such as `default` or `premium`.
-    RoleId, "ERR_INVALID_ROLE", "A role id"
-);
-
 impl RoleId {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        parse_identifier(raw, "ERR_INVALID_ROLE", "A role id").map(Self)
+    }
+
     pub const DEFAULT: &str = "default";
 
     pub fn default_role() -> Self {
