@@ -29,32 +29,42 @@ fn check_batch(friends: &[Uid]) -> Result<()> {
     Ok(())
 }
 
-/// Makes each UID a friend of `uid` (and `uid` a friend of each).
+/// Each UID with the internal id of its user, or why it has none. Refused
+/// UIDs become outcomes at once; the rest are for the caller to act on.
+async fn resolve(
+    db: &Db,
+    app: &App,
+    friends: &[Uid],
+    refuse: impl Fn(&Uid) -> Option<Error>,
+) -> (Vec<(Uid, i64)>, Vec<Outcome>) {
+    let (mut found, mut refused) = (Vec::new(), Vec::new());
+    for friend_uid in friends {
+        if let Some(err) = refuse(friend_uid) {
+            refused.push((friend_uid.clone(), Err(err)));
+            continue;
+        }
+        match users::find(db, app, friend_uid).await {
+            Ok(friend) => found.push((friend_uid.clone(), friend.id)),
+            Err(err) => refused.push((friend_uid.clone(), Err(err))),
+        }
+    }
+    (found, refused)
+}
+
+/// Makes each UID a friend of `uid` (and `uid` a friend of each), in one transaction.
 pub async fn add(db: &Db, caller: &Caller, app: &App, uid: &Uid, friends: &[Uid]) -> Result<Vec<Outcome>> {
     caller.require_app(app.id)?;
     caller.require(Permission::ManageUsers)?;
     check_batch(friends)?;
     let user = users::find(db, app, uid).await?;
-    let mut outcomes = Vec::with_capacity(friends.len());
-    for friend_uid in friends {
-        if friend_uid == uid {
-            outcomes.push((
-                friend_uid.clone(),
-                Err(Error::invalid("ERR_FRIEND_SELF", "A user cannot befriend themselves.")),
-            ));
-            continue;
-        }
-        let friend = match users::find(db, app, friend_uid).await {
-            Ok(friend) => friend,
-            Err(err) => {
-                outcomes.push((friend_uid.clone(), Err(err)));
-                continue;
-            }
-        };
-        with_db!(db, pool => {
-            let mut tx = pool.begin_write().await?;
+    let not_self =
+        |friend: &Uid| (friend == uid).then(|| Error::invalid("ERR_FRIEND_SELF", "A user cannot befriend themselves."));
+    let (found, mut outcomes) = resolve(db, app, friends, not_self).await;
+    with_db!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        for (friend_uid, friend_id) in &found {
             let mut added = 0;
-            for (a, b) in [(user.id, friend.id), (friend.id, user.id)] {
+            for (a, b) in [(user.id, *friend_id), (*friend_id, user.id)] {
                 added += sqlx::query(
                     "INSERT INTO friends (app, user_id, friend_id, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
                 )
@@ -69,49 +79,52 @@ pub async fn add(db: &Db, caller: &Caller, app: &App, uid: &Uid, friends: &[Uid]
             if added > 0 {
                 record!(&mut *tx, caller, Change { app: Some(app.id), action: "friend.add", object: format!("user:{uid}"), details: json!({"friend": friend_uid}) })?;
             }
-            tx.commit().await?;
-        });
-        outcomes.push((friend_uid.clone(), Ok(())));
-    }
-    Ok(outcomes)
+        }
+        tx.commit().await?;
+    });
+    outcomes.extend(found.into_iter().map(|(friend_uid, _)| (friend_uid, Ok(()))));
+    Ok(in_given_order(friends, outcomes))
 }
 
-/// Ends each friendship; a UID that was no friend is reported as such.
+/// Ends each friendship, in one transaction; a UID that was no friend is reported as such.
 pub async fn remove(db: &Db, caller: &Caller, app: &App, uid: &Uid, friends: &[Uid]) -> Result<Vec<Outcome>> {
     caller.require_app(app.id)?;
     caller.require(Permission::ManageUsers)?;
     check_batch(friends)?;
     let user = users::find(db, app, uid).await?;
-    let mut outcomes = Vec::with_capacity(friends.len());
-    for friend_uid in friends {
-        let friend = match users::find(db, app, friend_uid).await {
-            Ok(friend) => friend,
-            Err(err) => {
-                outcomes.push((friend_uid.clone(), Err(err)));
-                continue;
-            }
-        };
-        let removed = with_db!(db, pool => {
-            let mut tx = pool.begin_write().await?;
+    let (found, mut outcomes) = resolve(db, app, friends, |_| None).await;
+    let removed: Vec<bool> = with_db!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        let mut removed = Vec::with_capacity(found.len());
+        for (friend_uid, friend_id) in &found {
             let done = sqlx::query(
                 "DELETE FROM friends WHERE (user_id = $1 AND friend_id = $2) OR (user_id = $2 AND friend_id = $1)",
             )
             .bind(user.id)
-            .bind(friend.id)
+            .bind(*friend_id)
             .execute(&mut *tx)
             .await?;
             if done.rows_affected() > 0 {
                 record!(&mut *tx, caller, Change { app: Some(app.id), action: "friend.remove", object: format!("user:{uid}"), details: json!({"friend": friend_uid}) })?;
             }
-            tx.commit().await?;
-            done.rows_affected() > 0
-        });
+            removed.push(done.rows_affected() > 0);
+        }
+        tx.commit().await?;
+        removed
+    });
+    for ((friend_uid, _), removed) in found.into_iter().zip(removed) {
         let outcome = if removed {
             Ok(())
         } else {
             Err(Error::not_found("ERR_NOT_A_FRIEND", format!("{friend_uid} is not a friend of {uid}.")))
         };
-        outcomes.push((friend_uid.clone(), outcome));
+        outcomes.push((friend_uid, outcome));
     }
-    Ok(outcomes)
+    Ok(in_given_order(friends, outcomes))
+}
+
+/// Outcomes in the order the UIDs were sent.
+fn in_given_order(friends: &[Uid], mut outcomes: Vec<Outcome>) -> Vec<Outcome> {
+    outcomes.sort_by_key(|(uid, _)| friends.iter().position(|f| f == uid));
+    outcomes
 }
