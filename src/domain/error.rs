@@ -24,6 +24,16 @@ pub struct ApiError {
     pub message: String,
 }
 
+/// Input refused, in the browser or by a server function, where it is a
+/// 400 as on REST.
+impl From<Invalid> for ApiError {
+    fn from(invalid: Invalid) -> Self {
+        #[cfg(feature = "ssr")]
+        crate::server::error::answer_with_status(axum::http::StatusCode::BAD_REQUEST);
+        Self { code: invalid.code.to_owned(), message: invalid.message }
+    }
+}
+
 impl leptos::server_fn::error::FromServerFnError for ApiError {
     type Encoder = leptos::server_fn::codec::JsonEncoding;
 

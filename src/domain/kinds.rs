@@ -144,6 +144,71 @@ impl OperatorRole {
     }
 }
 
+named_enum!(
+    /// The columns a users list sorts on.
+    UserSort, "ERR_INVALID_SORT", "sortBy" {
+        Uid = "uid",
+        Name = "name",
+        CreatedAt = "createdAt",
+        LastActiveAt = "lastActiveAt",
+    }
+);
+
+named_enum!(
+    SortOrder, "ERR_INVALID_SORT", "sortOrder" {
+        Asc = "asc",
+        Desc = "desc",
+    }
+);
+
+named_enum!(
+    /// A user's presence, as the realtime gateway reports it.
+    Presence, "ERR_INVALID_STATUS", "status" {
+        Online = "online",
+        Offline = "offline",
+    }
+);
+
+named_enum!(
+    /// Which users a list shows: deactivated users are left out unless asked for.
+    Showing, "ERR_INVALID_SHOW", "show" {
+        Active = "active",
+        Deactivated = "deactivated",
+        All = "all",
+    }
+);
+
+named_enum!(
+    /// What the users table does to the users ticked in it.
+    BulkChange, "ERR_INVALID_BULK_CHANGE", "A bulk change" {
+        Deactivate = "deactivate",
+        Reactivate = "reactivate",
+        Delete = "delete",
+        ChangeRole = "changeRole",
+    }
+);
+
+impl UserSort {
+    pub fn label(self) -> &'static str {
+        match self {
+            UserSort::Uid => "UID",
+            UserSort::Name => "Name",
+            UserSort::CreatedAt => "Created",
+            UserSort::LastActiveAt => "Last active",
+        }
+    }
+}
+
+impl Showing {
+    pub fn label(self) -> &'static str {
+        match self {
+            Showing::Active => "Active users",
+            Showing::Deactivated => "Deactivated users",
+            Showing::All => "All users",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,18 +6,20 @@ mod error;
 mod ids;
 mod kinds;
 mod time;
+mod user_filter;
 mod users;
 mod views;
 
 pub use error::{ApiError, Invalid};
 pub use ids::{AppId, AppName, Email, KeyName, OperatorName, Password};
-pub use kinds::{Environment, KeyScope, OperatorRole, Region};
+pub use kinds::{BulkChange, Environment, KeyScope, OperatorRole, Presence, Region, Showing, SortOrder, UserSort};
 pub use time::{format_timestamp, parse_date};
+pub use user_filter::UserFilter;
 pub use users::{
-    MAX_METADATA_BYTES, MAX_TAGS, RoleId, Uid, check_metadata, parse_description, parse_role_name,
-    parse_status_message, parse_tags, parse_user_name, parse_web_url,
+    MAX_METADATA_BYTES, MAX_TAGS, RoleId, Uid, check_metadata, parse_description, parse_metadata, parse_role_name,
+    parse_status_message, parse_tag_list, parse_tags, parse_user_name, parse_web_url,
 };
 pub use views::{
-    ApiKeyView, AppView, AuditEntryView, AuditPage, AuthTokenView, NewApiKey, NewAuthToken, OperatorView, RoleView,
-    Session, UserDetail, UserListPage, UserView,
+    ApiKeyView, AppView, AuditEntryView, AuditPage, AuthTokenView, ImportReport, NewApiKey, NewAuthToken, OperatorView,
+    RejectedRow, RoleView, Session, UserDetail, UserListPage, UserView,
 };

@@ -108,6 +108,22 @@ pub fn check_metadata(value: &serde_json::Value) -> Result<(), Invalid> {
     Ok(())
 }
 
+/// Metadata as typed into a form: empty for none, else a JSON object.
+pub fn parse_metadata(raw: &str) -> Result<Option<serde_json::Value>, Invalid> {
+    if raw.trim().is_empty() {
+        return Ok(None);
+    }
+    let value = serde_json::from_str(raw)
+        .map_err(|e| Invalid::new("ERR_INVALID_METADATA", format!("Metadata is not valid JSON: {e}.")))?;
+    check_metadata(&value)?;
+    Ok(Some(value))
+}
+
+/// Tags as typed into a form or a CSV cell: separated by commas.
+pub fn parse_tag_list(raw: &str) -> Result<Vec<String>, Invalid> {
+    parse_tags(&raw.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect::<Vec<_>>())
+}
+
 pub const MAX_TAGS: usize = 25;
 
 /// At most 25 distinct tags of 1 to 100 characters; duplicates fold together.
@@ -128,6 +144,21 @@ pub fn parse_tags(raw: &[String]) -> Result<Vec<String>, Invalid> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typed_metadata_is_empty_for_none_or_a_json_object_within_five_kilobytes() {
+        assert_eq!(parse_metadata("  ").unwrap(), None);
+        assert_eq!(parse_metadata(r#"{"plan": "pro"}"#).unwrap(), Some(serde_json::json!({"plan": "pro"})));
+        for bad in ["{plan: pro}", "[1, 2]", "\"text\"", &format!(r#"{{"a": "{}"}}"#, "x".repeat(6000))] {
+            assert_eq!(parse_metadata(bad).unwrap_err().code, "ERR_INVALID_METADATA", "{bad}");
+        }
+    }
+
+    #[test]
+    fn typed_tags_are_split_on_commas_and_trimmed() {
+        assert_eq!(parse_tag_list(" beta, vip ,,beta").unwrap(), vec!["beta", "vip"]);
+        assert_eq!(parse_tag_list("").unwrap(), Vec::<String>::new());
+    }
 
     #[test]
     fn a_uid_takes_letters_digits_underscores_and_hyphens_and_is_kept_lowercase() {

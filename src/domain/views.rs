@@ -172,3 +172,19 @@ pub struct UserDetail {
     pub user: UserView,
     pub tokens: Vec<AuthTokenView>,
 }
+
+/// What an import did: how many rows became users, and each row refused.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportReport {
+    pub accepted: u64,
+    pub rejected: Vec<RejectedRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RejectedRow {
+    /// The row's line in the file, the header being line 1.
+    pub line: u64,
+    pub uid: String,
+    pub code: String,
+    pub message: String,
+}

@@ -69,6 +69,15 @@ impl Error {
         Error::Invalid(Invalid::new(code, message))
     }
 
+    /// Refused for what the caller sent, rather than for who they are or
+    /// because the server failed.
+    pub fn is_about_input(&self) -> bool {
+        matches!(
+            self,
+            Error::Invalid(_) | Error::NotFound { .. } | Error::Conflict { .. } | Error::LimitExceeded { .. }
+        )
+    }
+
     pub fn status(&self) -> StatusCode {
         use Error::*;
         match self {
@@ -149,13 +158,6 @@ impl From<Error> for ApiError {
     fn from(err: Error) -> Self {
         answer_with_status(err.status());
         err.into_body()
-    }
-}
-
-/// Input a server function refused is a 400, as on REST.
-impl From<Invalid> for ApiError {
-    fn from(invalid: Invalid) -> Self {
-        Error::Invalid(invalid).into()
     }
 }
 

@@ -9,7 +9,7 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::trace::TraceLayer;
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
 
-use super::{api, auth::session::SessionBackend, config::Config, db::Db, state::AppState};
+use super::{api, auth::session::SessionBackend, config::Config, csv, db::Db, state::AppState};
 use crate::app::{App, shell};
 
 /// Dashboard sessions last a week of inactivity.
@@ -32,6 +32,7 @@ pub async fn router(db: Db, config: Config, leptos_options: LeptosOptions) -> an
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .nest("/v3", api::router())
+        .route("/apps/{app_id}/users.csv", get(csv::export))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(session_layer)

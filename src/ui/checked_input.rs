@@ -13,9 +13,15 @@ pub fn CheckedInput(
     #[prop(optional)] value: String,
     #[prop(optional)] autocomplete: &'static str,
     #[prop(optional)] placeholder: &'static str,
+    /// May be left empty.
+    #[prop(optional)]
+    optional: bool,
+    /// Tells this field's id from its namesakes in other forms on the page.
+    #[prop(optional, into)]
+    scope: String,
 ) -> impl IntoView {
     let problem = RwSignal::new(None::<String>);
-    let id = format!("field-{name}");
+    let id = if scope.is_empty() { format!("field-{name}") } else { format!("field-{scope}-{name}") };
     let hint = format!("{id}-problem");
     view! {
         <label for=id.clone()>{label}</label>
@@ -26,7 +32,7 @@ pub fn CheckedInput(
             value=value
             autocomplete=autocomplete
             placeholder=placeholder
-            required
+            required=!optional
             aria-describedby=hint.clone()
             aria-invalid=move || problem.get().is_some().to_string()
             on:input=move |ev| {

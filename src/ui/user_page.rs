@@ -4,20 +4,22 @@ use leptos_router::hooks::use_params_map;
 use super::{
     app_layout::use_app_id,
     error_notice::{ActionError, ErrorNotice},
+    roles_page::list_roles,
     timestamp::Timestamp,
+    user_form::{SaveUser, UserForm},
+    user_friends::UserFriends,
+    users_bulk_bar::ChangeUsers,
 };
-use crate::domain::{ApiError, AuthTokenView, UserDetail, UserView};
+use crate::domain::{ApiError, AuthTokenView, BulkChange, UserDetail, UserView};
 
 #[server]
 pub async fn load_user(app_id: String, uid: String) -> Result<UserDetail, ApiError> {
-    use crate::domain::{AppId, Uid};
+    use crate::domain::Uid;
     use crate::server::{
-        auth::session::dashboard_caller,
-        service::{apps, auth_tokens, users},
-        state::AppState,
+        auth::session::dashboard_app,
+        service::{auth_tokens, users},
     };
-    let (state, caller) = (expect_context::<AppState>(), dashboard_caller().await?);
-    let app = apps::get(&state.db, &caller, &AppId::parse(&app_id)?).await?;
+    let (state, caller, app) = dashboard_app(&app_id).await?;
     let uid = Uid::parse(&uid)?;
     let user = users::get(&state.db, &caller, &app, &uid).await?;
     let tokens = auth_tokens::list(&state.db, &caller, &app, &uid).await?;
@@ -26,14 +28,9 @@ pub async fn load_user(app_id: String, uid: String) -> Result<UserDetail, ApiErr
 
 #[server]
 pub async fn revoke_user_token(app_id: String, uid: String, id: i64) -> Result<(), ApiError> {
-    use crate::domain::{AppId, Uid};
-    use crate::server::{
-        auth::session::dashboard_caller,
-        service::{apps, auth_tokens},
-        state::AppState,
-    };
-    let (state, caller) = (expect_context::<AppState>(), dashboard_caller().await?);
-    let app = apps::get(&state.db, &caller, &AppId::parse(&app_id)?).await?;
+    use crate::domain::Uid;
+    use crate::server::{auth::session::dashboard_app, service::auth_tokens};
+    let (state, caller, app) = dashboard_app(&app_id).await?;
     auth_tokens::revoke(&state.db, &caller, &app, &Uid::parse(&uid)?, &id.to_string()).await?;
     Ok(())
 }
@@ -45,40 +42,42 @@ pub async fn revoke_all_user_tokens(
     uid: String,
     #[server(default)] confirm: Option<String>,
 ) -> Result<(), ApiError> {
-    use crate::domain::{AppId, Uid};
-    use crate::server::{
-        Error,
-        auth::session::dashboard_caller,
-        service::{apps, auth_tokens},
-        state::AppState,
-    };
+    use crate::domain::Uid;
+    use crate::server::{Error, auth::session::dashboard_app, service::auth_tokens};
     if confirm.is_none() {
         return Err(
             Error::invalid("ERR_CONFIRMATION_REQUIRED", "Tick the box to sign this user out of every device.").into()
         );
     }
-    let (state, caller) = (expect_context::<AppState>(), dashboard_caller().await?);
-    let app = apps::get(&state.db, &caller, &AppId::parse(&app_id)?).await?;
+    let (state, caller, app) = dashboard_app(&app_id).await?;
     auth_tokens::revoke_all(&state.db, &caller, &app, &Uid::parse(&uid)?).await?;
     Ok(())
 }
 
+/// Removes the user and all that is theirs, then shows the users list.
 #[server]
-pub async fn set_user_deactivated(app_id: String, uid: String, deactivated: bool) -> Result<(), ApiError> {
-    use crate::domain::{AppId, Uid};
-    use crate::server::{
-        auth::session::dashboard_caller,
-        service::{apps, users},
-        state::AppState,
-    };
-    let (state, caller) = (expect_context::<AppState>(), dashboard_caller().await?);
-    let app = apps::get(&state.db, &caller, &AppId::parse(&app_id)?).await?;
-    users::set_deactivated(&state.db, &caller, &app, &[Uid::parse(&uid)?], deactivated).await?;
+pub async fn delete_user(
+    app_id: String,
+    uid: String,
+    #[server(default)] confirm: Option<String>,
+) -> Result<(), ApiError> {
+    use crate::domain::Uid;
+    use crate::server::{Error, auth::session::dashboard_app, service::users};
+    if confirm.is_none() {
+        return Err(Error::invalid("ERR_CONFIRMATION_REQUIRED", "Tick the box to delete this user for good.").into());
+    }
+    let (state, caller, app) = dashboard_app(&app_id).await?;
+    let uid = Uid::parse(&uid)?;
+    if users::delete_permanently(&state.db, &caller, &app, std::slice::from_ref(&uid)).await?.is_empty() {
+        return Err(users::uid_not_found(&uid).into());
+    }
+    leptos_axum::redirect(&format!("/apps/{app_id}/users"));
     Ok(())
 }
 
-/// One user: profile, and the auth tokens of their devices, which support
-/// staff can revoke one by one or all at once.
+/// One user: profile and its editor, friends, groups, and the auth tokens
+/// of their devices, which support staff can revoke one by one or all at
+/// once. Deactivating, reactivating and deleting are here too.
 #[component]
 pub fn UserPage() -> impl IntoView {
     let app_id = use_app_id();
@@ -86,26 +85,35 @@ pub fn UserPage() -> impl IntoView {
     let uid = Memo::new(move |_| params.read().get("uid").unwrap_or_default());
     let revoke = ServerAction::<RevokeUserToken>::new();
     let revoke_all = ServerAction::<RevokeAllUserTokens>::new();
-    let deactivate = ServerAction::<SetUserDeactivated>::new();
+    let change = ServerAction::<ChangeUsers>::new();
+    let save = ServerAction::<SaveUser>::new();
+    let delete = ServerAction::<DeleteUser>::new();
+    let roles = Resource::new(move || app_id.get(), list_roles);
     let detail = Resource::new(
         move || {
-            (app_id.get(), uid.get(), revoke.version().get(), revoke_all.version().get(), deactivate.version().get())
+            let versions =
+                (revoke.version().get(), revoke_all.version().get(), change.version().get(), save.version().get());
+            (app_id.get(), uid.get(), versions)
         },
-        |(app_id, uid, ..)| load_user(app_id, uid),
+        |(app_id, uid, _)| load_user(app_id, uid),
     );
     view! {
         <section class="user-page">
             <ActionError value=revoke.value() />
             <ActionError value=revoke_all.value() />
-            <ActionError value=deactivate.value() />
+            <ActionError value=change.value() />
             <Transition fallback=|| view! { <p class="muted">"Loading the user…"</p> }>
                 {move || Suspend::new(async move {
                     match detail.await {
                         Ok(UserDetail { user, tokens }) => {
                             let app_id = app_id.get_untracked();
                             view! {
-                                <UserProfile user=user.clone() app_id=app_id.clone() deactivate />
-                                <TokenList tokens user=user app_id revoke revoke_all />
+                                <UserProfile user=user.clone() app_id=app_id.clone() change delete />
+                                <TokenList tokens user=user.clone() app_id=app_id.clone() revoke revoke_all />
+                                <details class="card">
+                                    <summary>"Edit profile"</summary>
+                                    <UserForm app_id user=Some(user) roles save />
+                                </details>
                             }
                                 .into_any()
                         }
@@ -113,17 +121,30 @@ pub fn UserPage() -> impl IntoView {
                     }
                 })}
             </Transition>
+            <UserFriends app_id uid />
+            <section class="card groups">
+                <h2>"Groups"</h2>
+                <p class="muted">"Groups and the user's memberships arrive with the groups release."</p>
+            </section>
         </section>
     }
 }
 
 #[component]
-fn UserProfile(user: UserView, app_id: String, deactivate: ServerAction<SetUserDeactivated>) -> impl IntoView {
+fn UserProfile(
+    user: UserView,
+    app_id: String,
+    change: ServerAction<ChangeUsers>,
+    delete: ServerAction<DeleteUser>,
+) -> impl IntoView {
     let deactivated = user.deactivated_at.is_some();
     let metadata = user.metadata.as_ref().map(|m| serde_json::to_string_pretty(m).unwrap_or_default());
+    let uid = user.uid.to_string();
+    let switch = if deactivated { BulkChange::Reactivate } else { BulkChange::Deactivate };
+    let (shown_uid, change_uid, change_app) = (uid.clone(), uid.clone(), app_id.clone());
     view! {
         <section class="card">
-            <h2>{user.name.clone()} " " <code>{user.uid.to_string()}</code></h2>
+            <h2>{user.name.clone()} " " <code>{shown_uid}</code></h2>
             <dl class="profile">
                 <dt>"Role"</dt><dd><span class="badge">{user.role.to_string()}</span></dd>
                 <dt>"Status"</dt><dd>{if deactivated { "Deactivated".to_owned() } else { user.status.clone() }}</dd>
@@ -135,14 +156,25 @@ fn UserProfile(user: UserView, app_id: String, deactivate: ServerAction<SetUserD
                 <dt>"Last active"</dt><dd><Timestamp at=user.last_active_at /></dd>
                 <dt>"Metadata"</dt><dd><pre class="metadata">{metadata}</pre></dd>
             </dl>
-            <ActionForm action=deactivate attr:class="inline">
-                <input type="hidden" name="app_id" value=app_id />
-                <input type="hidden" name="uid" value=user.uid.to_string() />
-                <input type="hidden" name="deactivated" value=(!deactivated).to_string() />
-                <button type="submit" class=if deactivated { "secondary" } else { "danger" }>
-                    {if deactivated { "Reactivate" } else { "Deactivate" }}
-                </button>
-            </ActionForm>
+            <div class="row-actions">
+                <ActionForm action=change attr:class="inline">
+                    <input type="hidden" name="app_id" value=change_app />
+                    <input type="hidden" name="uids[]" value=change_uid />
+                    <button type="submit" name="change" value=switch.as_str() class=if deactivated { "secondary" } else { "danger" }>
+                        {if deactivated { "Reactivate" } else { "Deactivate" }}
+                    </button>
+                </ActionForm>
+                <ActionForm action=delete attr:class="inline delete-user">
+                    <input type="hidden" name="app_id" value=app_id />
+                    <input type="hidden" name="uid" value=uid />
+                    <label class="choice">
+                        <input type="checkbox" name="confirm" value="yes" required />
+                        "Delete this user, their tokens and friendships for good"
+                    </label>
+                    <button type="submit" class="danger">"Delete"</button>
+                </ActionForm>
+            </div>
+            <ActionError value=delete.value() />
         </section>
     }
 }

@@ -1,46 +1,29 @@
 use leptos::prelude::*;
-use leptos_router::{
-    NavigateOptions,
-    components::A,
-    hooks::{use_navigate, use_query_map},
+use leptos_router::{components::A, hooks::use_query_map};
+
+use super::{
+    app_layout::use_app_id,
+    error_notice::{ActionError, ErrorNotice},
+    roles_page::list_roles,
+    timestamp::Timestamp,
+    user_filters::UserFilters,
+    user_form::{SaveUser, UserForm},
+    user_import::{ImportUsers, UserImport},
+    users_bulk_bar::{ChangeUsers, UsersBulkBar},
 };
+use crate::domain::{ApiError, SortOrder, UserFilter, UserListPage, UserSort, UserView};
 
-use super::{app_layout::use_app_id, error_notice::ErrorNotice, timestamp::Timestamp};
-use crate::domain::{ApiError, UserListPage, UserView};
+pub const PAGE_SIZE: i64 = 25;
 
-/// A page of the app's users whose UID or name starts with `search`.
+/// A page of the app's users as `filter` picks and sorts them.
 #[server]
-pub async fn search_users(
-    app_id: String,
-    #[server(default)] search: String,
-    cursor: Option<String>,
-) -> Result<UserListPage, ApiError> {
-    use crate::domain::AppId;
+pub async fn list_users(app_id: String, filter: UserFilter, cursor: Option<String>) -> Result<UserListPage, ApiError> {
     use crate::server::{
-        auth::session::dashboard_caller,
-        service::{
-            apps,
-            users::{self, Deactivated, SearchIn, UserOrder, UserQuery},
-        },
-        state::AppState,
+        auth::session::dashboard_app,
+        service::users::{self, UserQuery},
     };
-    let (state, caller) = (expect_context::<AppState>(), dashboard_caller().await?);
-    let app = apps::get(&state.db, &caller, &AppId::parse(&app_id)?).await?;
-    let query = UserQuery {
-        search: Some(search),
-        search_in: SearchIn::Either,
-        roles: Vec::new(),
-        tags: Vec::new(),
-        friends_of: None,
-        status: None,
-        deactivated: Deactivated::Include,
-        order: UserOrder::Match,
-        descending: false,
-        per_page: 25,
-        page: None,
-        cursor,
-    };
-    let page = users::list(&state.db, &caller, &app, query).await?;
+    let (state, caller, app) = dashboard_app(&app_id).await?;
+    let page = users::list(&state.db, &caller, &app, UserQuery::filtered(filter, PAGE_SIZE, cursor)).await?;
     Ok(UserListPage {
         users: page.users,
         total: page.total,
@@ -50,43 +33,56 @@ pub async fn search_users(
 }
 
 /// Finds a user among millions: search as you type on UID or name prefix,
-/// then page on by cursor. The search is a plain GET form, so it works
-/// without JavaScript too.
+/// filters and sorts that live in the address, cursor paging, bulk changes
+/// to the ticked rows, and the same list as a CSV download.
 #[component]
 pub fn UsersPage() -> impl IntoView {
     let app_id = use_app_id();
     let query = use_query_map();
-    let search = Memo::new(move |_| query.read().get("q").unwrap_or_default());
+    let filter = Memo::new(move |_| {
+        let query = query.read();
+        UserFilter::from_params(|key| query.get(key)).map_err(ApiError::from)
+    });
     let cursor = Memo::new(move |_| query.read().get("after"));
+    let change = ServerAction::<ChangeUsers>::new();
+    let import = ServerAction::<ImportUsers>::new();
+    let create = ServerAction::<SaveUser>::new();
+    let roles = Resource::new(move || app_id.get(), list_roles);
     let page = Resource::new(
-        move || (app_id.get(), search.get(), cursor.get()),
-        |(app_id, search, cursor)| search_users(app_id, search, cursor),
+        move || (app_id.get(), filter.get(), cursor.get(), change.version().get(), import.version().get()),
+        |(app_id, filter, cursor, ..)| async move { list_users(app_id, filter?, cursor).await },
     );
-    let navigate = use_navigate();
-    let search_as_you_type = move |ev: leptos::ev::Event| {
-        let typed = event_target_value(&ev);
-        navigate(&format!("?q={}", encode(&typed)), NavigateOptions { replace: true, ..Default::default() });
-    };
+    let ticked = RwSignal::new(Vec::<String>::new());
+    Effect::new(move |_| {
+        (filter.track(), cursor.track(), change.version().track());
+        ticked.set(Vec::new());
+    });
+    let shown = Signal::derive(move || filter.get().unwrap_or_default());
     view! {
         <section class="users-page">
-            <form method="get" class="search" role="search" on:submit=|ev| ev.prevent_default()>
-                <label for="user-search">"Find a user by UID or name"</label>
-                <input
-                    id="user-search"
-                    type="search"
-                    name="q"
-                    value=search.get_untracked()
-                    placeholder="Start typing a UID or a name"
-                    autocomplete="off"
-                    on:input=search_as_you_type
-                />
-            </form>
+            <div class="toolbar">
+                <details class="card">
+                    <summary>"New user"</summary>
+                    <UserForm app_id=app_id.get_untracked() user=None roles save=create />
+                </details>
+                <UserImport app_id=app_id.get_untracked() import />
+                <a
+                    class="button secondary"
+                    download
+                    href=move || format!("/apps/{}/users.csv?{}", app_id.get(), shown.get().to_query())
+                >
+                    "Export CSV"
+                </a>
+            </div>
+            <UserFilters filter=shown roles />
+            <ActionError value=change.value() />
+            <UsersBulkBar app_id=app_id.get_untracked() ticked roles change />
             <Transition fallback=|| view! { <p class="muted">"Loading users…"</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
                         Ok(page) => {
                             let base = format!("/apps/{}/users", app_id.get_untracked());
-                            view! { <UserTable page base search=search.get_untracked() /> }.into_any()
+                            view! { <UserTable page base filter=shown.get_untracked() ticked /> }.into_any()
                         }
                         Err(error) => view! { <ErrorNotice error /> }.into_any(),
                     }
@@ -97,33 +93,98 @@ pub fn UsersPage() -> impl IntoView {
 }
 
 #[component]
-fn UserTable(page: UserListPage, base: String, search: String) -> impl IntoView {
+fn UserTable(page: UserListPage, base: String, filter: UserFilter, ticked: RwSignal<Vec<String>>) -> impl IntoView {
     let count =
         if page.total_is_exact { format!("{} users", page.total) } else { format!("more than {} users", page.total) };
+    let on_page: Vec<String> = page.users.iter().map(|u| u.uid.to_string()).collect();
+    let all_ticked = {
+        let on_page = on_page.clone();
+        move || !on_page.is_empty() && ticked.with(|t| on_page.iter().all(|uid| t.contains(uid)))
+    };
+    let tick_all = move |ev: leptos::ev::Event| {
+        ticked.set(if event_target_checked(&ev) { on_page.clone() } else { Vec::new() });
+    };
+    let query = filter.to_query();
+    let first_page = (!query.is_empty()).then(|| format!("{base}?{query}")).unwrap_or_else(|| base.clone());
     view! {
         <p class="muted count">{count}</p>
         <table class="users">
             <thead>
-                <tr><th>"UID"</th><th>"Name"</th><th>"Role"</th><th>"Created"</th><th>"Last active"</th><th>"Status"</th></tr>
+                <tr>
+                    <th class="tick">
+                        <input type="checkbox" aria-label="Tick every user on this page" prop:checked=all_ticked on:change=tick_all />
+                    </th>
+                    {[UserSort::Uid, UserSort::Name]
+                        .into_iter()
+                        .map(|column| view! { <SortableHeader column filter=filter.clone() base=base.clone() /> })
+                        .collect_view()}
+                    <th>"Role"</th>
+                    {[UserSort::CreatedAt, UserSort::LastActiveAt]
+                        .into_iter()
+                        .map(|column| view! { <SortableHeader column filter=filter.clone() base=base.clone() /> })
+                        .collect_view()}
+                    <th>"Status"</th>
+                </tr>
             </thead>
             <tbody>
-                {page.users.into_iter().map(|user| view! { <UserRow user base=base.clone() /> }).collect_view()}
+                {page.users.into_iter().map(|user| view! { <UserRow user base=base.clone() ticked /> }).collect_view()}
             </tbody>
         </table>
-        {page.next_cursor.map(|next| view! {
-            <A href=format!("{base}?q={}&after={next}", encode(&search)) attr:class="older">"Next page"</A>
-        })}
+        <nav class="paging">
+            {page.next_cursor.map(|next| {
+                let sep = if query.is_empty() { "?" } else { "&" };
+                view! { <A href=format!("{first_page}{sep}after={next}") attr:class="older">"Next page"</A> }
+            })}
+            <A href=first_page attr:class="newer">"First page"</A>
+        </nav>
+    }
+}
+
+/// A column heading that sorts the list on its column, and again the other way.
+#[component]
+fn SortableHeader(column: UserSort, filter: UserFilter, base: String) -> impl IntoView {
+    let sorted = filter.sort == Some(column);
+    let (arrow, aria) = match (sorted, filter.order) {
+        (false, _) => ("", "none"),
+        (true, SortOrder::Asc) => (" ▲", "ascending"),
+        (true, SortOrder::Desc) => (" ▼", "descending"),
+    };
+    let href = format!("{base}?{}", filter.sorted_on(column).to_query());
+    view! {
+        <th aria-sort=aria>
+            <A href=href attr:class="sort">{column.label()}{arrow}</A>
+        </th>
     }
 }
 
 #[component]
-fn UserRow(user: UserView, base: String) -> impl IntoView {
+fn UserRow(user: UserView, base: String, ticked: RwSignal<Vec<String>>) -> impl IntoView {
     let deactivated = user.deactivated_at.is_some();
     let uid = user.uid.to_string();
     let href = format!("{base}/{uid}");
-    let label = uid.clone();
+    let (label, mine, toggle) = (uid.clone(), uid.clone(), uid.clone());
+    let tick = move |ev: leptos::ev::Event| {
+        let on = event_target_checked(&ev);
+        ticked.update(|t| {
+            t.retain(|u| *u != toggle);
+            if on {
+                t.push(toggle.clone());
+            }
+        });
+    };
     view! {
-        <tr class:disabled=deactivated data-uid=uid>
+        <tr class:disabled=deactivated data-uid=uid.clone()>
+            <td class="tick">
+                <input
+                    type="checkbox"
+                    form="bulk-change"
+                    name="uids[]"
+                    value=uid.clone()
+                    aria-label=format!("Tick {uid}")
+                    prop:checked=move || ticked.with(|t| t.contains(&mine))
+                    on:change=tick
+                />
+            </td>
             <td><A href=href>{label}</A></td>
             <td>{user.name}</td>
             <td><span class="badge">{user.role.to_string()}</span></td>
@@ -132,8 +193,4 @@ fn UserRow(user: UserView, base: String) -> impl IntoView {
             <td>{if deactivated { "Deactivated".to_owned() } else { user.status }}</td>
         </tr>
     }
-}
-
-fn encode(value: &str) -> String {
-    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }

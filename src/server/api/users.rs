@@ -9,8 +9,8 @@ use utoipa::ToSchema;
 
 use super::{ApiJson, ApiPath, Data, Listed, Pagination, present};
 use crate::domain::{
-    AuthTokenView, NewAuthToken, RoleId, Uid, UserView, check_metadata, parse_status_message, parse_tags,
-    parse_user_name, parse_web_url,
+    AuthTokenView, NewAuthToken, Presence, RoleId, Showing, SortOrder, Uid, UserSort, UserView, check_metadata,
+    parse_status_message, parse_tags, parse_user_name, parse_web_url,
 };
 use crate::server::{
     Error, Result,
@@ -18,7 +18,7 @@ use crate::server::{
     service::{
         auth_tokens::{self, Device},
         friends,
-        users::{self, Deactivated, SearchIn, UserFields, UserOrder, UserQuery},
+        users::{self, SearchIn, UserFields, UserOrder, UserQuery},
     },
     state::AppState,
 };
@@ -111,7 +111,7 @@ pub struct ListUsersParams {
     only_deactivated: bool,
     #[serde(default)]
     with_deactivated: bool,
-    /// `uid`, `name` or `createdAt`. Left out: `uid`, except that a search
+    /// `uid`, `name`, `createdAt` or `lastActiveAt`. Left out: `uid`, except that a search
     /// reads by the text that matched (the name, for `searchIn=name`).
     sort_by: Option<String>,
     /// `asc` (default) or `desc`.
@@ -231,22 +231,9 @@ fn user_query(params: ListParams, friends_of: Option<Uid>) -> Result<UserQuery> 
         Some("name") => SearchIn::Name,
         Some(_) => return Err(Error::invalid("ERR_INVALID_SEARCH_IN", "searchIn is uid or name.")),
     };
-    let order = match p.sort_by.as_deref() {
-        // A name search reads in name order unless told otherwise: that is
-        // the order its index gives, so a broad prefix costs no sort.
-        None if search_in == SearchIn::Name && p.search_key.is_some() => UserOrder::Name,
-        // And a search on either reads by whichever text matched.
-        None if search_in == SearchIn::Either && p.search_key.is_some() => UserOrder::Match,
-        None | Some("uid") => UserOrder::Uid,
-        Some("name") => UserOrder::Name,
-        Some("createdAt") => UserOrder::CreatedAt,
-        Some(_) => return Err(Error::invalid("ERR_INVALID_SORT", "sortBy is uid, name or createdAt.")),
-    };
-    let descending = match p.sort_order.as_deref() {
-        None | Some("asc") => false,
-        Some("desc") => true,
-        Some(_) => return Err(Error::invalid("ERR_INVALID_SORT", "sortOrder is asc or desc.")),
-    };
+    let sort = p.sort_by.as_deref().map(UserSort::parse).transpose()?;
+    let order = UserOrder::chosen(sort, search_in, p.search_key.is_some());
+    let descending = p.sort_order.as_deref().map(SortOrder::parse).transpose()? == Some(SortOrder::Desc);
     let per_page = p.per_page.unwrap_or(100);
     if !(1..=users::MAX_PER_PAGE).contains(&per_page) {
         return Err(Error::invalid("ERR_INVALID_PER_PAGE", format!("perPage is 1 to {}.", users::MAX_PER_PAGE)));
@@ -257,15 +244,11 @@ fn user_query(params: ListParams, friends_of: Option<Uid>) -> Result<UserQuery> 
     let mut roles = split(p.roles);
     roles.extend(p.role);
     let roles = roles.iter().map(|r| RoleId::parse(r)).collect::<std::result::Result<Vec<_>, _>>()?;
-    let status = match p.status.as_deref() {
-        None => None,
-        Some(s @ ("online" | "offline")) => Some(s.to_owned()),
-        Some(_) => return Err(Error::invalid("ERR_INVALID_STATUS", "status is online or offline.")),
-    };
-    let deactivated = match (p.only_deactivated, p.with_deactivated) {
-        (true, _) => Deactivated::Only,
-        (false, true) => Deactivated::Include,
-        (false, false) => Deactivated::Exclude,
+    let status = p.status.as_deref().map(Presence::parse).transpose()?;
+    let showing = match (p.only_deactivated, p.with_deactivated) {
+        (true, _) => Showing::Deactivated,
+        (false, true) => Showing::All,
+        (false, false) => Showing::Active,
     };
     Ok(UserQuery {
         search: p.search_key,
@@ -274,7 +257,7 @@ fn user_query(params: ListParams, friends_of: Option<Uid>) -> Result<UserQuery> 
         tags: split(p.tags),
         friends_of,
         status,
-        deactivated,
+        showing,
         order,
         descending,
         per_page,
@@ -341,7 +324,10 @@ pub async fn delete(
     let body: DeleteUserBody = optional_body(&headers, &body)?;
     let uid = uid(&raw)?;
     if body.permanent {
-        users::delete_permanently(&state.db, &api.caller, &api.app, &uid).await?;
+        let deleted = users::delete_permanently(&state.db, &api.caller, &api.app, std::slice::from_ref(&uid)).await?;
+        if deleted.is_empty() {
+            return Err(users::uid_not_found(&uid));
+        }
     } else {
         users::get(&state.db, &api.caller, &api.app, &uid).await?;
         users::set_deactivated(&state.db, &api.caller, &api.app, std::slice::from_ref(&uid), true).await?;

@@ -4,7 +4,10 @@
 use std::net::SocketAddr;
 
 use async_trait::async_trait;
-use axum::extract::ConnectInfo;
+use axum::{
+    extract::{ConnectInfo, FromRequestParts},
+    http::request::Parts,
+};
 use tower_sessions::{
     Session, SessionStore,
     session::{Id, Record},
@@ -13,8 +16,8 @@ use tower_sessions::{
 use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
 use super::{Actor, Caller};
-use crate::domain::OperatorView;
-use crate::server::{Error, Result, db::Db, service, state::AppState};
+use crate::domain::{AppId, OperatorView};
+use crate::server::{Error, Result, db::Db, service, service::apps::App, state::AppState};
 
 const OPERATOR_ID: &str = "operator_id";
 
@@ -100,22 +103,52 @@ pub async fn end(session: &Session) -> Result<()> {
 /// read on every call, so disabling someone or changing their role takes
 /// effect on their very next request; a disabled operator's session ends.
 pub async fn signed_in_operator() -> Result<Option<OperatorView>> {
-    let session = current_session().await?;
+    let state = leptos::prelude::expect_context::<AppState>();
+    operator_on(&current_session().await?, &state.db).await
+}
+
+async fn operator_on(session: &Session, db: &Db) -> Result<Option<OperatorView>> {
     let Some(id) = session.get::<i64>(OPERATOR_ID).await.map_err(session_failed)? else {
         return Ok(None);
     };
-    let state = leptos::prelude::expect_context::<AppState>();
-    let operator = service::operators::active(&state.db, id).await?;
+    let operator = service::operators::active(db, id).await?;
     if operator.is_none() {
-        end(&session).await?;
+        end(session).await?;
     }
     Ok(operator)
+}
+
+fn operator_caller(op: OperatorView, ip: Option<String>) -> Caller {
+    Caller { actor: Actor::Operator { id: op.id, email: op.email, role: op.role }, ip }
 }
 
 /// The caller behind a server function: the signed-in operator.
 pub async fn dashboard_caller() -> Result<Caller> {
     let op = signed_in_operator().await?.ok_or(Error::NotSignedIn)?;
-    Ok(Caller { actor: Actor::Operator { id: op.id, email: op.email, role: op.role }, ip: client_ip().await })
+    Ok(operator_caller(op, client_ip().await))
+}
+
+/// What a server function about one app works with: the state, the
+/// signed-in operator, and the app, which that operator may see.
+pub async fn dashboard_app(app_id: &str) -> Result<(AppState, Caller, App)> {
+    let (state, caller) = (leptos::prelude::expect_context::<AppState>(), dashboard_caller().await?);
+    let app = service::apps::get(&state.db, &caller, &AppId::parse(app_id)?).await?;
+    Ok((state, caller, app))
+}
+
+/// The signed-in operator behind a plain dashboard route (not a server
+/// function), such as a download.
+pub struct SignedIn(pub Caller);
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let session = Session::from_request_parts(parts, state).await.map_err(|(_, e)| Error::Internal(e.into()))?;
+        let op = operator_on(&session, &state.db).await?.ok_or(Error::NotSignedIn)?;
+        let ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(a)| a.ip().to_string());
+        Ok(SignedIn(operator_caller(op, ip)))
+    }
 }
 
 pub async fn client_ip() -> Option<String> {

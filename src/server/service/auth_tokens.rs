@@ -190,12 +190,13 @@ pub async fn revoke_all(db: &Db, caller: &Caller, app: &App, uid: &Uid) -> Resul
     })
 }
 
-/// The user a token belongs to, if it is still valid; notes its use at most
-/// once a minute. For the realtime gateway to come.
+/// The user a token belongs to, if it is still valid. Notes the token's use
+/// and the user's activity, at most once a minute so that a busy client
+/// does not turn every read into a write. For the realtime gateway to come.
 pub async fn authenticate(db: &Db, app: &App, token: &str) -> Result<Uid> {
-    let row: Option<(i64, String, Option<i64>, Option<i64>)> = with_db!(db, pool => {
+    let row: Option<(i64, i64, String, Option<i64>, Option<i64>)> = with_db!(db, pool => {
         sqlx::query_as(
-            "SELECT t.id, u.uid, t.last_used_at, u.deactivated_at FROM auth_tokens t JOIN users u ON u.id = t.user_id \
+            "SELECT t.id, u.id, u.uid, t.last_used_at, u.deactivated_at FROM auth_tokens t JOIN users u ON u.id = t.user_id \
              WHERE t.token_hash = $1 AND t.app = $2",
         )
         .bind(secret::hash(token))
@@ -203,14 +204,17 @@ pub async fn authenticate(db: &Db, app: &App, token: &str) -> Result<Uid> {
         .fetch_optional(pool)
         .await?
     });
-    let (id, uid, last_used_at, deactivated_at) = row.ok_or_else(invalid_token)?;
+    let (id, user_id, uid, last_used_at, deactivated_at) = row.ok_or_else(invalid_token)?;
     if deactivated_at.is_some() {
         return Err(invalid_token());
     }
     let at = now();
     if last_used_at.is_none_or(|used| at - used >= 60) {
         with_db!(db, pool => {
-            sqlx::query("UPDATE auth_tokens SET last_used_at = $1 WHERE id = $2").bind(at).bind(id).execute(pool).await?;
+            let mut tx = pool.begin_write().await?;
+            sqlx::query("UPDATE auth_tokens SET last_used_at = $1 WHERE id = $2").bind(at).bind(id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE users SET last_active_at = $1 WHERE id = $2").bind(at).bind(user_id).execute(&mut *tx).await?;
+            tx.commit().await?;
         });
     }
     stored(Uid::parse(&uid))

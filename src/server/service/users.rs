@@ -1,6 +1,9 @@
 //! An app's users. Reads are keyset-paged on indexed columns, so a page
 //! costs the same at the millionth user as at the first.
 
+use std::collections::HashMap;
+
+use futures::{Stream, stream};
 use serde_json::{Value, json};
 use sqlx::FromRow;
 
@@ -10,7 +13,10 @@ use super::{
     auth_tokens::{self, Device},
     now, roles, stored,
 };
-use crate::domain::{NewAuthToken, RoleId, Uid, UserView};
+use crate::domain::{
+    ImportReport, Invalid, NewAuthToken, Presence, RejectedRow, RoleId, Showing, SortOrder, Uid, UserFilter, UserSort,
+    UserView, parse_metadata, parse_status_message, parse_tag_list, parse_user_name, parse_web_url,
+};
 use crate::server::{
     Error, Result,
     auth::{Caller, Permission},
@@ -111,7 +117,7 @@ pub fn uid_not_found(uid: &Uid) -> Error {
 
 /// A user's fields as the caller checked them; `None` leaves a field as it is,
 /// `Some(None)` clears it.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct UserFields {
     pub name: Option<String>,
     pub avatar: Option<Option<String>>,
@@ -120,6 +126,38 @@ pub struct UserFields {
     pub metadata: Option<Option<Value>>,
     pub tags: Option<Vec<String>>,
     pub status_message: Option<Option<String>>,
+}
+
+/// A user's fields as typed into a form or a CSV row, where an empty
+/// optional field means none and an empty role the default one.
+pub struct TypedUser<'a> {
+    pub name: &'a str,
+    pub role: &'a str,
+    pub avatar: &'a str,
+    pub link: &'a str,
+    pub tags: &'a str,
+    pub status_message: &'a str,
+    pub metadata: &'a str,
+}
+
+impl UserFields {
+    pub fn typed(typed: TypedUser) -> std::result::Result<Self, Invalid> {
+        fn given<T>(
+            text: &str,
+            parse: impl Fn(&str) -> std::result::Result<T, Invalid>,
+        ) -> std::result::Result<Option<T>, Invalid> {
+            Some(text.trim()).filter(|t| !t.is_empty()).map(parse).transpose()
+        }
+        Ok(Self {
+            name: Some(parse_user_name(typed.name)?),
+            avatar: Some(given(typed.avatar, |v| parse_web_url(v, "ERR_INVALID_AVATAR"))?),
+            link: Some(given(typed.link, |v| parse_web_url(v, "ERR_INVALID_LINK"))?),
+            role: Some(given(typed.role, RoleId::parse)?.unwrap_or_else(RoleId::default_role)),
+            metadata: Some(parse_metadata(typed.metadata)?),
+            tags: Some(parse_tag_list(typed.tags)?),
+            status_message: Some(given(typed.status_message, parse_status_message)?),
+        })
+    }
 }
 
 /// Creates a user, and with `with_token` their first auth token, in one transaction.
@@ -208,10 +246,13 @@ async fn tags_of(db: &Db, user_ids: &[i64]) -> Result<Vec<(i64, String)>> {
 /// Views of the rows, each with its tags, fetched in one query.
 async fn with_tags(db: &Db, rows: Vec<UserRow>) -> Result<Vec<UserView>> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let tags = tags_of(db, &ids).await?;
+    let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
+    for (id, tag) in tags_of(db, &ids).await? {
+        tags.entry(id).or_default().push(tag);
+    }
     rows.into_iter()
         .map(|row| {
-            let mine = tags.iter().filter(|(id, _)| *id == row.id).map(|(_, tag)| tag.clone()).collect();
+            let mine = tags.remove(&row.id).unwrap_or_default();
             row.into_view(mine)
         })
         .collect()
@@ -293,9 +334,7 @@ pub const MAX_BULK: usize = 100;
 pub async fn set_deactivated(db: &Db, caller: &Caller, app: &App, uids: &[Uid], deactivated: bool) -> Result<Vec<Uid>> {
     caller.require_app(app.id)?;
     caller.require(if deactivated { Permission::ModerateUsers } else { Permission::ManageUsers })?;
-    if uids.len() > MAX_BULK {
-        return Err(Error::invalid("ERR_TOO_MANY_UIDS", format!("Send at most {MAX_BULK} UIDs at a time.")));
-    }
+    require_bulk_size(uids)?;
     let (action, at) = if deactivated { ("user.deactivate", Some(now())) } else { ("user.reactivate", None) };
     let mut changed = Vec::new();
     with_db!(db, pool => {
@@ -322,26 +361,66 @@ pub async fn set_deactivated(db: &Db, caller: &Caller, app: &App, uids: &[Uid], 
     Ok(changed)
 }
 
-/// Removes a user and everything that belongs to them: tags, auth tokens, friendships.
-pub async fn delete_permanently(db: &Db, caller: &Caller, app: &App, uid: &Uid) -> Result<()> {
+/// Removes users and everything that belongs to them: tags, auth tokens,
+/// friendships. Answers the UIDs that were there to remove.
+pub async fn delete_permanently(db: &Db, caller: &Caller, app: &App, uids: &[Uid]) -> Result<Vec<Uid>> {
     caller.require_app(app.id)?;
     caller.require(Permission::ManageUsers)?;
+    require_bulk_size(uids)?;
+    let mut deleted = Vec::new();
     with_db!(db, pool => {
         let mut tx = pool.begin_write().await?;
-        let deleted: Option<Option<i64>> =
-            sqlx::query_scalar("DELETE FROM users WHERE app = $1 AND uid = $2 RETURNING deactivated_at")
-                .bind(app.id)
-                .bind(uid.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
-        match deleted {
-            None => return Err(uid_not_found(uid)),
-            Some(None) => adjust_counts!(tx, app, -1, 0),
-            Some(Some(_)) => adjust_counts!(tx, app, 0, -1),
+        for uid in uids {
+            let was: Option<Option<i64>> =
+                sqlx::query_scalar("DELETE FROM users WHERE app = $1 AND uid = $2 RETURNING deactivated_at")
+                    .bind(app.id)
+                    .bind(uid.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            match was {
+                None => continue,
+                Some(None) => adjust_counts!(tx, app, -1, 0),
+                Some(Some(_)) => adjust_counts!(tx, app, 0, -1),
+            }
+            record!(&mut *tx, caller, Change { app: Some(app.id), action: "user.delete", object: format!("user:{uid}"), details: json!({"permanent": true}) })?;
+            deleted.push(uid.clone());
         }
-        record!(&mut *tx, caller, Change { app: Some(app.id), action: "user.delete", object: format!("user:{uid}"), details: json!({"permanent": true}) })?;
         tx.commit().await?;
     });
+    Ok(deleted)
+}
+
+/// Gives users another role; answers the UIDs whose role changed.
+pub async fn set_role(db: &Db, caller: &Caller, app: &App, uids: &[Uid], role: &RoleId) -> Result<Vec<Uid>> {
+    caller.require_app(app.id)?;
+    caller.require(Permission::ManageUsers)?;
+    require_bulk_size(uids)?;
+    let mut changed = Vec::new();
+    with_db!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        require_role!(&mut *tx, app, role)?;
+        for uid in uids {
+            let done = sqlx::query("UPDATE users SET role = $1, updated_at = $2 WHERE app = $3 AND uid = $4 AND role <> $1")
+                .bind(role.as_str())
+                .bind(now())
+                .bind(app.id)
+                .bind(uid.as_str())
+                .execute(&mut *tx)
+                .await?;
+            if done.rows_affected() == 1 {
+                record!(&mut *tx, caller, Change { app: Some(app.id), action: "user.update", object: format!("user:{uid}"), details: json!({"role": role}) })?;
+                changed.push(uid.clone());
+            }
+        }
+        tx.commit().await?;
+    });
+    Ok(changed)
+}
+
+fn require_bulk_size(uids: &[Uid]) -> Result<()> {
+    if uids.len() > MAX_BULK {
+        return Err(Error::invalid("ERR_TOO_MANY_UIDS", format!("Send at most {MAX_BULK} UIDs at a time.")));
+    }
     Ok(())
 }
 
@@ -350,9 +429,36 @@ pub enum UserOrder {
     Uid,
     Name,
     CreatedAt,
+    /// Users never seen count as seen at time zero, so they come last when
+    /// the most recently active come first.
+    LastActiveAt,
     /// For a search on UID or name: by the text that matched, the UID if it
     /// did, else the name. Each half then reads in its own index order.
     Match,
+}
+
+impl UserOrder {
+    /// A search reads by the text it matched unless told otherwise: that is
+    /// the order its index gives, so a broad prefix costs no sort.
+    pub fn chosen(sort: Option<UserSort>, search_in: SearchIn, searching: bool) -> Self {
+        match (sort, search_in) {
+            (Some(sort), _) => sort.into(),
+            (None, SearchIn::Name) if searching => UserOrder::Name,
+            (None, SearchIn::Either) if searching => UserOrder::Match,
+            (None, _) => UserOrder::Uid,
+        }
+    }
+}
+
+impl From<UserSort> for UserOrder {
+    fn from(sort: UserSort) -> Self {
+        match sort {
+            UserSort::Uid => UserOrder::Uid,
+            UserSort::Name => UserOrder::Name,
+            UserSort::CreatedAt => UserOrder::CreatedAt,
+            UserSort::LastActiveAt => UserOrder::LastActiveAt,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -360,13 +466,6 @@ pub enum SearchIn {
     Uid,
     Name,
     Either,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Deactivated {
-    Exclude,
-    Include,
-    Only,
 }
 
 pub struct UserQuery {
@@ -378,8 +477,8 @@ pub struct UserQuery {
     pub tags: Vec<String>,
     /// Only this user's friends.
     pub friends_of: Option<Uid>,
-    pub status: Option<String>,
-    pub deactivated: Deactivated,
+    pub status: Option<Presence>,
+    pub showing: Showing,
     pub order: UserOrder,
     pub descending: bool,
     pub per_page: i64,
@@ -387,6 +486,27 @@ pub struct UserQuery {
     pub page: Option<i64>,
     /// Where the previous page ended, as `next_cursor` gave it.
     pub cursor: Option<String>,
+}
+
+impl UserQuery {
+    /// The dashboard's list: a filter as the address holds it.
+    pub fn filtered(filter: UserFilter, per_page: i64, cursor: Option<String>) -> Self {
+        let searching = !filter.search.trim().is_empty();
+        Self {
+            order: UserOrder::chosen(filter.sort, SearchIn::Either, searching),
+            search: Some(filter.search),
+            search_in: SearchIn::Either,
+            roles: filter.role.into_iter().collect(),
+            tags: filter.tag.into_iter().collect(),
+            friends_of: None,
+            status: filter.status,
+            showing: filter.show,
+            descending: filter.order == SortOrder::Desc,
+            per_page,
+            page: None,
+            cursor,
+        }
+    }
 }
 
 pub struct UserPage {
@@ -402,6 +522,9 @@ pub struct UserPage {
 pub const COUNT_CAP: i64 = 10_000;
 
 pub const MAX_PER_PAGE: i64 = 1000;
+
+/// The last-active sort key, as its index holds it.
+const LAST_ACTIVE: &str = "COALESCE(u.last_active_at, 0)";
 
 enum Arg {
     Text(String),
@@ -435,6 +558,7 @@ fn cursor_after(order: UserOrder, user: &UserView, search: Option<&str>) -> Stri
         UserOrder::Uid => Value::Null,
         UserOrder::Name => json!(user.name.to_lowercase()),
         UserOrder::CreatedAt => json!(user.created_at),
+        UserOrder::LastActiveAt => json!(user.last_active_at.unwrap_or(0)),
         UserOrder::Match => match search {
             Some(prefix) if !user.uid.as_str().starts_with(prefix) => json!(user.name.to_lowercase()),
             _ => json!(user.uid),
@@ -452,7 +576,9 @@ fn parse_cursor(order: UserOrder, raw: &str) -> Result<(Option<Arg>, String)> {
     let at = match (order, at) {
         (UserOrder::Uid, Value::Null) => None,
         (UserOrder::Name | UserOrder::Match, Value::String(text)) => Some(Arg::Text(text)),
-        (UserOrder::CreatedAt, Value::Number(n)) => Some(Arg::Int(n.as_i64().ok_or_else(invalid)?)),
+        (UserOrder::CreatedAt | UserOrder::LastActiveAt, Value::Number(n)) => {
+            Some(Arg::Int(n.as_i64().ok_or_else(invalid)?))
+        }
         _ => return Err(invalid()),
     };
     Ok((at, uid))
@@ -466,10 +592,10 @@ pub async fn list(db: &Db, caller: &Caller, app: &App, query: UserQuery) -> Resu
     let mut filter = Conditions { parts: Vec::new(), args: Vec::new() };
     let app_arg = filter.placeholder(Arg::Int(app.id));
     filter.parts.push(format!("u.app = {app_arg}"));
-    match query.deactivated {
-        Deactivated::Exclude => filter.parts.push("u.deactivated_at IS NULL".into()),
-        Deactivated::Only => filter.parts.push("u.deactivated_at IS NOT NULL".into()),
-        Deactivated::Include => {}
+    match query.showing {
+        Showing::Active => filter.parts.push("u.deactivated_at IS NULL".into()),
+        Showing::Deactivated => filter.parts.push("u.deactivated_at IS NOT NULL".into()),
+        Showing::All => {}
     }
     let base_conditions = filter.parts.len();
     // Where a search on UID or name sits among the conditions, and its two halves.
@@ -494,7 +620,7 @@ pub async fn list(db: &Db, caller: &Caller, app: &App, query: UserQuery) -> Resu
         filter.parts.push(format!("u.role IN ({roles})"));
     }
     if let Some(status) = query.status {
-        let status = filter.placeholder(Arg::Text(status));
+        let status = filter.placeholder(Arg::Text(status.as_str().to_owned()));
         filter.parts.push(format!("u.status = {status}"));
     }
     if !query.tags.is_empty() {
@@ -509,10 +635,10 @@ pub async fn list(db: &Db, caller: &Caller, app: &App, query: UserQuery) -> Resu
     // With no filter but the active/deactivated one, the kept counts answer.
     let unfiltered = filter.parts.len() == base_conditions;
     let count_sql = if unfiltered {
-        let counted = match query.deactivated {
-            Deactivated::Exclude => "active",
-            Deactivated::Only => "deactivated",
-            Deactivated::Include => "active + deactivated",
+        let counted = match query.showing {
+            Showing::Active => "active",
+            Showing::Deactivated => "deactivated",
+            Showing::All => "active + deactivated",
         };
         format!("SELECT {counted} FROM user_counts WHERE app = {app_arg}")
     } else {
@@ -529,6 +655,7 @@ pub async fn list(db: &Db, caller: &Caller, app: &App, query: UserQuery) -> Resu
         UserOrder::Uid | UserOrder::Match => "u.uid",
         UserOrder::Name => "u.name_lower",
         UserOrder::CreatedAt => "u.created_at",
+        UserOrder::LastActiveAt => LAST_ACTIVE,
     };
     let (direction, after) = if query.descending { ("DESC", "<") } else { ("ASC", ">") };
     let mut offset = 0;
@@ -596,7 +723,7 @@ pub async fn list(db: &Db, caller: &Caller, app: &App, query: UserQuery) -> Resu
                     per_page + 1 + offset
                 )
             };
-            let outer = column.trim_start_matches("u.");
+            let outer = column.replace("u.", "");
             format!(
                 "SELECT {USER_COLUMNS} FROM (SELECT * FROM ({}) AS by_uid UNION SELECT * FROM ({}) AS by_name) AS hits \
                  ORDER BY {outer} {direction}, uid {direction} LIMIT {} OFFSET {offset}",
@@ -629,4 +756,83 @@ pub async fn list(db: &Db, caller: &Caller, app: &App, query: UserQuery) -> Resu
     let next_cursor = if more { users.last().map(|u| cursor_after(order, u, prefix.as_deref())) } else { None };
     let (total, total_is_exact) = if unfiltered || total <= COUNT_CAP { (total, true) } else { (COUNT_CAP, false) };
     Ok(UserPage { users, total, total_is_exact, next_cursor })
+}
+
+/// One row of an import: where it was, the UID it named, and its fields as
+/// parsed, or why they could not be.
+#[derive(Debug)]
+pub struct ImportRow {
+    pub line: u64,
+    pub uid: String,
+    pub parsed: std::result::Result<(Uid, UserFields), Invalid>,
+}
+
+/// Creates a user for each row, each in its own transaction, so a row is
+/// imported whole or not at all. A row the app refuses (a taken UID, an
+/// unknown role) is reported and the rest go on; if the database fails,
+/// the import stops and the rows not reached are reported as such.
+pub async fn import(db: &Db, caller: &Caller, app: &App, rows: Vec<ImportRow>) -> Result<ImportReport> {
+    caller.require_app(app.id)?;
+    caller.require(Permission::ManageUsers)?;
+    let mut report = ImportReport { accepted: 0, rejected: Vec::new() };
+    let mut stopped: Option<Error> = None;
+    for row in rows {
+        let refused = |code: &str, message: String| RejectedRow {
+            line: row.line,
+            uid: row.uid.clone(),
+            code: code.to_owned(),
+            message,
+        };
+        if let Some(error) = &stopped {
+            report.rejected.push(refused(error.code(), format!("Not imported: the import stopped. {error}")));
+            continue;
+        }
+        let outcome = match row.parsed {
+            Err(invalid) => Err(Error::Invalid(invalid)),
+            Ok((uid, fields)) => create(db, caller, app, uid, fields, None).await.map(|_| ()),
+        };
+        match outcome {
+            Ok(()) => report.accepted += 1,
+            Err(error) if error.is_about_input() => report.rejected.push(refused(error.code(), error.to_string())),
+            Err(error) => {
+                report.rejected.push(refused(error.code(), format!("Not imported: {error}")));
+                stopped = Some(error);
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// How many users an export reads at a time.
+const EXPORT_PAGE: i64 = 1000;
+
+/// Every user `filter` picks, a page at a time by cursor, for a download
+/// that is never held in memory whole. The first page is read before this
+/// answers, so a refused filter or permission is an error, not a broken file.
+pub async fn export(
+    db: &Db,
+    caller: &Caller,
+    app: &App,
+    filter: UserFilter,
+) -> Result<impl Stream<Item = Result<Vec<UserView>>> + Send + 'static> {
+    let details = json!({"filter": filter.to_query()});
+    let first = list(db, caller, app, UserQuery::filtered(filter.clone(), EXPORT_PAGE, None)).await?;
+    with_db!(db, pool => {
+        record!(pool, caller, Change { app: Some(app.id), action: "users.export", object: "users".to_owned(), details })?;
+    });
+    let (db, caller, app) = (db.clone(), caller.clone(), app.clone());
+    let pages = stream::try_unfold(Some(first), move |page| {
+        let (db, caller, app, filter) = (db.clone(), caller.clone(), app.clone(), filter.clone());
+        async move {
+            let Some(page) = page else { return Ok(None) };
+            let next = match page.next_cursor {
+                Some(cursor) => {
+                    Some(list(&db, &caller, &app, UserQuery::filtered(filter, EXPORT_PAGE, Some(cursor))).await?)
+                }
+                None => None,
+            };
+            Ok(Some((page.users, next)))
+        }
+    });
+    Ok(pages)
 }

@@ -1,0 +1,185 @@
+//! Users as CSV, both ways: the dashboard's export of a filtered list,
+//! streamed a page at a time, and the import of a file of new users. An
+//! exported file imports again as it is.
+
+use std::collections::HashMap;
+
+use axum::{
+    body::Body,
+    extract::{Path, Query, State},
+    http::header,
+    response::{IntoResponse, Response},
+};
+use futures::{StreamExt, TryStreamExt};
+
+use crate::domain::{AppId, Invalid, Uid, UserFilter, UserView};
+use crate::server::{
+    Error, Result,
+    auth::session::SignedIn,
+    service::{
+        apps,
+        users::{self, ImportRow, TypedUser, UserFields},
+    },
+    state::AppState,
+};
+
+/// The columns of an export, in order. Tags are separated by commas
+/// inside their cell, metadata is JSON, times are RFC 3339 in UTC.
+const COLUMNS: [&str; 12] = [
+    "uid",
+    "name",
+    "role",
+    "tags",
+    "status",
+    "statusMessage",
+    "avatar",
+    "link",
+    "metadata",
+    "createdAt",
+    "lastActiveAt",
+    "deactivatedAt",
+];
+
+/// At most this many users in one import; more goes through the REST API.
+pub const MAX_IMPORT_ROWS: usize = 10_000;
+
+/// `GET /apps/{app_id}/users.csv?<the users page's filter>`: the list as
+/// the dashboard shows it, every page of it, as a download.
+pub async fn export(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(app_id): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Response> {
+    let app = apps::get(&state.db, &caller, &AppId::parse(&app_id)?).await?;
+    let filter = UserFilter::from_params(|key| params.get(key).cloned())?;
+    let pages = users::export(&state.db, &caller, &app, filter).await?;
+    let header_row = futures::stream::once(async { Ok(record(COLUMNS.map(str::to_owned))) });
+    let rows = pages.map_ok(|users| users.iter().flat_map(|user| record(user_cells(user))).collect::<Vec<u8>>());
+    // An error after the first page can only end the download early; it is
+    // logged, and the client sees a truncated transfer rather than a short file.
+    let body = header_row.chain(rows).inspect_err(|e: &Error| tracing::error!(error = %e, "export stopped"));
+    let file = format!("attachment; filename=\"users-{}.csv\"", app.view.app_id);
+    Ok((
+        [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, file)],
+        Body::from_stream(body),
+    )
+        .into_response())
+}
+
+fn record<const N: usize>(cells: [String; N]) -> Vec<u8> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    // Writing to memory cannot fail.
+    let _ = writer.write_record(&cells);
+    writer.into_inner().unwrap_or_default()
+}
+
+fn user_cells(user: &UserView) -> [String; 12] {
+    let time = |at: Option<i64>| {
+        at.and_then(|at| time::OffsetDateTime::from_unix_timestamp(at).ok())
+            .and_then(|at| at.format(&time::format_description::well_known::Rfc3339).ok())
+            .unwrap_or_default()
+    };
+    [
+        user.uid.to_string(),
+        user.name.clone(),
+        user.role.to_string(),
+        user.tags.join(", "),
+        user.status.clone(),
+        user.status_message.clone().unwrap_or_default(),
+        user.avatar.clone().unwrap_or_default(),
+        user.link.clone().unwrap_or_default(),
+        user.metadata.as_ref().map(|m| m.to_string()).unwrap_or_default(),
+        time(Some(user.created_at)),
+        time(user.last_active_at),
+        time(user.deactivated_at),
+    ]
+}
+
+/// Reads an import file: a header row naming its columns (`uid` and `name`
+/// required, any of the export's columns allowed, in any order), then one
+/// user a row. Status and times are the server's to keep, so those columns
+/// are read past. A file that cannot be read at all is refused whole; a row
+/// that is wrong is kept with its reason, for the report.
+pub fn read_import(text: &str) -> Result<Vec<ImportRow>> {
+    let refuse = |message: String| Error::invalid("ERR_INVALID_CSV", message);
+    let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
+    let headers = reader.headers().map_err(|e| refuse(format!("The header row cannot be read: {e}.")))?.clone();
+    let mut at = HashMap::new();
+    for (n, column) in headers.iter().enumerate() {
+        if !COLUMNS.contains(&column) {
+            return Err(refuse(format!("Unknown column \"{column}\"; the columns are {}.", COLUMNS.join(", "))));
+        }
+        if at.insert(column, n).is_some() {
+            return Err(refuse(format!("The column \"{column}\" appears twice.")));
+        }
+    }
+    if !(at.contains_key("uid") && at.contains_key("name")) {
+        return Err(refuse("The header row needs at least the columns uid and name.".into()));
+    }
+    let mut rows = Vec::new();
+    for (n, record) in reader.records().enumerate() {
+        if n == MAX_IMPORT_ROWS {
+            return Err(Error::invalid(
+                "ERR_IMPORT_TOO_LARGE",
+                format!("Import at most {MAX_IMPORT_ROWS} users at a time; split the file."),
+            ));
+        }
+        let line = record.as_ref().ok().and_then(|r| r.position()).map_or(n as u64 + 2, |p| p.line());
+        let record = record.map_err(|e| refuse(format!("Line {line} cannot be read: {e}.")))?;
+        let cell = |column: &str| at.get(column).and_then(|&i| record.get(i)).unwrap_or_default();
+        let uid = cell("uid").to_owned();
+        let parsed = if record.len() != headers.len() {
+            Err(Invalid::new(
+                "ERR_INVALID_CSV_ROW",
+                format!("This row has {} cells; the header has {}.", record.len(), headers.len()),
+            ))
+        } else {
+            parse_row(cell)
+        };
+        rows.push(ImportRow { line, uid, parsed });
+    }
+    Ok(rows)
+}
+
+fn parse_row<'r>(cell: impl Fn(&str) -> &'r str) -> std::result::Result<(Uid, UserFields), Invalid> {
+    let uid = Uid::parse(cell("uid"))?;
+    let fields = UserFields::typed(TypedUser {
+        name: cell("name"),
+        role: cell("role"),
+        avatar: cell("avatar"),
+        link: cell("link"),
+        tags: cell("tags"),
+        status_message: cell("statusMessage"),
+        metadata: cell("metadata"),
+    })?;
+    Ok((uid, fields))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_row_of_an_import_is_parsed_on_its_own_with_its_line() {
+        let rows = read_import("uid,name,tags\nana,Ana,\"beta, vip\"\nbad uid,Bob,\ncara,,\n").unwrap();
+        let outcome: Vec<_> = rows.iter().map(|r| (r.line, r.parsed.as_ref().err().map(|e| e.code))).collect();
+        assert_eq!(outcome, [(2, None), (3, Some("ERR_INVALID_UID")), (4, Some("ERR_INVALID_NAME"))]);
+        let (_, ana) = rows[0].parsed.as_ref().unwrap();
+        assert_eq!(ana.tags.as_deref(), Some(&["beta".to_owned(), "vip".to_owned()][..]));
+    }
+
+    #[test]
+    fn a_file_whose_header_is_wrong_is_refused_whole() {
+        for bad in ["uid,email\nana,a@b.c\n", "name\nAna\n", "uid,name,uid\n", ""] {
+            assert_eq!(read_import(bad).unwrap_err().code(), "ERR_INVALID_CSV", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_row_with_too_few_or_too_many_cells_is_refused_alone() {
+        let rows = read_import("uid,name\nana\nbob,Bob,extra\ncara,Cara\n").unwrap();
+        let codes: Vec<_> = rows.iter().map(|r| r.parsed.as_ref().err().map(|e| e.code)).collect();
+        assert_eq!(codes, [Some("ERR_INVALID_CSV_ROW"), Some("ERR_INVALID_CSV_ROW"), None]);
+    }
+}

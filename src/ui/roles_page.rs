@@ -1,0 +1,177 @@
+use leptos::prelude::*;
+
+use super::{
+    app_layout::use_app_id,
+    checked_input::CheckedInput,
+    error_notice::{ActionError, ErrorNotice},
+    metadata_editor::MetadataEditor,
+    timestamp::Timestamp,
+};
+use crate::domain::{ApiError, RoleId, RoleView, parse_description, parse_role_name};
+
+#[server]
+pub async fn list_roles(app_id: String) -> Result<Vec<RoleView>, ApiError> {
+    use crate::server::{auth::session::dashboard_app, service::roles};
+    let (state, caller, app) = dashboard_app(&app_id).await?;
+    Ok(roles::list(&state.db, &caller, &app).await?)
+}
+
+/// Creates a role, or with `update` saves an existing one's fields.
+#[server]
+pub async fn save_role(
+    app_id: String,
+    role: String,
+    name: String,
+    #[server(default)] description: String,
+    #[server(default)] metadata: String,
+    #[server(default)] update: bool,
+) -> Result<(), ApiError> {
+    use crate::domain::parse_metadata;
+    use crate::server::{
+        auth::session::dashboard_app,
+        service::roles::{self, RoleFields},
+    };
+    let role = RoleId::parse(&role)?;
+    let fields = RoleFields {
+        name: Some(parse_role_name(&name)?),
+        description: Some(parse_description(&description)?),
+        metadata: Some(parse_metadata(&metadata)?),
+    };
+    let (state, caller, app) = dashboard_app(&app_id).await?;
+    if update {
+        roles::update(&state.db, &caller, &app, &role, fields).await?;
+    } else {
+        roles::create(&state.db, &caller, &app, role, fields).await?;
+    }
+    Ok(())
+}
+
+#[server]
+pub async fn delete_role(app_id: String, role: String) -> Result<(), ApiError> {
+    use crate::server::{auth::session::dashboard_app, service::roles};
+    let (state, caller, app) = dashboard_app(&app_id).await?;
+    roles::delete(&state.db, &caller, &app, &RoleId::parse(&role)?).await?;
+    Ok(())
+}
+
+/// The roles an app gives its users: `default`, which every user starts
+/// with and which cannot go, and up to 24 more.
+#[component]
+pub fn RolesPage() -> impl IntoView {
+    let app_id = use_app_id();
+    let save = ServerAction::<SaveRole>::new();
+    let delete = ServerAction::<DeleteRole>::new();
+    let roles = Resource::new(
+        move || (app_id.get(), save.version().get(), delete.version().get()),
+        |(app_id, ..)| list_roles(app_id),
+    );
+    view! {
+        <section class="roles-page">
+            <ActionError value=delete.value() />
+            <Transition fallback=|| view! { <p class="muted">"Loading roles…"</p> }>
+                {move || Suspend::new(async move {
+                    match roles.await {
+                        Ok(roles) => view! { <RoleTable roles app_id=app_id.get_untracked() save delete /> }.into_any(),
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <section class="card">
+                <h2>"New role"</h2>
+                <RoleForm app_id=app_id.get_untracked() role=None save />
+            </section>
+        </section>
+    }
+}
+
+#[component]
+fn RoleTable(
+    roles: Vec<RoleView>,
+    app_id: String,
+    save: ServerAction<SaveRole>,
+    delete: ServerAction<DeleteRole>,
+) -> impl IntoView {
+    view! {
+        <table class="roles">
+            <thead>
+                <tr><th>"Role"</th><th>"Name"</th><th>"Description"</th><th>"Updated"</th><th></th></tr>
+            </thead>
+            <tbody>
+                {roles
+                    .into_iter()
+                    .map(|role| view! { <RoleRow role app_id=app_id.clone() save delete /> })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+#[component]
+fn RoleRow(
+    role: RoleView,
+    app_id: String,
+    save: ServerAction<SaveRole>,
+    delete: ServerAction<DeleteRole>,
+) -> impl IntoView {
+    let id = role.role.to_string();
+    let deletable = !role.role.is_default();
+    let (row_id, shown_id) = (id.clone(), id.clone());
+    view! {
+        <tr data-role=row_id>
+            <td><code>{shown_id}</code></td>
+            <td>{role.name.clone()}</td>
+            <td>{role.description.clone()}</td>
+            <td><Timestamp at=Some(role.updated_at) /></td>
+            <td class="row-actions">
+                <details class="edit">
+                    <summary>"Edit"</summary>
+                    <RoleForm app_id=app_id.clone() role=Some(role) save />
+                </details>
+                {deletable.then(|| view! {
+                    <ActionForm action=delete attr:class="inline">
+                        <input type="hidden" name="app_id" value=app_id />
+                        <input type="hidden" name="role" value=id />
+                        <button type="submit" class="danger">"Delete"</button>
+                    </ActionForm>
+                })}
+            </td>
+        </tr>
+    }
+}
+
+/// Creates a role, or edits `role`.
+#[component]
+fn RoleForm(app_id: String, role: Option<RoleView>, save: ServerAction<SaveRole>) -> impl IntoView {
+    let editing = role.is_some();
+    let (id, name, description, metadata) = match &role {
+        Some(r) => (r.role.to_string(), r.name.clone(), r.description.clone(), r.metadata.clone()),
+        None => Default::default(),
+    };
+    let scope = if editing { format!("role-{id}") } else { "new-role".to_owned() };
+    view! {
+        <ActionForm action=save attr:class="form">
+            <input type="hidden" name="app_id" value=app_id />
+            {if editing {
+                view! {
+                    <input type="hidden" name="role" value=id />
+                    <input type="hidden" name="update" value="true" />
+                }
+                    .into_any()
+            } else {
+                view! { <CheckedInput label="Role id" name="role" scope="new-role" check=|v| RoleId::parse(v).map(|_| ()) /> }.into_any()
+            }}
+            <CheckedInput label="Name" name="name" scope=scope.clone() value=name check=|v| parse_role_name(v).map(|_| ()) />
+            <CheckedInput
+                label="Description"
+                name="description"
+                scope=scope.clone()
+                value=description
+                optional=true
+                check=|v| parse_description(v).map(|_| ())
+            />
+            <MetadataEditor id=format!("{scope}-metadata") value=metadata />
+            <ActionError value=save.value() />
+            <button type="submit">{if editing { "Save role" } else { "Create role" }}</button>
+        </ActionForm>
+    }
+}

@@ -1,0 +1,127 @@
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use super::error_notice::{ActionError, ErrorNotice};
+use crate::domain::{ApiError, UserListPage};
+
+#[server]
+pub async fn list_friends(app_id: String, uid: String) -> Result<UserListPage, ApiError> {
+    use crate::domain::{Showing, Uid, UserFilter};
+    use crate::server::{
+        auth::session::dashboard_app,
+        service::users::{self, UserQuery},
+    };
+    /// How many friends the user page lists.
+    const SHOWN: i64 = 25;
+    let (state, caller, app) = dashboard_app(&app_id).await?;
+    let filter = UserFilter { show: Showing::All, ..UserFilter::default() };
+    let query = UserQuery { friends_of: Some(Uid::parse(&uid)?), ..UserQuery::filtered(filter, SHOWN, None) };
+    let page = users::list(&state.db, &caller, &app, query).await?;
+    Ok(UserListPage {
+        users: page.users,
+        total: page.total,
+        total_is_exact: page.total_is_exact,
+        next_cursor: page.next_cursor,
+    })
+}
+
+/// Makes the user friends with each UID in `friends` (separated by commas);
+/// answers why any of them could not be added.
+#[server]
+pub async fn add_friends(app_id: String, uid: String, friends: String) -> Result<Vec<String>, ApiError> {
+    use crate::domain::Uid;
+    use crate::server::{auth::session::dashboard_app, service::friends};
+    let friends =
+        friends.split(',').map(str::trim).filter(|f| !f.is_empty()).map(Uid::parse).collect::<Result<Vec<_>, _>>()?;
+    let (state, caller, app) = dashboard_app(&app_id).await?;
+    let outcomes = friends::add(&state.db, &caller, &app, &Uid::parse(&uid)?, &friends).await?;
+    Ok(outcomes.into_iter().filter_map(|(friend, done)| done.err().map(|e| format!("{friend}: {e}"))).collect())
+}
+
+#[server]
+pub async fn remove_friend(app_id: String, uid: String, friend: String) -> Result<(), ApiError> {
+    use crate::domain::Uid;
+    use crate::server::{auth::session::dashboard_app, service::friends};
+    let (state, caller, app) = dashboard_app(&app_id).await?;
+    friends::remove(&state.db, &caller, &app, &Uid::parse(&uid)?, &[Uid::parse(&friend)?]).await?;
+    Ok(())
+}
+
+/// The user's friends, with a form to add some and a button to remove each.
+#[component]
+pub fn UserFriends(app_id: Memo<String>, uid: Memo<String>) -> impl IntoView {
+    let add = ServerAction::<AddFriends>::new();
+    let remove = ServerAction::<RemoveFriend>::new();
+    let friends = Resource::new(
+        move || (app_id.get(), uid.get(), add.version().get(), remove.version().get()),
+        |(app_id, uid, ..)| list_friends(app_id, uid),
+    );
+    let refused = move || match add.value().get() {
+        Some(Ok(problems)) if !problems.is_empty() => Some(view! {
+            <ul class="notice error">{problems.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul>
+        }),
+        _ => None,
+    };
+    let list = move || {
+        Suspend::new(async move {
+            let (app_id, uid) = (app_id.get_untracked(), uid.get_untracked());
+            match friends.await {
+                Ok(page) => view! { <FriendList page app_id uid remove /> }.into_any(),
+                Err(error) => view! { <ErrorNotice error /> }.into_any(),
+            }
+        })
+    };
+    view! {
+        <section class="card friends">
+            <h2>"Friends"</h2>
+            <ActionError value=remove.value() />
+            <Transition fallback=|| view! { <p class="muted">"Loading friends…"</p> }>
+                {list}
+            </Transition>
+            <ActionForm action=add attr:class="inline add-friends">
+                <input type="hidden" name="app_id" value=app_id.get_untracked() />
+                <input type="hidden" name="uid" value=move || uid.get() />
+                <label for="add-friends">"Add friends by UID"</label>
+                <input id="add-friends" name="friends" placeholder="uid-1, uid-2" required />
+                <button type="submit" class="secondary">"Add"</button>
+            </ActionForm>
+            <ActionError value=add.value() />
+            {refused}
+        </section>
+    }
+}
+
+#[component]
+fn FriendList(page: UserListPage, app_id: String, uid: String, remove: ServerAction<RemoveFriend>) -> impl IntoView {
+    let base = format!("/apps/{app_id}/users");
+    let more = page.total - page.users.len() as i64;
+    let more = (more > 0).then(|| format!("and {more} more, listed by GET /v3/users/{uid}/friends"));
+    let none = page.users.is_empty();
+    view! {
+        {none.then(|| view! { <p class="muted">"No friends yet."</p> })}
+        <ul class="friend-list">
+            {page
+                .users
+                .into_iter()
+                .map(|friend| {
+                    let friend_uid = friend.uid.to_string();
+                    let (href, shown, row) = (format!("{base}/{friend_uid}"), friend_uid.clone(), friend_uid.clone());
+                    let (app_id, uid) = (app_id.clone(), uid.clone());
+                    view! {
+                        <li data-friend=row>
+                            <A href=href>{friend.name}</A>
+                            " " <code>{shown}</code>
+                            <ActionForm action=remove attr:class="inline">
+                                <input type="hidden" name="app_id" value=app_id />
+                                <input type="hidden" name="uid" value=uid />
+                                <input type="hidden" name="friend" value=friend_uid />
+                                <button type="submit" class="link danger">"Remove"</button>
+                            </ActionForm>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
+        {more.map(|more| view! { <p class="muted">{more}</p> })}
+    }
+}

@@ -1,0 +1,85 @@
+use leptos::prelude::*;
+
+use super::role_select::RoleSelect;
+use crate::domain::{ApiError, BulkChange, RoleView};
+
+/// Applies one change to every ticked user; answers how many changed.
+/// Deleting needs the box ticked that says it is for good.
+#[server]
+pub async fn change_users(
+    app_id: String,
+    #[server(default)] uids: Vec<String>,
+    change: BulkChange,
+    #[server(default)] role: Option<String>,
+    #[server(default)] confirm: Option<String>,
+) -> Result<usize, ApiError> {
+    use crate::domain::{RoleId, Uid};
+    use crate::server::{Error, auth::session::dashboard_app, service::users};
+    let uids = uids.iter().map(|uid| Uid::parse(uid)).collect::<Result<Vec<_>, _>>()?;
+    if uids.is_empty() {
+        return Err(Error::invalid("ERR_NO_UIDS", "Tick at least one user first.").into());
+    }
+    if change == BulkChange::Delete && confirm.is_none() {
+        return Err(Error::invalid("ERR_CONFIRMATION_REQUIRED", "Tick the box to delete these users for good.").into());
+    }
+    let (state, caller, app) = dashboard_app(&app_id).await?;
+    let db = &state.db;
+    let changed = match change {
+        BulkChange::Deactivate => users::set_deactivated(db, &caller, &app, &uids, true).await?,
+        BulkChange::Reactivate => users::set_deactivated(db, &caller, &app, &uids, false).await?,
+        BulkChange::Delete => users::delete_permanently(db, &caller, &app, &uids).await?,
+        BulkChange::ChangeRole => {
+            let role = RoleId::parse(role.as_deref().unwrap_or_default())?;
+            users::set_role(db, &caller, &app, &uids, &role).await?
+        }
+    };
+    Ok(changed.len())
+}
+
+/// What can be done to the ticked rows of the users table. The rows'
+/// checkboxes belong to this form through their `form` attribute.
+#[component]
+pub fn UsersBulkBar(
+    app_id: String,
+    ticked: RwSignal<Vec<String>>,
+    roles: Resource<Result<Vec<RoleView>, ApiError>>,
+    change: ServerAction<ChangeUsers>,
+) -> impl IntoView {
+    let count = move || ticked.with(Vec::len);
+    let outcome = move || match change.value().get() {
+        Some(Ok(changed)) => Some(format!("Changed {changed} users.")),
+        _ => None,
+    };
+    view! {
+        <ActionForm action=change attr:id="bulk-change" attr:class="bulk-bar">
+            <input type="hidden" name="app_id" value=app_id />
+            <span class="ticked" aria-live="polite">
+                {move || match count() {
+                    0 => "Tick users to change several at once.".to_owned(),
+                    1 => "1 user ticked".to_owned(),
+                    n => format!("{n} users ticked"),
+                }}
+            </span>
+            <button type="submit" name="change" value=BulkChange::Deactivate.as_str() class="danger">
+                "Deactivate"
+            </button>
+            <button type="submit" name="change" value=BulkChange::Reactivate.as_str() class="secondary">
+                "Reactivate"
+            </button>
+            <span class="role-change">
+                <RoleSelect roles name="role" id="bulk-role" form="bulk-change" />
+                <button type="submit" name="change" value=BulkChange::ChangeRole.as_str() class="secondary">
+                    "Change role"
+                </button>
+            </span>
+            <label class="choice">
+                <input type="checkbox" name="confirm" value="yes" />
+                "Deleting is for good"
+            </label>
+            <button type="submit" name="change" value=BulkChange::Delete.as_str() class="danger">
+                "Delete"
+            </button>
+            <span class="notice" aria-live="polite">{outcome}</span>
+        </ActionForm>
+    }
+}
