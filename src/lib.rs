@@ -1,3 +1,7 @@
+// Leptos views are nested types; the users page's is deeper than the
+// compiler's default limit for laying out its async render.
+#![recursion_limit = "256"]
+
 pub mod app;
 pub mod domain;
 pub mod ui;

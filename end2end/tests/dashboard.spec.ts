@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { expect, test, type Page } from "@playwright/test";
 
 const owner = { email: "owner@example.com", name: "Olive Owner", password: "correct horse battery staple" };
@@ -129,7 +130,8 @@ test.describe.serial("an operator's first day", () => {
     await signIn(page);
     await page.locator(".app-card.env-production").first().getByRole("link").click();
     const app = page.url();
-    for (const path of [app, `${app}/activity`, `${app}/settings`, "/team", "/team/activity", "/apps"]) {
+    const pages = [app, `${app}/users`, `${app}/roles`, `${app}/activity`, `${app}/settings`, "/team", "/team/activity", "/apps"];
+    for (const path of pages) {
       await page.goto(path);
       await hydrated(page);
       await expect(page.locator("h1").first()).toBeVisible();
@@ -218,6 +220,57 @@ test.describe.serial("support staff and a user's devices", () => {
     await expect(page.getByRole("button", { name: "Reactivate" })).toBeVisible();
     const user = await (await page.request.get("/v3/users/marta_k", rest)).json();
     expect(user.data.deactivatedAt).toBeGreaterThan(0);
+    noErrors();
+  });
+
+  test("create a user, bulk deactivate from the table, export the filtered list", async ({ page }) => {
+    const noErrors = failOnConsoleErrors(page);
+    await signIn(page);
+    await page.locator(".app-card", { hasText: "Chat (dev)" }).getByRole("link").click();
+    await page.getByRole("link", { name: "Users" }).click();
+    await hydrated(page);
+
+    await page.getByText("New user").click();
+    const form = page.locator("form.user-form");
+    await form.getByLabel("UID").fill("lena_b");
+    await form.getByLabel("Name").fill("Lena Berg");
+    await form.getByLabel("Tags (separated by commas)").fill("beta");
+    await form.getByRole("button", { name: "Create user" }).click();
+    await expect(page.getByRole("heading", { name: /Lena Berg/ })).toBeVisible();
+    await expect(page).toHaveURL(/\/users\/lena_b$/);
+
+    await page.getByRole("link", { name: "Users", exact: true }).click();
+    const rows = page.locator("tr[data-uid]");
+    await expect(rows).toHaveCount(3, { timeout: 10_000 });
+    await expect(page.locator("tr[data-uid=marta_k]")).toHaveCount(0);
+    await page.getByLabel("Tick mario_r").check();
+    await page.getByLabel("Tick zed").check();
+    await expect(page.locator(".bulk-bar")).toContainText("2 users ticked");
+    await page.locator(".bulk-bar").getByRole("button", { name: "Deactivate" }).click();
+    await expect(page.locator(".bulk-bar")).toContainText("Changed 2 users.");
+    await expect(rows).toHaveCount(1);
+    await expect(page.locator("tr[data-uid=lena_b]")).toHaveCount(1);
+
+    await page.getByLabel("Show").selectOption({ label: "Deactivated users" });
+    await expect(rows).toHaveCount(3);
+    await page.getByLabel("Find a user by UID or name").fill("mar");
+    await expect(rows).toHaveCount(2);
+    await expect(page).toHaveURL(/show=deactivated/);
+
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("link", { name: "Export CSV" }).click(),
+    ]);
+    const lines = readFileSync((await download.path())!, "utf8").trim().split("\n");
+    expect(lines[0]).toMatch(/^uid,name,role,tags,/);
+    expect(lines.slice(1).map((line) => line.split(",")[0])).toEqual(["mario_r", "marta_k"]);
+
+    // Straight to a user's page, server-rendered, then hydrated.
+    await page.goto(page.url().replace(/\/users.*$/, "/users/lena_b"));
+    await hydrated(page);
+    await page.getByLabel("Add friends by UID").fill("mario_r");
+    await page.getByRole("button", { name: "Add", exact: true }).click();
+    await expect(page.locator(".friend-list li[data-friend=mario_r]")).toBeVisible();
     noErrors();
   });
 });

@@ -11,7 +11,7 @@ use super::{
     user_import::{ImportUsers, UserImport},
     users_bulk_bar::{ChangeUsers, UsersBulkBar},
 };
-use crate::domain::{ApiError, SortOrder, UserFilter, UserListPage, UserSort, UserView};
+use crate::domain::{ApiError, RoleView, SortOrder, UserFilter, UserListPage, UserSort, UserView};
 
 pub const PAGE_SIZE: i64 = 25;
 
@@ -60,20 +60,7 @@ pub fn UsersPage() -> impl IntoView {
     let shown = Signal::derive(move || filter.get().unwrap_or_default());
     view! {
         <section class="users-page">
-            <div class="toolbar">
-                <details class="card">
-                    <summary>"New user"</summary>
-                    <UserForm app_id=app_id.get_untracked() user=None roles save=create />
-                </details>
-                <UserImport app_id=app_id.get_untracked() import />
-                <a
-                    class="button secondary"
-                    download
-                    href=move || format!("/apps/{}/users.csv?{}", app_id.get(), shown.get().to_query())
-                >
-                    "Export CSV"
-                </a>
-            </div>
+            <UsersToolbar app_id filter=shown roles create import />
             <UserFilters filter=shown roles />
             <ActionError value=change.value() />
             <UsersBulkBar app_id=app_id.get_untracked() ticked roles change />
@@ -89,6 +76,33 @@ pub fn UsersPage() -> impl IntoView {
                 })}
             </Transition>
         </section>
+    }
+}
+
+/// New user, import and export: what adds users or takes them out.
+#[component]
+fn UsersToolbar(
+    app_id: Memo<String>,
+    filter: Signal<UserFilter>,
+    roles: Resource<Result<Vec<RoleView>, ApiError>>,
+    create: ServerAction<SaveUser>,
+    import: ServerAction<ImportUsers>,
+) -> impl IntoView {
+    view! {
+        <div class="toolbar">
+            <details class="card">
+                <summary>"New user"</summary>
+                <UserForm app_id=app_id.get_untracked() user=None roles save=create />
+            </details>
+            <UserImport app_id=app_id.get_untracked() import />
+            <a
+                class="button secondary"
+                download
+                href=move || format!("/apps/{}/users.csv?{}", app_id.get(), filter.get().to_query())
+            >
+                "Export CSV"
+            </a>
+        </div>
     }
 }
 

@@ -5,6 +5,7 @@ mod common;
 mod apikeys;
 mod cli;
 mod dashboard;
+mod dashboard_users;
 mod probes;
 mod rest_auth;
 mod users;
