@@ -7,6 +7,9 @@
 //! Postgres comes from SWITCHBOARD_BENCH_POSTGRES_URL (an admin URL such as
 //! postgres://switchboard:switchboard@127.0.0.1:5432/postgres).
 
+// The dashboard's views are deep nested types (see src/lib.rs); every
+// crate that renders them needs the raised limit.
+#![recursion_limit = "256"]
 use std::{net::SocketAddr, sync::Arc, time::Instant};
 
 use serde_json::{Value, json};

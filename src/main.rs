@@ -1,3 +1,7 @@
+// The dashboard's views are deep nested types (see src/lib.rs); every
+// crate that renders them needs the raised limit.
+#![recursion_limit = "256"]
+
 use clap::Parser;
 use switchboard::server::{
     cli::{self, Cli, Command, ServeArgs},

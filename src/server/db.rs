@@ -2,13 +2,25 @@
 //! SQL is written once with `$n` placeholders (both engines take them) and
 //! run through [`with_db!`], which compiles the same code for each backend.
 
-use std::{str::FromStr, time::Duration};
+use std::{
+    collections::HashMap,
+    ops::{Deref, DerefMut},
+    path::{Path, PathBuf},
+    str::FromStr,
+    sync::{Arc, LazyLock},
+    time::Duration,
+};
 
 use sqlx::{
     PgPool, SqlitePool,
     postgres::PgPoolOptions,
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+/// Page cache per SQLite connection, in KiB: 64 MiB instead of the default
+/// 2, so that the indexes of a million users stay in memory.
+pub const SQLITE_CACHE_KIB: i64 = 65_536;
 
 #[derive(Clone, Debug)]
 pub enum Db {
@@ -40,9 +52,7 @@ impl Db {
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
-                // 64 MiB of page cache per connection instead of 2: the
-                // indexes of a million users stay in memory.
-                .pragma("cache_size", "-65536");
+                .pragma("cache_size", format!("-{SQLITE_CACHE_KIB}"));
             let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
             Ok(Db::Sqlite(pool))
         } else {
@@ -66,31 +76,67 @@ impl Db {
     }
 }
 
-/// Starts a transaction that will write. On SQLite it takes the write lock
-/// at once (`BEGIN IMMEDIATE`): a deferred transaction that reads and then
-/// writes fails with SQLITE_BUSY, without waiting, when another writer got
-/// there first. Postgres needs nothing special.
+/// A transaction that will write. On SQLite it holds the file's write
+/// turn for its whole life: see [`BeginWrite`]. It is used as the
+/// connection it runs on (`&mut *tx`), like a plain transaction.
+pub struct WriteTx<DB: sqlx::Database> {
+    tx: sqlx::Transaction<'static, DB>,
+    _turn: Option<OwnedMutexGuard<()>>,
+}
+
+impl<DB: sqlx::Database> WriteTx<DB> {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
+impl<DB: sqlx::Database> Deref for WriteTx<DB> {
+    type Target = DB::Connection;
+    fn deref(&self) -> &DB::Connection {
+        &self.tx
+    }
+}
+
+impl<DB: sqlx::Database> DerefMut for WriteTx<DB> {
+    fn deref_mut(&mut self) -> &mut DB::Connection {
+        &mut self.tx
+    }
+}
+
+/// Starts a transaction that will write.
+///
+/// SQLite lets one writer at a time into a file. A writer that finds it
+/// taken waits in SQLite's busy handler, which sleeps in growing steps
+/// (1 ms, 2 ms, 5 ms, ... 100 ms), so under concurrent writes most time went
+/// to sleeping. Writers of this process therefore queue for their turn on
+/// an async lock per database file, and then take SQLite's write lock at
+/// once (`BEGIN IMMEDIATE`): a deferred transaction that reads and then
+/// writes would fail with SQLITE_BUSY, without waiting, when another
+/// process's writer got there first. Postgres needs none of this.
 pub trait BeginWrite {
     type Database: sqlx::Database;
-    fn begin_write(
-        &self,
-    ) -> impl Future<Output = Result<sqlx::Transaction<'static, Self::Database>, sqlx::Error>> + Send;
+    fn begin_write(&self) -> impl Future<Output = Result<WriteTx<Self::Database>, sqlx::Error>> + Send;
+}
+
+/// The write turn of each SQLite file this process has open.
+fn write_turn(file: &Path) -> Arc<Mutex<()>> {
+    static TURNS: LazyLock<std::sync::Mutex<HashMap<PathBuf, Arc<Mutex<()>>>>> = LazyLock::new(Default::default);
+    let mut turns = TURNS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    turns.entry(file.to_owned()).or_default().clone()
 }
 
 impl BeginWrite for SqlitePool {
     type Database = sqlx::Sqlite;
-    fn begin_write(
-        &self,
-    ) -> impl Future<Output = Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error>> + Send {
-        self.begin_with("BEGIN IMMEDIATE")
+    async fn begin_write(&self) -> Result<WriteTx<sqlx::Sqlite>, sqlx::Error> {
+        let turn = write_turn(self.connect_options().get_filename()).lock_owned().await;
+        let tx = self.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(WriteTx { tx, _turn: Some(turn) })
     }
 }
 
 impl BeginWrite for PgPool {
     type Database = sqlx::Postgres;
-    fn begin_write(
-        &self,
-    ) -> impl Future<Output = Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error>> + Send {
-        self.begin()
+    async fn begin_write(&self) -> Result<WriteTx<sqlx::Postgres>, sqlx::Error> {
+        Ok(WriteTx { tx: self.begin().await?, _turn: None })
     }
 }

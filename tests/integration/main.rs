@@ -1,5 +1,8 @@
 //! Integration tests: the whole app over HTTP, on SQLite and on Postgres.
 
+// The dashboard's views are deep nested types (see src/lib.rs); every
+// crate that renders them needs the raised limit.
+#![recursion_limit = "256"]
 mod common;
 
 mod apikeys;

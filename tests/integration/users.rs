@@ -4,8 +4,14 @@ use std::collections::HashSet;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use switchboard::domain::{AppId, Environment, KeyScope};
-use switchboard::server::{service::apps, service::auth_tokens};
+use switchboard::domain::{AppId, Environment, KeyScope, Presence, RoleId, Showing, Uid, UserSort};
+use switchboard::server::{
+    auth::Caller,
+    service::{
+        apps, auth_tokens,
+        users::{self, SearchIn, UserOrder, UserQuery},
+    },
+};
 
 use crate::common::{Backend, TestApp, data_of, error_of, spawn_app};
 use crate::on_both_backends;
@@ -23,6 +29,7 @@ on_both_backends!(
     friendship_is_symmetric_and_answered_per_uid,
     a_filtered_total_is_counted_up_to_ten_thousand_and_says_so,
     a_search_on_uid_or_name_reads_by_the_text_that_matched,
+    no_list_reads_the_users_table_without_an_index,
 );
 
 struct Api {
@@ -484,4 +491,71 @@ async fn a_search_on_uid_or_name_reads_by_the_text_that_matched(backend: Backend
     assert_eq!(walked, ["zz1", "ann_b", "zz2", "annie"], "by cursor, each once, in the same order");
     assert_eq!(api.uids("?searchKey=ann&sortOrder=desc").await, ["annie", "zz2", "ann_b", "zz1"]);
     assert_eq!(api.uids("?searchKey=ann&sortBy=uid").await, ["ann_b", "annie", "zz1", "zz2"], "an explicit order wins");
+}
+
+/// Every list the API and the dashboard can ask for, as the planner sees
+/// it: each statement reads users, tags and friends through an index, and
+/// never walks a whole table.
+async fn no_list_reads_the_users_table_without_an_index(backend: Backend) {
+    let api = Api::new(backend).await;
+    for (uid, name) in [("ana", "Ana Lee"), ("anabel", "Anabel"), ("bo", "Anton")] {
+        api.ok("POST", "/v3/users", Some(json!({"uid": uid, "name": name, "tags": ["blue"]}))).await;
+    }
+    let app = apps::get(&api.app.db, &Caller::cli(), &AppId::parse(&api.app_id).unwrap()).await.unwrap();
+    let query = |search: Option<&str>, search_in, sort: Option<UserSort>, showing| UserQuery {
+        order: UserOrder::chosen(sort, search_in, search.is_some()),
+        search: search.map(str::to_owned),
+        search_in,
+        roles: Vec::new(),
+        tags: Vec::new(),
+        friends_of: None,
+        status: None,
+        showing,
+        descending: false,
+        per_page: 1,
+        page: None,
+        cursor: None,
+    };
+    let mut queries = Vec::new();
+    for showing in Showing::ALL {
+        for sort in
+            [None, Some(UserSort::Uid), Some(UserSort::Name), Some(UserSort::CreatedAt), Some(UserSort::LastActiveAt)]
+        {
+            for (search, search_in) in [
+                (None, SearchIn::Either),
+                (Some("an"), SearchIn::Either),
+                (Some("an"), SearchIn::Uid),
+                (Some("an"), SearchIn::Name),
+            ] {
+                queries.push(query(search, search_in, sort, *showing));
+            }
+        }
+    }
+    let plain = || query(None, SearchIn::Either, None, Showing::Active);
+    queries.push(UserQuery { roles: vec![RoleId::default_role()], ..plain() });
+    queries.push(UserQuery { tags: vec!["blue".into()], ..plain() });
+    queries.push(UserQuery { status: Some(Presence::Offline), ..plain() });
+    queries.push(UserQuery { friends_of: Some(Uid::parse("ana").unwrap()), ..plain() });
+
+    let is_table_walk = |line: &str| match backend {
+        Backend::Sqlite => {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            words.first() == Some(&"SCAN")
+                && ["u", "users", "t", "user_tags", "f", "friends"].contains(&words.get(1).copied().unwrap_or(""))
+                && !line.contains("USING")
+        }
+        Backend::Postgres => {
+            ["users", "user_tags", "friends"].iter().any(|t| line.contains(&format!("Seq Scan on {t}")))
+        }
+    };
+    for query in queries {
+        // The first page's plan, then the plan of a page after a cursor.
+        let described = format!("{:?} {:?} {:?} {:?}", query.search, query.search_in, query.order, query.showing);
+        let page = users::list(&api.app.db, &Caller::cli(), &app, query.clone()).await.unwrap();
+        let after = UserQuery { cursor: page.next_cursor, ..query.clone() };
+        for query in [query, after] {
+            let plan = users::explain(&api.app.db, &Caller::cli(), &app, query).await.unwrap();
+            assert!(!plan.iter().any(|line| is_table_walk(line)), "{described}:\n{}", plan.join("\n"));
+        }
+    }
 }

@@ -468,6 +468,7 @@ pub enum SearchIn {
     Either,
 }
 
+#[derive(Debug, Clone)]
 pub struct UserQuery {
     /// A prefix of the UID or the name, any case.
     pub search: Option<String>,
@@ -531,6 +532,20 @@ enum Arg {
     Int(i64),
 }
 
+/// Binds each argument to `$query`, in order.
+macro_rules! bind_all {
+    ($query:expr, $args:expr) => {{
+        let mut query = $query;
+        for arg in $args {
+            query = match arg {
+                Arg::Text(text) => query.bind(text.as_str()),
+                Arg::Int(int) => query.bind(*int),
+            };
+        }
+        query
+    }};
+}
+
 /// A WHERE clause built from parts, numbering its placeholders as it goes.
 struct Conditions {
     parts: Vec<String>,
@@ -588,6 +603,71 @@ fn parse_cursor(order: UserOrder, raw: &str) -> Result<(Option<Arg>, String)> {
 pub async fn list(db: &Db, caller: &Caller, app: &App, query: UserQuery) -> Result<UserPage> {
     caller.require_app(app.id)?;
     caller.require(Permission::Read)?;
+    let friend_of = match &query.friends_of {
+        Some(uid) => Some(find(db, app, uid).await?.id),
+        None => None,
+    };
+    let statements = list_statements(app, query, friend_of)?;
+    let ListStatements { count_sql, page_sql, args, count_args, per_page, unfiltered, order, prefix } = statements;
+    let (total, rows): (i64, Vec<UserRow>) = with_db!(db, pool => {
+        let count = bind_all!(sqlx::query_scalar(&count_sql), &args[..count_args]);
+        let page = bind_all!(sqlx::query_as(&page_sql), &args);
+        (count.fetch_one(pool).await?, page.fetch_all(pool).await?)
+    });
+    let more = rows.len() as i64 > per_page;
+    let users = with_tags(db, rows.into_iter().take(per_page as usize).collect()).await?;
+    let next_cursor = if more { users.last().map(|u| cursor_after(order, u, prefix.as_deref())) } else { None };
+    let (total, total_is_exact) = if unfiltered || total <= COUNT_CAP { (total, true) } else { (COUNT_CAP, false) };
+    Ok(UserPage { users, total, total_is_exact, next_cursor })
+}
+
+/// How the database would run a list: the plan of its count and of its
+/// page, as `EXPLAIN QUERY PLAN` (SQLite) or `EXPLAIN` (Postgres) gives
+/// them. On Postgres sequential scans are priced out first, so that a
+/// `Seq Scan` in the answer means no index can serve the list, whatever
+/// the table's size today.
+pub async fn explain(db: &Db, caller: &Caller, app: &App, query: UserQuery) -> Result<Vec<String>> {
+    caller.require_app(app.id)?;
+    caller.require(Permission::Read)?;
+    // Any id will do: the plan does not depend on which user's friends.
+    let friend_of = query.friends_of.as_ref().map(|_| 0);
+    let ListStatements { count_sql, page_sql, args, count_args, .. } = list_statements(app, query, friend_of)?;
+    let mut lines = Vec::new();
+    for (sql, bound) in [(count_sql, count_args), (page_sql, args.len())] {
+        let plan: Vec<String> = match db {
+            Db::Sqlite(pool) => {
+                let sql = format!("EXPLAIN QUERY PLAN {sql}");
+                let explain = bind_all!(sqlx::query_as::<_, (i64, i64, i64, String)>(&sql), &args[..bound]);
+                explain.fetch_all(pool).await?.into_iter().map(|(.., detail)| detail).collect()
+            }
+            Db::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                sqlx::query("SET LOCAL enable_seqscan = off").execute(&mut *tx).await?;
+                let sql = format!("EXPLAIN {sql}");
+                bind_all!(sqlx::query_scalar::<_, String>(&sql), &args[..bound]).fetch_all(&mut *tx).await?
+            }
+        };
+        lines.extend(plan);
+    }
+    Ok(lines)
+}
+
+/// The statements behind a list: a capped count and one page, sharing
+/// their first `count_args` arguments.
+struct ListStatements {
+    count_sql: String,
+    page_sql: String,
+    args: Vec<Arg>,
+    count_args: usize,
+    per_page: i64,
+    /// Counted from the kept totals rather than the table.
+    unfiltered: bool,
+    order: UserOrder,
+    /// The search, trimmed and lowercased.
+    prefix: Option<String>,
+}
+
+fn list_statements(app: &App, query: UserQuery, friend_of: Option<i64>) -> Result<ListStatements> {
     let per_page = query.per_page.clamp(1, MAX_PER_PAGE);
     let mut filter = Conditions { parts: Vec::new(), args: Vec::new() };
     let app_arg = filter.placeholder(Arg::Int(app.id));
@@ -627,9 +707,8 @@ pub async fn list(db: &Db, caller: &Caller, app: &App, query: UserQuery) -> Resu
         let tags = filter.list(query.tags.into_iter().map(Arg::Text));
         filter.parts.push(format!("EXISTS (SELECT 1 FROM user_tags t WHERE t.user_id = u.id AND t.tag IN ({tags}))"));
     }
-    if let Some(uid) = &query.friends_of {
-        let user = find(db, app, uid).await?;
-        let user = filter.placeholder(Arg::Int(user.id));
+    if let Some(friend_of) = friend_of {
+        let user = filter.placeholder(Arg::Int(friend_of));
         filter.parts.push(format!("EXISTS (SELECT 1 FROM friends f WHERE f.user_id = {user} AND f.friend_id = u.id)"));
     }
     // With no filter but the active/deactivated one, the kept counts answer.
@@ -641,6 +720,19 @@ pub async fn list(db: &Db, caller: &Caller, app: &App, query: UserQuery) -> Resu
             Showing::All => "active + deactivated",
         };
         format!("SELECT {counted} FROM user_counts WHERE app = {app_arg}")
+    } else if let Some((at, by_uid, by_name)) = &either {
+        // Each half reads its own index up to the cap; the union drops the
+        // users both found. An OR of the two ranges would walk the app.
+        let half = |search: &str| {
+            let mut parts = filter.parts.clone();
+            parts[*at] = search.to_owned();
+            format!(
+                "SELECT id FROM (SELECT u.id FROM users u WHERE {} LIMIT {}) AS half",
+                parts.join(" AND "),
+                COUNT_CAP + 1
+            )
+        };
+        format!("SELECT COUNT(*) FROM ({} UNION {}) AS counted", half(by_uid), half(by_name))
     } else {
         format!(
             "SELECT COUNT(*) FROM (SELECT 1 FROM users u WHERE {} LIMIT {}) AS counted",
@@ -734,28 +826,7 @@ pub async fn list(db: &Db, caller: &Caller, app: &App, query: UserQuery) -> Resu
         }
     };
 
-    let (total, rows): (i64, Vec<UserRow>) = with_db!(db, pool => {
-        let mut count = sqlx::query_scalar(&count_sql);
-        let mut page = sqlx::query_as(&page_sql);
-        for (n, arg) in filter.args.iter().enumerate() {
-            page = match arg {
-                Arg::Text(text) => page.bind(text.as_str()),
-                Arg::Int(int) => page.bind(*int),
-            };
-            if n < count_args {
-                count = match arg {
-                    Arg::Text(text) => count.bind(text.as_str()),
-                    Arg::Int(int) => count.bind(*int),
-                };
-            }
-        }
-        (count.fetch_one(pool).await?, page.fetch_all(pool).await?)
-    });
-    let more = rows.len() as i64 > per_page;
-    let users = with_tags(db, rows.into_iter().take(per_page as usize).collect()).await?;
-    let next_cursor = if more { users.last().map(|u| cursor_after(order, u, prefix.as_deref())) } else { None };
-    let (total, total_is_exact) = if unfiltered || total <= COUNT_CAP { (total, true) } else { (COUNT_CAP, false) };
-    Ok(UserPage { users, total, total_is_exact, next_cursor })
+    Ok(ListStatements { count_sql, page_sql, args: filter.args, count_args, per_page, unfiltered, order, prefix })
 }
 
 /// One row of an import: where it was, the UID it named, and its fields as
