@@ -173,6 +173,8 @@ impl IntoResponse for Error {
 pub trait OnConstraint<T> {
     fn on_unique(self, error: impl FnOnce() -> Error) -> Result<T>;
     fn on_foreign_key(self, error: impl FnOnce() -> Error) -> Result<T>;
+    /// For a write that may break either kind of constraint.
+    fn on_constraint(self, unique: impl FnOnce() -> Error, foreign_key: impl FnOnce() -> Error) -> Result<T>;
 }
 
 impl<T> OnConstraint<T> for std::result::Result<T, sqlx::Error> {
@@ -186,6 +188,14 @@ impl<T> OnConstraint<T> for std::result::Result<T, sqlx::Error> {
     fn on_foreign_key(self, error: impl FnOnce() -> Error) -> Result<T> {
         self.map_err(|err| match &err {
             sqlx::Error::Database(db) if db.is_foreign_key_violation() => error(),
+            _ => err.into(),
+        })
+    }
+
+    fn on_constraint(self, unique: impl FnOnce() -> Error, foreign_key: impl FnOnce() -> Error) -> Result<T> {
+        self.map_err(|err| match &err {
+            sqlx::Error::Database(db) if db.is_unique_violation() => unique(),
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => foreign_key(),
             _ => err.into(),
         })
     }

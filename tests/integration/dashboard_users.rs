@@ -269,7 +269,7 @@ async fn a_user_is_created_and_edited_with_checked_fields(backend: Backend) {
         (with(&new_user, "uid", "new one"), StatusCode::BAD_REQUEST, "ERR_INVALID_UID"),
         (with(&new_user, "uid", "marta_k"), StatusCode::CONFLICT, "ERR_UID_ALREADY_EXISTS"),
         (with(&new_user, "name", "  "), StatusCode::BAD_REQUEST, "ERR_INVALID_NAME"),
-        (with(&new_user, "role", "gold"), StatusCode::NOT_FOUND, "ERR_ROLE_NOT_FOUND"),
+        (with(&with(&new_user, "uid", "fresh"), "role", "gold"), StatusCode::NOT_FOUND, "ERR_ROLE_NOT_FOUND"),
         (with(&new_user, "metadata", "{plan: pro}"), StatusCode::BAD_REQUEST, "ERR_INVALID_METADATA"),
         (with(&new_user, "metadata", "[1, 2]"), StatusCode::BAD_REQUEST, "ERR_INVALID_METADATA"),
         (with(&new_user, "avatar", "ftp://x"), StatusCode::BAD_REQUEST, "ERR_INVALID_AVATAR"),

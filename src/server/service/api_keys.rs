@@ -1,3 +1,5 @@
+use std::sync::LazyLock;
+
 use serde_json::json;
 use sqlx::FromRow;
 
@@ -236,8 +238,9 @@ async fn save(
 
 #[derive(FromRow)]
 struct KeyAuthRow {
-    id: i64,
-    app: i64,
+    #[sqlx(flatten)]
+    app: apps::AppRow,
+    key_id: i64,
     scope: String,
     prefix: String,
     expires_at: Option<i64>,
@@ -245,26 +248,38 @@ struct KeyAuthRow {
     revoked_at: Option<i64>,
 }
 
-/// The app and the acting key behind a REST request's headers.
+/// The app and the acting key behind a REST request's headers, read in one
+/// query on the way in; only a refusal looks further, to say which header
+/// was wrong.
 pub async fn authenticate(db: &Db, app_id: &AppId, key: &str) -> Result<(App, Actor)> {
-    let app = apps::find(db, app_id).await?.ok_or(Error::InvalidAppId)?;
-    let row: Option<KeyAuthRow> = with_db!(db, pool => {
-        sqlx::query_as(
-            "SELECT id, app, scope, prefix, expires_at, last_used_at, revoked_at FROM api_keys WHERE key_hash = $1",
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT {}, k.id AS key_id, k.scope, k.prefix, k.expires_at, k.last_used_at, k.revoked_at \
+             FROM api_keys k JOIN apps a ON a.id = k.app WHERE k.key_hash = $1 AND a.app_id = $2 AND a.deleted_at IS NULL",
+            apps::APP_COLUMNS.split(", ").map(|c| format!("a.{c}")).collect::<Vec<_>>().join(", ")
         )
+    });
+    let row: Option<KeyAuthRow> = with_db!(db, pool => {
+        sqlx::query_as(&SQL)
         .bind(secret::hash(key))
+        .bind(app_id.as_str())
         .fetch_optional(pool)
         .await?
     });
     let at = now();
-    let row = row
-        .filter(|k| k.app == app.id && k.revoked_at.is_none() && k.expires_at.is_none_or(|e| e > at))
-        .ok_or(Error::ApiKeyNotFound)?;
+    let Some(row) = row.filter(|k| k.revoked_at.is_none() && k.expires_at.is_none_or(|e| e > at)) else {
+        return Err(match apps::find(db, app_id).await? {
+            None => Error::InvalidAppId,
+            Some(_) => Error::ApiKeyNotFound,
+        });
+    };
     if row.last_used_at.is_none_or(|used| at - used >= LAST_USED_GRANULARITY) {
         with_db!(db, pool => {
-            sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2").bind(at).bind(row.id).execute(pool).await?;
+            sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2").bind(at).bind(row.key_id).execute(pool).await?;
         });
     }
+    let app = App::try_from(row.app)?;
     let scope = stored(KeyScope::parse(&row.scope))?;
-    Ok((app, Actor::Key { id: row.id, app: row.app, prefix: row.prefix, scope }))
+    let actor = Actor::Key { id: row.key_id, app: app.id, prefix: row.prefix, scope };
+    Ok((app, actor))
 }

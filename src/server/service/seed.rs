@@ -149,8 +149,10 @@ pub async fn users(db: &Db, caller: &Caller, app: &App, count: u64, progress: im
         Db::Sqlite(pool) => {
             sqlx::query("ANALYZE").execute(pool).await?;
         }
+        // Vacuuming also marks the loaded pages all-visible, which index-only
+        // scans need before they can skip the table.
         Db::Postgres(pool) => {
-            sqlx::query("ANALYZE users, user_tags, auth_tokens").execute(pool).await?;
+            sqlx::query("VACUUM ANALYZE users, user_tags, auth_tokens").execute(pool).await?;
         }
     }
     with_db!(db, pool => {

@@ -96,18 +96,27 @@ macro_rules! adjust_counts {
 }
 pub(crate) use adjust_counts;
 
+/// Adds tags to a user who has none of them, in one statement.
+macro_rules! insert_tags {
+    ($tx:expr, $app:expr, $user_id:expr, $tags:expr) => {{
+        let tags: &[String] = $tags;
+        if !tags.is_empty() {
+            let rows: Vec<String> = (0..tags.len()).map(|n| format!("($1, $2, ${})", n + 3)).collect();
+            let sql = format!("INSERT INTO user_tags (app, user_id, tag) VALUES {}", rows.join(", "));
+            let mut insert = sqlx::query(&sql).bind($app.id).bind($user_id);
+            for tag in tags {
+                insert = insert.bind(tag);
+            }
+            insert.execute(&mut *$tx).await?;
+        }
+    }};
+}
+
 /// Writes a user's tags, replacing what they had.
 macro_rules! replace_tags {
     ($tx:expr, $app:expr, $user_id:expr, $tags:expr) => {{
         sqlx::query("DELETE FROM user_tags WHERE user_id = $1").bind($user_id).execute(&mut *$tx).await?;
-        for tag in $tags {
-            sqlx::query("INSERT INTO user_tags (app, user_id, tag) VALUES ($1, $2, $3)")
-                .bind($app.id)
-                .bind($user_id)
-                .bind(tag)
-                .execute(&mut *$tx)
-                .await?;
-        }
+        insert_tags!($tx, $app, $user_id, $tags);
     }};
 }
 
@@ -180,7 +189,6 @@ pub async fn create(
     let at = now();
     let (row, token) = with_db!(db, pool => {
         let mut tx = pool.begin_write().await?;
-        require_role!(&mut *tx, app, &role)?;
         let row: UserRow = sqlx::query_as(&format!(
             "INSERT INTO users (app, uid, name, name_lower, avatar, link, role, metadata, status_message, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING {USER_COLUMNS}"
@@ -197,8 +205,11 @@ pub async fn create(
         .bind(at)
         .fetch_one(&mut *tx)
         .await
-        .on_unique(|| Error::conflict("ERR_UID_ALREADY_EXISTS", format!("The user {uid} exists already.")))?;
-        replace_tags!(tx, app, row.id, &tags);
+        .on_constraint(
+            || Error::conflict("ERR_UID_ALREADY_EXISTS", format!("The user {uid} exists already.")),
+            || roles::not_found(&role),
+        )?;
+        insert_tags!(tx, app, row.id, &tags);
         adjust_counts!(tx, app, 1, 0);
         record!(&mut *tx, caller, Change {
             app: Some(app.id),
@@ -782,17 +793,21 @@ fn list_statements(app: &App, query: UserQuery, friend_of: Option<i64>) -> Resul
                     parts.push(format!("({key}, u.uid) {after} ({after_key}, {after_uid})"));
                 }
                 format!(
-                    "SELECT {USER_COLUMNS}, {key} AS match_key FROM users u WHERE {} \
-                     ORDER BY {key} {direction}, u.uid {direction} LIMIT {}",
+                    "SELECT hit_id, hit_key, hit_uid FROM (SELECT u.id AS hit_id, {key} AS hit_key, u.uid AS hit_uid \
+                     FROM users u WHERE {} ORDER BY {key} {direction}, u.uid {direction} LIMIT {}) AS half",
                     parts.join(" AND "),
                     per_page + 1 + offset
                 )
             };
-            // A user whose UID matches comes from the UID half only.
+            // A user whose UID matches comes from the UID half only. The
+            // halves pick the page from their indexes alone (the name half
+            // may pass over many users whose UID matched); only the page's
+            // rows are then read.
             let names_only = format!("({by_name} AND NOT {by_uid})");
             format!(
-                "SELECT {USER_COLUMNS} FROM (SELECT * FROM ({}) AS by_uid UNION ALL SELECT * FROM ({}) AS by_name) AS hits \
-                 ORDER BY match_key {direction}, uid {direction} LIMIT {} OFFSET {offset}",
+                "SELECT {USER_COLUMNS} FROM users JOIN ({} UNION ALL {} ORDER BY hit_key {direction}, hit_uid {direction} \
+                 LIMIT {} OFFSET {offset}) AS hits ON hits.hit_id = users.id \
+                 ORDER BY hit_key {direction}, hit_uid {direction}",
                 half(by_uid.clone(), "u.uid"),
                 half(names_only, "u.name_lower"),
                 per_page + 1
