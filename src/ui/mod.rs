@@ -6,6 +6,7 @@ pub mod app_layout;
 pub mod app_settings_page;
 pub mod apps_page;
 pub mod checked_input;
+pub mod confirmed_submit;
 pub mod environment_badge;
 pub mod error_notice;
 pub mod home;

@@ -3,6 +3,7 @@ use leptos_router::hooks::use_params_map;
 
 use super::{
     app_layout::use_app_id,
+    confirmed_submit::ConfirmedSubmit,
     error_notice::{ActionError, ErrorNotice},
     roles_page::list_roles,
     timestamp::Timestamp,
@@ -167,11 +168,7 @@ fn UserProfile(
                 <ActionForm action=delete attr:class="inline delete-user">
                     <input type="hidden" name="app_id" value=app_id />
                     <input type="hidden" name="uid" value=uid />
-                    <label class="choice">
-                        <input type="checkbox" name="confirm" value="yes" required />
-                        "Delete this user, their tokens and friendships for good"
-                    </label>
-                    <button type="submit" class="danger">"Delete"</button>
+                    <ConfirmedSubmit consequence="Delete this user, their tokens and friendships for good" button="Delete" />
                 </ActionForm>
             </div>
             <ActionError value=delete.value() />
@@ -226,11 +223,7 @@ fn TokenList(
             <ActionForm action=revoke_all attr:class="inline revoke-all">
                 <input type="hidden" name="app_id" value=app_id />
                 <input type="hidden" name="uid" value=uid />
-                <label class="choice">
-                    <input type="checkbox" name="confirm" value="yes" required />
-                    "Sign this user out of every device"
-                </label>
-                <button type="submit" class="danger">"Revoke all"</button>
+                <ConfirmedSubmit consequence="Sign this user out of every device" button="Revoke all" />
             </ActionForm>
         </section>
     }

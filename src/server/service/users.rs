@@ -732,18 +732,25 @@ fn list_statements(app: &App, query: UserQuery, friend_of: Option<i64>) -> Resul
         };
         format!("SELECT {counted} FROM user_counts WHERE app = {app_arg}")
     } else if let Some((at, by_uid, by_name)) = &either {
-        // Each half reads its own index up to the cap; the union drops the
-        // users both found. An OR of the two ranges would walk the app.
-        let half = |search: &str| {
+        // Users whose UID matches, then, only if they are not already past
+        // the cap, those whose name alone does. Each count reads its own
+        // index; an OR of the two ranges would walk the whole app. The
+        // second count meets at most as many UID-matched users as the
+        // first counted, so neither reads far past the cap.
+        let count = |search: String| {
             let mut parts = filter.parts.clone();
-            parts[*at] = search.to_owned();
+            parts[*at] = search;
             format!(
-                "SELECT id FROM (SELECT u.id FROM users u WHERE {} LIMIT {}) AS half",
+                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM users u WHERE {} LIMIT {}) AS half",
                 parts.join(" AND "),
                 COUNT_CAP + 1
             )
         };
-        format!("SELECT COUNT(*) FROM ({} UNION {}) AS counted", half(by_uid), half(by_name))
+        format!(
+            "SELECT CASE WHEN n > {COUNT_CAP} THEN n ELSE n + ({}) END FROM ({}) AS counted",
+            count(format!("({by_name} AND NOT {by_uid})")),
+            count(by_uid.clone())
+        )
     } else {
         format!(
             "SELECT COUNT(*) FROM (SELECT 1 FROM users u WHERE {} LIMIT {}) AS counted",
