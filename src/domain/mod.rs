@@ -21,5 +21,5 @@ pub use users::{
 };
 pub use views::{
     ApiKeyView, AppView, AuditEntryView, AuditPage, AuthTokenView, ImportReport, NewApiKey, NewAuthToken, OperatorView,
-    RejectedRow, RoleView, Session, UserDetail, UserListPage, UserView,
+    RejectedRow, RoleView, Session, UserDetail, UserListPage, UserPowers, UserView,
 };

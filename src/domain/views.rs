@@ -188,3 +188,13 @@ pub struct RejectedRow {
     pub code: String,
     pub message: String,
 }
+
+/// What the signed-in operator may do to an app's users, so that pages
+/// offer only that. The server checks every action again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct UserPowers {
+    /// Create, edit and delete users, roles and friendships.
+    pub manage: bool,
+    /// Revoke auth tokens and deactivate users.
+    pub moderate: bool,
+}

@@ -13,6 +13,7 @@ pub mod home;
 pub mod keys_page;
 pub mod metadata_editor;
 pub mod not_found;
+pub mod permitted;
 pub mod role_select;
 pub mod roles_page;
 pub mod session;

@@ -5,6 +5,7 @@ use super::{
     checked_input::CheckedInput,
     error_notice::{ActionError, ErrorNotice},
     metadata_editor::MetadataEditor,
+    permitted::{Needs, Permitted, load_user_powers},
     timestamp::Timestamp,
 };
 use crate::domain::{ApiError, RoleId, RoleView, parse_description, parse_role_name};
@@ -65,21 +66,27 @@ pub fn RolesPage() -> impl IntoView {
         move || (app_id.get(), save.version().get(), delete.version().get()),
         |(app_id, ..)| list_roles(app_id),
     );
+    let powers = Resource::new(move || app_id.get(), load_user_powers);
     view! {
         <section class="roles-page">
             <ActionError value=delete.value() />
             <Transition fallback=|| view! { <p class="muted">"Loading roles…"</p> }>
                 {move || Suspend::new(async move {
+                    let may_change = powers.await.is_ok_and(|p| p.manage);
                     match roles.await {
-                        Ok(roles) => view! { <RoleTable roles app_id=app_id.get_untracked() save delete /> }.into_any(),
+                        Ok(roles) => {
+                            view! { <RoleTable roles app_id=app_id.get_untracked() may_change save delete /> }.into_any()
+                        }
                         Err(error) => view! { <ErrorNotice error /> }.into_any(),
                     }
                 })}
             </Transition>
-            <section class="card">
-                <h2>"New role"</h2>
-                <RoleForm app_id=app_id.get_untracked() role=None save />
-            </section>
+            <Permitted powers needs=Needs::Manage>
+                <section class="card">
+                    <h2>"New role"</h2>
+                    <RoleForm app_id=app_id.get_untracked() role=None save />
+                </section>
+            </Permitted>
         </section>
     }
 }
@@ -88,6 +95,7 @@ pub fn RolesPage() -> impl IntoView {
 fn RoleTable(
     roles: Vec<RoleView>,
     app_id: String,
+    may_change: bool,
     save: ServerAction<SaveRole>,
     delete: ServerAction<DeleteRole>,
 ) -> impl IntoView {
@@ -99,7 +107,7 @@ fn RoleTable(
             <tbody>
                 {roles
                     .into_iter()
-                    .map(|role| view! { <RoleRow role app_id=app_id.clone() save delete /> })
+                    .map(|role| view! { <RoleRow role app_id=app_id.clone() may_change save delete /> })
                     .collect_view()}
             </tbody>
         </table>
@@ -110,11 +118,12 @@ fn RoleTable(
 fn RoleRow(
     role: RoleView,
     app_id: String,
+    may_change: bool,
     save: ServerAction<SaveRole>,
     delete: ServerAction<DeleteRole>,
 ) -> impl IntoView {
     let id = role.role.to_string();
-    let deletable = !role.role.is_default();
+    let deletable = may_change && !role.role.is_default();
     let (row_id, shown_id) = (id.clone(), id.clone());
     view! {
         <tr data-role=row_id>
@@ -123,10 +132,12 @@ fn RoleRow(
             <td>{role.description.clone()}</td>
             <td><Timestamp at=Some(role.updated_at) /></td>
             <td class="row-actions">
-                <details class="edit">
-                    <summary>"Edit"</summary>
-                    <RoleForm app_id=app_id.clone() role=Some(role) save />
-                </details>
+                {may_change.then(|| view! {
+                    <details class="edit">
+                        <summary>"Edit"</summary>
+                        <RoleForm app_id=app_id.clone() role=Some(role) save />
+                    </details>
+                })}
                 {deletable.then(|| view! {
                     <ActionForm action=delete attr:class="inline">
                         <input type="hidden" name="app_id" value=app_id />

@@ -1,8 +1,11 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::error_notice::{ActionError, ErrorNotice};
-use crate::domain::{ApiError, UserListPage};
+use super::{
+    error_notice::{ActionError, ErrorNotice},
+    permitted::{Needs, Permitted},
+};
+use crate::domain::{ApiError, UserListPage, UserPowers};
 
 #[server]
 pub async fn list_friends(app_id: String, uid: String) -> Result<UserListPage, ApiError> {
@@ -49,7 +52,11 @@ pub async fn remove_friend(app_id: String, uid: String, friend: String) -> Resul
 
 /// The user's friends, with a form to add some and a button to remove each.
 #[component]
-pub fn UserFriends(app_id: Memo<String>, uid: Memo<String>) -> impl IntoView {
+pub fn UserFriends(
+    app_id: Memo<String>,
+    uid: Memo<String>,
+    powers: Resource<Result<UserPowers, ApiError>>,
+) -> impl IntoView {
     let add = ServerAction::<AddFriends>::new();
     let remove = ServerAction::<RemoveFriend>::new();
     let friends = Resource::new(
@@ -65,8 +72,9 @@ pub fn UserFriends(app_id: Memo<String>, uid: Memo<String>) -> impl IntoView {
     let list = move || {
         Suspend::new(async move {
             let (app_id, uid) = (app_id.get_untracked(), uid.get_untracked());
+            let may_change = powers.await.is_ok_and(|p| p.manage);
             match friends.await {
-                Ok(page) => view! { <FriendList page app_id uid remove /> }.into_any(),
+                Ok(page) => view! { <FriendList page app_id uid may_change remove /> }.into_any(),
                 Err(error) => view! { <ErrorNotice error /> }.into_any(),
             }
         })
@@ -78,13 +86,15 @@ pub fn UserFriends(app_id: Memo<String>, uid: Memo<String>) -> impl IntoView {
             <Transition fallback=|| view! { <p class="muted">"Loading friends…"</p> }>
                 {list}
             </Transition>
-            <ActionForm action=add attr:class="inline add-friends">
-                <input type="hidden" name="app_id" value=app_id.get_untracked() />
-                <input type="hidden" name="uid" value=move || uid.get() />
-                <label for="add-friends">"Add friends by UID"</label>
-                <input id="add-friends" name="friends" placeholder="uid-1, uid-2" required />
-                <button type="submit" class="secondary">"Add"</button>
-            </ActionForm>
+            <Permitted powers needs=Needs::Manage>
+                <ActionForm action=add attr:class="inline add-friends">
+                    <input type="hidden" name="app_id" value=app_id.get_untracked() />
+                    <input type="hidden" name="uid" value=move || uid.get() />
+                    <label for="add-friends">"Add friends by UID"</label>
+                    <input id="add-friends" name="friends" placeholder="uid-1, uid-2" required />
+                    <button type="submit" class="secondary">"Add"</button>
+                </ActionForm>
+            </Permitted>
             <ActionError value=add.value() />
             {refused}
         </section>
@@ -92,7 +102,13 @@ pub fn UserFriends(app_id: Memo<String>, uid: Memo<String>) -> impl IntoView {
 }
 
 #[component]
-fn FriendList(page: UserListPage, app_id: String, uid: String, remove: ServerAction<RemoveFriend>) -> impl IntoView {
+fn FriendList(
+    page: UserListPage,
+    app_id: String,
+    uid: String,
+    may_change: bool,
+    remove: ServerAction<RemoveFriend>,
+) -> impl IntoView {
     let base = format!("/apps/{app_id}/users");
     let more = page.total - page.users.len() as i64;
     let more = (more > 0).then(|| format!("and {more} more, listed by GET /v3/users/{uid}/friends"));
@@ -111,12 +127,14 @@ fn FriendList(page: UserListPage, app_id: String, uid: String, remove: ServerAct
                         <li data-friend=row>
                             <A href=href>{friend.name}</A>
                             " " <code>{shown}</code>
-                            <ActionForm action=remove attr:class="inline">
-                                <input type="hidden" name="app_id" value=app_id />
-                                <input type="hidden" name="uid" value=uid />
-                                <input type="hidden" name="friend" value=friend_uid />
-                                <button type="submit" class="link danger">"Remove"</button>
-                            </ActionForm>
+                            {may_change.then(|| view! {
+                                <ActionForm action=remove attr:class="inline">
+                                    <input type="hidden" name="app_id" value=app_id />
+                                    <input type="hidden" name="uid" value=uid />
+                                    <input type="hidden" name="friend" value=friend_uid />
+                                    <button type="submit" class="link danger">"Remove"</button>
+                                </ActionForm>
+                            })}
                         </li>
                     }
                 })

@@ -5,13 +5,14 @@ use super::{
     app_layout::use_app_id,
     confirmed_submit::ConfirmedSubmit,
     error_notice::{ActionError, ErrorNotice},
+    permitted::load_user_powers,
     roles_page::list_roles,
     timestamp::Timestamp,
     user_form::{SaveUser, UserForm},
     user_friends::UserFriends,
     users_bulk_bar::ChangeUsers,
 };
-use crate::domain::{ApiError, AuthTokenView, BulkChange, UserDetail, UserView};
+use crate::domain::{ApiError, AuthTokenView, BulkChange, UserDetail, UserPowers, UserView};
 
 #[server]
 pub async fn load_user(app_id: String, uid: String) -> Result<UserDetail, ApiError> {
@@ -90,6 +91,7 @@ pub fn UserPage() -> impl IntoView {
     let save = ServerAction::<SaveUser>::new();
     let delete = ServerAction::<DeleteUser>::new();
     let roles = Resource::new(move || app_id.get(), list_roles);
+    let powers = Resource::new(move || app_id.get(), load_user_powers);
     let detail = Resource::new(
         move || {
             let versions =
@@ -105,16 +107,19 @@ pub fn UserPage() -> impl IntoView {
             <ActionError value=change.value() />
             <Transition fallback=|| view! { <p class="muted">"Loading the user…"</p> }>
                 {move || Suspend::new(async move {
+                    let powers = powers.await.unwrap_or_default();
                     match detail.await {
                         Ok(UserDetail { user, tokens }) => {
                             let app_id = app_id.get_untracked();
                             view! {
-                                <UserProfile user=user.clone() app_id=app_id.clone() change delete />
-                                <TokenList tokens user=user.clone() app_id=app_id.clone() revoke revoke_all />
-                                <details class="card">
-                                    <summary>"Edit profile"</summary>
-                                    <UserForm app_id user=Some(user) roles save />
-                                </details>
+                                <UserProfile user=user.clone() app_id=app_id.clone() powers change delete />
+                                <TokenList tokens user=user.clone() app_id=app_id.clone() powers revoke revoke_all />
+                                {powers.manage.then(|| view! {
+                                    <details class="card">
+                                        <summary>"Edit profile"</summary>
+                                        <UserForm app_id user=Some(user) roles save />
+                                    </details>
+                                })}
                             }
                                 .into_any()
                         }
@@ -122,7 +127,7 @@ pub fn UserPage() -> impl IntoView {
                     }
                 })}
             </Transition>
-            <UserFriends app_id uid />
+            <UserFriends app_id uid powers />
             <section class="card groups">
                 <h2>"Groups"</h2>
                 <p class="muted">"Groups and the user's memberships arrive with the groups release."</p>
@@ -135,6 +140,7 @@ pub fn UserPage() -> impl IntoView {
 fn UserProfile(
     user: UserView,
     app_id: String,
+    powers: UserPowers,
     change: ServerAction<ChangeUsers>,
     delete: ServerAction<DeleteUser>,
 ) -> impl IntoView {
@@ -158,18 +164,23 @@ fn UserProfile(
                 <dt>"Metadata"</dt><dd><pre class="metadata">{metadata}</pre></dd>
             </dl>
             <div class="row-actions">
-                <ActionForm action=change attr:class="inline">
-                    <input type="hidden" name="app_id" value=change_app />
-                    <input type="hidden" name="uids[]" value=change_uid />
-                    <button type="submit" name="change" value=switch.as_str() class=if deactivated { "secondary" } else { "danger" }>
-                        {if deactivated { "Reactivate" } else { "Deactivate" }}
-                    </button>
-                </ActionForm>
-                <ActionForm action=delete attr:class="inline delete-user">
-                    <input type="hidden" name="app_id" value=app_id />
-                    <input type="hidden" name="uid" value=uid />
-                    <ConfirmedSubmit consequence="Delete this user, their tokens and friendships for good" button="Delete" />
-                </ActionForm>
+                // Support may deactivate; reactivating is a change to the user, for those who manage.
+                {(if deactivated { powers.manage } else { powers.moderate }).then(|| view! {
+                    <ActionForm action=change attr:class="inline">
+                        <input type="hidden" name="app_id" value=change_app />
+                        <input type="hidden" name="uids[]" value=change_uid />
+                        <button type="submit" name="change" value=switch.as_str() class=if deactivated { "secondary" } else { "danger" }>
+                            {if deactivated { "Reactivate" } else { "Deactivate" }}
+                        </button>
+                    </ActionForm>
+                })}
+                {powers.manage.then(|| view! {
+                    <ActionForm action=delete attr:class="inline delete-user">
+                        <input type="hidden" name="app_id" value=app_id />
+                        <input type="hidden" name="uid" value=uid />
+                        <ConfirmedSubmit consequence="Delete this user, their tokens and friendships for good" button="Delete" />
+                    </ActionForm>
+                })}
             </div>
             <ActionError value=delete.value() />
         </section>
@@ -181,6 +192,7 @@ fn TokenList(
     tokens: Vec<AuthTokenView>,
     user: UserView,
     app_id: String,
+    powers: UserPowers,
     revoke: ServerAction<RevokeUserToken>,
     revoke_all: ServerAction<RevokeAllUserTokens>,
 ) -> impl IntoView {
@@ -207,12 +219,14 @@ fn TokenList(
                                     <td><Timestamp at=Some(token.created_at) /></td>
                                     <td><Timestamp at=token.last_used_at /></td>
                                     <td>
-                                        <ActionForm action=revoke attr:class="inline">
-                                            <input type="hidden" name="app_id" value=app_id />
-                                            <input type="hidden" name="uid" value=uid />
-                                            <input type="hidden" name="id" value=token.id />
-                                            <button type="submit" class="danger">"Revoke"</button>
-                                        </ActionForm>
+                                        {powers.moderate.then(|| view! {
+                                            <ActionForm action=revoke attr:class="inline">
+                                                <input type="hidden" name="app_id" value=app_id />
+                                                <input type="hidden" name="uid" value=uid />
+                                                <input type="hidden" name="id" value=token.id />
+                                                <button type="submit" class="danger">"Revoke"</button>
+                                            </ActionForm>
+                                        })}
                                     </td>
                                 </tr>
                             }
@@ -220,11 +234,13 @@ fn TokenList(
                         .collect_view()}
                 </tbody>
             </table>
-            <ActionForm action=revoke_all attr:class="inline revoke-all">
-                <input type="hidden" name="app_id" value=app_id />
-                <input type="hidden" name="uid" value=uid />
-                <ConfirmedSubmit consequence="Sign this user out of every device" button="Revoke all" />
-            </ActionForm>
+            {powers.moderate.then(|| view! {
+                <ActionForm action=revoke_all attr:class="inline revoke-all">
+                    <input type="hidden" name="app_id" value=app_id />
+                    <input type="hidden" name="uid" value=uid />
+                    <ConfirmedSubmit consequence="Sign this user out of every device" button="Revoke all" />
+                </ActionForm>
+            })}
         </section>
     }
 }

@@ -4,6 +4,7 @@ use leptos_router::{components::A, hooks::use_query_map};
 use super::{
     app_layout::use_app_id,
     error_notice::{ActionError, ErrorNotice},
+    permitted::{Needs, Permitted, load_user_powers},
     roles_page::list_roles,
     timestamp::Timestamp,
     user_filters::UserFilters,
@@ -11,7 +12,7 @@ use super::{
     user_import::{ImportUsers, UserImport},
     users_bulk_bar::{ChangeUsers, UsersBulkBar},
 };
-use crate::domain::{ApiError, RoleView, SortOrder, UserFilter, UserListPage, UserSort, UserView};
+use crate::domain::{ApiError, RoleView, SortOrder, UserFilter, UserListPage, UserPowers, UserSort, UserView};
 
 pub const PAGE_SIZE: i64 = 25;
 
@@ -48,6 +49,7 @@ pub fn UsersPage() -> impl IntoView {
     let import = ServerAction::<ImportUsers>::new();
     let create = ServerAction::<SaveUser>::new();
     let roles = Resource::new(move || app_id.get(), list_roles);
+    let powers = Resource::new(move || app_id.get(), load_user_powers);
     let page = Resource::new(
         move || (app_id.get(), filter.get(), cursor.get(), change.version().get(), import.version().get()),
         |(app_id, filter, cursor, ..)| async move { list_users(app_id, filter?, cursor).await },
@@ -60,10 +62,12 @@ pub fn UsersPage() -> impl IntoView {
     let shown = Signal::derive(move || filter.get().unwrap_or_default());
     view! {
         <section class="users-page">
-            <UsersToolbar app_id filter=shown roles create import />
+            <UsersToolbar app_id filter=shown roles powers create import />
             <UserFilters filter=shown roles />
             <ActionError value=change.value() />
-            <UsersBulkBar app_id=app_id.get_untracked() ticked roles change />
+            <Permitted powers needs=Needs::Moderate>
+                <UsersBulkBar app_id=app_id.get_untracked() ticked roles change />
+            </Permitted>
             <Transition fallback=|| view! { <p class="muted">"Loading users…"</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
@@ -85,16 +89,19 @@ fn UsersToolbar(
     app_id: Memo<String>,
     filter: Signal<UserFilter>,
     roles: Resource<Result<Vec<RoleView>, ApiError>>,
+    powers: Resource<Result<UserPowers, ApiError>>,
     create: ServerAction<SaveUser>,
     import: ServerAction<ImportUsers>,
 ) -> impl IntoView {
     view! {
         <div class="toolbar">
-            <details class="card">
-                <summary>"New user"</summary>
-                <UserForm app_id=app_id.get_untracked() user=None roles save=create />
-            </details>
-            <UserImport app_id=app_id.get_untracked() import />
+            <Permitted powers needs=Needs::Manage>
+                <details class="card">
+                    <summary>"New user"</summary>
+                    <UserForm app_id=app_id.get_untracked() user=None roles save=create />
+                </details>
+                <UserImport app_id=app_id.get_untracked() import />
+            </Permitted>
             <a
                 class="button secondary"
                 download

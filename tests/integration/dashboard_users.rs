@@ -12,6 +12,7 @@ use switchboard::{
         service::{apps, auth_tokens, seed},
     },
     ui::{
+        permitted::LoadUserPowers,
         roles_page::{DeleteRole, SaveRole},
         user_form::SaveUser,
         user_friends::{AddFriends, ListFriends, RemoveFriend},
@@ -238,6 +239,21 @@ async fn each_operator_role_may_make_only_its_own_bulk_changes(backend: Backend)
     assert_eq!(changed, 1, "support staff deactivate users");
     let res = dash.bulk(&new_browser(), "deactivate", &["ana"], &[]).await;
     assert_eq!(error_of(res).await, (StatusCode::UNAUTHORIZED, "ERR_NOT_SIGNED_IN".to_owned()));
+
+    // Each sees only the controls they may use, in the page the server renders.
+    for (who, powers, bulk_bar, new_user) in [
+        (&viewer, json!({"manage": false, "moderate": false}), false, false),
+        (&support, json!({"manage": false, "moderate": true}), true, false),
+        (&dash.browser, json!({"manage": true, "moderate": true}), true, true),
+    ] {
+        let res = dash.call_as(who, path_of::<LoadUserPowers>(), &[]).await;
+        assert_eq!(res.json::<Value>().await.unwrap(), powers);
+        let page = who.get(dash.app.url(&format!("/apps/{}/users?show=all", dash.app_id))).send().await.unwrap();
+        let html = page.text().await.unwrap();
+        assert!(html.contains("tr data-uid=\"ana\""), "the list is there for everyone");
+        assert_eq!(html.contains("id=\"bulk-change\""), bulk_bar, "{powers}");
+        assert_eq!(html.contains("New user"), new_user, "{powers}");
+    }
 }
 
 async fn a_user_is_created_and_edited_with_checked_fields(backend: Backend) {

@@ -94,6 +94,10 @@ impl Caller {
         }
     }
 
+    pub fn may(&self, permission: Permission) -> bool {
+        self.require(permission).is_ok()
+    }
+
     pub fn require(&self, permission: Permission) -> Result<()> {
         match &self.actor {
             Actor::Cli => Ok(()),
