@@ -157,10 +157,11 @@ pub struct NewAuthToken {
     pub auth_token: String,
 }
 
-/// A page of users for the dashboard, with where to continue.
+/// A page of users, with how many match and where to continue.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserListPage {
     pub users: Vec<UserView>,
+    /// Exact for unfiltered lists; a filtered list counts at most 10,000.
     pub total: i64,
     pub total_is_exact: bool,
     pub next_cursor: Option<String>,

@@ -19,13 +19,7 @@ pub async fn list_friends(app_id: String, uid: String) -> Result<UserListPage, A
     let (state, caller, app) = dashboard_app(&app_id).await?;
     let filter = UserFilter { show: Showing::All, ..UserFilter::default() };
     let query = UserQuery { friends_of: Some(Uid::parse(&uid)?), ..UserQuery::filtered(filter, SHOWN, None) };
-    let page = users::list(&state.db, &caller, &app, query).await?;
-    Ok(UserListPage {
-        users: page.users,
-        total: page.total,
-        total_is_exact: page.total_is_exact,
-        next_cursor: page.next_cursor,
-    })
+    Ok(users::list(&state.db, &caller, &app, query).await?)
 }
 
 /// Makes the user friends with each UID in `friends` (separated by commas);

@@ -24,13 +24,7 @@ pub async fn list_users(app_id: String, filter: UserFilter, cursor: Option<Strin
         service::users::{self, UserQuery},
     };
     let (state, caller, app) = dashboard_app(&app_id).await?;
-    let page = users::list(&state.db, &caller, &app, UserQuery::filtered(filter, PAGE_SIZE, cursor)).await?;
-    Ok(UserListPage {
-        users: page.users,
-        total: page.total,
-        total_is_exact: page.total_is_exact,
-        next_cursor: page.next_cursor,
-    })
+    Ok(users::list(&state.db, &caller, &app, UserQuery::filtered(filter, PAGE_SIZE, cursor)).await?)
 }
 
 /// Finds a user among millions: search as you type on UID or name prefix,

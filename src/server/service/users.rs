@@ -14,8 +14,9 @@ use super::{
     now, roles, stored,
 };
 use crate::domain::{
-    ImportReport, Invalid, NewAuthToken, Presence, RejectedRow, RoleId, Showing, SortOrder, Uid, UserFilter, UserSort,
-    UserView, parse_metadata, parse_status_message, parse_tag_list, parse_user_name, parse_web_url,
+    ImportReport, Invalid, NewAuthToken, Presence, RejectedRow, RoleId, Showing, SortOrder, Uid, UserFilter,
+    UserListPage, UserSort, UserView, parse_metadata, parse_status_message, parse_tag_list, parse_user_name,
+    parse_web_url,
 };
 use crate::server::{
     Error, Result,
@@ -521,14 +522,6 @@ impl UserQuery {
     }
 }
 
-pub struct UserPage {
-    pub users: Vec<UserView>,
-    /// Exact for unfiltered lists; a filtered list counts at most `COUNT_CAP`.
-    pub total: i64,
-    pub total_is_exact: bool,
-    pub next_cursor: Option<String>,
-}
-
 /// A filtered list counts its matches up to here: counting every match of a
 /// broad prefix among millions would cost more than the page itself.
 pub const COUNT_CAP: i64 = 10_000;
@@ -611,7 +604,7 @@ fn parse_cursor(order: UserOrder, raw: &str) -> Result<(Option<Arg>, String)> {
 }
 
 /// One page of the app's users, with the total that match.
-pub async fn list(db: &Db, caller: &Caller, app: &App, query: UserQuery) -> Result<UserPage> {
+pub async fn list(db: &Db, caller: &Caller, app: &App, query: UserQuery) -> Result<UserListPage> {
     caller.require_app(app.id)?;
     caller.require(Permission::Read)?;
     let friend_of = match &query.friends_of {
@@ -629,7 +622,7 @@ pub async fn list(db: &Db, caller: &Caller, app: &App, query: UserQuery) -> Resu
     let users = with_tags(db, rows.into_iter().take(per_page as usize).collect()).await?;
     let next_cursor = if more { users.last().map(|u| cursor_after(order, u, prefix.as_deref())) } else { None };
     let (total, total_is_exact) = if unfiltered || total <= COUNT_CAP { (total, true) } else { (COUNT_CAP, false) };
-    Ok(UserPage { users, total, total_is_exact, next_cursor })
+    Ok(UserListPage { users, total, total_is_exact, next_cursor })
 }
 
 /// How the database would run a list: the plan of its count and of its
