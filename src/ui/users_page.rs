@@ -64,9 +64,11 @@ pub fn UsersPage() -> impl IntoView {
             </Permitted>
             <Transition fallback=|| view! { <p class="muted">"Loading users…"</p> }>
                 {move || Suspend::new(async move {
+                    let may_tick = powers.await.is_ok_and(|p| p.moderate);
                     match page.await {
                         Ok(page) => {
                             let base = format!("/apps/{}/users", app_id.get_untracked());
+                            let ticked = may_tick.then_some(ticked);
                             view! { <UserTable page base filter=shown.get_untracked() ticked /> }.into_any()
                         }
                         Err(error) => view! { <ErrorNotice error /> }.into_any(),
@@ -107,18 +109,19 @@ fn UsersToolbar(
     }
 }
 
+/// The users of one page. `ticked` holds the rows ticked for a bulk
+/// change; without it, for an operator who may change none, there is no
+/// ticking.
 #[component]
-fn UserTable(page: UserListPage, base: String, filter: UserFilter, ticked: RwSignal<Vec<String>>) -> impl IntoView {
+fn UserTable(
+    page: UserListPage,
+    base: String,
+    filter: UserFilter,
+    ticked: Option<RwSignal<Vec<String>>>,
+) -> impl IntoView {
     let count =
         if page.total_is_exact { format!("{} users", page.total) } else { format!("more than {} users", page.total) };
     let on_page: Vec<String> = page.users.iter().map(|u| u.uid.to_string()).collect();
-    let all_ticked = {
-        let on_page = on_page.clone();
-        move || !on_page.is_empty() && ticked.with(|t| on_page.iter().all(|uid| t.contains(uid)))
-    };
-    let tick_all = move |ev: leptos::ev::Event| {
-        ticked.set(if event_target_checked(&ev) { on_page.clone() } else { Vec::new() });
-    };
     let query = filter.to_query();
     let first_page = (!query.is_empty()).then(|| format!("{base}?{query}")).unwrap_or_else(|| base.clone());
     view! {
@@ -126,9 +129,7 @@ fn UserTable(page: UserListPage, base: String, filter: UserFilter, ticked: RwSig
         <table class="users">
             <thead>
                 <tr>
-                    <th class="tick">
-                        <input type="checkbox" aria-label="Tick every user on this page" prop:checked=all_ticked on:change=tick_all />
-                    </th>
+                {ticked.map(|ticked| view! { <TickPage on_page ticked /> })}
                     {[UserSort::Uid, UserSort::Name]
                         .into_iter()
                         .map(|column| view! { <SortableHeader column filter=filter.clone() base=base.clone() /> })
@@ -155,6 +156,52 @@ fn UserTable(page: UserListPage, base: String, filter: UserFilter, ticked: RwSig
     }
 }
 
+/// The heading cell that ticks, or unticks, every user on the page.
+#[component]
+fn TickPage(on_page: Vec<String>, ticked: RwSignal<Vec<String>>) -> impl IntoView {
+    let all_ticked = {
+        let on_page = on_page.clone();
+        move || !on_page.is_empty() && ticked.with(|t| on_page.iter().all(|uid| t.contains(uid)))
+    };
+    let tick_all = move |ev: leptos::ev::Event| {
+        ticked.set(if event_target_checked(&ev) { on_page.clone() } else { Vec::new() });
+    };
+    view! {
+        <th class="tick">
+            <input type="checkbox" aria-label="Tick every user on this page" prop:checked=all_ticked on:change=tick_all />
+        </th>
+    }
+}
+
+/// A row's tick box. It belongs to the bulk bar's form, so the browser
+/// sends the ticked UIDs with it.
+#[component]
+fn TickUser(uid: String, ticked: RwSignal<Vec<String>>) -> impl IntoView {
+    let (mine, toggle, label) = (uid.clone(), uid.clone(), format!("Tick {uid}"));
+    let tick = move |ev: leptos::ev::Event| {
+        let on = event_target_checked(&ev);
+        ticked.update(|t| {
+            t.retain(|u| *u != toggle);
+            if on {
+                t.push(toggle.clone());
+            }
+        });
+    };
+    view! {
+        <td class="tick">
+            <input
+                type="checkbox"
+                form="bulk-change"
+                name="uids[]"
+                value=uid
+                aria-label=label
+                prop:checked=move || ticked.with(|t| t.contains(&mine))
+                on:change=tick
+            />
+        </td>
+    }
+}
+
 /// A column heading that sorts the list on its column, and again the other way.
 #[component]
 fn SortableHeader(column: UserSort, filter: UserFilter, base: String) -> impl IntoView {
@@ -173,33 +220,14 @@ fn SortableHeader(column: UserSort, filter: UserFilter, base: String) -> impl In
 }
 
 #[component]
-fn UserRow(user: UserView, base: String, ticked: RwSignal<Vec<String>>) -> impl IntoView {
+fn UserRow(user: UserView, base: String, ticked: Option<RwSignal<Vec<String>>>) -> impl IntoView {
     let deactivated = user.deactivated_at.is_some();
     let uid = user.uid.to_string();
     let href = format!("{base}/{uid}");
-    let (label, mine, toggle) = (uid.clone(), uid.clone(), uid.clone());
-    let tick = move |ev: leptos::ev::Event| {
-        let on = event_target_checked(&ev);
-        ticked.update(|t| {
-            t.retain(|u| *u != toggle);
-            if on {
-                t.push(toggle.clone());
-            }
-        });
-    };
+    let (label, tick_uid) = (uid.clone(), uid.clone());
     view! {
-        <tr class:disabled=deactivated data-uid=uid.clone()>
-            <td class="tick">
-                <input
-                    type="checkbox"
-                    form="bulk-change"
-                    name="uids[]"
-                    value=uid.clone()
-                    aria-label=format!("Tick {uid}")
-                    prop:checked=move || ticked.with(|t| t.contains(&mine))
-                    on:change=tick
-                />
-            </td>
+        <tr class:disabled=deactivated data-uid=uid>
+            {ticked.map(|ticked| view! { <TickUser uid=tick_uid ticked /> })}
             <td><A href=href>{label}</A></td>
             <td>{user.name}</td>
             <td><span class="badge">{user.role.to_string()}</span></td>

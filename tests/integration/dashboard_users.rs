@@ -252,6 +252,7 @@ async fn each_operator_role_may_make_only_its_own_bulk_changes(backend: Backend)
         let html = page.text().await.unwrap();
         assert!(html.contains("tr data-uid=\"ana\""), "the list is there for everyone");
         assert_eq!(html.contains("id=\"bulk-change\""), bulk_bar, "{powers}");
+        assert_eq!(html.contains("aria-label=\"Tick ana\""), bulk_bar, "rows are ticked only for the bulk bar");
         assert_eq!(html.contains("New user"), new_user, "{powers}");
     }
 }
