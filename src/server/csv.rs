@@ -54,8 +54,8 @@ pub async fn export(
     let app = apps::get(&state.db, &caller, &AppId::parse(&app_id)?).await?;
     let filter = UserFilter::from_params(|key| params.get(key).cloned())?;
     let pages = users::export(&state.db, &caller, &app, filter).await?;
-    let header_row = futures::stream::once(async { Ok(record(COLUMNS.map(str::to_owned))) });
-    let rows = pages.map_ok(|users| users.iter().flat_map(|user| record(user_cells(user))).collect::<Vec<u8>>());
+    let header_row = futures::stream::once(async { Ok(records([COLUMNS.map(str::to_owned)])) });
+    let rows = pages.map_ok(|users| records(users.iter().map(user_cells)));
     // An error after the first page can only end the download early; it is
     // logged, and the client sees a truncated transfer rather than a short file.
     let body = header_row.chain(rows).inspect_err(|e: &Error| tracing::error!(error = %e, "export stopped"));
@@ -67,10 +67,13 @@ pub async fn export(
         .into_response())
 }
 
-fn record<const N: usize>(cells: [String; N]) -> Vec<u8> {
+/// Rows as CSV text, one writer for all of them.
+fn records<const N: usize>(rows: impl IntoIterator<Item = [String; N]>) -> Vec<u8> {
     let mut writer = csv::Writer::from_writer(Vec::new());
-    // Writing to memory cannot fail.
-    let _ = writer.write_record(&cells);
+    for cells in rows {
+        // Writing to memory cannot fail.
+        let _ = writer.write_record(&cells);
+    }
     writer.into_inner().unwrap_or_default()
 }
 

@@ -1,12 +1,7 @@
 //! The REST API's caller: an app's API key, from the `appid` and `apikey`
 //! headers, checked before any handler runs.
 
-use std::net::SocketAddr;
-
-use axum::{
-    extract::{ConnectInfo, FromRequestParts},
-    http::request::Parts,
-};
+use axum::{extract::FromRequestParts, http::request::Parts};
 
 use super::Caller;
 use crate::domain::AppId;
@@ -28,7 +23,7 @@ impl FromRequestParts<AppState> for ApiCaller {
         let app_id = header(parts, "appid").ok_or(Error::EmptyAppId)?;
         let app_id = AppId::parse(app_id).map_err(|_| Error::InvalidAppId)?;
         let key = header(parts, "apikey").ok_or(Error::EmptyApiKey)?;
-        let ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(a)| a.ip().to_string());
+        let ip = super::peer_ip(parts);
         let (app, actor) = crate::server::service::api_keys::authenticate(&state.db, &app_id, key).await?;
         Ok(ApiCaller { caller: Caller { actor, ip }, app })
     }

@@ -8,3 +8,9 @@ pub mod secret;
 pub mod session;
 
 pub use actor::{Actor, Caller, Permission};
+
+/// The address a request came from, as the listener saw it.
+fn peer_ip(parts: &axum::http::request::Parts) -> Option<String> {
+    use axum::extract::ConnectInfo;
+    parts.extensions.get::<ConnectInfo<std::net::SocketAddr>>().map(|ConnectInfo(addr)| addr.ip().to_string())
+}

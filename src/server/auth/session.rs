@@ -146,7 +146,7 @@ impl FromRequestParts<AppState> for SignedIn {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
         let session = Session::from_request_parts(parts, state).await.map_err(|(_, e)| Error::Internal(e.into()))?;
         let op = operator_on(&session, &state.db).await?.ok_or(Error::NotSignedIn)?;
-        let ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(a)| a.ip().to_string());
+        let ip = super::peer_ip(parts);
         Ok(SignedIn(operator_caller(op, ip)))
     }
 }
