@@ -2,7 +2,9 @@
 //! and measures the REST endpoints under concurrency.
 //!
 //!   cargo bench --features ssr --bench users -- [--users N] [--backend sqlite|postgres|both]
-//!                                               [--concurrency C] [--requests R]
+//!                                               [--concurrency C] [--requests R] [--only TEXT]
+//!
+//! `--only` runs just the scenarios whose name contains TEXT.
 //!
 //! Postgres comes from SWITCHBOARD_BENCH_POSTGRES_URL (an admin URL such as
 //! postgres://switchboard:switchboard@127.0.0.1:5432/postgres).
@@ -29,6 +31,7 @@ struct Options {
     backends: Vec<&'static str>,
     concurrency: usize,
     requests: usize,
+    only: Option<String>,
 }
 
 fn options() -> Options {
@@ -44,6 +47,7 @@ fn options() -> Options {
         backends,
         concurrency: value("--concurrency").map_or(16, |v| v.parse().expect("--concurrency C")),
         requests: value("--requests").map_or(2000, |v| v.parse().expect("--requests R")),
+        only: value("--only"),
     }
 }
 
@@ -80,18 +84,16 @@ async fn fresh_database(backend: &str) -> Db {
     db
 }
 
-struct Figures {
-    rps: f64,
-    p50: f64,
-    p99: f64,
-    errors: usize,
-}
-
-/// Sends `requests` requests, `concurrency` at a time; `make(i)` builds the i-th.
-async fn measure<F>(concurrency: usize, requests: usize, make: F) -> Figures
+/// Unless `--only` leaves it out, sends `requests` requests, `concurrency`
+/// at a time (`make(i)` builds the i-th), and prints the scenario's row.
+async fn scenario<F>(name: &str, opts: &Options, make: F)
 where
     F: Fn(usize) -> reqwest::RequestBuilder + Send + Sync + 'static,
 {
+    if opts.only.as_ref().is_some_and(|only| !name.contains(only.as_str())) {
+        return;
+    }
+    let (concurrency, requests) = (opts.concurrency, opts.requests);
     let make = Arc::new(make);
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let started = Instant::now();
@@ -125,7 +127,7 @@ where
     let elapsed = started.elapsed().as_secs_f64();
     timings.sort_by(f64::total_cmp);
     let at = |q: f64| timings[((timings.len() as f64 * q) as usize).min(timings.len() - 1)];
-    Figures { rps: requests as f64 / elapsed, p50: at(0.50), p99: at(0.99), errors }
+    println!("{name:<44} {:>10.0} {:>9.2} {:>9.2} {:>7}", requests as f64 / elapsed, at(0.50), at(0.99), errors);
 }
 
 #[tokio::main]
@@ -217,47 +219,36 @@ async fn bench(backend: &'static str, opts: &Options) {
 
     let prefixes = ["ana", "ben_k", "chl", "dev_o", "elif", "far", "gra", "hiro_s", "ine", "jon"];
     println!("{:<44} {:>10} {:>9} {:>9} {:>7}", "scenario", "req/s", "p50 ms", "p99 ms", "errors");
-    let show = |name: &str, f: Figures| {
-        println!("{name:<44} {:>10.0} {:>9.2} {:>9.2} {:>7}", f.rps, f.p50, f.p99, f.errors);
-    };
-    let (c, r) = (opts.concurrency, opts.requests);
 
     let (g, s) = (get.clone(), sample.clone());
-    show("GET /v3/users/{uid}", measure(c, r, move |i| g(format!("/v3/users/{}", s[i % s.len()]))).await);
+    scenario("GET /v3/users/{uid}", opts, move |i| g(format!("/v3/users/{}", s[i % s.len()]))).await;
     let g = get.clone();
-    show(
-        "GET /v3/users?searchKey=… (uid or name)",
-        measure(c, r, move |i| g(format!("/v3/users?perPage=25&searchKey={}", prefixes[i % prefixes.len()]))).await,
-    );
+    scenario("GET /v3/users?searchKey=… (uid or name)", opts, move |i| {
+        g(format!("/v3/users?perPage=25&searchKey={}", prefixes[i % prefixes.len()]))
+    })
+    .await;
     let g = get.clone();
-    show(
-        "GET /v3/users?searchKey=…&searchIn=name",
-        measure(c, r, move |i| {
-            g(format!("/v3/users?perPage=25&searchIn=name&searchKey={}", ["an", "ben", "zo", "maya s", "priya"][i % 5]))
-        })
-        .await,
-    );
+    scenario("GET /v3/users?searchKey=…&searchIn=name", opts, move |i| {
+        g(format!("/v3/users?perPage=25&searchIn=name&searchKey={}", ["an", "ben", "zo", "maya s", "priya"][i % 5]))
+    })
+    .await;
     let g = get.clone();
-    show("GET /v3/users (first page of 100)", measure(c, r, move |_| g("/v3/users?perPage=100".to_owned())).await);
+    scenario("GET /v3/users (first page of 100)", opts, move |_| g("/v3/users?perPage=100".to_owned())).await;
     if let Some(path) = page_500 {
         let g = get.clone();
-        show("GET /v3/users 500th page by cursor", measure(c, r, move |_| g(path.clone())).await);
+        scenario("GET /v3/users 500th page by cursor", opts, move |_| g(path.clone())).await;
     }
     let p = post.clone();
     let run = std::process::id();
-    show(
-        "POST /v3/users",
-        measure(c, r, move |i| {
-            p("/v3/users".to_owned(), json!({"uid": format!("bench_{run}_{i}"), "name": format!("Bench {i}")}))
-        })
-        .await,
-    );
+    scenario("POST /v3/users", opts, move |i| {
+        p("/v3/users".to_owned(), json!({"uid": format!("bench_{run}_{i}"), "name": format!("Bench {i}")}))
+    })
+    .await;
     let (p, s) = (post.clone(), sample.clone());
-    show(
-        "POST /v3/users/{uid}/auth_tokens",
-        measure(c, r, move |i| p(format!("/v3/users/{}/auth_tokens", s[i % s.len()]), json!({"platform": "web"})))
-            .await,
-    );
+    scenario("POST /v3/users/{uid}/auth_tokens", opts, move |i| {
+        p(format!("/v3/users/{}/auth_tokens", s[i % s.len()]), json!({"platform": "web"}))
+    })
+    .await;
 
     // The dashboard: an operator's browser asking for the users page with a search, rendered on the server.
     let operator = operators::NewOperator {
@@ -276,15 +267,12 @@ async fn bench(backend: &'static str, opts: &Options) {
         .unwrap();
     let cookie = signed_in.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
     let (browser, page_base) = (client.clone(), format!("{base}/apps/{app_id}/users"));
-    show(
-        "dashboard users page, search (server render)",
-        measure(c, r, move |i| {
-            browser
-                .get(format!("{page_base}?q={}", prefixes[i % prefixes.len()]))
-                .header("cookie", &cookie)
-                .header("accept", "text/html")
-        })
-        .await,
-    );
+    scenario("dashboard users page, search (server render)", opts, move |i| {
+        browser
+            .get(format!("{page_base}?q={}", prefixes[i % prefixes.len()]))
+            .header("cookie", &cookie)
+            .header("accept", "text/html")
+    })
+    .await;
     db.close().await;
 }

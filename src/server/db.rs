@@ -13,7 +13,7 @@ use std::{
 
 use sqlx::{
     PgPool, SqlitePool,
-    postgres::PgPoolOptions,
+    postgres::{PgConnectOptions, PgPoolOptions},
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 use tokio::sync::{Mutex, OwnedMutexGuard};
@@ -21,6 +21,11 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 /// Page cache per SQLite connection, in KiB: 64 MiB instead of the default
 /// 2, so that the indexes of a million users stay in memory.
 pub const SQLITE_CACHE_KIB: i64 = 65_536;
+
+/// Prepared statements kept per connection. Multi-row inserts come in a
+/// statement per row count (see `group_commit`), which overflowed the
+/// default of 100 and had SQLite parse statements again and again.
+const STATEMENT_CACHE: usize = 500;
 
 #[derive(Clone, Debug)]
 pub enum Db {
@@ -42,8 +47,12 @@ macro_rules! with_db {
 impl Db {
     pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let pool =
-                PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
+            let options = PgConnectOptions::from_str(url)?.statement_cache_capacity(STATEMENT_CACHE);
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await?;
             Ok(Db::Postgres(pool))
         } else if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)?
@@ -52,7 +61,8 @@ impl Db {
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
-                .pragma("cache_size", format!("-{SQLITE_CACHE_KIB}"));
+                .pragma("cache_size", format!("-{SQLITE_CACHE_KIB}"))
+                .statement_cache_capacity(STATEMENT_CACHE);
             let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
             Ok(Db::Sqlite(pool))
         } else {
@@ -69,6 +79,19 @@ impl Db {
 
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         with_db!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))
+    }
+
+    /// Names the database itself, so that pools opened on the same one
+    /// share what is kept per database (see `group_commit`).
+    pub fn identity(&self) -> String {
+        match self {
+            Db::Sqlite(pool) => format!("sqlite:{}", pool.connect_options().get_filename().display()),
+            Db::Postgres(pool) => {
+                let options = pool.connect_options();
+                let database = options.get_database().unwrap_or_default();
+                format!("postgres://{}:{}/{database}", options.get_host(), options.get_port())
+            }
+        }
     }
 
     pub async fn close(&self) {

@@ -30,6 +30,7 @@ on_both_backends!(
     a_filtered_total_is_counted_up_to_ten_thousand_and_says_so,
     a_search_on_uid_or_name_reads_by_the_text_that_matched,
     no_list_reads_the_users_table_without_an_index,
+    creates_and_token_issues_sent_at_once_each_get_their_own_answer,
 );
 
 struct Api {
@@ -558,4 +559,50 @@ async fn no_list_reads_the_users_table_without_an_index(backend: Backend) {
             assert!(!plan.iter().any(|line| is_table_walk(line)), "{described}:\n{}", plan.join("\n"));
         }
     }
+}
+
+/// Writes that arrive together are written together (see `group_commit`);
+/// a bad one among them must still fail alone and take nothing with it.
+async fn creates_and_token_issues_sent_at_once_each_get_their_own_answer(backend: Backend) {
+    let api = Api::new(backend).await;
+    api.user("taken", "Taken").await;
+    let creates = (0..40).map(|n| {
+        let body = match n {
+            7 => json!({"uid": "TAKEN", "name": "Again", "withAuthToken": true}),
+            21 => json!({"uid": "c21", "name": "No role", "role": "nope", "withAuthToken": true}),
+            _ => json!({"uid": format!("c{n}"), "name": format!("User {n}"), "tags": ["t"], "withAuthToken": true}),
+        };
+        api.call("POST", "/v3/users", Some(body))
+    });
+    let issues = (0..20).map(|_| api.call("POST", "/v3/users/taken/auth_tokens", None));
+    let (created, issued) = futures::join!(futures::future::join_all(creates), futures::future::join_all(issues));
+
+    let mut tokens = HashSet::new();
+    for (n, res) in created.into_iter().enumerate() {
+        match n {
+            7 => assert_eq!(error_of(res).await, (StatusCode::CONFLICT, "ERR_UID_ALREADY_EXISTS".into())),
+            21 => assert_eq!(error_of(res).await, (StatusCode::NOT_FOUND, "ERR_ROLE_NOT_FOUND".into())),
+            _ => {
+                let user = data_of(res).await;
+                assert_eq!(
+                    (user["uid"].as_str(), user["tags"].clone()),
+                    (Some(format!("c{n}").as_str()), json!(["t"]))
+                );
+                tokens.insert(user["authToken"].as_str().unwrap().to_owned());
+            }
+        }
+    }
+    for res in issued {
+        tokens.insert(data_of(res).await["authToken"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(tokens.len(), 38 + 20, "every token is new");
+
+    assert_eq!(api.ok("GET", "/v3/users/taken", None).await["name"], "Taken", "the taken UID kept its user");
+    assert_eq!(api.err("GET", "/v3/users/c21", None).await.1, "ERR_UID_NOT_FOUND", "the refused user left nothing");
+    assert_eq!(api.listed("?perPage=100").await["meta"]["pagination"]["total"], 1 + 38);
+    assert_eq!(api.ok("GET", "/v3/users/taken/auth_tokens", None).await.as_array().unwrap().len(), 20);
+    assert_eq!(api.app.count("auth_tokens").await, 38 + 20);
+    let actions: Vec<String> = api.app.audit_rows().await.into_iter().map(|(_, action, _, _)| action).collect();
+    let count = |action: &str| actions.iter().filter(|a| *a == action).count();
+    assert_eq!((count("user.create"), count("authtoken.create")), (1 + 38, 38 + 20), "one audit row per change");
 }

@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 /// How much of a secret stays visible, to tell keys apart in lists.
 pub const PREFIX_LEN: usize = 8;
 
+#[derive(Clone)]
 pub struct Secret {
     pub value: String,
     pub hash: String,

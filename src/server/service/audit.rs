@@ -22,24 +22,44 @@ pub struct Change {
 
 /// Inserts the audit row for `$change` made by `$caller`, on `$conn`.
 macro_rules! record {
-    ($conn:expr, $caller:expr, $change:expr) => {{
-        let change: $crate::server::service::audit::Change = $change;
-        sqlx::query(
-            "INSERT INTO audit_log (app, actor, action, object, details, ip, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(change.app)
-        .bind($caller.label())
-        .bind(change.action)
-        .bind(change.object)
-        .bind(change.details.to_string())
-        .bind($caller.ip.clone())
-        .bind($crate::server::service::now())
-        .execute($conn)
-        .await
-    }};
+    ($conn:expr, $caller:expr, $change:expr) => {
+        $crate::server::service::audit::record_all!($conn, [($caller, $change)])
+    };
 }
-pub(crate) use record;
+
+/// Inserts an audit row for each `(caller, change)` of `$entries`, on
+/// `$conn`, in multi-row statements; evaluates to a `sqlx` result.
+macro_rules! record_all {
+    ($conn:expr, $entries:expr) => {
+        'record: {
+            let at = $crate::server::service::now();
+            let entries: Vec<(&$crate::server::auth::Caller, $crate::server::service::audit::Change)> =
+                $entries.into_iter().collect();
+            for chunk in entries.chunks($crate::server::service::ROWS_PER_INSERT) {
+                let sql = format!(
+                    "INSERT INTO audit_log (app, actor, action, object, details, ip, created_at) VALUES {}",
+                    $crate::server::service::placeholders(chunk.len(), 7)
+                );
+                let mut insert = sqlx::query(&sql);
+                for (caller, change) in chunk {
+                    insert = insert
+                        .bind(change.app)
+                        .bind(caller.label())
+                        .bind(change.action)
+                        .bind(change.object.as_str())
+                        .bind(change.details.to_string())
+                        .bind(caller.ip.as_deref())
+                        .bind(at);
+                }
+                if let Err(error) = insert.execute($conn).await {
+                    break 'record Err::<(), sqlx::Error>(error);
+                }
+            }
+            Ok(())
+        }
+    };
+}
+pub(crate) use {record, record_all};
 
 #[derive(FromRow)]
 struct EntryRow {

@@ -1,19 +1,25 @@
 //! Auth tokens: how an app's users will log in to the realtime gateway. Per
 //! user and per device; the value is shown once and stored as its hash.
 
+use std::sync::LazyLock;
+
 use serde_json::json;
 use sqlx::FromRow;
 
 use super::{
     apps::App,
-    audit::{Change, record},
+    audit::{Change, record, record_all},
     now, stored, users,
 };
 use crate::domain::{AuthTokenView, NewAuthToken, Uid};
 use crate::server::{
     Error, Result,
-    auth::{Caller, Permission, secret},
+    auth::{
+        Caller, Permission,
+        secret::{self, Secret},
+    },
     db::{BeginWrite, Db},
+    group_commit::GroupCommit,
 };
 use crate::with_db;
 
@@ -52,49 +58,111 @@ impl TryFrom<TokenRow> for AuthTokenView {
     }
 }
 
-/// Mints a token for the user with internal id `$user_id`, in transaction `$tx`, and
-/// audits it; evaluates to the new token. A macro so that user creation can
-/// issue the first token inside its own transaction, on either database.
-macro_rules! insert {
-    ($tx:ident, $caller:expr, $app:expr, $user_id:expr, $uid:expr, $device:expr) => {{
-        let secret = $crate::server::auth::secret::generate();
-        let device: $crate::server::service::auth_tokens::Device = $device;
-        let at = $crate::server::service::now();
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO auth_tokens (app, user_id, token_hash, prefix, platform, user_agent, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-        )
-        .bind($app.id)
-        .bind($user_id)
-        .bind(&secret.hash)
-        .bind(&secret.prefix)
-        .bind(&device.platform)
-        .bind(&device.user_agent)
-        .bind(at)
-        .fetch_one(&mut *$tx)
-        .await?;
-        let uid: &$crate::domain::Uid = $uid;
-        $crate::server::service::audit::record!(&mut *$tx, $caller, $crate::server::service::audit::Change {
-            app: Some($app.id),
+/// A token about to be written, its secret drawn.
+pub(super) struct NewToken {
+    pub(super) app: i64,
+    pub(super) user_id: i64,
+    pub(super) secret: Secret,
+    pub(super) device: Device,
+    pub(super) created_at: i64,
+}
+
+impl NewToken {
+    pub(super) fn new(app: i64, user_id: i64, device: Device) -> Self {
+        NewToken { app, user_id, secret: secret::generate(), device, created_at: now() }
+    }
+
+    /// The audit entry for the token, once written with `id`. It names the
+    /// token by id and prefix, never by its value.
+    pub(super) fn change(&self, uid: &Uid, id: i64) -> Change {
+        Change {
+            app: Some(self.app),
             action: "authtoken.create",
             object: format!("user:{uid}"),
-            details: serde_json::json!({"id": id, "prefix": secret.prefix, "platform": device.platform}),
-        })?;
-        Ok::<_, $crate::server::Error>($crate::domain::NewAuthToken {
-            token: $crate::domain::AuthTokenView {
+            details: json!({"id": id, "prefix": self.secret.prefix, "platform": self.device.platform}),
+        }
+    }
+
+    /// The token as its requester sees it, the one time its value is shown.
+    pub(super) fn shown(self, uid: Uid, id: i64) -> NewAuthToken {
+        NewAuthToken {
+            token: AuthTokenView {
                 id,
-                uid: uid.clone(),
-                prefix: secret.prefix,
-                platform: device.platform,
-                user_agent: device.user_agent,
-                created_at: at,
+                uid,
+                prefix: self.secret.prefix,
+                platform: self.device.platform,
+                user_agent: self.device.user_agent,
+                created_at: self.created_at,
                 last_used_at: None,
             },
-            auth_token: secret.value,
-        })
-    }};
+            auth_token: self.secret.value,
+        }
+    }
 }
-pub(crate) use insert;
+
+/// Inserts the `NewToken`s `$tokens` (an iterator of references) on `$tx`,
+/// in multi-row statements; evaluates to their ids in the same order, as a
+/// `sqlx` result.
+macro_rules! insert_tokens {
+    ($tx:ident, $tokens:expr) => {
+        'insert: {
+            use $crate::server::service::{ROWS_PER_INSERT, auth_tokens::NewToken, placeholders};
+            let tokens: Vec<&NewToken> = $tokens.into_iter().collect();
+            let mut ids: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+            for chunk in tokens.chunks(ROWS_PER_INSERT) {
+                let sql = format!(
+                    "INSERT INTO auth_tokens (app, user_id, token_hash, prefix, platform, user_agent, created_at) \
+                     VALUES {} RETURNING token_hash, id",
+                    placeholders(chunk.len(), 7)
+                );
+                let mut insert = sqlx::query_as::<_, (String, i64)>(&sql);
+                for token in chunk {
+                    insert = insert
+                        .bind(token.app)
+                        .bind(token.user_id)
+                        .bind(token.secret.hash.as_str())
+                        .bind(token.secret.prefix.as_str())
+                        .bind(token.device.platform.as_deref())
+                        .bind(token.device.user_agent.as_deref())
+                        .bind(token.created_at);
+                }
+                match insert.fetch_all(&mut *$tx).await {
+                    Ok(written) => ids.extend(written),
+                    Err(error) => break 'insert Err::<Vec<i64>, sqlx::Error>(error),
+                }
+            }
+            Ok(tokens.iter().map(|token| ids[&token.secret.hash]).collect())
+        }
+    };
+}
+pub(crate) use insert_tokens;
+
+/// A token asked for a user, waiting for its group to be written.
+#[derive(Clone)]
+struct Issue {
+    caller: Caller,
+    app: i64,
+    user_id: i64,
+    uid: Uid,
+    device: Device,
+}
+
+static ISSUES: LazyLock<GroupCommit<Issue, NewAuthToken>> =
+    LazyLock::new(|| GroupCommit::new(|db, issues| Box::pin(write_issues(db, issues))));
+
+async fn write_issues(db: Db, issues: Vec<Issue>) -> Result<Vec<NewAuthToken>> {
+    let tokens: Vec<NewToken> = issues.iter().map(|i| NewToken::new(i.app, i.user_id, i.device.clone())).collect();
+    let ids = with_db!(&db, pool => {
+        let mut tx = pool.begin_write().await?;
+        let ids = insert_tokens!(tx, &tokens)?;
+        record_all!(&mut *tx, issues.iter().zip(&tokens).zip(&ids).map(|((issue, token), id)| {
+            (&issue.caller, token.change(&issue.uid, *id))
+        }))?;
+        tx.commit().await?;
+        ids
+    });
+    Ok(issues.into_iter().zip(tokens).zip(ids).map(|((issue, token), id)| token.shown(issue.uid, id)).collect())
+}
 
 /// Issues a new token for a user's device. Tokens are stored hashed, so an
 /// existing one can never be handed out again: every call mints a new one.
@@ -102,12 +170,8 @@ pub async fn issue(db: &Db, caller: &Caller, app: &App, uid: &Uid, device: Devic
     caller.require_app(app.id)?;
     caller.require(Permission::IssueTokens)?;
     let user = users::find(db, app, uid).await?;
-    with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        let token = insert!(tx, caller, app, user.id, uid, device)?;
-        tx.commit().await?;
-        Ok(token)
-    })
+    let issue = Issue { caller: caller.clone(), app: app.id, user_id: user.id, uid: uid.clone(), device };
+    ISSUES.write(db, issue).await
 }
 
 pub async fn list(db: &Db, caller: &Caller, app: &App, uid: &Uid) -> Result<Vec<AuthTokenView>> {

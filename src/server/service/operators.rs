@@ -101,7 +101,7 @@ pub async fn create_first_owner(
         .on_unique(|| email_taken(&email))?;
         if let Some(row) = &row {
             let caller = Caller { actor: Actor::Operator { id: row.id, email: email.clone(), role: OperatorRole::Owner }, ip };
-            record!(&mut *tx, caller, Change {
+            record!(&mut *tx, &caller, Change {
                 app: None,
                 action: "operator.setup",
                 object: format!("operator:{}", row.id),

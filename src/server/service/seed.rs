@@ -6,11 +6,14 @@ use serde_json::json;
 use super::{
     apps::App,
     audit::{Change, record},
-    now,
+    auth_tokens::{Device, NewToken, insert_tokens},
+    now, stored,
+    users::{NewUser, adjust_counts, insert_users},
 };
+use crate::domain::{RoleId, Uid};
 use crate::server::{
     Result,
-    auth::{Caller, Permission, secret},
+    auth::{Caller, Permission},
     db::{BeginWrite, Db, SQLITE_CACHE_KIB},
 };
 use crate::with_db;
@@ -32,11 +35,6 @@ const ROLES: &[(&str, &str)] = &[("premium", "Premium"), ("moderator", "Moderato
 /// random keys touch a page per insert unless the batch is large enough
 /// for many to share one.
 const BATCH: u64 = 50_000;
-
-/// Users per multi-row insert. SQLite finds a numbered parameter by walking
-/// the statement's list of them, so binding costs grow with the square of
-/// a statement's parameters: at 500 rows, half the load went to binding.
-const ROWS_PER_INSERT: usize = 40;
 
 /// Page cache for a seeding transaction on SQLite, in KiB, so that a
 /// batch's dirty index pages stay in memory until its commit.
@@ -66,24 +64,10 @@ impl Mix {
     }
 }
 
+/// A user to seed, and whether they get an auth token.
 struct SeedUser {
-    uid: String,
-    name: String,
-    role: &'static str,
-    created_at: i64,
-    last_active_at: Option<i64>,
-    tags: Vec<&'static str>,
+    user: NewUser,
     token: bool,
-}
-
-fn placeholders(rows: usize, columns: usize) -> String {
-    (0..rows)
-        .map(|r| {
-            let cells: Vec<String> = (1..=columns).map(|c| format!("${}", r * columns + c)).collect();
-            format!("({})", cells.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Adds `count` users to the app (a third with an auth token, most with
@@ -125,17 +109,22 @@ pub async fn users(db: &Db, caller: &Caller, app: &App, count: u64, progress: im
                     _ => "default",
                 };
                 let tags = (0..mix.next() % 4).map(|_| mix.pick(TAGS)).collect::<std::collections::BTreeSet<_>>();
-                SeedUser {
-                    uid: format!("{}_{}_{n}", first.to_lowercase(), last.to_lowercase()),
+                let user = NewUser {
+                    app: app.id,
+                    uid: stored(Uid::parse(&format!("{}_{}_{n}", first.to_lowercase(), last.to_lowercase())))?,
                     name: format!("{first} {last}"),
-                    role,
+                    avatar: None,
+                    link: None,
+                    role: stored(RoleId::parse(role))?,
+                    metadata: None,
+                    status_message: None,
+                    tags: tags.into_iter().map(str::to_owned).collect(),
                     created_at,
                     last_active_at: (!mix.next().is_multiple_of(3)).then(|| created_at + (mix.next() % 86_400) as i64),
-                    tags: tags.into_iter().collect(),
-                    token: n.is_multiple_of(3),
-                }
+                };
+                Ok(SeedUser { user, token: n.is_multiple_of(3) })
             })
-            .collect();
+            .collect::<Result<_>>()?;
         let (tags, tokens) = write_batch(db, app, &batch).await?;
         report.users += size;
         report.tags += tags;
@@ -168,85 +157,34 @@ pub async fn users(db: &Db, caller: &Caller, app: &App, count: u64, progress: im
     Ok(report)
 }
 
-/// Inserts `$rows` with their tags and tokens in three multi-row inserts,
-/// on transaction `$tx`; answers how many tags and tokens it wrote.
-macro_rules! insert_rows {
-    ($tx:ident, $app:expr, $rows:expr) => {{
-        let rows: &[SeedUser] = $rows;
-        let users_sql = format!(
-            "INSERT INTO users (app, uid, name, name_lower, role, created_at, updated_at, last_active_at) VALUES {} \
-             RETURNING id, uid",
-            placeholders(rows.len(), 8)
-        );
-        let mut insert = sqlx::query_as::<_, (i64, String)>(&users_sql);
-        for u in rows {
-            insert = insert
-                .bind($app.id)
-                .bind(&u.uid)
-                .bind(&u.name)
-                .bind(u.name.to_lowercase())
-                .bind(u.role)
-                .bind(u.created_at)
-                .bind(u.created_at)
-                .bind(u.last_active_at);
-        }
-        let ids: std::collections::HashMap<String, i64> =
-            insert.fetch_all(&mut *$tx).await?.into_iter().map(|(id, uid)| (uid, id)).collect();
-        let tag_rows: usize = rows.iter().map(|u| u.tags.len()).sum();
-        if tag_rows > 0 {
-            let sql = format!("INSERT INTO user_tags (app, user_id, tag) VALUES {}", placeholders(tag_rows, 3));
-            let mut tags = sqlx::query(&sql);
-            for u in rows {
-                for tag in &u.tags {
-                    tags = tags.bind($app.id).bind(ids[&u.uid]).bind(*tag);
-                }
-            }
-            tags.execute(&mut *$tx).await?;
-        }
-        let token_rows = rows.iter().filter(|u| u.token).count();
-        if token_rows > 0 {
-            let sql = format!(
-                "INSERT INTO auth_tokens (app, user_id, token_hash, prefix, platform, created_at) VALUES {}",
-                placeholders(token_rows, 6)
-            );
-            let mut tokens = sqlx::query(&sql);
-            for u in rows.iter().filter(|u| u.token) {
-                let secret = secret::generate();
-                tokens = tokens
-                    .bind($app.id)
-                    .bind(ids[&u.uid])
-                    .bind(secret.hash)
-                    .bind(secret.prefix)
-                    .bind("web")
-                    .bind(u.created_at);
-            }
-            tokens.execute(&mut *$tx).await?;
-        }
-        (tag_rows as u64, token_rows as u64)
-    }};
-}
-
 /// Writes one batch of users with their tags and tokens, in one
 /// transaction; answers how many tags and tokens it wrote.
 async fn write_batch(db: &Db, app: &App, batch: &[SeedUser]) -> Result<(u64, u64)> {
-    let (mut tags, mut tokens) = (0, 0);
-    with_db!(db, pool => {
+    let tokens = with_db!(db, pool => {
         let mut tx = pool.begin_write().await?;
         if matches!(db, Db::Sqlite(_)) {
             sqlx::query(&format!("PRAGMA cache_size = -{SEED_CACHE_KIB}")).execute(&mut *tx).await?;
         }
-        for rows in batch.chunks(ROWS_PER_INSERT) {
-            let written = insert_rows!(tx, app, rows);
-            tags += written.0;
-            tokens += written.1;
-        }
-        super::users::adjust_counts!(tx, app, batch.len() as i64, 0);
+        let rows = insert_users!(tx, batch.iter().map(|seeded| &seeded.user))?;
+        let new_tokens: Vec<NewToken> = batch
+            .iter()
+            .zip(&rows)
+            .filter(|(seeded, _)| seeded.token)
+            .map(|(seeded, row)| NewToken {
+                created_at: seeded.user.created_at,
+                ..NewToken::new(app.id, row.id, Device { platform: Some("web".into()), user_agent: None })
+            })
+            .collect();
+        insert_tokens!(tx, &new_tokens)?;
+        adjust_counts!(tx, app.id, batch.len() as i64, 0);
         if matches!(db, Db::Sqlite(_)) {
             // Back to the size every connection has: the clean pages go now,
             // the dirty ones once the commit has written them.
             sqlx::query(&format!("PRAGMA cache_size = -{SQLITE_CACHE_KIB}")).execute(&mut *tx).await?;
         }
         tx.commit().await?;
+        new_tokens.len() as u64
     });
+    let tags = batch.iter().map(|seeded| seeded.user.tags.len() as u64).sum();
     Ok((tags, tokens))
 }

@@ -1,7 +1,10 @@
 //! An app's users. Reads are keyset-paged on indexed columns, so a page
 //! costs the same at the millionth user as at the first.
 
-use std::collections::HashMap;
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::{Arc, LazyLock},
+};
 
 use futures::{Stream, stream};
 use serde_json::{Value, json};
@@ -9,8 +12,9 @@ use sqlx::FromRow;
 
 use super::{
     apps::App,
+    audit::record_all,
     audit::{Change, record},
-    auth_tokens::{self, Device},
+    auth_tokens::{self, Device, NewToken},
     now, roles, stored,
 };
 use crate::domain::{
@@ -23,13 +27,14 @@ use crate::server::{
     auth::{Caller, Permission},
     db::{BeginWrite, Db},
     error::OnConstraint,
+    group_commit::GroupCommit,
 };
 use crate::with_db;
 
 #[derive(FromRow)]
-pub(super) struct UserRow {
+pub(crate) struct UserRow {
     pub(super) id: i64,
-    uid: String,
+    pub(super) uid: String,
     name: String,
     avatar: Option<String>,
     link: Option<String>,
@@ -43,7 +48,7 @@ pub(super) struct UserRow {
     deactivated_at: Option<i64>,
 }
 
-const USER_COLUMNS: &str = "id, uid, name, avatar, link, role, metadata, status_message, status, created_at, updated_at, \
+pub(super) const USER_COLUMNS: &str = "id, uid, name, avatar, link, role, metadata, status_message, status, created_at, updated_at, \
                             last_active_at, deactivated_at";
 
 impl UserRow {
@@ -83,41 +88,128 @@ macro_rules! require_role {
     }};
 }
 
-/// Moves the app's user counts by the given amounts, in transaction `$tx`.
+/// Moves the user counts of the app with internal id `$app` by the given
+/// amounts, in transaction `$tx`.
 macro_rules! adjust_counts {
     ($tx:ident, $app:expr, $active:expr, $deactivated:expr) => {{
-        let (active, deactivated): (i64, i64) = ($active, $deactivated);
+        let (app, active, deactivated): (i64, i64, i64) = ($app, $active, $deactivated);
         sqlx::query("UPDATE user_counts SET active = active + $1, deactivated = deactivated + $2 WHERE app = $3")
             .bind(active)
             .bind(deactivated)
-            .bind($app.id)
+            .bind(app)
             .execute(&mut *$tx)
             .await?;
     }};
 }
 pub(crate) use adjust_counts;
 
-/// Adds tags to a user who has none of them, in one statement.
+/// Adds tags to users who have none of them: `$rows` yields `(app, user
+/// id, tag)`. In multi-row statements on `$tx`; evaluates to a `sqlx` result.
 macro_rules! insert_tags {
-    ($tx:expr, $app:expr, $user_id:expr, $tags:expr) => {{
-        let tags: &[String] = $tags;
-        if !tags.is_empty() {
-            let rows: Vec<String> = (0..tags.len()).map(|n| format!("($1, $2, ${})", n + 3)).collect();
-            let sql = format!("INSERT INTO user_tags (app, user_id, tag) VALUES {}", rows.join(", "));
-            let mut insert = sqlx::query(&sql).bind($app.id).bind($user_id);
-            for tag in tags {
-                insert = insert.bind(tag);
+    ($tx:expr, $rows:expr) => {
+        'insert: {
+            use $crate::server::service::{ROWS_PER_INSERT, placeholders};
+            let rows: Vec<(i64, i64, &str)> = $rows.into_iter().collect();
+            for chunk in rows.chunks(ROWS_PER_INSERT) {
+                let sql = format!("INSERT INTO user_tags (app, user_id, tag) VALUES {}", placeholders(chunk.len(), 3));
+                let mut insert = sqlx::query(&sql);
+                for (app, user_id, tag) in chunk {
+                    insert = insert.bind(app).bind(user_id).bind(tag);
+                }
+                if let Err(error) = insert.execute(&mut *$tx).await {
+                    break 'insert Err::<(), sqlx::Error>(error);
+                }
             }
-            insert.execute(&mut *$tx).await?;
+            Ok(())
         }
-    }};
+    };
 }
+
+/// A user about to be written, every field checked.
+pub(super) struct NewUser {
+    pub(super) app: i64,
+    pub(super) uid: Uid,
+    pub(super) name: String,
+    pub(super) avatar: Option<String>,
+    pub(super) link: Option<String>,
+    pub(super) role: RoleId,
+    pub(super) metadata: Option<String>,
+    pub(super) status_message: Option<String>,
+    pub(super) tags: Vec<String>,
+    pub(super) created_at: i64,
+    pub(super) last_active_at: Option<i64>,
+}
+
+/// A written user's row, with the app it is in.
+#[derive(FromRow)]
+pub(super) struct Inserted {
+    pub(super) app: i64,
+    #[sqlx(flatten)]
+    pub(super) row: UserRow,
+}
+
+/// Inserts the `NewUser`s `$users` (an iterator of references) with their
+/// tags on `$tx`, in multi-row statements; evaluates to their rows in the
+/// same order, as a `sqlx` result.
+macro_rules! insert_users {
+    ($tx:ident, $users:expr) => {
+        'insert: {
+            use $crate::server::service::{
+                ROWS_PER_INSERT, placeholders,
+                users::{Inserted, NewUser, UserRow},
+            };
+            let users: Vec<&NewUser> = $users.into_iter().collect();
+            let mut written: std::collections::HashMap<(i64, String), UserRow> = std::collections::HashMap::new();
+            for chunk in users.chunks(ROWS_PER_INSERT) {
+                let sql = format!(
+                    "INSERT INTO users (app, uid, name, name_lower, avatar, link, role, metadata, status_message, \
+                     created_at, updated_at, last_active_at) VALUES {} RETURNING app, {}",
+                    placeholders(chunk.len(), 12),
+                    $crate::server::service::users::USER_COLUMNS
+                );
+                let mut insert = sqlx::query_as::<_, Inserted>(&sql);
+                for user in chunk {
+                    insert = insert
+                        .bind(user.app)
+                        .bind(user.uid.as_str())
+                        .bind(user.name.as_str())
+                        .bind(user.name.to_lowercase())
+                        .bind(user.avatar.as_deref())
+                        .bind(user.link.as_deref())
+                        .bind(user.role.as_str())
+                        .bind(user.metadata.as_deref())
+                        .bind(user.status_message.as_deref())
+                        .bind(user.created_at)
+                        .bind(user.created_at)
+                        .bind(user.last_active_at);
+                }
+                match insert.fetch_all(&mut *$tx).await {
+                    Ok(rows) => written.extend(rows.into_iter().map(|i| ((i.app, i.row.uid.clone()), i.row))),
+                    Err(error) => break 'insert Err::<Vec<UserRow>, sqlx::Error>(error),
+                }
+            }
+            let tags = users.iter().flat_map(|user| {
+                let id = written[&(user.app, user.uid.to_string())].id;
+                user.tags.iter().map(move |tag| (user.app, id, tag.as_str()))
+            });
+            if let Err(error) = $crate::server::service::users::insert_tags!($tx, tags) {
+                break 'insert Err(error);
+            }
+            Ok(users
+                .iter()
+                .map(|user| written.remove(&(user.app, user.uid.to_string())).expect("every user is written"))
+                .collect())
+        }
+    };
+}
+pub(crate) use {insert_tags, insert_users};
 
 /// Writes a user's tags, replacing what they had.
 macro_rules! replace_tags {
     ($tx:expr, $app:expr, $user_id:expr, $tags:expr) => {{
-        sqlx::query("DELETE FROM user_tags WHERE user_id = $1").bind($user_id).execute(&mut *$tx).await?;
-        insert_tags!($tx, $app, $user_id, $tags);
+        let (app, user_id): (i64, i64) = ($app.id, $user_id);
+        sqlx::query("DELETE FROM user_tags WHERE user_id = $1").bind(user_id).execute(&mut *$tx).await?;
+        insert_tags!($tx, $tags.iter().map(|tag| (app, user_id, tag.as_str())))?;
     }};
 }
 
@@ -185,47 +277,87 @@ pub async fn create(
         caller.require(Permission::IssueTokens)?;
     }
     let name = fields.name.ok_or_else(|| Error::invalid("ERR_INVALID_NAME", "A name is required."))?;
-    let role = fields.role.unwrap_or_else(RoleId::default_role);
-    let tags = fields.tags.unwrap_or_default();
     let at = now();
-    let (row, token) = with_db!(db, pool => {
+    let user = NewUser {
+        app: app.id,
+        uid,
+        name,
+        avatar: fields.avatar.flatten(),
+        link: fields.link.flatten(),
+        role: fields.role.unwrap_or_else(RoleId::default_role),
+        metadata: fields.metadata.flatten().map(|m| m.to_string()),
+        status_message: fields.status_message.flatten(),
+        tags: fields.tags.unwrap_or_default(),
+        created_at: at,
+        last_active_at: None,
+    };
+    CREATIONS.write(db, Creation { caller: caller.clone(), user: Arc::new(user), with_token }).await
+}
+
+/// A user to create, waiting for its group to be written.
+#[derive(Clone)]
+struct Creation {
+    caller: Caller,
+    user: Arc<NewUser>,
+    with_token: Option<Device>,
+}
+
+type Created = (UserView, Option<NewAuthToken>);
+
+static CREATIONS: LazyLock<GroupCommit<Creation, Created>> =
+    LazyLock::new(|| GroupCommit::new(|db, creations| Box::pin(write_creations(db, creations))));
+
+async fn write_creations(db: Db, creations: Vec<Creation>) -> Result<Vec<Created>> {
+    // Which constraint failed is only known for a group of one, the way a
+    // failed group is tried again; a larger group's error is never shown.
+    let first = &creations[0].user;
+    let mut added: BTreeMap<i64, i64> = BTreeMap::new();
+    for creation in &creations {
+        *added.entry(creation.user.app).or_default() += 1;
+    }
+    let (rows, tokens, token_ids) = with_db!(&db, pool => {
         let mut tx = pool.begin_write().await?;
-        let row: UserRow = sqlx::query_as(&format!(
-            "INSERT INTO users (app, uid, name, name_lower, avatar, link, role, metadata, status_message, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING {USER_COLUMNS}"
-        ))
-        .bind(app.id)
-        .bind(uid.as_str())
-        .bind(&name)
-        .bind(name.to_lowercase())
-        .bind(fields.avatar.flatten())
-        .bind(fields.link.flatten())
-        .bind(role.as_str())
-        .bind(fields.metadata.flatten().map(|m| m.to_string()))
-        .bind(fields.status_message.flatten())
-        .bind(at)
-        .fetch_one(&mut *tx)
-        .await
-        .on_constraint(
-            || Error::conflict("ERR_UID_ALREADY_EXISTS", format!("The user {uid} exists already.")),
-            || roles::not_found(&role),
+        let rows = insert_users!(tx, creations.iter().map(|c| &*c.user)).on_constraint(
+            || Error::conflict("ERR_UID_ALREADY_EXISTS", format!("The user {} exists already.", first.uid)),
+            || roles::not_found(&first.role),
         )?;
-        insert_tags!(tx, app, row.id, &tags);
-        adjust_counts!(tx, app, 1, 0);
-        record!(&mut *tx, caller, Change {
-            app: Some(app.id),
-            action: "user.create",
-            object: format!("user:{uid}"),
-            details: json!({"name": name, "role": role}),
-        })?;
-        let token = match with_token {
-            Some(device) => Some(auth_tokens::insert!(tx, caller, app, row.id, &uid, device)?),
-            None => None,
-        };
+        for (app, count) in &added {
+            adjust_counts!(tx, *app, *count, 0);
+        }
+        let tokens: Vec<(usize, NewToken)> = creations
+            .iter()
+            .zip(&rows)
+            .enumerate()
+            .filter_map(|(n, (c, row))| Some((n, NewToken::new(c.user.app, row.id, c.with_token.clone()?))))
+            .collect();
+        let token_ids = auth_tokens::insert_tokens!(tx, tokens.iter().map(|(_, token)| token))?;
+        let user_changes = creations.iter().map(|c| {
+            (&c.caller, Change {
+                app: Some(c.user.app),
+                action: "user.create",
+                object: format!("user:{}", c.user.uid),
+                details: json!({"name": c.user.name, "role": c.user.role}),
+            })
+        });
+        let token_changes = tokens
+            .iter()
+            .zip(&token_ids)
+            .map(|((n, token), id)| (&creations[*n].caller, token.change(&creations[*n].user.uid, *id)));
+        record_all!(&mut *tx, user_changes.chain(token_changes))?;
         tx.commit().await?;
-        (row, token)
+        (rows, tokens, token_ids)
     });
-    Ok((row.into_view(tags)?, token))
+    let mut minted: HashMap<usize, NewAuthToken> = tokens
+        .into_iter()
+        .zip(token_ids)
+        .map(|((n, token), id)| (n, token.shown(creations[n].user.uid.clone(), id)))
+        .collect();
+    creations
+        .iter()
+        .zip(rows)
+        .enumerate()
+        .map(|(n, (creation, row))| Ok((row.into_view(creation.user.tags.clone())?, minted.remove(&n))))
+        .collect()
 }
 
 /// The user row and internal id behind a UID, or `ERR_UID_NOT_FOUND`.
@@ -363,7 +495,7 @@ pub async fn set_deactivated(db: &Db, caller: &Caller, app: &App, uids: &[Uid], 
             .await?;
             if done.rows_affected() == 1 {
                 let moved = if deactivated { 1 } else { -1 };
-                adjust_counts!(tx, app, -moved, moved);
+                adjust_counts!(tx, app.id, -moved, moved);
                 record!(&mut *tx, caller, Change { app: Some(app.id), action, object: format!("user:{uid}"), details: json!({}) })?;
                 changed.push(uid.clone());
             }
@@ -391,8 +523,8 @@ pub async fn delete_permanently(db: &Db, caller: &Caller, app: &App, uids: &[Uid
                     .await?;
             match was {
                 None => continue,
-                Some(None) => adjust_counts!(tx, app, -1, 0),
-                Some(Some(_)) => adjust_counts!(tx, app, 0, -1),
+                Some(None) => adjust_counts!(tx, app.id, -1, 0),
+                Some(Some(_)) => adjust_counts!(tx, app.id, 0, -1),
             }
             record!(&mut *tx, caller, Change { app: Some(app.id), action: "user.delete", object: format!("user:{uid}"), details: json!({"permanent": true}) })?;
             deleted.push(uid.clone());
