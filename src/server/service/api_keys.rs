@@ -118,7 +118,7 @@ pub async fn create(db: &Db, caller: &Caller, app: &App, new: NewKey) -> Result<
         .bind(new.expires_at)
         .fetch_one(&mut *tx)
         .await?;
-        record!(&mut *tx, caller, Change {
+        record!(tx, caller, Change {
             app: Some(app.id),
             action: "apikey.create",
             object: format!("apikey:{}", row.id),
@@ -230,7 +230,7 @@ async fn save(
             .execute(&mut *tx)
             .await?;
         let object = format!("apikey:{}", key.id);
-        record!(&mut *tx, caller, Change { app: Some(app.id), action, object, details })?;
+        record!(tx, caller, Change { app: Some(app.id), action, object, details })?;
         tx.commit().await?;
     });
     Ok(())

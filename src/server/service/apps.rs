@@ -88,7 +88,7 @@ pub async fn create(db: &Db, caller: &Caller, new: NewApp) -> Result<App> {
                     .execute(&mut *tx)
                     .await?;
                     sqlx::query("INSERT INTO user_counts (app) VALUES ($1)").bind(app.id).execute(&mut *tx).await?;
-                    record!(&mut *tx, caller, Change {
+                    record!(tx, caller, Change {
                         app: Some(app.id),
                         action: "app.create",
                         object: app.view.app_id.to_string(),
@@ -149,7 +149,7 @@ pub async fn rename(db: &Db, caller: &Caller, app_id: &AppId, name: AppName) -> 
     with_db!(db, pool => {
         let mut tx = pool.begin_write().await?;
         sqlx::query("UPDATE apps SET name = $1 WHERE id = $2").bind(name.as_str()).bind(app.id).execute(&mut *tx).await?;
-        record!(&mut *tx, caller, Change {
+        record!(tx, caller, Change {
             app: Some(app.id),
             action: "app.rename",
             object: app_id.to_string(),
@@ -175,7 +175,7 @@ pub async fn delete(db: &Db, caller: &Caller, app_id: &AppId, typed_name: &str) 
     with_db!(db, pool => {
         let mut tx = pool.begin_write().await?;
         sqlx::query("UPDATE apps SET deleted_at = $1 WHERE id = $2").bind(now()).bind(app.id).execute(&mut *tx).await?;
-        record!(&mut *tx, caller, Change {
+        record!(tx, caller, Change {
             app: Some(app.id),
             action: "app.delete",
             object: app_id.to_string(),

@@ -20,25 +20,26 @@ pub struct Change {
     pub details: Value,
 }
 
-/// Inserts the audit row for `$change` made by `$caller`, on `$conn`.
+/// Inserts the audit row for `$change` made by `$caller`, in write transaction `$tx`.
 macro_rules! record {
-    ($conn:expr, $caller:expr, $change:expr) => {
-        $crate::server::service::audit::record_all!($conn, [($caller, $change)])
+    ($tx:ident, $caller:expr, $change:expr) => {
+        $crate::server::service::audit::record_all!($tx, [($caller, $change)])
     };
 }
 
-/// Inserts an audit row for each `(caller, change)` of `$entries`, on
-/// `$conn`, in multi-row statements; evaluates to a `sqlx` result.
+/// Inserts an audit row for each `(caller, change)` of `$entries`, in
+/// write transaction `$tx`, in multi-row statements; evaluates to a `sqlx`
+/// result.
 macro_rules! record_all {
-    ($conn:expr, $entries:expr) => {
+    ($tx:ident, $entries:expr) => {
         'record: {
             let at = $crate::server::service::now();
             let entries: Vec<(&$crate::server::auth::Caller, $crate::server::service::audit::Change)> =
                 $entries.into_iter().collect();
-            for chunk in entries.chunks($crate::server::service::ROWS_PER_INSERT) {
+            for chunk in entries.chunks($crate::server::service::rows_per_insert(7)) {
                 let sql = format!(
                     "INSERT INTO audit_log (app, actor, action, object, details, ip, created_at) VALUES {}",
-                    $crate::server::service::placeholders(chunk.len(), 7)
+                    $crate::server::db::MultiRowValues::values(&$tx, chunk.len(), 7)
                 );
                 let mut insert = sqlx::query(&sql);
                 for (caller, change) in chunk {
@@ -51,7 +52,7 @@ macro_rules! record_all {
                         .bind(caller.ip.as_deref())
                         .bind(at);
                 }
-                if let Err(error) = insert.execute($conn).await {
+                if let Err(error) = insert.execute(&mut *$tx).await {
                     break 'record Err::<(), sqlx::Error>(error);
                 }
             }

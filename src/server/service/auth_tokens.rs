@@ -106,14 +106,17 @@ impl NewToken {
 macro_rules! insert_tokens {
     ($tx:ident, $tokens:expr) => {
         'insert: {
-            use $crate::server::service::{ROWS_PER_INSERT, auth_tokens::NewToken, placeholders};
+            use $crate::server::{
+                db::MultiRowValues,
+                service::{auth_tokens::NewToken, rows_per_insert},
+            };
             let tokens: Vec<&NewToken> = $tokens.into_iter().collect();
             let mut ids: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
-            for chunk in tokens.chunks(ROWS_PER_INSERT) {
+            for chunk in tokens.chunks(rows_per_insert(7)) {
                 let sql = format!(
                     "INSERT INTO auth_tokens (app, user_id, token_hash, prefix, platform, user_agent, created_at) \
                      VALUES {} RETURNING token_hash, id",
-                    placeholders(chunk.len(), 7)
+                    $tx.values(chunk.len(), 7)
                 );
                 let mut insert = sqlx::query_as::<_, (String, i64)>(&sql);
                 for token in chunk {
@@ -155,7 +158,7 @@ async fn write_issues(db: Db, issues: Vec<Issue>) -> Result<Vec<NewAuthToken>> {
     let ids = with_db!(&db, pool => {
         let mut tx = pool.begin_write().await?;
         let ids = insert_tokens!(tx, &tokens)?;
-        record_all!(&mut *tx, issues.iter().zip(&tokens).zip(&ids).map(|((issue, token), id)| {
+        record_all!(tx, issues.iter().zip(&tokens).zip(&ids).map(|((issue, token), id)| {
             (&issue.caller, token.change(&issue.uid, *id))
         }))?;
         tx.commit().await?;
@@ -224,7 +227,7 @@ pub async fn revoke(db: &Db, caller: &Caller, app: &App, uid: &Uid, token: &str)
     with_db!(db, pool => {
         let mut tx = pool.begin_write().await?;
         sqlx::query("DELETE FROM auth_tokens WHERE id = $1").bind(found.id).execute(&mut *tx).await?;
-        record!(&mut *tx, caller, Change {
+        record!(tx, caller, Change {
             app: Some(app.id),
             action: "authtoken.revoke",
             object: format!("user:{uid}"),
@@ -243,7 +246,7 @@ pub async fn revoke_all(db: &Db, caller: &Caller, app: &App, uid: &Uid) -> Resul
     with_db!(db, pool => {
         let mut tx = pool.begin_write().await?;
         let done = sqlx::query("DELETE FROM auth_tokens WHERE user_id = $1").bind(user.id).execute(&mut *tx).await?;
-        record!(&mut *tx, caller, Change {
+        record!(tx, caller, Change {
             app: Some(app.id),
             action: "authtoken.revoke_all",
             object: format!("user:{uid}"),

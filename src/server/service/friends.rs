@@ -77,7 +77,7 @@ pub async fn add(db: &Db, caller: &Caller, app: &App, uid: &Uid, friends: &[Uid]
                 .rows_affected();
             }
             if added > 0 {
-                record!(&mut *tx, caller, Change { app: Some(app.id), action: "friend.add", object: format!("user:{uid}"), details: json!({"friend": friend_uid}) })?;
+                record!(tx, caller, Change { app: Some(app.id), action: "friend.add", object: format!("user:{uid}"), details: json!({"friend": friend_uid}) })?;
             }
         }
         tx.commit().await?;
@@ -105,7 +105,7 @@ pub async fn remove(db: &Db, caller: &Caller, app: &App, uid: &Uid, friends: &[U
             .execute(&mut *tx)
             .await?;
             if done.rows_affected() > 0 {
-                record!(&mut *tx, caller, Change { app: Some(app.id), action: "friend.remove", object: format!("user:{uid}"), details: json!({"friend": friend_uid}) })?;
+                record!(tx, caller, Change { app: Some(app.id), action: "friend.remove", object: format!("user:{uid}"), details: json!({"friend": friend_uid}) })?;
             }
             removed.push(done.rows_affected() > 0);
         }

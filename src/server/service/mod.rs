@@ -25,18 +25,11 @@ fn stored<T>(parsed: std::result::Result<T, Invalid>) -> Result<T> {
     parsed.map_err(|e| Error::Internal(format!("stored value fails its check: {}", e.message)))
 }
 
-/// Rows per multi-row insert. SQLite finds a numbered parameter by walking
-/// the statement's list of them, so binding costs grow with the square of
-/// a statement's parameters: at 500 rows, half of a bulk load went to binding.
-pub(crate) const ROWS_PER_INSERT: usize = 40;
+/// Parameters per multi-row insert: small statements stay in the
+/// statement cache and hold the write lock for a short time each.
+const PARAMS_PER_INSERT: usize = 256;
 
-/// `($1, $2), ($3, $4), ...`: the parameters of a multi-row insert.
-pub(crate) fn placeholders(rows: usize, columns: usize) -> String {
-    (0..rows)
-        .map(|r| {
-            let cells: Vec<String> = (1..=columns).map(|c| format!("${}", r * columns + c)).collect();
-            format!("({})", cells.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+/// Rows per multi-row insert of rows with `columns` cells.
+pub(crate) fn rows_per_insert(columns: usize) -> usize {
+    PARAMS_PER_INSERT / columns
 }

@@ -101,7 +101,7 @@ pub async fn create_first_owner(
         .on_unique(|| email_taken(&email))?;
         if let Some(row) = &row {
             let caller = Caller { actor: Actor::Operator { id: row.id, email: email.clone(), role: OperatorRole::Owner }, ip };
-            record!(&mut *tx, &caller, Change {
+            record!(tx, &caller, Change {
                 app: None,
                 action: "operator.setup",
                 object: format!("operator:{}", row.id),
@@ -133,7 +133,7 @@ pub async fn create(db: &Db, caller: &Caller, new: NewOperator) -> Result<Operat
         .fetch_one(&mut *tx)
         .await
         .on_unique(|| email_taken(&new.email))?;
-        record!(&mut *tx, caller, Change {
+        record!(tx, caller, Change {
             app: None,
             action: "operator.create",
             object: format!("operator:{}", row.id),
@@ -305,7 +305,7 @@ async fn write_change(
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        record!(&mut *tx, caller, Change { app: None, action, object: format!("operator:{id}"), details })?;
+        record!(tx, caller, Change { app: None, action, object: format!("operator:{id}"), details })?;
         tx.commit().await?;
     });
     Ok(())

@@ -98,7 +98,7 @@ pub async fn create(db: &Db, caller: &Caller, app: &App, role: RoleId, fields: R
         .fetch_one(&mut *tx)
         .await
         .on_unique(|| Error::conflict("ERR_ROLE_ALREADY_EXISTS", format!("The role {role} exists already.")))?;
-        record!(&mut *tx, caller, Change { app: Some(app.id), action: "role.create", object: format!("role:{role}"), details: json!({"name": name}) })?;
+        record!(tx, caller, Change { app: Some(app.id), action: "role.create", object: format!("role:{role}"), details: json!({"name": name}) })?;
         tx.commit().await?;
         row
     });
@@ -151,7 +151,7 @@ pub async fn update(db: &Db, caller: &Caller, app: &App, role: &RoleId, fields: 
             .bind(role.as_str())
             .execute(&mut *tx)
             .await?;
-        record!(&mut *tx, caller, Change { app: Some(app.id), action: "role.update", object: format!("role:{role}"), details: json!({"name": updated.name}) })?;
+        record!(tx, caller, Change { app: Some(app.id), action: "role.update", object: format!("role:{role}"), details: json!({"name": updated.name}) })?;
         tx.commit().await?;
     });
     Ok(updated)
@@ -180,7 +180,7 @@ pub async fn delete(db: &Db, caller: &Caller, app: &App, role: &RoleId) -> Resul
             .execute(&mut *tx)
             .await
             .on_foreign_key(|| role_in_use(role))?;
-        record!(&mut *tx, caller, Change { app: Some(app.id), action: "role.delete", object: format!("role:{role}"), details: json!({}) })?;
+        record!(tx, caller, Change { app: Some(app.id), action: "role.delete", object: format!("role:{role}"), details: json!({}) })?;
         tx.commit().await?;
     });
     Ok(())

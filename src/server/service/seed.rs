@@ -146,7 +146,7 @@ pub async fn users(db: &Db, caller: &Caller, app: &App, count: u64, progress: im
     }
     with_db!(db, pool => {
         let mut tx = pool.begin_write().await?;
-        record!(&mut *tx, caller, Change {
+        record!(tx, caller, Change {
             app: Some(app.id),
             action: "seed.users",
             object: format!("users:{}", report.users),

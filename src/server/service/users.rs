@@ -108,10 +108,10 @@ pub(crate) use adjust_counts;
 macro_rules! insert_tags {
     ($tx:expr, $rows:expr) => {
         'insert: {
-            use $crate::server::service::{ROWS_PER_INSERT, placeholders};
+            use $crate::server::{db::MultiRowValues, service::rows_per_insert};
             let rows: Vec<(i64, i64, &str)> = $rows.into_iter().collect();
-            for chunk in rows.chunks(ROWS_PER_INSERT) {
-                let sql = format!("INSERT INTO user_tags (app, user_id, tag) VALUES {}", placeholders(chunk.len(), 3));
+            for chunk in rows.chunks(rows_per_insert(3)) {
+                let sql = format!("INSERT INTO user_tags (app, user_id, tag) VALUES {}", $tx.values(chunk.len(), 3));
                 let mut insert = sqlx::query(&sql);
                 for (app, user_id, tag) in chunk {
                     insert = insert.bind(app).bind(user_id).bind(tag);
@@ -154,17 +154,20 @@ pub(super) struct Inserted {
 macro_rules! insert_users {
     ($tx:ident, $users:expr) => {
         'insert: {
-            use $crate::server::service::{
-                ROWS_PER_INSERT, placeholders,
-                users::{Inserted, NewUser, UserRow},
+            use $crate::server::{
+                db::MultiRowValues,
+                service::{
+                    rows_per_insert,
+                    users::{Inserted, NewUser, UserRow},
+                },
             };
             let users: Vec<&NewUser> = $users.into_iter().collect();
             let mut written: std::collections::HashMap<(i64, String), UserRow> = std::collections::HashMap::new();
-            for chunk in users.chunks(ROWS_PER_INSERT) {
+            for chunk in users.chunks(rows_per_insert(12)) {
                 let sql = format!(
                     "INSERT INTO users (app, uid, name, name_lower, avatar, link, role, metadata, status_message, \
                      created_at, updated_at, last_active_at) VALUES {} RETURNING app, {}",
-                    placeholders(chunk.len(), 12),
+                    $tx.values(chunk.len(), 12),
                     $crate::server::service::users::USER_COLUMNS
                 );
                 let mut insert = sqlx::query_as::<_, Inserted>(&sql);
@@ -343,7 +346,7 @@ async fn write_creations(db: Db, creations: Vec<Creation>) -> Result<Vec<Created
             .iter()
             .zip(&token_ids)
             .map(|((n, token), id)| (&creations[*n].caller, token.change(&creations[*n].user.uid, *id)));
-        record_all!(&mut *tx, user_changes.chain(token_changes))?;
+        record_all!(tx, user_changes.chain(token_changes))?;
         tx.commit().await?;
         (rows, tokens, token_ids)
     });
@@ -459,7 +462,7 @@ pub async fn update(db: &Db, caller: &Caller, app: &App, uid: &Uid, fields: User
         if tags_changed {
             replace_tags!(tx, app, id, &user.tags);
         }
-        record!(&mut *tx, caller, Change {
+        record!(tx, caller, Change {
             app: Some(app.id),
             action: "user.update",
             object: format!("user:{uid}"),
@@ -496,7 +499,7 @@ pub async fn set_deactivated(db: &Db, caller: &Caller, app: &App, uids: &[Uid], 
             if done.rows_affected() == 1 {
                 let moved = if deactivated { 1 } else { -1 };
                 adjust_counts!(tx, app.id, -moved, moved);
-                record!(&mut *tx, caller, Change { app: Some(app.id), action, object: format!("user:{uid}"), details: json!({}) })?;
+                record!(tx, caller, Change { app: Some(app.id), action, object: format!("user:{uid}"), details: json!({}) })?;
                 changed.push(uid.clone());
             }
         }
@@ -526,7 +529,7 @@ pub async fn delete_permanently(db: &Db, caller: &Caller, app: &App, uids: &[Uid
                 Some(None) => adjust_counts!(tx, app.id, -1, 0),
                 Some(Some(_)) => adjust_counts!(tx, app.id, 0, -1),
             }
-            record!(&mut *tx, caller, Change { app: Some(app.id), action: "user.delete", object: format!("user:{uid}"), details: json!({"permanent": true}) })?;
+            record!(tx, caller, Change { app: Some(app.id), action: "user.delete", object: format!("user:{uid}"), details: json!({"permanent": true}) })?;
             deleted.push(uid.clone());
         }
         tx.commit().await?;
@@ -552,7 +555,7 @@ pub async fn set_role(db: &Db, caller: &Caller, app: &App, uids: &[Uid], role: &
                 .execute(&mut *tx)
                 .await?;
             if done.rows_affected() == 1 {
-                record!(&mut *tx, caller, Change { app: Some(app.id), action: "user.update", object: format!("user:{uid}"), details: json!({"role": role}) })?;
+                record!(tx, caller, Change { app: Some(app.id), action: "user.update", object: format!("user:{uid}"), details: json!({"role": role}) })?;
                 changed.push(uid.clone());
             }
         }
@@ -1036,7 +1039,9 @@ pub async fn export(
     let details = json!({"filter": filter.to_query()});
     let first = list(db, caller, app, UserQuery::filtered(filter.clone(), EXPORT_PAGE, None)).await?;
     with_db!(db, pool => {
-        record!(pool, caller, Change { app: Some(app.id), action: "users.export", object: "users".to_owned(), details })?;
+        let mut tx = pool.begin_write().await?;
+        record!(tx, caller, Change { app: Some(app.id), action: "users.export", object: "users".to_owned(), details })?;
+        tx.commit().await?;
     });
     let (db, caller, app) = (db.clone(), caller.clone(), app.clone());
     let pages = stream::try_unfold(Some(first), move |page| {
