@@ -23,12 +23,6 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 /// 2, so that the indexes of a million users stay in memory.
 pub const SQLITE_CACHE_KIB: i64 = 65_536;
 
-/// How much of an SQLite file each connection reads through a memory map.
-/// A connection drops its page cache whenever another one has written, so
-/// under writes most reads start cold; through the map, a cold page is the
-/// operating system's cached page, not a read call and a copy.
-const SQLITE_MMAP_BYTES: u64 = 1 << 31;
-
 /// Prepared statements kept per connection. Multi-row inserts come in a
 /// statement per row count (see `group_commit`), which overflowed the
 /// default of 100 and had SQLite parse statements again and again.
@@ -69,7 +63,6 @@ impl Db {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
                 .pragma("cache_size", format!("-{SQLITE_CACHE_KIB}"))
-                .pragma("mmap_size", SQLITE_MMAP_BYTES.to_string())
                 .statement_cache_capacity(STATEMENT_CACHE);
             let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
             Ok(Db::Sqlite(pool))

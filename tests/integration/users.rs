@@ -574,7 +574,10 @@ async fn creates_and_token_issues_sent_at_once_each_get_their_own_answer(backend
         };
         api.call("POST", "/v3/users", Some(body))
     });
-    let issues = (0..20).map(|_| api.call("POST", "/v3/users/taken/auth_tokens", None));
+    let issues = (0..22).map(|n| {
+        let path = if n % 10 == 5 { "/v3/users/ghost/auth_tokens" } else { "/v3/users/taken/auth_tokens" };
+        api.call("POST", path, None)
+    });
     let (created, issued) = futures::join!(futures::future::join_all(creates), futures::future::join_all(issues));
 
     let mut tokens = HashSet::new();
@@ -592,8 +595,12 @@ async fn creates_and_token_issues_sent_at_once_each_get_their_own_answer(backend
             }
         }
     }
-    for res in issued {
-        tokens.insert(data_of(res).await["authToken"].as_str().unwrap().to_owned());
+    for (n, res) in issued.into_iter().enumerate() {
+        if n % 10 == 5 {
+            assert_eq!(error_of(res).await, (StatusCode::NOT_FOUND, "ERR_UID_NOT_FOUND".into()));
+        } else {
+            tokens.insert(data_of(res).await["authToken"].as_str().unwrap().to_owned());
+        }
     }
     assert_eq!(tokens.len(), 38 + 20, "every token is new");
 

@@ -145,7 +145,6 @@ pub(crate) use insert_tokens;
 struct Issue {
     caller: Caller,
     app: i64,
-    user_id: i64,
     uid: Uid,
     device: Device,
 }
@@ -153,16 +152,26 @@ struct Issue {
 static ISSUES: LazyLock<GroupCommit<Issue, NewAuthToken>> =
     LazyLock::new(|| GroupCommit::new(|db, issues| Box::pin(write_issues(db, issues))));
 
+/// Writes a group of tokens. The users are looked up here, for the whole
+/// group in one statement, rather than one read per request; a user who
+/// does not exist fails the group, and then, tried alone, their request.
 async fn write_issues(db: Db, issues: Vec<Issue>) -> Result<Vec<NewAuthToken>> {
-    let tokens: Vec<NewToken> = issues.iter().map(|i| NewToken::new(i.app, i.user_id, i.device.clone())).collect();
-    let ids = with_db!(&db, pool => {
+    let (tokens, ids) = with_db!(&db, pool => {
         let mut tx = pool.begin_write().await?;
+        let users = users::ids_of!(tx, issues.iter().map(|issue| (issue.app, &issue.uid)))?;
+        let tokens = issues
+            .iter()
+            .map(|issue| match users.get(&(issue.app, issue.uid.to_string())) {
+                Some(user_id) => Ok(NewToken::new(issue.app, *user_id, issue.device.clone())),
+                None => Err(users::uid_not_found(&issue.uid)),
+            })
+            .collect::<Result<Vec<NewToken>>>()?;
         let ids = insert_tokens!(tx, &tokens)?;
         record_all!(tx, issues.iter().zip(&tokens).zip(&ids).map(|((issue, token), id)| {
             (&issue.caller, token.change(&issue.uid, *id))
         }))?;
         tx.commit().await?;
-        ids
+        (tokens, ids)
     });
     Ok(issues.into_iter().zip(tokens).zip(ids).map(|((issue, token), id)| token.shown(issue.uid, id)).collect())
 }
@@ -172,8 +181,7 @@ async fn write_issues(db: Db, issues: Vec<Issue>) -> Result<Vec<NewAuthToken>> {
 pub async fn issue(db: &Db, caller: &Caller, app: &App, uid: &Uid, device: Device) -> Result<NewAuthToken> {
     caller.require_app(app.id)?;
     caller.require(Permission::IssueTokens)?;
-    let user = users::find(db, app, uid).await?;
-    let issue = Issue { caller: caller.clone(), app: app.id, user_id: user.id, uid: uid.clone(), device };
+    let issue = Issue { caller: caller.clone(), app: app.id, uid: uid.clone(), device };
     ISSUES.write(db, issue).await
 }
 

@@ -205,7 +205,38 @@ macro_rules! insert_users {
         }
     };
 }
-pub(crate) use {insert_tags, insert_users};
+/// The internal ids of the users named by `$keys` (an iterator of `(app,
+/// &Uid)`), read in write transaction `$tx`; evaluates to a `sqlx` result
+/// of a map from `(app, uid)` that leaves out the users who do not exist.
+macro_rules! ids_of {
+    ($tx:ident, $keys:expr) => {
+        'read: {
+            use $crate::server::{db::MultiRowValues, service::rows_per_insert};
+            let keys: Vec<(i64, &$crate::domain::Uid)> = $keys.into_iter().collect();
+            let mut ids: std::collections::HashMap<(i64, String), i64> = std::collections::HashMap::new();
+            for chunk in keys.chunks(rows_per_insert(2)) {
+                // A join on a list of values, which both databases answer
+                // from the (app, uid) index; `(app, uid) IN (VALUES ...)`
+                // scans on SQLite.
+                let sql = format!(
+                    "WITH wanted (app, uid) AS (VALUES {}) \
+                     SELECT u.app, u.uid, u.id FROM wanted JOIN users u ON u.app = wanted.app AND u.uid = wanted.uid",
+                    $tx.values(chunk.len(), 2)
+                );
+                let mut read = sqlx::query_as::<_, (i64, String, i64)>(&sql);
+                for (app, uid) in chunk {
+                    read = read.bind(app).bind(uid.as_str());
+                }
+                match read.fetch_all(&mut *$tx).await {
+                    Ok(found) => ids.extend(found.into_iter().map(|(app, uid, id)| ((app, uid), id))),
+                    Err(error) => break 'read Err::<_, sqlx::Error>(error),
+                }
+            }
+            Ok(ids)
+        }
+    };
+}
+pub(crate) use {ids_of, insert_tags, insert_users};
 
 /// Writes a user's tags, replacing what they had.
 macro_rules! replace_tags {
