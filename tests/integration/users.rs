@@ -31,6 +31,7 @@ on_both_backends!(
     a_search_on_uid_or_name_reads_by_the_text_that_matched,
     no_list_reads_the_users_table_without_an_index,
     creates_and_token_issues_sent_at_once_each_get_their_own_answer,
+    a_user_matching_on_uid_and_name_is_listed_once_under_whichever_comes_first,
 );
 
 struct Api {
@@ -612,4 +613,55 @@ async fn creates_and_token_issues_sent_at_once_each_get_their_own_answer(backend
     let actions: Vec<String> = api.app.audit_rows().await.into_iter().map(|(_, action, _, _)| action).collect();
     let count = |action: &str| actions.iter().filter(|a| *a == action).count();
     assert_eq!((count("user.create"), count("authtoken.create")), (1 + 38, 38 + 20), "one audit row per change");
+}
+
+async fn a_user_matching_on_uid_and_name_is_listed_once_under_whichever_comes_first(backend: Backend) {
+    let api = Api::new(backend).await;
+    let users = [
+        ("ann_smith_1", "Ann Smith"), // both match; "ann smith" sorts before "ann_smith_1"
+        ("ann_smith_2", "Ann Smith"),
+        ("ann_lee", "Anna Lee"), // both match; "ann_lee" sorts before "anna lee"
+        ("ann", "Ann"),           // both match on the same text: listed under the UID
+        ("zed_1", "Ann Zed"),     // the name alone matches
+        ("zed_2", "Anne"),
+        ("ann_z", "Zora"), // the UID alone matches
+        ("annika", "Bo"),
+        ("bob", "Bob"), // neither
+    ];
+    for (uid, name) in users {
+        api.user(uid, name).await;
+    }
+    for descending in [false, true] {
+        // The order the rule gives: each user once, under the first of their matching texts.
+        let mut expected: Vec<(String, &str)> = users
+            .iter()
+            .filter_map(|(uid, name)| {
+                let name = name.to_lowercase();
+                let keys = [uid.to_string(), name].into_iter().filter(|key| key.starts_with("ann"));
+                let key = if descending { keys.max() } else { keys.min() }?;
+                Some((key, *uid))
+            })
+            .collect();
+        expected.sort();
+        if descending {
+            expected.reverse();
+        }
+        let expected: Vec<&str> = expected.into_iter().map(|(_, uid)| uid).collect();
+        let order = if descending { "&sortOrder=desc" } else { "" };
+        for per_page in 1..=4 {
+            let mut walked = Vec::new();
+            let mut query = format!("?searchKey=ann&perPage={per_page}{order}");
+            loop {
+                let page = api.listed(&query).await;
+                walked.extend(page["data"].as_array().unwrap().iter().map(|u| u["uid"].as_str().unwrap().to_owned()));
+                match page["meta"]["cursor"]["next"].as_str() {
+                    Some(next) => query = format!("?searchKey=ann&perPage={per_page}{order}&cursor={next}"),
+                    None => break,
+                }
+            }
+            assert_eq!(walked, expected, "{per_page} a page, descending: {descending}");
+        }
+        let total = api.listed(&format!("?searchKey=ann{order}")).await["meta"]["pagination"]["total"].clone();
+        assert_eq!(total, expected.len());
+    }
 }

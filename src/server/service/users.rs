@@ -738,18 +738,24 @@ impl Conditions {
 }
 
 /// The keyset position after a row: its sort value and UID.
-fn cursor_after(order: UserOrder, user: &UserView, search: Option<&str>) -> String {
+fn cursor_after(order: UserOrder, descending: bool, user: &UserView, search: Option<&str>) -> String {
     let at = match order {
         UserOrder::Uid => Value::Null,
         UserOrder::Name => json!(user.name.to_lowercase()),
         UserOrder::CreatedAt => json!(user.created_at),
         UserOrder::LastActiveAt => json!(user.last_active_at.unwrap_or(0)),
-        UserOrder::Match => match search {
-            Some(prefix) if !user.uid.as_str().starts_with(prefix) => json!(user.name.to_lowercase()),
-            _ => json!(user.uid),
-        },
+        UserOrder::Match => json!(match_key(user.uid.as_str(), &user.name.to_lowercase(), search, descending)),
     };
     hex::encode(json!([at, user.uid]).to_string())
+}
+
+/// Which text a search listed a user under: their UID or their name,
+/// whichever matched, or when both did, whichever comes first in the
+/// order (the UID on a tie).
+fn match_key<'a>(uid: &'a str, name_lower: &'a str, search: Option<&str>, descending: bool) -> &'a str {
+    let matches = |text: &str| search.is_none_or(|prefix| text.starts_with(prefix));
+    let name_first = if descending { name_lower > uid } else { name_lower < uid };
+    if matches(uid) && !(matches(name_lower) && name_first) { uid } else { name_lower }
 }
 
 fn parse_cursor(order: UserOrder, raw: &str) -> Result<(Option<Arg>, String)> {
@@ -778,7 +784,8 @@ pub async fn list(db: &Db, caller: &Caller, app: &App, query: UserQuery) -> Resu
         None => None,
     };
     let statements = list_statements(app, query, friend_of)?;
-    let ListStatements { count_sql, page_sql, args, count_args, per_page, unfiltered, order, prefix } = statements;
+    let ListStatements { count_sql, page_sql, args, count_args, per_page, unfiltered, order, descending, prefix } =
+        statements;
     let (total, rows): (i64, Vec<UserRow>) = with_db!(db, pool => {
         let count = bind_all!(sqlx::query_scalar(&count_sql), &args[..count_args]);
         let page = bind_all!(sqlx::query_as(&page_sql), &args);
@@ -786,7 +793,7 @@ pub async fn list(db: &Db, caller: &Caller, app: &App, query: UserQuery) -> Resu
     });
     let more = rows.len() as i64 > per_page;
     let users = with_tags(db, rows.into_iter().take(per_page as usize).collect()).await?;
-    let next_cursor = if more { users.last().map(|u| cursor_after(order, u, prefix.as_deref())) } else { None };
+    let next_cursor = if more { users.last().map(|u| cursor_after(order, descending, u, prefix.as_deref())) } else { None };
     let (total, total_is_exact) = if unfiltered || total <= COUNT_CAP { (total, true) } else { (COUNT_CAP, false) };
     Ok(UserListPage { users, total, total_is_exact, next_cursor })
 }
@@ -833,6 +840,7 @@ struct ListStatements {
     /// Counted from the kept totals rather than the table.
     unfiltered: bool,
     order: UserOrder,
+    descending: bool,
     /// The search, trimmed and lowercased.
     prefix: Option<String>,
 }
@@ -952,30 +960,41 @@ fn list_statements(app: &App, query: UserQuery, friend_of: Option<i64>) -> Resul
     }
     let page_sql = match either {
         Some((at, by_uid, by_name)) if order == UserOrder::Match => {
-            let half = |search: String, key: &str| {
+            // A user whose UID and name both match is listed once, under
+            // whichever of the two comes first in this order (the UID on a
+            // tie); see `match_key`. Each half takes its first rows from its
+            // index alone, with the other key carried in the index, and
+            // drops, after its LIMIT, the users the other half lists. The
+            // page is still whole: every row a half passes over before a
+            // user of the page is a distinct user listed earlier on the same
+            // page. Filtering before the LIMIT instead made a half walk past
+            // every user the other half lists: all of "ana_smith_…" for "ana".
+            let before = if query.descending { ">" } else { "<" };
+            let half = |search: &str, key: &str, other_search: &str, other: &str, listed_here: &str| {
                 let mut parts = filter.parts.clone();
-                parts[at] = search;
+                parts[at] = search.to_owned();
                 if let Some((after_key, after_uid)) = &match_after {
                     parts.push(format!("({key}, u.uid) {after} ({after_key}, {after_uid})"));
+                    // Users an earlier page listed under their other key.
+                    parts.push(format!(
+                        "NOT ({other_search} AND NOT (({other}, u.uid) {after} ({after_key}, {after_uid})))"
+                    ));
                 }
                 format!(
-                    "SELECT hit_id, hit_key, hit_uid FROM (SELECT u.id AS hit_id, {key} AS hit_key, u.uid AS hit_uid \
-                     FROM users u WHERE {} ORDER BY {key} {direction}, u.uid {direction} LIMIT {}) AS half",
+                    "SELECT hit_id, hit_key, hit_uid FROM (SELECT u.id AS hit_id, {key} AS hit_key, u.uid AS hit_uid, \
+                     CASE WHEN {other_search} THEN {other} END AS other_key \
+                     FROM users u WHERE {} ORDER BY {key} {direction}, u.uid {direction} LIMIT {}) AS half \
+                     WHERE other_key IS NULL OR {listed_here}",
                     parts.join(" AND "),
                     per_page + 1 + offset
                 )
             };
-            // A user whose UID matches comes from the UID half only. The
-            // halves pick the page from their indexes alone (the name half
-            // may pass over many users whose UID matched); only the page's
-            // rows are then read.
-            let names_only = format!("({by_name} AND NOT {by_uid})");
             format!(
                 "SELECT {USER_COLUMNS} FROM users JOIN ({} UNION ALL {} ORDER BY hit_key {direction}, hit_uid {direction} \
                  LIMIT {} OFFSET {offset}) AS hits ON hits.hit_id = users.id \
                  ORDER BY hit_key {direction}, hit_uid {direction}",
-                half(by_uid.clone(), "u.uid"),
-                half(names_only, "u.name_lower"),
+                half(&by_uid, "u.uid", &by_name, "u.name_lower", &format!("NOT (other_key {before} hit_key)")),
+                half(&by_name, "u.name_lower", &by_uid, "u.uid", &format!("hit_key {before} other_key")),
                 per_page + 1
             )
         }
@@ -1007,7 +1026,17 @@ fn list_statements(app: &App, query: UserQuery, friend_of: Option<i64>) -> Resul
         }
     };
 
-    Ok(ListStatements { count_sql, page_sql, args: filter.args, count_args, per_page, unfiltered, order, prefix })
+    Ok(ListStatements {
+        count_sql,
+        page_sql,
+        args: filter.args,
+        count_args,
+        per_page,
+        unfiltered,
+        order,
+        descending: query.descending,
+        prefix,
+    })
 }
 
 /// One row of an import: where it was, the UID it named, and its fields as
