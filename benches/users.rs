@@ -109,7 +109,12 @@ where
                         break;
                     }
                     let sent = Instant::now();
-                    let ok = make(i).send().await.is_ok_and(|r| r.status().is_success());
+                    // The whole answer, as a client reads it; an unread body
+                    // would also cost the connection its reuse.
+                    let ok = match make(i).send().await {
+                        Ok(response) => response.status().is_success() && response.bytes().await.is_ok(),
+                        Err(_) => false,
+                    };
                     timings.push(sent.elapsed().as_secs_f64() * 1000.0);
                     errors += usize::from(!ok);
                 }

@@ -963,8 +963,7 @@ fn list_statements(app: &App, query: UserQuery, friend_of: Option<i64>) -> Resul
             // A user whose UID and name both match is listed once, under
             // whichever of the two comes first in this order (the UID on a
             // tie); see `match_key`. Each half takes its first rows from its
-            // index alone, with the other key carried in the index, and
-            // drops, after its LIMIT, the users the other half lists. The
+            // index and drops, after its LIMIT, the users the other half lists. The
             // page is still whole: every row a half passes over before a
             // user of the page is a distinct user listed earlier on the same
             // page. Filtering before the LIMIT instead made a half walk past
