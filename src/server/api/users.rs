@@ -210,17 +210,9 @@ type ListParams = std::result::Result<Query<ListUsersParams>, axum::extract::rej
 async fn listing(state: &AppState, api: &ApiCaller, query: UserQuery) -> Result<Listed<UserView>> {
     let (per_page, page_number) = (query.per_page, query.page);
     let page = users::list(&state.db, &api.caller, &api.app, query).await?;
-    Ok(Listed {
-        pagination: Pagination::new(
-            page.total,
-            page.total_is_exact,
-            page.users.len(),
-            per_page,
-            page_number.unwrap_or(1),
-        ),
-        next_cursor: page.next_cursor,
-        data: page.users,
-    })
+    let pagination =
+        Pagination::new(page.total, page.total_is_exact, page.users.len(), per_page, page_number.unwrap_or(1));
+    Ok(Listed::new(page.users, pagination, page.next_cursor))
 }
 
 fn user_query(params: ListParams, friends_of: Option<Uid>) -> Result<UserQuery> {
