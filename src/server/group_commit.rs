@@ -24,7 +24,7 @@ use crate::server::{Error, Result, db::Db};
 
 /// Writes a group of jobs in one transaction; answers one result per job,
 /// in their order.
-pub type WriteGroup<J, T> = fn(Db, Vec<J>) -> BoxFuture<'static, Result<Vec<T>>>;
+pub type WriteGroup<J, T> = fn(Db, Arc<[J]>) -> BoxFuture<'static, Result<Vec<T>>>;
 
 /// At most this many writes go in one transaction, so a group's statements
 /// stay small and the first in the queue do not wait for the last.
@@ -45,7 +45,7 @@ struct Lane<J, T> {
 
 impl<J, T> GroupCommit<J, T>
 where
-    J: Clone + Send + 'static,
+    J: Clone + Send + Sync + 'static,
     T: Send + 'static,
 {
     pub fn new(write: WriteGroup<J, T>) -> Self {
@@ -76,7 +76,7 @@ where
     }
 }
 
-async fn write_until_empty<J: Clone, T>(write: WriteGroup<J, T>, db: Db, lane: Arc<Mutex<Lane<J, T>>>) {
+async fn write_until_empty<J: Clone + Sync, T>(write: WriteGroup<J, T>, db: Db, lane: Arc<Mutex<Lane<J, T>>>) {
     let mut unfinished = FreeIfUnfinished(Some(&lane));
     loop {
         let group: Vec<_> = {
@@ -91,13 +91,15 @@ async fn write_until_empty<J: Clone, T>(write: WriteGroup<J, T>, db: Db, lane: A
             state.waiting.drain(..size).collect()
         };
         let (jobs, replies): (Vec<J>, Vec<_>) = group.into_iter().unzip();
+        let jobs: Arc<[J]> = jobs.into();
         let results = match write(db.clone(), jobs.clone()).await {
             Ok(done) => done.into_iter().map(Ok).collect(),
             Err(error) if jobs.len() == 1 => vec![Err(error)],
             Err(_) => {
                 let mut one_by_one = Vec::with_capacity(jobs.len());
-                for job in jobs {
-                    one_by_one.push(write(db.clone(), vec![job]).await.map(|mut done| done.remove(0)));
+                for job in jobs.iter() {
+                    let alone = Arc::new([job.clone()]);
+                    one_by_one.push(write(db.clone(), alone).await.map(|mut done| done.remove(0)));
                 }
                 one_by_one
             }
@@ -139,7 +141,7 @@ mod tests {
     }
 
     /// Doubles each job; a group with a 13 in it fails as a whole.
-    fn double_unless_13(_db: Db, jobs: Vec<u32>) -> BoxFuture<'static, Result<Vec<u32>>> {
+    fn double_unless_13(_db: Db, jobs: Arc<[u32]>) -> BoxFuture<'static, Result<Vec<u32>>> {
         Box::pin(async move {
             GROUPS.with_borrow_mut(|groups| groups.push(jobs.len()));
             tokio::task::yield_now().await;

@@ -621,8 +621,8 @@ async fn a_user_matching_on_uid_and_name_is_listed_once_under_whichever_comes_fi
         ("ann_smith_1", "Ann Smith"), // both match; "ann smith" sorts before "ann_smith_1"
         ("ann_smith_2", "Ann Smith"),
         ("ann_lee", "Anna Lee"), // both match; "ann_lee" sorts before "anna lee"
-        ("ann", "Ann"),           // both match on the same text: listed under the UID
-        ("zed_1", "Ann Zed"),     // the name alone matches
+        ("ann", "Ann"),          // both match on the same text: listed under the UID
+        ("zed_1", "Ann Zed"),    // the name alone matches
         ("zed_2", "Anne"),
         ("ann_z", "Zora"), // the UID alone matches
         ("annika", "Bo"),

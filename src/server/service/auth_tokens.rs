@@ -1,7 +1,7 @@
 //! Auth tokens: how an app's users will log in to the realtime gateway. Per
 //! user and per device; the value is shown once and stored as its hash.
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use serde_json::json;
 use sqlx::FromRow;
@@ -155,7 +155,7 @@ static ISSUES: LazyLock<GroupCommit<Issue, NewAuthToken>> =
 /// Writes a group of tokens. The users are looked up here, for the whole
 /// group in one statement, rather than one read per request; a user who
 /// does not exist fails the group, and then, tried alone, their request.
-async fn write_issues(db: Db, issues: Vec<Issue>) -> Result<Vec<NewAuthToken>> {
+async fn write_issues(db: Db, issues: Arc<[Issue]>) -> Result<Vec<NewAuthToken>> {
     let (tokens, ids) = with_db!(&db, pool => {
         let mut tx = pool.begin_write().await?;
         let users = users::ids_of!(tx, issues.iter().map(|issue| (issue.app, &issue.uid)))?;
@@ -173,7 +173,7 @@ async fn write_issues(db: Db, issues: Vec<Issue>) -> Result<Vec<NewAuthToken>> {
         tx.commit().await?;
         (tokens, ids)
     });
-    Ok(issues.into_iter().zip(tokens).zip(ids).map(|((issue, token), id)| token.shown(issue.uid, id)).collect())
+    Ok(issues.iter().zip(tokens).zip(ids).map(|((issue, token), id)| token.shown(issue.uid.clone(), id)).collect())
 }
 
 /// Issues a new token for a user's device. Tokens are stored hashed, so an

@@ -341,12 +341,12 @@ type Created = (UserView, Option<NewAuthToken>);
 static CREATIONS: LazyLock<GroupCommit<Creation, Created>> =
     LazyLock::new(|| GroupCommit::new(|db, creations| Box::pin(write_creations(db, creations))));
 
-async fn write_creations(db: Db, creations: Vec<Creation>) -> Result<Vec<Created>> {
+async fn write_creations(db: Db, creations: Arc<[Creation]>) -> Result<Vec<Created>> {
     // Which constraint failed is only known for a group of one, the way a
     // failed group is tried again; a larger group's error is never shown.
     let first = &creations[0].user;
     let mut added: BTreeMap<i64, i64> = BTreeMap::new();
-    for creation in &creations {
+    for creation in creations.iter() {
         *added.entry(creation.user.app).or_default() += 1;
     }
     let (rows, tokens, token_ids) = with_db!(&db, pool => {
@@ -793,7 +793,8 @@ pub async fn list(db: &Db, caller: &Caller, app: &App, query: UserQuery) -> Resu
     });
     let more = rows.len() as i64 > per_page;
     let users = with_tags(db, rows.into_iter().take(per_page as usize).collect()).await?;
-    let next_cursor = if more { users.last().map(|u| cursor_after(order, descending, u, prefix.as_deref())) } else { None };
+    let next_cursor =
+        if more { users.last().map(|u| cursor_after(order, descending, u, prefix.as_deref())) } else { None };
     let (total, total_is_exact) = if unfiltered || total <= COUNT_CAP { (total, true) } else { (COUNT_CAP, false) };
     Ok(UserListPage { users, total, total_is_exact, next_cursor })
 }
