@@ -127,10 +127,16 @@ pub fn parse_tag_list(raw: &str) -> Result<Vec<String>, Invalid> {
 pub const MAX_TAGS: usize = 25;
 
 /// At most 25 distinct tags of 1 to 100 characters; duplicates fold together.
+/// No commas: tag lists are written comma-separated (the list filter, the
+/// dashboard's tag field, the CSV files), and a tag with a comma would come
+/// back from any of them as two.
 pub fn parse_tags(raw: &[String]) -> Result<Vec<String>, Invalid> {
     let mut tags: Vec<String> = Vec::with_capacity(raw.len());
     for tag in raw {
         let tag = parse_text(tag, 100, true, "ERR_INVALID_TAGS", "A tag")?;
+        if tag.contains(',') {
+            return Err(Invalid::new("ERR_INVALID_TAGS", format!("A tag cannot contain a comma: \"{tag}\".")));
+        }
         if !tags.contains(&tag) {
             tags.push(tag);
         }
@@ -206,10 +212,12 @@ mod tests {
     }
 
     #[test]
-    fn tags_are_distinct_and_at_most_25() {
+    fn tags_are_distinct_at_most_25_and_free_of_commas() {
         assert_eq!(parse_tags(&["a".into(), "a".into(), "b".into()]).unwrap(), ["a", "b"]);
         let many: Vec<String> = (0..26).map(|n| n.to_string()).collect();
         assert_eq!(parse_tags(&many).unwrap_err().code, "ERR_INVALID_TAGS");
         assert!(parse_tags(&["".into()]).is_err());
+        assert_eq!(parse_tags(&["gold, vip".into()]).unwrap_err().code, "ERR_INVALID_TAGS");
+        assert_eq!(parse_tag_list("gold, vip").unwrap(), ["gold", "vip"]);
     }
 }

@@ -178,6 +178,13 @@ async fn each_kind_of_bad_user_input_gets_its_code_and_writes_nothing(backend: B
         (
             "POST",
             "/v3/users",
+            json!({"uid": "bo", "name": "Bo", "tags": ["gold, vip"]}),
+            StatusCode::BAD_REQUEST,
+            "ERR_INVALID_TAGS",
+        ),
+        (
+            "POST",
+            "/v3/users",
             json!({"uid": "bo", "name": "Bo", "avatar": "not a url"}),
             StatusCode::BAD_REQUEST,
             "ERR_INVALID_AVATAR",
