@@ -9,7 +9,14 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::trace::TraceLayer;
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
 
-use super::{api, auth::session::SessionBackend, config::Config, csv, db::Db, state::AppState};
+use super::{
+    api,
+    auth::session::{RequestMemo, SessionBackend},
+    config::Config,
+    csv,
+    db::Db,
+    state::AppState,
+};
 use crate::app::{App, shell};
 
 /// Dashboard sessions last a week of inactivity.
@@ -33,7 +40,12 @@ pub async fn router(db: Db, config: Config, leptos_options: LeptosOptions) -> an
         .route("/readyz", get(ready))
         .nest("/v3", api::router())
         .route("/apps/{app_id}/users.csv", get(csv::export))
-        .leptos_routes(&state, routes, move || shell(options.clone()))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            || provide_context(RequestMemo::default()),
+            move || shell(options.clone()),
+        )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(session_layer)
         .layer(TraceLayer::new_for_http())

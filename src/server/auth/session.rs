@@ -1,7 +1,11 @@
 //! Dashboard sessions: tower-sessions, stored in the app's own database so
 //! they survive restarts and are shared by every server process.
 
-use std::net::SocketAddr;
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    sync::{Arc, Mutex, PoisonError},
+};
 
 use async_trait::async_trait;
 use axum::{
@@ -122,17 +126,42 @@ fn operator_caller(op: OperatorView, ip: Option<String>) -> Caller {
     Caller { actor: Actor::Operator { id: op.id, email: op.email, role: op.role }, ip }
 }
 
+/// What one dashboard request has read of its operator and of the apps it
+/// asked for. A page renders several resources, each through server
+/// functions that would otherwise read the same rows again. The memo lives
+/// as long as its request: the next one reads afresh, so a disabled
+/// operator is still stopped on their very next request.
+#[derive(Clone, Default)]
+pub struct RequestMemo {
+    caller: Arc<tokio::sync::OnceCell<Caller>>,
+    apps: Arc<Mutex<HashMap<String, App>>>,
+}
+
 /// The caller behind a server function: the signed-in operator.
 pub async fn dashboard_caller() -> Result<Caller> {
-    let op = signed_in_operator().await?.ok_or(Error::NotSignedIn)?;
-    Ok(operator_caller(op, client_ip().await))
+    let read = || async {
+        let op = signed_in_operator().await?.ok_or(Error::NotSignedIn)?;
+        Ok(operator_caller(op, client_ip().await))
+    };
+    match leptos::prelude::use_context::<RequestMemo>() {
+        Some(memo) => memo.caller.get_or_try_init(read).await.cloned(),
+        None => read().await,
+    }
 }
 
 /// What a server function about one app works with: the state, the
 /// signed-in operator, and the app, which that operator may see.
 pub async fn dashboard_app(app_id: &str) -> Result<(AppState, Caller, App)> {
     let (state, caller) = (leptos::prelude::expect_context::<AppState>(), dashboard_caller().await?);
+    let memo = leptos::prelude::use_context::<RequestMemo>();
+    let remembered = |memo: &RequestMemo| memo.apps.lock().unwrap_or_else(PoisonError::into_inner).get(app_id).cloned();
+    if let Some(app) = memo.as_ref().and_then(remembered) {
+        return Ok((state, caller, app));
+    }
     let app = service::apps::get(&state.db, &caller, &AppId::parse(app_id)?).await?;
+    if let Some(memo) = memo {
+        memo.apps.lock().unwrap_or_else(PoisonError::into_inner).insert(app_id.to_owned(), app.clone());
+    }
     Ok((state, caller, app))
 }
 
