@@ -104,11 +104,18 @@ pub async fn end(session: &Session) -> Result<()> {
 }
 
 /// The operator signed in on this request's session, if any. The row is
-/// read on every call, so disabling someone or changing their role takes
-/// effect on their very next request; a disabled operator's session ends.
+/// read once per request (see `RequestMemo`), so disabling someone or
+/// changing their role takes effect on their very next request; a disabled
+/// operator's session ends.
 pub async fn signed_in_operator() -> Result<Option<OperatorView>> {
-    let state = leptos::prelude::expect_context::<AppState>();
-    operator_on(&current_session().await?, &state.db).await
+    let read = || async {
+        let state = leptos::prelude::expect_context::<AppState>();
+        operator_on(&current_session().await?, &state.db).await
+    };
+    match leptos::prelude::use_context::<RequestMemo>() {
+        Some(memo) => memo.operator.get_or_try_init(read).await.cloned(),
+        None => read().await,
+    }
 }
 
 async fn operator_on(session: &Session, db: &Db) -> Result<Option<OperatorView>> {
@@ -133,20 +140,14 @@ fn operator_caller(op: OperatorView, ip: Option<String>) -> Caller {
 /// operator is still stopped on their very next request.
 #[derive(Clone, Default)]
 pub struct RequestMemo {
-    caller: Arc<tokio::sync::OnceCell<Caller>>,
+    operator: Arc<tokio::sync::OnceCell<Option<OperatorView>>>,
     apps: Arc<Mutex<HashMap<String, App>>>,
 }
 
 /// The caller behind a server function: the signed-in operator.
 pub async fn dashboard_caller() -> Result<Caller> {
-    let read = || async {
-        let op = signed_in_operator().await?.ok_or(Error::NotSignedIn)?;
-        Ok(operator_caller(op, client_ip().await))
-    };
-    match leptos::prelude::use_context::<RequestMemo>() {
-        Some(memo) => memo.caller.get_or_try_init(read).await.cloned(),
-        None => read().await,
-    }
+    let op = signed_in_operator().await?.ok_or(Error::NotSignedIn)?;
+    Ok(operator_caller(op, client_ip().await))
 }
 
 /// What a server function about one app works with: the state, the
