@@ -74,12 +74,30 @@ impl Api {
         self.uids_of(&format!("/v3/users{query}")).await
     }
 
+    /// Every page of `/v3/users{query}`, following the cursors.
+    async fn pages(&self, query: &str) -> Vec<Value> {
+        let mut pages = vec![self.listed(query).await];
+        while let Some(next) = pages.last().unwrap()["meta"]["cursor"]["next"].as_str() {
+            let next = self.listed(&format!("{query}&cursor={next}")).await;
+            pages.push(next);
+        }
+        pages
+    }
+
     async fn uids_of(&self, path: &str) -> Vec<String> {
         let res = self.call("GET", path, None).await;
         assert_eq!(res.status(), StatusCode::OK, "{path}");
         let page: Value = res.json().await.unwrap();
         page["data"].as_array().unwrap().iter().map(|u| u["uid"].as_str().unwrap().to_owned()).collect()
     }
+}
+
+fn uids_on(pages: &[Value]) -> Vec<String> {
+    pages
+        .iter()
+        .flat_map(|page| page["data"].as_array().unwrap())
+        .map(|u| u["uid"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 async fn an_auth_key_creates_users_and_tokens_but_cannot_list_users(backend: Backend) {
@@ -373,18 +391,9 @@ async fn search_filters_and_sorts_find_the_right_users(backend: Backend) {
     assert_eq!(api.uids("?searchKey=AN&searchIn=uid").await, ["ana", "anabel"]);
     assert_eq!(api.uids("?searchKey=an&searchIn=name").await, ["bo"], "a name prefix, not a substring");
     assert_eq!(api.uids("?searchKey=an").await, ["ana", "anabel", "bo"]);
-    let mut walked = Vec::new();
-    let mut query = "?searchKey=an&perPage=1".to_owned();
-    loop {
-        let page = api.listed(&query).await;
-        walked.extend(page["data"].as_array().unwrap().iter().map(|u| u["uid"].as_str().unwrap().to_owned()));
-        assert_eq!(page["meta"]["pagination"]["total"], 3);
-        match page["meta"]["cursor"]["next"].as_str() {
-            Some(next) => query = format!("?searchKey=an&perPage=1&cursor={next}"),
-            None => break,
-        }
-    }
-    assert_eq!(walked, ["ana", "anabel", "bo"], "one at a time by cursor, each once");
+    let pages = api.pages("?searchKey=an&perPage=1").await;
+    assert!(pages.iter().all(|page| page["meta"]["pagination"]["total"] == 3));
+    assert_eq!(uids_on(&pages), ["ana", "anabel", "bo"], "one at a time by cursor, each once");
     assert_eq!(api.uids("?searchKey=an&sortBy=name").await, ["bo", "anabel", "ana"], "Anton, Bel, Zoe Ana");
     assert_eq!(api.uids("?role=premium").await, ["anabel", "bo"]);
     assert_eq!(api.uids("?roles=premium,default&tags=red").await, ["anabel", "bo"]);
@@ -487,16 +496,7 @@ async fn a_search_on_uid_or_name_reads_by_the_text_that_matched(backend: Backend
     }
     // Matched text: "ann" (zz1's name), "ann_b" (uid), "anna" (zz2's name), "annie" (uid and name: once).
     assert_eq!(api.uids("?searchKey=ann").await, ["zz1", "ann_b", "zz2", "annie"]);
-    let mut walked = Vec::new();
-    let mut query = "?searchKey=ann&perPage=1".to_owned();
-    loop {
-        let page = api.listed(&query).await;
-        walked.extend(page["data"].as_array().unwrap().iter().map(|u| u["uid"].as_str().unwrap().to_owned()));
-        match page["meta"]["cursor"]["next"].as_str() {
-            Some(next) => query = format!("?searchKey=ann&perPage=1&cursor={next}"),
-            None => break,
-        }
-    }
+    let walked = uids_on(&api.pages("?searchKey=ann&perPage=1").await);
     assert_eq!(walked, ["zz1", "ann_b", "zz2", "annie"], "by cursor, each once, in the same order");
     assert_eq!(api.uids("?searchKey=ann&sortOrder=desc").await, ["annie", "zz2", "ann_b", "zz1"]);
     assert_eq!(api.uids("?searchKey=ann&sortBy=uid").await, ["ann_b", "annie", "zz1", "zz2"], "an explicit order wins");
@@ -656,16 +656,7 @@ async fn a_user_matching_on_uid_and_name_is_listed_once_under_whichever_comes_fi
         let expected: Vec<&str> = expected.into_iter().map(|(_, uid)| uid).collect();
         let order = if descending { "&sortOrder=desc" } else { "" };
         for per_page in 1..=4 {
-            let mut walked = Vec::new();
-            let mut query = format!("?searchKey=ann&perPage={per_page}{order}");
-            loop {
-                let page = api.listed(&query).await;
-                walked.extend(page["data"].as_array().unwrap().iter().map(|u| u["uid"].as_str().unwrap().to_owned()));
-                match page["meta"]["cursor"]["next"].as_str() {
-                    Some(next) => query = format!("?searchKey=ann&perPage={per_page}{order}&cursor={next}"),
-                    None => break,
-                }
-            }
+            let walked = uids_on(&api.pages(&format!("?searchKey=ann&perPage={per_page}{order}")).await);
             assert_eq!(walked, expected, "{per_page} a page, descending: {descending}");
         }
         let total = api.listed(&format!("?searchKey=ann{order}")).await["meta"]["pagination"]["total"].clone();
