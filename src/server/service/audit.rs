@@ -36,7 +36,7 @@ macro_rules! record_all {
             let at = $crate::server::service::now();
             let entries: Vec<(&$crate::server::auth::Caller, $crate::server::service::audit::Change)> =
                 $entries.into_iter().collect();
-            for chunk in entries.chunks($crate::server::service::rows_per_insert(7)) {
+            for chunk in entries.chunks($crate::server::service::rows_per_statement(7)) {
                 let sql = format!(
                     "INSERT INTO audit_log (app, actor, action, object, details, ip, created_at) VALUES {}",
                     $crate::server::db::MultiRowValues::values(&$tx, chunk.len(), 7)

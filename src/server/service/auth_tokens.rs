@@ -108,11 +108,11 @@ macro_rules! insert_tokens {
         'insert: {
             use $crate::server::{
                 db::MultiRowValues,
-                service::{auth_tokens::NewToken, rows_per_insert},
+                service::{auth_tokens::NewToken, rows_per_statement},
             };
             let tokens: Vec<&NewToken> = $tokens.into_iter().collect();
             let mut ids: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
-            for chunk in tokens.chunks(rows_per_insert(7)) {
+            for chunk in tokens.chunks(rows_per_statement(7)) {
                 let sql = format!(
                     "INSERT INTO auth_tokens (app, user_id, token_hash, prefix, platform, user_agent, created_at) \
                      VALUES {} RETURNING token_hash, id",

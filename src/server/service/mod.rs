@@ -25,11 +25,12 @@ fn stored<T>(parsed: std::result::Result<T, Invalid>) -> Result<T> {
     parsed.map_err(|e| Error::Internal(format!("stored value fails its check: {}", e.message)))
 }
 
-/// Parameters per multi-row insert: small statements stay in the
+/// Parameters per multi-row statement: small statements stay in the
 /// statement cache and hold the write lock for a short time each.
-const PARAMS_PER_INSERT: usize = 256;
+const PARAMS_PER_STATEMENT: usize = 256;
 
-/// Rows per multi-row insert of rows with `columns` cells.
-pub(crate) fn rows_per_insert(columns: usize) -> usize {
-    PARAMS_PER_INSERT / columns
+/// Rows per multi-row statement (an insert, or a list of values to look up)
+/// of rows with `columns` cells.
+pub(crate) fn rows_per_statement(columns: usize) -> usize {
+    PARAMS_PER_STATEMENT / columns
 }

@@ -108,9 +108,9 @@ pub(crate) use adjust_counts;
 macro_rules! insert_tags {
     ($tx:expr, $rows:expr) => {
         'insert: {
-            use $crate::server::{db::MultiRowValues, service::rows_per_insert};
+            use $crate::server::{db::MultiRowValues, service::rows_per_statement};
             let rows: Vec<(i64, i64, &str)> = $rows.into_iter().collect();
-            for chunk in rows.chunks(rows_per_insert(3)) {
+            for chunk in rows.chunks(rows_per_statement(3)) {
                 let sql = format!("INSERT INTO user_tags (app, user_id, tag) VALUES {}", $tx.values(chunk.len(), 3));
                 let mut insert = sqlx::query(&sql);
                 for (app, user_id, tag) in chunk {
@@ -157,13 +157,13 @@ macro_rules! insert_users {
             use $crate::server::{
                 db::MultiRowValues,
                 service::{
-                    rows_per_insert,
+                    rows_per_statement,
                     users::{Inserted, NewUser, UserRow},
                 },
             };
             let users: Vec<&NewUser> = $users.into_iter().collect();
             let mut written: std::collections::HashMap<(i64, String), UserRow> = std::collections::HashMap::new();
-            for chunk in users.chunks(rows_per_insert(12)) {
+            for chunk in users.chunks(rows_per_statement(12)) {
                 let sql = format!(
                     "INSERT INTO users (app, uid, name, name_lower, avatar, link, role, metadata, status_message, \
                      created_at, updated_at, last_active_at) VALUES {} RETURNING app, {}",
@@ -211,10 +211,10 @@ macro_rules! insert_users {
 macro_rules! ids_of {
     ($tx:ident, $keys:expr) => {
         'read: {
-            use $crate::server::{db::MultiRowValues, service::rows_per_insert};
+            use $crate::server::{db::MultiRowValues, service::rows_per_statement};
             let keys: Vec<(i64, &$crate::domain::Uid)> = $keys.into_iter().collect();
             let mut ids: std::collections::HashMap<(i64, String), i64> = std::collections::HashMap::new();
-            for chunk in keys.chunks(rows_per_insert(2)) {
+            for chunk in keys.chunks(rows_per_statement(2)) {
                 // A join on a list of values, which both databases answer
                 // from the (app, uid) index; `(app, uid) IN (VALUES ...)`
                 // scans on SQLite.
