@@ -50,6 +50,7 @@ macro_rules! named_enum {
         }
     };
 }
+pub(super) use named_enum;
 
 named_enum!(
     /// Production apps carry real users; the dashboard marks them everywhere.

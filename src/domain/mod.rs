@@ -3,6 +3,7 @@
 //! input with exactly the parsers the server trusts.
 
 mod error;
+mod groups;
 mod ids;
 mod kinds;
 mod time;
@@ -11,6 +12,9 @@ mod users;
 mod views;
 
 pub use error::{ApiError, Invalid};
+pub use groups::{
+    GroupAction, GroupPassword, GroupSort, GroupType, Guid, Refusal, Scope, Target, may, parse_group_name,
+};
 pub use ids::{AppId, AppName, Email, KeyName, OperatorName, Password};
 pub use kinds::{BulkChange, Environment, KeyScope, OperatorRole, Presence, Region, Showing, SortOrder, UserSort};
 pub use time::{format_timestamp, parse_date};
@@ -20,6 +24,7 @@ pub use users::{
     parse_status_message, parse_tag_list, parse_tags, parse_user_name, parse_web_url,
 };
 pub use views::{
-    ApiKeyView, AppView, AuditEntryView, AuditPage, AuthTokenView, ImportReport, NewApiKey, NewAuthToken, OperatorView,
-    RejectedRow, RoleView, Session, UserDetail, UserListPage, UserPowers, UserView,
+    ApiKeyView, AppView, AuditEntryView, AuditPage, AuthTokenView, BannedUserView, GroupView, ImportReport, MemberView,
+    NewApiKey, NewAuthToken, OperatorView, Page, Powers, RejectedRow, RoleView, Session, UserDetail, UserListPage,
+    UserView,
 };

@@ -5,7 +5,7 @@ use super::{Invalid, ids::checked_string};
 
 /// What UIDs, GUIDs and role ids may hold: 1 to 100 of `A-Z a-z 0-9 _ -`.
 /// They compare without case and are kept lowercase.
-fn parse_identifier(raw: &str, code: &'static str, what: &str) -> Result<String, Invalid> {
+pub(super) fn parse_identifier(raw: &str, code: &'static str, what: &str) -> Result<String, Invalid> {
     let ok = (1..=100).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
     if ok {
         Ok(raw.to_ascii_lowercase())
@@ -51,7 +51,13 @@ impl RoleId {
 }
 
 /// Bounded free text (names, status messages): trimmed, no control characters.
-fn parse_text(raw: &str, max: usize, required: bool, code: &'static str, what: &str) -> Result<String, Invalid> {
+pub(super) fn parse_text(
+    raw: &str,
+    max: usize,
+    required: bool,
+    code: &'static str,
+    what: &str,
+) -> Result<String, Invalid> {
     let text = raw.trim();
     if required && text.is_empty() {
         return Err(Invalid::new(code, format!("{what} is required.")));
@@ -142,7 +148,7 @@ pub fn parse_tags(raw: &[String]) -> Result<Vec<String>, Invalid> {
         }
     }
     if tags.len() > MAX_TAGS {
-        return Err(Invalid::new("ERR_INVALID_TAGS", format!("A user has at most {MAX_TAGS} tags.")));
+        return Err(Invalid::new("ERR_INVALID_TAGS", format!("At most {MAX_TAGS} tags.")));
     }
     Ok(tags)
 }

@@ -4,7 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{AppId, AppName, Email, Environment, KeyName, KeyScope, OperatorName, OperatorRole, Region, RoleId, Uid};
+use super::{
+    AppId, AppName, Email, Environment, GroupType, Guid, KeyName, KeyScope, OperatorName, OperatorRole, Region, RoleId,
+    Scope, Uid,
+};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -157,15 +160,8 @@ pub struct NewAuthToken {
     pub auth_token: String,
 }
 
-/// A page of users, with how many match and where to continue.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UserListPage {
-    pub users: Vec<UserView>,
-    /// Exact for unfiltered lists; a filtered list counts at most 10,000.
-    pub total: i64,
-    pub total_is_exact: bool,
-    pub next_cursor: Option<String>,
-}
+/// A page of users.
+pub type UserListPage = Page<UserView>;
 
 /// One user with their devices' auth tokens, for the user page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -190,12 +186,80 @@ pub struct RejectedRow {
     pub message: String,
 }
 
-/// What the signed-in operator may do to an app's users, so that pages
-/// offer only that. The server checks every action again.
+/// What the signed-in operator may do to an app's users and groups, so
+/// that pages offer only that. The server checks every action again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct UserPowers {
-    /// Create, edit and delete users, roles and friendships.
+pub struct Powers {
+    /// Create, edit and delete users, roles, friendships, groups and
+    /// memberships.
     pub manage: bool,
-    /// Revoke auth tokens and deactivate users.
+    /// Revoke auth tokens, deactivate users, kick and ban members.
     pub moderate: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct GroupView {
+    #[cfg_attr(feature = "ssr", schema(value_type = String, example = "cometchat-guid-1"))]
+    pub guid: Guid,
+    pub name: String,
+    #[serde(rename = "type")]
+    #[cfg_attr(feature = "ssr", schema(value_type = String, example = "public"))]
+    pub group_type: GroupType,
+    pub icon: Option<String>,
+    pub description: Option<String>,
+    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
+    pub metadata: Option<serde_json::Value>,
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    pub owner: Option<Uid>,
+    pub tags: Vec<String>,
+    pub members_count: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// With `onbehalfof`: whether that user is a member, and as what.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub has_joined: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    pub scope: Option<Scope>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub joined_at: Option<i64>,
+}
+
+/// A member of a group: who, and their standing in it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct MemberView {
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub uid: Uid,
+    pub name: String,
+    pub avatar: Option<String>,
+    #[cfg_attr(feature = "ssr", schema(value_type = String, example = "participant"))]
+    pub scope: Scope,
+    pub joined_at: i64,
+}
+
+/// A user banned from a group, and by whom.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct BannedUserView {
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub uid: Uid,
+    pub name: String,
+    /// The audit log's name for who banned them.
+    pub banned_by: String,
+    pub banned_at: i64,
+}
+
+/// A page of a list, with how many match and where to continue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Exact for unfiltered lists; a filtered list counts at most 10,000.
+    pub total: i64,
+    pub total_is_exact: bool,
+    pub next_cursor: Option<String>,
 }

@@ -9,7 +9,7 @@ use axum::{
 };
 use serde_json::json;
 
-use crate::domain::{ApiError, Invalid};
+use crate::domain::{ApiError, Invalid, Refusal};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -35,6 +35,9 @@ pub enum Error {
     Forbidden { role: &'static str, action: &'static str },
     #[error("{0}")]
     Invalid(#[from] Invalid),
+    /// A group member's scope does not allow the action.
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
     #[error("{message}")]
     NotFound { code: &'static str, message: String },
     #[error("{message}")]
@@ -84,7 +87,7 @@ impl Error {
             EmptyAppId | InvalidAppId | EmptyApiKey | ApiKeyNotFound | NotSignedIn | WrongCredentials => {
                 StatusCode::UNAUTHORIZED
             }
-            NoAccess | Forbidden { .. } => StatusCode::FORBIDDEN,
+            NoAccess | Forbidden { .. } | Refused { .. } => StatusCode::FORBIDDEN,
             TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Invalid(_) | BadRequest(_) | LimitExceeded { .. } => StatusCode::BAD_REQUEST,
             NotFound { .. } | NoRoute => StatusCode::NOT_FOUND,
@@ -109,13 +112,24 @@ impl Error {
             TooManyAttempts { .. } => "ERR_TOO_MANY_ATTEMPTS",
             Forbidden { .. } => "ERR_FORBIDDEN",
             Invalid(invalid) => invalid.code,
-            NotFound { code, .. } | Conflict { code, .. } | LimitExceeded { code, .. } => code,
+            NotFound { code, .. } | Conflict { code, .. } | LimitExceeded { code, .. } | Refused { code, .. } => code,
             BadRequest(_) => "ERR_BAD_REQUEST",
             PayloadTooLarge { .. } => "ERR_PAYLOAD_TOO_LARGE",
             NoRoute => "ERR_NOT_FOUND",
             MethodNotAllowed => "ERR_METHOD_NOT_ALLOWED",
             Unavailable => "ERR_UNAVAILABLE",
             Internal(_) => "ERR_INTERNAL",
+        }
+    }
+}
+
+impl From<Refusal> for Error {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::SameScope => Error::invalid(refusal.code(), refusal.message()),
+            Refusal::NoClearance | Refusal::OnSelf => {
+                Error::Refused { code: refusal.code(), message: refusal.message().to_owned() }
+            }
         }
     }
 }

@@ -1,12 +1,12 @@
 use leptos::prelude::*;
 
-use crate::domain::{ApiError, UserPowers};
+use crate::domain::{ApiError, Powers};
 
 #[server]
-pub async fn load_user_powers(app_id: String) -> Result<UserPowers, ApiError> {
+pub async fn load_user_powers(app_id: String) -> Result<Powers, ApiError> {
     use crate::server::auth::{Permission, session::dashboard_app};
     let (_, caller, _) = dashboard_app(&app_id).await?;
-    Ok(UserPowers { manage: caller.may(Permission::ManageUsers), moderate: caller.may(Permission::ModerateUsers) })
+    Ok(Powers { manage: caller.may(Permission::ManageUsers), moderate: caller.may(Permission::ModerateUsers) })
 }
 
 /// Which of an app's powers over users a control needs.
@@ -19,7 +19,7 @@ pub enum Needs {
 /// Shows its children only to an operator with the power they need: a
 /// viewer sees the users, not buttons that would be refused.
 #[component]
-pub fn Permitted(powers: Resource<Result<UserPowers, ApiError>>, needs: Needs, children: ChildrenFn) -> impl IntoView {
+pub fn Permitted(powers: Resource<Result<Powers, ApiError>>, needs: Needs, children: ChildrenFn) -> impl IntoView {
     view! {
         <Transition>
             {move || {

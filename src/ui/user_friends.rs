@@ -5,7 +5,7 @@ use super::{
     error_notice::{ActionError, ErrorNotice},
     permitted::{Needs, Permitted},
 };
-use crate::domain::{ApiError, UserListPage, UserPowers};
+use crate::domain::{ApiError, Powers, UserListPage};
 
 #[server]
 pub async fn list_friends(app_id: String, uid: String) -> Result<UserListPage, ApiError> {
@@ -49,7 +49,7 @@ pub async fn remove_friend(app_id: String, uid: String, friend: String) -> Resul
 pub fn UserFriends(
     app_id: Memo<String>,
     uid: Memo<String>,
-    powers: Resource<Result<UserPowers, ApiError>>,
+    powers: Resource<Result<Powers, ApiError>>,
 ) -> impl IntoView {
     let add = ServerAction::<AddFriends>::new();
     let remove = ServerAction::<RemoveFriend>::new();
@@ -104,14 +104,14 @@ fn FriendList(
     remove: ServerAction<RemoveFriend>,
 ) -> impl IntoView {
     let base = format!("/apps/{app_id}/users");
-    let more = page.total - page.users.len() as i64;
+    let more = page.total - page.items.len() as i64;
     let more = (more > 0).then(|| format!("and {more} more, listed by GET /v3/users/{uid}/friends"));
-    let none = page.users.is_empty();
+    let none = page.items.is_empty();
     view! {
         {none.then(|| view! { <p class="muted">"No friends yet."</p> })}
         <ul class="friend-list">
             {page
-                .users
+                .items
                 .into_iter()
                 .map(|friend| {
                     let friend_uid = friend.uid.to_string();

@@ -12,7 +12,7 @@ use super::{
     user_friends::UserFriends,
     users_bulk_bar::ChangeUsers,
 };
-use crate::domain::{ApiError, AuthTokenView, BulkChange, UserDetail, UserPowers, UserView};
+use crate::domain::{ApiError, AuthTokenView, BulkChange, Powers, UserDetail, UserView};
 
 #[server]
 pub async fn load_user(app_id: String, uid: String) -> Result<UserDetail, ApiError> {
@@ -140,7 +140,7 @@ pub fn UserPage() -> impl IntoView {
 fn UserProfile(
     user: UserView,
     app_id: String,
-    powers: UserPowers,
+    powers: Powers,
     change: ServerAction<ChangeUsers>,
     delete: ServerAction<DeleteUser>,
 ) -> impl IntoView {
@@ -192,7 +192,7 @@ fn TokenList(
     tokens: Vec<AuthTokenView>,
     user: UserView,
     app_id: String,
-    powers: UserPowers,
+    powers: Powers,
     revoke: ServerAction<RevokeUserToken>,
     revoke_all: ServerAction<RevokeAllUserTokens>,
 ) -> impl IntoView {

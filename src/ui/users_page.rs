@@ -12,7 +12,7 @@ use super::{
     user_import::{ImportUsers, UserImport},
     users_bulk_bar::{ChangeUsers, UsersBulkBar},
 };
-use crate::domain::{ApiError, RoleView, SortOrder, UserFilter, UserListPage, UserPowers, UserSort, UserView};
+use crate::domain::{ApiError, Powers, RoleView, SortOrder, UserFilter, UserListPage, UserSort, UserView};
 
 pub const PAGE_SIZE: i64 = 25;
 
@@ -85,7 +85,7 @@ fn UsersToolbar(
     app_id: Memo<String>,
     filter: Signal<UserFilter>,
     roles: Resource<Result<Vec<RoleView>, ApiError>>,
-    powers: Resource<Result<UserPowers, ApiError>>,
+    powers: Resource<Result<Powers, ApiError>>,
     create: ServerAction<SaveUser>,
     import: ServerAction<ImportUsers>,
 ) -> impl IntoView {
@@ -121,7 +121,7 @@ fn UserTable(
 ) -> impl IntoView {
     let count =
         if page.total_is_exact { format!("{} users", page.total) } else { format!("more than {} users", page.total) };
-    let on_page: Vec<String> = page.users.iter().map(|u| u.uid.to_string()).collect();
+    let on_page: Vec<String> = page.items.iter().map(|u| u.uid.to_string()).collect();
     let query = filter.to_query();
     let first_page = (!query.is_empty()).then(|| format!("{base}?{query}")).unwrap_or_else(|| base.clone());
     view! {
@@ -143,7 +143,7 @@ fn UserTable(
                 </tr>
             </thead>
             <tbody>
-                {page.users.into_iter().map(|user| view! { <UserRow user base=base.clone() ticked /> }).collect_view()}
+                {page.items.into_iter().map(|user| view! { <UserRow user base=base.clone() ticked /> }).collect_view()}
             </tbody>
         </table>
         <nav class="paging">

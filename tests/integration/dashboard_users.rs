@@ -88,7 +88,7 @@ impl Dashboard {
     async fn table(&self, filter: &[(&str, &str)]) -> Vec<String> {
         let form = filter.iter().fold(NO_FILTER.to_vec(), |form, (key, value)| with(&form, key, value));
         let page = self.ok(path_of::<ListUsers>(), &form).await;
-        page["users"].as_array().unwrap().iter().map(|u| u["uid"].as_str().unwrap().to_owned()).collect()
+        page["items"].as_array().unwrap().iter().map(|u| u["uid"].as_str().unwrap().to_owned()).collect()
     }
 
     /// Ticks the UIDs and applies a bulk change.
@@ -493,7 +493,7 @@ async fn friends_are_added_and_removed_on_the_user_page(backend: Backend) {
     assert_eq!(refused.len(), 2, "{refused:?}");
     assert!(refused[0].starts_with("nobody: ") && refused[1].starts_with("ana: "), "{refused:?}");
     let friends = |page: Value| -> Vec<String> {
-        page["users"].as_array().unwrap().iter().map(|u| u["uid"].as_str().unwrap().to_owned()).collect()
+        page["items"].as_array().unwrap().iter().map(|u| u["uid"].as_str().unwrap().to_owned()).collect()
     };
     assert_eq!(friends(dash.ok(path_of::<ListFriends>(), &[("uid", "ana")]).await), ["bo", "cy"]);
     assert_eq!(friends(dash.ok(path_of::<ListFriends>(), &[("uid", "bo")]).await), ["ana"], "both ways");

@@ -9,6 +9,7 @@ mod apikeys;
 mod cli;
 mod dashboard;
 mod dashboard_users;
+mod groups;
 mod probes;
 mod rest_auth;
 mod users;

@@ -59,10 +59,13 @@ async fn a_key_of_app_a_is_refused_on_app_b(backend: Backend) {
     data_of(app.rest("POST", "/v3/users", &b, &key_of_b, Some(make_ana)).await).await;
     let token = data_of(app.rest("POST", "/v3/users/ana/auth_tokens", &b, &key_of_b, None).await).await;
     let token_id = token["id"].to_string();
+    let make_team = serde_json::json!({"guid": "team", "name": "Team of B", "owner": "ana"});
+    data_of(app.rest("POST", "/v3/groups", &b, &key_of_b, Some(make_team)).await).await;
     let before = (
         app.count("api_keys").await,
         app.count("users").await,
         app.count("auth_tokens").await,
+        app.count("group_members").await,
         app.count("audit_log").await,
     );
 
@@ -92,6 +95,22 @@ async fn a_key_of_app_a_is_refused_on_app_b(backend: Backend) {
         ("GET", "/v3/roles/default".to_owned()),
         ("PUT", "/v3/roles/default".to_owned()),
         ("DELETE", "/v3/roles/default".to_owned()),
+        ("GET", "/v3/users/ana/groups".to_owned()),
+        ("GET", "/v3/groups".to_owned()),
+        ("POST", "/v3/groups".to_owned()),
+        ("GET", "/v3/groups/team".to_owned()),
+        ("PUT", "/v3/groups/team".to_owned()),
+        ("DELETE", "/v3/groups/team".to_owned()),
+        ("PATCH", "/v3/groups/team/owner".to_owned()),
+        ("GET", "/v3/groups/team/members".to_owned()),
+        ("POST", "/v3/groups/team/members".to_owned()),
+        ("PUT", "/v3/groups/team/members/ana".to_owned()),
+        ("DELETE", "/v3/groups/team/members/ana".to_owned()),
+        ("POST", "/v3/groups/team/join".to_owned()),
+        ("POST", "/v3/groups/team/leave".to_owned()),
+        ("GET", "/v3/groups/team/bannedusers".to_owned()),
+        ("POST", "/v3/groups/team/bannedusers/ana".to_owned()),
+        ("DELETE", "/v3/groups/team/bannedusers/ana".to_owned()),
     ];
     for (method, path) in &every_endpoint {
         // Claiming to be app B with A's key: refused before anything is read.
@@ -109,12 +128,19 @@ async fn a_key_of_app_a_is_refused_on_app_b(backend: Backend) {
         let res = app.rest(method, path, &a, &key_of_a, None).await;
         assert_eq!(error_of(res).await, (StatusCode::NOT_FOUND, "ERR_UID_NOT_FOUND".into()), "{method} {path} as A");
     }
-    let listed = data_of(app.rest("GET", "/v3/users", &a, &key_of_a, None).await).await;
-    assert_eq!(listed, serde_json::json!([]));
+    for path in ["/v3/groups/team", "/v3/groups/team/members", "/v3/groups/team/bannedusers"] {
+        let res = app.rest("GET", path, &a, &key_of_a, None).await;
+        assert_eq!(error_of(res).await, (StatusCode::NOT_FOUND, "ERR_GUID_NOT_FOUND".into()), "GET {path} as A");
+    }
+    for path in ["/v3/users", "/v3/groups"] {
+        let listed = data_of(app.rest("GET", path, &a, &key_of_a, None).await).await;
+        assert_eq!(listed, serde_json::json!([]), "{path} as A");
+    }
     let after = (
         app.count("api_keys").await,
         app.count("users").await,
         app.count("auth_tokens").await,
+        app.count("group_members").await,
         app.count("audit_log").await,
     );
     assert_eq!(before, after, "nothing changed in either app");

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use switchboard::domain::{AppId, Environment, KeyScope, Presence, RoleId, Showing, Uid, UserSort};
+use switchboard::domain::{AppId, KeyScope, Presence, RoleId, Showing, Uid, UserSort};
 use switchboard::server::{
     auth::Caller,
     service::{
@@ -13,7 +13,7 @@ use switchboard::server::{
     },
 };
 
-use crate::common::{Backend, TestApp, data_of, error_of, spawn_app};
+use crate::common::{Api, Backend, data_of, error_of};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -33,64 +33,6 @@ on_both_backends!(
     creates_and_token_issues_sent_at_once_each_get_their_own_answer,
     a_user_matching_on_uid_and_name_is_listed_once_under_whichever_comes_first,
 );
-
-struct Api {
-    app: TestApp,
-    app_id: String,
-    key: String,
-}
-
-impl Api {
-    async fn new(backend: Backend) -> Api {
-        let app = spawn_app(backend).await;
-        let app_id = app.create_app(Environment::Development).await;
-        let (_, key) = app.create_key(&app_id, KeyScope::FullAccess).await;
-        Api { app, app_id, key }
-    }
-
-    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> reqwest::Response {
-        self.app.rest(method, path, &self.app_id, &self.key, body).await
-    }
-
-    async fn ok(&self, method: &str, path: &str, body: Option<Value>) -> Value {
-        data_of(self.call(method, path, body).await).await
-    }
-
-    async fn err(&self, method: &str, path: &str, body: Option<Value>) -> (StatusCode, String) {
-        error_of(self.call(method, path, body).await).await
-    }
-
-    async fn user(&self, uid: &str, name: &str) -> Value {
-        self.ok("POST", "/v3/users", Some(json!({"uid": uid, "name": name}))).await
-    }
-
-    async fn listed(&self, query: &str) -> Value {
-        let res = self.call("GET", &format!("/v3/users{query}"), None).await;
-        assert_eq!(res.status(), StatusCode::OK);
-        res.json().await.unwrap()
-    }
-
-    async fn uids(&self, query: &str) -> Vec<String> {
-        self.uids_of(&format!("/v3/users{query}")).await
-    }
-
-    /// Every page of `/v3/users{query}`, following the cursors.
-    async fn pages(&self, query: &str) -> Vec<Value> {
-        let mut pages = vec![self.listed(query).await];
-        while let Some(next) = pages.last().unwrap()["meta"]["cursor"]["next"].as_str() {
-            let next = self.listed(&format!("{query}&cursor={next}")).await;
-            pages.push(next);
-        }
-        pages
-    }
-
-    async fn uids_of(&self, path: &str) -> Vec<String> {
-        let res = self.call("GET", path, None).await;
-        assert_eq!(res.status(), StatusCode::OK, "{path}");
-        let page: Value = res.json().await.unwrap();
-        page["data"].as_array().unwrap().iter().map(|u| u["uid"].as_str().unwrap().to_owned()).collect()
-    }
-}
 
 fn uids_on(pages: &[Value]) -> Vec<String> {
     pages

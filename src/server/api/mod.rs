@@ -2,6 +2,7 @@
 //! `{"error": {"code", "message"}}`. Handlers parse and hand over to services.
 
 mod apikeys;
+mod groups;
 mod openapi;
 mod roles;
 mod users;
@@ -14,11 +15,16 @@ use axum::{
     },
     http::StatusCode,
     response::{IntoResponse, Response},
-    routing::get,
+    routing::{get, patch, post, put},
 };
-use serde::Serialize;
+use axum::{body::Bytes, http::HeaderMap};
+use serde::{Serialize, de::DeserializeOwned};
+use serde_json::{Value, json};
 
-use crate::server::{Error, state::AppState};
+use crate::domain::{Page, Uid, check_metadata};
+use crate::server::service::users::MAX_PER_PAGE;
+
+use crate::server::{Error, Result, state::AppState};
 
 /// The largest request body the API reads.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -35,6 +41,16 @@ pub fn router() -> Router<AppState> {
         )
         .route("/users/{uid}/auth_tokens/{token}", get(users::get_token).delete(users::revoke_token))
         .route("/users/{uid}/friends", get(users::list_friends).post(users::add_friends).delete(users::remove_friends))
+        .route("/users/{uid}/groups", get(groups::of_user))
+        .route("/groups", get(groups::list).post(groups::create))
+        .route("/groups/{guid}", get(groups::get).put(groups::update).delete(groups::delete))
+        .route("/groups/{guid}/owner", patch(groups::transfer_ownership))
+        .route("/groups/{guid}/members", get(groups::list_members).post(groups::add_members))
+        .route("/groups/{guid}/members/{uid}", put(groups::change_scope).delete(groups::kick))
+        .route("/groups/{guid}/join", post(groups::join))
+        .route("/groups/{guid}/leave", post(groups::leave))
+        .route("/groups/{guid}/bannedusers", get(groups::list_banned))
+        .route("/groups/{guid}/bannedusers/{uid}", post(groups::ban).delete(groups::unban))
         .route("/roles", get(roles::list).post(roles::create))
         .route("/roles/{role}", get(roles::get).put(roles::update).delete(roles::delete))
         .route("/openapi.json", get(openapi::document))
@@ -154,4 +170,72 @@ where
     T: serde::Deserialize<'de>,
 {
     T::deserialize(deserializer).map(Some)
+}
+
+pub(super) fn uid(raw: &str) -> Result<Uid> {
+    Ok(Uid::parse(raw)?)
+}
+
+pub(super) fn optional<T>(
+    value: Option<String>,
+    parse: impl Fn(&str) -> std::result::Result<T, crate::domain::Invalid>,
+) -> Result<Option<T>> {
+    Ok(value.as_deref().map(parse).transpose()?)
+}
+
+pub(super) fn checked_metadata(value: Value) -> Result<Value> {
+    check_metadata(&value)?;
+    Ok(value)
+}
+
+/// A body that may be absent: empty means the defaults.
+pub(super) fn optional_body<T: DeserializeOwned + Default>(headers: &HeaderMap, body: &Bytes) -> Result<T> {
+    if body.is_empty() {
+        return Ok(T::default());
+    }
+    let is_json =
+        headers.get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/json"));
+    if !is_json {
+        return Err(Error::BadRequest("Send the body as JSON, with Content-Type: application/json.".into()));
+    }
+    serde_json::from_slice(body).map_err(|e| Error::BadRequest(e.to_string()))
+}
+
+pub(super) fn split(list: Option<String>) -> Vec<String> {
+    list.map(|l| l.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()).unwrap_or_default()
+}
+
+pub(super) fn uids(raw: &[String]) -> Result<Vec<Uid>> {
+    Ok(raw.iter().map(|u| Uid::parse(u)).collect::<std::result::Result<Vec<_>, _>>()?)
+}
+
+/// One item of a call answered item by item: `{"success": true}`, or
+/// `{"success": false, "error": {"code", "message"}}`.
+pub(super) fn outcome(done: &std::result::Result<(), Error>) -> Value {
+    match done {
+        Ok(()) => json!({"success": true}),
+        Err(err) => json!({"success": false, "error": {"code": err.code(), "message": err.to_string()}}),
+    }
+}
+
+/// Query parameters whose rejection we answer ourselves.
+pub(super) type Params<T> = std::result::Result<axum::extract::Query<T>, axum::extract::rejection::QueryRejection>;
+
+/// `perPage` (100 when left out) and `page`, checked.
+pub(super) fn paging(per_page: Option<i64>, page: Option<i64>) -> Result<(i64, Option<i64>)> {
+    let per_page = per_page.unwrap_or(100);
+    if !(1..=MAX_PER_PAGE).contains(&per_page) {
+        return Err(Error::invalid("ERR_INVALID_PER_PAGE", format!("perPage is 1 to {}.", MAX_PER_PAGE)));
+    }
+    if page.is_some_and(|page| page < 1) {
+        return Err(Error::invalid("ERR_INVALID_PAGE", "page starts at 1."));
+    }
+    Ok((per_page, page))
+}
+
+/// A page as the REST lists answer it.
+pub(super) fn listed<T>(page: Page<T>, per_page: i64, page_number: Option<i64>) -> Listed<T> {
+    let pagination =
+        Pagination::new(page.total, page.total_is_exact, page.items.len(), per_page, page_number.unwrap_or(1));
+    Listed::new(page.items, pagination, page.next_cursor)
 }

@@ -4,7 +4,9 @@ use utoipa::{
     openapi::security::{ApiKey, ApiKeyValue, SecurityScheme},
 };
 
-use crate::domain::{ApiKeyView, AuthTokenView, NewApiKey, NewAuthToken, RoleView, UserView};
+use crate::domain::{
+    ApiKeyView, AuthTokenView, BannedUserView, GroupView, MemberView, NewApiKey, NewAuthToken, RoleView, UserView,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -21,7 +23,13 @@ revokes a key and keeps it listed, marked revoked; auth tokens are stored hashed
 and lists show a token's id and prefix, never the token. An Auth Key (`authOnly`) may call only \
 `POST /v3/users` and `POST /v3/users/{uid}/auth_tokens`. A filtered users list counts at most \
 10,000 matches: `meta.pagination.total_is_exact` is false when there were more (unfiltered totals are \
-always exact); page through any number with `meta.cursor.next`."
+always exact); page through any number with `meta.cursor.next`.\n\n\
+Groups: a REST API Key acts with admin rights on every group; with the `onbehalfof: <uid>` header it acts \
+as that user, under the scope rules of each group (admin, moderator, participant) and seeing only the \
+groups that user may see (public and password groups, and the private groups they are a member of). \
+Joining and leaving are `POST /v3/groups/{guid}/join` and `POST /v3/groups/{guid}/leave` with \
+`onbehalfof`. A group's members list (`searchKey` is a UID prefix) and its banned users are readable by \
+its members and by its admins and moderators respectively."
     ),
     paths(
         super::apikeys::list, super::apikeys::create, super::apikeys::get, super::apikeys::update, super::apikeys::revoke,
@@ -30,6 +38,10 @@ always exact); page through any number with `meta.cursor.next`."
         super::users::issue_token, super::users::list_tokens, super::users::revoke_tokens, super::users::get_token,
         super::users::revoke_token, super::users::list_friends, super::users::add_friends, super::users::remove_friends,
         super::roles::create, super::roles::list, super::roles::get, super::roles::update, super::roles::delete,
+        super::groups::create, super::groups::list, super::groups::of_user, super::groups::get, super::groups::update,
+        super::groups::delete, super::groups::transfer_ownership, super::groups::add_members,
+        super::groups::list_members, super::groups::change_scope, super::groups::kick, super::groups::join,
+        super::groups::leave, super::groups::list_banned, super::groups::ban, super::groups::unban,
     ),
     components(schemas(
         ApiKeyView, NewApiKey, super::apikeys::CreateKeyBody, super::apikeys::UpdateKeyBody,
@@ -38,6 +50,8 @@ always exact); page through any number with `meta.cursor.next`."
         super::users::ActivateUsersBody, super::users::DeactivateUsersBody, super::users::IssueTokenBody,
         super::users::AddFriendsBody, super::users::RemoveFriendsBody,
         super::roles::CreateRoleBody, super::roles::UpdateRoleBody,
+        GroupView, MemberView, BannedUserView, super::groups::CreateGroupBody, super::groups::UpdateGroupBody,
+        super::groups::MembersBody, super::groups::OwnerBody, super::groups::ScopeBody, super::groups::JoinBody,
     )),
     modifiers(&Headers),
     security(("appid" = [], "apikey" = []))

@@ -3,14 +3,17 @@ use axum::{
     extract::{Query, State},
     http::HeaderMap,
 };
-use serde::{Deserialize, de::DeserializeOwned};
+use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
-use super::{ApiJson, ApiPath, Data, Listed, Pagination, present};
+use super::{
+    ApiJson, ApiPath, Data, Listed, Params, checked_metadata, listed, optional, optional_body, outcome, paging,
+    present, split, uid, uids,
+};
 use crate::domain::{
-    AuthTokenView, NewAuthToken, Presence, RoleId, Showing, SortOrder, Uid, UserSort, UserView, check_metadata,
-    parse_status_message, parse_tags, parse_user_name, parse_web_url,
+    AuthTokenView, NewAuthToken, Presence, RoleId, Showing, SortOrder, Uid, UserSort, UserView, parse_status_message,
+    parse_tags, parse_user_name, parse_web_url,
 };
 use crate::server::{
     Error, Result,
@@ -124,39 +127,6 @@ pub struct ListUsersParams {
     cursor: Option<String>,
 }
 
-fn uid(raw: &str) -> Result<Uid> {
-    Ok(Uid::parse(raw)?)
-}
-
-fn optional<T>(
-    value: Option<String>,
-    parse: impl Fn(&str) -> std::result::Result<T, crate::domain::Invalid>,
-) -> Result<Option<T>> {
-    Ok(value.as_deref().map(parse).transpose()?)
-}
-
-fn checked_metadata(value: Value) -> Result<Value> {
-    check_metadata(&value)?;
-    Ok(value)
-}
-
-/// A body that may be absent: empty means the defaults.
-fn optional_body<T: DeserializeOwned + Default>(headers: &HeaderMap, body: &Bytes) -> Result<T> {
-    if body.is_empty() {
-        return Ok(T::default());
-    }
-    let is_json =
-        headers.get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/json"));
-    if !is_json {
-        return Err(Error::BadRequest("Send the body as JSON, with Content-Type: application/json.".into()));
-    }
-    serde_json::from_slice(body).map_err(|e| Error::BadRequest(e.to_string()))
-}
-
-fn split(list: Option<String>) -> Vec<String> {
-    list.map(|l| l.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()).unwrap_or_default()
-}
-
 /// Create a user; allowed to Auth Keys. With `withAuthToken`, the answer
 /// also holds the user's first auth token, shown this once.
 #[utoipa::path(post, path = "/v3/users", tag = "Users", request_body = CreateUserBody,
@@ -205,14 +175,12 @@ pub async fn list_friends(
     listing(&state, &api, user_query(params, Some(uid(&raw)?))?).await
 }
 
-type ListParams = std::result::Result<Query<ListUsersParams>, axum::extract::rejection::QueryRejection>;
+type ListParams = Params<ListUsersParams>;
 
 async fn listing(state: &AppState, api: &ApiCaller, query: UserQuery) -> Result<Listed<UserView>> {
     let (per_page, page_number) = (query.per_page, query.page);
     let page = users::list(&state.db, &api.caller, &api.app, query).await?;
-    let pagination =
-        Pagination::new(page.total, page.total_is_exact, page.users.len(), per_page, page_number.unwrap_or(1));
-    Ok(Listed::new(page.users, pagination, page.next_cursor))
+    Ok(listed(page, per_page, page_number))
 }
 
 fn user_query(params: ListParams, friends_of: Option<Uid>) -> Result<UserQuery> {
@@ -226,13 +194,7 @@ fn user_query(params: ListParams, friends_of: Option<Uid>) -> Result<UserQuery> 
     let sort = p.sort_by.as_deref().map(UserSort::parse).transpose()?;
     let order = UserOrder::chosen(sort, search_in, p.search_key.is_some());
     let descending = p.sort_order.as_deref().map(SortOrder::parse).transpose()? == Some(SortOrder::Desc);
-    let per_page = p.per_page.unwrap_or(100);
-    if !(1..=users::MAX_PER_PAGE).contains(&per_page) {
-        return Err(Error::invalid("ERR_INVALID_PER_PAGE", format!("perPage is 1 to {}.", users::MAX_PER_PAGE)));
-    }
-    if p.page.is_some_and(|page| page < 1) {
-        return Err(Error::invalid("ERR_INVALID_PAGE", "page starts at 1."));
-    }
+    let (per_page, page) = paging(p.per_page, p.page)?;
     let mut roles = split(p.roles);
     roles.extend(p.role);
     let roles = roles.iter().map(|r| RoleId::parse(r)).collect::<std::result::Result<Vec<_>, _>>()?;
@@ -253,7 +215,7 @@ fn user_query(params: ListParams, friends_of: Option<Uid>) -> Result<UserQuery> 
         order,
         descending,
         per_page,
-        page: if p.cursor.is_some() { None } else { p.page },
+        page: if p.cursor.is_some() { None } else { page },
         cursor: p.cursor,
     })
 }
@@ -325,10 +287,6 @@ pub async fn delete(
         users::set_deactivated(&state.db, &api.caller, &api.app, std::slice::from_ref(&uid), true).await?;
     }
     Ok(Data(json!({"success": true})))
-}
-
-fn uids(raw: &[String]) -> Result<Vec<Uid>> {
-    Ok(raw.iter().map(|u| Uid::parse(u)).collect::<std::result::Result<Vec<_>, _>>()?)
 }
 
 /// Reactivate users in bulk; answers the UIDs that changed.
@@ -433,17 +391,9 @@ pub struct RemoveFriendsBody {
     friends: Vec<String>,
 }
 
-/// `{uid: {"success": true}}` or `{uid: {"success": false, "error": {code, message}}}` per UID.
+/// `{uid: outcome}` per UID; see `outcome`.
 fn outcomes(outcomes: Vec<friends::Outcome>) -> Value {
-    let mut answer = serde_json::Map::new();
-    for (uid, outcome) in outcomes {
-        let entry = match outcome {
-            Ok(()) => json!({"success": true}),
-            Err(err) => json!({"success": false, "error": {"code": err.code(), "message": err.to_string()}}),
-        };
-        answer.insert(uid.to_string(), entry);
-    }
-    Value::Object(answer)
+    Value::Object(outcomes.into_iter().map(|(uid, done)| (uid.to_string(), outcome(&done))).collect())
 }
 
 /// Make users friends of this user (both ways); answers per UID.

@@ -44,6 +44,10 @@ pub enum Permission {
     ManageUsers,
     /// Revoke auth tokens, deactivate users: support's work.
     ModerateUsers,
+    /// Create, change and delete groups; add members, change their scopes.
+    ManageGroups,
+    /// Kick, ban and unban group members: support's work.
+    ModerateGroups,
 }
 
 impl Permission {
@@ -60,6 +64,8 @@ impl Permission {
             Permission::IssueTokens => "issue auth tokens",
             Permission::ManageUsers => "change users, roles or friends",
             Permission::ModerateUsers => "revoke auth tokens or deactivate users",
+            Permission::ManageGroups => "change groups or their members' scopes",
+            Permission::ModerateGroups => "kick or ban group members",
         }
     }
 
@@ -70,8 +76,9 @@ impl Permission {
             | Permission::ManageKeys(Environment::Development)
             | Permission::CreateUsers
             | Permission::IssueTokens
-            | Permission::ManageUsers => OperatorRole::Developer,
-            Permission::ModerateUsers => OperatorRole::Support,
+            | Permission::ManageUsers
+            | Permission::ManageGroups => OperatorRole::Developer,
+            Permission::ModerateUsers | Permission::ModerateGroups => OperatorRole::Support,
             Permission::ChangeApp(Environment::Production)
             | Permission::ManageKeys(Environment::Production)
             | Permission::DeleteApp
@@ -201,6 +208,9 @@ mod tests {
     #[test]
     fn support_moderates_users_and_viewers_only_read_them() {
         assert!(operator(OperatorRole::Support).require(Permission::ModerateUsers).is_ok());
+        assert!(operator(OperatorRole::Support).require(Permission::ModerateGroups).is_ok());
+        assert!(operator(OperatorRole::Support).require(Permission::ManageGroups).is_err());
+        assert!(operator(OperatorRole::Viewer).require(Permission::ModerateGroups).is_err());
         assert!(operator(OperatorRole::Support).require(Permission::ManageUsers).is_err());
         assert!(operator(OperatorRole::Viewer).require(Permission::ModerateUsers).is_err());
         assert!(operator(OperatorRole::Developer).require(Permission::ManageUsers).is_ok());

@@ -8,11 +8,11 @@ use argon2::{
     password_hash::{SaltString, rand_core::OsRng},
 };
 
-use crate::domain::Password;
 use crate::server::{Error, Result};
 
-pub async fn hash(password: &Password) -> Result<String> {
-    let password = password.expose().to_owned();
+/// Hashes an operator's password or a group's: anything a person types.
+pub async fn hash(password: &str) -> Result<String> {
+    let password = password.to_owned();
     tokio::task::spawn_blocking(move || hash_now(&password)).await.map_err(|e| Error::Internal(e.to_string()))?
 }
 
@@ -46,11 +46,12 @@ pub async fn verify(password: String, stored: Option<String>) -> Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Password;
 
     #[tokio::test]
     async fn a_hash_verifies_its_own_password_only() {
         let password = Password::parse("correct horse battery").unwrap();
-        let stored = hash(&password).await.unwrap();
+        let stored = hash(password.expose()).await.unwrap();
         assert!(stored.starts_with("$argon2id$"));
         assert!(verify("correct horse battery".into(), Some(stored.clone())).await.unwrap());
         assert!(!verify("wrong horse battery".into(), Some(stored)).await.unwrap());

@@ -7,9 +7,13 @@ pub mod apps;
 pub mod audit;
 pub mod auth_tokens;
 pub mod friends;
+pub mod groups;
+mod keyset;
+pub mod members;
 pub mod operators;
 pub mod roles;
 pub mod seed;
+pub(crate) mod tags;
 pub mod users;
 
 use crate::domain::Invalid;

@@ -84,7 +84,7 @@ pub async fn create_first_owner(
     name: OperatorName,
     password: Password,
 ) -> Result<OperatorView> {
-    let hash = password::hash(&password).await?;
+    let hash = password::hash(password.expose()).await?;
     let row: Option<OperatorRow> = with_db!(db, pool => {
         let mut tx = pool.begin_write().await?;
         let row: Option<OperatorRow> = sqlx::query_as(&format!(
@@ -118,7 +118,7 @@ pub async fn create_first_owner(
 pub async fn create(db: &Db, caller: &Caller, new: NewOperator) -> Result<OperatorView> {
     caller.require(Permission::ManageTeam)?;
     require_may_assign(caller, new.role)?;
-    let hash = password::hash(&new.password).await?;
+    let hash = password::hash(new.password.expose()).await?;
     let row: OperatorRow = with_db!(db, pool => {
         let mut tx = pool.begin_write().await?;
         let row: OperatorRow = sqlx::query_as(&format!(

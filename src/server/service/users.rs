@@ -15,7 +15,9 @@ use super::{
     audit::record_all,
     audit::{Change, record},
     auth_tokens::{self, Device, NewToken},
+    keyset::{self, Arg, Conditions, bind_all},
     now, roles, stored,
+    tags::{Tagged, replace_tags, tags_of},
 };
 use crate::domain::{
     ImportReport, Invalid, NewAuthToken, Presence, RejectedRow, RoleId, Showing, SortOrder, Uid, UserFilter,
@@ -103,28 +105,6 @@ macro_rules! adjust_counts {
 }
 pub(crate) use adjust_counts;
 
-/// Adds tags to users who have none of them: `$rows` yields `(app, user
-/// id, tag)`. In multi-row statements on `$tx`; evaluates to a `sqlx` result.
-macro_rules! insert_tags {
-    ($tx:expr, $rows:expr) => {
-        'insert: {
-            use $crate::server::{db::MultiRowValues, service::rows_per_statement};
-            let rows: Vec<(i64, i64, &str)> = $rows.into_iter().collect();
-            for chunk in rows.chunks(rows_per_statement(3)) {
-                let sql = format!("INSERT INTO user_tags (app, user_id, tag) VALUES {}", $tx.values(chunk.len(), 3));
-                let mut insert = sqlx::query(&sql);
-                for (app, user_id, tag) in chunk {
-                    insert = insert.bind(app).bind(user_id).bind(tag);
-                }
-                if let Err(error) = insert.execute(&mut *$tx).await {
-                    break 'insert Err::<(), sqlx::Error>(error);
-                }
-            }
-            Ok(())
-        }
-    };
-}
-
 /// A user about to be written, every field checked.
 pub(super) struct NewUser {
     pub(super) app: i64,
@@ -195,7 +175,9 @@ macro_rules! insert_users {
                 let id = written[&(user.app, user.uid.to_string())].id;
                 user.tags.iter().map(move |tag| (user.app, id, tag.as_str()))
             });
-            if let Err(error) = $crate::server::service::users::insert_tags!($tx, tags) {
+            if let Err(error) =
+                $crate::server::service::tags::insert_tags!($tx, $crate::server::service::tags::Tagged::User, tags)
+            {
                 break 'insert Err(error);
             }
             Ok(users
@@ -236,16 +218,7 @@ macro_rules! ids_of {
         }
     };
 }
-pub(crate) use {ids_of, insert_tags, insert_users};
-
-/// Writes a user's tags, replacing what they had.
-macro_rules! replace_tags {
-    ($tx:expr, $app:expr, $user_id:expr, $tags:expr) => {{
-        let (app, user_id): (i64, i64) = ($app.id, $user_id);
-        sqlx::query("DELETE FROM user_tags WHERE user_id = $1").bind(user_id).execute(&mut *$tx).await?;
-        insert_tags!($tx, $tags.iter().map(|tag| (app, user_id, tag.as_str())))?;
-    }};
-}
+pub(crate) use {ids_of, insert_users};
 
 pub fn uid_not_found(uid: &Uid) -> Error {
     Error::not_found("ERR_UID_NOT_FOUND", format!("This app has no user {uid}."))
@@ -406,26 +379,11 @@ pub(super) async fn find(db: &Db, app: &App, uid: &Uid) -> Result<UserRow> {
     row.ok_or_else(|| uid_not_found(uid))
 }
 
-async fn tags_of(db: &Db, user_ids: &[i64]) -> Result<Vec<(i64, String)>> {
-    if user_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let placeholders: Vec<String> = (1..=user_ids.len()).map(|n| format!("${n}")).collect();
-    let sql = format!("SELECT user_id, tag FROM user_tags WHERE user_id IN ({}) ORDER BY tag", placeholders.join(", "));
-    Ok(with_db!(db, pool => {
-        let mut query = sqlx::query_as(&sql);
-        for id in user_ids {
-            query = query.bind(id);
-        }
-        query.fetch_all(pool).await?
-    }))
-}
-
 /// Views of the rows, each with its tags, fetched in one query.
 async fn with_tags(db: &Db, rows: Vec<UserRow>) -> Result<Vec<UserView>> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
-    for (id, tag) in tags_of(db, &ids).await? {
+    for (id, tag) in tags_of(db, Tagged::User, &ids).await? {
         tags.entry(id).or_default().push(tag);
     }
     rows.into_iter()
@@ -491,7 +449,7 @@ pub async fn update(db: &Db, caller: &Caller, app: &App, uid: &Uid, fields: User
         .execute(&mut *tx)
         .await?;
         if tags_changed {
-            replace_tags!(tx, app, id, &user.tags);
+            replace_tags!(tx, Tagged::User, app.id, id, &user.tags);
         }
         record!(tx, caller, Change {
             app: Some(app.id),
@@ -540,7 +498,7 @@ pub async fn set_deactivated(db: &Db, caller: &Caller, app: &App, uids: &[Uid], 
 }
 
 /// Removes users and everything that belongs to them: tags, auth tokens,
-/// friendships. Answers the UIDs that were there to remove.
+/// friendships, group memberships and bans. Answers the UIDs that were there to remove.
 pub async fn delete_permanently(db: &Db, caller: &Caller, app: &App, uids: &[Uid]) -> Result<Vec<Uid>> {
     caller.require_app(app.id)?;
     caller.require(Permission::ManageUsers)?;
@@ -549,6 +507,16 @@ pub async fn delete_permanently(db: &Db, caller: &Caller, app: &App, uids: &[Uid
     with_db!(db, pool => {
         let mut tx = pool.begin_write().await?;
         for uid in uids {
+            // Their memberships go with them (the foreign key cascades), and
+            // so do their seats in the member counts.
+            sqlx::query(
+                "UPDATE groups SET members_count = members_count - 1 WHERE id IN \
+                 (SELECT m.group_id FROM group_members m JOIN users u ON u.id = m.user_id WHERE u.app = $1 AND u.uid = $2)",
+            )
+            .bind(app.id)
+            .bind(uid.as_str())
+            .execute(&mut *tx)
+            .await?;
             let was: Option<Option<i64>> =
                 sqlx::query_scalar("DELETE FROM users WHERE app = $1 AND uid = $2 RETURNING deactivated_at")
                     .bind(app.id)
@@ -697,46 +665,6 @@ pub const MAX_PER_PAGE: i64 = 1000;
 /// The last-active sort key, as its index holds it.
 const LAST_ACTIVE: &str = "COALESCE(u.last_active_at, 0)";
 
-enum Arg {
-    Text(String),
-    Int(i64),
-}
-
-/// Binds each argument to `$query`, in order.
-macro_rules! bind_all {
-    ($query:expr, $args:expr) => {{
-        let mut query = $query;
-        for arg in $args {
-            query = match arg {
-                Arg::Text(text) => query.bind(text.as_str()),
-                Arg::Int(int) => query.bind(*int),
-            };
-        }
-        query
-    }};
-}
-
-/// A WHERE clause built from parts, numbering its placeholders as it goes.
-struct Conditions {
-    parts: Vec<String>,
-    args: Vec<Arg>,
-}
-
-impl Conditions {
-    fn placeholder(&mut self, arg: Arg) -> String {
-        self.args.push(arg);
-        format!("${}", self.args.len())
-    }
-
-    fn list(&mut self, args: impl IntoIterator<Item = Arg>) -> String {
-        args.into_iter().map(|arg| self.placeholder(arg)).collect::<Vec<_>>().join(", ")
-    }
-
-    fn sql(&self) -> String {
-        self.parts.join(" AND ")
-    }
-}
-
 /// The keyset position after a row: its sort value and UID.
 fn cursor_after(order: UserOrder, descending: bool, user: &UserView, search: Option<&str>) -> String {
     let at = match order {
@@ -746,7 +674,7 @@ fn cursor_after(order: UserOrder, descending: bool, user: &UserView, search: Opt
         UserOrder::LastActiveAt => json!(user.last_active_at.unwrap_or(0)),
         UserOrder::Match => json!(match_key(user.uid.as_str(), &user.name.to_lowercase(), search, descending)),
     };
-    hex::encode(json!([at, user.uid]).to_string())
+    keyset::cursor(at, user.uid.as_str())
 }
 
 /// Which text a search listed a user under: their UID or their name,
@@ -759,11 +687,8 @@ fn match_key<'a>(uid: &'a str, name_lower: &'a str, search: Option<&str>, descen
 }
 
 fn parse_cursor(order: UserOrder, raw: &str) -> Result<(Option<Arg>, String)> {
-    let invalid = || {
-        Error::invalid("ERR_INVALID_CURSOR", "This cursor is not one a users list gave, or was made for another order.")
-    };
-    let bytes = hex::decode(raw).map_err(|_| invalid())?;
-    let (at, uid): (Value, String) = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+    let invalid = keyset::invalid_cursor;
+    let (at, uid) = keyset::parse_cursor(raw)?;
     let at = match (order, at) {
         (UserOrder::Uid, Value::Null) => None,
         (UserOrder::Name | UserOrder::Match, Value::String(text)) => Some(Arg::Text(text)),
@@ -796,7 +721,7 @@ pub async fn list(db: &Db, caller: &Caller, app: &App, query: UserQuery) -> Resu
     let next_cursor =
         if more { users.last().map(|u| cursor_after(order, descending, u, prefix.as_deref())) } else { None };
     let (total, total_is_exact) = if unfiltered || total <= COUNT_CAP { (total, true) } else { (COUNT_CAP, false) };
-    Ok(UserListPage { users, total, total_is_exact, next_cursor })
+    Ok(UserListPage { items: users, total, total_is_exact, next_cursor })
 }
 
 /// How the database would run a list: the plan of its count and of its
@@ -848,7 +773,7 @@ struct ListStatements {
 
 fn list_statements(app: &App, query: UserQuery, friend_of: Option<i64>) -> Result<ListStatements> {
     let per_page = query.per_page.clamp(1, MAX_PER_PAGE);
-    let mut filter = Conditions { parts: Vec::new(), args: Vec::new() };
+    let mut filter = Conditions::default();
     let app_arg = filter.placeholder(Arg::Int(app.id));
     filter.parts.push(format!("u.app = {app_arg}"));
     match query.showing {
@@ -861,18 +786,16 @@ fn list_statements(app: &App, query: UserQuery, friend_of: Option<i64>) -> Resul
     let mut either: Option<(usize, String, String)> = None;
     let prefix = query.search.map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty());
     if let Some(prefix) = prefix.clone() {
-        // A prefix is a range on an indexed column: no scan, no leading wildcard.
-        let from = filter.placeholder(Arg::Text(prefix.clone()));
-        let to = filter.placeholder(Arg::Text(format!("{prefix}\u{10FFFF}")));
-        let on = |column: &str| format!("({column} >= {from} AND {column} < {to})");
-        if query.search_in == SearchIn::Either {
-            either = Some((filter.parts.len(), on("u.uid"), on("u.name_lower")));
-        }
-        filter.parts.push(match query.search_in {
-            SearchIn::Uid => on("u.uid"),
-            SearchIn::Name => on("u.name_lower"),
-            SearchIn::Either => format!("({} OR {})", on("u.uid"), on("u.name_lower")),
-        });
+        let search = match query.search_in {
+            SearchIn::Uid => filter.prefix_of("u.uid", &prefix),
+            SearchIn::Name => filter.prefix_of("u.name_lower", &prefix),
+            SearchIn::Either => {
+                let (by_uid, by_name) = (filter.prefix_of("u.uid", &prefix), filter.prefix_of("u.name_lower", &prefix));
+                either = Some((filter.parts.len(), by_uid.clone(), by_name.clone()));
+                format!("({by_uid} OR {by_name})")
+            }
+        };
+        filter.parts.push(search);
     }
     if !query.roles.is_empty() {
         let roles = filter.list(query.roles.iter().map(|r| Arg::Text(r.to_string())));
@@ -1114,7 +1037,7 @@ pub async fn export(
                 }
                 None => None,
             };
-            Ok(Some((page.users, next)))
+            Ok(Some((page.items, next)))
         }
     });
     Ok(pages)

@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 
 use reqwest::{Client, Response, StatusCode};
-use serde_json::Value;
+use serde_json::{Value, json};
 use switchboard::{
     domain::{AppId, AppName, Email, Environment, KeyName, KeyScope, OperatorName, OperatorRole, Password, Region},
     server::{
@@ -225,4 +225,84 @@ pub async fn data_of(res: Response) -> Value {
     let body: Value = res.json().await.unwrap();
     assert_eq!(status, StatusCode::OK, "unexpected answer {body}");
     body["data"].clone()
+}
+
+/// One app with a REST API Key, called as the app or, through
+/// `onbehalfof`, as one of its users.
+pub struct Api {
+    pub app: TestApp,
+    pub app_id: String,
+    pub key: String,
+}
+
+impl Api {
+    /// Calls `/v3` as the user `uid`, through the `onbehalfof` header.
+    pub async fn call_as(&self, uid: &str, method: &str, path: &str, body: Option<Value>) -> Response {
+        let mut req = self
+            .app
+            .api
+            .request(method.parse().unwrap(), self.app.url(path))
+            .header("appid", &self.app_id)
+            .header("apikey", &self.key)
+            .header("onbehalfof", uid);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        req.send().await.unwrap()
+    }
+
+    pub async fn new(backend: Backend) -> Api {
+        let app = spawn_app(backend).await;
+        let app_id = app.create_app(Environment::Development).await;
+        let (_, key) = app.create_key(&app_id, KeyScope::FullAccess).await;
+        Api { app, app_id, key }
+    }
+
+    pub async fn call(&self, method: &str, path: &str, body: Option<Value>) -> reqwest::Response {
+        self.app.rest(method, path, &self.app_id, &self.key, body).await
+    }
+
+    pub async fn ok(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        data_of(self.call(method, path, body).await).await
+    }
+
+    pub async fn err(&self, method: &str, path: &str, body: Option<Value>) -> (StatusCode, String) {
+        error_of(self.call(method, path, body).await).await
+    }
+
+    pub async fn user(&self, uid: &str, name: &str) -> Value {
+        self.ok("POST", "/v3/users", Some(json!({"uid": uid, "name": name}))).await
+    }
+
+    pub async fn listed(&self, query: &str) -> Value {
+        self.listed_at(&format!("/v3/users{query}")).await
+    }
+
+    /// The whole answer of a list: `data` and `meta`.
+    pub async fn listed_at(&self, path: &str) -> Value {
+        let res = self.call("GET", path, None).await;
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        res.json().await.unwrap()
+    }
+
+    pub async fn uids(&self, query: &str) -> Vec<String> {
+        self.uids_of(&format!("/v3/users{query}")).await
+    }
+
+    /// Every page of `/v3/users{query}`, following the cursors.
+    pub async fn pages(&self, query: &str) -> Vec<Value> {
+        let mut pages = vec![self.listed(query).await];
+        while let Some(next) = pages.last().unwrap()["meta"]["cursor"]["next"].as_str() {
+            let next = self.listed(&format!("{query}&cursor={next}")).await;
+            pages.push(next);
+        }
+        pages
+    }
+
+    pub async fn uids_of(&self, path: &str) -> Vec<String> {
+        let res = self.call("GET", path, None).await;
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        let page: Value = res.json().await.unwrap();
+        page["data"].as_array().unwrap().iter().map(|u| u["uid"].as_str().unwrap().to_owned()).collect()
+    }
 }

@@ -1,0 +1,286 @@
+//! Groups and their members: identifiers, types, scopes, and the rules of
+//! who may do what to whom. The rules are here, with no I/O, so the server
+//! enforces exactly what the dashboard offers.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use super::{
+    Invalid,
+    ids::checked_string,
+    kinds::named_enum,
+    users::{parse_identifier, parse_text},
+};
+
+checked_string!(
+    /// A group's id within an app: the UID rules, stored lowercase.
+    Guid
+);
+
+impl Guid {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        parse_identifier(raw, "ERR_INVALID_GUID", "A GUID").map(Self)
+    }
+}
+
+named_enum!(
+    /// Who sees a group and how one gets in.
+    GroupType, "ERR_INVALID_GROUP_TYPE", "A group type" {
+        Public = "public",
+        Password = "password",
+        Private = "private",
+    }
+);
+
+named_enum!(
+    /// A member's standing in a group, from most to least.
+    Scope, "ERR_INVALID_SCOPE", "A scope" {
+        Admin = "admin",
+        Moderator = "moderator",
+        Participant = "participant",
+    }
+);
+
+named_enum!(
+    /// The columns a groups list sorts on.
+    GroupSort, "ERR_INVALID_SORT", "sortBy" {
+        Name = "name",
+        Guid = "guid",
+        CreatedAt = "createdAt",
+    }
+);
+
+impl GroupType {
+    pub fn label(self) -> &'static str {
+        match self {
+            GroupType::Public => "Public",
+            GroupType::Password => "Password",
+            GroupType::Private => "Private",
+        }
+    }
+
+    /// Whether users who are not members see the group at all.
+    pub fn is_listed(self) -> bool {
+        self != GroupType::Private
+    }
+}
+
+impl Scope {
+    pub fn label(self) -> &'static str {
+        match self {
+            Scope::Admin => "Admin",
+            Scope::Moderator => "Moderator",
+            Scope::Participant => "Participant",
+        }
+    }
+}
+
+/// A password a group is joined with: 1 to 100 characters, compared exactly.
+#[derive(Clone, PartialEq, Eq)]
+pub struct GroupPassword(String);
+
+impl GroupPassword {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        if raw.is_empty() || raw.chars().count() > 100 {
+            return Err(Invalid::new("ERR_INVALID_GROUP_PASSWORD", "A group password is 1 to 100 characters."));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for GroupPassword {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("GroupPassword(***)")
+    }
+}
+
+pub fn parse_group_name(raw: &str) -> Result<String, Invalid> {
+    parse_text(raw, 100, true, "ERR_INVALID_GROUP_NAME", "A group name")
+}
+
+/// What one member may try on a group or on another member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupAction {
+    ChangeScope { to: Scope },
+    AddMembers,
+    Kick,
+    Ban,
+    Unban,
+    UpdateGroup,
+    DeleteGroup,
+}
+
+impl GroupAction {
+    pub const ALL: [GroupAction; 9] = [
+        GroupAction::ChangeScope { to: Scope::Admin },
+        GroupAction::ChangeScope { to: Scope::Moderator },
+        GroupAction::ChangeScope { to: Scope::Participant },
+        GroupAction::AddMembers,
+        GroupAction::Kick,
+        GroupAction::Ban,
+        GroupAction::Unban,
+        GroupAction::UpdateGroup,
+        GroupAction::DeleteGroup,
+    ];
+
+    /// Whether the action is done to one member, rather than to the group.
+    pub fn has_target(self) -> bool {
+        matches!(self, GroupAction::ChangeScope { .. } | GroupAction::Kick | GroupAction::Ban | GroupAction::Unban)
+    }
+}
+
+/// Why a member may not do something.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Their scope does not reach that far.
+    NoClearance,
+    /// Nobody changes their own scope, or kicks or bans themselves: they leave.
+    OnSelf,
+    /// The member holds that scope already.
+    SameScope,
+}
+
+impl Refusal {
+    pub fn code(self) -> &'static str {
+        match self {
+            Refusal::NoClearance => "ERR_GROUP_NO_SCOPE_CLEARANCE",
+            Refusal::OnSelf => "ERR_GROUP_NO_SELF_ACTION",
+            Refusal::SameScope => "ERR_SAME_SCOPE",
+        }
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            Refusal::NoClearance => "This member's scope does not allow that.",
+            Refusal::OnSelf => "A member cannot do that to themselves.",
+            Refusal::SameScope => "The member holds that scope already.",
+        }
+    }
+}
+
+/// The member an action is done to, as the rules see them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Target {
+    /// The target's scope, or `None` for a user who is not a member (a
+    /// banned user, say): they rank as a participant.
+    pub scope: Option<Scope>,
+    pub is_self: bool,
+    /// The owner keeps their admin seat until they hand the group over.
+    pub is_owner: bool,
+}
+
+/// The scope table of DESIGN.md: may a member of scope `actor` do `action`
+/// (to `target`, for actions on a member)?
+///
+/// | scope | change scope of | add members | kick / ban | update group | delete group |
+/// |---|---|---|---|---|---|
+/// | admin | anyone, to any scope | yes | anyone | yes | yes |
+/// | moderator | moderators and participants, to moderator or participant | no | participants | yes | no |
+/// | participant | — | no | — | no | no |
+///
+/// Nobody acts on the owner: they keep their admin seat until they hand
+/// the group over, which only they (or the app) can do.
+pub fn may(actor: Scope, action: GroupAction, target: Option<Target>) -> Result<(), Refusal> {
+    use GroupAction::*;
+    use Scope::*;
+    if let Some(target) = target.filter(|_| action.has_target()) {
+        if target.is_self {
+            return Err(Refusal::OnSelf);
+        }
+        if target.is_owner {
+            return Err(Refusal::NoClearance);
+        }
+    }
+    let target_scope = target.and_then(|t| t.scope).unwrap_or(Participant);
+    let cleared = match (actor, action) {
+        (Admin, _) => true,
+        (Moderator, ChangeScope { to }) => target_scope != Admin && to != Admin,
+        (Moderator, Kick | Ban | Unban) => target_scope == Participant,
+        (Moderator, UpdateGroup) => true,
+        (Moderator, AddMembers | DeleteGroup) => false,
+        (Participant, _) => false,
+    };
+    if !cleared {
+        return Err(Refusal::NoClearance);
+    }
+    if let (ChangeScope { to }, Some(Target { scope: Some(scope), .. })) = (action, target)
+        && scope == to
+    {
+        return Err(Refusal::SameScope);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn member(scope: Scope) -> Option<Target> {
+        Some(Target { scope: Some(scope), is_self: false, is_owner: false })
+    }
+
+    #[test]
+    fn a_guid_follows_the_uid_rules_with_its_own_code() {
+        assert_eq!(Guid::parse("Team-Chat_1").unwrap().as_str(), "team-chat_1");
+        assert_eq!(Guid::parse("team chat").unwrap_err().code, "ERR_INVALID_GUID");
+        assert!(Guid::parse(&"g".repeat(101)).is_err());
+    }
+
+    #[test]
+    fn a_group_password_is_one_to_a_hundred_characters_and_never_printed() {
+        assert!(GroupPassword::parse("x").is_ok());
+        assert_eq!(GroupPassword::parse("").unwrap_err().code, "ERR_INVALID_GROUP_PASSWORD");
+        assert!(GroupPassword::parse(&"p".repeat(101)).is_err());
+        assert_eq!(format!("{:?}", GroupPassword::parse("secret").unwrap()), "GroupPassword(***)");
+    }
+
+    #[test]
+    fn admins_do_anything_to_anyone_but_the_owner_and_themselves() {
+        for action in GroupAction::ALL {
+            let target = member(Scope::Moderator).filter(|_| action.has_target());
+            let allowed = may(Scope::Admin, action, target);
+            let expected = if action == (GroupAction::ChangeScope { to: Scope::Moderator }) {
+                Err(Refusal::SameScope)
+            } else {
+                Ok(())
+            };
+            assert_eq!(allowed, expected, "{action:?}");
+        }
+        let owner = Some(Target { scope: Some(Scope::Admin), is_self: false, is_owner: true });
+        assert_eq!(may(Scope::Admin, GroupAction::Kick, owner), Err(Refusal::NoClearance));
+        let me = Some(Target { scope: Some(Scope::Admin), is_self: true, is_owner: false });
+        assert_eq!(may(Scope::Admin, GroupAction::ChangeScope { to: Scope::Participant }, me), Err(Refusal::OnSelf));
+    }
+
+    #[test]
+    fn moderators_reach_moderators_and_participants_but_never_admins() {
+        let to = |scope| GroupAction::ChangeScope { to: scope };
+        assert_eq!(may(Scope::Moderator, to(Scope::Moderator), member(Scope::Participant)), Ok(()));
+        assert_eq!(may(Scope::Moderator, to(Scope::Participant), member(Scope::Moderator)), Ok(()));
+        assert_eq!(may(Scope::Moderator, to(Scope::Admin), member(Scope::Participant)), Err(Refusal::NoClearance));
+        assert_eq!(may(Scope::Moderator, to(Scope::Participant), member(Scope::Admin)), Err(Refusal::NoClearance));
+        assert_eq!(may(Scope::Moderator, GroupAction::Kick, member(Scope::Participant)), Ok(()));
+        assert_eq!(may(Scope::Moderator, GroupAction::Kick, member(Scope::Moderator)), Err(Refusal::NoClearance));
+        assert_eq!(may(Scope::Moderator, GroupAction::UpdateGroup, None), Ok(()));
+        assert_eq!(may(Scope::Moderator, GroupAction::AddMembers, None), Err(Refusal::NoClearance));
+        assert_eq!(may(Scope::Moderator, GroupAction::DeleteGroup, None), Err(Refusal::NoClearance));
+    }
+
+    #[test]
+    fn participants_do_nothing_to_others() {
+        for action in GroupAction::ALL {
+            let target = member(Scope::Participant).filter(|_| action.has_target());
+            assert_eq!(may(Scope::Participant, action, target), Err(Refusal::NoClearance), "{action:?}");
+        }
+    }
+
+    #[test]
+    fn giving_a_member_the_scope_they_hold_is_refused_as_such() {
+        let same = may(Scope::Admin, GroupAction::ChangeScope { to: Scope::Moderator }, member(Scope::Moderator));
+        assert_eq!(same, Err(Refusal::SameScope));
+    }
+}

@@ -1,0 +1,514 @@
+use axum::{
+    body::Bytes,
+    extract::{FromRequestParts, Query, State},
+    http::{HeaderMap, request::Parts},
+};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use utoipa::ToSchema;
+
+use super::{
+    ApiJson, ApiPath, Data, Listed, Params, checked_metadata, listed, optional, optional_body, outcome, paging, split,
+    uid, uids,
+};
+use crate::domain::{
+    BannedUserView, GroupPassword, GroupSort, GroupType, GroupView, Guid, MemberView, Scope, SortOrder, Uid,
+    parse_description, parse_group_name, parse_tags, parse_web_url,
+};
+use crate::server::{
+    Error, Result,
+    auth::api_key::ApiCaller,
+    service::{
+        groups::{self, Acting, GroupFields, GroupQuery, MemberLists, NewGroup},
+        members::{self, MemberChange, MemberQuery},
+    },
+    state::AppState,
+};
+
+/// Who acts: the user named by the `onbehalfof` header, with their scope's
+/// rights and view, or else the key's app, with admin rights everywhere.
+pub struct OnBehalfOf(pub Acting);
+
+impl FromRequestParts<AppState> for OnBehalfOf {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self> {
+        let given = parts.headers.get("onbehalfof").map(|v| v.to_str().map(str::trim));
+        match given {
+            None => Ok(OnBehalfOf(Acting::App)),
+            Some(Ok(raw)) => Ok(OnBehalfOf(Acting::User(Uid::parse(raw)?))),
+            Some(Err(_)) => Err(Error::invalid("ERR_INVALID_UID", "The onbehalfof header is not a UID.")),
+        }
+    }
+}
+
+impl OnBehalfOf {
+    fn user(self) -> Result<Uid> {
+        match self.0 {
+            Acting::User(uid) => Ok(uid),
+            Acting::App => {
+                Err(Error::invalid("ERR_ONBEHALFOF_REQUIRED", "Name the user who acts in the onbehalfof header."))
+            }
+        }
+    }
+}
+
+fn guid(raw: &str) -> Result<Guid> {
+    Ok(Guid::parse(raw)?)
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MembersBody {
+    #[serde(default)]
+    admins: Vec<String>,
+    #[serde(default)]
+    moderators: Vec<String>,
+    #[serde(default)]
+    participants: Vec<String>,
+    #[serde(default)]
+    users_to_ban: Vec<String>,
+}
+
+impl MembersBody {
+    fn lists(&self) -> Result<MemberLists> {
+        Ok(MemberLists {
+            admins: uids(&self.admins)?,
+            moderators: uids(&self.moderators)?,
+            participants: uids(&self.participants)?,
+            banned: uids(&self.users_to_ban)?,
+        })
+    }
+}
+
+/// `{"admins": {uid: outcome}, "moderators": ..., "participants": ..., "usersToBan": ...}`,
+/// each list only when something was asked of it.
+fn member_outcomes(outcomes: Vec<members::Outcome>) -> Value {
+    let mut lists: Map<String, Value> = Map::new();
+    for (uid, change, done) in outcomes {
+        let list = match change {
+            MemberChange::Add(Scope::Admin) => "admins",
+            MemberChange::Add(Scope::Moderator) => "moderators",
+            MemberChange::Add(Scope::Participant) => "participants",
+            _ => "usersToBan",
+        };
+        let entry = lists.entry(list).or_insert_with(|| json!({}));
+        entry[uid.as_str()] = outcome(&done);
+    }
+    Value::Object(lists)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateGroupBody {
+    /// Same rules as a UID; stored lowercase.
+    guid: String,
+    name: String,
+    /// `public` (default), `password` or `private`.
+    #[serde(rename = "type")]
+    group_type: Option<String>,
+    /// Required for, and only for, a password group.
+    password: Option<String>,
+    icon: Option<String>,
+    description: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    metadata: Option<Value>,
+    /// Becomes the first admin; defaults to the `onbehalfof` user.
+    owner: Option<String>,
+    tags: Option<Vec<String>>,
+    /// At most 25 users in all; answered per user under `members`.
+    members: Option<MembersBody>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateGroupBody {
+    name: Option<String>,
+    #[serde(rename = "type")]
+    group_type: Option<String>,
+    /// A new password; required when the group becomes a password group.
+    password: Option<String>,
+    icon: Option<String>,
+    description: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    metadata: Option<Value>,
+    tags: Option<Vec<String>>,
+    /// Fields to clear: any of `icon`, `description`, `metadata`.
+    #[serde(default)]
+    unset: Vec<String>,
+}
+
+fn group_password(raw: Option<String>) -> Result<Option<GroupPassword>> {
+    optional(raw, GroupPassword::parse)
+}
+
+/// Create a group. Its owner becomes its first admin; with `members`, the
+/// answer says per user what became of them.
+#[utoipa::path(post, path = "/v3/groups", tag = "Groups", request_body = CreateGroupBody,
+    responses((status = 200, body = GroupView)))]
+pub async fn create(
+    State(state): State<AppState>,
+    api: ApiCaller,
+    OnBehalfOf(acting): OnBehalfOf,
+    ApiJson(body): ApiJson<CreateGroupBody>,
+) -> Result<Data<Value>> {
+    let guid = guid(&body.guid)?;
+    let fields = GroupFields {
+        name: Some(parse_group_name(&body.name)?),
+        group_type: optional(body.group_type, GroupType::parse)?,
+        password: group_password(body.password)?,
+        icon: Some(optional(body.icon, |v| parse_web_url(v, "ERR_INVALID_ICON"))?),
+        description: Some(optional(body.description, parse_description)?),
+        metadata: Some(body.metadata.map(checked_metadata).transpose()?),
+        tags: body.tags.as_deref().map(parse_tags).transpose()?,
+    };
+    let owner = optional(body.owner, Uid::parse)?;
+    let lists = body.members.as_ref().map(MembersBody::lists).transpose()?.unwrap_or_default();
+    let new = NewGroup { guid, fields, owner, members: lists };
+    let (group, outcomes) = groups::create(&state.db, &api.caller, &api.app, &acting, new).await?;
+    let mut answer = serde_json::to_value(group).map_err(|e| Error::Internal(e.to_string()))?;
+    if !outcomes.is_empty() {
+        answer["members"] = member_outcomes(outcomes);
+    }
+    Ok(Data(answer))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListGroupsParams {
+    /// A prefix of the name or the GUID, any case.
+    search_key: Option<String>,
+    /// `public`, `password` or `private`.
+    #[serde(rename = "type")]
+    #[param(rename = "type")]
+    group_type: Option<String>,
+    /// Comma-separated types.
+    types: Option<String>,
+    /// Comma-separated tags: groups with any of them.
+    tags: Option<String>,
+    /// Only the groups the `onbehalfof` user is a member of.
+    #[serde(default)]
+    has_joined: bool,
+    /// `name` (default), `guid` or `createdAt`.
+    sort_by: Option<String>,
+    /// `asc` (default) or `desc`.
+    sort_order: Option<String>,
+    /// 1 to 1000; 100 when left out.
+    per_page: Option<i64>,
+    /// Offset paging; prefer `cursor` for deep pages.
+    page: Option<i64>,
+    /// `meta.cursor.next` of the previous page.
+    cursor: Option<String>,
+}
+
+fn group_query(params: Params<ListGroupsParams>, default_sort: GroupSort) -> Result<GroupQuery> {
+    let Query(p) = params.map_err(|e| Error::BadRequest(e.body_text()))?;
+    let (per_page, page) = paging(p.per_page, p.page)?;
+    let mut types = split(p.types);
+    types.extend(p.group_type);
+    Ok(GroupQuery {
+        search: p.search_key,
+        types: types.iter().map(|t| GroupType::parse(t)).collect::<std::result::Result<_, _>>()?,
+        tags: split(p.tags),
+        has_joined: p.has_joined,
+        sort: optional(p.sort_by, GroupSort::parse)?.unwrap_or(default_sort),
+        descending: optional(p.sort_order, SortOrder::parse)? == Some(SortOrder::Desc),
+        per_page,
+        page: if p.cursor.is_some() { None } else { page },
+        cursor: p.cursor,
+    })
+}
+
+/// List the groups the caller sees: with `onbehalfof`, public and password
+/// groups and that user's private groups; without it, every group.
+#[utoipa::path(get, path = "/v3/groups", tag = "Groups", params(ListGroupsParams),
+    responses((status = 200, body = Vec<GroupView>)))]
+pub async fn list(
+    State(state): State<AppState>,
+    api: ApiCaller,
+    OnBehalfOf(acting): OnBehalfOf,
+    params: Params<ListGroupsParams>,
+) -> Result<Listed<GroupView>> {
+    let query = group_query(params, GroupSort::Name)?;
+    let (per_page, page) = (query.per_page, query.page);
+    let found = groups::list(&state.db, &api.caller, &api.app, &acting, query).await?;
+    Ok(listed(found, per_page, page))
+}
+
+/// The groups a user is a member of, by GUID unless sorted otherwise.
+#[utoipa::path(get, path = "/v3/users/{uid}/groups", tag = "Groups", params(ListGroupsParams),
+    responses((status = 200, body = Vec<GroupView>)))]
+pub async fn of_user(
+    State(state): State<AppState>,
+    api: ApiCaller,
+    OnBehalfOf(acting): OnBehalfOf,
+    ApiPath(raw): ApiPath<String>,
+    params: Params<ListGroupsParams>,
+) -> Result<Listed<GroupView>> {
+    let query = group_query(params, GroupSort::Guid)?;
+    let (per_page, page) = (query.per_page, query.page);
+    let found = groups::of_user(&state.db, &api.caller, &api.app, &acting, &uid(&raw)?, query).await?;
+    Ok(listed(found, per_page, page))
+}
+
+#[utoipa::path(get, path = "/v3/groups/{guid}", tag = "Groups", responses((status = 200, body = GroupView)))]
+pub async fn get(
+    State(state): State<AppState>,
+    api: ApiCaller,
+    OnBehalfOf(acting): OnBehalfOf,
+    ApiPath(raw): ApiPath<String>,
+) -> Result<Data<GroupView>> {
+    groups::get(&state.db, &api.caller, &api.app, &acting, &guid(&raw)?).await.map(Data)
+}
+
+/// Update a group: its admins and moderators may. `unset` clears icon,
+/// description or metadata.
+#[utoipa::path(put, path = "/v3/groups/{guid}", tag = "Groups", request_body = UpdateGroupBody,
+    responses((status = 200, body = GroupView)))]
+pub async fn update(
+    State(state): State<AppState>,
+    api: ApiCaller,
+    OnBehalfOf(acting): OnBehalfOf,
+    ApiPath(raw): ApiPath<String>,
+    ApiJson(body): ApiJson<UpdateGroupBody>,
+) -> Result<Data<GroupView>> {
+    let mut fields = GroupFields {
+        name: optional(body.name, parse_group_name)?,
+        group_type: optional(body.group_type, GroupType::parse)?,
+        password: group_password(body.password)?,
+        icon: optional(body.icon, |v| parse_web_url(v, "ERR_INVALID_ICON"))?.map(Some),
+        description: optional(body.description, parse_description)?.map(Some),
+        metadata: body.metadata.map(checked_metadata).transpose()?.map(Some),
+        tags: body.tags.as_deref().map(parse_tags).transpose()?,
+    };
+    for field in &body.unset {
+        match field.as_str() {
+            "icon" => fields.icon = Some(None),
+            "description" => fields.description = Some(None),
+            "metadata" => fields.metadata = Some(None),
+            other => {
+                return Err(Error::invalid(
+                    "ERR_INVALID_UNSET",
+                    format!("{other} cannot be unset; unset takes icon, description and metadata."),
+                ));
+            }
+        }
+    }
+    groups::update(&state.db, &api.caller, &api.app, &acting, &guid(&raw)?, fields).await.map(Data)
+}
+
+/// Delete a group with its members and bans: only its admins may.
+#[utoipa::path(delete, path = "/v3/groups/{guid}", tag = "Groups")]
+pub async fn delete(
+    State(state): State<AppState>,
+    api: ApiCaller,
+    OnBehalfOf(acting): OnBehalfOf,
+    ApiPath(raw): ApiPath<String>,
+) -> Result<Data<Value>> {
+    groups::delete(&state.db, &api.caller, &api.app, &acting, &guid(&raw)?).await?;
+    Ok(Data(json!({"success": true})))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OwnerBody {
+    /// A member, who becomes an admin.
+    uid: String,
+}
+
+/// Hand the group to another member. Only its owner (or the app) may.
+#[utoipa::path(patch, path = "/v3/groups/{guid}/owner", tag = "Groups", request_body = OwnerBody,
+    responses((status = 200, body = GroupView)))]
+pub async fn transfer_ownership(
+    State(state): State<AppState>,
+    api: ApiCaller,
+    OnBehalfOf(acting): OnBehalfOf,
+    ApiPath(raw): ApiPath<String>,
+    ApiJson(body): ApiJson<OwnerBody>,
+) -> Result<Data<GroupView>> {
+    let owner = uid(&body.uid)?;
+    groups::transfer_ownership(&state.db, &api.caller, &api.app, &acting, &guid(&raw)?, &owner).await.map(Data)
+}
+
+/// Add members by scope, and ban users, at most 25 in all; answers per user.
+#[utoipa::path(post, path = "/v3/groups/{guid}/members", tag = "Members", request_body = MembersBody)]
+pub async fn add_members(
+    State(state): State<AppState>,
+    api: ApiCaller,
+    OnBehalfOf(acting): OnBehalfOf,
+    ApiPath(raw): ApiPath<String>,
+    ApiJson(body): ApiJson<MembersBody>,
+) -> Result<Data<Value>> {
+    let changes = body.lists()?.changes();
+    let done = members::change(&state.db, &api.caller, &api.app, &acting, &guid(&raw)?, changes).await?;
+    Ok(Data(member_outcomes(done)))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListMembersParams {
+    /// A prefix of the UID, any case.
+    search_key: Option<String>,
+    /// Comma-separated scopes: `admin`, `moderator`, `participant`.
+    scopes: Option<String>,
+    /// 1 to 1000; 100 when left out.
+    per_page: Option<i64>,
+    page: Option<i64>,
+    cursor: Option<String>,
+}
+
+fn member_query(params: Params<ListMembersParams>) -> Result<MemberQuery> {
+    let Query(p) = params.map_err(|e| Error::BadRequest(e.body_text()))?;
+    let (per_page, page) = paging(p.per_page, p.page)?;
+    Ok(MemberQuery {
+        search: p.search_key,
+        scopes: split(p.scopes).iter().map(|s| Scope::parse(s)).collect::<std::result::Result<_, _>>()?,
+        per_page,
+        page: if p.cursor.is_some() { None } else { page },
+        cursor: p.cursor,
+    })
+}
+
+/// A group's members, by UID. A user acting through `onbehalfof` reads the
+/// members of their own groups only.
+#[utoipa::path(get, path = "/v3/groups/{guid}/members", tag = "Members", params(ListMembersParams),
+    responses((status = 200, body = Vec<MemberView>)))]
+pub async fn list_members(
+    State(state): State<AppState>,
+    api: ApiCaller,
+    OnBehalfOf(acting): OnBehalfOf,
+    ApiPath(raw): ApiPath<String>,
+    params: Params<ListMembersParams>,
+) -> Result<Listed<MemberView>> {
+    let query = member_query(params)?;
+    let (per_page, page) = (query.per_page, query.page);
+    let found = members::list(&state.db, &api.caller, &api.app, &acting, &guid(&raw)?, query).await?;
+    Ok(listed(found, per_page, page))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ScopeBody {
+    /// `admin`, `moderator` or `participant`.
+    scope: String,
+}
+
+/// Makes one change to one user's standing and answers it, or its error.
+async fn one_change(
+    state: &AppState,
+    api: &ApiCaller,
+    acting: &Acting,
+    (raw_guid, raw_uid): (String, String),
+    change: MemberChange,
+) -> Result<Data<Value>> {
+    let (guid, uid) = (guid(&raw_guid)?, uid(&raw_uid)?);
+    let done = members::change(&state.db, &api.caller, &api.app, acting, &guid, vec![(uid.clone(), change)]).await?;
+    members::single(done)?;
+    let scope = match change {
+        MemberChange::Add(scope) | MemberChange::SetScope(scope) => Some(scope),
+        _ => None,
+    };
+    Ok(Data(json!({"success": true, "guid": guid, "uid": uid, "scope": scope})))
+}
+
+/// Change a member's scope, as the scope table allows.
+#[utoipa::path(put, path = "/v3/groups/{guid}/members/{uid}", tag = "Members", request_body = ScopeBody)]
+pub async fn change_scope(
+    State(state): State<AppState>,
+    api: ApiCaller,
+    OnBehalfOf(acting): OnBehalfOf,
+    ApiPath(path): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<ScopeBody>,
+) -> Result<Data<Value>> {
+    let scope = Scope::parse(&body.scope)?;
+    one_change(&state, &api, &acting, path, MemberChange::SetScope(scope)).await
+}
+
+/// Kick a member: they may join again, unlike a banned user.
+#[utoipa::path(delete, path = "/v3/groups/{guid}/members/{uid}", tag = "Members")]
+pub async fn kick(
+    State(state): State<AppState>,
+    api: ApiCaller,
+    OnBehalfOf(acting): OnBehalfOf,
+    ApiPath(path): ApiPath<(String, String)>,
+) -> Result<Data<Value>> {
+    one_change(&state, &api, &acting, path, MemberChange::Kick).await
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct JoinBody {
+    /// A password group's password.
+    password: Option<String>,
+}
+
+/// The `onbehalfof` user joins a public group, or a password group with
+/// its password.
+#[utoipa::path(post, path = "/v3/groups/{guid}/join", tag = "Members", request_body = Option<JoinBody>,
+    responses((status = 200, body = GroupView)))]
+pub async fn join(
+    State(state): State<AppState>,
+    api: ApiCaller,
+    on_behalf_of: OnBehalfOf,
+    ApiPath(raw): ApiPath<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Data<GroupView>> {
+    let body: JoinBody = optional_body(&headers, &body)?;
+    let (uid, guid) = (on_behalf_of.user()?, guid(&raw)?);
+    let password = group_password(body.password)?;
+    members::join(&state.db, &api.caller, &api.app, &uid, &guid, password).await.map(Data)
+}
+
+/// The `onbehalfof` user leaves the group.
+#[utoipa::path(post, path = "/v3/groups/{guid}/leave", tag = "Members")]
+pub async fn leave(
+    State(state): State<AppState>,
+    api: ApiCaller,
+    on_behalf_of: OnBehalfOf,
+    ApiPath(raw): ApiPath<String>,
+) -> Result<Data<Value>> {
+    let (uid, guid) = (on_behalf_of.user()?, guid(&raw)?);
+    members::leave(&state.db, &api.caller, &api.app, &uid, &guid).await?;
+    Ok(Data(json!({"success": true})))
+}
+
+/// The users banned from a group, by UID.
+#[utoipa::path(get, path = "/v3/groups/{guid}/bannedusers", tag = "Members", params(ListMembersParams),
+    responses((status = 200, body = Vec<BannedUserView>)))]
+pub async fn list_banned(
+    State(state): State<AppState>,
+    api: ApiCaller,
+    OnBehalfOf(acting): OnBehalfOf,
+    ApiPath(raw): ApiPath<String>,
+    params: Params<ListMembersParams>,
+) -> Result<Listed<BannedUserView>> {
+    let query = member_query(params)?;
+    let (per_page, page) = (query.per_page, query.page);
+    let found = members::banned_users(&state.db, &api.caller, &api.app, &acting, &guid(&raw)?, query).await?;
+    Ok(listed(found, per_page, page))
+}
+
+/// Ban a user: a member is removed, and nobody can add them back or let
+/// them join until they are unbanned.
+#[utoipa::path(post, path = "/v3/groups/{guid}/bannedusers/{uid}", tag = "Members")]
+pub async fn ban(
+    State(state): State<AppState>,
+    api: ApiCaller,
+    OnBehalfOf(acting): OnBehalfOf,
+    ApiPath(path): ApiPath<(String, String)>,
+) -> Result<Data<Value>> {
+    one_change(&state, &api, &acting, path, MemberChange::Ban).await
+}
+
+#[utoipa::path(delete, path = "/v3/groups/{guid}/bannedusers/{uid}", tag = "Members")]
+pub async fn unban(
+    State(state): State<AppState>,
+    api: ApiCaller,
+    OnBehalfOf(acting): OnBehalfOf,
+    ApiPath(path): ApiPath<(String, String)>,
+) -> Result<Data<Value>> {
+    one_change(&state, &api, &acting, path, MemberChange::Unban).await
+}

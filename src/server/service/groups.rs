@@ -1,0 +1,627 @@
+//! An app's groups. Who sees a group depends on its type and on who asks:
+//! the app (an operator or a REST API Key) sees every group, a user acting
+//! through `onbehalfof` sees public and password groups and the private
+//! groups they are a member of.
+
+use std::collections::HashMap;
+
+use serde_json::{Value, json};
+use sqlx::FromRow;
+
+use super::{
+    apps::App,
+    audit::{Change, record},
+    keyset::{self, Arg, Conditions, bind_all},
+    members::{self, MemberChange, Outcome},
+    now, stored,
+    tags::{Tagged, insert_tags, replace_tags, tags_of},
+    users::{self, COUNT_CAP},
+};
+use crate::domain::{GroupAction, GroupPassword, GroupSort, GroupType, GroupView, Guid, Page, Scope, Uid, may};
+use crate::server::{
+    Error, Result,
+    auth::{Caller, Permission, password},
+    db::{BeginWrite, Db},
+    error::OnConstraint,
+};
+use crate::with_db;
+
+/// Who acts on a group: the app itself, with admin rights on every group,
+/// or one of its users, with the rights of their scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Acting {
+    App,
+    User(Uid),
+}
+
+/// The acting user's internal id, or none when the app acts.
+pub(super) async fn acting_id(db: &Db, app: &App, acting: &Acting) -> Result<Option<i64>> {
+    match acting {
+        Acting::App => Ok(None),
+        Acting::User(uid) => Ok(Some(users::find(db, app, uid).await?.id)),
+    }
+}
+
+pub fn guid_not_found(guid: &Guid) -> Error {
+    Error::not_found("ERR_GUID_NOT_FOUND", format!("This app has no group {guid}."))
+}
+
+#[derive(FromRow)]
+pub(super) struct GroupRow {
+    pub(super) id: i64,
+    guid: String,
+    name: String,
+    #[sqlx(rename = "type")]
+    group_type: String,
+    icon: Option<String>,
+    description: Option<String>,
+    metadata: Option<String>,
+    owner: Option<String>,
+    pub(super) members_count: i64,
+    created_at: i64,
+    updated_at: i64,
+    /// The acting user's scope, when a user acts and is a member.
+    pub(super) scope: Option<String>,
+    joined_at: Option<i64>,
+}
+
+/// The columns of `GroupRow`, for `groups g` joined to the owner `o` and to
+/// the acting user's membership `m`.
+const GROUP_COLUMNS: &str = "g.id, g.guid, g.name, g.type, g.icon, g.description, g.metadata, o.uid AS owner, \
+                             g.members_count, g.created_at, g.updated_at, m.scope, m.joined_at";
+
+/// The joins behind `GROUP_COLUMNS`; `acting` is the acting user's id, or 0
+/// (which no user has) when the app acts.
+fn group_joins(acting: &str) -> String {
+    format!(
+        "LEFT JOIN users o ON o.id = g.owner_id \
+         LEFT JOIN group_members m ON m.group_id = g.id AND m.user_id = {acting}"
+    )
+}
+
+/// For a user acting: whether they see the group (`m` being their membership).
+const VISIBLE_TO_USER: &str = "(g.type <> 'private' OR m.user_id IS NOT NULL)";
+
+impl GroupRow {
+    fn into_view(self, tags: Vec<String>, user_acts: bool) -> Result<GroupView> {
+        let scope = self.scope.as_deref().map(Scope::parse).transpose();
+        Ok(GroupView {
+            guid: stored(Guid::parse(&self.guid))?,
+            name: self.name,
+            group_type: stored(GroupType::parse(&self.group_type))?,
+            icon: self.icon,
+            description: self.description,
+            metadata: self
+                .metadata
+                .map(|m| serde_json::from_str(&m))
+                .transpose()
+                .map_err(|e| Error::Internal(e.to_string()))?,
+            owner: self.owner.as_deref().map(Uid::parse).transpose().map_err(|e| Error::Internal(e.message))?,
+            tags,
+            members_count: self.members_count,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            has_joined: user_acts.then_some(self.joined_at.is_some()),
+            scope: stored(scope)?,
+            joined_at: self.joined_at,
+        })
+    }
+}
+
+/// Views of the rows, each with its tags, fetched in one query.
+async fn with_tags(db: &Db, rows: Vec<GroupRow>, user_acts: bool) -> Result<Vec<GroupView>> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
+    for (id, tag) in tags_of(db, Tagged::Group, &ids).await? {
+        tags.entry(id).or_default().push(tag);
+    }
+    rows.into_iter()
+        .map(|row| {
+            let mine = tags.remove(&row.id).unwrap_or_default();
+            row.into_view(mine, user_acts)
+        })
+        .collect()
+}
+
+/// A group as the acting user may see it, or `ERR_GUID_NOT_FOUND`.
+pub(super) async fn find(db: &Db, app: &App, acting: Option<i64>, guid: &Guid) -> Result<GroupRow> {
+    let visible = if acting.is_some() { format!(" AND {VISIBLE_TO_USER}") } else { String::new() };
+    let sql =
+        format!("SELECT {GROUP_COLUMNS} FROM groups g {} WHERE g.app = $2 AND g.guid = $3{visible}", group_joins("$1"));
+    let row: Option<GroupRow> = with_db!(db, pool => {
+        sqlx::query_as(&sql).bind(acting.unwrap_or(0)).bind(app.id).bind(guid.as_str()).fetch_optional(pool).await?
+    });
+    row.ok_or_else(|| guid_not_found(guid))
+}
+
+pub async fn get(db: &Db, caller: &Caller, app: &App, acting: &Acting, guid: &Guid) -> Result<GroupView> {
+    caller.require_app(app.id)?;
+    caller.require(Permission::Read)?;
+    let acting_id = acting_id(db, app, acting).await?;
+    let row = find(db, app, acting_id, guid).await?;
+    with_tags(db, vec![row], acting_id.is_some()).await?.pop().ok_or_else(|| guid_not_found(guid))
+}
+
+/// A group's fields as the caller checked them; `None` leaves one as it is,
+/// `Some(None)` clears it.
+#[derive(Debug, Default)]
+pub struct GroupFields {
+    pub name: Option<String>,
+    pub group_type: Option<GroupType>,
+    pub password: Option<GroupPassword>,
+    pub icon: Option<Option<String>>,
+    pub description: Option<Option<String>>,
+    pub metadata: Option<Option<Value>>,
+    pub tags: Option<Vec<String>>,
+}
+
+/// Who a new group starts with, by scope, and who is banned from it.
+#[derive(Debug, Default)]
+pub struct MemberLists {
+    pub admins: Vec<Uid>,
+    pub moderators: Vec<Uid>,
+    pub participants: Vec<Uid>,
+    pub banned: Vec<Uid>,
+}
+
+impl MemberLists {
+    pub fn changes(self) -> Vec<(Uid, MemberChange)> {
+        let add = |uids: Vec<Uid>, scope| uids.into_iter().map(move |uid| (uid, MemberChange::Add(scope)));
+        add(self.admins, Scope::Admin)
+            .chain(add(self.moderators, Scope::Moderator))
+            .chain(add(self.participants, Scope::Participant))
+            .chain(self.banned.into_iter().map(|uid| (uid, MemberChange::Ban)))
+            .collect()
+    }
+}
+
+/// The password hash a group of `group_type` keeps: a password group must
+/// be given one, other groups have none.
+async fn password_hash(group_type: GroupType, password: Option<&GroupPassword>) -> Result<Option<String>> {
+    match (group_type, password) {
+        (GroupType::Password, Some(password)) => Ok(Some(password::hash(password.expose()).await?)),
+        (GroupType::Password, None) => {
+            Err(Error::invalid("ERR_GROUP_PASSWORD_MISSING", "A password group needs a password."))
+        }
+        (_, Some(_)) => Err(Error::invalid("ERR_INVALID_GROUP_PASSWORD", "Only password groups have a password.")),
+        (_, None) => Ok(None),
+    }
+}
+
+/// Creates a group. Its owner (`owner`, else the acting user) becomes its
+/// first admin; the members given are then added one by one, each with its
+/// own outcome, as `POST /groups/{guid}/members` would.
+/// A group to create: its id, fields, owner and first members.
+#[derive(Debug)]
+pub struct NewGroup {
+    pub guid: Guid,
+    pub fields: GroupFields,
+    /// Defaults to the acting user.
+    pub owner: Option<Uid>,
+    pub members: MemberLists,
+}
+
+pub async fn create(
+    db: &Db,
+    caller: &Caller,
+    app: &App,
+    acting: &Acting,
+    new: NewGroup,
+) -> Result<(GroupView, Vec<Outcome>)> {
+    let NewGroup { guid, fields, owner, members } = new;
+    caller.require_app(app.id)?;
+    caller.require(Permission::ManageGroups)?;
+    let changes = members.changes();
+    if !changes.is_empty() {
+        members::check_batch(&changes)?;
+    }
+    let name = fields.name.ok_or_else(|| Error::invalid("ERR_INVALID_GROUP_NAME", "A group name is required."))?;
+    let group_type = fields.group_type.unwrap_or(GroupType::Public);
+    let password_hash = password_hash(group_type, fields.password.as_ref()).await?;
+    let owner = owner.or(match acting {
+        Acting::User(uid) => Some(uid.clone()),
+        Acting::App => None,
+    });
+    let owner_id = match &owner {
+        Some(uid) => Some(users::find(db, app, uid).await?.id),
+        None => None,
+    };
+    let at = now();
+    let tags = fields.tags.unwrap_or_default();
+    with_db!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO groups (app, guid, name, name_lower, type, password_hash, icon, description, metadata, \
+             owner_id, members_count, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
+        )
+        .bind(app.id)
+        .bind(guid.as_str())
+        .bind(&name)
+        .bind(name.to_lowercase())
+        .bind(group_type.as_str())
+        .bind(&password_hash)
+        .bind(fields.icon.flatten())
+        .bind(fields.description.flatten())
+        .bind(fields.metadata.flatten().map(|m| m.to_string()))
+        .bind(owner_id)
+        .bind(i64::from(owner_id.is_some()))
+        .bind(at)
+        .fetch_one(&mut *tx)
+        .await
+        .on_unique(|| Error::conflict("ERR_GUID_ALREADY_EXISTS", format!("The group {guid} exists already.")))?;
+        if let (Some(owner_id), Some(owner)) = (owner_id, &owner) {
+            sqlx::query(
+                "INSERT INTO group_members (group_id, user_id, guid, uid, scope, joined_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(id)
+            .bind(owner_id)
+            .bind(guid.as_str())
+            .bind(owner.as_str())
+            .bind(Scope::Admin.as_str())
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        insert_tags!(tx, Tagged::Group, tags.iter().map(|tag| (app.id, id, tag.as_str())))?;
+        record!(tx, caller, Change {
+            app: Some(app.id),
+            action: "group.create",
+            object: format!("group:{guid}"),
+            details: json!({"name": name, "type": group_type, "owner": owner, "onBehalfOf": acting_uid(acting)}),
+        })?;
+        tx.commit().await?;
+    });
+    // The members are added as the app: whoever may create a group may
+    // seat its first members.
+    let outcomes = if changes.is_empty() {
+        Vec::new()
+    } else {
+        members::change(db, caller, app, &Acting::App, &guid, changes).await?
+    };
+    Ok((get(db, caller, app, acting, &guid).await?, outcomes))
+}
+
+pub(super) fn acting_uid(acting: &Acting) -> Option<&Uid> {
+    match acting {
+        Acting::App => None,
+        Acting::User(uid) => Some(uid),
+    }
+}
+
+/// The scope the acting user holds in the group, in transaction `$tx` that
+/// has locked it; the app counts as an admin. A user who is not a member
+/// is refused: with `ERR_GUID_NOT_FOUND` for a private group, which they
+/// may not know of, else `ERR_NOT_A_MEMBER`.
+macro_rules! acting_scope {
+    ($tx:ident, $group:expr, $acting_id:expr, $guid:expr) => {{
+        let group: &$crate::server::service::members::LockedGroup = $group;
+        match $acting_id {
+            None => $crate::domain::Scope::Admin,
+            Some(user_id) => match $crate::server::service::members::scope_of!($tx, group.id, user_id) {
+                Some(scope) => scope,
+                None if group.group_type == $crate::domain::GroupType::Private => {
+                    return Err($crate::server::service::groups::guid_not_found($guid));
+                }
+                None => {
+                    return Err($crate::server::Error::not_found(
+                        "ERR_NOT_A_MEMBER",
+                        format!("The acting user is not a member of the group {}.", $guid),
+                    ));
+                }
+            },
+        }
+    }};
+}
+pub(crate) use acting_scope;
+
+pub async fn update(
+    db: &Db,
+    caller: &Caller,
+    app: &App,
+    acting: &Acting,
+    guid: &Guid,
+    fields: GroupFields,
+) -> Result<GroupView> {
+    caller.require_app(app.id)?;
+    caller.require(Permission::ManageGroups)?;
+    let acting_id = acting_id(db, app, acting).await?;
+    let current = with_tags(db, vec![find(db, app, acting_id, guid).await?], false).await?.pop();
+    let current = current.ok_or_else(|| guid_not_found(guid))?;
+    let group_type = fields.group_type.unwrap_or(current.group_type);
+    // A password group keeps its password unless given a new one.
+    let keeps_password =
+        group_type == GroupType::Password && current.group_type == GroupType::Password && fields.password.is_none();
+    let new_hash = if keeps_password { None } else { Some(password_hash(group_type, fields.password.as_ref()).await?) };
+    let name = fields.name.unwrap_or(current.name);
+    let icon = fields.icon.unwrap_or(current.icon);
+    let description = fields.description.unwrap_or(current.description);
+    let metadata = fields.metadata.unwrap_or(current.metadata);
+    let tags_changed = fields.tags.is_some();
+    let tags = fields.tags.unwrap_or(current.tags);
+    with_db!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        let group = members::lock_group!(tx, app, guid)?;
+        let scope = acting_scope!(tx, &group, acting_id, guid);
+        may(scope, GroupAction::UpdateGroup, None)?;
+        sqlx::query(&format!(
+            "UPDATE groups SET name = $1, name_lower = $2, type = $3, icon = $4, description = $5, metadata = $6, \
+             updated_at = $7{} WHERE id = $8",
+            if new_hash.is_some() { ", password_hash = $9" } else { "" }
+        ))
+        .bind(&name)
+        .bind(name.to_lowercase())
+        .bind(group_type.as_str())
+        .bind(&icon)
+        .bind(&description)
+        .bind(metadata.as_ref().map(Value::to_string))
+        .bind(now())
+        .bind(group.id)
+        .bind(new_hash.flatten())
+        .execute(&mut *tx)
+        .await?;
+        if tags_changed {
+            replace_tags!(tx, Tagged::Group, app.id, group.id, &tags);
+        }
+        record!(tx, caller, Change {
+            app: Some(app.id),
+            action: "group.update",
+            object: format!("group:{guid}"),
+            details: json!({"name": name, "type": group_type, "onBehalfOf": acting_uid(acting)}),
+        })?;
+        tx.commit().await?;
+    });
+    get(db, caller, app, acting, guid).await
+}
+
+pub async fn delete(db: &Db, caller: &Caller, app: &App, acting: &Acting, guid: &Guid) -> Result<()> {
+    caller.require_app(app.id)?;
+    caller.require(Permission::ManageGroups)?;
+    let acting_id = acting_id(db, app, acting).await?;
+    with_db!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        let group = members::lock_group!(tx, app, guid)?;
+        let scope = acting_scope!(tx, &group, acting_id, guid);
+        may(scope, GroupAction::DeleteGroup, None)?;
+        sqlx::query("DELETE FROM groups WHERE id = $1").bind(group.id).execute(&mut *tx).await?;
+        record!(tx, caller, Change {
+            app: Some(app.id),
+            action: "group.delete",
+            object: format!("group:{guid}"),
+            details: json!({"onBehalfOf": acting_uid(acting)}),
+        })?;
+        tx.commit().await?;
+    });
+    Ok(())
+}
+
+/// Hands the group to another member, who becomes an admin. Only the owner
+/// (or the app) may.
+pub async fn transfer_ownership(
+    db: &Db,
+    caller: &Caller,
+    app: &App,
+    acting: &Acting,
+    guid: &Guid,
+    new_owner: &Uid,
+) -> Result<GroupView> {
+    caller.require_app(app.id)?;
+    caller.require(Permission::ManageGroups)?;
+    let acting_id = acting_id(db, app, acting).await?;
+    let new_owner_id = users::find(db, app, new_owner).await?.id;
+    with_db!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        let group = members::lock_group!(tx, app, guid)?;
+        acting_scope!(tx, &group, acting_id, guid);
+        if acting_id.is_some_and(|id| group.owner_id != Some(id)) {
+            return Err(Error::Refused {
+                code: "ERR_GROUP_NO_SCOPE_CLEARANCE",
+                message: "Only the group's owner can hand it over.".into(),
+            });
+        }
+        if members::scope_of!(tx, group.id, new_owner_id).is_none() {
+            return Err(members::not_a_member(new_owner, guid));
+        }
+        sqlx::query("UPDATE groups SET owner_id = $1, updated_at = $2 WHERE id = $3")
+            .bind(new_owner_id)
+            .bind(now())
+            .bind(group.id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE group_members SET scope = $1 WHERE group_id = $2 AND user_id = $3")
+            .bind(Scope::Admin.as_str())
+            .bind(group.id)
+            .bind(new_owner_id)
+            .execute(&mut *tx)
+            .await?;
+        record!(tx, caller, Change {
+            app: Some(app.id),
+            action: "group.owner",
+            object: format!("group:{guid}"),
+            details: json!({"owner": new_owner, "onBehalfOf": acting_uid(acting)}),
+        })?;
+        tx.commit().await?;
+    });
+    get(db, caller, app, acting, guid).await
+}
+
+#[derive(Debug, Clone)]
+pub struct GroupQuery {
+    /// A prefix of the name or the GUID, any case.
+    pub search: Option<String>,
+    pub types: Vec<GroupType>,
+    /// Groups with any of these tags.
+    pub tags: Vec<String>,
+    /// Only the groups the acting user is a member of.
+    pub has_joined: bool,
+    pub sort: GroupSort,
+    pub descending: bool,
+    pub per_page: i64,
+    /// Page number for offset paging; ignored when a cursor is given.
+    pub page: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+impl Default for GroupQuery {
+    fn default() -> Self {
+        Self {
+            search: None,
+            types: Vec::new(),
+            tags: Vec::new(),
+            has_joined: false,
+            sort: GroupSort::Name,
+            descending: false,
+            per_page: 100,
+            page: None,
+            cursor: None,
+        }
+    }
+}
+
+/// Whose groups a list reads: all the app's, or one user's.
+enum Listing {
+    App,
+    MemberOf(i64),
+}
+
+/// One page of the groups the acting user sees.
+pub async fn list(db: &Db, caller: &Caller, app: &App, acting: &Acting, query: GroupQuery) -> Result<Page<GroupView>> {
+    caller.require_app(app.id)?;
+    caller.require(Permission::Read)?;
+    let acting_id = acting_id(db, app, acting).await?;
+    if query.has_joined && acting_id.is_none() {
+        return Err(Error::invalid(
+            "ERR_ONBEHALFOF_REQUIRED",
+            "hasJoined lists the groups of the user named by onbehalfof.",
+        ));
+    }
+    // The user's own memberships are the shorter road to the groups they joined.
+    let listing = match acting_id {
+        Some(user_id) if query.has_joined => Listing::MemberOf(user_id),
+        _ => Listing::App,
+    };
+    read_page(db, app, acting_id, listing, query).await
+}
+
+/// One page of the groups a user is a member of, by GUID, as the acting
+/// user sees them.
+pub async fn of_user(
+    db: &Db,
+    caller: &Caller,
+    app: &App,
+    acting: &Acting,
+    uid: &Uid,
+    query: GroupQuery,
+) -> Result<Page<GroupView>> {
+    caller.require_app(app.id)?;
+    caller.require(Permission::Read)?;
+    let acting_id = acting_id(db, app, acting).await?;
+    let member = users::find(db, app, uid).await?.id;
+    read_page(db, app, acting_id, Listing::MemberOf(member), query).await
+}
+
+async fn read_page(
+    db: &Db,
+    app: &App,
+    acting_id: Option<i64>,
+    listing: Listing,
+    query: GroupQuery,
+) -> Result<Page<GroupView>> {
+    let per_page = query.per_page.clamp(1, users::MAX_PER_PAGE);
+    let mut filter = Conditions::default();
+    let acting = filter.placeholder(Arg::Int(acting_id.unwrap_or(0)));
+    let app_arg = filter.placeholder(Arg::Int(app.id));
+    filter.parts.push(format!("g.app = {app_arg}"));
+    let from = match listing {
+        Listing::App => format!("groups g {}", group_joins(&acting)),
+        Listing::MemberOf(user_id) => {
+            let user = filter.placeholder(Arg::Int(user_id));
+            filter.parts.push(format!("um.user_id = {user}"));
+            format!("group_members um JOIN groups g ON g.id = um.group_id {}", group_joins(&acting))
+        }
+    };
+    if acting_id.is_some() {
+        filter.parts.push(VISIBLE_TO_USER.to_owned());
+    }
+    if query.has_joined {
+        filter.parts.push("m.user_id IS NOT NULL".into());
+    }
+    if let Some(prefix) = query.search.map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty()) {
+        let by_name = filter.prefix_of("g.name_lower", &prefix);
+        let by_guid = filter.prefix_of("g.guid", &prefix);
+        filter.parts.push(format!("({by_name} OR {by_guid})"));
+    }
+    if !query.types.is_empty() {
+        let types = filter.list(query.types.iter().map(|t| Arg::Text(t.as_str().to_owned())));
+        filter.parts.push(format!("g.type IN ({types})"));
+    }
+    if !query.tags.is_empty() {
+        let tags = filter.list(query.tags.into_iter().map(Arg::Text));
+        filter.parts.push(format!("EXISTS (SELECT 1 FROM group_tags t WHERE t.group_id = g.id AND t.tag IN ({tags}))"));
+    }
+    let count_sql = format!(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM {from} WHERE {} LIMIT {}) AS counted",
+        filter.sql(),
+        COUNT_CAP + 1
+    );
+    let count_args = filter.args.len();
+    // A user's groups read in GUID order straight from their memberships.
+    let guid_column = if matches!(listing, Listing::MemberOf(_)) { "um.guid" } else { "g.guid" };
+    let column = match query.sort {
+        GroupSort::Guid => guid_column,
+        GroupSort::Name => "g.name_lower",
+        GroupSort::CreatedAt => "g.created_at",
+    };
+    let (direction, after) = if query.descending { ("DESC", "<") } else { ("ASC", ">") };
+    let mut offset = 0;
+    if let Some(cursor) = &query.cursor {
+        let (at, guid) = keyset::parse_cursor(cursor)?;
+        let guid = filter.placeholder(Arg::Text(guid));
+        let keyset = match (at, query.sort) {
+            (Value::Null, GroupSort::Guid) => format!("{guid_column} {after} {guid}"),
+            (Value::String(name), GroupSort::Name) => {
+                let name = filter.placeholder(Arg::Text(name));
+                format!("({column}, {guid_column}) {after} ({name}, {guid})")
+            }
+            (Value::Number(at), GroupSort::CreatedAt) => {
+                let at = filter.placeholder(Arg::Int(at.as_i64().ok_or_else(keyset::invalid_cursor)?));
+                format!("({column}, {guid_column}) {after} ({at}, {guid})")
+            }
+            _ => return Err(keyset::invalid_cursor()),
+        };
+        filter.parts.push(keyset);
+    } else if let Some(page) = query.page {
+        offset = (page.max(1) - 1).saturating_mul(per_page);
+    }
+    let order = if column == guid_column {
+        format!("{column} {direction}")
+    } else {
+        format!("{column} {direction}, {guid_column} {direction}")
+    };
+    let page_sql = format!(
+        "SELECT {GROUP_COLUMNS} FROM {from} WHERE {} ORDER BY {order} LIMIT {} OFFSET {offset}",
+        filter.sql(),
+        per_page + 1
+    );
+    let (total, rows): (i64, Vec<GroupRow>) = with_db!(db, pool => {
+        let count = bind_all!(sqlx::query_scalar(&count_sql), &filter.args[..count_args]);
+        let page = bind_all!(sqlx::query_as(&page_sql), &filter.args);
+        (count.fetch_one(pool).await?, page.fetch_all(pool).await?)
+    });
+    let more = rows.len() as i64 > per_page;
+    let groups = with_tags(db, rows.into_iter().take(per_page as usize).collect(), acting_id.is_some()).await?;
+    let next_cursor = if more {
+        groups.last().map(|g| {
+            let at = match query.sort {
+                GroupSort::Name => json!(g.name.to_lowercase()),
+                GroupSort::CreatedAt => json!(g.created_at),
+                GroupSort::Guid => Value::Null,
+            };
+            keyset::cursor(at, g.guid.as_str())
+        })
+    } else {
+        None
+    };
+    let (total, total_is_exact) = if total <= COUNT_CAP { (total, true) } else { (COUNT_CAP, false) };
+    Ok(Page { items: groups, total, total_is_exact, next_cursor })
+}

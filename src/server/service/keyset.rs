@@ -1,0 +1,72 @@
+//! What keyset-paged lists share: statements built from conditions with
+//! numbered placeholders, and cursors that name the last row of a page.
+
+use serde_json::{Value, json};
+
+use crate::server::{Error, Result};
+
+/// A value bound to a numbered placeholder.
+pub(super) enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+/// Binds each argument to `$query`, in order.
+macro_rules! bind_all {
+    ($query:expr, $args:expr) => {{
+        let mut query = $query;
+        for arg in $args {
+            query = match arg {
+                $crate::server::service::keyset::Arg::Text(text) => query.bind(text.as_str()),
+                $crate::server::service::keyset::Arg::Int(int) => query.bind(*int),
+            };
+        }
+        query
+    }};
+}
+pub(super) use bind_all;
+
+/// A WHERE clause built from parts, numbering its placeholders as it goes.
+#[derive(Default)]
+pub(super) struct Conditions {
+    pub(super) parts: Vec<String>,
+    pub(super) args: Vec<Arg>,
+}
+
+impl Conditions {
+    pub(super) fn placeholder(&mut self, arg: Arg) -> String {
+        self.args.push(arg);
+        format!("${}", self.args.len())
+    }
+
+    pub(super) fn list(&mut self, args: impl IntoIterator<Item = Arg>) -> String {
+        args.into_iter().map(|arg| self.placeholder(arg)).collect::<Vec<_>>().join(", ")
+    }
+
+    pub(super) fn sql(&self) -> String {
+        self.parts.join(" AND ")
+    }
+
+    /// A prefix as a range on an indexed column: no scan, no leading wildcard.
+    pub(super) fn prefix_of(&mut self, column: &str, prefix: &str) -> String {
+        let from = self.placeholder(Arg::Text(prefix.to_owned()));
+        let to = self.placeholder(Arg::Text(format!("{prefix}\u{10FFFF}")));
+        format!("({column} >= {from} AND {column} < {to})")
+    }
+}
+
+/// The cursor after a row whose sort value is `at` (null when the list is
+/// sorted on its id alone) and whose id is `id`.
+pub(super) fn cursor(at: Value, id: &str) -> String {
+    hex::encode(json!([at, id]).to_string())
+}
+
+pub(super) fn invalid_cursor() -> Error {
+    Error::invalid("ERR_INVALID_CURSOR", "This cursor is not one this list gave, or was made for another order.")
+}
+
+/// The sort value and id a cursor names.
+pub(super) fn parse_cursor(raw: &str) -> Result<(Value, String)> {
+    let bytes = hex::decode(raw).map_err(|_| invalid_cursor())?;
+    serde_json::from_slice(&bytes).map_err(|_| invalid_cursor())
+}

@@ -1,0 +1,79 @@
+//! Tags of users and of groups: the same rules, a table each.
+
+use super::rows_per_statement;
+use crate::server::{Result, db::Db};
+use crate::with_db;
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Tagged {
+    User,
+    Group,
+}
+
+impl Tagged {
+    /// The table and the column naming what a tag is on.
+    pub(crate) fn table(self) -> (&'static str, &'static str) {
+        match self {
+            Tagged::User => ("user_tags", "user_id"),
+            Tagged::Group => ("group_tags", "group_id"),
+        }
+    }
+}
+
+/// Adds tags to rows (users or groups, as `$tagged` says) that have none of
+/// them: `$rows` yields `(app, id, tag)`. In multi-row statements on `$tx`;
+/// evaluates to a `sqlx` result.
+macro_rules! insert_tags {
+    ($tx:expr, $tagged:expr, $rows:expr) => {
+        'insert: {
+            use $crate::server::{db::MultiRowValues, service::rows_per_statement};
+            let (table, owner) = $crate::server::service::tags::Tagged::table($tagged);
+            let rows: Vec<(i64, i64, &str)> = $rows.into_iter().collect();
+            for chunk in rows.chunks(rows_per_statement(3)) {
+                let sql = format!("INSERT INTO {table} (app, {owner}, tag) VALUES {}", $tx.values(chunk.len(), 3));
+                let mut insert = sqlx::query(&sql);
+                for (app, id, tag) in chunk {
+                    insert = insert.bind(app).bind(id).bind(tag);
+                }
+                if let Err(error) = insert.execute(&mut *$tx).await {
+                    break 'insert Err::<(), sqlx::Error>(error);
+                }
+            }
+            Ok(())
+        }
+    };
+}
+
+/// Writes the tags of the row with internal id `$id`, replacing what it had.
+macro_rules! replace_tags {
+    ($tx:expr, $tagged:expr, $app:expr, $id:expr, $tags:expr) => {{
+        let (app, id): (i64, i64) = ($app, $id);
+        let (table, owner) = $crate::server::service::tags::Tagged::table($tagged);
+        sqlx::query(&format!("DELETE FROM {table} WHERE {owner} = $1")).bind(id).execute(&mut *$tx).await?;
+        $crate::server::service::tags::insert_tags!($tx, $tagged, $tags.iter().map(|tag| (app, id, tag.as_str())))?;
+    }};
+}
+pub(crate) use {insert_tags, replace_tags};
+
+/// The tags of the rows with these internal ids, as `(id, tag)` in tag order.
+pub(super) async fn tags_of(db: &Db, tagged: Tagged, ids: &[i64]) -> Result<Vec<(i64, String)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (table, owner) = tagged.table();
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(rows_per_statement(1)) {
+        let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+        let sql =
+            format!("SELECT {owner}, tag FROM {table} WHERE {owner} IN ({}) ORDER BY tag", placeholders.join(", "));
+        let rows: Vec<(i64, String)> = with_db!(db, pool => {
+            let mut query = sqlx::query_as(&sql);
+            for id in chunk {
+                query = query.bind(id);
+            }
+            query.fetch_all(pool).await?
+        });
+        found.extend(rows);
+    }
+    Ok(found)
+}
