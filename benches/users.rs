@@ -1,9 +1,12 @@
-//! Users at scale: seeds a fresh database, serves the app on a random port,
-//! and measures the REST endpoints under concurrency.
+//! Users and groups at scale: seeds a fresh database, serves the app on a
+//! random port, and measures the REST endpoints under concurrency.
 //!
-//!   cargo bench --features ssr --bench users -- [--users N] [--backend sqlite|postgres|both]
+//!   cargo bench --features ssr --bench users -- [--users N] [--groups N] [--crowd N]
+//!                                               [--backend sqlite|postgres|both]
 //!                                               [--concurrency C] [--requests R] [--only TEXT]
 //!
+//! `--groups` groups of five members are seeded after the users (none with
+//! `--groups 0`), and one group, `town-square`, of the first `--crowd` users.
 //! `--only` runs just the scenarios whose name contains TEXT.
 //!
 //! Postgres comes from SWITCHBOARD_BENCH_POSTGRES_URL (an admin URL such as
@@ -28,6 +31,8 @@ use switchboard::{
 
 struct Options {
     users: u64,
+    groups: u64,
+    crowd: u64,
     backends: Vec<&'static str>,
     concurrency: usize,
     requests: usize,
@@ -44,6 +49,8 @@ fn options() -> Options {
     };
     Options {
         users: value("--users").map_or(100_000, |v| v.parse().expect("--users N")),
+        groups: value("--groups").map_or(100_000, |v| v.parse().expect("--groups N")),
+        crowd: value("--crowd").map_or(100_000, |v| v.parse().expect("--crowd N")),
         backends,
         concurrency: value("--concurrency").map_or(16, |v| v.parse().expect("--concurrency C")),
         requests: value("--requests").map_or(2000, |v| v.parse().expect("--requests R")),
@@ -279,5 +286,60 @@ async fn bench(backend: &'static str, opts: &Options) {
             .header("accept", "text/html")
     })
     .await;
+    if opts.groups > 0 {
+        bench_groups(&db, &app, opts, &get, &sample).await;
+    }
     db.close().await;
+}
+
+async fn bench_groups<G>(db: &Db, app: &apps::App, opts: &Options, get: &G, sample: &Arc<Vec<String>>)
+where
+    G: Fn(String) -> reqwest::RequestBuilder + Clone + Send + Sync + 'static,
+{
+    let started = Instant::now();
+    let report = seed::groups(db, &Caller::cli(), app, opts.groups, opts.crowd, |_| {}).await.unwrap();
+    println!(
+        "\n== seeded {} groups, {} memberships in {:.1} s",
+        report.groups,
+        report.memberships,
+        started.elapsed().as_secs_f64()
+    );
+    let crowd = seed::CROWD_GUID;
+    // The 500th page of the crowd's members, by cursor.
+    let mut path = format!("/v3/groups/{crowd}/members?perPage=100");
+    for _ in 1..500 {
+        let body: Value = get(path.clone()).send().await.unwrap().json().await.unwrap();
+        let Some(next) = body["meta"]["cursor"]["next"].as_str() else { break };
+        path = format!("/v3/groups/{crowd}/members?perPage=100&cursor={next}");
+    }
+    println!("{:<44} {:>10} {:>9} {:>9} {:>7}", "scenario", "req/s", "p50 ms", "p99 ms", "errors");
+    let g = get.clone();
+    scenario("GET /v3/groups (first page of 100)", opts, move |_| g("/v3/groups?perPage=100".to_owned())).await;
+    let g = get.clone();
+    let topics = ["book", "chess", "coo", "jazz", "photo c", "travel squad", "g00012", "g0099"];
+    scenario("GET /v3/groups?searchKey=… (name or guid)", opts, move |i| {
+        g(format!("/v3/groups?perPage=25&searchKey={}", topics[i % topics.len()]))
+    })
+    .await;
+    let g = get.clone();
+    scenario("GET /v3/groups/{guid} (crowd of members)", opts, move |_| g(format!("/v3/groups/{crowd}"))).await;
+    let g = get.clone();
+    scenario("GET crowd members (first page of 100)", opts, move |_| {
+        g(format!("/v3/groups/{crowd}/members?perPage=100"))
+    })
+    .await;
+    let g = get.clone();
+    scenario("GET crowd members 500th page by cursor", opts, move |_| g(path.clone())).await;
+    let g = get.clone();
+    scenario("GET crowd members, moderators only", opts, move |_| {
+        g(format!("/v3/groups/{crowd}/members?perPage=100&scopes=moderator"))
+    })
+    .await;
+    let g = get.clone();
+    scenario("GET crowd members, searchKey", opts, move |i| {
+        g(format!("/v3/groups/{crowd}/members?perPage=25&searchKey={}", ["ana", "ben_k", "zoe", "hiro_s"][i % 4]))
+    })
+    .await;
+    let (g, s) = (get.clone(), sample.clone());
+    scenario("GET /v3/users/{uid}/groups", opts, move |i| g(format!("/v3/users/{}/groups", s[i % s.len()]))).await;
 }

@@ -8,9 +8,9 @@ use leptos_router::{
 
 use crate::ui::{
     activity_page::ActivityPage, app_layout::AppLayout, app_settings_page::AppSettingsPage, apps_page::AppsPage,
-    home::Home, keys_page::KeysPage, not_found::NotFound, roles_page::RolesPage, setup_page::SetupPage,
-    sign_in_page::SignInPage, signed_in_layout::SignedInLayout, team_activity_page::TeamActivityPage,
-    team_page::TeamPage, user_page::UserPage, users_page::UsersPage,
+    group_page::GroupPage, groups_page::GroupsPage, home::Home, keys_page::KeysPage, not_found::NotFound,
+    roles_page::RolesPage, setup_page::SetupPage, sign_in_page::SignInPage, signed_in_layout::SignedInLayout,
+    team_activity_page::TeamActivityPage, team_page::TeamPage, user_page::UserPage, users_page::UsersPage,
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -59,6 +59,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async />
                         <Route path=path!("/users/:uid") view=UserPage ssr=SsrMode::Async />
                         <Route path=path!("/roles") view=RolesPage ssr=SsrMode::Async />
+                        <Route path=path!("/groups") view=GroupsPage ssr=SsrMode::Async />
+                        <Route path=path!("/groups/:guid") view=GroupPage ssr=SsrMode::Async />
                         <Route path=path!("/activity") view=ActivityPage ssr=SsrMode::Async />
                         <Route path=path!("/settings") view=AppSettingsPage ssr=SsrMode::Async />
                     </ParentRoute>

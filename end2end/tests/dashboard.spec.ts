@@ -130,7 +130,7 @@ test.describe.serial("an operator's first day", () => {
     await signIn(page);
     await page.locator(".app-card.env-production").first().getByRole("link").click();
     const app = page.url();
-    const pages = [app, `${app}/users`, `${app}/roles`, `${app}/activity`, `${app}/settings`, "/team", "/team/activity", "/apps"];
+    const pages = [app, `${app}/users`, `${app}/roles`, `${app}/groups`, `${app}/activity`, `${app}/settings`, "/team", "/team/activity", "/apps"];
     for (const path of pages) {
       await page.goto(path);
       await hydrated(page);
@@ -271,6 +271,74 @@ test.describe.serial("support staff and a user's devices", () => {
     await page.getByLabel("Add friends by UID").fill("mario_r");
     await page.getByRole("button", { name: "Add", exact: true }).click();
     await expect(page.locator(".friend-list li[data-friend=mario_r]")).toBeVisible();
+    noErrors();
+  });
+});
+
+test.describe.serial("groups and their members", () => {
+  test("create a password group, add three members, promote one, kick one, ban one and unban them", async ({ page }) => {
+    const noErrors = failOnConsoleErrors(page);
+    await signIn(page);
+    await page.locator(".app-card", { hasText: "Chat (dev)" }).getByRole("link").click();
+    const appId = page.url().split("/apps/")[1].split("/")[0];
+    await page.goto(`/apps/${appId}`);
+    await hydrated(page);
+    await page.locator("#create-key").getByLabel("Name").fill("Group scene");
+    await page.locator("#create-key").getByRole("button", { name: "Create key" }).click();
+    const key = (await page.getByTestId("new-api-key").textContent())!;
+    const rest = { headers: { appid: appId, apikey: key } };
+    for (const [uid, name] of [["gia", "Gia Long"], ["hal", "Hal Berg"], ["ida", "Ida Moss"]]) {
+      expect((await page.request.post("/v3/users", { ...rest, data: { uid, name } })).status()).toBe(200);
+    }
+
+    await page.getByRole("link", { name: "Groups" }).click();
+    await hydrated(page);
+    await page.getByText("New group").click();
+    const form = page.locator("form.group-form");
+    await form.getByLabel("GUID").fill("book-club");
+    await form.getByLabel("Name").fill("Book club");
+    await expect(form.getByLabel("Password")).toHaveCount(0);
+    await form.getByLabel("Type").selectOption("password");
+    await form.getByLabel("Password").fill("chapter one");
+    await form.getByRole("button", { name: "Create group" }).click();
+    await expect(page).toHaveURL(/\/groups\/book-club$/);
+    await expect(page.getByRole("heading", { name: /Book club/ })).toBeVisible();
+
+    for (const uid of ["gia", "hal", "ida"]) {
+      await page.getByLabel("Add members: find users by UID or name").fill(uid);
+      await page.locator(`.found-users button[data-uid=${uid}]`).click();
+    }
+    await expect(page.locator(".picked .badge")).toHaveCount(3);
+    await page.getByRole("button", { name: "Add members" }).click();
+    const member = (uid: string) => page.locator(`table.members tr[data-uid=${uid}]`);
+    await expect(page.locator("table.members tbody tr")).toHaveCount(3);
+    await expect(page.locator(".members-count")).toHaveText("3");
+
+    await member("hal").getByLabel("New scope").selectOption("moderator");
+    await member("hal").getByRole("button", { name: "Change scope" }).click();
+    await expect(member("hal").locator(".badge.scope-moderator")).toBeVisible();
+
+    await member("gia").getByRole("button", { name: "Kick" }).click();
+    await expect(member("gia")).toHaveCount(0);
+    await member("ida").getByRole("button", { name: "Ban" }).click();
+    await expect(member("ida")).toHaveCount(0);
+    await expect(page.locator("table.banned tr[data-uid=ida]")).toBeVisible();
+    await expect(page.locator(".members-count")).toHaveText("1");
+
+    // The ban holds over REST too, until it is lifted here.
+    const join = (password: string) =>
+      page.request.post("/v3/groups/book-club/join", { headers: { ...rest.headers, onbehalfof: "ida" }, data: { password } });
+    const banned = await join("chapter one");
+    expect(banned.status()).toBe(409);
+    expect((await banned.json()).error.code).toBe("ERR_BANNED_GROUPMEMBER");
+    await page.locator("table.banned tr[data-uid=ida]").getByRole("button", { name: "Unban" }).click();
+    await expect(page.getByText("Nobody is banned.")).toBeVisible();
+    expect((await join("chapter two")).status()).toBe(403);
+    expect((await join("chapter one")).status()).toBe(200);
+
+    await page.goto(`/apps/${appId}/users/hal`);
+    await hydrated(page);
+    await expect(page.locator("table.user-groups tr[data-guid=book-club] .badge.scope-moderator")).toBeVisible();
     noErrors();
   });
 });

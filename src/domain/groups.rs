@@ -50,6 +50,17 @@ named_enum!(
     }
 );
 
+named_enum!(
+    /// What the dashboard's member controls do to the users they name.
+    MemberAction, "ERR_INVALID_MEMBER_ACTION", "A member action" {
+        Add = "add",
+        ChangeScope = "changeScope",
+        Kick = "kick",
+        Ban = "ban",
+        Unban = "unban",
+    }
+);
+
 impl GroupType {
     pub fn label(self) -> &'static str {
         match self {

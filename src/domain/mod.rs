@@ -13,7 +13,7 @@ mod views;
 
 pub use error::{ApiError, Invalid};
 pub use groups::{
-    GroupAction, GroupPassword, GroupSort, GroupType, Guid, Refusal, Scope, Target, may, parse_group_name,
+    GroupAction, GroupPassword, GroupSort, GroupType, Guid, MemberAction, Refusal, Scope, Target, may, parse_group_name,
 };
 pub use ids::{AppId, AppName, Email, KeyName, OperatorName, Password};
 pub use kinds::{BulkChange, Environment, KeyScope, OperatorRole, Presence, Region, Showing, SortOrder, UserSort};

@@ -44,13 +44,20 @@ pub enum Command {
     /// Manage an app's API keys.
     #[command(subcommand)]
     Key(KeyCommand),
-    /// Fill an app with realistic demo users, roles, tags and auth tokens.
+    /// Fill an app with realistic demo users, roles, tags and auth tokens,
+    /// and groups of those users.
     SeedDemo {
         #[arg(long)]
         app: String,
         /// How many users to add.
         #[arg(long, default_value_t = 1000)]
         users: u64,
+        /// How many groups of five members to add, besides `town-square`.
+        #[arg(long, default_value_t = 0)]
+        groups: u64,
+        /// How many of the app's users `town-square` holds (with --groups).
+        #[arg(long, default_value_t = 1000)]
+        crowd: u64,
     },
 }
 
@@ -201,7 +208,7 @@ pub async fn run(db: &Db, command: Command) -> anyhow::Result<()> {
                 eprintln!("Store this key now: it is not shown again.");
             }
         }
-        Command::SeedDemo { app, users } => {
+        Command::SeedDemo { app, users, groups, crowd } => {
             let app = apps::get(db, &cli, &AppId::parse(&app)?).await?;
             let bar = indicatif::ProgressBar::new(users).with_style(indicatif::ProgressStyle::with_template(
                 "{bar:40} {pos}/{len} users, {per_sec}, {eta} left",
@@ -217,6 +224,19 @@ pub async fn run(db: &Db, command: Command) -> anyhow::Result<()> {
                 report.tokens,
                 report.users as f64 / seconds
             );
+            if groups > 0 {
+                let bar = indicatif::ProgressBar::new(groups)
+                    .with_style(indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} groups, {eta} left")?);
+                let started = std::time::Instant::now();
+                let report = seed::groups(db, &cli, &app, groups, crowd, |done| bar.set_position(done)).await?;
+                bar.finish();
+                println!(
+                    "seeded {} groups with {} memberships in {:.1} s",
+                    report.groups,
+                    report.memberships,
+                    started.elapsed().as_secs_f64()
+                );
+            }
         }
         Command::Key(KeyCommand::List { app, json }) => {
             let app = apps::get(db, &cli, &AppId::parse(&app)?).await?;

@@ -62,6 +62,7 @@ fn AppHeader(app: AppView) -> impl IntoView {
                 <A href=base.clone() exact=true>"API keys"</A>
                 <A href=format!("{base}/users")>"Users"</A>
                 <A href=format!("{base}/roles")>"Roles"</A>
+                <A href=format!("{base}/groups")>"Groups"</A>
                 <A href=format!("{base}/activity")>"Activity"</A>
                 <A href=format!("{base}/settings")>"Settings"</A>
             </nav>

@@ -67,7 +67,7 @@ pub fn UserFilters(filter: Signal<UserFilter>, roles: Resource<Result<Vec<RoleVi
 }
 
 /// Sends the form the event's field belongs to, as its submit button would.
-fn send_own_form(ev: leptos::ev::Event) {
+pub fn send_own_form(ev: leptos::ev::Event) {
     let form = ev
         .target()
         .and_then(|target| target.dyn_into::<web_sys::Element>().ok())

@@ -10,6 +10,7 @@ use super::{
     timestamp::Timestamp,
     user_form::{SaveUser, UserForm},
     user_friends::UserFriends,
+    user_groups::UserGroups,
     users_bulk_bar::ChangeUsers,
 };
 use crate::domain::{ApiError, AuthTokenView, BulkChange, Powers, UserDetail, UserView};
@@ -128,10 +129,7 @@ pub fn UserPage() -> impl IntoView {
                 })}
             </Transition>
             <UserFriends app_id uid powers />
-            <section class="card groups">
-                <h2>"Groups"</h2>
-                <p class="muted">"Groups and the user's memberships arrive with the groups release."</p>
-            </section>
+            <UserGroups app_id uid />
         </section>
     }
 }

@@ -6,6 +6,14 @@ use std::collections::HashSet;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use switchboard::{
+    domain::AppId,
+    server::{
+        auth::Caller,
+        service::{apps, seed},
+    },
+};
+
 use crate::common::{Api, Backend, data_of, error_of};
 use crate::on_both_backends;
 
@@ -20,6 +28,7 @@ on_both_backends!(
     the_owner_hands_the_group_over_before_leaving,
     a_users_groups_are_listed_and_go_with_them,
     group_lists_search_filter_sort_and_page_every_group_once,
+    seeded_groups_keep_exact_counts_and_a_crowd_pages_every_member_once,
 );
 
 const SCOPES: [&str; 3] = ["admin", "moderator", "participant"];
@@ -580,4 +589,37 @@ async fn group_lists_search_filter_sort_and_page_every_group_once(backend: Backe
     assert_eq!(guids(&newest).len(), 24);
     let sorted_by_guid_desc = api.listed_at("/v3/groups?sortBy=guid&sortOrder=desc&perPage=3").await;
     assert_eq!(guids(&sorted_by_guid_desc), ["lobby", "g22", "g21"]);
+}
+
+async fn seeded_groups_keep_exact_counts_and_a_crowd_pages_every_member_once(backend: Backend) {
+    let api = Api::new(backend).await;
+    let cli = Caller::cli();
+    let app = apps::get(&api.app.db, &cli, &AppId::parse(&api.app_id).unwrap()).await.unwrap();
+    seed::users(&api.app.db, &cli, &app, 300, |_| {}).await.unwrap();
+    let seeded = seed::groups(&api.app.db, &cli, &app, 40, 250, |_| {}).await.unwrap();
+    assert_eq!((seeded.groups, seeded.memberships), (41, 40 * 5 + 250));
+    assert_eq!(api.app.count("group_members").await, 450);
+    let groups = api.listed_at("/v3/groups?perPage=100").await;
+    assert_eq!(groups["meta"]["pagination"]["total"], 41);
+    for group in groups["data"].as_array().unwrap() {
+        let guid = group["guid"].as_str().unwrap();
+        let members = api.listed_at(&format!("/v3/groups/{guid}/members?perPage=1")).await;
+        assert_eq!(members["meta"]["pagination"]["total"], group["membersCount"], "{guid}");
+        let owner = group["owner"].as_str().unwrap();
+        let admins = api.ok("GET", &format!("/v3/groups/{guid}/members?scopes=admin"), None).await;
+        assert_eq!(admins[0]["uid"], owner, "{guid}: the owner is its admin");
+    }
+    let mut seen = Vec::new();
+    let mut path = format!("/v3/groups/{}/members?perPage=40", seed::CROWD_GUID);
+    loop {
+        let page = api.listed_at(&path).await;
+        seen.extend(page["data"].as_array().unwrap().iter().map(|m| m["uid"].as_str().unwrap().to_owned()));
+        let Some(next) = page["meta"]["cursor"]["next"].as_str() else { break };
+        path = format!("/v3/groups/{}/members?perPage=40&cursor={next}", seed::CROWD_GUID);
+    }
+    assert_eq!(seen.len(), 250);
+    assert!(seen.windows(2).all(|pair| pair[0] < pair[1]), "by UID, each once");
+    let moderators =
+        api.listed_at(&format!("/v3/groups/{}/members?scopes=moderator&perPage=100", seed::CROWD_GUID)).await;
+    assert_eq!(moderators["meta"]["pagination"]["total"], 3);
 }

@@ -7,13 +7,13 @@ use super::{
     apps::App,
     audit::{Change, record},
     auth_tokens::{Device, NewToken, insert_tokens},
-    now, stored,
+    now, rows_per_statement, stored,
     users::{NewUser, adjust_counts, insert_users},
 };
-use crate::domain::{RoleId, Uid};
+use crate::domain::{GroupType, RoleId, Scope, Uid};
 use crate::server::{
     Result,
-    auth::{Caller, Permission},
+    auth::{Caller, Permission, password},
     db::{BeginWrite, Db, SQLITE_CACHE_KIB},
 };
 use crate::with_db;
@@ -187,4 +187,209 @@ async fn write_batch(db: &Db, app: &App, batch: &[SeedUser]) -> Result<(u64, u64
     });
     let tags = batch.iter().map(|seeded| seeded.user.tags.len() as u64).sum();
     Ok((tags, tokens))
+}
+
+const TOPICS: &[&str] = &[
+    "Book",
+    "Chess",
+    "Cooking",
+    "Cycling",
+    "Design",
+    "Film",
+    "Gardening",
+    "Hiking",
+    "Jazz",
+    "Photo",
+    "Running",
+    "Science",
+    "Travel",
+    "Yoga",
+];
+const KINDS: &[&str] = &["club", "corner", "circle", "crew", "lounge", "room", "squad", "talk"];
+
+/// Members of each seeded group besides the crowd's.
+const MEMBERS_PER_GROUP: usize = 5;
+
+/// Groups per transaction.
+const GROUP_BATCH: u64 = 10_000;
+
+/// The GUID of the seeded group that holds the crowd.
+pub const CROWD_GUID: &str = "town-square";
+
+pub struct GroupSeedReport {
+    pub groups: u64,
+    pub memberships: u64,
+}
+
+/// A group to seed and its members, as `(user id, uid, scope)`; the first
+/// member owns it.
+struct SeedGroup {
+    guid: String,
+    name: String,
+    group_type: GroupType,
+    created_at: i64,
+    members: Vec<(i64, String, Scope)>,
+}
+
+/// Adds `count` groups to an app that has users: a tenth private, a tenth
+/// password groups, each with five members, and one more public group,
+/// `town-square`, that the first `crowd` users are in (one in a hundred a
+/// moderator). Calls `progress` with the number of groups written so far.
+pub async fn groups(
+    db: &Db,
+    caller: &Caller,
+    app: &App,
+    count: u64,
+    crowd: u64,
+    progress: impl Fn(u64),
+) -> Result<GroupSeedReport> {
+    caller.require_app(app.id)?;
+    caller.require(Permission::ManageGroups)?;
+    let users: Vec<(i64, String)> = with_db!(db, pool => {
+        sqlx::query_as("SELECT id, uid FROM users WHERE app = $1 ORDER BY id").bind(app.id).fetch_all(pool).await?
+    });
+    if users.is_empty() {
+        return Err(crate::server::Error::invalid("ERR_NO_USERS", "Seed users first: groups are made of them."));
+    }
+    let at = now();
+    // Every seeded password group opens with the same password; one hash serves them all.
+    let password_hash = password::hash("letmein").await?;
+    let mut mix = Mix(app.id as u64 ^ 0x6752_6f75_7073);
+    let mut report = GroupSeedReport { groups: 0, memberships: 0 };
+    let mut done = 0;
+    while done < count {
+        let size = GROUP_BATCH.min(count - done);
+        let batch: Vec<SeedGroup> = (done..done + size)
+            .map(|n| {
+                let mut picked = std::collections::BTreeSet::new();
+                while picked.len() < MEMBERS_PER_GROUP.min(users.len()) {
+                    picked.insert((mix.next() % users.len() as u64) as usize);
+                }
+                let members = picked
+                    .into_iter()
+                    .enumerate()
+                    .map(|(k, i)| {
+                        let scope = match k {
+                            0 => Scope::Admin,
+                            1 => Scope::Moderator,
+                            _ => Scope::Participant,
+                        };
+                        (users[i].0, users[i].1.clone(), scope)
+                    })
+                    .collect();
+                SeedGroup {
+                    guid: format!("g{n:07}"),
+                    name: format!("{} {} {n}", mix.pick(TOPICS), mix.pick(KINDS)),
+                    group_type: match n % 10 {
+                        0 => GroupType::Private,
+                        1 => GroupType::Password,
+                        _ => GroupType::Public,
+                    },
+                    created_at: at - (mix.next() % (365 * 86_400)) as i64,
+                    members,
+                }
+            })
+            .collect();
+        report.memberships += write_groups(db, app, &batch, &password_hash).await?;
+        report.groups += size;
+        done += size;
+        progress(done);
+    }
+    let crowd: Vec<(i64, String, Scope)> = users
+        .iter()
+        .take(crowd as usize)
+        .enumerate()
+        .map(|(k, (id, uid))| {
+            let scope = match k {
+                0 => Scope::Admin,
+                k if k % 100 == 1 => Scope::Moderator,
+                _ => Scope::Participant,
+            };
+            (*id, uid.clone(), scope)
+        })
+        .collect();
+    let square = SeedGroup {
+        guid: CROWD_GUID.to_owned(),
+        name: "Town square".into(),
+        group_type: GroupType::Public,
+        created_at: at,
+        members: crowd,
+    };
+    report.memberships += write_groups(db, app, std::slice::from_ref(&square), &password_hash).await?;
+    report.groups += 1;
+    match db {
+        Db::Sqlite(pool) => {
+            sqlx::query("ANALYZE").execute(pool).await?;
+        }
+        Db::Postgres(pool) => {
+            sqlx::query("VACUUM ANALYZE groups, group_members").execute(pool).await?;
+        }
+    }
+    with_db!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        record!(tx, caller, Change {
+            app: Some(app.id),
+            action: "seed.groups",
+            object: format!("groups:{}", report.groups),
+            details: json!({"groups": report.groups, "memberships": report.memberships}),
+        })?;
+        tx.commit().await?;
+    });
+    Ok(report)
+}
+
+/// Writes groups with their members in one transaction, in multi-row
+/// statements; answers how many memberships it wrote.
+async fn write_groups(db: &Db, app: &App, batch: &[SeedGroup], password_hash: &str) -> Result<u64> {
+    use crate::server::db::MultiRowValues;
+    with_db!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        let mut ids = std::collections::HashMap::new();
+        for chunk in batch.chunks(rows_per_statement(10)) {
+            let sql = format!(
+                "INSERT INTO groups (app, guid, name, name_lower, type, password_hash, owner_id, members_count, created_at, updated_at) \
+                 VALUES {} RETURNING guid, id",
+                tx.values(chunk.len(), 10)
+            );
+            let mut insert = sqlx::query_as::<_, (String, i64)>(&sql);
+            for group in chunk {
+                insert = insert
+                    .bind(app.id)
+                    .bind(group.guid.as_str())
+                    .bind(group.name.as_str())
+                    .bind(group.name.to_lowercase())
+                    .bind(group.group_type.as_str())
+                    .bind((group.group_type == GroupType::Password).then_some(password_hash))
+                    .bind(group.members.first().map(|(id, ..)| *id))
+                    .bind(group.members.len() as i64)
+                    .bind(group.created_at)
+                    .bind(group.created_at);
+            }
+            ids.extend(insert.fetch_all(&mut *tx).await?);
+        }
+        let members: Vec<(i64, &SeedGroup, &(i64, String, Scope))> =
+            batch.iter().flat_map(|group| {
+                let id = ids[&group.guid];
+                group.members.iter().map(move |member| (id, group, member))
+            }).collect();
+        for chunk in members.chunks(rows_per_statement(6)) {
+            let sql = format!(
+                "INSERT INTO group_members (group_id, user_id, guid, uid, scope, joined_at) VALUES {}",
+                tx.values(chunk.len(), 6)
+            );
+            let mut insert = sqlx::query(&sql);
+            for (group_id, group, (user_id, uid, scope)) in chunk {
+                insert = insert
+                    .bind(group_id)
+                    .bind(user_id)
+                    .bind(group.guid.as_str())
+                    .bind(uid.as_str())
+                    .bind(scope.as_str())
+                    .bind(group.created_at);
+            }
+            insert.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(members.len() as u64)
+    })
 }

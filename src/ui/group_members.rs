@@ -1,0 +1,342 @@
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use super::{
+    error_notice::{ActionError, ErrorNotice},
+    group_badges::ScopeBadge,
+    timestamp::Timestamp,
+    users_page::list_users,
+};
+use crate::domain::{ApiError, MemberAction, MemberView, Page, Powers, Scope, UserFilter};
+
+/// A page of the group's members, by UID: those whose UID starts with
+/// `search`, of one scope or any (`scope` empty).
+#[server]
+pub async fn list_members(
+    app_id: String,
+    guid: String,
+    search: String,
+    scope: String,
+    cursor: Option<String>,
+) -> Result<Page<MemberView>, ApiError> {
+    use crate::domain::Guid;
+    use crate::server::{
+        auth::session::dashboard_app,
+        service::{
+            groups::Acting,
+            members::{self, MemberQuery},
+        },
+    };
+    /// Members per page.
+    const PAGE_SIZE: i64 = 50;
+    let scopes = Some(scope.trim()).filter(|s| !s.is_empty()).map(Scope::parse).transpose()?;
+    let (state, caller, app) = dashboard_app(&app_id).await?;
+    let query = MemberQuery {
+        search: Some(search),
+        scopes: scopes.into_iter().collect(),
+        per_page: PAGE_SIZE,
+        page: None,
+        cursor,
+    };
+    Ok(members::list(&state.db, &caller, &app, &Acting::App, &Guid::parse(&guid)?, query).await?)
+}
+
+/// Does `action` to each of `uids` (adding them, or changing their scope,
+/// with `scope`); answers why any of several could not be done. With one
+/// user, their refusal is the error.
+#[server]
+pub async fn change_members(
+    app_id: String,
+    guid: String,
+    action: MemberAction,
+    #[server(default)] uids: Vec<String>,
+    #[server(default)] scope: String,
+) -> Result<Vec<String>, ApiError> {
+    use crate::domain::{Guid, Uid};
+    use crate::server::{
+        Error,
+        auth::session::dashboard_app,
+        service::{
+            groups::Acting,
+            members::{self, MemberChange},
+        },
+    };
+    let uids = uids.iter().map(|uid| Uid::parse(uid)).collect::<Result<Vec<_>, _>>()?;
+    if uids.is_empty() {
+        return Err(Error::invalid("ERR_NO_UIDS", "Pick at least one user first.").into());
+    }
+    let scope = || Scope::parse(&scope);
+    let change = match action {
+        MemberAction::Add => MemberChange::Add(scope()?),
+        MemberAction::ChangeScope => MemberChange::SetScope(scope()?),
+        MemberAction::Kick => MemberChange::Kick,
+        MemberAction::Ban => MemberChange::Ban,
+        MemberAction::Unban => MemberChange::Unban,
+    };
+    let (state, caller, app) = dashboard_app(&app_id).await?;
+    let changes: Vec<_> = uids.into_iter().map(|uid| (uid, change)).collect();
+    let single = changes.len() == 1;
+    let outcomes = members::change(&state.db, &caller, &app, &Acting::App, &Guid::parse(&guid)?, changes).await?;
+    if single {
+        members::single(outcomes)?;
+        return Ok(Vec::new());
+    }
+    Ok(outcomes.into_iter().filter_map(|(uid, _, done)| done.err().map(|e| format!("{uid}: {e}"))).collect())
+}
+
+/// The group's members with their scope badges, a search on UID and a
+/// scope filter, and the controls the operator's role allows.
+#[component]
+pub fn GroupMembers(
+    app_id: Memo<String>,
+    guid: Memo<String>,
+    powers: Resource<Result<Powers, ApiError>>,
+    change: ServerAction<ChangeMembers>,
+) -> impl IntoView {
+    let search = RwSignal::new(String::new());
+    let scope = RwSignal::new(String::new());
+    let cursor = RwSignal::new(None::<String>);
+    let members = Resource::new(
+        move || (app_id.get(), guid.get(), search.get(), scope.get(), cursor.get(), change.version().get()),
+        |(app_id, guid, search, scope, cursor, _)| list_members(app_id, guid, search, scope, cursor),
+    );
+    let refused = move || match change.value().get() {
+        Some(Ok(refused)) if !refused.is_empty() => Some(view! {
+            <ul class="notice error refused">{refused.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}</ul>
+        }),
+        _ => None,
+    };
+    view! {
+        <section class="card members">
+            <h2>"Members"</h2>
+            <ActionError value=change.value() />
+            {refused}
+            <div class="filters" role="search">
+                <label for="member-search">
+                    "Find a member by UID"
+                    <input
+                        id="member-search"
+                        type="search"
+                        placeholder="Start typing a UID"
+                        autocomplete="off"
+                        on:input=move |ev| {
+                            cursor.set(None);
+                            search.set(event_target_value(&ev));
+                        }
+                    />
+                </label>
+                <label for="member-scope">
+                    "Scope"
+                    <select
+                        id="member-scope"
+                        on:change=move |ev| {
+                            cursor.set(None);
+                            scope.set(event_target_value(&ev));
+                        }
+                    >
+                        <option value="">"Any scope"</option>
+                        {Scope::ALL.iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
+                    </select>
+                </label>
+            </div>
+            <Transition fallback=|| view! { <p class="muted">"Loading members…"</p> }>
+                {move || Suspend::new(async move {
+                    let powers = powers.await.unwrap_or_default();
+                    match members.await {
+                        Ok(page) => view! {
+                            <MemberTable page app_id=app_id.get_untracked() guid=guid.get_untracked() powers change cursor />
+                        }
+                            .into_any(),
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <Transition>
+                {move || Suspend::new(async move {
+                    powers.await.unwrap_or_default().manage.then(|| view! {
+                        <AddMembers app_id=app_id.get_untracked() guid=guid.get_untracked() change />
+                    })
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn MemberTable(
+    page: Page<MemberView>,
+    app_id: String,
+    guid: String,
+    powers: Powers,
+    change: ServerAction<ChangeMembers>,
+    cursor: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let count = if page.total_is_exact {
+        format!("{} members", page.total)
+    } else {
+        format!("more than {} members", page.total)
+    };
+    let next = page.next_cursor.clone();
+    view! {
+        <p class="muted count">{count}</p>
+        <table class="members">
+            <thead>
+                <tr><th>"UID"</th><th>"Name"</th><th>"Scope"</th><th>"Joined"</th><th></th></tr>
+            </thead>
+            <tbody>
+                {page
+                    .items
+                    .into_iter()
+                    .map(|member| view! { <MemberRow member app_id=app_id.clone() guid=guid.clone() powers change /> })
+                    .collect_view()}
+            </tbody>
+        </table>
+        <nav class="paging">
+            {next.map(|next| view! {
+                <button type="button" class="secondary" on:click=move |_| cursor.set(Some(next.clone()))>"Next page"</button>
+            })}
+        </nav>
+    }
+}
+
+#[component]
+fn MemberRow(
+    member: MemberView,
+    app_id: String,
+    guid: String,
+    powers: Powers,
+    change: ServerAction<ChangeMembers>,
+) -> impl IntoView {
+    let uid = member.uid.to_string();
+    let user_href = format!("/apps/{app_id}/users/{uid}");
+    let (row, shown) = (uid.clone(), uid.clone());
+    // Every control of the row names the same member.
+    let hidden = StoredValue::new((app_id, guid, uid));
+    let hidden = move || {
+        let (app_id, guid, uid) = hidden.get_value();
+        view! {
+            <input type="hidden" name="app_id" value=app_id />
+            <input type="hidden" name="guid" value=guid />
+            <input type="hidden" name="uids[]" value=uid />
+        }
+    };
+    let current = member.scope;
+    view! {
+        <tr data-uid=row>
+            <td><A href=user_href>{shown}</A></td>
+            <td>{member.name}</td>
+            <td><ScopeBadge scope=member.scope /></td>
+            <td><Timestamp at=Some(member.joined_at) /></td>
+            <td class="row-actions">
+                {powers.manage.then(|| view! {
+                    <ActionForm action=change attr:class="inline change-scope">
+                        {hidden()}
+                        <input type="hidden" name="action" value=MemberAction::ChangeScope.as_str() />
+                        <select name="scope" aria-label="New scope">
+                            {Scope::ALL
+                                .iter()
+                                .map(|s| view! { <option value=s.as_str() selected=*s == current>{s.label()}</option> })
+                                .collect_view()}
+                        </select>
+                        <button type="submit" class="secondary">"Change scope"</button>
+                    </ActionForm>
+                })}
+                {powers.moderate.then(|| view! {
+                    <ActionForm action=change attr:class="inline kick">
+                        {hidden()}
+                        <button type="submit" name="action" value=MemberAction::Kick.as_str() class="secondary">"Kick"</button>
+                    </ActionForm>
+                    <ActionForm action=change attr:class="inline ban">
+                        {hidden()}
+                        <button type="submit" name="action" value=MemberAction::Ban.as_str() class="danger">"Ban"</button>
+                    </ActionForm>
+                })}
+            </td>
+        </tr>
+    }
+}
+
+/// Finds users by UID or name prefix and adds the ones picked, with one scope.
+#[component]
+fn AddMembers(app_id: String, guid: String, change: ServerAction<ChangeMembers>) -> impl IntoView {
+    /// How many of the users found are offered.
+    const OFFERED: usize = 8;
+    let typed = RwSignal::new(String::new());
+    let picked = RwSignal::new(Vec::<String>::new());
+    let found_app = app_id.clone();
+    let found = Resource::new(
+        move || typed.get(),
+        move |typed| {
+            let app_id = found_app.clone();
+            async move {
+                if typed.trim().is_empty() {
+                    return Ok(Vec::new());
+                }
+                let filter = UserFilter { search: typed, ..UserFilter::default() };
+                list_users(app_id, filter, None).await.map(|page| page.items)
+            }
+        },
+    );
+    Effect::new(move |_| {
+        change.version().track();
+        picked.set(Vec::new());
+    });
+    view! {
+        <ActionForm action=change attr:class="form add-members">
+            <input type="hidden" name="app_id" value=app_id />
+            <input type="hidden" name="guid" value=guid />
+            <input type="hidden" name="action" value=MemberAction::Add.as_str() />
+            <label for="add-member-search">"Add members: find users by UID or name"</label>
+            <input
+                id="add-member-search"
+                type="search"
+                placeholder="Start typing a UID or a name"
+                autocomplete="off"
+                on:input=move |ev| typed.set(event_target_value(&ev))
+            />
+            <Transition>
+                {move || Suspend::new(async move {
+                    let users = found.await.unwrap_or_default();
+                    view! {
+                        <ul class="found-users">
+                            {users
+                                .into_iter()
+                                .take(OFFERED)
+                                .map(|user| {
+                                    let uid = user.uid.to_string();
+                                    let label = format!("{} ({})", user.name, uid);
+                                    view! {
+                                        <li>
+                                            <button
+                                                type="button"
+                                                class="secondary pick"
+                                                data-uid=uid.clone()
+                                                on:click=move |_| picked.update(|p| if !p.contains(&uid) { p.push(uid.clone()) })
+                                            >
+                                                {label}
+                                            </button>
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    }
+                })}
+            </Transition>
+            <p class="picked">
+                {move || picked.get().into_iter().map(|uid| view! {
+                    <span class="badge">{uid.clone()}</span>
+                    <input type="hidden" name="uids[]" value=uid />
+                }).collect_view()}
+            </p>
+            <label for="add-member-scope">"As"</label>
+            <select id="add-member-scope" name="scope">
+                {Scope::ALL
+                    .iter()
+                    .map(|s| view! { <option value=s.as_str() selected=*s == Scope::Participant>{s.label()}</option> })
+                    .collect_view()}
+            </select>
+            <button type="submit">"Add members"</button>
+        </ActionForm>
+    }
+}
