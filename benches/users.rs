@@ -322,21 +322,21 @@ where
     })
     .await;
     let g = get.clone();
-    scenario("GET /v3/groups/{guid} (crowd of members)", opts, move |_| g(format!("/v3/groups/{crowd}"))).await;
+    scenario("GET /v3/groups/{guid} (the crowd)", opts, move |_| g(format!("/v3/groups/{crowd}"))).await;
     let g = get.clone();
-    scenario("GET crowd members (first page of 100)", opts, move |_| {
+    scenario("GET /v3/groups/{guid}/members (first 100)", opts, move |_| {
         g(format!("/v3/groups/{crowd}/members?perPage=100"))
     })
     .await;
     let g = get.clone();
-    scenario("GET crowd members 500th page by cursor", opts, move |_| g(path.clone())).await;
+    scenario("GET /v3/groups/{guid}/members 500th page", opts, move |_| g(path.clone())).await;
     let g = get.clone();
-    scenario("GET crowd members, moderators only", opts, move |_| {
+    scenario("GET …/members?scopes=moderator (groups)", opts, move |_| {
         g(format!("/v3/groups/{crowd}/members?perPage=100&scopes=moderator"))
     })
     .await;
     let g = get.clone();
-    scenario("GET crowd members, searchKey", opts, move |i| {
+    scenario("GET …/members?searchKey=… (groups)", opts, move |i| {
         g(format!("/v3/groups/{crowd}/members?perPage=25&searchKey={}", ["ana", "ben_k", "zoe", "hiro_s"][i % 4]))
     })
     .await;

@@ -1,6 +1,7 @@
 -- Groups, their members and their bans. A member row repeats the GUID and
 -- the UID (neither ever changes) so that a group's members page by UID and
--- a user's groups page by GUID, each from one index, however large.
+-- a user's groups page by GUID, each from one index, however large; whether
+-- a user is in a group (or banned from it) is one lookup on its key.
 
 CREATE TABLE groups (
     id            INTEGER PRIMARY KEY,
@@ -37,8 +38,9 @@ CREATE TABLE group_members (
     uid       TEXT   NOT NULL,
     scope     TEXT   NOT NULL,
     joined_at BIGINT NOT NULL,
-    PRIMARY KEY (group_id, uid)
+    PRIMARY KEY (group_id, user_id)
 );
+CREATE UNIQUE INDEX group_members_by_uid ON group_members (group_id, uid);
 CREATE INDEX group_members_by_scope ON group_members (group_id, scope, uid);
 CREATE INDEX group_members_by_user ON group_members (user_id, guid);
 
@@ -48,6 +50,7 @@ CREATE TABLE group_bans (
     uid       TEXT   NOT NULL,
     banned_by TEXT   NOT NULL,
     banned_at BIGINT NOT NULL,
-    PRIMARY KEY (group_id, uid)
+    PRIMARY KEY (group_id, user_id)
 );
+CREATE UNIQUE INDEX group_bans_by_uid ON group_bans (group_id, uid);
 CREATE INDEX group_bans_by_user ON group_bans (user_id);

@@ -575,7 +575,17 @@ async fn group_lists_search_filter_sort_and_page_every_group_once(backend: Backe
     by_name.sort_by_key(|guid| format!("room {}", 22 - guid[1..].parse::<usize>().unwrap()));
     by_name.insert(0, "lobby".into());
     assert_eq!(seen, by_name);
-    // A prefix of the name or of the GUID.
+    // A prefix of the name or of the GUID, paged by cursor like the whole list.
+    let mut found = Vec::new();
+    let mut page = api.listed_at("/v3/groups?searchKey=ROOM&perPage=4").await;
+    loop {
+        found.extend(guids(&page));
+        let Some(next) = page["meta"]["cursor"]["next"].as_str() else { break };
+        page = api.listed_at(&format!("/v3/groups?searchKey=ROOM&perPage=4&cursor={next}")).await;
+    }
+    assert_eq!(found, by_name[1..]);
+    let either = api.listed_at("/v3/groups?searchKey=g&perPage=100").await;
+    assert_eq!(guids(&either), by_name[1..], "every GUID starts with g; the lobby's name does not");
     assert_eq!(guids(&api.listed_at("/v3/groups?searchKey=LOB").await), ["lobby"]);
     assert_eq!(guids(&api.listed_at("/v3/groups?searchKey=g2&sortBy=guid").await), ["g20", "g21", "g22"]);
     assert_eq!(guids(&api.listed_at("/v3/groups?searchKey=room%2021").await), ["g01"]);

@@ -65,18 +65,25 @@ pub(super) struct GroupRow {
     joined_at: Option<i64>,
 }
 
-/// The columns of `GroupRow`, for `groups g` joined to the owner `o` and to
-/// the acting user's membership `m`.
-const GROUP_COLUMNS: &str = "g.id, g.guid, g.name, g.type, g.icon, g.description, g.metadata, o.uid AS owner, \
-                             g.members_count, g.created_at, g.updated_at, m.scope, m.joined_at";
-
-/// The joins behind `GROUP_COLUMNS`; `acting` is the acting user's id, or 0
-/// (which no user has) when the app acts.
-fn group_joins(acting: &str) -> String {
+/// The columns of `GroupRow`, for `groups g` joined to its owner `o` and,
+/// when a user acts (`user_acts`), to their membership `m`.
+fn group_columns(user_acts: bool) -> String {
+    let membership = if user_acts {
+        "m.scope, m.joined_at"
+    } else {
+        "CAST(NULL AS TEXT) AS scope, CAST(NULL AS BIGINT) AS joined_at"
+    };
     format!(
-        "LEFT JOIN users o ON o.id = g.owner_id \
-         LEFT JOIN group_members m ON m.group_id = g.id AND m.user_id = {acting}"
+        "g.id, g.guid, g.name, g.type, g.icon, g.description, g.metadata, o.uid AS owner, g.members_count, \
+         g.created_at, g.updated_at, {membership}"
     )
+}
+
+const OWNER_JOIN: &str = "LEFT JOIN users o ON o.id = g.owner_id";
+
+/// Joins the membership `m` of the acting user, whose id is at placeholder `acting`.
+fn membership_join(acting: &str) -> String {
+    format!("LEFT JOIN group_members m ON m.group_id = g.id AND m.user_id = {acting}")
 }
 
 /// For a user acting: whether they see the group (`m` being their membership).
@@ -125,11 +132,20 @@ async fn with_tags(db: &Db, rows: Vec<GroupRow>, user_acts: bool) -> Result<Vec<
 
 /// A group as the acting user may see it, or `ERR_GUID_NOT_FOUND`.
 pub(super) async fn find(db: &Db, app: &App, acting: Option<i64>, guid: &Guid) -> Result<GroupRow> {
-    let visible = if acting.is_some() { format!(" AND {VISIBLE_TO_USER}") } else { String::new() };
-    let sql =
-        format!("SELECT {GROUP_COLUMNS} FROM groups g {} WHERE g.app = $2 AND g.guid = $3{visible}", group_joins("$1"));
+    let mut filter = Conditions::default();
+    let membership = acting.map(|id| membership_join(&filter.placeholder(Arg::Int(id)))).unwrap_or_default();
+    let (app_arg, guid_arg) = (filter.placeholder(Arg::Int(app.id)), filter.placeholder(Arg::Text(guid.to_string())));
+    filter.parts.push(format!("g.app = {app_arg} AND g.guid = {guid_arg}"));
+    if acting.is_some() {
+        filter.parts.push(VISIBLE_TO_USER.to_owned());
+    }
+    let sql = format!(
+        "SELECT {} FROM groups g {OWNER_JOIN} {membership} WHERE {}",
+        group_columns(acting.is_some()),
+        filter.sql()
+    );
     let row: Option<GroupRow> = with_db!(db, pool => {
-        sqlx::query_as(&sql).bind(acting.unwrap_or(0)).bind(app.id).bind(guid.as_str()).fetch_optional(pool).await?
+        bind_all!(sqlx::query_as(&sql), &filter.args).fetch_optional(pool).await?
     });
     row.ok_or_else(|| guid_not_found(guid))
 }
@@ -529,15 +545,16 @@ async fn read_page(
 ) -> Result<Page<GroupView>> {
     let per_page = query.per_page.clamp(1, users::MAX_PER_PAGE);
     let mut filter = Conditions::default();
-    let acting = filter.placeholder(Arg::Int(acting_id.unwrap_or(0)));
+    // The counted rows join only what the conditions need; the page's rows also their owners.
+    let membership = acting_id.map(|id| membership_join(&filter.placeholder(Arg::Int(id)))).unwrap_or_default();
     let app_arg = filter.placeholder(Arg::Int(app.id));
     filter.parts.push(format!("g.app = {app_arg}"));
     let from = match listing {
-        Listing::App => format!("groups g {}", group_joins(&acting)),
+        Listing::App => format!("groups g {membership}"),
         Listing::MemberOf(user_id) => {
             let user = filter.placeholder(Arg::Int(user_id));
             filter.parts.push(format!("um.user_id = {user}"));
-            format!("group_members um JOIN groups g ON g.id = um.group_id {}", group_joins(&acting))
+            format!("group_members um JOIN groups g ON g.id = um.group_id {membership}")
         }
     };
     if acting_id.is_some() {
@@ -546,10 +563,13 @@ async fn read_page(
     if query.has_joined {
         filter.parts.push("m.user_id IS NOT NULL".into());
     }
+    // Where a search sits among the conditions, and its two halves.
+    let mut search: Option<(usize, String, String)> = None;
     if let Some(prefix) = query.search.map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty()) {
         let by_name = filter.prefix_of("g.name_lower", &prefix);
         let by_guid = filter.prefix_of("g.guid", &prefix);
         filter.parts.push(format!("({by_name} OR {by_guid})"));
+        search = Some((filter.parts.len() - 1, by_name, by_guid));
     }
     if !query.types.is_empty() {
         let types = filter.list(query.types.iter().map(|t| Arg::Text(t.as_str().to_owned())));
@@ -598,11 +618,36 @@ async fn read_page(
     } else {
         format!("{column} {direction}, {guid_column} {direction}")
     };
-    let page_sql = format!(
-        "SELECT {GROUP_COLUMNS} FROM {from} WHERE {} ORDER BY {order} LIMIT {} OFFSET {offset}",
-        filter.sql(),
-        per_page + 1
-    );
+    let columns = group_columns(acting_id.is_some());
+    let page_sql = match search {
+        None => format!(
+            "SELECT {columns} FROM {from} {OWNER_JOIN} WHERE {} ORDER BY {order} LIMIT {} OFFSET {offset}",
+            filter.sql(),
+            per_page + 1
+        ),
+        // An OR of two ranges has the planner sort every match; a union of
+        // two range reads, each cut to the page, keeps to the indexes.
+        Some((at, by_name, by_guid)) => {
+            let half = |search: &str| {
+                let mut parts = filter.parts.clone();
+                parts[at] = search.to_owned();
+                format!(
+                    "SELECT g.id AS hit_id, {column} AS hit_key, {guid_column} AS hit_guid FROM {from} WHERE {} \
+                     ORDER BY {order} LIMIT {}",
+                    parts.join(" AND "),
+                    per_page + 1 + offset
+                )
+            };
+            format!(
+                "SELECT {columns} FROM (SELECT * FROM ({}) AS by_name UNION SELECT * FROM ({}) AS by_guid) AS hits \
+                 JOIN groups g ON g.id = hits.hit_id {membership} {OWNER_JOIN} \
+                 ORDER BY hits.hit_key {direction}, hits.hit_guid {direction} LIMIT {} OFFSET {offset}",
+                half(&by_name),
+                half(&by_guid),
+                per_page + 1
+            )
+        }
+    };
     let (total, rows): (i64, Vec<GroupRow>) = with_db!(db, pool => {
         let count = bind_all!(sqlx::query_scalar(&count_sql), &filter.args[..count_args]);
         let page = bind_all!(sqlx::query_as(&page_sql), &filter.args);

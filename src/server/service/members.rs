@@ -411,18 +411,14 @@ pub async fn list(
     query: MemberQuery,
 ) -> Result<Page<MemberView>> {
     let group = readable_group(db, caller, app, acting, guid, false).await?;
-    let scopes: Vec<String> = query.scopes.iter().map(|s| s.as_str().to_owned()).collect();
-    let unfiltered = scopes.is_empty() && query.search.as_deref().is_none_or(|s| s.trim().is_empty());
-    let page: Page<MemberRow> = uid_page(
-        db,
-        "group_members m JOIN users u ON u.id = m.user_id",
-        "m.uid, u.name, u.avatar, m.scope, m.joined_at",
-        "m",
-        group.id,
-        ("m.scope", scopes),
-        query,
-    )
-    .await?;
+    let unfiltered = query.scopes.is_empty() && query.search.as_deref().is_none_or(|s| s.trim().is_empty());
+    let listing = UidListing {
+        table: "group_members m",
+        columns: "m.uid, u.name, u.avatar, m.scope, m.joined_at",
+        scopes: query.scopes.iter().map(|s| s.as_str().to_owned()).collect(),
+        known_total: unfiltered.then_some(group.members_count),
+    };
+    let page: Page<MemberRow> = uid_page(db, group.id, listing, query).await?;
     let items = page
         .items
         .into_iter()
@@ -451,16 +447,13 @@ pub async fn banned_users(
     query: MemberQuery,
 ) -> Result<Page<BannedUserView>> {
     let group = readable_group(db, caller, app, acting, guid, true).await?;
-    let page: Page<BannedRow> = uid_page(
-        db,
-        "group_bans b JOIN users u ON u.id = b.user_id",
-        "b.uid, u.name, b.banned_by, b.banned_at",
-        "b",
-        group.id,
-        ("", Vec::new()),
-        query,
-    )
-    .await?;
+    let listing = UidListing {
+        table: "group_bans m",
+        columns: "m.uid, u.name, m.banned_by, m.banned_at",
+        scopes: Vec::new(),
+        known_total: None,
+    };
+    let page: Page<BannedRow> = uid_page(db, group.id, listing, query).await?;
     let items = page
         .items
         .into_iter()
@@ -476,18 +469,21 @@ pub async fn banned_users(
     Ok(Page { items, total: page.total, total_is_exact: page.total_is_exact, next_cursor: page.next_cursor })
 }
 
-/// A page of rows of one group (members or bans, as `from` says), in UID
-/// order, keyset-paged on the UID that `alias` carries; `(column, values)`
-/// keeps rows whose column holds one of the values.
-async fn uid_page<R>(
-    db: &Db,
-    from: &str,
-    columns: &str,
-    alias: &str,
-    group_id: i64,
-    (column, values): (&str, Vec<String>),
-    query: MemberQuery,
-) -> Result<Page<R>>
+/// Rows of one group in a table keyed by group and UID (its members, or
+/// its bans), as a page reads them.
+struct UidListing {
+    /// The table, as `m`.
+    table: &'static str,
+    /// The columns of a row, from `m` and the user `u` it names.
+    columns: &'static str,
+    /// Keeps the rows whose scope is one of these; all when empty.
+    scopes: Vec<String>,
+    /// The total, when it is kept rather than counted.
+    known_total: Option<i64>,
+}
+
+/// A page of a group's rows in UID order, keyset-paged on the UID.
+async fn uid_page<R>(db: &Db, group_id: i64, listing: UidListing, query: MemberQuery) -> Result<Page<R>>
 where
     R: for<'r> FromRow<'r, sqlx::sqlite::SqliteRow>
         + for<'r> FromRow<'r, sqlx::postgres::PgRow>
@@ -497,18 +493,19 @@ where
 {
     let per_page = query.per_page.clamp(1, users::MAX_PER_PAGE);
     let mut filter = Conditions::default();
+    let UidListing { table, columns, scopes, known_total } = listing;
     let group = filter.placeholder(Arg::Int(group_id));
-    filter.parts.push(format!("{alias}.group_id = {group}"));
-    if !values.is_empty() {
-        let values = filter.list(values.into_iter().map(Arg::Text));
-        filter.parts.push(format!("{column} IN ({values})"));
+    filter.parts.push(format!("m.group_id = {group}"));
+    if !scopes.is_empty() {
+        let scopes = filter.list(scopes.into_iter().map(Arg::Text));
+        filter.parts.push(format!("m.scope IN ({scopes})"));
     }
     if let Some(prefix) = query.search.map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty()) {
-        let search = filter.prefix_of(&format!("{alias}.uid"), &prefix);
+        let search = filter.prefix_of("m.uid", &prefix);
         filter.parts.push(search);
     }
     let count_sql = format!(
-        "SELECT COUNT(*) FROM (SELECT 1 FROM {from} WHERE {} LIMIT {}) AS counted",
+        "SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE {} LIMIT {}) AS counted",
         filter.sql(),
         COUNT_CAP + 1
     );
@@ -517,24 +514,27 @@ where
     if let Some(cursor) = &query.cursor {
         let (_, uid) = keyset::parse_cursor(cursor)?;
         let uid = filter.placeholder(Arg::Text(uid));
-        filter.parts.push(format!("{alias}.uid > {uid}"));
+        filter.parts.push(format!("m.uid > {uid}"));
     } else if let Some(page) = query.page {
         offset = (page.max(1) - 1).saturating_mul(per_page);
     }
     let page_sql = format!(
-        "SELECT {columns} FROM {from} WHERE {} ORDER BY {alias}.uid LIMIT {} OFFSET {offset}",
+        "SELECT {columns} FROM {table} JOIN users u ON u.id = m.user_id WHERE {} ORDER BY m.uid LIMIT {} OFFSET {offset}",
         filter.sql(),
         per_page + 1
     );
     let (total, mut rows): (i64, Vec<R>) = with_db!(db, pool => {
-        let count = bind_all!(sqlx::query_scalar(&count_sql), &filter.args[..count_args]);
-        let page = bind_all!(sqlx::query_as(&page_sql), &filter.args);
-        (count.fetch_one(pool).await?, page.fetch_all(pool).await?)
+        let total = match known_total {
+            Some(total) => total,
+            None => bind_all!(sqlx::query_scalar(&count_sql), &filter.args[..count_args]).fetch_one(pool).await?,
+        };
+        (total, bind_all!(sqlx::query_as(&page_sql), &filter.args).fetch_all(pool).await?)
     });
     let more = rows.len() as i64 > per_page;
     rows.truncate(per_page as usize);
     let next_cursor = if more { rows.last().map(|r| keyset::cursor(serde_json::Value::Null, r.uid())) } else { None };
-    let (total, total_is_exact) = if total <= COUNT_CAP { (total, true) } else { (COUNT_CAP, false) };
+    let (total, total_is_exact) =
+        if known_total.is_some() || total <= COUNT_CAP { (total, true) } else { (COUNT_CAP, false) };
     Ok(Page { items: rows, total, total_is_exact, next_cursor })
 }
 
