@@ -37,16 +37,17 @@ on_both_backends!(
     friends_are_added_and_removed_on_the_user_page,
 );
 
-struct Dashboard {
-    app: TestApp,
-    app_id: String,
-    key: String,
-    browser: Client,
+/// An app seen from the dashboard, with a REST key to set scenes with.
+pub(crate) struct Dashboard {
+    pub(crate) app: TestApp,
+    pub(crate) app_id: String,
+    pub(crate) key: String,
+    pub(crate) browser: Client,
 }
 
 impl Dashboard {
     /// An app, a REST key to set scenes with, and a developer signed in.
-    async fn new(backend: Backend) -> Self {
+    pub(crate) async fn new(backend: Backend) -> Self {
         let app = spawn_app(backend).await;
         let app_id = app.create_app(Environment::Development).await;
         let (_, key) = app.create_key(&app_id, KeyScope::FullAccess).await;
@@ -54,17 +55,17 @@ impl Dashboard {
         Dashboard { app, app_id, key, browser }
     }
 
-    async fn call(&self, path: &str, form: &[(&str, &str)]) -> Response {
+    pub(crate) async fn call(&self, path: &str, form: &[(&str, &str)]) -> Response {
         self.call_as(&self.browser, path, form).await
     }
 
-    async fn call_as(&self, browser: &Client, path: &str, form: &[(&str, &str)]) -> Response {
+    pub(crate) async fn call_as(&self, browser: &Client, path: &str, form: &[(&str, &str)]) -> Response {
         let mut form = form.to_vec();
         form.push(("app_id", &self.app_id));
         browser.post(self.app.url(path)).header(header::ACCEPT, "application/json").form(&form).send().await.unwrap()
     }
 
-    async fn ok(&self, path: &str, form: &[(&str, &str)]) -> Value {
+    pub(crate) async fn ok(&self, path: &str, form: &[(&str, &str)]) -> Value {
         let res = self.call(path, form).await;
         let status = res.status();
         let text = res.text().await.unwrap();
@@ -72,11 +73,11 @@ impl Dashboard {
         serde_json::from_str(&text).unwrap_or(Value::Null)
     }
 
-    async fn rest(&self, method: &str, path: &str, body: Option<Value>) -> Response {
+    pub(crate) async fn rest(&self, method: &str, path: &str, body: Option<Value>) -> Response {
         self.app.rest(method, path, &self.app_id, &self.key, body).await
     }
 
-    async fn user(&self, body: Value) {
+    pub(crate) async fn user(&self, body: Value) {
         data_of(self.rest("POST", "/v3/users", Some(body)).await).await;
     }
 

@@ -8,6 +8,7 @@ mod common;
 mod apikeys;
 mod cli;
 mod dashboard;
+mod dashboard_groups;
 mod dashboard_users;
 mod groups;
 mod probes;

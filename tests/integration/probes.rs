@@ -8,7 +8,7 @@ use crate::on_both_backends;
 
 on_both_backends!(
     health_and_readiness_answer,
-    the_openapi_document_describes_the_keys_resource,
+    the_openapi_document_describes_every_resource,
     a_fresh_installation_sends_visitors_to_set_up,
     an_unknown_page_is_a_404_page,
 );
@@ -21,11 +21,20 @@ async fn health_and_readiness_answer(backend: Backend) {
     assert_eq!(app.api.get(app.url("/readyz")).send().await.unwrap().status(), StatusCode::SERVICE_UNAVAILABLE);
 }
 
-async fn the_openapi_document_describes_the_keys_resource(backend: Backend) {
+async fn the_openapi_document_describes_every_resource(backend: Backend) {
     let app = spawn_app(backend).await;
     let doc: Value = app.api.get(app.url("/v3/openapi.json")).send().await.unwrap().json().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-    for path in ["/v3/apikeys", "/v3/apikeys/{id}"] {
+    for path in [
+        "/v3/apikeys",
+        "/v3/apikeys/{id}",
+        "/v3/users/{uid}",
+        "/v3/roles",
+        "/v3/groups",
+        "/v3/groups/{guid}/members/{uid}",
+        "/v3/groups/{guid}/bannedusers/{uid}",
+        "/v3/users/{uid}/groups",
+    ] {
         assert!(doc["paths"][path].is_object(), "{path} is documented");
     }
     assert!(doc["components"]["securitySchemes"]["apikey"].is_object());

@@ -6,6 +6,7 @@ use sqlx::FromRow;
 use super::{
     apps::{self, App},
     audit::{Change, record},
+    last_used::Claims,
     now, stored,
 };
 use crate::domain::{ApiKeyView, AppId, Environment, KeyName, KeyScope, NewApiKey};
@@ -18,10 +19,6 @@ use crate::with_db;
 
 /// Keys an app may hold at once (revoked and expired ones do not count).
 pub const MAX_ACTIVE_KEYS: i64 = 25;
-
-/// `last_used_at` is a hint for people, not a log: writing it on every
-/// request would turn each read into a write.
-const LAST_USED_GRANULARITY: i64 = 60;
 
 #[derive(FromRow)]
 struct KeyRow {
@@ -273,9 +270,12 @@ pub async fn authenticate(db: &Db, app_id: &AppId, key: &str) -> Result<(App, Ac
             Some(_) => Error::ApiKeyNotFound,
         });
     };
-    if row.last_used_at.is_none_or(|used| at - used >= LAST_USED_GRANULARITY) {
+    static CLAIMS: LazyLock<Claims> = LazyLock::new(Claims::default);
+    if CLAIMS.claim(db.identity(), row.key_id, row.last_used_at, at) {
         with_db!(db, pool => {
-            sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2").bind(at).bind(row.key_id).execute(pool).await?;
+            let mut tx = pool.begin_write().await?;
+            sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2").bind(at).bind(row.key_id).execute(&mut *tx).await?;
+            tx.commit().await?;
         });
     }
     let app = App::try_from(row.app)?;

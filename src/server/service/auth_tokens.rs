@@ -9,6 +9,7 @@ use sqlx::FromRow;
 use super::{
     apps::App,
     audit::{Change, record, record_all},
+    last_used::Claims,
     now, stored, users,
 };
 use crate::domain::{AuthTokenView, NewAuthToken, Uid};
@@ -284,7 +285,8 @@ pub async fn authenticate(db: &Db, app: &App, token: &str) -> Result<Uid> {
         return Err(invalid_token());
     }
     let at = now();
-    if last_used_at.is_none_or(|used| at - used >= 60) {
+    static CLAIMS: LazyLock<Claims> = LazyLock::new(Claims::default);
+    if CLAIMS.claim(db.identity(), id, last_used_at, at) {
         with_db!(db, pool => {
             let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE auth_tokens SET last_used_at = $1 WHERE id = $2").bind(at).bind(id).execute(&mut *tx).await?;

@@ -9,6 +9,7 @@ pub mod auth_tokens;
 pub mod friends;
 pub mod groups;
 mod keyset;
+mod last_used;
 pub mod members;
 pub mod operators;
 pub mod roles;
