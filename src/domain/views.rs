@@ -263,3 +263,11 @@ pub struct Page<T> {
     pub total_is_exact: bool,
     pub next_cursor: Option<String>,
 }
+
+impl<T> Page<T> {
+    /// The same page with each item made into another, or the first failure.
+    pub fn try_map<U, E>(self, make: impl FnMut(T) -> Result<U, E>) -> Result<Page<U>, E> {
+        let items = self.items.into_iter().map(make).collect::<Result<Vec<U>, E>>()?;
+        Ok(Page { items, total: self.total, total_is_exact: self.total_is_exact, next_cursor: self.next_cursor })
+    }
+}

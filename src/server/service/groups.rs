@@ -547,10 +547,14 @@ async fn read_page(
     let mut filter = Conditions::default();
     // The counted rows join only what the conditions need; the page's rows also their owners.
     let membership = acting_id.map(|id| membership_join(&filter.placeholder(Arg::Int(id)))).unwrap_or_default();
-    let app_arg = filter.placeholder(Arg::Int(app.id));
-    filter.parts.push(format!("g.app = {app_arg}"));
     let from = match listing {
-        Listing::App => format!("groups g {membership}"),
+        Listing::App => {
+            let app_arg = filter.placeholder(Arg::Int(app.id));
+            filter.parts.push(format!("g.app = {app_arg}"));
+            format!("groups g {membership}")
+        }
+        // A user's memberships are all in their app: the user alone picks
+        // the rows, and no planner is tempted to walk the app's groups.
         Listing::MemberOf(user_id) => {
             let user = filter.placeholder(Arg::Int(user_id));
             filter.parts.push(format!("um.user_id = {user}"));
@@ -579,11 +583,29 @@ async fn read_page(
         let tags = filter.list(query.tags.into_iter().map(Arg::Text));
         filter.parts.push(format!("EXISTS (SELECT 1 FROM group_tags t WHERE t.group_id = g.id AND t.tag IN ({tags}))"));
     }
-    let count_sql = format!(
-        "SELECT COUNT(*) FROM (SELECT 1 FROM {from} WHERE {} LIMIT {}) AS counted",
-        filter.sql(),
-        COUNT_CAP + 1
-    );
+    // The conditions with the search narrowed to one of its halves.
+    let search_at = search.as_ref().map(|(at, ..)| *at);
+    let narrowed = |parts: &[String], search_part: String| {
+        let mut parts = parts.to_vec();
+        if let Some(at) = search_at {
+            parts[at] = search_part;
+        }
+        parts.join(" AND ")
+    };
+    let capped_count = |conditions: String| {
+        format!("SELECT COUNT(*) AS n FROM (SELECT 1 FROM {from} WHERE {conditions} LIMIT {}) AS half", COUNT_CAP + 1)
+    };
+    let count_sql = match &search {
+        None => capped_count(filter.sql()),
+        // Name matches, then, unless they are past the cap already, GUID
+        // matches whose name does not match: each a range on its own
+        // index, where an OR of the two has the planner walk the whole app.
+        Some((_, by_name, by_guid)) => format!(
+            "SELECT CASE WHEN n > {COUNT_CAP} THEN n ELSE n + ({}) END FROM ({}) AS counted",
+            capped_count(narrowed(&filter.parts, format!("({by_guid} AND NOT {by_name})"))),
+            capped_count(narrowed(&filter.parts, by_name.clone()))
+        ),
+    };
     let count_args = filter.args.len();
     // A user's groups read in GUID order straight from their memberships.
     let guid_column = if matches!(listing, Listing::MemberOf(_)) { "um.guid" } else { "g.guid" };
@@ -627,14 +649,26 @@ async fn read_page(
         ),
         // An OR of two ranges has the planner sort every match; a union of
         // two range reads, each cut to the page, keeps to the indexes.
-        Some((at, by_name, by_guid)) => {
-            let half = |search: &str| {
-                let mut parts = filter.parts.clone();
-                parts[at] = search.to_owned();
+        Some((_, by_name, by_guid)) => {
+            // Each half reads its range and sorts what it matched, unless
+            // its range is on the sort column; ordering on an expression
+            // keeps a planner (SQLite's, before it has statistics) from
+            // walking another index in order to spare that sort.
+            let sorted_on = |key: &str, range: &str| match key {
+                _ if key == range => key.to_owned(),
+                "g.created_at" => format!("({key} + 0)"),
+                _ => format!("({key} || '')"),
+            };
+            let half = |search: &String, range: &str| {
+                let order = if column == guid_column {
+                    format!("{} {direction}", sorted_on(column, range))
+                } else {
+                    format!("{} {direction}, {} {direction}", sorted_on(column, range), sorted_on(guid_column, range))
+                };
                 format!(
                     "SELECT g.id AS hit_id, {column} AS hit_key, {guid_column} AS hit_guid FROM {from} WHERE {} \
                      ORDER BY {order} LIMIT {}",
-                    parts.join(" AND "),
+                    narrowed(&filter.parts, search.clone()),
                     per_page + 1 + offset
                 )
             };
@@ -642,8 +676,8 @@ async fn read_page(
                 "SELECT {columns} FROM (SELECT * FROM ({}) AS by_name UNION SELECT * FROM ({}) AS by_guid) AS hits \
                  JOIN groups g ON g.id = hits.hit_id {membership} {OWNER_JOIN} \
                  ORDER BY hits.hit_key {direction}, hits.hit_guid {direction} LIMIT {} OFFSET {offset}",
-                half(&by_name),
-                half(&by_guid),
+                half(&by_name, "g.name_lower"),
+                half(&by_guid, guid_column),
                 per_page + 1
             )
         }

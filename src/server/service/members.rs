@@ -377,6 +377,31 @@ struct BannedRow {
     banned_at: i64,
 }
 
+impl TryFrom<MemberRow> for MemberView {
+    type Error = Error;
+    fn try_from(r: MemberRow) -> Result<MemberView> {
+        Ok(MemberView {
+            uid: stored(Uid::parse(&r.uid))?,
+            name: r.name,
+            avatar: r.avatar,
+            scope: stored(Scope::parse(&r.scope))?,
+            joined_at: r.joined_at,
+        })
+    }
+}
+
+impl TryFrom<BannedRow> for BannedUserView {
+    type Error = Error;
+    fn try_from(r: BannedRow) -> Result<BannedUserView> {
+        Ok(BannedUserView {
+            uid: stored(Uid::parse(&r.uid))?,
+            name: r.name,
+            banned_by: r.banned_by,
+            banned_at: r.banned_at,
+        })
+    }
+}
+
 /// The group's row as the acting user sees it, once they may read its
 /// members: the app reads every group's, a user those of their groups;
 /// the bans (`bans`) are for those who may lift them.
@@ -418,23 +443,7 @@ pub async fn list(
         scopes: query.scopes.iter().map(|s| s.as_str().to_owned()).collect(),
         known_total: unfiltered.then_some(group.members_count),
     };
-    let page: Page<MemberRow> = uid_page(db, group.id, listing, query).await?;
-    let items = page
-        .items
-        .into_iter()
-        .map(|r| {
-            Ok(MemberView {
-                uid: stored(Uid::parse(&r.uid))?,
-                name: r.name,
-                avatar: r.avatar,
-                scope: stored(Scope::parse(&r.scope))?,
-                joined_at: r.joined_at,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let (total, total_is_exact) =
-        if unfiltered { (group.members_count, true) } else { (page.total, page.total_is_exact) };
-    Ok(Page { items, total, total_is_exact, next_cursor: page.next_cursor })
+    uid_page::<MemberRow>(db, group.id, listing, query).await?.try_map(MemberView::try_from)
 }
 
 /// One page of the users banned from a group, by UID.
@@ -453,20 +462,7 @@ pub async fn banned_users(
         scopes: Vec::new(),
         known_total: None,
     };
-    let page: Page<BannedRow> = uid_page(db, group.id, listing, query).await?;
-    let items = page
-        .items
-        .into_iter()
-        .map(|r| {
-            Ok(BannedUserView {
-                uid: stored(Uid::parse(&r.uid))?,
-                name: r.name,
-                banned_by: r.banned_by,
-                banned_at: r.banned_at,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    Ok(Page { items, total: page.total, total_is_exact: page.total_is_exact, next_cursor: page.next_cursor })
+    uid_page::<BannedRow>(db, group.id, listing, query).await?.try_map(BannedUserView::try_from)
 }
 
 /// Rows of one group in a table keyed by group and UID (its members, or
