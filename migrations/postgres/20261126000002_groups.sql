@@ -24,6 +24,14 @@ CREATE TABLE groups (
 CREATE INDEX groups_by_name ON groups (app, name_lower, guid);
 CREATE INDEX groups_by_created ON groups (app, created_at, guid);
 
+-- How many groups an app has, kept with every group made or deleted, so the
+-- total of the whole list is one row read.
+CREATE TABLE group_counts (
+    app   BIGINT PRIMARY KEY REFERENCES apps (id),
+    total BIGINT NOT NULL DEFAULT 0
+);
+INSERT INTO group_counts (app) SELECT id FROM apps;
+
 CREATE TABLE group_tags (
     app      BIGINT NOT NULL,
     group_id BIGINT NOT NULL REFERENCES groups (id) ON DELETE CASCADE,

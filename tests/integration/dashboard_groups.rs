@@ -115,6 +115,7 @@ async fn a_group_is_created_edited_found_and_deleted_from_the_dashboard(backend:
     let gone = dash.rest("GET", "/v3/groups/book-club", None).await;
     assert_eq!(error_of(gone).await, (StatusCode::NOT_FOUND, "ERR_GUID_NOT_FOUND".into()));
     assert_eq!(dash.app.count("group_members").await, 0, "its members went with it");
+    assert_eq!(list("", "").await["total"], 1, "the kept total follows");
 }
 
 async fn members_are_added_moved_kicked_banned_and_unbanned_with_each_refusal_named(backend: Backend) {

@@ -280,6 +280,7 @@ pub async fn create(
             .await?;
         }
         insert_tags!(tx, Tagged::Group, tags.iter().map(|tag| (app.id, id, tag.as_str())))?;
+        count_groups!(tx, app.id, 1);
         record!(tx, caller, Change {
             app: Some(app.id),
             action: "group.create",
@@ -297,6 +298,19 @@ pub async fn create(
     };
     Ok((get(db, caller, app, acting, &guid).await?, outcomes))
 }
+
+/// Moves the group count of the app with internal id `$app` by `$by`, in `$tx`.
+macro_rules! count_groups {
+    ($tx:ident, $app:expr, $by:expr) => {{
+        let (app, by): (i64, i64) = ($app, $by);
+        sqlx::query("UPDATE group_counts SET total = total + $1 WHERE app = $2")
+            .bind(by)
+            .bind(app)
+            .execute(&mut *$tx)
+            .await?;
+    }};
+}
+pub(crate) use count_groups;
 
 pub(super) fn acting_uid(acting: &Acting) -> Option<&Uid> {
     match acting {
@@ -400,6 +414,7 @@ pub async fn delete(db: &Db, caller: &Caller, app: &App, acting: &Acting, guid: 
         let scope = acting_scope!(tx, &group, acting_id, guid);
         may(scope, GroupAction::DeleteGroup, None)?;
         sqlx::query("DELETE FROM groups WHERE id = $1").bind(group.id).execute(&mut *tx).await?;
+        count_groups!(tx, app.id, -1);
         record!(tx, caller, Change {
             app: Some(app.id),
             action: "group.delete",
@@ -595,7 +610,10 @@ async fn read_page(
     let capped_count = |conditions: String| {
         format!("SELECT COUNT(*) AS n FROM (SELECT 1 FROM {from} WHERE {conditions} LIMIT {}) AS half", COUNT_CAP + 1)
     };
+    // The whole list, as the app sees it, is counted already.
+    let whole_list = matches!(listing, Listing::App) && filter.parts.len() == 1;
     let count_sql = match &search {
+        None if whole_list => "SELECT total FROM group_counts WHERE app = $1".to_owned(),
         None => capped_count(filter.sql()),
         // Name matches, then, unless they are past the cap already, GUID
         // matches whose name does not match: each a range on its own
@@ -701,6 +719,6 @@ async fn read_page(
     } else {
         None
     };
-    let (total, total_is_exact) = if total <= COUNT_CAP { (total, true) } else { (COUNT_CAP, false) };
+    let (total, total_is_exact) = if whole_list || total <= COUNT_CAP { (total, true) } else { (COUNT_CAP, false) };
     Ok(Page { items: groups, total, total_is_exact, next_cursor })
 }

@@ -7,6 +7,7 @@ use super::{
     apps::App,
     audit::{Change, record},
     auth_tokens::{Device, NewToken, insert_tokens},
+    groups::count_groups,
     now, rows_per_statement, stored,
     users::{NewUser, adjust_counts, insert_users},
 };
@@ -389,6 +390,7 @@ async fn write_groups(db: &Db, app: &App, batch: &[SeedGroup], password_hash: &s
             }
             insert.execute(&mut *tx).await?;
         }
+        count_groups!(tx, app.id, batch.len() as i64);
         tx.commit().await?;
         Ok(members.len() as u64)
     })
