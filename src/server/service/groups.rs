@@ -551,13 +551,19 @@ pub async fn of_user(
     read_page(db, app, acting_id, Listing::MemberOf(member), query).await
 }
 
-async fn read_page(
-    db: &Db,
-    app: &App,
-    acting_id: Option<i64>,
-    listing: Listing,
-    query: GroupQuery,
-) -> Result<Page<GroupView>> {
+/// The statements behind a page of groups: a count and the page, sharing
+/// their first `count_args` arguments.
+struct ListStatements {
+    count_sql: String,
+    page_sql: String,
+    args: Vec<Arg>,
+    count_args: usize,
+    per_page: i64,
+    /// Counted from the kept total rather than the table.
+    whole_list: bool,
+}
+
+fn list_statements(app: &App, acting_id: Option<i64>, listing: Listing, query: &GroupQuery) -> Result<ListStatements> {
     let per_page = query.per_page.clamp(1, users::MAX_PER_PAGE);
     let mut filter = Conditions::default();
     // The counted rows join only what the conditions need; the page's rows also their owners.
@@ -584,7 +590,7 @@ async fn read_page(
     }
     // Where a search sits among the conditions, and its two halves.
     let mut search: Option<(usize, String, String)> = None;
-    if let Some(prefix) = query.search.map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty()) {
+    if let Some(prefix) = query.search.as_deref().map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty()) {
         let by_name = filter.prefix_of("g.name_lower", &prefix);
         let by_guid = filter.prefix_of("g.guid", &prefix);
         filter.parts.push(format!("({by_name} OR {by_guid})"));
@@ -595,7 +601,7 @@ async fn read_page(
         filter.parts.push(format!("g.type IN ({types})"));
     }
     if !query.tags.is_empty() {
-        let tags = filter.list(query.tags.into_iter().map(Arg::Text));
+        let tags = filter.list(query.tags.iter().cloned().map(Arg::Text));
         filter.parts.push(format!("EXISTS (SELECT 1 FROM group_tags t WHERE t.group_id = g.id AND t.tag IN ({tags}))"));
     }
     // The conditions with the search narrowed to one of its halves.
@@ -700,9 +706,21 @@ async fn read_page(
             )
         }
     };
+    Ok(ListStatements { count_sql, page_sql, args: filter.args, count_args, per_page, whole_list })
+}
+
+async fn read_page(
+    db: &Db,
+    app: &App,
+    acting_id: Option<i64>,
+    listing: Listing,
+    query: GroupQuery,
+) -> Result<Page<GroupView>> {
+    let ListStatements { count_sql, page_sql, args, count_args, per_page, whole_list } =
+        list_statements(app, acting_id, listing, &query)?;
     let (total, rows): (i64, Vec<GroupRow>) = with_db!(db, pool => {
-        let count = bind_all!(sqlx::query_scalar(&count_sql), &filter.args[..count_args]);
-        let page = bind_all!(sqlx::query_as(&page_sql), &filter.args);
+        let count = bind_all!(sqlx::query_scalar(&count_sql), &args[..count_args]);
+        let page = bind_all!(sqlx::query_as(&page_sql), &args);
         (count.fetch_one(pool).await?, page.fetch_all(pool).await?)
     });
     let more = rows.len() as i64 > per_page;
@@ -721,4 +739,26 @@ async fn read_page(
     };
     let (total, total_is_exact) = if whole_list || total <= COUNT_CAP { (total, true) } else { (COUNT_CAP, false) };
     Ok(Page { items: groups, total, total_is_exact, next_cursor })
+}
+
+/// How the database would run a groups list (`of_user`: that user's groups),
+/// as `keyset::plans` tells it.
+pub async fn explain(
+    db: &Db,
+    caller: &Caller,
+    app: &App,
+    acting: &Acting,
+    of_user: Option<&Uid>,
+    query: GroupQuery,
+) -> Result<Vec<String>> {
+    caller.require_app(app.id)?;
+    caller.require(Permission::Read)?;
+    let acting_id = acting_id(db, app, acting).await?;
+    let listing = match of_user {
+        Some(uid) => Listing::MemberOf(users::find(db, app, uid).await?.id),
+        None => Listing::App,
+    };
+    let ListStatements { count_sql, page_sql, args, count_args, .. } =
+        list_statements(app, acting_id, listing, &query)?;
+    keyset::plans(db, &[(&count_sql, &args[..count_args]), (&page_sql, &args)]).await
 }

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::server::{Error, Result};
+use crate::server::{Error, Result, db::Db};
 
 /// A value bound to a numbered placeholder.
 pub(super) enum Arg {
@@ -69,4 +69,30 @@ pub(super) fn invalid_cursor() -> Error {
 pub(super) fn parse_cursor(raw: &str) -> Result<(Value, String)> {
     let bytes = hex::decode(raw).map_err(|_| invalid_cursor())?;
     serde_json::from_slice(&bytes).map_err(|_| invalid_cursor())
+}
+
+/// How the database would run each statement with its arguments: `EXPLAIN
+/// QUERY PLAN` (SQLite) or `EXPLAIN` (Postgres), their lines one after the
+/// other. On Postgres sequential scans are priced out first, so that a
+/// `Seq Scan` in the answer means no index can serve the statement, whatever
+/// the table's size today.
+pub(super) async fn plans(db: &Db, statements: &[(&str, &[Arg])]) -> Result<Vec<String>> {
+    let mut lines = Vec::new();
+    for (sql, args) in statements {
+        let plan: Vec<String> = match db {
+            Db::Sqlite(pool) => {
+                let sql = format!("EXPLAIN QUERY PLAN {sql}");
+                let explain = bind_all!(sqlx::query_as::<_, (i64, i64, i64, String)>(&sql), args.iter());
+                explain.fetch_all(pool).await?.into_iter().map(|(.., detail)| detail).collect()
+            }
+            Db::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                sqlx::query("SET LOCAL enable_seqscan = off").execute(&mut *tx).await?;
+                let sql = format!("EXPLAIN {sql}");
+                bind_all!(sqlx::query_scalar::<_, String>(&sql), args.iter()).fetch_all(&mut *tx).await?
+            }
+        };
+        lines.extend(plan);
+    }
+    Ok(lines)
 }

@@ -724,35 +724,15 @@ pub async fn list(db: &Db, caller: &Caller, app: &App, query: UserQuery) -> Resu
     Ok(UserListPage { items: users, total, total_is_exact, next_cursor })
 }
 
-/// How the database would run a list: the plan of its count and of its
-/// page, as `EXPLAIN QUERY PLAN` (SQLite) or `EXPLAIN` (Postgres) gives
-/// them. On Postgres sequential scans are priced out first, so that a
-/// `Seq Scan` in the answer means no index can serve the list, whatever
-/// the table's size today.
+/// How the database would run a list: the plans of its count and of its
+/// page, as `keyset::plans` tells them.
 pub async fn explain(db: &Db, caller: &Caller, app: &App, query: UserQuery) -> Result<Vec<String>> {
     caller.require_app(app.id)?;
     caller.require(Permission::Read)?;
     // Any id will do: the plan does not depend on which user's friends.
     let friend_of = query.friends_of.as_ref().map(|_| 0);
     let ListStatements { count_sql, page_sql, args, count_args, .. } = list_statements(app, query, friend_of)?;
-    let mut lines = Vec::new();
-    for (sql, bound) in [(count_sql, count_args), (page_sql, args.len())] {
-        let plan: Vec<String> = match db {
-            Db::Sqlite(pool) => {
-                let sql = format!("EXPLAIN QUERY PLAN {sql}");
-                let explain = bind_all!(sqlx::query_as::<_, (i64, i64, i64, String)>(&sql), &args[..bound]);
-                explain.fetch_all(pool).await?.into_iter().map(|(.., detail)| detail).collect()
-            }
-            Db::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
-                sqlx::query("SET LOCAL enable_seqscan = off").execute(&mut *tx).await?;
-                let sql = format!("EXPLAIN {sql}");
-                bind_all!(sqlx::query_scalar::<_, String>(&sql), &args[..bound]).fetch_all(&mut *tx).await?
-            }
-        };
-        lines.extend(plan);
-    }
-    Ok(lines)
+    keyset::plans(db, &[(&count_sql, &args[..count_args]), (&page_sql, &args)]).await
 }
 
 /// The statements behind a list: a capped count and one page, sharing
