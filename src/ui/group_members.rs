@@ -23,6 +23,7 @@ pub async fn list_members(
     use crate::server::{
         auth::session::dashboard_app,
         service::{
+            Paging,
             groups::Acting,
             members::{self, MemberQuery},
         },
@@ -34,9 +35,7 @@ pub async fn list_members(
     let query = MemberQuery {
         search: Some(search),
         scopes: scopes.into_iter().collect(),
-        per_page: PAGE_SIZE,
-        page: None,
-        cursor,
+        paging: Paging::after(PAGE_SIZE, cursor),
     };
     Ok(members::list(&state.db, &caller, &app, &Acting::App, &Guid::parse(&guid)?, query).await?)
 }

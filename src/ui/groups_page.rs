@@ -28,15 +28,17 @@ pub async fn list_groups(
 ) -> Result<Page<GroupView>, ApiError> {
     use crate::server::{
         auth::session::dashboard_app,
-        service::groups::{self, Acting, GroupQuery},
+        service::{
+            Paging,
+            groups::{self, Acting, GroupQuery},
+        },
     };
     let types = Some(group_type.trim()).filter(|t| !t.is_empty()).map(GroupType::parse).transpose()?;
     let (state, caller, app) = dashboard_app(&app_id).await?;
     let query = GroupQuery {
         search: Some(search),
         types: types.into_iter().collect(),
-        per_page: PAGE_SIZE,
-        cursor,
+        paging: Paging::after(PAGE_SIZE, cursor),
         ..GroupQuery::default()
     };
     Ok(groups::list(&state.db, &caller, &app, &Acting::App, query).await?)

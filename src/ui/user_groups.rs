@@ -10,17 +10,20 @@ use crate::domain::{ApiError, GroupView, Page};
 /// The groups the user is a member of, by GUID, each with their scope in it.
 #[server]
 pub async fn list_user_groups(app_id: String, uid: String) -> Result<Page<GroupView>, ApiError> {
-    use crate::domain::Uid;
+    use crate::domain::{GroupSort, Uid};
     use crate::server::{
         auth::session::dashboard_app,
-        service::groups::{self, Acting, GroupQuery},
+        service::{
+            Paging,
+            groups::{self, Acting, GroupQuery},
+        },
     };
     /// How many groups the user page lists.
     const SHOWN: i64 = 25;
     let (state, caller, app) = dashboard_app(&app_id).await?;
     // Read as the user, so each group says what the user is in it.
     let uid = Uid::parse(&uid)?;
-    let query = GroupQuery { sort: crate::domain::GroupSort::Guid, per_page: SHOWN, ..GroupQuery::default() };
+    let query = GroupQuery { sort: GroupSort::Guid, paging: Paging::first(SHOWN), ..GroupQuery::default() };
     Ok(groups::of_user(&state.db, &caller, &app, &Acting::User(uid.clone()), &uid, query).await?)
 }
 

@@ -11,7 +11,7 @@ use switchboard::{
     server::{
         auth::Caller,
         service::{
-            apps,
+            Paging, apps,
             groups::{self, Acting, GroupQuery},
             seed,
         },
@@ -655,7 +655,7 @@ async fn no_group_list_walks_a_table_or_a_whole_app_to_find_a_few(backend: Backe
     let first = |search: Option<&str>, sort| GroupQuery {
         search: search.map(str::to_owned),
         sort,
-        per_page: 1,
+        paging: Paging::first(1),
         ..GroupQuery::default()
     };
     let mut cases: Vec<(Acting, Option<Uid>, GroupQuery)> = Vec::new();
@@ -700,7 +700,7 @@ async fn no_group_list_walks_a_table_or_a_whole_app_to_find_a_few(backend: Backe
             None => groups::list(&api.app.db, &cli, &app, &acting, query.clone()).await.unwrap(),
         };
         let narrow = query.search.is_some() || of_user.is_some() || query.has_joined;
-        let after = GroupQuery { cursor: page.next_cursor, ..query.clone() };
+        let after = GroupQuery { paging: Paging::after(1, page.next_cursor), ..query.clone() };
         for query in [query, after] {
             let plan = groups::explain(&api.app.db, &cli, &app, &acting, of_user.as_ref(), query).await.unwrap();
             assert!(!plan.iter().any(|line| walks(line)), "{described}:\n{}", plan.join("\n"));

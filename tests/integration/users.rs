@@ -8,7 +8,7 @@ use switchboard::domain::{AppId, KeyScope, Presence, RoleId, Showing, Uid, UserS
 use switchboard::server::{
     auth::Caller,
     service::{
-        apps, auth_tokens,
+        Paging, apps, auth_tokens,
         users::{self, SearchIn, UserOrder, UserQuery},
     },
 };
@@ -463,9 +463,7 @@ async fn no_list_reads_the_users_table_without_an_index(backend: Backend) {
         status: None,
         showing,
         descending: false,
-        per_page: 1,
-        page: None,
-        cursor: None,
+        paging: Paging::first(1),
     };
     let mut queries = Vec::new();
     for showing in Showing::ALL {
@@ -503,7 +501,7 @@ async fn no_list_reads_the_users_table_without_an_index(backend: Backend) {
         // The first page's plan, then the plan of a page after a cursor.
         let described = format!("{:?} {:?} {:?} {:?}", query.search, query.search_in, query.order, query.showing);
         let page = users::list(&api.app.db, &Caller::cli(), &app, query.clone()).await.unwrap();
-        let after = UserQuery { cursor: page.next_cursor, ..query.clone() };
+        let after = UserQuery { paging: Paging::after(1, page.next_cursor), ..query.clone() };
         for query in [query, after] {
             let plan = users::explain(&api.app.db, &Caller::cli(), &app, query).await.unwrap();
             assert!(!plan.iter().any(|line| is_table_walk(line)), "{described}:\n{}", plan.join("\n"));

@@ -204,7 +204,6 @@ pub struct ListGroupsParams {
 
 fn group_query(params: Params<ListGroupsParams>, default_sort: GroupSort) -> Result<GroupQuery> {
     let Query(p) = params.map_err(|e| Error::BadRequest(e.body_text()))?;
-    let (per_page, page) = paging(p.per_page, p.page)?;
     let mut types = split(p.types);
     types.extend(p.group_type);
     Ok(GroupQuery {
@@ -214,9 +213,7 @@ fn group_query(params: Params<ListGroupsParams>, default_sort: GroupSort) -> Res
         has_joined: p.has_joined,
         sort: optional(p.sort_by, GroupSort::parse)?.unwrap_or(default_sort),
         descending: optional(p.sort_order, SortOrder::parse)? == Some(SortOrder::Desc),
-        per_page,
-        page: if p.cursor.is_some() { None } else { page },
-        cursor: p.cursor,
+        paging: paging(p.per_page, p.page, p.cursor)?,
     })
 }
 
@@ -231,9 +228,9 @@ pub async fn list(
     params: Params<ListGroupsParams>,
 ) -> Result<Listed<GroupView>> {
     let query = group_query(params, GroupSort::Name)?;
-    let (per_page, page) = (query.per_page, query.page);
+    let paging = query.paging.clone();
     let found = groups::list(&state.db, &api.caller, &api.app, &acting, query).await?;
-    Ok(listed(found, per_page, page))
+    Ok(listed(found, &paging))
 }
 
 /// The groups a user is a member of, by GUID unless sorted otherwise.
@@ -247,9 +244,9 @@ pub async fn of_user(
     params: Params<ListGroupsParams>,
 ) -> Result<Listed<GroupView>> {
     let query = group_query(params, GroupSort::Guid)?;
-    let (per_page, page) = (query.per_page, query.page);
+    let paging = query.paging.clone();
     let found = groups::of_user(&state.db, &api.caller, &api.app, &acting, &uid(&raw)?, query).await?;
-    Ok(listed(found, per_page, page))
+    Ok(listed(found, &paging))
 }
 
 #[utoipa::path(get, path = "/v3/groups/{guid}", tag = "Groups", responses((status = 200, body = GroupView)))]
@@ -361,13 +358,10 @@ pub struct ListMembersParams {
 
 fn member_query(params: Params<ListMembersParams>) -> Result<MemberQuery> {
     let Query(p) = params.map_err(|e| Error::BadRequest(e.body_text()))?;
-    let (per_page, page) = paging(p.per_page, p.page)?;
     Ok(MemberQuery {
         search: p.search_key,
         scopes: split(p.scopes).iter().map(|s| Scope::parse(s)).collect::<std::result::Result<_, _>>()?,
-        per_page,
-        page: if p.cursor.is_some() { None } else { page },
-        cursor: p.cursor,
+        paging: paging(p.per_page, p.page, p.cursor)?,
     })
 }
 
@@ -383,9 +377,9 @@ pub async fn list_members(
     params: Params<ListMembersParams>,
 ) -> Result<Listed<MemberView>> {
     let query = member_query(params)?;
-    let (per_page, page) = (query.per_page, query.page);
+    let paging = query.paging.clone();
     let found = members::list(&state.db, &api.caller, &api.app, &acting, &guid(&raw)?, query).await?;
-    Ok(listed(found, per_page, page))
+    Ok(listed(found, &paging))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -486,9 +480,9 @@ pub async fn list_banned(
     params: Params<ListMembersParams>,
 ) -> Result<Listed<BannedUserView>> {
     let query = member_query(params)?;
-    let (per_page, page) = (query.per_page, query.page);
+    let paging = query.paging.clone();
     let found = members::banned_users(&state.db, &api.caller, &api.app, &acting, &guid(&raw)?, query).await?;
-    Ok(listed(found, per_page, page))
+    Ok(listed(found, &paging))
 }
 
 /// Ban a user: a member is removed, and nobody can add them back or let

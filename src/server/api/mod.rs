@@ -22,7 +22,7 @@ use serde::{Serialize, de::DeserializeOwned};
 use serde_json::{Value, json};
 
 use crate::domain::{Page, Uid, check_metadata};
-use crate::server::service::users::MAX_PER_PAGE;
+use crate::server::service::{MAX_PER_PAGE, Paging};
 
 use crate::server::{Error, Result, state::AppState};
 
@@ -221,21 +221,22 @@ pub(super) fn outcome(done: &std::result::Result<(), Error>) -> Value {
 /// Query parameters whose rejection we answer ourselves.
 pub(super) type Params<T> = std::result::Result<axum::extract::Query<T>, axum::extract::rejection::QueryRejection>;
 
-/// `perPage` (100 when left out) and `page`, checked.
-pub(super) fn paging(per_page: Option<i64>, page: Option<i64>) -> Result<(i64, Option<i64>)> {
+/// `perPage` (100 when left out), `cursor` and `page`, checked; a cursor
+/// wins over a page number.
+pub(super) fn paging(per_page: Option<i64>, page: Option<i64>, cursor: Option<String>) -> Result<Paging> {
     let per_page = per_page.unwrap_or(100);
     if !(1..=MAX_PER_PAGE).contains(&per_page) {
-        return Err(Error::invalid("ERR_INVALID_PER_PAGE", format!("perPage is 1 to {}.", MAX_PER_PAGE)));
+        return Err(Error::invalid("ERR_INVALID_PER_PAGE", format!("perPage is 1 to {MAX_PER_PAGE}.")));
     }
     if page.is_some_and(|page| page < 1) {
         return Err(Error::invalid("ERR_INVALID_PAGE", "page starts at 1."));
     }
-    Ok((per_page, page))
+    Ok(Paging { per_page, page: if cursor.is_some() { None } else { page }, cursor })
 }
 
 /// A page as the REST lists answer it.
-pub(super) fn listed<T>(page: Page<T>, per_page: i64, page_number: Option<i64>) -> Listed<T> {
+pub(super) fn listed<T>(page: Page<T>, paging: &Paging) -> Listed<T> {
     let pagination =
-        Pagination::new(page.total, page.total_is_exact, page.items.len(), per_page, page_number.unwrap_or(1));
+        Pagination::new(page.total, page.total_is_exact, page.items.len(), paging.per_page, paging.page.unwrap_or(1));
     Listed::new(page.items, pagination, page.next_cursor)
 }

@@ -178,9 +178,9 @@ pub async fn list_friends(
 type ListParams = Params<ListUsersParams>;
 
 async fn listing(state: &AppState, api: &ApiCaller, query: UserQuery) -> Result<Listed<UserView>> {
-    let (per_page, page_number) = (query.per_page, query.page);
+    let paging = query.paging.clone();
     let page = users::list(&state.db, &api.caller, &api.app, query).await?;
-    Ok(listed(page, per_page, page_number))
+    Ok(listed(page, &paging))
 }
 
 fn user_query(params: ListParams, friends_of: Option<Uid>) -> Result<UserQuery> {
@@ -194,7 +194,6 @@ fn user_query(params: ListParams, friends_of: Option<Uid>) -> Result<UserQuery> 
     let sort = p.sort_by.as_deref().map(UserSort::parse).transpose()?;
     let order = UserOrder::chosen(sort, search_in, p.search_key.is_some());
     let descending = p.sort_order.as_deref().map(SortOrder::parse).transpose()? == Some(SortOrder::Desc);
-    let (per_page, page) = paging(p.per_page, p.page)?;
     let mut roles = split(p.roles);
     roles.extend(p.role);
     let roles = roles.iter().map(|r| RoleId::parse(r)).collect::<std::result::Result<Vec<_>, _>>()?;
@@ -214,9 +213,7 @@ fn user_query(params: ListParams, friends_of: Option<Uid>) -> Result<UserQuery> 
         showing,
         order,
         descending,
-        per_page,
-        page: if p.cursor.is_some() { None } else { page },
-        cursor: p.cursor,
+        paging: paging(p.per_page, p.page, p.cursor)?,
     })
 }
 

@@ -11,7 +11,7 @@ use sqlx::FromRow;
 use super::{
     apps::App,
     audit::{Change, record},
-    keyset::{self, Arg, Conditions, bind_all},
+    keyset::{self, Arg, Conditions, Paging, bind_all},
     members::{self, MemberChange, Outcome},
     now, stored,
     tags::{Tagged, insert_tags, replace_tags, tags_of},
@@ -487,10 +487,7 @@ pub struct GroupQuery {
     pub has_joined: bool,
     pub sort: GroupSort,
     pub descending: bool,
-    pub per_page: i64,
-    /// Page number for offset paging; ignored when a cursor is given.
-    pub page: Option<i64>,
-    pub cursor: Option<String>,
+    pub paging: Paging,
 }
 
 impl Default for GroupQuery {
@@ -502,9 +499,7 @@ impl Default for GroupQuery {
             has_joined: false,
             sort: GroupSort::Name,
             descending: false,
-            per_page: 100,
-            page: None,
-            cursor: None,
+            paging: Paging::first(100),
         }
     }
 }
@@ -564,7 +559,7 @@ struct ListStatements {
 }
 
 fn list_statements(app: &App, acting_id: Option<i64>, listing: Listing, query: &GroupQuery) -> Result<ListStatements> {
-    let per_page = query.per_page.clamp(1, users::MAX_PER_PAGE);
+    let (per_page, offset) = (query.paging.size(), query.paging.offset());
     let mut filter = Conditions::default();
     // The counted rows join only what the conditions need; the page's rows also their owners.
     let membership = acting_id.map(|id| membership_join(&filter.placeholder(Arg::Int(id)))).unwrap_or_default();
@@ -639,8 +634,7 @@ fn list_statements(app: &App, acting_id: Option<i64>, listing: Listing, query: &
         GroupSort::CreatedAt => "g.created_at",
     };
     let (direction, after) = if query.descending { ("DESC", "<") } else { ("ASC", ">") };
-    let mut offset = 0;
-    if let Some(cursor) = &query.cursor {
+    if let Some(cursor) = &query.paging.cursor {
         let (at, guid) = keyset::parse_cursor(cursor)?;
         let guid = filter.placeholder(Arg::Text(guid));
         let keyset = match (at, query.sort) {
@@ -656,8 +650,6 @@ fn list_statements(app: &App, acting_id: Option<i64>, listing: Listing, query: &
             _ => return Err(keyset::invalid_cursor()),
         };
         filter.parts.push(keyset);
-    } else if let Some(page) = query.page {
-        offset = (page.max(1) - 1).saturating_mul(per_page);
     }
     let order = if column == guid_column {
         format!("{column} {direction}")

@@ -5,6 +5,42 @@ use serde_json::{Value, json};
 
 use crate::server::{Error, Result, db::Db};
 
+/// The most rows a page holds.
+pub const MAX_PER_PAGE: i64 = 1000;
+
+/// Which page of a list to read: how many rows, and from where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paging {
+    pub per_page: i64,
+    /// Where the previous page ended, as its `next_cursor` gave it.
+    pub cursor: Option<String>,
+    /// A page number, for offset paging; a cursor wins over it.
+    pub page: Option<i64>,
+}
+
+impl Paging {
+    pub fn first(per_page: i64) -> Self {
+        Paging { per_page, cursor: None, page: None }
+    }
+
+    pub fn after(per_page: i64, cursor: Option<String>) -> Self {
+        Paging { per_page, cursor, page: None }
+    }
+
+    /// Rows per page, within bounds.
+    pub(super) fn size(&self) -> i64 {
+        self.per_page.clamp(1, MAX_PER_PAGE)
+    }
+
+    /// Rows before the page, when it is asked for by number.
+    pub(super) fn offset(&self) -> i64 {
+        match (&self.cursor, self.page) {
+            (None, Some(page)) => (page.max(1) - 1).saturating_mul(self.size()),
+            _ => 0,
+        }
+    }
+}
+
 /// A value bound to a numbered placeholder.
 pub(super) enum Arg {
     Text(String),

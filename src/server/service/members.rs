@@ -9,7 +9,7 @@ use super::{
     apps::App,
     audit::{Change, record},
     groups::{self, Acting, acting_id, acting_scope, acting_uid, guid_not_found},
-    keyset::{self, Arg, Conditions, bind_all},
+    keyset::{self, Arg, Conditions, Paging, bind_all},
     now, stored,
     users::{self, COUNT_CAP},
 };
@@ -348,15 +348,12 @@ pub struct MemberQuery {
     pub search: Option<String>,
     /// Members of any of these scopes; all when empty.
     pub scopes: Vec<Scope>,
-    pub per_page: i64,
-    /// Page number for offset paging; ignored when a cursor is given.
-    pub page: Option<i64>,
-    pub cursor: Option<String>,
+    pub paging: Paging,
 }
 
 impl Default for MemberQuery {
     fn default() -> Self {
-        Self { search: None, scopes: Vec::new(), per_page: 100, page: None, cursor: None }
+        Self { search: None, scopes: Vec::new(), paging: Paging::first(100) }
     }
 }
 
@@ -487,7 +484,7 @@ where
         + Unpin
         + HasUid,
 {
-    let per_page = query.per_page.clamp(1, users::MAX_PER_PAGE);
+    let (per_page, offset) = (query.paging.size(), query.paging.offset());
     let mut filter = Conditions::default();
     let UidListing { table, columns, scopes, known_total } = listing;
     let group = filter.placeholder(Arg::Int(group_id));
@@ -506,13 +503,10 @@ where
         COUNT_CAP + 1
     );
     let count_args = filter.args.len();
-    let mut offset = 0;
-    if let Some(cursor) = &query.cursor {
+    if let Some(cursor) = &query.paging.cursor {
         let (_, uid) = keyset::parse_cursor(cursor)?;
         let uid = filter.placeholder(Arg::Text(uid));
         filter.parts.push(format!("m.uid > {uid}"));
-    } else if let Some(page) = query.page {
-        offset = (page.max(1) - 1).saturating_mul(per_page);
     }
     let page_sql = format!(
         "SELECT {columns} FROM {table} JOIN users u ON u.id = m.user_id WHERE {} ORDER BY m.uid LIMIT {} OFFSET {offset}",

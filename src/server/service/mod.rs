@@ -9,6 +9,7 @@ pub mod auth_tokens;
 pub mod friends;
 pub mod groups;
 mod keyset;
+pub use keyset::{MAX_PER_PAGE, Paging};
 mod last_used;
 pub mod members;
 pub mod operators;

@@ -15,7 +15,7 @@ use super::{
     audit::record_all,
     audit::{Change, record},
     auth_tokens::{self, Device, NewToken},
-    keyset::{self, Arg, Conditions, bind_all},
+    keyset::{self, Arg, Conditions, Paging, bind_all},
     now, roles, stored,
     tags::{Tagged, replace_tags, tags_of},
 };
@@ -628,11 +628,7 @@ pub struct UserQuery {
     pub showing: Showing,
     pub order: UserOrder,
     pub descending: bool,
-    pub per_page: i64,
-    /// Page number for offset paging; ignored when a cursor is given.
-    pub page: Option<i64>,
-    /// Where the previous page ended, as `next_cursor` gave it.
-    pub cursor: Option<String>,
+    pub paging: Paging,
 }
 
 impl UserQuery {
@@ -649,9 +645,7 @@ impl UserQuery {
             status: filter.status,
             showing: filter.show,
             descending: filter.order == SortOrder::Desc,
-            per_page,
-            page: None,
-            cursor,
+            paging: Paging::after(per_page, cursor),
         }
     }
 }
@@ -659,8 +653,6 @@ impl UserQuery {
 /// A filtered list counts its matches up to here: counting every match of a
 /// broad prefix among millions would cost more than the page itself.
 pub const COUNT_CAP: i64 = 10_000;
-
-pub const MAX_PER_PAGE: i64 = 1000;
 
 /// The last-active sort key, as its index holds it.
 const LAST_ACTIVE: &str = "COALESCE(u.last_active_at, 0)";
@@ -752,7 +744,8 @@ struct ListStatements {
 }
 
 fn list_statements(app: &App, query: UserQuery, friend_of: Option<i64>) -> Result<ListStatements> {
-    let per_page = query.per_page.clamp(1, MAX_PER_PAGE);
+    let per_page = query.paging.size();
+    let offset = query.paging.offset();
     let mut filter = Conditions::default();
     let app_arg = filter.placeholder(Arg::Int(app.id));
     filter.parts.push(format!("u.app = {app_arg}"));
@@ -839,9 +832,8 @@ fn list_statements(app: &App, query: UserQuery, friend_of: Option<i64>) -> Resul
         UserOrder::LastActiveAt => LAST_ACTIVE,
     };
     let (direction, after) = if query.descending { ("DESC", "<") } else { ("ASC", ">") };
-    let mut offset = 0;
     let mut match_after: Option<(String, String)> = None;
-    if let Some(cursor) = &query.cursor {
+    if let Some(cursor) = &query.paging.cursor {
         let (at, uid) = parse_cursor(order, cursor)?;
         let uid = filter.placeholder(Arg::Text(uid));
         let keyset = match at {
@@ -859,8 +851,6 @@ fn list_statements(app: &App, query: UserQuery, friend_of: Option<i64>) -> Resul
         if !keyset.is_empty() {
             filter.parts.push(keyset);
         }
-    } else if let Some(page) = query.page {
-        offset = (page.max(1) - 1).saturating_mul(per_page);
     }
     let page_sql = match either {
         Some((at, by_uid, by_name)) if order == UserOrder::Match => {
