@@ -162,10 +162,6 @@ pub async fn change(
     }
     check_batch(&changes)?;
     let acting_id = acting_id(db, app, acting).await?;
-    let mut targets = Vec::with_capacity(changes.len());
-    for (uid, _) in &changes {
-        targets.push(users::find(db, app, uid).await.map(|user| user.id));
-    }
     let at = now();
     let done: Vec<std::result::Result<(), Error>> = with_db!(db, pool => {
         let mut tx = pool.begin_write().await?;
@@ -173,13 +169,12 @@ pub async fn change(
         let actor = acting_scope!(tx, &group, acting_id, guid);
         let mut done = Vec::with_capacity(changes.len());
         let mut joined: i64 = 0;
-        for ((uid, change), target) in changes.iter().zip(&targets) {
-            let user_id = match target {
-                Ok(id) => *id,
-                Err(_) => {
-                    done.push(Err(users::uid_not_found(uid)));
-                    continue;
-                }
+        // The users named, read in one statement.
+        let ids = users::ids_of!(tx, changes.iter().map(|(uid, _)| (app.id, uid)))?;
+        for (uid, change) in &changes {
+            let Some(&user_id) = ids.get(&(app.id, uid.to_string())) else {
+                done.push(Err(users::uid_not_found(uid)));
+                continue;
             };
             let scope = scope_of!(tx, group.id, user_id);
             let is_banned = is_banned!(tx, group.id, user_id);
