@@ -265,9 +265,36 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
+    /// How many the list holds, in words: "1 group", "25 groups", "more
+    /// than 10000 groups".
+    pub fn total_in_words(&self, one: &str, many: &str) -> String {
+        match (self.total_is_exact, self.total) {
+            (true, 1) => format!("1 {one}"),
+            (true, total) => format!("{total} {many}"),
+            (false, total) => format!("more than {total} {many}"),
+        }
+    }
+
     /// The same page with each item made into another, or the first failure.
     pub fn try_map<U, E>(self, make: impl FnMut(T) -> Result<U, E>) -> Result<Page<U>, E> {
         let items = self.items.into_iter().map(make).collect::<Result<Vec<U>, E>>()?;
         Ok(Page { items, total: self.total, total_is_exact: self.total_is_exact, next_cursor: self.next_cursor })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(total: i64, total_is_exact: bool) -> Page<()> {
+        Page { items: Vec::new(), total, total_is_exact, next_cursor: None }
+    }
+
+    #[test]
+    fn a_total_reads_as_words_with_its_noun_agreeing() {
+        assert_eq!(page(1, true).total_in_words("group", "groups"), "1 group");
+        assert_eq!(page(0, true).total_in_words("group", "groups"), "0 groups");
+        assert_eq!(page(25, true).total_in_words("group", "groups"), "25 groups");
+        assert_eq!(page(10_000, false).total_in_words("group", "groups"), "more than 10000 groups");
     }
 }

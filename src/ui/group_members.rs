@@ -170,11 +170,7 @@ fn MemberTable(
     change: ServerAction<ChangeMembers>,
     cursor: RwSignal<Option<String>>,
 ) -> impl IntoView {
-    let count = if page.total_is_exact {
-        format!("{} members", page.total)
-    } else {
-        format!("more than {} members", page.total)
-    };
+    let count = page.total_in_words("member", "members");
     let next = page.next_cursor.clone();
     view! {
         <p class="muted count">{count}</p>

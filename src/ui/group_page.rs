@@ -96,7 +96,7 @@ fn GroupSummary(
             <h2>{group.name.clone()} " " <code>{shown_guid}</code></h2>
             <dl class="profile">
                 <dt>"Type"</dt><dd><GroupTypeBadge group_type=group.group_type /></dd>
-                <dt>"Owner"</dt><dd>{group.owner.as_ref().map(ToString::to_string).unwrap_or_default()}</dd>
+                <dt>"Owner"</dt><dd>{group.owner.as_ref().map_or_else(|| "—".to_owned(), ToString::to_string)}</dd>
                 <dt>"Members"</dt><dd class="members-count">{group.members_count}</dd>
                 <dt>"Description"</dt><dd>{group.description.clone().unwrap_or_default()}</dd>
                 <dt>"Tags"</dt><dd>{group.tags.join(", ")}</dd>

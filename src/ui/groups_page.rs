@@ -130,8 +130,7 @@ fn GroupFilters(search: String, group_type: String) -> impl IntoView {
 
 #[component]
 fn GroupTable(page: Page<GroupView>, base: String, filter: String) -> impl IntoView {
-    let count =
-        if page.total_is_exact { format!("{} groups", page.total) } else { format!("more than {} groups", page.total) };
+    let count = page.total_in_words("group", "groups");
     let first_page = if filter.is_empty() { base.clone() } else { format!("{base}?{filter}") };
     view! {
         <p class="muted count">{count}</p>

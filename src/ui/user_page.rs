@@ -176,7 +176,7 @@ fn UserProfile(
                     <ActionForm action=delete attr:class="inline delete-user">
                         <input type="hidden" name="app_id" value=app_id />
                         <input type="hidden" name="uid" value=uid />
-                        <ConfirmedSubmit consequence="Delete this user, their tokens and friendships for good" button="Delete" />
+                        <ConfirmedSubmit consequence="Delete this user, their tokens, friendships and group memberships for good" button="Delete" />
                     </ActionForm>
                 })}
             </div>

@@ -119,8 +119,7 @@ fn UserTable(
     filter: UserFilter,
     ticked: Option<RwSignal<Vec<String>>>,
 ) -> impl IntoView {
-    let count =
-        if page.total_is_exact { format!("{} users", page.total) } else { format!("more than {} users", page.total) };
+    let count = page.total_in_words("user", "users");
     let on_page: Vec<String> = page.items.iter().map(|u| u.uid.to_string()).collect();
     let query = filter.to_query();
     let first_page = (!query.is_empty()).then(|| format!("{base}?{query}")).unwrap_or_else(|| base.clone());
