@@ -267,17 +267,7 @@ pub async fn create(
         .await
         .on_unique(|| Error::conflict("ERR_GUID_ALREADY_EXISTS", format!("The group {guid} exists already.")))?;
         if let (Some(owner_id), Some(owner)) = (owner_id, &owner) {
-            sqlx::query(
-                "INSERT INTO group_members (group_id, user_id, guid, uid, scope, joined_at) VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(id)
-            .bind(owner_id)
-            .bind(guid.as_str())
-            .bind(owner.as_str())
-            .bind(Scope::Admin.as_str())
-            .bind(at)
-            .execute(&mut *tx)
-            .await?;
+            members::insert_member!(tx, id, owner_id, &guid, owner, Scope::Admin, at);
         }
         insert_tags!(tx, Tagged::Group, tags.iter().map(|tag| (app.id, id, tag.as_str())))?;
         count_groups!(tx, app.id, 1);

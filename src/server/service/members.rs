@@ -68,7 +68,25 @@ macro_rules! scope_of {
         scope.map(|s| $crate::server::service::stored($crate::domain::Scope::parse(&s))).transpose()?
     }};
 }
-pub(crate) use {lock_group, scope_of};
+/// Seats user `$user_id` (`$uid`) in group `$group_id` (`$guid`) with `$scope`
+/// since `$at`, in `$tx`; the caller moves the member count.
+macro_rules! insert_member {
+    ($tx:ident, $group_id:expr, $user_id:expr, $guid:expr, $uid:expr, $scope:expr, $at:expr) => {{
+        let (guid, uid, scope): (&$crate::domain::Guid, &$crate::domain::Uid, $crate::domain::Scope) = ($guid, $uid, $scope);
+        sqlx::query(
+            "INSERT INTO group_members (group_id, user_id, guid, uid, scope, joined_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind($group_id)
+        .bind($user_id)
+        .bind(guid.as_str())
+        .bind(uid.as_str())
+        .bind(scope.as_str())
+        .bind($at)
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+pub(crate) use {insert_member, lock_group, scope_of};
 
 /// Whether user `$user_id` is banned from group `$group_id`, read in `$tx`.
 macro_rules! is_banned {
@@ -193,9 +211,7 @@ pub async fn change(
             }
             match change {
                 MemberChange::Add(scope) => {
-                    sqlx::query("INSERT INTO group_members (group_id, user_id, guid, uid, scope, joined_at) VALUES ($1, $2, $3, $4, $5, $6)")
-                        .bind(group.id).bind(user_id).bind(guid.as_str()).bind(uid.as_str()).bind(scope.as_str()).bind(at)
-                        .execute(&mut *tx).await?;
+                    insert_member!(tx, group.id, user_id, guid, uid, *scope, at);
                     joined += 1;
                 }
                 MemberChange::SetScope(scope) => {
@@ -305,9 +321,7 @@ pub async fn join(
         if is_banned!(tx, group.id, user_id) {
             return Err(banned(uid, guid));
         }
-        sqlx::query("INSERT INTO group_members (group_id, user_id, guid, uid, scope, joined_at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(group.id).bind(user_id).bind(guid.as_str()).bind(uid.as_str()).bind(Scope::Participant.as_str()).bind(now())
-            .execute(&mut *tx).await?;
+        insert_member!(tx, group.id, user_id, guid, uid, Scope::Participant, now());
         add_to_count!(tx, group.id, 1);
         record!(tx, caller, Change { app: Some(app.id), action: "member.join", object: format!("group:{guid}"), details: json!({"uid": uid}) })?;
         tx.commit().await?;
