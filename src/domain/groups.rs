@@ -116,17 +116,21 @@ pub fn parse_group_name(raw: &str) -> Result<String, Invalid> {
 /// What one member may try on a group or on another member.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GroupAction {
-    ChangeScope { to: Scope },
+    ChangeScope {
+        to: Scope,
+    },
     AddMembers,
     Kick,
     Ban,
     Unban,
     UpdateGroup,
     DeleteGroup,
+    /// Delete messages other members sent to the group.
+    DeleteMessages,
 }
 
 impl GroupAction {
-    pub const ALL: [GroupAction; 9] = [
+    pub const ALL: [GroupAction; 10] = [
         GroupAction::ChangeScope { to: Scope::Admin },
         GroupAction::ChangeScope { to: Scope::Moderator },
         GroupAction::ChangeScope { to: Scope::Participant },
@@ -136,6 +140,7 @@ impl GroupAction {
         GroupAction::Unban,
         GroupAction::UpdateGroup,
         GroupAction::DeleteGroup,
+        GroupAction::DeleteMessages,
     ];
 
     /// Whether the action is done to one member, rather than to the group.
@@ -211,7 +216,7 @@ pub fn may(actor: Scope, action: GroupAction, target: Option<Target>) -> Result<
         (Admin, _) => true,
         (Moderator, ChangeScope { to }) => target_scope != Admin && to != Admin,
         (Moderator, Kick | Ban | Unban) => target_scope == Participant,
-        (Moderator, UpdateGroup) => true,
+        (Moderator, UpdateGroup | DeleteMessages) => true,
         (Moderator, AddMembers | DeleteGroup) => false,
         (Participant, _) => false,
     };
@@ -277,6 +282,7 @@ mod tests {
         assert_eq!(may(Scope::Moderator, GroupAction::Kick, member(Scope::Participant)), Ok(()));
         assert_eq!(may(Scope::Moderator, GroupAction::Kick, member(Scope::Moderator)), Err(Refusal::NoClearance));
         assert_eq!(may(Scope::Moderator, GroupAction::UpdateGroup, None), Ok(()));
+        assert_eq!(may(Scope::Moderator, GroupAction::DeleteMessages, None), Ok(()));
         assert_eq!(may(Scope::Moderator, GroupAction::AddMembers, None), Err(Refusal::NoClearance));
         assert_eq!(may(Scope::Moderator, GroupAction::DeleteGroup, None), Err(Refusal::NoClearance));
     }

@@ -6,6 +6,7 @@ mod error;
 mod groups;
 mod ids;
 mod kinds;
+mod messages;
 mod time;
 mod user_filter;
 mod users;
@@ -17,6 +18,10 @@ pub use groups::{
 };
 pub use ids::{AppId, AppName, Email, KeyName, OperatorName, Password};
 pub use kinds::{BulkChange, Environment, KeyScope, OperatorRole, Presence, Region, Showing, SortOrder, UserSort};
+pub use messages::{
+    CallStatus, CallType, Content, MAX_ATTACHMENTS, MAX_TEXT_CHARS, MediaType, MemberEvent, MessageCategory,
+    MessageEvent, Reach, Receiver, ReceiverType, SYSTEM_SENDER,
+};
 pub use time::{format_timestamp, parse_date};
 pub use user_filter::UserFilter;
 pub use users::{
@@ -24,7 +29,7 @@ pub use users::{
     parse_status_message, parse_tag_list, parse_tags, parse_user_name, parse_web_url,
 };
 pub use views::{
-    ApiKeyView, AppView, AuditEntryView, AuditPage, AuthTokenView, BannedUserView, GroupView, ImportReport, MemberView,
-    NewApiKey, NewAuthToken, OperatorView, Page, Powers, RejectedRow, RoleView, Session, UserDetail, UserListPage,
-    UserView,
+    ApiKeyView, AppView, AuditEntryView, AuditPage, AuthTokenView, BannedUserView, ConversationView, GroupView,
+    ImportReport, MemberView, MessagePage, MessageView, NewApiKey, NewAuthToken, OperatorView, Page, Powers,
+    RejectedRow, RoleSettings, RoleView, Session, UserDetail, UserListPage, UserView,
 };

@@ -5,8 +5,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{
-    AppId, AppName, Email, Environment, GroupType, Guid, KeyName, KeyScope, OperatorName, OperatorRole, Region, RoleId,
-    Scope, Uid,
+    AppId, AppName, Email, Environment, GroupType, Guid, KeyName, KeyScope, MessageCategory, OperatorName,
+    OperatorRole, Reach, ReceiverType, Region, RoleId, Scope, Uid,
 };
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -108,8 +108,26 @@ pub struct RoleView {
     pub description: String,
     #[cfg_attr(feature = "ssr", schema(value_type = Object))]
     pub metadata: Option<serde_json::Value>,
+    pub settings: RoleSettings,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+/// What a role's users may reach: whom they list, whom they may write to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RoleSettings {
+    #[cfg_attr(feature = "ssr", schema(value_type = String, example = "all"))]
+    pub list_users: Reach,
+    #[cfg_attr(feature = "ssr", schema(value_type = String, example = "friendsOnly"))]
+    pub send_messages_to: Reach,
+}
+
+impl Default for RoleSettings {
+    fn default() -> Self {
+        RoleSettings { list_users: Reach::All, send_messages_to: Reach::All }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -252,6 +270,59 @@ pub struct BannedUserView {
     /// The audit log's name for who banned them.
     pub banned_by: String,
     pub banned_at: i64,
+}
+
+/// A message as it was sent, with what happened to it since.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct MessageView {
+    pub id: i64,
+    /// `user:<uid>:<uid>` (the two UIDs in order) or `group:<guid>`.
+    pub conversation_id: String,
+    /// A UID, or `app_system` for action messages.
+    pub sender: String,
+    pub receiver: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = String, example = "user"))]
+    pub receiver_type: ReceiverType,
+    #[cfg_attr(feature = "ssr", schema(value_type = String, example = "message"))]
+    pub category: MessageCategory,
+    #[serde(rename = "type")]
+    pub message_type: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
+    pub data: serde_json::Value,
+    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
+    pub metadata: Option<serde_json::Value>,
+    pub tags: Vec<String>,
+    pub parent_id: Option<i64>,
+    pub replies_count: i64,
+    pub sent_at: i64,
+    pub edited_at: Option<i64>,
+    pub deleted_at: Option<i64>,
+    pub deleted_by: Option<String>,
+}
+
+/// A page of messages, newest first, and where the older ones continue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessagePage {
+    pub items: Vec<MessageView>,
+    pub next_cursor: Option<String>,
+}
+
+/// One of a user's conversations: with whom, its last message, and how
+/// many messages others wrote in it since the user last read it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationView {
+    pub conversation_id: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = String, example = "user"))]
+    pub conversation_type: ReceiverType,
+    /// The other user's UID, or the group's GUID.
+    pub conversation_with: String,
+    pub last_message: Option<MessageView>,
+    /// Counted up to 1,000.
+    pub unread_message_count: i64,
 }
 
 /// A page of a list, with how many match and where to continue.

@@ -8,7 +8,7 @@ use super::{
     permitted::{Needs, Permitted, load_user_powers},
     timestamp::Timestamp,
 };
-use crate::domain::{ApiError, RoleId, RoleView, parse_description, parse_role_name};
+use crate::domain::{ApiError, Reach, RoleId, RoleView, parse_description, parse_role_name};
 
 #[server]
 pub async fn list_roles(app_id: String) -> Result<Vec<RoleView>, ApiError> {
@@ -25,6 +25,8 @@ pub async fn save_role(
     name: String,
     #[server(default)] description: String,
     #[server(default)] metadata: String,
+    list_users: String,
+    send_messages_to: String,
     #[server(default)] update: bool,
 ) -> Result<(), ApiError> {
     use crate::domain::parse_metadata;
@@ -37,6 +39,8 @@ pub async fn save_role(
         name: Some(parse_role_name(&name)?),
         description: Some(parse_description(&description)?),
         metadata: Some(parse_metadata(&metadata)?),
+        list_users: Some(Reach::parse(&list_users)?),
+        send_messages_to: Some(Reach::parse(&send_messages_to)?),
     };
     let (state, caller, app) = dashboard_app(&app_id).await?;
     if update {
@@ -102,7 +106,10 @@ fn RoleTable(
     view! {
         <table class="roles">
             <thead>
-                <tr><th>"Role"</th><th>"Name"</th><th>"Description"</th><th>"Updated"</th><th></th></tr>
+                <tr>
+                    <th>"Role"</th><th>"Name"</th><th>"Description"</th><th>"Lists"</th><th>"Writes to"</th>
+                    <th>"Updated"</th><th></th>
+                </tr>
             </thead>
             <tbody>
                 {roles
@@ -130,6 +137,8 @@ fn RoleRow(
             <td><code>{shown_id}</code></td>
             <td>{role.name.clone()}</td>
             <td>{role.description.clone()}</td>
+            <td>{reach_label(role.settings.list_users)}</td>
+            <td>{reach_label(role.settings.send_messages_to)}</td>
             <td><Timestamp at=Some(role.updated_at) /></td>
             <td class="row-actions">
                 {may_change.then(|| view! {
@@ -158,6 +167,7 @@ fn RoleForm(app_id: String, role: Option<RoleView>, save: ServerAction<SaveRole>
         Some(r) => (r.role.to_string(), r.name.clone(), r.description.clone(), r.metadata.clone()),
         None => Default::default(),
     };
+    let settings = role.as_ref().map(|r| r.settings).unwrap_or_default();
     let scope = if editing { format!("role-{id}") } else { "new-role".to_owned() };
     view! {
         <ActionForm action=save attr:class="form">
@@ -180,9 +190,34 @@ fn RoleForm(app_id: String, role: Option<RoleView>, save: ServerAction<SaveRole>
                 optional=true
                 check=|v| parse_description(v).map(|_| ())
             />
+            <ReachSelect label="Lists" name="list_users" chosen=settings.list_users />
+            <ReachSelect label="Writes to" name="send_messages_to" chosen=settings.send_messages_to />
             <MetadataEditor id=format!("{scope}-metadata") value=metadata />
             <ActionError value=save.value() />
             <button type="submit">{if editing { "Save role" } else { "Create role" }}</button>
         </ActionForm>
+    }
+}
+
+fn reach_label(reach: Reach) -> &'static str {
+    match reach {
+        Reach::All => "Everyone",
+        Reach::FriendsOnly => "Friends only",
+    }
+}
+
+/// One of a role's settings: everyone, or friends only.
+#[component]
+fn ReachSelect(label: &'static str, name: &'static str, chosen: Reach) -> impl IntoView {
+    view! {
+        <label>
+            {label}
+            <select name=name>
+                {Reach::ALL
+                    .iter()
+                    .map(|&reach| view! { <option value=reach.as_str() selected=reach == chosen>{reach_label(reach)}</option> })
+                    .collect_view()}
+            </select>
+        </label>
     }
 }

@@ -458,20 +458,47 @@ async fn an_export_imports_into_another_app_as_it_is(backend: Backend) {
 async fn roles_are_managed_from_the_dashboard_by_the_rules_of_the_api(backend: Backend) {
     let dash = Dashboard::new(backend).await;
     let (save, delete) = (path_of::<SaveRole>(), path_of::<DeleteRole>());
-    dash.ok(save, &[("role", "Premium"), ("name", "Premium"), ("description", "Pays"), ("metadata", r#"{"tier": 2}"#)])
-        .await;
+    // The form always sends both settings, as its two selects.
+    let form = |fields: &[(&'static str, &'static str)]| {
+        let mut form = vec![("list_users", "all"), ("send_messages_to", "all")];
+        form.retain(|(name, _)| !fields.iter().any(|(given, _)| given == name));
+        form.extend_from_slice(fields);
+        form
+    };
+    let created =
+        form(&[("role", "Premium"), ("name", "Premium"), ("description", "Pays"), ("metadata", r#"{"tier": 2}"#)]);
+    dash.ok(save, &created).await;
     let role = data_of(dash.rest("GET", "/v3/roles/premium", None).await).await;
     assert_eq!((&role["description"], &role["metadata"]), (&json!("Pays"), &json!({"tier": 2})));
-    dash.ok(save, &[("role", "premium"), ("update", "true"), ("name", "Gold"), ("metadata", "")]).await;
+    let edited = form(&[
+        ("role", "premium"),
+        ("update", "true"),
+        ("name", "Gold"),
+        ("metadata", ""),
+        ("send_messages_to", "friendsOnly"),
+    ]);
+    dash.ok(save, &edited).await;
     let role = data_of(dash.rest("GET", "/v3/roles/premium", None).await).await;
     assert_eq!((&role["name"], &role["description"]), (&json!("Gold"), &json!("")));
+    assert_eq!(role["settings"], json!({"listUsers": "all", "sendMessagesTo": "friendsOnly"}));
 
     dash.user(json!({"uid": "ana", "name": "Ana", "role": "premium"})).await;
     for (path, form, status, code) in [
-        (save, vec![("role", "premium"), ("name", "Again")], StatusCode::CONFLICT, "ERR_ROLE_ALREADY_EXISTS"),
-        (save, vec![("role", "no good"), ("name", "X")], StatusCode::BAD_REQUEST, "ERR_INVALID_ROLE"),
-        (save, vec![("role", "x"), ("name", " ")], StatusCode::BAD_REQUEST, "ERR_INVALID_ROLE_NAME"),
-        (save, vec![("role", "x"), ("name", "X"), ("metadata", "[]")], StatusCode::BAD_REQUEST, "ERR_INVALID_METADATA"),
+        (save, form(&[("role", "premium"), ("name", "Again")]), StatusCode::CONFLICT, "ERR_ROLE_ALREADY_EXISTS"),
+        (save, form(&[("role", "no good"), ("name", "X")]), StatusCode::BAD_REQUEST, "ERR_INVALID_ROLE"),
+        (save, form(&[("role", "x"), ("name", " ")]), StatusCode::BAD_REQUEST, "ERR_INVALID_ROLE_NAME"),
+        (
+            save,
+            form(&[("role", "x"), ("name", "X"), ("metadata", "[]")]),
+            StatusCode::BAD_REQUEST,
+            "ERR_INVALID_METADATA",
+        ),
+        (
+            save,
+            form(&[("role", "x"), ("name", "X"), ("list_users", "some")]),
+            StatusCode::BAD_REQUEST,
+            "ERR_INVALID_ROLE_SETTING",
+        ),
         (delete, vec![("role", "default")], StatusCode::BAD_REQUEST, "ERR_ROLE_DELETE_DENIED"),
         (delete, vec![("role", "premium")], StatusCode::CONFLICT, "ERR_ROLE_IN_USE"),
     ] {

@@ -52,12 +52,6 @@ fn allowed(actor: &str, action: &str, target: &str) -> bool {
 }
 
 impl Api {
-    async fn users(&self, uids: &[&str]) {
-        for uid in uids {
-            self.user(uid, &format!("User {uid}")).await;
-        }
-    }
-
     async fn group(&self, body: Value) -> Value {
         self.ok("POST", "/v3/groups", Some(body)).await
     }

@@ -11,6 +11,7 @@ mod dashboard;
 mod dashboard_groups;
 mod dashboard_users;
 mod groups;
+mod messages;
 mod probes;
 mod rest_auth;
 mod users;

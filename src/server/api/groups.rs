@@ -1,15 +1,15 @@
 use axum::{
     body::Bytes,
-    extract::{FromRequestParts, Query, State},
-    http::{HeaderMap, request::Parts},
+    extract::{Query, State},
+    http::HeaderMap,
 };
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
 
 use super::{
-    ApiJson, ApiPath, Data, Listed, Params, checked_metadata, listed, optional, optional_body, outcome, paging, split,
-    uid, uids,
+    ApiJson, ApiPath, Data, Listed, OnBehalfOf, Params, checked_metadata, listed, optional, optional_body, outcome,
+    paging, split, uid, uids,
 };
 use crate::domain::{
     BannedUserView, GroupPassword, GroupSort, GroupType, GroupView, Guid, MemberView, Scope, SortOrder, Uid,
@@ -24,34 +24,6 @@ use crate::server::{
     },
     state::AppState,
 };
-
-/// Who acts: the user named by the `onbehalfof` header, with their scope's
-/// rights and view, or else the key's app, with admin rights everywhere.
-pub struct OnBehalfOf(pub Acting);
-
-impl FromRequestParts<AppState> for OnBehalfOf {
-    type Rejection = Error;
-
-    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self> {
-        let given = parts.headers.get("onbehalfof").map(|v| v.to_str().map(str::trim));
-        match given {
-            None => Ok(OnBehalfOf(Acting::App)),
-            Some(Ok(raw)) => Ok(OnBehalfOf(Acting::User(Uid::parse(raw)?))),
-            Some(Err(_)) => Err(Error::invalid("ERR_INVALID_UID", "The onbehalfof header is not a UID.")),
-        }
-    }
-}
-
-impl OnBehalfOf {
-    fn user(self) -> Result<Uid> {
-        match self.0 {
-            Acting::User(uid) => Ok(uid),
-            Acting::App => {
-                Err(Error::invalid("ERR_ONBEHALFOF_REQUIRED", "Name the user who acts in the onbehalfof header."))
-            }
-        }
-    }
-}
 
 fn guid(raw: &str) -> Result<Guid> {
     Ok(Guid::parse(raw)?)

@@ -3,6 +3,7 @@
 
 mod apikeys;
 mod groups;
+mod messages;
 mod openapi;
 mod roles;
 mod users;
@@ -17,12 +18,15 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{get, patch, post, put},
 };
-use axum::{body::Bytes, http::HeaderMap};
+use axum::{
+    body::Bytes,
+    http::{HeaderMap, request::Parts},
+};
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::{Value, json};
 
 use crate::domain::{Page, Uid, check_metadata};
-use crate::server::service::{MAX_PER_PAGE, Paging};
+use crate::server::service::{MAX_PER_PAGE, Paging, groups::Acting};
 
 use crate::server::{Error, Result, state::AppState};
 
@@ -42,6 +46,13 @@ pub fn router() -> Router<AppState> {
         .route("/users/{uid}/auth_tokens/{token}", get(users::get_token).delete(users::revoke_token))
         .route("/users/{uid}/friends", get(users::list_friends).post(users::add_friends).delete(users::remove_friends))
         .route("/users/{uid}/groups", get(groups::of_user))
+        .route("/users/{uid}/messages", get(messages::between))
+        .route("/users/{uid}/conversations", get(messages::conversations))
+        .route("/users/{uid}/conversations/read", post(messages::mark_read))
+        .route("/messages", get(messages::list).post(messages::send))
+        .route("/messages/{id}", get(messages::get).put(messages::edit).delete(messages::delete))
+        .route("/messages/{id}/thread", get(messages::thread))
+        .route("/groups/{guid}/messages", get(messages::of_group))
         .route("/groups", get(groups::list).post(groups::create))
         .route("/groups/{guid}", get(groups::get).put(groups::update).delete(groups::delete))
         .route("/groups/{guid}/owner", patch(groups::transfer_ownership))
@@ -170,6 +181,34 @@ where
     T: serde::Deserialize<'de>,
 {
     T::deserialize(deserializer).map(Some)
+}
+
+/// Who acts: the user named by the `onbehalfof` header, with their scope's
+/// rights and view, or else the key's app, with admin rights everywhere.
+pub struct OnBehalfOf(pub Acting);
+
+impl FromRequestParts<AppState> for OnBehalfOf {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self> {
+        let given = parts.headers.get("onbehalfof").map(|v| v.to_str().map(str::trim));
+        match given {
+            None => Ok(OnBehalfOf(Acting::App)),
+            Some(Ok(raw)) => Ok(OnBehalfOf(Acting::User(Uid::parse(raw)?))),
+            Some(Err(_)) => Err(Error::invalid("ERR_INVALID_UID", "The onbehalfof header is not a UID.")),
+        }
+    }
+}
+
+impl OnBehalfOf {
+    pub(super) fn user(self) -> Result<Uid> {
+        match self.0 {
+            Acting::User(uid) => Ok(uid),
+            Acting::App => {
+                Err(Error::invalid("ERR_ONBEHALFOF_REQUIRED", "Name the user who acts in the onbehalfof header."))
+            }
+        }
+    }
 }
 
 pub(super) fn uid(raw: &str) -> Result<Uid> {

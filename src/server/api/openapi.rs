@@ -5,7 +5,8 @@ use utoipa::{
 };
 
 use crate::domain::{
-    ApiKeyView, AuthTokenView, BannedUserView, GroupView, MemberView, NewApiKey, NewAuthToken, RoleView, UserView,
+    ApiKeyView, AuthTokenView, BannedUserView, ConversationView, GroupView, MemberView, MessageView, NewApiKey,
+    NewAuthToken, RoleSettings, RoleView, UserView,
 };
 
 #[derive(OpenApi)]
@@ -29,7 +30,15 @@ as that user, under the scope rules of each group (admin, moderator, participant
 groups that user may see (public and password groups, and the private groups they are a member of). \
 Joining and leaving are `POST /v3/groups/{guid}/join` and `POST /v3/groups/{guid}/leave` with \
 `onbehalfof`. A group's members list (`searchKey` is a UID prefix) and its banned users are readable by \
-its members and by its admins and moderators respectively."
+its members and by its admins and moderators respectively.\n\n\
+Messages: `POST /v3/messages` sends as the `onbehalfof` user. A conversation's id is `user:<uid>:<uid>` \
+(the two UIDs in order) or `group:<guid>`, where CometChat writes `<uid>_user_<uid>` and `group_<guid>`: \
+UIDs may hold underscores, so that form can name two pairs alike, and a colon is in no UID. Lists of \
+messages are newest first and page with `cursor` (`meta.next` of the previous page): ids only grow, so \
+messages sent while a client pages never shift its pages. `action` messages (category `action`, sender \
+`app_system`) are written by the server when a group member or a message changes; they cannot be sent. \
+Roles carry `settings.listUsers` and `settings.sendMessagesTo` (`all` or `friendsOnly`), which \
+`GET /v3/users` and `POST /v3/messages` apply with `onbehalfof`."
     ),
     paths(
         super::apikeys::list, super::apikeys::create, super::apikeys::get, super::apikeys::update, super::apikeys::revoke,
@@ -42,6 +51,9 @@ its members and by its admins and moderators respectively."
         super::groups::delete, super::groups::transfer_ownership, super::groups::add_members,
         super::groups::list_members, super::groups::change_scope, super::groups::kick, super::groups::join,
         super::groups::leave, super::groups::list_banned, super::groups::ban, super::groups::unban,
+        super::messages::send, super::messages::list, super::messages::between, super::messages::of_group,
+        super::messages::get, super::messages::thread, super::messages::edit, super::messages::delete,
+        super::messages::conversations, super::messages::mark_read,
     ),
     components(schemas(
         ApiKeyView, NewApiKey, super::apikeys::CreateKeyBody, super::apikeys::UpdateKeyBody,
@@ -52,6 +64,8 @@ its members and by its admins and moderators respectively."
         super::roles::CreateRoleBody, super::roles::UpdateRoleBody,
         GroupView, MemberView, BannedUserView, super::groups::CreateGroupBody, super::groups::UpdateGroupBody,
         super::groups::MembersBody, super::groups::OwnerBody, super::groups::ScopeBody, super::groups::JoinBody,
+        MessageView, ConversationView, RoleSettings, super::messages::SendBody, super::messages::EditBody,
+        super::messages::DeleteBody, super::messages::ReadBody, super::roles::SettingsBody,
     )),
     modifiers(&Headers),
     security(("appid" = [], "apikey" = []))

@@ -3,8 +3,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
-use super::{ApiJson, ApiPath, Data};
-use crate::domain::{RoleId, RoleView, check_metadata, parse_description, parse_role_name};
+use super::{ApiJson, ApiPath, Data, optional};
+use crate::domain::{Reach, RoleId, RoleView, check_metadata, parse_description, parse_role_name};
 use crate::server::{
     Error, Result,
     auth::api_key::ApiCaller,
@@ -21,6 +21,16 @@ pub struct CreateRoleBody {
     description: Option<String>,
     #[schema(value_type = Option<Object>)]
     metadata: Option<Value>,
+    settings: Option<SettingsBody>,
+}
+
+/// Whom the role's users list, and whom they may write to: `all` (the
+/// default) or `friendsOnly`. A setting left out stays as it is.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SettingsBody {
+    list_users: Option<String>,
+    send_messages_to: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -30,19 +40,28 @@ pub struct UpdateRoleBody {
     description: Option<String>,
     #[schema(value_type = Option<Object>)]
     metadata: Option<Value>,
+    settings: Option<SettingsBody>,
     /// Fields to clear: `metadata`.
     #[serde(default)]
     unset: Vec<String>,
 }
 
-fn fields(name: Option<String>, description: Option<String>, metadata: Option<Value>) -> Result<RoleFields> {
+fn fields(
+    name: Option<String>,
+    description: Option<String>,
+    metadata: Option<Value>,
+    settings: Option<SettingsBody>,
+) -> Result<RoleFields> {
     if let Some(metadata) = &metadata {
         check_metadata(metadata)?;
     }
+    let settings = settings.unwrap_or_default();
     Ok(RoleFields {
         name: name.as_deref().map(parse_role_name).transpose()?,
         description: description.as_deref().map(parse_description).transpose()?,
         metadata: metadata.map(Some),
+        list_users: optional(settings.list_users, Reach::parse)?,
+        send_messages_to: optional(settings.send_messages_to, Reach::parse)?,
     })
 }
 
@@ -58,7 +77,7 @@ pub async fn create(
     ApiJson(body): ApiJson<CreateRoleBody>,
 ) -> Result<Data<RoleView>> {
     let id = role(&body.role)?;
-    let fields = fields(body.name, body.description, body.metadata)?;
+    let fields = fields(body.name, body.description, body.metadata, body.settings)?;
     roles::create(&state.db, &api.caller, &api.app, id, fields).await.map(Data)
 }
 
@@ -83,7 +102,7 @@ pub async fn update(
     ApiPath(raw): ApiPath<String>,
     ApiJson(body): ApiJson<UpdateRoleBody>,
 ) -> Result<Data<RoleView>> {
-    let mut fields = fields(body.name, body.description, body.metadata)?;
+    let mut fields = fields(body.name, body.description, body.metadata, body.settings)?;
     for field in &body.unset {
         match field.as_str() {
             "metadata" => fields.metadata = Some(None),

@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 use utoipa::ToSchema;
 
 use super::{
-    ApiJson, ApiPath, Data, Listed, Params, checked_metadata, listed, optional, optional_body, outcome, paging,
-    present, split, uid, uids,
+    ApiJson, ApiPath, Data, Listed, OnBehalfOf, Params, checked_metadata, listed, optional, optional_body, outcome,
+    paging, present, split, uid, uids,
 };
 use crate::domain::{
     AuthTokenView, NewAuthToken, Presence, RoleId, Showing, SortOrder, Uid, UserSort, UserView, parse_status_message,
@@ -21,6 +21,7 @@ use crate::server::{
     service::{
         auth_tokens::{self, Device},
         friends,
+        groups::Acting,
         users::{self, SearchIn, UserFields, UserOrder, UserQuery},
     },
     state::AppState,
@@ -159,8 +160,19 @@ pub async fn create(
 /// deep) or by page number.
 #[utoipa::path(get, path = "/v3/users", tag = "Users", params(ListUsersParams),
     responses((status = 200, body = Vec<UserView>)))]
-pub async fn list(State(state): State<AppState>, api: ApiCaller, params: ListParams) -> Result<Listed<UserView>> {
-    listing(&state, &api, user_query(params, None)?).await
+pub async fn list(
+    State(state): State<AppState>,
+    api: ApiCaller,
+    OnBehalfOf(acting): OnBehalfOf,
+    params: ListParams,
+) -> Result<Listed<UserView>> {
+    let query = user_query(params, None)?;
+    let paging = query.paging.clone();
+    let page = match acting {
+        Acting::App => users::list(&state.db, &api.caller, &api.app, query).await?,
+        Acting::User(viewer) => users::list_seen_by(&state.db, &api.caller, &api.app, &viewer, query).await?,
+    };
+    Ok(listed(page, &paging))
 }
 
 /// A user's friends, with the same search and paging as the users list.

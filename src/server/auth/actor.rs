@@ -48,6 +48,10 @@ pub enum Permission {
     ManageGroups,
     /// Kick, ban and unban group members: support's work.
     ModerateGroups,
+    /// Send, edit and delete messages as the app's users.
+    SendMessages,
+    /// Delete any message: support's work.
+    ModerateMessages,
 }
 
 impl Permission {
@@ -66,6 +70,8 @@ impl Permission {
             Permission::ModerateUsers => "revoke auth tokens or deactivate users",
             Permission::ManageGroups => "change groups or their members' scopes",
             Permission::ModerateGroups => "kick or ban group members",
+            Permission::SendMessages => "send messages as users",
+            Permission::ModerateMessages => "delete messages",
         }
     }
 
@@ -77,8 +83,11 @@ impl Permission {
             | Permission::CreateUsers
             | Permission::IssueTokens
             | Permission::ManageUsers
-            | Permission::ManageGroups => OperatorRole::Developer,
-            Permission::ModerateUsers | Permission::ModerateGroups => OperatorRole::Support,
+            | Permission::ManageGroups
+            | Permission::SendMessages => OperatorRole::Developer,
+            Permission::ModerateUsers | Permission::ModerateGroups | Permission::ModerateMessages => {
+                OperatorRole::Support
+            }
             Permission::ChangeApp(Environment::Production)
             | Permission::ManageKeys(Environment::Production)
             | Permission::DeleteApp

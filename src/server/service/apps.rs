@@ -87,7 +87,7 @@ pub async fn create(db: &Db, caller: &Caller, new: NewApp) -> Result<App> {
                     .bind(app.view.created_at)
                     .execute(&mut *tx)
                     .await?;
-                    for counts in ["user_counts", "group_counts"] {
+                    for counts in ["user_counts", "group_counts", "message_counts"] {
                         sqlx::query(&format!("INSERT INTO {counts} (app) VALUES ($1)")).bind(app.id).execute(&mut *tx).await?;
                     }
                     record!(tx, caller, Change {

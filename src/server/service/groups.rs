@@ -3,7 +3,7 @@
 //! through `onbehalfof` sees public and password groups and the private
 //! groups they are a member of.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Value, json};
 use sqlx::FromRow;
@@ -13,11 +13,14 @@ use super::{
     audit::{Change, record},
     keyset::{self, Arg, Conditions, Paging, bind_all},
     members::{self, MemberChange, Outcome},
-    now, stored,
+    messages, now, stored,
     tags::{Tagged, insert_tags, replace_tags, tags_of},
     users::{self, COUNT_CAP},
 };
-use crate::domain::{GroupAction, GroupPassword, GroupSort, GroupType, GroupView, Guid, Page, Scope, Uid, may};
+use crate::domain::{
+    Content, GroupAction, GroupPassword, GroupSort, GroupType, GroupView, Guid, MemberEvent, Page, SYSTEM_SENDER,
+    Scope, Uid, may,
+};
 use crate::server::{
     Error, Result,
     auth::{Caller, Permission, password},
@@ -403,6 +406,13 @@ pub async fn delete(db: &Db, caller: &Caller, app: &App, acting: &Acting, guid: 
         let group = members::lock_group!(tx, app, guid)?;
         let scope = acting_scope!(tx, &group, acting_id, guid);
         may(scope, GroupAction::DeleteGroup, None)?;
+        // Its messages go with it: its GUID may be taken again.
+        let removed = sqlx::query("DELETE FROM messages WHERE app = $1 AND conversation = $2")
+            .bind(app.id)
+            .bind(format!("group:{guid}"))
+            .execute(&mut *tx)
+            .await?;
+        messages::count_messages!(tx, BTreeMap::from([((app.id, None), -(removed.rows_affected() as i64))]))?;
         sqlx::query("DELETE FROM groups WHERE id = $1").bind(group.id).execute(&mut *tx).await?;
         count_groups!(tx, app.id, -1);
         record!(tx, caller, Change {
@@ -440,8 +450,13 @@ pub async fn transfer_ownership(
                 message: "Only the group's owner can hand it over.".into(),
             });
         }
-        if members::scope_of!(tx, group.id, new_owner_id).is_none() {
+        let Some(scope) = members::scope_of!(tx, group.id, new_owner_id) else {
             return Err(members::not_a_member(new_owner, guid));
+        };
+        if scope != Scope::Admin {
+            let actor = acting_uid(acting).map_or(SYSTEM_SENDER, Uid::as_str);
+            let event = Content::member_event(MemberEvent::ScopeChanged, actor, new_owner, Some(scope), Some(Scope::Admin));
+            messages::insert_messages!(tx, &[NewMessage::in_group(app.id, group.id, guid, event, now())])?;
         }
         sqlx::query("UPDATE groups SET owner_id = $1, updated_at = $2 WHERE id = $3")
             .bind(new_owner_id)

@@ -10,11 +10,13 @@ use super::{
     audit::{Change, record},
     groups::{self, Acting, acting_id, acting_scope, acting_uid, guid_not_found},
     keyset::{self, Arg, Conditions, Paging, bind_all},
+    messages::{NewMessage, insert_messages},
     now, stored,
     users::{self, COUNT_CAP},
 };
 use crate::domain::{
-    BannedUserView, GroupAction, GroupPassword, GroupType, GroupView, Guid, MemberView, Page, Scope, Target, Uid, may,
+    BannedUserView, Content, GroupAction, GroupPassword, GroupType, GroupView, Guid, MemberEvent, MemberView, Page,
+    SYSTEM_SENDER, Scope, Target, Uid, may,
 };
 use crate::server::{
     Error, Result,
@@ -140,6 +142,16 @@ impl MemberChange {
         }
     }
 
+    fn event(self) -> MemberEvent {
+        match self {
+            MemberChange::Add(_) => MemberEvent::Added,
+            MemberChange::SetScope(_) => MemberEvent::ScopeChanged,
+            MemberChange::Kick => MemberEvent::Kicked,
+            MemberChange::Ban => MemberEvent::Banned,
+            MemberChange::Unban => MemberEvent::Unbanned,
+        }
+    }
+
     fn audit_action(self) -> &'static str {
         match self {
             MemberChange::Add(_) => "member.add",
@@ -180,12 +192,14 @@ pub async fn change(
     }
     check_batch(&changes)?;
     let acting_id = acting_id(db, app, acting).await?;
+    let actor_uid = acting_uid(acting).map_or(SYSTEM_SENDER, Uid::as_str);
     let at = now();
     let done: Vec<std::result::Result<(), Error>> = with_db!(db, pool => {
         let mut tx = pool.begin_write().await?;
         let group = lock_group!(tx, app, guid)?;
         let actor = acting_scope!(tx, &group, acting_id, guid);
         let mut done = Vec::with_capacity(changes.len());
+        let mut notices: Vec<NewMessage> = Vec::new();
         let mut joined: i64 = 0;
         // The users named, read in one statement.
         let ids = users::ids_of!(tx, changes.iter().map(|(uid, _)| (app.id, uid)))?;
@@ -237,19 +251,22 @@ pub async fn change(
                         .execute(&mut *tx).await?;
                 }
             }
-            let scope = match change {
+            let new_scope = match change {
                 MemberChange::Add(scope) | MemberChange::SetScope(scope) => Some(*scope),
                 _ => None,
             };
+            let event = Content::member_event(change.event(), actor_uid, uid, scope, new_scope);
+            notices.push(NewMessage::in_group(app.id, group.id, guid, event, at));
             record!(tx, caller, Change {
                 app: Some(app.id),
                 action: change.audit_action(),
                 object: format!("group:{guid}"),
-                details: json!({"uid": uid, "scope": scope, "onBehalfOf": acting_uid(acting)}),
+                details: json!({"uid": uid, "scope": new_scope, "onBehalfOf": acting_uid(acting)}),
             })?;
             done.push(Ok(()));
         }
         add_to_count!(tx, group.id, joined);
+        insert_messages!(tx, &notices)?;
         tx.commit().await?;
         done
     });
@@ -321,8 +338,11 @@ pub async fn join(
         if is_banned!(tx, group.id, user_id) {
             return Err(banned(uid, guid));
         }
-        insert_member!(tx, group.id, user_id, guid, uid, Scope::Participant, now());
+        let at = now();
+        insert_member!(tx, group.id, user_id, guid, uid, Scope::Participant, at);
         add_to_count!(tx, group.id, 1);
+        let event = Content::member_event(MemberEvent::Joined, uid.as_str(), uid, None, Some(Scope::Participant));
+        insert_messages!(tx, &[NewMessage::in_group(app.id, group.id, guid, event, at)])?;
         record!(tx, caller, Change { app: Some(app.id), action: "member.join", object: format!("group:{guid}"), details: json!({"uid": uid}) })?;
         tx.commit().await?;
     });
@@ -337,7 +357,7 @@ pub async fn leave(db: &Db, caller: &Caller, app: &App, uid: &Uid, guid: &Guid) 
     with_db!(db, pool => {
         let mut tx = pool.begin_write().await?;
         let group = lock_group!(tx, app, guid)?;
-        acting_scope!(tx, &group, Some(user_id), guid);
+        let scope = acting_scope!(tx, &group, Some(user_id), guid);
         if group.owner_id == Some(user_id) {
             return Err(Error::conflict("ERR_OWNER_CANNOT_LEAVE", "The owner hands the group to another member before leaving."));
         }
@@ -345,6 +365,8 @@ pub async fn leave(db: &Db, caller: &Caller, app: &App, uid: &Uid, guid: &Guid) 
             .bind(group.id).bind(user_id)
             .execute(&mut *tx).await?;
         add_to_count!(tx, group.id, -1);
+        let event = Content::member_event(MemberEvent::Left, uid.as_str(), uid, Some(scope), None);
+        insert_messages!(tx, &[NewMessage::in_group(app.id, group.id, guid, event, now())])?;
         record!(tx, caller, Change { app: Some(app.id), action: "member.leave", object: format!("group:{guid}"), details: json!({"uid": uid}) })?;
         tx.commit().await?;
     });

@@ -12,6 +12,7 @@ mod keyset;
 pub use keyset::{MAX_PER_PAGE, Paging};
 mod last_used;
 pub mod members;
+pub mod messages;
 pub mod operators;
 pub mod roles;
 pub mod seed;

@@ -6,7 +6,7 @@ use super::{
     audit::{Change, record},
     now, stored,
 };
-use crate::domain::{RoleId, RoleView};
+use crate::domain::{Reach, RoleId, RoleSettings, RoleView};
 use crate::server::{
     Error, Result,
     auth::{Caller, Permission},
@@ -24,11 +24,13 @@ struct RoleRow {
     name: String,
     description: String,
     metadata: Option<String>,
+    list_users: String,
+    send_messages_to: String,
     created_at: i64,
     updated_at: i64,
 }
 
-const ROLE_COLUMNS: &str = "role, name, description, metadata, created_at, updated_at";
+const ROLE_COLUMNS: &str = "role, name, description, metadata, list_users, send_messages_to, created_at, updated_at";
 
 impl TryFrom<RoleRow> for RoleView {
     type Error = Error;
@@ -42,6 +44,10 @@ impl TryFrom<RoleRow> for RoleView {
                 .map(|m| serde_json::from_str(&m))
                 .transpose()
                 .map_err(|e| Error::Internal(e.to_string()))?,
+            settings: RoleSettings {
+                list_users: stored(Reach::parse(&r.list_users))?,
+                send_messages_to: stored(Reach::parse(&r.send_messages_to))?,
+            },
             created_at: r.created_at,
             updated_at: r.updated_at,
         })
@@ -55,6 +61,8 @@ pub struct RoleFields {
     pub description: Option<String>,
     /// `Some(None)` removes the metadata.
     pub metadata: Option<Option<Value>>,
+    pub list_users: Option<Reach>,
+    pub send_messages_to: Option<Reach>,
 }
 
 fn role_in_use(role: &RoleId) -> Error {
@@ -74,6 +82,10 @@ pub async fn create(db: &Db, caller: &Caller, app: &App, role: RoleId, fields: R
     let at = now();
     let name = fields.name.unwrap_or_else(|| role.to_string());
     let metadata = fields.metadata.flatten().map(|m| m.to_string());
+    let settings = RoleSettings {
+        list_users: fields.list_users.unwrap_or(Reach::All),
+        send_messages_to: fields.send_messages_to.unwrap_or(Reach::All),
+    };
     let row: RoleRow = with_db!(db, pool => {
         let mut tx = pool.begin_write().await?;
         // Serialises role creation per app, so the limit holds under races.
@@ -86,14 +98,16 @@ pub async fn create(db: &Db, caller: &Caller, app: &App, role: RoleId, fields: R
             });
         }
         let row: RoleRow = sqlx::query_as(&format!(
-            "INSERT INTO roles (app, role, name, description, metadata, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING {ROLE_COLUMNS}"
+            "INSERT INTO roles (app, role, name, description, metadata, list_users, send_messages_to, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING {ROLE_COLUMNS}"
         ))
         .bind(app.id)
         .bind(role.as_str())
         .bind(&name)
         .bind(fields.description.unwrap_or_default())
         .bind(&metadata)
+        .bind(settings.list_users.as_str())
+        .bind(settings.send_messages_to.as_str())
         .bind(at)
         .fetch_one(&mut *tx)
         .await
@@ -137,21 +151,30 @@ pub async fn update(db: &Db, caller: &Caller, app: &App, role: &RoleId, fields: 
         name: fields.name.unwrap_or(current.name),
         description: fields.description.unwrap_or(current.description),
         metadata: fields.metadata.unwrap_or(current.metadata),
+        settings: RoleSettings {
+            list_users: fields.list_users.unwrap_or(current.settings.list_users),
+            send_messages_to: fields.send_messages_to.unwrap_or(current.settings.send_messages_to),
+        },
         updated_at: now(),
         ..current
     };
     with_db!(db, pool => {
         let mut tx = pool.begin_write().await?;
-        sqlx::query("UPDATE roles SET name = $1, description = $2, metadata = $3, updated_at = $4 WHERE app = $5 AND role = $6")
+        sqlx::query(
+            "UPDATE roles SET name = $1, description = $2, metadata = $3, list_users = $4, send_messages_to = $5, \
+             updated_at = $6 WHERE app = $7 AND role = $8",
+        )
             .bind(&updated.name)
             .bind(&updated.description)
             .bind(updated.metadata.as_ref().map(Value::to_string))
+            .bind(updated.settings.list_users.as_str())
+            .bind(updated.settings.send_messages_to.as_str())
             .bind(updated.updated_at)
             .bind(app.id)
             .bind(role.as_str())
             .execute(&mut *tx)
             .await?;
-        record!(tx, caller, Change { app: Some(app.id), action: "role.update", object: format!("role:{role}"), details: json!({"name": updated.name}) })?;
+        record!(tx, caller, Change { app: Some(app.id), action: "role.update", object: format!("role:{role}"), details: json!({"name": updated.name, "settings": updated.settings}) })?;
         tx.commit().await?;
     });
     Ok(updated)
@@ -184,4 +207,35 @@ pub async fn delete(db: &Db, caller: &Caller, app: &App, role: &RoleId) -> Resul
         tx.commit().await?;
     });
     Ok(())
+}
+
+/// A user as the rules of their role see them.
+pub(super) struct Holder {
+    pub(super) user_id: i64,
+    pub(super) deactivated: bool,
+    pub(super) settings: RoleSettings,
+}
+
+/// The user `uid`, with the settings of the role they hold.
+pub(super) async fn holder(db: &Db, app: &App, uid: &crate::domain::Uid) -> Result<Holder> {
+    let row: Option<(i64, Option<i64>, String, String)> = with_db!(db, pool => {
+        sqlx::query_as(
+            "SELECT u.id, u.deactivated_at, r.list_users, r.send_messages_to FROM users u \
+             JOIN roles r ON r.app = u.app AND r.role = u.role WHERE u.app = $1 AND u.uid = $2",
+        )
+        .bind(app.id)
+        .bind(uid.as_str())
+        .fetch_optional(pool)
+        .await?
+    });
+    let (user_id, deactivated_at, list_users, send_messages_to) =
+        row.ok_or_else(|| super::users::uid_not_found(uid))?;
+    Ok(Holder {
+        user_id,
+        deactivated: deactivated_at.is_some(),
+        settings: RoleSettings {
+            list_users: stored(Reach::parse(&list_users))?,
+            send_messages_to: stored(Reach::parse(&send_messages_to))?,
+        },
+    })
 }

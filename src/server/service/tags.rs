@@ -1,4 +1,4 @@
-//! Tags of users and of groups: the same rules, a table each.
+//! Tags of users, groups and messages: the same rules, a table each.
 
 use super::rows_per_statement;
 use crate::server::{Result, db::Db};
@@ -8,6 +8,7 @@ use crate::with_db;
 pub(crate) enum Tagged {
     User,
     Group,
+    Message,
 }
 
 impl Tagged {
@@ -16,6 +17,7 @@ impl Tagged {
         match self {
             Tagged::User => ("user_tags", "user_id"),
             Tagged::Group => ("group_tags", "group_id"),
+            Tagged::Message => ("message_tags", "message_id"),
         }
     }
 }

@@ -20,7 +20,7 @@ use super::{
     tags::{Tagged, replace_tags, tags_of},
 };
 use crate::domain::{
-    ImportReport, Invalid, NewAuthToken, Presence, RejectedRow, RoleId, Showing, SortOrder, Uid, UserFilter,
+    ImportReport, Invalid, NewAuthToken, Presence, Reach, RejectedRow, RoleId, Showing, SortOrder, Uid, UserFilter,
     UserListPage, UserSort, UserView, parse_metadata, parse_status_message, parse_tag_list, parse_user_name,
     parse_web_url,
 };
@@ -508,7 +508,8 @@ pub async fn delete_permanently(db: &Db, caller: &Caller, app: &App, uids: &[Uid
         let mut tx = pool.begin_write().await?;
         for uid in uids {
             // Their memberships go with them (the foreign key cascades), and
-            // so do their seats in the member counts.
+            // so do their seats in the member counts, and every message they
+            // sent or were sent: their UID may be taken again.
             sqlx::query(
                 "UPDATE groups SET members_count = members_count - 1 WHERE id IN \
                  (SELECT m.group_id FROM group_members m JOIN users u ON u.id = m.user_id WHERE u.app = $1 AND u.uid = $2)",
@@ -517,6 +518,14 @@ pub async fn delete_permanently(db: &Db, caller: &Caller, app: &App, uids: &[Uid
             .bind(uid.as_str())
             .execute(&mut *tx)
             .await?;
+            let user_id: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE app = $1 AND uid = $2")
+                .bind(app.id)
+                .bind(uid.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+            if let Some(user_id) = user_id {
+                super::messages::remove_messages_of!(tx, app.id, uid, user_id)?;
+            }
             let was: Option<Option<i64>> =
                 sqlx::query_scalar("DELETE FROM users WHERE app = $1 AND uid = $2 RETURNING deactivated_at")
                     .bind(app.id)
@@ -714,6 +723,18 @@ pub async fn list(db: &Db, caller: &Caller, app: &App, query: UserQuery) -> Resu
         if more { users.last().map(|u| cursor_after(order, descending, u, prefix.as_deref())) } else { None };
     let (total, total_is_exact) = if unfiltered || total <= COUNT_CAP { (total, true) } else { (COUNT_CAP, false) };
     Ok(UserListPage { items: users, total, total_is_exact, next_cursor })
+}
+
+/// The users list as user `viewer` sees it: their friends alone when
+/// their role lists friends only (`listUsers: friendsOnly`).
+pub async fn list_seen_by(db: &Db, caller: &Caller, app: &App, viewer: &Uid, query: UserQuery) -> Result<UserListPage> {
+    caller.require_app(app.id)?;
+    let holder = roles::holder(db, app, viewer).await?;
+    let query = match holder.settings.list_users {
+        Reach::All => query,
+        Reach::FriendsOnly => UserQuery { friends_of: Some(viewer.clone()), ..query },
+    };
+    list(db, caller, app, query).await
 }
 
 /// How the database would run a list: the plans of its count and of its

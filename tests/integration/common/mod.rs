@@ -197,9 +197,12 @@ impl TestApp {
     }
 
     pub async fn count(&self, table: &str) -> i64 {
-        switchboard::with_db!(&self.db, pool => {
-            sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(pool).await.unwrap()
-        })
+        self.scalar(&format!("SELECT COUNT(*) FROM {table}")).await
+    }
+
+    /// The one number a query answers.
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        switchboard::with_db!(&self.db, pool => sqlx::query_scalar(sql).fetch_one(pool).await.unwrap())
     }
 }
 
@@ -272,6 +275,13 @@ impl Api {
 
     pub async fn user(&self, uid: &str, name: &str) -> Value {
         self.ok("POST", "/v3/users", Some(json!({"uid": uid, "name": name}))).await
+    }
+
+    /// Creates a user for each UID, named after it.
+    pub async fn users(&self, uids: &[&str]) {
+        for uid in uids {
+            self.user(uid, &format!("User {uid}")).await;
+        }
     }
 
     pub async fn listed(&self, query: &str) -> Value {

@@ -1,0 +1,1199 @@
+//! Messages: sent by users through `onbehalfof`, written by the system
+//! when a group member or a message changes (`action`), read newest first
+//! a page at a time, and moderated.
+//!
+//! Sends go through a group commit: the checks that only read run on the
+//! pool, concurrently; the writes of every send waiting at that moment
+//! then go in one transaction, which checks group membership again so a
+//! user kicked in between cannot slip a message in.
+
+use std::{
+    collections::{BTreeMap, HashMap, HashSet},
+    sync::{Arc, LazyLock},
+};
+
+use serde_json::{Value, json};
+use sqlx::FromRow;
+
+use super::{
+    apps::App,
+    audit::{Change, record},
+    groups::{self, Acting, acting_uid},
+    keyset::{Arg, Conditions, bind_all, invalid_cursor},
+    members::not_a_member,
+    now, roles, rows_per_statement, stored,
+    tags::{Tagged, replace_tags, tags_of},
+    users,
+};
+use crate::domain::{
+    Content, ConversationView, GroupAction, Guid, MessageCategory, MessageEvent, MessagePage, MessageView, Reach,
+    Receiver, ReceiverType, SYSTEM_SENDER, Scope, Uid, may,
+};
+use crate::server::{
+    Error, Result,
+    auth::{Caller, Permission},
+    db::{BeginWrite, Db, MultiRowValues},
+    group_commit::GroupCommit,
+};
+use crate::with_db;
+
+/// The most messages one page holds.
+pub const MAX_LIMIT: i64 = 100;
+
+/// Unread messages are counted up to here.
+pub const UNREAD_CAP: i64 = 1000;
+
+const SECONDS_PER_DAY: i64 = 86_400;
+
+pub fn message_not_found(id: i64) -> Error {
+    Error::not_found("ERR_MESSAGE_NOT_FOUND", format!("This app has no message {id}."))
+}
+
+/// A message a user sends: to whom, what, and in which thread.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub receiver: Receiver,
+    pub content: Content,
+    pub metadata: Option<Value>,
+    pub tags: Vec<String>,
+    pub parent_id: Option<i64>,
+}
+
+/// A message about to be written, every field checked.
+#[derive(Debug, Clone)]
+pub(crate) struct NewMessage {
+    pub(crate) app: i64,
+    pub(crate) conversation: String,
+    /// The sending user and their internal id; none for the system.
+    pub(crate) sender: Option<(Uid, i64)>,
+    pub(crate) receiver: Receiver,
+    /// The receiving user's or group's internal id.
+    pub(crate) receiver_id: i64,
+    pub(crate) content: Content,
+    pub(crate) metadata: Option<Value>,
+    pub(crate) tags: Vec<String>,
+    pub(crate) parent_id: Option<i64>,
+    pub(crate) sent_at: i64,
+}
+
+impl NewMessage {
+    /// What the system writes into the conversation `conversation` of
+    /// `receiver` (internal id `receiver_id`).
+    pub(crate) fn system(
+        app: i64,
+        conversation: String,
+        receiver: Receiver,
+        receiver_id: i64,
+        content: Content,
+        at: i64,
+    ) -> Self {
+        NewMessage {
+            app,
+            conversation,
+            sender: None,
+            receiver,
+            receiver_id,
+            content,
+            metadata: None,
+            tags: Vec::new(),
+            parent_id: None,
+            sent_at: at,
+        }
+    }
+
+    /// What the system writes into group `group_id` (`guid`).
+    pub(crate) fn in_group(app: i64, group_id: i64, guid: &Guid, content: Content, at: i64) -> Self {
+        Self::system(app, format!("group:{guid}"), Receiver::Group(guid.clone()), group_id, content, at)
+    }
+
+    pub(super) fn sender_name(&self) -> &str {
+        self.sender.as_ref().map_or(SYSTEM_SENDER, |(uid, _)| uid.as_str())
+    }
+
+    fn view(&self, id: i64) -> MessageView {
+        MessageView {
+            id,
+            conversation_id: self.conversation.clone(),
+            sender: self.sender_name().to_owned(),
+            receiver: self.receiver.id().to_owned(),
+            receiver_type: self.receiver.receiver_type(),
+            category: self.content.category(),
+            message_type: self.content.message_type().to_owned(),
+            data: self.content.data().clone(),
+            metadata: self.metadata.clone(),
+            tags: self.tags.clone(),
+            parent_id: self.parent_id,
+            replies_count: 0,
+            sent_at: self.sent_at,
+            edited_at: None,
+            deleted_at: None,
+            deleted_by: None,
+        }
+    }
+}
+
+/// Runs `$sql`, which holds `{}` where its multi-row values go, over
+/// `$rows` (each a `Vec<Arg>` of `$columns` values), in chunks on `$tx`;
+/// evaluates to a `sqlx` result.
+macro_rules! with_values {
+    ($tx:ident, $sql:expr, $columns:expr, $rows:expr) => {
+        'run: {
+            use $crate::server::db::MultiRowValues;
+            let rows: &[Vec<$crate::server::service::keyset::Arg>] = &$rows;
+            for chunk in rows.chunks($crate::server::service::rows_per_statement($columns)) {
+                let sql = $sql.replace("{}", &$tx.values(chunk.len(), $columns));
+                let statement = $crate::server::service::keyset::bind_all!(sqlx::query(&sql), chunk.iter().flatten());
+                if let Err(error) = statement.execute(&mut *$tx).await {
+                    break 'run Err::<(), sqlx::Error>(error);
+                }
+            }
+            Ok(())
+        }
+    };
+}
+
+/// Writes the `NewMessage`s `$messages` (a slice) on `$tx` with their tags,
+/// and moves what follows from them: each conversation's last message, the
+/// sender's read mark, parents' reply counts, the app's totals. Evaluates
+/// to a `sqlx` result of their ids, in order.
+macro_rules! insert_messages {
+    ($tx:ident, $messages:expr) => {
+        'insert: {
+            use $crate::server::{
+                db::MultiRowValues,
+                service::{messages::{Followers, NewMessage}, rows_per_statement},
+            };
+            let messages: &[NewMessage] = $messages;
+            let mut ids: Vec<i64> = Vec::with_capacity(messages.len());
+            for chunk in messages.chunks(rows_per_statement(11)) {
+                let sql = format!(
+                    "INSERT INTO messages (app, conversation, sender, receiver, receiver_type, category, type, data, \
+                     metadata, parent_id, sent_at) VALUES {} RETURNING id",
+                    $tx.values(chunk.len(), 11)
+                );
+                let mut insert = sqlx::query_scalar::<_, i64>(&sql);
+                for m in chunk {
+                    insert = insert
+                        .bind(m.app)
+                        .bind(m.conversation.as_str())
+                        .bind(m.sender_name())
+                        .bind(m.receiver.id())
+                        .bind(m.receiver.receiver_type().as_str())
+                        .bind(m.content.category().as_str())
+                        .bind(m.content.message_type())
+                        .bind(m.content.data().to_string())
+                        .bind(m.metadata.as_ref().map(|v| v.to_string()))
+                        .bind(m.parent_id)
+                        .bind(m.sent_at);
+                }
+                match insert.fetch_all(&mut *$tx).await {
+                    // Rows take their ids in the order of the values, and
+                    // ids only grow: sorted, they line up with the chunk.
+                    Ok(mut written) => {
+                        written.sort_unstable();
+                        ids.extend(written);
+                    }
+                    Err(error) => break 'insert Err::<Vec<i64>, sqlx::Error>(error),
+                }
+            }
+            let tags = messages
+                .iter()
+                .zip(&ids)
+                .flat_map(|(m, id)| m.tags.iter().map(move |tag| (m.app, *id, tag.as_str())));
+            if let Err(error) =
+                $crate::server::service::tags::insert_tags!($tx, $crate::server::service::tags::Tagged::Message, tags)
+            {
+                break 'insert Err(error);
+            }
+            let follows = Followers::of(messages, &ids);
+            let moves = [
+                (
+                    "INSERT INTO user_conversations (user_id, conversation, peer_uid, last_message_id, last_read_id) VALUES {} \
+                     ON CONFLICT (user_id, conversation) DO UPDATE SET last_message_id = excluded.last_message_id, \
+                     last_read_id = CASE WHEN excluded.last_read_id > user_conversations.last_read_id \
+                     THEN excluded.last_read_id ELSE user_conversations.last_read_id END",
+                    5,
+                    &follows.user_sides,
+                ),
+                (
+                    "WITH v (group_id, id) AS (VALUES {}) \
+                     UPDATE groups SET last_message_id = v.id FROM v WHERE groups.id = v.group_id",
+                    2,
+                    &follows.group_lasts,
+                ),
+                (
+                    "WITH v (group_id, user_id, id) AS (VALUES {}) UPDATE group_members SET last_read_id = v.id FROM v \
+                     WHERE group_members.group_id = v.group_id AND group_members.user_id = v.user_id \
+                     AND group_members.last_read_id < v.id",
+                    3,
+                    &follows.group_reads,
+                ),
+                (
+                    "WITH v (id, replies) AS (VALUES {}) \
+                     UPDATE messages SET replies_count = messages.replies_count + v.replies FROM v WHERE messages.id = v.id",
+                    2,
+                    &follows.replies,
+                ),
+            ];
+            for (sql, columns, rows) in moves {
+                if let Err(error) = $crate::server::service::messages::with_values!($tx, sql, columns, rows) {
+                    break 'insert Err(error);
+                }
+            }
+            if let Err(error) = $crate::server::service::messages::count_messages!($tx, follows.per_app_day) {
+                break 'insert Err(error);
+            }
+            Ok(ids)
+        }
+    };
+}
+
+/// Adds `$per_app_day` (`(app, day) -> messages`, fewer for a negative
+/// number) to the apps' totals and, where `day` is given, their daily
+/// figures, in `$tx`; evaluates to a `sqlx` result.
+macro_rules! count_messages {
+    ($tx:ident, $per_app_day:expr) => {
+        'count: {
+            let per_app_day: &std::collections::BTreeMap<(i64, Option<i64>), i64> = &$per_app_day;
+            let mut per_app: std::collections::BTreeMap<i64, i64> = std::collections::BTreeMap::new();
+            for ((app, day), n) in per_app_day {
+                *per_app.entry(*app).or_default() += n;
+                let Some(day) = day else { continue };
+                let counted = sqlx::query(
+                    "INSERT INTO daily_counts (app, day, messages) VALUES ($1, $2, $3) \
+                     ON CONFLICT (app, day) DO UPDATE SET messages = daily_counts.messages + excluded.messages",
+                )
+                .bind(app)
+                .bind(day)
+                .bind(n)
+                .execute(&mut *$tx)
+                .await;
+                if let Err(error) = counted {
+                    break 'count Err::<(), sqlx::Error>(error);
+                }
+            }
+            for (app, n) in per_app {
+                let counted = sqlx::query("UPDATE message_counts SET total = total + $1 WHERE app = $2")
+                    .bind(n)
+                    .bind(app)
+                    .execute(&mut *$tx)
+                    .await;
+                if let Err(error) = counted {
+                    break 'count Err(error);
+                }
+            }
+            Ok(())
+        }
+    };
+}
+pub(crate) use {count_messages, insert_messages, with_values};
+
+/// The day, counted from 1970-01-01 (UTC), that a time falls on.
+pub(crate) fn day_of(at: i64) -> i64 {
+    at.div_euclid(SECONDS_PER_DAY)
+}
+
+/// What writing some messages moves besides their rows, one row each.
+pub(super) struct Followers {
+    /// `[user_id, conversation, peer_uid, message_id, read_id]`: each
+    /// user's side of a conversation with another user.
+    pub(super) user_sides: Vec<Vec<Arg>>,
+    /// `[group_id, message_id]`: each group's newest message.
+    pub(super) group_lasts: Vec<Vec<Arg>>,
+    /// `[group_id, user_id, message_id]`: a sender has read their group up
+    /// to their own message.
+    pub(super) group_reads: Vec<Vec<Arg>>,
+    /// `[parent_id, replies]`.
+    pub(super) replies: Vec<Vec<Arg>>,
+    pub(super) per_app_day: BTreeMap<(i64, Option<i64>), i64>,
+}
+
+impl Followers {
+    pub(super) fn of(messages: &[NewMessage], ids: &[i64]) -> Self {
+        // Keyed, so that one statement never touches a row twice.
+        let mut user_sides: BTreeMap<(i64, &str), (&str, i64, i64)> = BTreeMap::new();
+        let mut group_lasts: BTreeMap<i64, i64> = BTreeMap::new();
+        let mut group_reads: BTreeMap<(i64, i64), i64> = BTreeMap::new();
+        let mut replies: BTreeMap<i64, i64> = BTreeMap::new();
+        let mut per_app_day: BTreeMap<(i64, Option<i64>), i64> = BTreeMap::new();
+        for (m, &id) in messages.iter().zip(ids) {
+            *per_app_day.entry((m.app, Some(day_of(m.sent_at)))).or_default() += 1;
+            if let Some(parent) = m.parent_id {
+                *replies.entry(parent).or_default() += 1;
+            }
+            match (&m.receiver, &m.sender) {
+                (Receiver::Group(_), sender) => {
+                    group_lasts.insert(m.receiver_id, id);
+                    if let Some((_, sender)) = sender {
+                        group_reads.insert((m.receiver_id, *sender), id);
+                    }
+                }
+                (Receiver::User(receiver), Some((sender_uid, sender))) => {
+                    let key = (m.receiver_id, m.conversation.as_str());
+                    let receiver_read = user_sides.get(&key).map_or(0, |side| side.2);
+                    user_sides.insert(key, (sender_uid.as_str(), id, receiver_read));
+                    user_sides.insert((*sender, m.conversation.as_str()), (receiver.as_str(), id, id));
+                }
+                (Receiver::User(_), None) => {}
+            }
+        }
+        let ints = |values: &[i64]| values.iter().map(|v| Arg::Int(*v)).collect::<Vec<_>>();
+        Followers {
+            user_sides: user_sides
+                .into_iter()
+                .map(|((user, conversation), (peer, last, read))| {
+                    vec![
+                        Arg::Int(user),
+                        Arg::Text(conversation.to_owned()),
+                        Arg::Text(peer.to_owned()),
+                        Arg::Int(last),
+                        Arg::Int(read),
+                    ]
+                })
+                .collect(),
+            group_lasts: group_lasts.into_iter().map(|(g, id)| ints(&[g, id])).collect(),
+            group_reads: group_reads.into_iter().map(|((g, u), id)| ints(&[g, u, id])).collect(),
+            replies: replies.into_iter().map(|(p, n)| ints(&[p, n])).collect(),
+            per_app_day,
+        }
+    }
+}
+
+/// A send that passed its checks, waiting for its group to be written.
+#[derive(Clone)]
+struct Send(Arc<NewMessage>);
+
+type Sent = std::result::Result<MessageView, Error>;
+
+static SENDS: LazyLock<GroupCommit<Send, Sent>> =
+    LazyLock::new(|| GroupCommit::new(|db, sends| Box::pin(write_sends(db, sends))));
+
+/// Writes a group of sends in one transaction. A sender who has left the
+/// group since their checks gets their refusal; the others are written.
+async fn write_sends(db: Db, sends: Arc<[Send]>) -> Result<Vec<Sent>> {
+    let at = now();
+    let seat_of = |s: &Send| match (&s.0.receiver, &s.0.sender) {
+        (Receiver::Group(_), Some((_, sender))) => Some((s.0.receiver_id, *sender)),
+        _ => None,
+    };
+    let seats: Vec<(i64, i64)> = sends.iter().filter_map(seat_of).collect();
+    with_db!(&db, pool => {
+        let mut tx = pool.begin_write().await?;
+        // Membership again, inside the transaction: a kick or a ban since
+        // the checks wins over the message.
+        let mut seated: HashSet<(i64, i64)> = HashSet::new();
+        for chunk in seats.chunks(rows_per_statement(2)) {
+            let sql = format!(
+                "WITH v (group_id, user_id) AS (VALUES {}) SELECT m.group_id, m.user_id FROM v \
+                 JOIN group_members m ON m.group_id = v.group_id AND m.user_id = v.user_id",
+                tx.values(chunk.len(), 2)
+            );
+            let mut read = sqlx::query_as::<_, (i64, i64)>(&sql);
+            for (group, user) in chunk {
+                read = read.bind(group).bind(user);
+            }
+            seated.extend(read.fetch_all(&mut *tx).await?);
+        }
+        let may_write = |s: &Send| seat_of(s).is_none_or(|seat| seated.contains(&seat));
+        let written: Vec<NewMessage> =
+            sends.iter().filter(|s| may_write(s)).map(|s| NewMessage { sent_at: at, ..(*s.0).clone() }).collect();
+        let ids = insert_messages!(tx, &written)?;
+        tx.commit().await?;
+        let mut views = written.iter().zip(ids).map(|(m, id)| m.view(id));
+        Ok(sends
+            .iter()
+            .map(|s| match (&s.0.receiver, &s.0.sender) {
+                (Receiver::Group(guid), Some((uid, _))) if !may_write(s) => Err(not_a_member(uid, guid)),
+                _ => views.next().ok_or_else(|| Error::Internal("a written message went missing".into())),
+            })
+            .collect())
+    })
+}
+
+fn deactivated(uid: &Uid) -> Error {
+    Error::Refused { code: "ERR_UID_DEACTIVATED", message: format!("{uid} is deactivated and cannot send messages.") }
+}
+
+/// Sends `outgoing` from user `sender`: to a group they are a member of,
+/// or to any user, unless the sender's role writes to friends only.
+pub async fn send(db: &Db, caller: &Caller, app: &App, sender: &Uid, outgoing: Outgoing) -> Result<MessageView> {
+    caller.require_app(app.id)?;
+    caller.require(Permission::SendMessages)?;
+    let holder = roles::holder(db, app, sender).await?;
+    if holder.deactivated {
+        return Err(deactivated(sender));
+    }
+    let receiver_id = match &outgoing.receiver {
+        Receiver::User(uid) => {
+            let receiver = users::find(db, app, uid).await?.id;
+            let friends_only = holder.settings.send_messages_to == Reach::FriendsOnly;
+            if friends_only && receiver != holder.user_id && !are_friends(db, holder.user_id, receiver).await? {
+                return Err(Error::Refused {
+                    code: "ERR_NOT_FRIENDS",
+                    message: format!("{sender}'s role writes to friends only, and {uid} is not their friend."),
+                });
+            }
+            receiver
+        }
+        Receiver::Group(guid) => {
+            let group = groups::find(db, app, Some(holder.user_id), guid).await?;
+            if group.scope.is_none() {
+                return Err(not_a_member(sender, guid));
+            }
+            group.id
+        }
+    };
+    let conversation = outgoing.receiver.conversation_with(sender);
+    if let Some(parent) = outgoing.parent_id {
+        let in_conversation: Option<String> = with_db!(db, pool => {
+            sqlx::query_scalar("SELECT conversation FROM messages WHERE app = $1 AND id = $2 AND parent_id IS NULL")
+                .bind(app.id)
+                .bind(parent)
+                .fetch_optional(pool)
+                .await?
+        });
+        if in_conversation.as_deref() != Some(conversation.as_str()) {
+            return Err(Error::invalid(
+                "ERR_INVALID_PARENT",
+                format!("Message {parent} is not a message of this conversation that starts a thread."),
+            ));
+        }
+    }
+    let message = NewMessage {
+        app: app.id,
+        conversation,
+        sender: Some((sender.clone(), holder.user_id)),
+        receiver: outgoing.receiver,
+        receiver_id,
+        content: outgoing.content,
+        metadata: outgoing.metadata,
+        tags: outgoing.tags,
+        parent_id: outgoing.parent_id,
+        sent_at: now(),
+    };
+    SENDS.write(db, Send(Arc::new(message))).await?
+}
+
+async fn are_friends(db: &Db, user: i64, friend: i64) -> Result<bool> {
+    let found: Option<i32> = with_db!(db, pool => {
+        sqlx::query_scalar("SELECT 1 FROM friends WHERE user_id = $1 AND friend_id = $2")
+            .bind(user)
+            .bind(friend)
+            .fetch_optional(pool)
+            .await?
+    });
+    Ok(found.is_some())
+}
+
+#[derive(FromRow)]
+struct MessageRow {
+    id: i64,
+    conversation: String,
+    sender: String,
+    receiver: String,
+    receiver_type: String,
+    category: String,
+    #[sqlx(rename = "type")]
+    message_type: String,
+    data: String,
+    metadata: Option<String>,
+    parent_id: Option<i64>,
+    replies_count: i64,
+    sent_at: i64,
+    edited_at: Option<i64>,
+    deleted_at: Option<i64>,
+    deleted_by: Option<String>,
+}
+
+const MESSAGE_COLUMNS: &str = "m.id, m.conversation, m.sender, m.receiver, m.receiver_type, m.category, m.type, m.data, \
+     m.metadata, m.parent_id, m.replies_count, m.sent_at, m.edited_at, m.deleted_at, m.deleted_by";
+
+fn json_column(raw: &str) -> Result<Value> {
+    serde_json::from_str(raw).map_err(|e| Error::Internal(format!("stored JSON fails to parse: {e}")))
+}
+
+impl MessageRow {
+    fn into_view(self, tags: Vec<String>) -> Result<MessageView> {
+        Ok(MessageView {
+            id: self.id,
+            conversation_id: self.conversation,
+            sender: self.sender,
+            receiver: self.receiver,
+            receiver_type: stored(ReceiverType::parse(&self.receiver_type))?,
+            category: stored(MessageCategory::parse(&self.category))?,
+            message_type: self.message_type,
+            data: json_column(&self.data)?,
+            metadata: self.metadata.as_deref().map(json_column).transpose()?,
+            tags,
+            parent_id: self.parent_id,
+            replies_count: self.replies_count,
+            sent_at: self.sent_at,
+            edited_at: self.edited_at,
+            deleted_at: self.deleted_at,
+            deleted_by: self.deleted_by,
+        })
+    }
+}
+
+async fn with_tags(db: &Db, rows: Vec<MessageRow>) -> Result<Vec<MessageView>> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
+    for (id, tag) in tags_of(db, Tagged::Message, &ids).await? {
+        tags.entry(id).or_default().push(tag);
+    }
+    rows.into_iter()
+        .map(|row| {
+            let mine = tags.remove(&row.id).unwrap_or_default();
+            row.into_view(mine)
+        })
+        .collect()
+}
+
+/// Which messages a list holds, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct MessageQuery {
+    pub sender: Option<String>,
+    pub receiver: Option<Receiver>,
+    /// Messages of one conversation, as `conversation_id` names it.
+    pub conversation: Option<String>,
+    pub category: Option<MessageCategory>,
+    pub message_type: Option<String>,
+    /// Messages with any of these tags.
+    pub tags: Vec<String>,
+    /// Sent at or after this time (seconds since 1970).
+    pub from: Option<i64>,
+    /// Sent before this time.
+    pub to: Option<i64>,
+    pub hide_deleted: bool,
+    /// Replies to this message.
+    pub parent_id: Option<i64>,
+    pub limit: i64,
+    /// Older than the message this names, as `next_cursor` gave it.
+    pub cursor: Option<String>,
+}
+
+fn parse_cursor(raw: &str) -> Result<i64> {
+    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(invalid_cursor)
+}
+
+/// The first and last ids of a time range, found on the time index, so
+/// that the list walks ids within them: ids and send times grow together.
+async fn id_bounds(db: &Db, app: &App, from: Option<i64>, to: Option<i64>) -> Result<(Option<i64>, Option<i64>)> {
+    with_db!(db, pool => {
+        let first: Option<i64> = match from {
+            None => None,
+            Some(from) => Some(
+                sqlx::query_scalar("SELECT id FROM messages WHERE app = $1 AND sent_at >= $2 ORDER BY sent_at, id LIMIT 1")
+                    .bind(app.id).bind(from).fetch_optional(pool).await?
+                    .unwrap_or(i64::MAX),
+            ),
+        };
+        let last: Option<i64> = match to {
+            None => None,
+            Some(to) => Some(
+                sqlx::query_scalar("SELECT id FROM messages WHERE app = $1 AND sent_at < $2 ORDER BY sent_at DESC, id DESC LIMIT 1")
+                    .bind(app.id).bind(to).fetch_optional(pool).await?
+                    .unwrap_or(0),
+            ),
+        };
+        Ok((first, last))
+    })
+}
+
+/// The statement of one page, with its arguments.
+async fn page_statement(db: &Db, app: &App, query: &MessageQuery) -> Result<(String, Vec<Arg>)> {
+    let mut filter = Conditions::default();
+    let app_arg = filter.placeholder(Arg::Int(app.id));
+    filter.parts.push(format!("m.app = {app_arg}"));
+    let equal = |filter: &mut Conditions, column: &str, value: Arg| {
+        let at = filter.placeholder(value);
+        filter.parts.push(format!("{column} = {at}"));
+    };
+    if let Some(sender) = &query.sender {
+        equal(&mut filter, "m.sender", Arg::Text(sender.to_lowercase()));
+    }
+    if let Some(receiver) = &query.receiver {
+        equal(&mut filter, "m.receiver_type", Arg::Text(receiver.receiver_type().as_str().to_owned()));
+        equal(&mut filter, "m.receiver", Arg::Text(receiver.id().to_owned()));
+    }
+    if let Some(conversation) = &query.conversation {
+        equal(&mut filter, "m.conversation", Arg::Text(conversation.clone()));
+    }
+    if let Some(category) = query.category {
+        equal(&mut filter, "m.category", Arg::Text(category.as_str().to_owned()));
+    }
+    if let Some(message_type) = &query.message_type {
+        equal(&mut filter, "m.type", Arg::Text(message_type.to_ascii_lowercase()));
+    }
+    if let Some(parent) = query.parent_id {
+        equal(&mut filter, "m.parent_id", Arg::Int(parent));
+    }
+    if !query.tags.is_empty() {
+        let tags = filter.list(query.tags.iter().cloned().map(Arg::Text));
+        filter
+            .parts
+            .push(format!("EXISTS (SELECT 1 FROM message_tags t WHERE t.message_id = m.id AND t.tag IN ({tags}))"));
+    }
+    if query.hide_deleted {
+        filter.parts.push("m.deleted_at IS NULL".into());
+    }
+    let (first, last) = id_bounds(db, app, query.from, query.to).await?;
+    if let (Some(from), Some(first)) = (query.from, first) {
+        let (from, first) = (filter.placeholder(Arg::Int(from)), filter.placeholder(Arg::Int(first)));
+        filter.parts.push(format!("m.id >= {first} AND m.sent_at >= {from}"));
+    }
+    if let (Some(to), Some(last)) = (query.to, last) {
+        let (to, last) = (filter.placeholder(Arg::Int(to)), filter.placeholder(Arg::Int(last)));
+        filter.parts.push(format!("m.id <= {last} AND m.sent_at < {to}"));
+    }
+    if let Some(cursor) = &query.cursor {
+        let before = filter.placeholder(Arg::Int(parse_cursor(cursor)?));
+        filter.parts.push(format!("m.id < {before}"));
+    }
+    let limit = query.limit.clamp(1, MAX_LIMIT);
+    let sql = format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages m WHERE {} ORDER BY m.id DESC LIMIT {}",
+        filter.sql(),
+        limit + 1
+    );
+    Ok((sql, filter.args))
+}
+
+async fn page(db: &Db, app: &App, query: MessageQuery) -> Result<MessagePage> {
+    let (sql, args) = page_statement(db, app, &query).await?;
+    let mut rows: Vec<MessageRow> = with_db!(db, pool => bind_all!(sqlx::query_as(&sql), &args).fetch_all(pool).await?);
+    let limit = query.limit.clamp(1, MAX_LIMIT) as usize;
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    let next_cursor = if more { rows.last().map(|r| r.id.to_string()) } else { None };
+    Ok(MessagePage { items: with_tags(db, rows).await?, next_cursor })
+}
+
+/// How the database would run a page of `query`.
+pub async fn explain(db: &Db, caller: &Caller, app: &App, query: MessageQuery) -> Result<Vec<String>> {
+    caller.require_app(app.id)?;
+    caller.require(Permission::Read)?;
+    let (sql, args) = page_statement(db, app, &query).await?;
+    super::keyset::plans(db, &[(&sql, &args)]).await
+}
+
+/// The app's messages, newest first, as the explorer filters them.
+pub async fn list(db: &Db, caller: &Caller, app: &App, query: MessageQuery) -> Result<MessagePage> {
+    caller.require_app(app.id)?;
+    caller.require(Permission::Read)?;
+    page(db, app, query).await
+}
+
+/// The conversation between users `viewer` and `other`, newest first.
+pub async fn between(
+    db: &Db,
+    caller: &Caller,
+    app: &App,
+    viewer: &Uid,
+    other: &Uid,
+    query: MessageQuery,
+) -> Result<MessagePage> {
+    caller.require_app(app.id)?;
+    caller.require(Permission::Read)?;
+    users::find(db, app, viewer).await?;
+    users::find(db, app, other).await?;
+    let conversation = Receiver::User(other.clone()).conversation_with(viewer);
+    page(db, app, MessageQuery { conversation: Some(conversation), ..query }).await
+}
+
+/// A group's messages, newest first: for the app, or for a member.
+pub async fn of_group(
+    db: &Db,
+    caller: &Caller,
+    app: &App,
+    acting: &Acting,
+    guid: &Guid,
+    query: MessageQuery,
+) -> Result<MessagePage> {
+    caller.require_app(app.id)?;
+    caller.require(Permission::Read)?;
+    let acting_id = groups::acting_id(db, app, acting).await?;
+    let group = groups::find(db, app, acting_id, guid).await?;
+    if let (Acting::User(uid), None) = (acting, &group.scope) {
+        return Err(not_a_member(uid, guid));
+    }
+    page(db, app, MessageQuery { conversation: Some(format!("group:{guid}")), ..query }).await
+}
+
+/// The message `id`, as the app or a user sees it: a user sees the
+/// messages of their own conversations and of their groups.
+pub async fn get(db: &Db, caller: &Caller, app: &App, acting: &Acting, id: i64) -> Result<MessageView> {
+    caller.require_app(app.id)?;
+    caller.require(Permission::Read)?;
+    let row = find(db, app, id).await?;
+    if let Acting::User(uid) = acting {
+        let receiver = stored(Receiver::parse(&row.receiver, &row.receiver_type))?;
+        if !is_party(db, app, uid, &row.conversation, &receiver).await? {
+            return Err(message_not_found(id));
+        }
+    }
+    with_tags(db, vec![row]).await?.pop().ok_or_else(|| message_not_found(id))
+}
+
+/// Replies to message `id`, newest first.
+pub async fn thread(
+    db: &Db,
+    caller: &Caller,
+    app: &App,
+    acting: &Acting,
+    id: i64,
+    query: MessageQuery,
+) -> Result<MessagePage> {
+    get(db, caller, app, acting, id).await?;
+    page(db, app, MessageQuery { parent_id: Some(id), ..query }).await
+}
+
+async fn find(db: &Db, app: &App, id: i64) -> Result<MessageRow> {
+    let row: Option<MessageRow> = with_db!(db, pool => {
+        sqlx::query_as(&format!("SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.app = $1 AND m.id = $2"))
+            .bind(app.id)
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+    });
+    row.ok_or_else(|| message_not_found(id))
+}
+
+/// Whether user `uid` is in the conversation: one of its two users, or a
+/// member of its group.
+async fn is_party(db: &Db, app: &App, uid: &Uid, conversation: &str, receiver: &Receiver) -> Result<bool> {
+    match receiver {
+        Receiver::User(_) => {
+            Ok(conversation.strip_prefix("user:").is_some_and(|pair| pair.split(':').any(|u| u == uid.as_str())))
+        }
+        Receiver::Group(guid) => {
+            let user = users::find(db, app, uid).await?.id;
+            match groups::find(db, app, Some(user), guid).await {
+                Ok(group) => Ok(group.scope.is_some()),
+                Err(Error::NotFound { .. }) => Ok(false),
+                Err(other) => Err(other),
+            }
+        }
+    }
+}
+
+/// The internal id of a message's receiver: the user's or the group's.
+async fn receiver_id(db: &Db, app: &App, receiver: &Receiver) -> Result<i64> {
+    match receiver {
+        Receiver::User(uid) => Ok(users::find(db, app, uid).await?.id),
+        Receiver::Group(guid) => Ok(groups::find(db, app, None, guid).await?.id),
+    }
+}
+
+/// Who changes a message, once they may: the app, its sender, or an admin
+/// or moderator of its group. Editing is for the sender alone.
+async fn check_author(db: &Db, app: &App, acting: &Acting, row: &MessageRow, moderating: bool) -> Result<()> {
+    let Acting::User(uid) = acting else { return Ok(()) };
+    if row.sender == uid.as_str() {
+        return Ok(());
+    }
+    let receiver = stored(Receiver::parse(&row.receiver, &row.receiver_type))?;
+    if let (true, Receiver::Group(guid)) = (moderating, &receiver) {
+        let user = users::find(db, app, uid).await?.id;
+        let scope = match groups::find(db, app, Some(user), guid).await {
+            Ok(group) => group.scope.map(|s| stored(Scope::parse(&s))).transpose()?,
+            Err(Error::NotFound { .. }) => None,
+            Err(other) => return Err(other),
+        };
+        if scope.is_some_and(|scope| may(scope, GroupAction::DeleteMessages, None).is_ok()) {
+            return Ok(());
+        }
+    }
+    if !is_party(db, app, uid, &row.conversation, &receiver).await? {
+        return Err(message_not_found(row.id));
+    }
+    Err(Error::Refused {
+        code: "ERR_NOT_THE_SENDER",
+        message: if moderating {
+            format!("Only the sender, or an admin or moderator of its group, may delete message {}.", row.id)
+        } else {
+            format!("Only the sender may edit message {}.", row.id)
+        },
+    })
+}
+
+/// What an edit changes; `None` leaves a field as it is.
+#[derive(Debug, Default)]
+pub struct Edit {
+    pub data: Option<Value>,
+    /// `Some(None)` removes the metadata.
+    pub metadata: Option<Option<Value>>,
+    pub tags: Option<Vec<String>>,
+}
+
+fn already_deleted(id: i64) -> Error {
+    Error::conflict("ERR_MESSAGE_DELETED", format!("Message {id} is deleted."))
+}
+
+/// The name a change is written under: the acting user, or the caller.
+fn actor_name(caller: &Caller, acting: &Acting) -> String {
+    match acting {
+        Acting::User(uid) => uid.to_string(),
+        Acting::App => caller.label(),
+    }
+}
+
+/// Edits a text or custom message, and tells its conversation with an
+/// `edited` action message, in one transaction.
+pub async fn edit(db: &Db, caller: &Caller, app: &App, acting: &Acting, id: i64, edit: Edit) -> Result<MessageView> {
+    caller.require_app(app.id)?;
+    caller.require(Permission::SendMessages)?;
+    let row = find(db, app, id).await?;
+    check_author(db, app, acting, &row, false).await?;
+    if row.deleted_at.is_some() {
+        return Err(already_deleted(id));
+    }
+    let category = stored(MessageCategory::parse(&row.category))?;
+    let current = Content::stored(category, row.message_type.clone(), json_column(&row.data)?);
+    if !current.is_editable() {
+        return Err(Error::invalid("ERR_MESSAGE_NOT_EDITABLE", "Only text and custom messages can be edited."));
+    }
+    let content = match edit.data {
+        Some(data) => current.edited(data)?,
+        None => current,
+    };
+    let metadata = match edit.metadata {
+        Some(metadata) => metadata,
+        None => row.metadata.as_deref().map(json_column).transpose()?,
+    };
+    let receiver = stored(Receiver::parse(&row.receiver, &row.receiver_type))?;
+    let receiver_id = receiver_id(db, app, &receiver).await?;
+    let at = now();
+    let actor = actor_name(caller, acting);
+    let notice = NewMessage::system(
+        app.id,
+        row.conversation.clone(),
+        receiver,
+        receiver_id,
+        Content::message_event(MessageEvent::Edited, &actor, id),
+        at,
+    );
+    with_db!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        let changed = sqlx::query("UPDATE messages SET data = $1, metadata = $2, edited_at = $3 WHERE id = $4 AND deleted_at IS NULL")
+            .bind(content.data().to_string())
+            .bind(metadata.as_ref().map(Value::to_string))
+            .bind(at)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if changed.rows_affected() == 0 {
+            return Err(already_deleted(id));
+        }
+        if let Some(tags) = &edit.tags {
+            replace_tags!(tx, Tagged::Message, app.id, id, tags);
+        }
+        insert_messages!(tx, std::slice::from_ref(&notice))?;
+        record!(tx, caller, Change { app: Some(app.id), action: "message.edit", object: format!("message:{id}"), details: json!({"onBehalfOf": acting_uid(acting)}) })?;
+        tx.commit().await?;
+    });
+    get(db, caller, app, &Acting::App, id).await
+}
+
+/// Deletes a message: marks it deleted (its row stays, for the record),
+/// or with `permanent` removes it; either way its conversation is told
+/// with a `deleted` action message, in the same transaction. The app may
+/// delete any message; a user their own, and an admin or moderator those
+/// of their group.
+pub async fn delete(
+    db: &Db,
+    caller: &Caller,
+    app: &App,
+    acting: &Acting,
+    id: i64,
+    permanent: bool,
+    reason: Option<String>,
+) -> Result<MessageView> {
+    caller.require_app(app.id)?;
+    caller.require(match acting {
+        Acting::App => Permission::ModerateMessages,
+        Acting::User(_) => Permission::SendMessages,
+    })?;
+    let row = find(db, app, id).await?;
+    check_author(db, app, acting, &row, true).await?;
+    if row.deleted_at.is_some() && !permanent {
+        return Err(already_deleted(id));
+    }
+    let receiver = stored(Receiver::parse(&row.receiver, &row.receiver_type))?;
+    let receiver_id = receiver_id(db, app, &receiver).await?;
+    let at = now();
+    let actor = actor_name(caller, acting);
+    let notice = NewMessage::system(
+        app.id,
+        row.conversation.clone(),
+        receiver,
+        receiver_id,
+        Content::message_event(MessageEvent::Deleted, acting_uid(acting).map_or(SYSTEM_SENDER, Uid::as_str), id),
+        at,
+    );
+    let mut tags = Vec::new();
+    for (_, tag) in tags_of(db, Tagged::Message, &[id]).await? {
+        tags.push(tag);
+    }
+    with_db!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        if permanent {
+            let removed = sqlx::query("DELETE FROM messages WHERE id = $1").bind(id).execute(&mut *tx).await?;
+            if removed.rows_affected() == 0 {
+                return Err(message_not_found(id));
+            }
+            count_messages!(tx, BTreeMap::from([((app.id, None), -1)]))?;
+            refresh_last!(tx, app.id, &row.conversation)?;
+        } else {
+            let marked = sqlx::query("UPDATE messages SET deleted_at = $1, deleted_by = $2 WHERE id = $3 AND deleted_at IS NULL")
+                .bind(at)
+                .bind(&actor)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            if marked.rows_affected() == 0 {
+                return Err(already_deleted(id));
+            }
+        }
+        insert_messages!(tx, std::slice::from_ref(&notice))?;
+        record!(tx, caller, Change {
+            app: Some(app.id),
+            action: "message.delete",
+            object: format!("message:{id}"),
+            details: json!({"permanent": permanent, "reason": reason, "onBehalfOf": acting_uid(acting), "sender": row.sender}),
+        })?;
+        tx.commit().await?;
+    });
+    let deleted_by = row.deleted_by.clone().unwrap_or(actor);
+    let deleted_at = row.deleted_at.unwrap_or(at);
+    let view = row.into_view(tags)?;
+    Ok(MessageView { deleted_at: Some(deleted_at), deleted_by: Some(deleted_by), ..view })
+}
+
+/// A page of a user's conversations, the most recently active first.
+pub struct ConversationPage {
+    pub items: Vec<ConversationView>,
+    pub next_cursor: Option<String>,
+}
+
+/// User `uid`'s conversations, with other users and in their groups, the
+/// one with the newest message first; each with its last message and
+/// how many messages others wrote in it since `uid` last read it.
+pub async fn conversations(
+    db: &Db,
+    caller: &Caller,
+    app: &App,
+    uid: &Uid,
+    limit: i64,
+    cursor: Option<String>,
+) -> Result<ConversationPage> {
+    caller.require_app(app.id)?;
+    caller.require(Permission::Read)?;
+    let user = users::find(db, app, uid).await?.id;
+    let limit = limit.clamp(1, MAX_LIMIT);
+    let before = cursor.as_deref().map(parse_cursor).transpose()?.unwrap_or(i64::MAX);
+    // Each side is read in its own order and the two are merged: the
+    // newest `limit` of both are among the newest `limit` of each.
+    let (peers, groups): (Vec<(String, String, i64, i64)>, Vec<(String, String, i64, i64)>) = with_db!(db, pool => {
+        let peers = sqlx::query_as(
+            "SELECT conversation, peer_uid, last_message_id, last_read_id FROM user_conversations \
+             WHERE user_id = $1 AND last_message_id < $2 ORDER BY last_message_id DESC LIMIT $3",
+        )
+        .bind(user).bind(before).bind(limit + 1)
+        .fetch_all(pool).await?;
+        let groups = sqlx::query_as(
+            "SELECT 'group:' || g.guid, g.guid, g.last_message_id, m.last_read_id FROM group_members m \
+             JOIN groups g ON g.id = m.group_id WHERE m.user_id = $1 AND g.last_message_id < $2 \
+             ORDER BY g.last_message_id DESC LIMIT $3",
+        )
+        .bind(user).bind(before).bind(limit + 1)
+        .fetch_all(pool).await?;
+        (peers, groups)
+    });
+    let mut found: Vec<(ReceiverType, String, String, i64, i64)> = peers
+        .into_iter()
+        .map(|(c, with, last, read)| (ReceiverType::User, c, with, last, read))
+        .chain(groups.into_iter().map(|(c, with, last, read)| (ReceiverType::Group, c, with, last, read)))
+        .collect();
+    found.sort_by_key(|f| std::cmp::Reverse(f.3));
+    let more = found.len() as i64 > limit;
+    found.truncate(limit as usize);
+    let next_cursor = if more { found.last().map(|f| f.3.to_string()) } else { None };
+
+    let last_ids: Vec<i64> = found.iter().map(|f| f.3).collect();
+    let mut lasts: HashMap<i64, MessageView> = HashMap::new();
+    if !last_ids.is_empty() {
+        let mut filter = Conditions::default();
+        let ids = filter.list(last_ids.iter().map(|id| Arg::Int(*id)));
+        let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.id IN ({ids})");
+        let rows: Vec<MessageRow> =
+            with_db!(db, pool => bind_all!(sqlx::query_as(&sql), &filter.args).fetch_all(pool).await?);
+        lasts.extend(with_tags(db, rows).await?.into_iter().map(|m| (m.id, m)));
+    }
+    let unread = unread_counts(db, app, uid, &found).await?;
+    let items = found
+        .into_iter()
+        .zip(unread)
+        .map(|((conversation_type, conversation_id, with, last, _), unread_message_count)| ConversationView {
+            conversation_id,
+            conversation_type,
+            conversation_with: with,
+            last_message: lasts.remove(&last),
+            unread_message_count,
+        })
+        .collect();
+    Ok(ConversationPage { items, next_cursor })
+}
+
+/// For each conversation, the messages others wrote (actions aside) past
+/// the user's read mark that are not deleted, up to `UNREAD_CAP`; in one
+/// statement of capped counts.
+async fn unread_counts(
+    db: &Db,
+    app: &App,
+    uid: &Uid,
+    found: &[(ReceiverType, String, String, i64, i64)],
+) -> Result<Vec<i64>> {
+    if found.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut filter = Conditions::default();
+    let (app_arg, me) = (filter.placeholder(Arg::Int(app.id)), filter.placeholder(Arg::Text(uid.to_string())));
+    let counts: Vec<String> = found
+        .iter()
+        .enumerate()
+        .map(|(n, (_, conversation, _, _, read))| {
+            let conversation = filter.placeholder(Arg::Text(conversation.clone()));
+            let read = filter.placeholder(Arg::Int(*read));
+            format!(
+                "SELECT CAST({n} AS BIGINT) AS n, COUNT(*) AS unread FROM (SELECT 1 FROM messages m WHERE m.app = {app_arg} \
+                 AND m.conversation = {conversation} AND m.id > {read} AND m.sender <> {me} \
+                 AND m.category <> 'action' AND m.deleted_at IS NULL LIMIT {UNREAD_CAP}) AS c{n}"
+            )
+        })
+        .collect();
+    let sql = counts.join(" UNION ALL ");
+    let rows: Vec<(i64, i64)> =
+        with_db!(db, pool => bind_all!(sqlx::query_as(&sql), &filter.args).fetch_all(pool).await?);
+    let mut unread = vec![0; found.len()];
+    for (n, count) in rows {
+        unread[n as usize] = count;
+    }
+    Ok(unread)
+}
+
+/// User `uid` has read their conversation up to message `id` (and never
+/// back from a later mark).
+pub async fn mark_read(db: &Db, caller: &Caller, app: &App, uid: &Uid, id: i64) -> Result<()> {
+    caller.require_app(app.id)?;
+    caller.require(Permission::SendMessages)?;
+    let row = find(db, app, id).await?;
+    let receiver = stored(Receiver::parse(&row.receiver, &row.receiver_type))?;
+    if !is_party(db, app, uid, &row.conversation, &receiver).await? {
+        return Err(message_not_found(id));
+    }
+    let user = users::find(db, app, uid).await?.id;
+    let receiver_id = receiver_id(db, app, &receiver).await?;
+    with_db!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        match receiver {
+            Receiver::User(_) => {
+                sqlx::query("UPDATE user_conversations SET last_read_id = $1 WHERE user_id = $2 AND conversation = $3 AND last_read_id < $1")
+                    .bind(id).bind(user).bind(&row.conversation)
+                    .execute(&mut *tx).await?;
+            }
+            Receiver::Group(_) => {
+                sqlx::query("UPDATE group_members SET last_read_id = $1 WHERE group_id = $2 AND user_id = $3 AND last_read_id < $1")
+                    .bind(id).bind(receiver_id).bind(user)
+                    .execute(&mut *tx).await?;
+            }
+        }
+        tx.commit().await?;
+    });
+    Ok(())
+}
+
+/// Points conversation `$conversation` of app `$app` at its newest message
+/// again, after messages of it were removed for good, in `$tx`; evaluates
+/// to a `sqlx` result.
+macro_rules! refresh_last {
+    ($tx:ident, $app:expr, $conversation:expr) => {{
+        let (app, conversation): (i64, &str) = ($app, $conversation);
+        let newest = "(SELECT MAX(m.id) FROM messages m WHERE m.app = $1 AND m.conversation = $2)";
+        match conversation.strip_prefix("group:") {
+            Some(guid) => {
+                sqlx::query(&format!("UPDATE groups SET last_message_id = {newest} WHERE app = $1 AND guid = $3"))
+                    .bind(app)
+                    .bind(conversation)
+                    .bind(guid)
+                    .execute(&mut *$tx)
+                    .await
+                    .map(|_| ())
+            }
+            None => sqlx::query(&format!(
+                "UPDATE user_conversations SET last_message_id = COALESCE({newest}, 0) WHERE conversation = $2 \
+                 AND user_id IN (SELECT u.id FROM users u WHERE u.app = $1)"
+            ))
+            .bind(app)
+            .bind(conversation)
+            .execute(&mut *$tx)
+            .await
+            .map(|_| ()),
+        }
+    }};
+}
+pub(crate) use refresh_last;
+
+/// Removes every message user `uid` sent or was sent, and their side of
+/// each conversation, in `$tx`; for deleting the user for good. Evaluates
+/// to a `sqlx` result.
+macro_rules! remove_messages_of {
+    ($tx:ident, $app:expr, $uid:expr, $user_id:expr) => {
+        'remove: {
+            let (app, uid, user_id): (i64, &$crate::domain::Uid, i64) = ($app, $uid, $user_id);
+            let peers = sqlx::query(
+                "DELETE FROM user_conversations WHERE conversation IN \
+                 (SELECT conversation FROM user_conversations WHERE user_id = $1)",
+            )
+            .bind(user_id)
+            .execute(&mut *$tx)
+            .await;
+            if let Err(error) = peers {
+                break 'remove Err::<(), sqlx::Error>(error);
+            }
+            // The group conversations they wrote in, to point at their newest
+            // message again once theirs are gone.
+            let written_in: Vec<String> = match sqlx::query_scalar(
+                "SELECT DISTINCT conversation FROM messages WHERE app = $1 AND sender = $2 AND receiver_type = 'group'",
+            )
+            .bind(app)
+            .bind(uid.as_str())
+            .fetch_all(&mut *$tx)
+            .await
+            {
+                Ok(conversations) => conversations,
+                Err(error) => break 'remove Err(error),
+            };
+            let mut removed: i64 = 0;
+            for sql in [
+                "DELETE FROM messages WHERE app = $1 AND sender = $2",
+                "DELETE FROM messages WHERE app = $1 AND receiver_type = 'user' AND receiver = $2",
+            ] {
+                match sqlx::query(sql).bind(app).bind(uid.as_str()).execute(&mut *$tx).await {
+                    Ok(done) => removed += done.rows_affected() as i64,
+                    Err(error) => break 'remove Err(error),
+                }
+            }
+            for conversation in &written_in {
+                if let Err(error) = $crate::server::service::messages::refresh_last!($tx, app, conversation) {
+                    break 'remove Err(error);
+                }
+            }
+            $crate::server::service::messages::count_messages!(
+                $tx,
+                std::collections::BTreeMap::from([((app, None), -removed)])
+            )
+        }
+    };
+}
+pub(crate) use remove_messages_of;
