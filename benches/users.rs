@@ -1,12 +1,14 @@
 //! Users and groups at scale: seeds a fresh database, serves the app on a
 //! random port, and measures the REST endpoints under concurrency.
 //!
-//!   cargo bench --features ssr --bench users -- [--users N] [--groups N] [--crowd N]
+//!   cargo bench --features ssr --bench users -- [--users N] [--groups N] [--crowd N] [--messages N]
 //!                                               [--backend sqlite|postgres|both]
 //!                                               [--concurrency C] [--requests R] [--only TEXT]
 //!
 //! `--groups` groups of five members are seeded after the users (none with
 //! `--groups 0`), and one group, `town-square`, of the first `--crowd` users.
+//! `--messages` messages are seeded after the groups (none by default), and
+//! the message scenarios run on them.
 //! `--only` runs just the scenarios whose name contains TEXT.
 //!
 //! Postgres comes from SWITCHBOARD_BENCH_POSTGRES_URL (an admin URL such as
@@ -33,6 +35,7 @@ struct Options {
     users: u64,
     groups: u64,
     crowd: u64,
+    messages: u64,
     backends: Vec<&'static str>,
     concurrency: usize,
     requests: usize,
@@ -51,6 +54,7 @@ fn options() -> Options {
         users: value("--users").map_or(100_000, |v| v.parse().expect("--users N")),
         groups: value("--groups").map_or(100_000, |v| v.parse().expect("--groups N")),
         crowd: value("--crowd").map_or(100_000, |v| v.parse().expect("--crowd N")),
+        messages: value("--messages").map_or(0, |v| v.parse().expect("--messages N")),
         backends,
         concurrency: value("--concurrency").map_or(16, |v| v.parse().expect("--concurrency C")),
         requests: value("--requests").map_or(2000, |v| v.parse().expect("--requests R")),
@@ -289,6 +293,9 @@ async fn bench(backend: &'static str, opts: &Options) {
     if opts.groups > 0 {
         bench_groups(&db, &app, opts, &get, &sample).await;
     }
+    if opts.messages > 0 {
+        bench_messages(&db, &app, opts, &get, &post, &sample).await;
+    }
     db.close().await;
 }
 
@@ -342,4 +349,101 @@ where
     .await;
     let (g, s) = (get.clone(), sample.clone());
     scenario("GET /v3/users/{uid}/groups", opts, move |i| g(format!("/v3/users/{}/groups", s[i % s.len()]))).await;
+}
+
+async fn bench_messages<G, P>(db: &Db, app: &apps::App, opts: &Options, get: &G, post: &P, sample: &Arc<Vec<String>>)
+where
+    G: Fn(String) -> reqwest::RequestBuilder + Clone + Send + Sync + 'static,
+    P: Fn(String, Value) -> reqwest::RequestBuilder + Clone + Send + Sync + 'static,
+{
+    let started = Instant::now();
+    let report = seed::messages(db, &Caller::cli(), app, opts.messages, |_| {}).await.unwrap();
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "\n== seeded {} messages in {seconds:.1} s ({:.0} messages/s)",
+        report.messages,
+        report.messages as f64 / seconds
+    );
+    // Conversations to read: those of sampled users who talk, as the API lists them.
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let mut groups: Vec<String> = Vec::new();
+    for uid in sample.iter().take(400) {
+        let body: Value =
+            get(format!("/v3/users/{uid}/conversations?limit=5")).send().await.unwrap().json().await.unwrap();
+        for conversation in body["data"].as_array().into_iter().flatten() {
+            let with = conversation["conversationWith"].as_str().unwrap().to_owned();
+            match conversation["conversationType"].as_str() {
+                Some("user") => pairs.push((uid.clone(), with)),
+                _ => groups.push(with),
+            }
+        }
+    }
+    groups.push(seed::CROWD_GUID.to_owned());
+    println!("{} conversations and {} groups to read", pairs.len(), groups.len());
+    let (pairs, groups) = (Arc::new(pairs), Arc::new(groups));
+    let senders: Arc<Vec<String>> = Arc::new(pairs.iter().map(|(uid, _)| uid.clone()).collect());
+    let middle = seed_day_window();
+    println!("{:<44} {:>10} {:>9} {:>9} {:>7}", "scenario", "req/s", "p50 ms", "p99 ms", "errors");
+    let (g, c) = (get.clone(), pairs.clone());
+    scenario("GET /v3/users/{uid}/messages (latest 50)", opts, move |i| {
+        let (me, other) = &c[i % c.len()];
+        g(format!("/v3/users/{other}/messages?limit=50")).header("onbehalfof", me.as_str())
+    })
+    .await;
+    let (g, gs) = (get.clone(), groups.clone());
+    scenario("GET /v3/groups/{guid}/messages (latest 50)", opts, move |i| {
+        g(format!("/v3/groups/{}/messages?limit=50", gs[i % gs.len()]))
+    })
+    .await;
+    let (g, s) = (get.clone(), sample.clone());
+    scenario("GET /v3/users/{uid}/conversations", opts, move |i| {
+        g(format!("/v3/users/{}/conversations?limit=25", s[i % s.len()]))
+    })
+    .await;
+    let explorer: Vec<(&str, Box<dyn Fn(usize) -> String + Send + Sync>)> = vec![
+        ("explorer: newest 50", Box::new(|_| "/v3/messages?limit=50".to_owned())),
+        ("explorer: by sender", {
+            let s = senders.clone();
+            Box::new(move |i| format!("/v3/messages?limit=50&sender={}", s[i % s.len()]))
+        }),
+        ("explorer: by receiver", {
+            let s = senders.clone();
+            Box::new(move |i| format!("/v3/messages?limit=50&receiver={}&receiverType=user", s[i % s.len()]))
+        }),
+        ("explorer: by group", {
+            let gs = groups.clone();
+            Box::new(move |i| format!("/v3/messages?limit=50&receiver={}&receiverType=group", gs[i % gs.len()]))
+        }),
+        ("explorer: category call", Box::new(|_| "/v3/messages?limit=50&category=call".to_owned())),
+        (
+            "explorer: category message, type image",
+            Box::new(|_| "/v3/messages?limit=50&category=message&type=image".to_owned()),
+        ),
+        ("explorer: tag", Box::new(|_| "/v3/messages?limit=50&tags=important".to_owned())),
+        (
+            "explorer: one day, 15 days ago",
+            Box::new(move |_| format!("/v3/messages?limit=50&from={}&to={}", middle.0, middle.1)),
+        ),
+        ("explorer: sender and category", {
+            let s = senders.clone();
+            Box::new(move |i| format!("/v3/messages?limit=50&category=message&sender={}", s[i % s.len()]))
+        }),
+    ];
+    for (name, path) in explorer {
+        let g = get.clone();
+        scenario(name, opts, move |i| g(path(i))).await;
+    }
+    let (p, c) = (post.clone(), pairs.clone());
+    scenario("POST /v3/messages (text to a user)", opts, move |i| {
+        let (me, other) = &c[i % c.len()];
+        let body = json!({"receiver": other, "receiverType": "user", "category": "message", "type": "text", "data": {"text": format!("bench {i}")}});
+        p("/v3/messages".to_owned(), body).header("onbehalfof", me.as_str())
+    })
+    .await;
+}
+
+/// The day from 15 to 14 days ago, in seconds since 1970.
+fn seed_day_window() -> (i64, i64) {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    (now - 15 * 86_400, now - 14 * 86_400)
 }

@@ -8,7 +8,8 @@ use leptos_router::{
 
 use crate::ui::{
     activity_page::ActivityPage, app_layout::AppLayout, app_settings_page::AppSettingsPage, apps_page::AppsPage,
-    group_page::GroupPage, groups_page::GroupsPage, home::Home, keys_page::KeysPage, not_found::NotFound,
+    conversation_page::ConversationPage, group_page::GroupPage, groups_page::GroupsPage, home::Home,
+    keys_page::KeysPage, messages_page::MessagesPage, not_found::NotFound, overview_page::OverviewPage,
     roles_page::RolesPage, setup_page::SetupPage, sign_in_page::SignInPage, signed_in_layout::SignedInLayout,
     team_activity_page::TeamActivityPage, team_page::TeamPage, user_page::UserPage, users_page::UsersPage,
 };
@@ -61,6 +62,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/roles") view=RolesPage ssr=SsrMode::Async />
                         <Route path=path!("/groups") view=GroupsPage ssr=SsrMode::Async />
                         <Route path=path!("/groups/:guid") view=GroupPage ssr=SsrMode::Async />
+                        <Route path=path!("/overview") view=OverviewPage ssr=SsrMode::Async />
+                        <Route path=path!("/messages") view=MessagesPage ssr=SsrMode::Async />
+                        <Route path=path!("/conversation") view=ConversationPage ssr=SsrMode::Async />
                         <Route path=path!("/activity") view=ActivityPage ssr=SsrMode::Async />
                         <Route path=path!("/settings") view=AppSettingsPage ssr=SsrMode::Async />
                     </ParentRoute>

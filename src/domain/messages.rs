@@ -247,6 +247,11 @@ impl Content {
     }
 }
 
+/// Why a moderator removed something, for the audit log: 1 to 500 characters.
+pub fn parse_reason(raw: &str) -> Result<String, Invalid> {
+    super::users::parse_text(raw, 500, true, "ERR_INVALID_REASON", "A reason")
+}
+
 fn invalid_data(message: impl Into<String>) -> Invalid {
     Invalid::new("ERR_INVALID_MESSAGE_DATA", message)
 }

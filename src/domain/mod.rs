@@ -6,6 +6,7 @@ mod error;
 mod groups;
 mod ids;
 mod kinds;
+mod message_filter;
 mod messages;
 mod time;
 mod user_filter;
@@ -18,18 +19,20 @@ pub use groups::{
 };
 pub use ids::{AppId, AppName, Email, KeyName, OperatorName, Password};
 pub use kinds::{BulkChange, Environment, KeyScope, OperatorRole, Presence, Region, Showing, SortOrder, UserSort};
+pub use message_filter::MessageFilter;
 pub use messages::{
     CallStatus, CallType, Content, MAX_ATTACHMENTS, MAX_TEXT_CHARS, MediaType, MemberEvent, MessageCategory,
-    MessageEvent, Reach, Receiver, ReceiverType, SYSTEM_SENDER,
+    MessageEvent, Reach, Receiver, ReceiverType, SYSTEM_SENDER, parse_reason,
 };
-pub use time::{format_timestamp, parse_date};
+pub use time::{format_date, format_timestamp, parse_date};
 pub use user_filter::UserFilter;
 pub use users::{
     MAX_METADATA_BYTES, MAX_TAGS, RoleId, Uid, check_metadata, parse_description, parse_metadata, parse_role_name,
     parse_status_message, parse_tag_list, parse_tags, parse_user_name, parse_web_url,
 };
 pub use views::{
-    ApiKeyView, AppView, AuditEntryView, AuditPage, AuthTokenView, BannedUserView, ConversationView, GroupView,
-    ImportReport, MemberView, MessagePage, MessageView, NewApiKey, NewAuthToken, OperatorView, Page, Powers,
-    RejectedRow, RoleSettings, RoleView, Session, UserDetail, UserListPage, UserView,
+    ApiKeyView, AppView, AuditEntryView, AuditPage, AuthTokenView, BannedUserView, ConversationView, DayFigures,
+    GroupView, ImportReport, KeyRequestsView, MemberView, MessagePage, MessageView, NewApiKey, NewAuthToken,
+    OperatorView, OverviewView, Page, Powers, RejectedRow, RoleSettings, RoleView, Session, UserDetail, UserListPage,
+    UserView,
 };

@@ -16,6 +16,14 @@ pub fn format_timestamp(unix_seconds: i64) -> String {
         .unwrap_or_else(|| unix_seconds.to_string())
 }
 
+/// The calendar date (`YYYY-MM-DD`, UTC) a unix second falls on.
+pub fn format_date(unix_seconds: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(unix_seconds)
+        .ok()
+        .and_then(|t| t.format(DATE).ok())
+        .unwrap_or_else(|| unix_seconds.to_string())
+}
+
 /// A calendar date (`YYYY-MM-DD`) as the unix second its day begins in UTC.
 pub fn parse_date(raw: &str) -> Result<i64, Invalid> {
     Date::parse(raw.trim(), DATE)
@@ -37,5 +45,6 @@ mod tests {
     fn dates_parse_to_the_start_of_their_day() {
         assert_eq!(parse_date("2026-11-18"), Ok(1_795_000_000 - 11 * 3600 - 6 * 60 - 40));
         assert_eq!(parse_date("19/11/2026").unwrap_err().code, "ERR_INVALID_DATE");
+        assert_eq!(format_date(parse_date("2026-11-18").unwrap() + 3600), "2026-11-18");
     }
 }

@@ -369,3 +369,34 @@ mod tests {
         assert_eq!(page(10_000, false).total_in_words("group", "groups"), "more than 10000 groups");
     }
 }
+
+/// An app at a glance, for its overview page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OverviewView {
+    pub users: i64,
+    /// Users active in the last 24 hours.
+    pub active_last_day: i64,
+    pub groups: i64,
+    pub messages: i64,
+    /// The last 30 days, oldest first.
+    pub days: Vec<DayFigures>,
+    /// Each key's REST requests on those days.
+    pub keys: Vec<KeyRequestsView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DayFigures {
+    /// The unix second the day (UTC) begins.
+    pub day: i64,
+    pub new_users: i64,
+    pub messages: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeyRequestsView {
+    pub name: String,
+    pub prefix: String,
+    pub scope: KeyScope,
+    /// Requests on each day of the overview, oldest first.
+    pub requests: Vec<i64>,
+}

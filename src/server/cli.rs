@@ -45,7 +45,7 @@ pub enum Command {
     #[command(subcommand)]
     Key(KeyCommand),
     /// Fill an app with realistic demo users, roles, tags and auth tokens,
-    /// and groups of those users.
+    /// groups of those users, and messages between them.
     SeedDemo {
         #[arg(long)]
         app: String,
@@ -58,6 +58,9 @@ pub enum Command {
         /// How many of the app's users `town-square` holds (with --groups).
         #[arg(long, default_value_t = 1000)]
         crowd: u64,
+        /// How many messages to add, sent over the last 30 days.
+        #[arg(long, default_value_t = 0)]
+        messages: u64,
     },
 }
 
@@ -208,7 +211,7 @@ pub async fn run(db: &Db, command: Command) -> anyhow::Result<()> {
                 eprintln!("Store this key now: it is not shown again.");
             }
         }
-        Command::SeedDemo { app, users, groups, crowd } => {
+        Command::SeedDemo { app, users, groups, crowd, messages } => {
             let app = apps::get(db, &cli, &AppId::parse(&app)?).await?;
             let bar = indicatif::ProgressBar::new(users).with_style(indicatif::ProgressStyle::with_template(
                 "{bar:40} {pos}/{len} users, {per_sec}, {eta} left",
@@ -235,6 +238,20 @@ pub async fn run(db: &Db, command: Command) -> anyhow::Result<()> {
                     report.groups,
                     report.memberships,
                     started.elapsed().as_secs_f64()
+                );
+            }
+            if messages > 0 {
+                let bar = indicatif::ProgressBar::new(messages).with_style(indicatif::ProgressStyle::with_template(
+                    "{bar:40} {pos}/{len} messages, {per_sec}, {eta} left",
+                )?);
+                let started = std::time::Instant::now();
+                let report = seed::messages(db, &cli, &app, messages, |done| bar.set_position(done)).await?;
+                bar.finish();
+                let seconds = started.elapsed().as_secs_f64();
+                println!(
+                    "seeded {} messages in {seconds:.1} s ({:.0} messages/s)",
+                    report.messages,
+                    report.messages as f64 / seconds
                 );
             }
         }

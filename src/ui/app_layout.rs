@@ -59,10 +59,12 @@ fn AppHeader(app: AppView) -> impl IntoView {
                 <span class="muted">{app.region.label()}</span>
             </header>
             <nav class="tabs">
+                <A href=format!("{base}/overview")>"Overview"</A>
                 <A href=base.clone() exact=true>"API keys"</A>
                 <A href=format!("{base}/users")>"Users"</A>
                 <A href=format!("{base}/roles")>"Roles"</A>
                 <A href=format!("{base}/groups")>"Groups"</A>
+                <A href=format!("{base}/messages")>"Messages"</A>
                 <A href=format!("{base}/activity")>"Activity"</A>
                 <A href=format!("{base}/settings")>"Settings"</A>
             </nav>

@@ -9,6 +9,7 @@ mod apikeys;
 mod cli;
 mod dashboard;
 mod dashboard_groups;
+mod dashboard_messages;
 mod dashboard_users;
 mod groups;
 mod messages;

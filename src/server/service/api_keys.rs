@@ -6,8 +6,9 @@ use sqlx::FromRow;
 use super::{
     apps::{self, App},
     audit::{Change, record},
+    daily::day_of,
     last_used::Claims,
-    now, stored,
+    now, stored, usage,
 };
 use crate::domain::{ApiKeyView, AppId, Environment, KeyName, KeyScope, NewApiKey};
 use crate::server::{
@@ -271,10 +272,14 @@ pub async fn authenticate(db: &Db, app_id: &AppId, key: &str) -> Result<(App, Ac
         });
     };
     static CLAIMS: LazyLock<Claims> = LazyLock::new(Claims::default);
-    if CLAIMS.claim(db.identity(), row.key_id, row.last_used_at, at) {
+    let database = db.identity();
+    usage::count(&database, row.key_id, day_of(at));
+    if CLAIMS.claim(database.clone(), row.key_id, row.last_used_at, at) {
+        let counts = usage::take(&database, row.key_id);
         with_db!(db, pool => {
             let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2").bind(at).bind(row.key_id).execute(&mut *tx).await?;
+            usage::write_counts!(tx, row.key_id, counts);
             tx.commit().await?;
         });
     }

@@ -18,6 +18,7 @@ use sqlx::FromRow;
 use super::{
     apps::App,
     audit::{Change, record},
+    daily::day_of,
     groups::{self, Acting, acting_uid},
     keyset::{Arg, Conditions, bind_all, invalid_cursor},
     members::not_a_member,
@@ -26,8 +27,8 @@ use super::{
     users,
 };
 use crate::domain::{
-    Content, ConversationView, GroupAction, Guid, MessageCategory, MessageEvent, MessagePage, MessageView, Reach,
-    Receiver, ReceiverType, SYSTEM_SENDER, Scope, Uid, may,
+    Content, ConversationView, GroupAction, Guid, MessageCategory, MessageEvent, MessageFilter, MessagePage,
+    MessageView, Reach, Receiver, ReceiverType, SYSTEM_SENDER, Scope, Uid, may,
 };
 use crate::server::{
     Error, Result,
@@ -42,8 +43,6 @@ pub const MAX_LIMIT: i64 = 100;
 
 /// Unread messages are counted up to here.
 pub const UNREAD_CAP: i64 = 1000;
-
-const SECONDS_PER_DAY: i64 = 86_400;
 
 pub fn message_not_found(id: i64) -> Error {
     Error::not_found("ERR_MESSAGE_NOT_FOUND", format!("This app has no message {id}."))
@@ -256,21 +255,12 @@ macro_rules! count_messages {
         'count: {
             let per_app_day: &std::collections::BTreeMap<(i64, Option<i64>), i64> = &$per_app_day;
             let mut per_app: std::collections::BTreeMap<i64, i64> = std::collections::BTreeMap::new();
-            for ((app, day), n) in per_app_day {
+            for ((app, _), n) in per_app_day {
                 *per_app.entry(*app).or_default() += n;
-                let Some(day) = day else { continue };
-                let counted = sqlx::query(
-                    "INSERT INTO daily_counts (app, day, messages) VALUES ($1, $2, $3) \
-                     ON CONFLICT (app, day) DO UPDATE SET messages = daily_counts.messages + excluded.messages",
-                )
-                .bind(app)
-                .bind(day)
-                .bind(n)
-                .execute(&mut *$tx)
-                .await;
-                if let Err(error) = counted {
-                    break 'count Err::<(), sqlx::Error>(error);
-                }
+            }
+            let days = per_app_day.iter().filter_map(|((app, day), n)| Some(((*app, (*day)?), *n)));
+            if let Err(error) = $crate::server::service::daily::add_daily!($tx, "messages", days) {
+                break 'count Err(error);
             }
             for (app, n) in per_app {
                 let counted = sqlx::query("UPDATE message_counts SET total = total + $1 WHERE app = $2")
@@ -287,11 +277,6 @@ macro_rules! count_messages {
     };
 }
 pub(crate) use {count_messages, insert_messages, with_values};
-
-/// The day, counted from 1970-01-01 (UTC), that a time falls on.
-pub(crate) fn day_of(at: i64) -> i64 {
-    at.div_euclid(SECONDS_PER_DAY)
-}
 
 /// What writing some messages moves besides their rows, one row each.
 pub(super) struct Followers {
@@ -572,6 +557,30 @@ pub struct MessageQuery {
     pub cursor: Option<String>,
 }
 
+impl MessageQuery {
+    /// The explorer's list: a filter as the address holds it. Its last day
+    /// counts whole.
+    pub fn filtered(filter: MessageFilter, limit: i64, cursor: Option<String>) -> Self {
+        let receiver = match (filter.receiver, filter.group) {
+            (Some(uid), _) => Some(Receiver::User(uid)),
+            (None, Some(guid)) => Some(Receiver::Group(guid)),
+            (None, None) => None,
+        };
+        MessageQuery {
+            sender: filter.sender.map(|uid| uid.to_string()),
+            receiver,
+            category: filter.category,
+            message_type: filter.message_type,
+            from: filter.from,
+            to: filter.until.map(|day| day + 86_400),
+            hide_deleted: filter.hide_deleted,
+            limit,
+            cursor,
+            ..MessageQuery::default()
+        }
+    }
+}
+
 fn parse_cursor(raw: &str) -> Result<i64> {
     raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(invalid_cursor)
 }
@@ -637,14 +646,17 @@ async fn page_statement(db: &Db, app: &App, query: &MessageQuery) -> Result<(Str
     if query.hide_deleted {
         filter.parts.push("m.deleted_at IS NULL".into());
     }
+    // A time range is walked as its range of ids, newest first. The times
+    // are checked too, as expressions (`+ 0`), so that no planner reads the
+    // whole range off the time index to sort it.
     let (first, last) = id_bounds(db, app, query.from, query.to).await?;
     if let (Some(from), Some(first)) = (query.from, first) {
         let (from, first) = (filter.placeholder(Arg::Int(from)), filter.placeholder(Arg::Int(first)));
-        filter.parts.push(format!("m.id >= {first} AND m.sent_at >= {from}"));
+        filter.parts.push(format!("m.id >= {first} AND m.sent_at + 0 >= {from}"));
     }
     if let (Some(to), Some(last)) = (query.to, last) {
         let (to, last) = (filter.placeholder(Arg::Int(to)), filter.placeholder(Arg::Int(last)));
-        filter.parts.push(format!("m.id <= {last} AND m.sent_at < {to}"));
+        filter.parts.push(format!("m.id <= {last} AND m.sent_at + 0 < {to}"));
     }
     if let Some(cursor) = &query.cursor {
         let before = filter.placeholder(Arg::Int(parse_cursor(cursor)?));

@@ -7,6 +7,7 @@ use super::{
     apps::App,
     audit::{Change, record},
     auth_tokens::{Device, NewToken, insert_tokens},
+    daily::{add_daily, day_of},
     groups::count_groups,
     now, rows_per_statement, stored,
     users::{NewUser, adjust_counts, insert_users},
@@ -178,6 +179,11 @@ async fn write_batch(db: &Db, app: &App, batch: &[SeedUser]) -> Result<(u64, u64
             .collect();
         insert_tokens!(tx, &new_tokens)?;
         adjust_counts!(tx, app.id, batch.len() as i64, 0);
+        let mut per_day: std::collections::BTreeMap<(i64, i64), i64> = std::collections::BTreeMap::new();
+        for seeded in batch {
+            *per_day.entry((app.id, day_of(seeded.user.created_at))).or_default() += 1;
+        }
+        add_daily!(tx, "users", per_day)?;
         if matches!(db, Db::Sqlite(_)) {
             // Back to the size every connection has: the clean pages go now,
             // the dirty ones once the commit has written them.
@@ -394,4 +400,145 @@ async fn write_groups(db: &Db, app: &App, batch: &[SeedGroup], password_hash: &s
         tx.commit().await?;
         Ok(members.len() as u64)
     })
+}
+
+/// Messages per transaction.
+const MESSAGE_BATCH: u64 = 20_000;
+
+/// Days the seeded messages spread over, ending now.
+const MESSAGE_DAYS: i64 = 30;
+
+pub struct MessageSeedReport {
+    pub messages: u64,
+}
+
+const SAYINGS: &[&str] = &[
+    "hey, are you around?",
+    "see you at 7",
+    "did you get the file?",
+    "haha yes",
+    "thanks so much!",
+    "on my way",
+    "can we move it to tomorrow?",
+    "love this",
+    "who's in for Friday?",
+    "sending it now",
+];
+
+/// Adds `count` messages to an app with users (and groups), sent over the
+/// last 30 days in send order: most between pairs of users who talk again
+/// and again, a third in groups by their members, some to the crowd's
+/// group; mostly text, with images, custom messages and calls among them.
+pub async fn messages(
+    db: &Db,
+    caller: &Caller,
+    app: &App,
+    count: u64,
+    progress: impl Fn(u64),
+) -> Result<MessageSeedReport> {
+    use super::messages::{NewMessage, insert_messages};
+    use crate::domain::{Content, Guid, Receiver};
+    caller.require_app(app.id)?;
+    caller.require(Permission::SendMessages)?;
+    let (users, members): (Vec<(i64, String)>, Vec<(i64, String, i64, String)>) = with_db!(db, pool => {
+        let users = sqlx::query_as("SELECT id, uid FROM users WHERE app = $1 ORDER BY id").bind(app.id).fetch_all(pool).await?;
+        let members = sqlx::query_as(
+            "SELECT m.group_id, m.guid, m.user_id, m.uid FROM group_members m JOIN groups g ON g.id = m.group_id \
+             WHERE g.app = $1 ORDER BY m.group_id, m.user_id",
+        )
+        .bind(app.id)
+        .fetch_all(pool)
+        .await?;
+        (users, members)
+    });
+    if users.len() < 2 {
+        return Err(crate::server::Error::invalid("ERR_NO_USERS", "Seed users first: messages are sent between them."));
+    }
+    let (crowd, seats): (Vec<_>, Vec<_>) = members.iter().partition(|m| m.1 == CROWD_GUID);
+    // Most users who write have a few people they talk to; a tenth of the
+    // users do most of the talking.
+    let talkers = (users.len() / 10).max(2);
+    let end = now();
+    let start = end - MESSAGE_DAYS * 86_400;
+    let mut mix = Mix(app.id as u64 ^ 0x6d65_7373_6167_6573);
+    let uid = |raw: &str| stored(Uid::parse(raw));
+    let mut done = 0;
+    while done < count {
+        let size = MESSAGE_BATCH.min(count - done);
+        let batch: Vec<NewMessage> = (done..done + size)
+            .map(|n| {
+                let sent_at = start + (n as i64 * MESSAGE_DAYS * 86_400) / count as i64;
+                let roll = mix.next() % 100;
+                let (sender, receiver, receiver_id) = match roll {
+                    0..=4 if !crowd.is_empty() => {
+                        let seat = crowd[(mix.next() % crowd.len() as u64) as usize];
+                        ((uid(&seat.3)?, seat.2), Receiver::Group(stored(Guid::parse(&seat.1))?), seat.0)
+                    }
+                    5..=34 if !seats.is_empty() => {
+                        let seat = seats[(mix.next() % seats.len() as u64) as usize];
+                        ((uid(&seat.3)?, seat.2), Receiver::Group(stored(Guid::parse(&seat.1))?), seat.0)
+                    }
+                    _ => {
+                        let a = (mix.next() % talkers as u64) as usize;
+                        let b = (a + 1 + (mix.next() % 3) as usize) % users.len();
+                        let (from, to) = if mix.next() % 2 == 0 { (a, b) } else { (b, a) };
+                        ((uid(&users[from].1)?, users[from].0), Receiver::User(uid(&users[to].1)?), users[to].0)
+                    }
+                };
+                let content = match mix.next() % 100 {
+                    0..=3 => {
+                        let file = json!({"url": format!("https://cdn.example.com/p/{n}.jpg"), "name": format!("{n}.jpg"), "mimeType": "image/jpeg", "size": 20_000 + n % 90_000});
+                        Content::parse("message", "image", json!({"attachments": [file]}))
+                    }
+                    4..=6 => Content::parse("custom", "location", json!({"customData": {"lat": 52.5, "lng": 13.4}})),
+                    7..=9 => Content::parse("call", if n % 2 == 0 { "audio" } else { "video" }, json!({"status": "ended"})),
+                    _ => Content::parse("message", "text", json!({"text": mix.pick(SAYINGS)})),
+                };
+                Ok(NewMessage {
+                    app: app.id,
+                    conversation: receiver.conversation_with(&sender.0),
+                    sender: Some(sender),
+                    receiver,
+                    receiver_id,
+                    content: stored(content)?,
+                    metadata: None,
+                    tags: if n % 20 == 0 { vec!["important".to_owned()] } else { Vec::new() },
+                    parent_id: None,
+                    sent_at,
+                })
+            })
+            .collect::<Result<_>>()?;
+        with_db!(db, pool => {
+            let mut tx = pool.begin_write().await?;
+            if matches!(db, Db::Sqlite(_)) {
+                sqlx::query(&format!("PRAGMA cache_size = -{SEED_CACHE_KIB}")).execute(&mut *tx).await?;
+            }
+            insert_messages!(tx, &batch)?;
+            if matches!(db, Db::Sqlite(_)) {
+                sqlx::query(&format!("PRAGMA cache_size = -{SQLITE_CACHE_KIB}")).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
+        done += size;
+        progress(done);
+    }
+    match db {
+        Db::Sqlite(pool) => {
+            sqlx::query("ANALYZE").execute(pool).await?;
+        }
+        Db::Postgres(pool) => {
+            sqlx::query("VACUUM ANALYZE messages, message_tags, user_conversations").execute(pool).await?;
+        }
+    }
+    with_db!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        record!(tx, caller, Change {
+            app: Some(app.id),
+            action: "seed.messages",
+            object: format!("messages:{count}"),
+            details: json!({"messages": count}),
+        })?;
+        tx.commit().await?;
+    });
+    Ok(MessageSeedReport { messages: count })
 }

@@ -15,6 +15,7 @@ use super::{
     audit::record_all,
     audit::{Change, record},
     auth_tokens::{self, Device, NewToken},
+    daily::{add_daily, day_of},
     keyset::{self, Arg, Conditions, Paging, bind_all},
     now, roles, stored,
     tags::{Tagged, replace_tags, tags_of},
@@ -331,6 +332,7 @@ async fn write_creations(db: Db, creations: Arc<[Creation]>) -> Result<Vec<Creat
         for (app, count) in &added {
             adjust_counts!(tx, *app, *count, 0);
         }
+        add_daily!(tx, "users", added.iter().map(|(app, count)| ((*app, day_of(first.created_at)), *count)))?;
         let tokens: Vec<(usize, NewToken)> = creations
             .iter()
             .zip(&rows)

@@ -1,0 +1,54 @@
+//! REST requests per API key per day. Each request is counted in memory;
+//! the counts go to the database with the key's "last used" time, which is
+//! written at most once a minute, so a request never waits on a write of
+//! its own. Readers add what is still in memory. A process that stops
+//! loses at most its last minute of counts.
+
+use std::{
+    collections::HashMap,
+    sync::{LazyLock, Mutex, PoisonError},
+};
+
+/// Requests not yet written: by database, key id and day.
+static PENDING: LazyLock<Mutex<HashMap<(String, i64, i64), i64>>> = LazyLock::new(Default::default);
+
+pub(super) fn count(database: &str, key: i64, day: i64) {
+    let mut pending = PENDING.lock().unwrap_or_else(PoisonError::into_inner);
+    *pending.entry((database.to_owned(), key, day)).or_default() += 1;
+}
+
+/// Takes key `key`'s counts out of memory, to be written: `(day, requests)`.
+pub(super) fn take(database: &str, key: i64) -> Vec<(i64, i64)> {
+    let mut pending = PENDING.lock().unwrap_or_else(PoisonError::into_inner);
+    let days: Vec<i64> =
+        pending.keys().filter(|(db, k, _)| db == database && *k == key).map(|(_, _, day)| *day).collect();
+    days.into_iter().filter_map(|day| pending.remove(&(database.to_owned(), key, day)).map(|n| (day, n))).collect()
+}
+
+/// Counts still in memory for the keys in `keys`: `(key, day, requests)`.
+pub(super) fn unwritten(database: &str, keys: &[i64]) -> Vec<(i64, i64, i64)> {
+    let pending = PENDING.lock().unwrap_or_else(PoisonError::into_inner);
+    pending
+        .iter()
+        .filter(|((db, key, _), _)| db == database && keys.contains(key))
+        .map(|((_, key, day), n)| (*key, *day, *n))
+        .collect()
+}
+
+/// Writes `$counts` (`(day, requests)`) of key `$key` in `$tx`.
+macro_rules! write_counts {
+    ($tx:ident, $key:expr, $counts:expr) => {{
+        for (day, requests) in $counts {
+            sqlx::query(
+                "INSERT INTO key_requests (key_id, day, requests) VALUES ($1, $2, $3) \
+                 ON CONFLICT (key_id, day) DO UPDATE SET requests = key_requests.requests + excluded.requests",
+            )
+            .bind($key)
+            .bind(day)
+            .bind(requests)
+            .execute(&mut *$tx)
+            .await?;
+        }
+    }};
+}
+pub(super) use write_counts;
