@@ -7,6 +7,17 @@ use std::collections::HashSet;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use switchboard::{
+    domain::{AppId, Guid, MessageCategory, Receiver, Uid},
+    server::{
+        auth::Caller,
+        service::{
+            apps,
+            messages::{self, MessageQuery},
+        },
+    },
+};
+
 use crate::common::{Api, Backend, data_of, error_of};
 use crate::on_both_backends;
 
@@ -23,6 +34,7 @@ on_both_backends!(
     the_explorer_filters_by_sender_receiver_category_type_tags_and_time,
     deleting_a_user_or_a_group_for_good_takes_its_messages_and_counts_stay_exact,
     concurrent_sends_each_get_their_own_answer,
+    every_message_list_is_led_by_the_index_of_its_narrowest_filter,
 );
 
 impl Api {
@@ -544,4 +556,70 @@ async fn concurrent_sends_each_get_their_own_answer(backend: Backend) {
     assert_eq!(kept_total(&api).await, 41);
     let club = api.ok("GET", "/v3/groups/club", None).await;
     assert_eq!(club["membersCount"], 2);
+}
+
+async fn every_message_list_is_led_by_the_index_of_its_narrowest_filter(backend: Backend) {
+    let api = Api::new(backend).await;
+    api.users(&["ana", "ben"]).await;
+    api.ok("POST", "/v3/groups", Some(json!({"guid": "club", "name": "Club", "owner": "ana"}))).await;
+    let first = api.text("ana", "ben", "user", "hi").await["id"].as_i64().unwrap();
+    api.text("ana", "club", "group", "hello").await;
+    let cli = Caller::cli();
+    let app = apps::get(&api.app.db, &cli, &AppId::parse(&api.app_id).unwrap()).await.unwrap();
+    let base = MessageQuery { limit: 50, ..MessageQuery::default() };
+    let ana = || Some("ana".to_owned());
+    let cases: Vec<(&str, MessageQuery)> = vec![
+        ("messages_by_app", base.clone()),
+        (
+            "messages_by_sender",
+            MessageQuery { sender: ana(), category: Some(MessageCategory::Message), ..base.clone() },
+        ),
+        ("messages_by_sender", MessageQuery { sender: ana(), message_type: Some("text".into()), ..base.clone() }),
+        (
+            "messages_by_receiver",
+            MessageQuery {
+                receiver: Some(Receiver::User(Uid::parse("ben").unwrap())),
+                category: Some(MessageCategory::Call),
+                ..base.clone()
+            },
+        ),
+        (
+            "messages_by_receiver",
+            MessageQuery { receiver: Some(Receiver::Group(Guid::parse("club").unwrap())), ..base.clone() },
+        ),
+        (
+            "messages_by_conversation",
+            MessageQuery { conversation: Some("user:ana:ben".into()), sender: ana(), ..base.clone() },
+        ),
+        (
+            "messages_by_category",
+            MessageQuery { category: Some(MessageCategory::Call), message_type: Some("audio".into()), ..base.clone() },
+        ),
+        ("messages_by_parent", MessageQuery { parent_id: Some(first), sender: ana(), ..base.clone() }),
+        ("messages_by_app", MessageQuery { from: Some(0), to: Some(i64::MAX / 2), hide_deleted: true, ..base.clone() }),
+        (
+            "messages_by_sender",
+            MessageQuery { sender: ana(), from: Some(0), cursor: Some(first.to_string()), ..base.clone() },
+        ),
+    ];
+    for (index, query) in cases {
+        let plan = messages::explain(&api.app.db, &cli, &app, query.clone()).await.unwrap();
+        let described = format!("{query:?}:\n{}", plan.join("\n"));
+        match backend {
+            Backend::Sqlite => {
+                let main: Vec<&String> =
+                    plan.iter().filter(|line| line.contains(" m ") || line.ends_with(" m")).collect();
+                assert!(
+                    main.iter().any(|line| line.contains(index)
+                        || (index == "messages_by_app" && line.contains("INTEGER PRIMARY KEY"))),
+                    "{index} leads {described}"
+                );
+                assert!(!plan.iter().any(|line| line.contains("TEMP B-TREE")), "no sort: {described}");
+            }
+            Backend::Postgres => {
+                assert!(!plan.iter().any(|line| line.contains("Seq Scan on messages")), "{described}");
+                assert!(!plan.iter().any(|line| line.trim_start().starts_with("Sort")), "no sort: {described}");
+            }
+        }
+    }
 }

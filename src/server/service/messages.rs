@@ -22,7 +22,7 @@ use super::{
     groups::{self, Acting, acting_uid},
     keyset::{Arg, Conditions, bind_all, invalid_cursor},
     members::not_a_member,
-    now, roles, rows_per_statement, stored,
+    now, rows_per_statement, stored,
     tags::{Tagged, replace_tags, tags_of},
     users,
 };
@@ -344,130 +344,195 @@ impl Followers {
     }
 }
 
-/// A send that passed its checks, waiting for its group to be written.
+/// A message a user asked to send, checked on its own, waiting for its
+/// group to be written.
 #[derive(Clone)]
-struct Send(Arc<NewMessage>);
+struct Send {
+    app: i64,
+    sender: Uid,
+    outgoing: Arc<Outgoing>,
+}
 
 type Sent = std::result::Result<MessageView, Error>;
 
 static SENDS: LazyLock<GroupCommit<Send, Sent>> =
     LazyLock::new(|| GroupCommit::new(|db, sends| Box::pin(write_sends(db, sends))));
 
-/// Writes a group of sends in one transaction. A sender who has left the
-/// group since their checks gets their refusal; the others are written.
-async fn write_sends(db: Db, sends: Arc<[Send]>) -> Result<Vec<Sent>> {
-    let at = now();
-    let seat_of = |s: &Send| match (&s.0.receiver, &s.0.sender) {
-        (Receiver::Group(_), Some((_, sender))) => Some((s.0.receiver_id, *sender)),
-        _ => None,
-    };
-    let seats: Vec<(i64, i64)> = sends.iter().filter_map(seat_of).collect();
-    with_db!(&db, pool => {
-        let mut tx = pool.begin_write().await?;
-        // Membership again, inside the transaction: a kick or a ban since
-        // the checks wins over the message.
-        let mut seated: HashSet<(i64, i64)> = HashSet::new();
-        for chunk in seats.chunks(rows_per_statement(2)) {
-            let sql = format!(
-                "WITH v (group_id, user_id) AS (VALUES {}) SELECT m.group_id, m.user_id FROM v \
-                 JOIN group_members m ON m.group_id = v.group_id AND m.user_id = v.user_id",
-                tx.values(chunk.len(), 2)
-            );
-            let mut read = sqlx::query_as::<_, (i64, i64)>(&sql);
-            for (group, user) in chunk {
-                read = read.bind(group).bind(user);
+/// Reads rows of type `$row` for `$rows` (each a `Vec<Arg>` of `$columns`
+/// values) with `$sql`, which holds `{}` where its multi-row values go, in
+/// chunks on `$tx`; evaluates to a `sqlx` result of every row read.
+macro_rules! select_values {
+    ($tx:ident, $row:ty, $sql:expr, $columns:expr, $rows:expr) => {
+        'read: {
+            let rows: &[Vec<Arg>] = &$rows;
+            let mut found: Vec<$row> = Vec::new();
+            for chunk in rows.chunks(rows_per_statement($columns)) {
+                let sql = $sql.replace("{}", &$tx.values(chunk.len(), $columns));
+                match bind_all!(sqlx::query_as::<_, $row>(&sql), chunk.iter().flatten()).fetch_all(&mut *$tx).await {
+                    Ok(rows) => found.extend(rows),
+                    Err(error) => break 'read Err::<Vec<$row>, sqlx::Error>(error),
+                }
             }
-            seated.extend(read.fetch_all(&mut *tx).await?);
-        }
-        let may_write = |s: &Send| seat_of(s).is_none_or(|seat| seated.contains(&seat));
-        let written: Vec<NewMessage> =
-            sends.iter().filter(|s| may_write(s)).map(|s| NewMessage { sent_at: at, ..(*s.0).clone() }).collect();
-        let ids = insert_messages!(tx, &written)?;
-        tx.commit().await?;
-        let mut views = written.iter().zip(ids).map(|(m, id)| m.view(id));
-        Ok(sends
-            .iter()
-            .map(|s| match (&s.0.receiver, &s.0.sender) {
-                (Receiver::Group(guid), Some((uid, _))) if !may_write(s) => Err(not_a_member(uid, guid)),
-                _ => views.next().ok_or_else(|| Error::Internal("a written message went missing".into())),
-            })
-            .collect())
-    })
-}
-
-fn deactivated(uid: &Uid) -> Error {
-    Error::Refused { code: "ERR_UID_DEACTIVATED", message: format!("{uid} is deactivated and cannot send messages.") }
-}
-
-/// Sends `outgoing` from user `sender`: to a group they are a member of,
-/// or to any user, unless the sender's role writes to friends only.
-pub async fn send(db: &Db, caller: &Caller, app: &App, sender: &Uid, outgoing: Outgoing) -> Result<MessageView> {
-    caller.require_app(app.id)?;
-    caller.require(Permission::SendMessages)?;
-    let holder = roles::holder(db, app, sender).await?;
-    if holder.deactivated {
-        return Err(deactivated(sender));
-    }
-    let receiver_id = match &outgoing.receiver {
-        Receiver::User(uid) => {
-            let receiver = users::find(db, app, uid).await?.id;
-            let friends_only = holder.settings.send_messages_to == Reach::FriendsOnly;
-            if friends_only && receiver != holder.user_id && !are_friends(db, holder.user_id, receiver).await? {
-                return Err(Error::Refused {
-                    code: "ERR_NOT_FRIENDS",
-                    message: format!("{sender}'s role writes to friends only, and {uid} is not their friend."),
-                });
-            }
-            receiver
-        }
-        Receiver::Group(guid) => {
-            let group = groups::find(db, app, Some(holder.user_id), guid).await?;
-            if group.scope.is_none() {
-                return Err(not_a_member(sender, guid));
-            }
-            group.id
+            Ok(found)
         }
     };
-    let conversation = outgoing.receiver.conversation_with(sender);
-    if let Some(parent) = outgoing.parent_id {
-        let in_conversation: Option<String> = with_db!(db, pool => {
-            sqlx::query_scalar("SELECT conversation FROM messages WHERE app = $1 AND id = $2 AND parent_id IS NULL")
-                .bind(app.id)
-                .bind(parent)
-                .fetch_optional(pool)
-                .await?
-        });
-        if in_conversation.as_deref() != Some(conversation.as_str()) {
+}
+
+/// What a group of sends needs to know, read in its transaction: each
+/// check is one statement for the whole group, whatever its size.
+#[derive(Default)]
+struct Standing {
+    /// `(app, uid) -> (id, deactivated, sendMessagesTo)`.
+    senders: HashMap<(i64, String), (i64, bool, String)>,
+    /// `(app, uid) -> id` of receiving users.
+    receivers: HashMap<(i64, String), i64>,
+    /// `(app, guid, sender id) -> (group id, type, the sender's scope)`.
+    groups: HashMap<(i64, String, i64), (i64, String, Option<String>)>,
+    /// `(user id, friend id)` pairs that are friends.
+    friends: HashSet<(i64, i64)>,
+    /// `id -> (app, conversation)` of messages that may start a thread.
+    parents: HashMap<i64, (i64, String)>,
+}
+
+impl Standing {
+    /// The message a send makes, or why it may not be sent.
+    fn check(&self, send: &Send, at: i64) -> std::result::Result<NewMessage, Error> {
+        let (app, sender, outgoing) = (send.app, &send.sender, &send.outgoing);
+        let &(sender_id, deactivated, ref reach) =
+            self.senders.get(&(app, sender.to_string())).ok_or_else(|| users::uid_not_found(sender))?;
+        if deactivated {
+            return Err(Error::Refused {
+                code: "ERR_UID_DEACTIVATED",
+                message: format!("{sender} is deactivated and cannot send messages."),
+            });
+        }
+        let receiver_id = match &outgoing.receiver {
+            Receiver::User(uid) => {
+                let id = *self.receivers.get(&(app, uid.to_string())).ok_or_else(|| users::uid_not_found(uid))?;
+                let friends_only = reach == Reach::FriendsOnly.as_str();
+                if friends_only && id != sender_id && !self.friends.contains(&(sender_id, id)) {
+                    return Err(Error::Refused {
+                        code: "ERR_NOT_FRIENDS",
+                        message: format!("{sender}'s role writes to friends only, and {uid} is not their friend."),
+                    });
+                }
+                id
+            }
+            Receiver::Group(guid) => {
+                let (id, group_type, scope) =
+                    self.groups.get(&(app, guid.to_string(), sender_id)).ok_or_else(|| groups::guid_not_found(guid))?;
+                match (scope, group_type.as_str()) {
+                    (Some(_), _) => *id,
+                    (None, "private") => return Err(groups::guid_not_found(guid)),
+                    (None, _) => return Err(not_a_member(sender, guid)),
+                }
+            }
+        };
+        let conversation = outgoing.receiver.conversation_with(sender);
+        if let Some(parent) = outgoing.parent_id
+            && self.parents.get(&parent) != Some(&(app, conversation.clone()))
+        {
             return Err(Error::invalid(
                 "ERR_INVALID_PARENT",
                 format!("Message {parent} is not a message of this conversation that starts a thread."),
             ));
         }
+        Ok(NewMessage {
+            app,
+            conversation,
+            sender: Some((sender.clone(), sender_id)),
+            receiver: outgoing.receiver.clone(),
+            receiver_id,
+            content: outgoing.content.clone(),
+            metadata: outgoing.metadata.clone(),
+            tags: outgoing.tags.clone(),
+            parent_id: outgoing.parent_id,
+            sent_at: at,
+        })
     }
-    let message = NewMessage {
-        app: app.id,
-        conversation,
-        sender: Some((sender.clone(), holder.user_id)),
-        receiver: outgoing.receiver,
-        receiver_id,
-        content: outgoing.content,
-        metadata: outgoing.metadata,
-        tags: outgoing.tags,
-        parent_id: outgoing.parent_id,
-        sent_at: now(),
-    };
-    SENDS.write(db, Send(Arc::new(message))).await?
 }
 
-async fn are_friends(db: &Db, user: i64, friend: i64) -> Result<bool> {
-    let found: Option<i32> = with_db!(db, pool => {
-        sqlx::query_scalar("SELECT 1 FROM friends WHERE user_id = $1 AND friend_id = $2")
-            .bind(user)
-            .bind(friend)
-            .fetch_optional(pool)
-            .await?
-    });
-    Ok(found.is_some())
+/// Writes a group of sends in one transaction, checking each in it: who
+/// sends, to whom, their membership or friendship, the thread. A send
+/// refused gets its own error; the others are written.
+async fn write_sends(db: Db, sends: Arc<[Send]>) -> Result<Vec<Sent>> {
+    let at = now();
+    let text = |value: &str| Arg::Text(value.to_owned());
+    with_db!(&db, pool => {
+        let mut tx = pool.begin_write().await?;
+        let mut standing = Standing::default();
+        let wanted: Vec<Vec<Arg>> = sends.iter().map(|s| vec![Arg::Int(s.app), text(s.sender.as_str())]).collect();
+        let senders = select_values!(tx, (i64, String, i64, Option<i64>, String),
+            "WITH v (app, uid) AS (VALUES {}) SELECT u.app, u.uid, u.id, u.deactivated_at, r.send_messages_to FROM v \
+             JOIN users u ON u.app = v.app AND u.uid = v.uid JOIN roles r ON r.app = u.app AND r.role = u.role",
+            2, wanted)?;
+        for (app, uid, id, deactivated_at, reach) in senders {
+            standing.senders.insert((app, uid), (id, deactivated_at.is_some(), reach));
+        }
+        let sender_id = |s: &Send| standing.senders.get(&(s.app, s.sender.to_string())).map(|found| found.0);
+        let to_users: Vec<(i64, &Uid)> = sends
+            .iter()
+            .filter_map(|s| match &s.outgoing.receiver {
+                Receiver::User(uid) => Some((s.app, uid)),
+                Receiver::Group(_) => None,
+            })
+            .collect();
+        standing.receivers = users::ids_of!(tx, to_users)?;
+        let to_groups: Vec<Vec<Arg>> = sends
+            .iter()
+            .filter_map(|s| match (&s.outgoing.receiver, sender_id(s)) {
+                (Receiver::Group(guid), Some(id)) => Some(vec![Arg::Int(s.app), text(guid.as_str()), Arg::Int(id)]),
+                _ => None,
+            })
+            .collect();
+        let seats = select_values!(tx, (i64, String, i64, i64, String, Option<String>),
+            "WITH v (app, guid, user_id) AS (VALUES {}) SELECT g.app, g.guid, v.user_id, g.id, g.type, m.scope FROM v \
+             JOIN groups g ON g.app = v.app AND g.guid = v.guid \
+             LEFT JOIN group_members m ON m.group_id = g.id AND m.user_id = v.user_id",
+            3, to_groups)?;
+        for (app, guid, user_id, id, group_type, scope) in seats {
+            standing.groups.insert((app, guid, user_id), (id, group_type, scope));
+        }
+        let pairs: Vec<Vec<Arg>> = sends
+            .iter()
+            .filter_map(|s| match &s.outgoing.receiver {
+                Receiver::User(uid) => Some(vec![Arg::Int(sender_id(s)?), Arg::Int(*standing.receivers.get(&(s.app, uid.to_string()))?)]),
+                Receiver::Group(_) => None,
+            })
+            .filter(|_| standing.senders.values().any(|(.., reach)| reach == Reach::FriendsOnly.as_str()))
+            .collect();
+        let friends = select_values!(tx, (i64, i64),
+            "WITH v (user_id, friend_id) AS (VALUES {}) SELECT f.user_id, f.friend_id FROM v \
+             JOIN friends f ON f.user_id = v.user_id AND f.friend_id = v.friend_id",
+            2, pairs)?;
+        standing.friends.extend(friends);
+        let parents: Vec<Vec<Arg>> = sends.iter().filter_map(|s| Some(vec![Arg::Int(s.outgoing.parent_id?)])).collect();
+        let parents = select_values!(tx, (i64, i64, String),
+            "WITH v (id) AS (VALUES {}) SELECT m.id, m.app, m.conversation FROM v JOIN messages m ON m.id = v.id \
+             WHERE m.parent_id IS NULL",
+            1, parents)?;
+        standing.parents.extend(parents.into_iter().map(|(id, app, conversation)| (id, (app, conversation))));
+
+        let checked: Vec<std::result::Result<NewMessage, Error>> = sends.iter().map(|s| standing.check(s, at)).collect();
+        let written: Vec<NewMessage> = checked.iter().filter_map(|c| c.as_ref().ok().cloned()).collect();
+        let ids = insert_messages!(tx, &written)?;
+        tx.commit().await?;
+        let mut views = written.iter().zip(ids).map(|(m, id)| m.view(id));
+        Ok(checked
+            .into_iter()
+            .map(|c| c.and_then(|_| views.next().ok_or_else(|| Error::Internal("a written message went missing".into()))))
+            .collect())
+    })
+}
+
+/// Sends `outgoing` from user `sender`: to a group they are a member of,
+/// or to any user, unless the sender's role writes to friends only. The
+/// checks and the write run in one transaction, shared with the sends
+/// that arrive meanwhile.
+pub async fn send(db: &Db, caller: &Caller, app: &App, sender: &Uid, outgoing: Outgoing) -> Result<MessageView> {
+    caller.require_app(app.id)?;
+    caller.require(Permission::SendMessages)?;
+    SENDS.write(db, Send { app: app.id, sender: sender.clone(), outgoing: Arc::new(outgoing) }).await?
 }
 
 #[derive(FromRow)]
@@ -614,28 +679,48 @@ async fn page_statement(db: &Db, app: &App, query: &MessageQuery) -> Result<(Str
     let mut filter = Conditions::default();
     let app_arg = filter.placeholder(Arg::Int(app.id));
     filter.parts.push(format!("m.app = {app_arg}"));
-    let equal = |filter: &mut Conditions, column: &str, value: Arg| {
+    // One index leads: the filter that names the fewest messages, in this
+    // order. The other equalities are written as expressions, which no
+    // index serves, so that no planner walks a broad index (a category
+    // holds most of an app) while a narrow one was there to take.
+    let leader = if query.parent_id.is_some() {
+        "parent"
+    } else if query.conversation.is_some() {
+        "conversation"
+    } else if query.sender.is_some() {
+        "sender"
+    } else if query.receiver.is_some() {
+        "receiver"
+    } else {
+        "category"
+    };
+    let equal = |filter: &mut Conditions, name: &str, column: &str, value: Arg| {
+        let unindexed = match (&value, name == leader) {
+            (_, true) => column.to_owned(),
+            (Arg::Text(_), false) => format!("{column} || ''"),
+            (Arg::Int(_), false) => format!("{column} + 0"),
+        };
         let at = filter.placeholder(value);
-        filter.parts.push(format!("{column} = {at}"));
+        filter.parts.push(format!("{unindexed} = {at}"));
     };
     if let Some(sender) = &query.sender {
-        equal(&mut filter, "m.sender", Arg::Text(sender.to_lowercase()));
+        equal(&mut filter, "sender", "m.sender", Arg::Text(sender.to_lowercase()));
     }
     if let Some(receiver) = &query.receiver {
-        equal(&mut filter, "m.receiver_type", Arg::Text(receiver.receiver_type().as_str().to_owned()));
-        equal(&mut filter, "m.receiver", Arg::Text(receiver.id().to_owned()));
+        equal(&mut filter, "receiver", "m.receiver_type", Arg::Text(receiver.receiver_type().as_str().to_owned()));
+        equal(&mut filter, "receiver", "m.receiver", Arg::Text(receiver.id().to_owned()));
     }
     if let Some(conversation) = &query.conversation {
-        equal(&mut filter, "m.conversation", Arg::Text(conversation.clone()));
+        equal(&mut filter, "conversation", "m.conversation", Arg::Text(conversation.clone()));
     }
     if let Some(category) = query.category {
-        equal(&mut filter, "m.category", Arg::Text(category.as_str().to_owned()));
+        equal(&mut filter, "category", "m.category", Arg::Text(category.as_str().to_owned()));
     }
     if let Some(message_type) = &query.message_type {
-        equal(&mut filter, "m.type", Arg::Text(message_type.to_ascii_lowercase()));
+        equal(&mut filter, "type", "m.type", Arg::Text(message_type.to_ascii_lowercase()));
     }
     if let Some(parent) = query.parent_id {
-        equal(&mut filter, "m.parent_id", Arg::Int(parent));
+        equal(&mut filter, "parent", "m.parent_id", Arg::Int(parent));
     }
     if !query.tags.is_empty() {
         let tags = filter.list(query.tags.iter().cloned().map(Arg::Text));

@@ -209,18 +209,11 @@ pub async fn delete(db: &Db, caller: &Caller, app: &App, role: &RoleId) -> Resul
     Ok(())
 }
 
-/// A user as the rules of their role see them.
-pub(super) struct Holder {
-    pub(super) user_id: i64,
-    pub(super) deactivated: bool,
-    pub(super) settings: RoleSettings,
-}
-
-/// The user `uid`, with the settings of the role they hold.
-pub(super) async fn holder(db: &Db, app: &App, uid: &crate::domain::Uid) -> Result<Holder> {
-    let row: Option<(i64, Option<i64>, String, String)> = with_db!(db, pool => {
+/// The settings of the role user `uid` holds.
+pub(super) async fn settings_of(db: &Db, app: &App, uid: &crate::domain::Uid) -> Result<RoleSettings> {
+    let row: Option<(String, String)> = with_db!(db, pool => {
         sqlx::query_as(
-            "SELECT u.id, u.deactivated_at, r.list_users, r.send_messages_to FROM users u \
+            "SELECT r.list_users, r.send_messages_to FROM users u \
              JOIN roles r ON r.app = u.app AND r.role = u.role WHERE u.app = $1 AND u.uid = $2",
         )
         .bind(app.id)
@@ -228,14 +221,9 @@ pub(super) async fn holder(db: &Db, app: &App, uid: &crate::domain::Uid) -> Resu
         .fetch_optional(pool)
         .await?
     });
-    let (user_id, deactivated_at, list_users, send_messages_to) =
-        row.ok_or_else(|| super::users::uid_not_found(uid))?;
-    Ok(Holder {
-        user_id,
-        deactivated: deactivated_at.is_some(),
-        settings: RoleSettings {
-            list_users: stored(Reach::parse(&list_users))?,
-            send_messages_to: stored(Reach::parse(&send_messages_to))?,
-        },
+    let (list_users, send_messages_to) = row.ok_or_else(|| super::users::uid_not_found(uid))?;
+    Ok(RoleSettings {
+        list_users: stored(Reach::parse(&list_users))?,
+        send_messages_to: stored(Reach::parse(&send_messages_to))?,
     })
 }

@@ -731,8 +731,7 @@ pub async fn list(db: &Db, caller: &Caller, app: &App, query: UserQuery) -> Resu
 /// their role lists friends only (`listUsers: friendsOnly`).
 pub async fn list_seen_by(db: &Db, caller: &Caller, app: &App, viewer: &Uid, query: UserQuery) -> Result<UserListPage> {
     caller.require_app(app.id)?;
-    let holder = roles::holder(db, app, viewer).await?;
-    let query = match holder.settings.list_users {
+    let query = match roles::settings_of(db, app, viewer).await?.list_users {
         Reach::All => query,
         Reach::FriendsOnly => UserQuery { friends_of: Some(viewer.clone()), ..query },
     };
