@@ -5,7 +5,9 @@ import { join } from "node:path";
 // One server on a fresh SQLite file for the whole run: the specs build on
 // each other (the first creates the owner), so they run in order.
 const port = Number(process.env.E2E_PORT ?? 3100);
-const database = join(tmpdir(), `switchboard-e2e-${process.pid}-${Date.now()}.db`);
+// The specs seed demo data into the same file with the CLI. Workers load
+// this file again, inheriting the runner's environment: they keep its file.
+process.env.E2E_DATABASE_URL ??= `sqlite://${join(tmpdir(), `switchboard-e2e-${process.pid}-${Date.now()}.db`)}`;
 
 export default defineConfig({
   testDir: "./tests",
@@ -38,7 +40,7 @@ export default defineConfig({
     reuseExistingServer: false,
     timeout: 60_000,
     env: {
-      DATABASE_URL: `sqlite://${database}`,
+      DATABASE_URL: process.env.E2E_DATABASE_URL,
       LEPTOS_SITE_ROOT: "../target/site",
       RUST_LOG: "warn",
     },

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { expect, test, type Page } from "@playwright/test";
 
@@ -130,7 +131,7 @@ test.describe.serial("an operator's first day", () => {
     await signIn(page);
     await page.locator(".app-card.env-production").first().getByRole("link").click();
     const app = page.url();
-    const pages = [app, `${app}/users`, `${app}/roles`, `${app}/groups`, `${app}/activity`, `${app}/settings`, "/team", "/team/activity", "/apps"];
+    const pages = [app, `${app}/overview`, `${app}/users`, `${app}/roles`, `${app}/groups`, `${app}/messages`, `${app}/activity`, `${app}/settings`, "/team", "/team/activity", "/apps"];
     for (const path of pages) {
       await page.goto(path);
       await hydrated(page);
@@ -339,6 +340,87 @@ test.describe.serial("groups and their members", () => {
     await page.goto(`/apps/${appId}/users/hal`);
     await hydrated(page);
     await expect(page.locator("table.user-groups tr[data-guid=book-club] .badge.scope-moderator")).toBeVisible();
+    noErrors();
+  });
+});
+
+test.describe.serial("messages and the overview", () => {
+  test("find a message by sender, open its conversation, load earlier messages, delete it", async ({ page }) => {
+    const noErrors = failOnConsoleErrors(page);
+    await signIn(page);
+    await page.locator(".app-card", { hasText: "Chat (dev)" }).getByRole("link").click();
+    const appId = page.url().split("/apps/")[1].split("/")[0];
+    await page.goto(`/apps/${appId}`);
+    await hydrated(page);
+    await page.locator("#create-key").getByLabel("Name").fill("Message scene");
+    await page.locator("#create-key").getByRole("button", { name: "Create key" }).click();
+    const key = (await page.getByTestId("new-api-key").textContent())!;
+    const rest = { headers: { appid: appId, apikey: key } };
+    for (const [uid, name] of [["kai", "Kai Lund"], ["lea", "Lea Roth"]]) {
+      expect((await page.request.post("/v3/users", { ...rest, data: { uid, name } })).status()).toBe(200);
+    }
+    const send = async (from: string, to: string, text: string) => {
+      const data = { receiver: to, receiverType: "user", category: "message", type: "text", data: { text } };
+      const res = await page.request.post("/v3/messages", { headers: { ...rest.headers, onbehalfof: from }, data });
+      expect(res.status()).toBe(200);
+      return (await res.json()).data.id as number;
+    };
+    for (let n = 0; n < 33; n++) await send(n % 2 ? "lea" : "kai", n % 2 ? "kai" : "lea", `small talk ${n}`);
+    const spam = await send("kai", "lea", "cheap watches, click here");
+    await send("lea", "kai", "please stop");
+
+    await page.getByRole("link", { name: "Messages" }).click();
+    await hydrated(page);
+    await page.getByLabel("Sender").fill("kai");
+    await page.getByRole("button", { name: "Apply" }).click();
+    await expect(page).toHaveURL(/sender=kai/);
+    const rows = page.locator("table.messages tbody tr");
+    await expect(rows.first()).toContainText("cheap watches");
+    await expect(page.locator("table.messages")).not.toContainText("please stop");
+
+    await rows.first().getByRole("link").click();
+    await expect(page).toHaveURL(/\/conversation\?user=kai&with=lea/);
+    await hydrated(page);
+    const lines = page.locator(".transcript li.message");
+    await expect(lines).toHaveCount(30);
+    await expect(lines.last()).toContainText("please stop");
+    await page.getByRole("button", { name: "Load earlier messages" }).click();
+    await expect(lines).toHaveCount(35);
+    await expect(lines.first()).toContainText("small talk 0");
+    await expect(page.getByRole("button", { name: "Load earlier messages" })).toHaveCount(0);
+
+    const line = page.locator(`li[data-message="${spam}"]`);
+    await line.getByText("Delete", { exact: true }).click();
+    await line.getByLabel("Reason").fill("spam");
+    await line.getByLabel("Delete this message for everyone in its conversation").check();
+    await line.getByRole("button", { name: "Delete message" }).click();
+    await expect(page.locator(`li[data-message="${spam}"]`)).toContainText("deleted by owner@example.com");
+    const message = await (await page.request.get(`/v3/messages/${spam}`, rest)).json();
+    expect(message.data.deletedAt).toBeGreaterThan(0);
+    noErrors();
+  });
+
+  test("the overview charts a month of seeded users and messages", async ({ page }) => {
+    const noErrors = failOnConsoleErrors(page);
+    await signIn(page);
+    await page.locator(".app-card", { hasText: "Chat (dev)" }).getByRole("link").click();
+    const appId = page.url().split("/apps/")[1].split("/")[0];
+    const binary = `../target/${process.env.E2E_PROFILE ?? "debug"}/switchboard`;
+    execFileSync(binary, ["seed-demo", "--app", appId, "--users", "300", "--groups", "20", "--crowd", "50", "--messages", "3000"], {
+      env: { ...process.env, DATABASE_URL: process.env.E2E_DATABASE_URL! },
+      stdio: "pipe",
+    });
+    await page.goto(`/apps/${appId}/overview`);
+    await hydrated(page);
+    const charts = page.locator("figure.chart:not(.chart-small)");
+    await expect(charts).toHaveCount(2);
+    await expect(charts.nth(1)).toContainText("Messages per day");
+    await expect(charts.nth(1).locator("rect.bar")).toHaveCount(30);
+    const heights = await charts.nth(1).locator("rect.bar").evaluateAll((bars) => bars.map((b) => Number(b.getAttribute("height"))));
+    expect(heights.filter((h) => h > 0).length).toBeGreaterThan(20);
+    const messages = Number(await page.locator('[data-total="Messages"]').textContent());
+    expect(messages).toBeGreaterThan(3000);
+    await expect(page.locator("table.key-requests tbody tr")).not.toHaveCount(0);
     noErrors();
   });
 });

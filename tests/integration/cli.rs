@@ -63,10 +63,12 @@ async fn the_cli_bootstraps_an_owner_an_app_and_a_key(backend: Backend) {
     let (ok, out, _) = switchboard(&url, &["key", "list", "--app", app_id], None).await;
     assert!(ok && out.contains("backend") && !out.contains(secret), "listed without the key: {out}");
 
-    let seed = ["seed-demo", "--app", app_id, "--users", "300", "--groups", "20", "--crowd", "120"];
+    let seed =
+        ["seed-demo", "--app", app_id, "--users", "300", "--groups", "20", "--crowd", "120", "--messages", "2000"];
     let (ok, out, err) = switchboard(&url, &seed, None).await;
     assert!(ok, "{err}");
     assert!(out.contains("seeded 300 users") && out.contains("seeded 21 groups with 220 memberships"), "{out}");
+    assert!(out.contains("seeded 2000 messages"), "{out}");
 
     let (ok, out, _) = switchboard(&url, &["--help"], None).await;
     assert!(ok && out.contains("operator") && out.contains("migrate"));

@@ -14,6 +14,7 @@ use switchboard::{
         service::{
             apps,
             messages::{self, MessageQuery},
+            seed,
         },
     },
 };
@@ -35,6 +36,7 @@ on_both_backends!(
     deleting_a_user_or_a_group_for_good_takes_its_messages_and_counts_stay_exact,
     concurrent_sends_each_get_their_own_answer,
     every_message_list_is_led_by_the_index_of_its_narrowest_filter,
+    seeded_messages_keep_exact_totals_and_their_conversations_point_at_their_newest,
 );
 
 impl Api {
@@ -621,5 +623,34 @@ async fn every_message_list_is_led_by_the_index_of_its_narrowest_filter(backend:
                 assert!(!plan.iter().any(|line| line.trim_start().starts_with("Sort")), "no sort: {described}");
             }
         }
+    }
+}
+
+async fn seeded_messages_keep_exact_totals_and_their_conversations_point_at_their_newest(backend: Backend) {
+    let api = Api::new(backend).await;
+    let cli = Caller::cli();
+    let app = apps::get(&api.app.db, &cli, &AppId::parse(&api.app_id).unwrap()).await.unwrap();
+    seed::users(&api.app.db, &cli, &app, 200, |_| {}).await.unwrap();
+    seed::groups(&api.app.db, &cli, &app, 10, 50, |_| {}).await.unwrap();
+    let seeded = seed::messages(&api.app.db, &cli, &app, 3000, |_| {}).await.unwrap();
+    assert_eq!(seeded.messages, 3000);
+    assert_eq!(api.message_count().await, 3000);
+    assert_eq!(kept_total(&api).await, 3000);
+    assert_eq!(api.app.scalar("SELECT CAST(SUM(messages) AS BIGINT) FROM daily_counts").await, 3000);
+    assert!(
+        api.app.scalar("SELECT COUNT(DISTINCT day) FROM daily_counts WHERE messages > 0").await >= 29,
+        "a month of days"
+    );
+    let stale = "SELECT COUNT(*) FROM user_conversations c WHERE c.last_message_id <> \
+                 (SELECT MAX(m.id) FROM messages m WHERE m.conversation = c.conversation)";
+    assert_eq!(api.app.scalar(stale).await, 0, "each side of a conversation points at its newest message");
+    let stale = "SELECT COUNT(*) FROM groups g WHERE g.last_message_id IS DISTINCT FROM \
+                 (SELECT MAX(m.id) FROM messages m WHERE m.conversation = 'group:' || g.guid)";
+    assert_eq!(api.app.scalar(stale).await, 0, "each group points at its newest message");
+    let newest = api.page_as(None, "/v3/messages?limit=100").await;
+    assert_eq!(ids_of(&newest).len(), 100);
+    for message in newest["data"].as_array().unwrap() {
+        let read = api.ok("GET", &format!("/v3/messages/{}", message["id"]), None).await;
+        assert_eq!(&read, message, "seeded messages read back through the API");
     }
 }

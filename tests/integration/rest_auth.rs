@@ -61,12 +61,17 @@ async fn a_key_of_app_a_is_refused_on_app_b(backend: Backend) {
     let token_id = token["id"].to_string();
     let make_team = serde_json::json!({"guid": "team", "name": "Team of B", "owner": "ana"});
     data_of(app.rest("POST", "/v3/groups", &b, &key_of_b, Some(make_team)).await).await;
+    let hello = serde_json::json!({"receiver": "team", "receiverType": "group", "category": "message", "type": "text", "data": {"text": "hi"}});
+    let sent = app.api.post(app.url("/v3/messages")).header("appid", &b).header("apikey", &key_of_b);
+    let message = data_of(sent.header("onbehalfof", "ana").json(&hello).send().await.unwrap()).await;
+    let message_id = message["id"].to_string();
     let before = (
         app.count("api_keys").await,
         app.count("users").await,
         app.count("auth_tokens").await,
         app.count("group_members").await,
         app.count("audit_log").await,
+        app.count("messages").await,
     );
 
     let every_endpoint = [
@@ -111,6 +116,16 @@ async fn a_key_of_app_a_is_refused_on_app_b(backend: Backend) {
         ("GET", "/v3/groups/team/bannedusers".to_owned()),
         ("POST", "/v3/groups/team/bannedusers/ana".to_owned()),
         ("DELETE", "/v3/groups/team/bannedusers/ana".to_owned()),
+        ("GET", "/v3/messages".to_owned()),
+        ("POST", "/v3/messages".to_owned()),
+        ("GET", format!("/v3/messages/{message_id}")),
+        ("PUT", format!("/v3/messages/{message_id}")),
+        ("DELETE", format!("/v3/messages/{message_id}")),
+        ("GET", format!("/v3/messages/{message_id}/thread")),
+        ("GET", "/v3/users/ana/messages".to_owned()),
+        ("GET", "/v3/groups/team/messages".to_owned()),
+        ("GET", "/v3/users/ana/conversations".to_owned()),
+        ("POST", "/v3/users/ana/conversations/read".to_owned()),
     ];
     for (method, path) in &every_endpoint {
         // Claiming to be app B with A's key: refused before anything is read.
@@ -132,16 +147,20 @@ async fn a_key_of_app_a_is_refused_on_app_b(backend: Backend) {
         let res = app.rest("GET", path, &a, &key_of_a, None).await;
         assert_eq!(error_of(res).await, (StatusCode::NOT_FOUND, "ERR_GUID_NOT_FOUND".into()), "GET {path} as A");
     }
-    for path in ["/v3/users", "/v3/groups"] {
+    for path in ["/v3/users", "/v3/groups", "/v3/messages"] {
         let listed = data_of(app.rest("GET", path, &a, &key_of_a, None).await).await;
         assert_eq!(listed, serde_json::json!([]), "{path} as A");
     }
+    let (status, code) =
+        error_of(app.rest("GET", &format!("/v3/messages/{message_id}"), &a, &key_of_a, None).await).await;
+    assert_eq!((status, code.as_str()), (StatusCode::NOT_FOUND, "ERR_MESSAGE_NOT_FOUND"), "B's message as A");
     let after = (
         app.count("api_keys").await,
         app.count("users").await,
         app.count("auth_tokens").await,
         app.count("group_members").await,
         app.count("audit_log").await,
+        app.count("messages").await,
     );
     assert_eq!(before, after, "nothing changed in either app");
 }

@@ -62,6 +62,8 @@ async fn an_auth_key_creates_users_and_tokens_but_cannot_list_users(backend: Bac
         ("GET", "/v3/users/ana/auth_tokens"),
         ("DELETE", "/v3/users/ana"),
         ("GET", "/v3/roles"),
+        ("GET", "/v3/messages"),
+        ("GET", "/v3/users/ana/conversations"),
     ] {
         let res = with_auth_key(method, path, None).await;
         assert_eq!(error_of(res).await, (StatusCode::FORBIDDEN, "AUTH_ERR_NO_ACCESS".into()), "{method} {path}");
