@@ -29,6 +29,28 @@ async function signIn(page: Page) {
   await expect(page).toHaveURL(/\/apps$/);
 }
 
+// Opens the development app and answers its App ID.
+async function openDevApp(page: Page) {
+  await signIn(page);
+  await page.locator(".app-card", { hasText: "Chat (dev)" }).getByRole("link").click();
+  return page.url().split("/apps/")[1].split("/")[0];
+}
+
+// A REST API key made in the dashboard to set a scene, as a developer's
+// backend would, and the users it creates; answers the request options.
+async function sceneOf(page: Page, appId: string, keyName: string, users: string[][]) {
+  await page.goto(`/apps/${appId}`);
+  await hydrated(page);
+  await page.locator("#create-key").getByLabel("Name").fill(keyName);
+  await page.locator("#create-key").getByRole("button", { name: "Create key" }).click();
+  const key = (await page.getByTestId("new-api-key").textContent())!;
+  const rest = { headers: { appid: appId, apikey: key } };
+  for (const [uid, name] of users) {
+    expect((await page.request.post("/v3/users", { ...rest, data: { uid, name } })).status()).toBe(200);
+  }
+  return rest;
+}
+
 test.describe.serial("an operator's first day", () => {
   test("the first visitor creates the owner account", async ({ page }) => {
     const noErrors = failOnConsoleErrors(page);
@@ -180,20 +202,8 @@ test.describe("without JavaScript", () => {
 test.describe.serial("support staff and a user's devices", () => {
   test("find a user, revoke one token, revoke all, deactivate", async ({ page }) => {
     const noErrors = failOnConsoleErrors(page);
-    await signIn(page);
-    await page.locator(".app-card", { hasText: "Chat (dev)" }).getByRole("link").click();
-    const appId = page.url().split("/apps/")[1].split("/")[0];
-
-    // A REST API key to set the scene, as a developer's backend would.
-    await page.goto(`/apps/${appId}`);
-    await hydrated(page);
-    await page.locator("#create-key").getByLabel("Name").fill("Scene setter");
-    await page.locator("#create-key").getByRole("button", { name: "Create key" }).click();
-    const key = (await page.getByTestId("new-api-key").textContent())!;
-    const rest = { headers: { appid: appId, apikey: key } };
-    for (const [uid, name] of [["marta_k", "Marta Kowalski"], ["mario_r", "Mario Rossi"], ["zed", "Zed"]]) {
-      expect((await page.request.post("/v3/users", { ...rest, data: { uid, name } })).status()).toBe(200);
-    }
+    const appId = await openDevApp(page);
+    const rest = await sceneOf(page, appId, "Scene setter", [["marta_k", "Marta Kowalski"], ["mario_r", "Mario Rossi"], ["zed", "Zed"]]);
     for (const platform of ["ios", "web"]) {
       expect((await page.request.post("/v3/users/marta_k/auth_tokens", { ...rest, data: { platform } })).status()).toBe(200);
     }
@@ -279,18 +289,8 @@ test.describe.serial("support staff and a user's devices", () => {
 test.describe.serial("groups and their members", () => {
   test("create a password group, add three members, promote one, kick one, ban one and unban them", async ({ page }) => {
     const noErrors = failOnConsoleErrors(page);
-    await signIn(page);
-    await page.locator(".app-card", { hasText: "Chat (dev)" }).getByRole("link").click();
-    const appId = page.url().split("/apps/")[1].split("/")[0];
-    await page.goto(`/apps/${appId}`);
-    await hydrated(page);
-    await page.locator("#create-key").getByLabel("Name").fill("Group scene");
-    await page.locator("#create-key").getByRole("button", { name: "Create key" }).click();
-    const key = (await page.getByTestId("new-api-key").textContent())!;
-    const rest = { headers: { appid: appId, apikey: key } };
-    for (const [uid, name] of [["gia", "Gia Long"], ["hal", "Hal Berg"], ["ida", "Ida Moss"]]) {
-      expect((await page.request.post("/v3/users", { ...rest, data: { uid, name } })).status()).toBe(200);
-    }
+    const appId = await openDevApp(page);
+    const rest = await sceneOf(page, appId, "Group scene", [["gia", "Gia Long"], ["hal", "Hal Berg"], ["ida", "Ida Moss"]]);
 
     await page.getByRole("link", { name: "Groups" }).click();
     await hydrated(page);
@@ -347,18 +347,8 @@ test.describe.serial("groups and their members", () => {
 test.describe.serial("messages and the overview", () => {
   test("find a message by sender, open its conversation, load earlier messages, delete it", async ({ page }) => {
     const noErrors = failOnConsoleErrors(page);
-    await signIn(page);
-    await page.locator(".app-card", { hasText: "Chat (dev)" }).getByRole("link").click();
-    const appId = page.url().split("/apps/")[1].split("/")[0];
-    await page.goto(`/apps/${appId}`);
-    await hydrated(page);
-    await page.locator("#create-key").getByLabel("Name").fill("Message scene");
-    await page.locator("#create-key").getByRole("button", { name: "Create key" }).click();
-    const key = (await page.getByTestId("new-api-key").textContent())!;
-    const rest = { headers: { appid: appId, apikey: key } };
-    for (const [uid, name] of [["kai", "Kai Lund"], ["lea", "Lea Roth"]]) {
-      expect((await page.request.post("/v3/users", { ...rest, data: { uid, name } })).status()).toBe(200);
-    }
+    const appId = await openDevApp(page);
+    const rest = await sceneOf(page, appId, "Message scene", [["kai", "Kai Lund"], ["lea", "Lea Roth"]]);
     const send = async (from: string, to: string, text: string) => {
       const data = { receiver: to, receiverType: "user", category: "message", type: "text", data: { text } };
       const res = await page.request.post("/v3/messages", { headers: { ...rest.headers, onbehalfof: from }, data });
@@ -394,7 +384,7 @@ test.describe.serial("messages and the overview", () => {
     await line.getByLabel("Reason").fill("spam");
     await line.getByLabel("Delete this message for everyone in its conversation").check();
     await line.getByRole("button", { name: "Delete message" }).click();
-    await expect(page.locator(`li[data-message="${spam}"]`)).toContainText("deleted by owner@example.com");
+    await expect(page.locator(`li[data-message="${spam}"]`)).toContainText("deleted by the app");
     const message = await (await page.request.get(`/v3/messages/${spam}`, rest)).json();
     expect(message.data.deletedAt).toBeGreaterThan(0);
     noErrors();
@@ -402,9 +392,7 @@ test.describe.serial("messages and the overview", () => {
 
   test("the overview charts a month of seeded users and messages", async ({ page }) => {
     const noErrors = failOnConsoleErrors(page);
-    await signIn(page);
-    await page.locator(".app-card", { hasText: "Chat (dev)" }).getByRole("link").click();
-    const appId = page.url().split("/apps/")[1].split("/")[0];
+    const appId = await openDevApp(page);
     const binary = `../target/${process.env.E2E_PROFILE ?? "debug"}/switchboard`;
     execFileSync(binary, ["seed-demo", "--app", appId, "--users", "300", "--groups", "20", "--crowd", "50", "--messages", "3000"], {
       env: { ...process.env, DATABASE_URL: process.env.E2E_DATABASE_URL! },

@@ -63,6 +63,10 @@ impl Db {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
                 .pragma("cache_size", format!("-{SQLITE_CACHE_KIB}"))
+                // Statement journals (a multi-row insert or upsert inside a
+                // transaction keeps one, to undo just itself) in memory, not
+                // in a temporary file written and read back through the kernel.
+                .pragma("temp_store", "memory")
                 .statement_cache_capacity(STATEMENT_CACHE);
             let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
             Ok(Db::Sqlite(pool))

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::domain::{MessageCategory, MessageView};
+use crate::domain::{MessageCategory, MessageView, SYSTEM_SENDER};
 
 /// What a message says, as a moderator reads it: the text, the files, the
 /// call, the custom data, or what the system recorded.
@@ -34,7 +34,16 @@ pub fn MessageBody(message: MessageView) -> impl IntoView {
     view! {
         {body}
         {message.edited_at.map(|_| view! { <span class="badge">"edited"</span> })}
-        {message.deleted_at.map(|_| view! { <span class="badge badge-deleted">{format!("deleted by {}", message.deleted_by.clone().unwrap_or_default())}</span> })}
+        {message.deleted_at.map(|_| view! { <span class="badge badge-deleted">{deleted_by(message.deleted_by.as_deref())}</span> })}
+    }
+}
+
+/// Who deleted a message: a user, or the app (an operator, or a REST API
+/// Key acting as itself).
+fn deleted_by(by: Option<&str>) -> String {
+    match by {
+        Some(SYSTEM_SENDER) | None => "deleted by the app".to_owned(),
+        Some(uid) => format!("deleted by {uid}"),
     }
 }
 

@@ -3,7 +3,7 @@
 //! through `onbehalfof` sees public and password groups and the private
 //! groups they are a member of.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 use sqlx::FromRow;
@@ -14,7 +14,7 @@ use super::{
     keyset::{self, Arg, Conditions, Paging, bind_all},
     members::{self, MemberChange, Outcome},
     messages, now, stored,
-    tags::{Tagged, insert_tags, replace_tags, tags_of},
+    tags::{self, Tagged, insert_tags, replace_tags},
     users::{self, COUNT_CAP},
 };
 use crate::domain::{
@@ -120,17 +120,7 @@ impl GroupRow {
 
 /// Views of the rows, each with its tags, fetched in one query.
 async fn with_tags(db: &Db, rows: Vec<GroupRow>, user_acts: bool) -> Result<Vec<GroupView>> {
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
-    for (id, tag) in tags_of(db, Tagged::Group, &ids).await? {
-        tags.entry(id).or_default().push(tag);
-    }
-    rows.into_iter()
-        .map(|row| {
-            let mine = tags.remove(&row.id).unwrap_or_default();
-            row.into_view(mine, user_acts)
-        })
-        .collect()
+    tags::with_tags(db, Tagged::Group, rows, |row| row.id, |row, tags| row.into_view(tags, user_acts)).await
 }
 
 /// A group as the acting user may see it, or `ERR_GUID_NOT_FOUND`.

@@ -23,7 +23,7 @@ use super::{
     keyset::{Arg, Conditions, bind_all, invalid_cursor},
     members::not_a_member,
     now, rows_per_statement, stored,
-    tags::{Tagged, replace_tags, tags_of},
+    tags::{self, Tagged, replace_tags},
     users,
 };
 use crate::domain::{
@@ -586,17 +586,7 @@ impl MessageRow {
 }
 
 async fn with_tags(db: &Db, rows: Vec<MessageRow>) -> Result<Vec<MessageView>> {
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
-    for (id, tag) in tags_of(db, Tagged::Message, &ids).await? {
-        tags.entry(id).or_default().push(tag);
-    }
-    rows.into_iter()
-        .map(|row| {
-            let mine = tags.remove(&row.id).unwrap_or_default();
-            row.into_view(mine)
-        })
-        .collect()
+    tags::with_tags(db, Tagged::Message, rows, |row| row.id, MessageRow::into_view).await
 }
 
 /// Which messages a list holds, newest first.
@@ -927,12 +917,29 @@ fn already_deleted(id: i64) -> Error {
     Error::conflict("ERR_MESSAGE_DELETED", format!("Message {id} is deleted."))
 }
 
-/// The name a change is written under: the acting user, or the caller.
-fn actor_name(caller: &Caller, acting: &Acting) -> String {
-    match acting {
-        Acting::User(uid) => uid.to_string(),
-        Acting::App => caller.label(),
-    }
+/// Who a change is told as: the acting user, or the app. Users read
+/// action messages and deletion marks; an operator's name stays in the
+/// audit log.
+fn actor_of(acting: &Acting) -> &str {
+    acting_uid(acting).map_or(SYSTEM_SENDER, Uid::as_str)
+}
+
+/// The message `id` as a change to it finds it, once `acting` may make
+/// the change, and the action message that will tell its conversation.
+async fn about_to_change(
+    db: &Db,
+    app: &App,
+    acting: &Acting,
+    id: i64,
+    event: MessageEvent,
+) -> Result<(MessageRow, NewMessage)> {
+    let row = find(db, app, id).await?;
+    check_author(db, app, acting, &row, event == MessageEvent::Deleted).await?;
+    let receiver = stored(Receiver::parse(&row.receiver, &row.receiver_type))?;
+    let receiver_id = receiver_id(db, app, &receiver).await?;
+    let content = Content::message_event(event, actor_of(acting), id);
+    let notice = NewMessage::system(app.id, row.conversation.clone(), receiver, receiver_id, content, now());
+    Ok((row, notice))
 }
 
 /// Edits a text or custom message, and tells its conversation with an
@@ -940,8 +947,7 @@ fn actor_name(caller: &Caller, acting: &Acting) -> String {
 pub async fn edit(db: &Db, caller: &Caller, app: &App, acting: &Acting, id: i64, edit: Edit) -> Result<MessageView> {
     caller.require_app(app.id)?;
     caller.require(Permission::SendMessages)?;
-    let row = find(db, app, id).await?;
-    check_author(db, app, acting, &row, false).await?;
+    let (row, notice) = about_to_change(db, app, acting, id, MessageEvent::Edited).await?;
     if row.deleted_at.is_some() {
         return Err(already_deleted(id));
     }
@@ -958,24 +964,12 @@ pub async fn edit(db: &Db, caller: &Caller, app: &App, acting: &Acting, id: i64,
         Some(metadata) => metadata,
         None => row.metadata.as_deref().map(json_column).transpose()?,
     };
-    let receiver = stored(Receiver::parse(&row.receiver, &row.receiver_type))?;
-    let receiver_id = receiver_id(db, app, &receiver).await?;
-    let at = now();
-    let actor = actor_name(caller, acting);
-    let notice = NewMessage::system(
-        app.id,
-        row.conversation.clone(),
-        receiver,
-        receiver_id,
-        Content::message_event(MessageEvent::Edited, &actor, id),
-        at,
-    );
     with_db!(db, pool => {
         let mut tx = pool.begin_write().await?;
         let changed = sqlx::query("UPDATE messages SET data = $1, metadata = $2, edited_at = $3 WHERE id = $4 AND deleted_at IS NULL")
             .bind(content.data().to_string())
             .bind(metadata.as_ref().map(Value::to_string))
-            .bind(at)
+            .bind(notice.sent_at)
             .bind(id)
             .execute(&mut *tx)
             .await?;
@@ -1011,27 +1005,13 @@ pub async fn delete(
         Acting::App => Permission::ModerateMessages,
         Acting::User(_) => Permission::SendMessages,
     })?;
-    let row = find(db, app, id).await?;
-    check_author(db, app, acting, &row, true).await?;
+    let (row, notice) = about_to_change(db, app, acting, id, MessageEvent::Deleted).await?;
     if row.deleted_at.is_some() && !permanent {
         return Err(already_deleted(id));
     }
-    let receiver = stored(Receiver::parse(&row.receiver, &row.receiver_type))?;
-    let receiver_id = receiver_id(db, app, &receiver).await?;
-    let at = now();
-    let actor = actor_name(caller, acting);
-    let notice = NewMessage::system(
-        app.id,
-        row.conversation.clone(),
-        receiver,
-        receiver_id,
-        Content::message_event(MessageEvent::Deleted, acting_uid(acting).map_or(SYSTEM_SENDER, Uid::as_str), id),
-        at,
-    );
-    let mut tags = Vec::new();
-    for (_, tag) in tags_of(db, Tagged::Message, &[id]).await? {
-        tags.push(tag);
-    }
+    let deleted_by = row.deleted_by.clone().unwrap_or_else(|| actor_of(acting).to_owned());
+    let (conversation, sender) = (row.conversation.clone(), row.sender.clone());
+    let view = with_tags(db, vec![row]).await?.pop().ok_or_else(|| message_not_found(id))?;
     with_db!(db, pool => {
         let mut tx = pool.begin_write().await?;
         if permanent {
@@ -1040,11 +1020,11 @@ pub async fn delete(
                 return Err(message_not_found(id));
             }
             count_messages!(tx, BTreeMap::from([((app.id, None), -1)]))?;
-            refresh_last!(tx, app.id, &row.conversation)?;
+            refresh_last!(tx, app.id, &conversation)?;
         } else {
             let marked = sqlx::query("UPDATE messages SET deleted_at = $1, deleted_by = $2 WHERE id = $3 AND deleted_at IS NULL")
-                .bind(at)
-                .bind(&actor)
+                .bind(notice.sent_at)
+                .bind(&deleted_by)
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
@@ -1057,13 +1037,11 @@ pub async fn delete(
             app: Some(app.id),
             action: "message.delete",
             object: format!("message:{id}"),
-            details: json!({"permanent": permanent, "reason": reason, "onBehalfOf": acting_uid(acting), "sender": row.sender}),
+            details: json!({"permanent": permanent, "reason": reason, "onBehalfOf": acting_uid(acting), "sender": sender}),
         })?;
         tx.commit().await?;
     });
-    let deleted_by = row.deleted_by.clone().unwrap_or(actor);
-    let deleted_at = row.deleted_at.unwrap_or(at);
-    let view = row.into_view(tags)?;
+    let deleted_at = view.deleted_at.unwrap_or(notice.sent_at);
     Ok(MessageView { deleted_at: Some(deleted_at), deleted_by: Some(deleted_by), ..view })
 }
 

@@ -134,6 +134,24 @@ pub async fn users(db: &Db, caller: &Caller, app: &App, count: u64, progress: im
         done += size;
         progress(done);
     }
+    finish(
+        db,
+        caller,
+        "users, user_tags, auth_tokens",
+        Change {
+            app: Some(app.id),
+            action: "seed.users",
+            object: format!("users:{}", report.users),
+            details: json!({"users": report.users, "tags": report.tags, "tokens": report.tokens}),
+        },
+    )
+    .await?;
+    Ok(report)
+}
+
+/// Ends a bulk load of `tables` (on Postgres; SQLite takes the whole
+/// file) and records it in the audit log.
+async fn finish(db: &Db, caller: &Caller, tables: &str, change: Change) -> Result<()> {
     // A bulk load leaves the planner's statistics behind; without fresh ones
     // it may scan where an index would do.
     match db {
@@ -143,20 +161,15 @@ pub async fn users(db: &Db, caller: &Caller, app: &App, count: u64, progress: im
         // Vacuuming also marks the loaded pages all-visible, which index-only
         // scans need before they can skip the table.
         Db::Postgres(pool) => {
-            sqlx::query("VACUUM ANALYZE users, user_tags, auth_tokens").execute(pool).await?;
+            sqlx::query(&format!("VACUUM ANALYZE {tables}")).execute(pool).await?;
         }
     }
     with_db!(db, pool => {
         let mut tx = pool.begin_write().await?;
-        record!(tx, caller, Change {
-            app: Some(app.id),
-            action: "seed.users",
-            object: format!("users:{}", report.users),
-            details: json!({"users": report.users, "tags": report.tags, "tokens": report.tokens}),
-        })?;
+        record!(tx, caller, change)?;
         tx.commit().await?;
     });
-    Ok(report)
+    Ok(())
 }
 
 /// Writes one batch of users with their tags and tokens, in one
@@ -324,24 +337,18 @@ pub async fn groups(
     };
     report.memberships += write_groups(db, app, std::slice::from_ref(&square), &password_hash).await?;
     report.groups += 1;
-    match db {
-        Db::Sqlite(pool) => {
-            sqlx::query("ANALYZE").execute(pool).await?;
-        }
-        Db::Postgres(pool) => {
-            sqlx::query("VACUUM ANALYZE groups, group_members").execute(pool).await?;
-        }
-    }
-    with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        record!(tx, caller, Change {
+    finish(
+        db,
+        caller,
+        "groups, group_members",
+        Change {
             app: Some(app.id),
             action: "seed.groups",
             object: format!("groups:{}", report.groups),
             details: json!({"groups": report.groups, "memberships": report.memberships}),
-        })?;
-        tx.commit().await?;
-    });
+        },
+    )
+    .await?;
     Ok(report)
 }
 
@@ -522,23 +529,17 @@ pub async fn messages(
         done += size;
         progress(done);
     }
-    match db {
-        Db::Sqlite(pool) => {
-            sqlx::query("ANALYZE").execute(pool).await?;
-        }
-        Db::Postgres(pool) => {
-            sqlx::query("VACUUM ANALYZE messages, message_tags, user_conversations").execute(pool).await?;
-        }
-    }
-    with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        record!(tx, caller, Change {
+    finish(
+        db,
+        caller,
+        "messages, message_tags, user_conversations",
+        Change {
             app: Some(app.id),
             action: "seed.messages",
             object: format!("messages:{count}"),
             details: json!({"messages": count}),
-        })?;
-        tx.commit().await?;
-    });
+        },
+    )
+    .await?;
     Ok(MessageSeedReport { messages: count })
 }

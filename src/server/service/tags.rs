@@ -57,8 +57,30 @@ macro_rules! replace_tags {
 }
 pub(crate) use {insert_tags, replace_tags};
 
+/// Views of rows (users, groups or messages, as `tagged` says), each made
+/// by `view` with the row's tags, which are read in one query.
+pub(super) async fn with_tags<R, V>(
+    db: &Db,
+    tagged: Tagged,
+    rows: Vec<R>,
+    id: impl Fn(&R) -> i64,
+    mut view: impl FnMut(R, Vec<String>) -> Result<V>,
+) -> Result<Vec<V>> {
+    let ids: Vec<i64> = rows.iter().map(&id).collect();
+    let mut tags: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
+    for (owner, tag) in tags_of(db, tagged, &ids).await? {
+        tags.entry(owner).or_default().push(tag);
+    }
+    rows.into_iter()
+        .map(|row| {
+            let mine = tags.remove(&id(&row)).unwrap_or_default();
+            view(row, mine)
+        })
+        .collect()
+}
+
 /// The tags of the rows with these internal ids, as `(id, tag)` in tag order.
-pub(super) async fn tags_of(db: &Db, tagged: Tagged, ids: &[i64]) -> Result<Vec<(i64, String)>> {
+async fn tags_of(db: &Db, tagged: Tagged, ids: &[i64]) -> Result<Vec<(i64, String)>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }

@@ -18,7 +18,7 @@ use super::{
     daily::{add_daily, day_of},
     keyset::{self, Arg, Conditions, Paging, bind_all},
     now, roles, stored,
-    tags::{Tagged, replace_tags, tags_of},
+    tags::{self, Tagged, replace_tags},
 };
 use crate::domain::{
     ImportReport, Invalid, NewAuthToken, Presence, Reach, RejectedRow, RoleId, Showing, SortOrder, Uid, UserFilter,
@@ -383,17 +383,7 @@ pub(super) async fn find(db: &Db, app: &App, uid: &Uid) -> Result<UserRow> {
 
 /// Views of the rows, each with its tags, fetched in one query.
 async fn with_tags(db: &Db, rows: Vec<UserRow>) -> Result<Vec<UserView>> {
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
-    for (id, tag) in tags_of(db, Tagged::User, &ids).await? {
-        tags.entry(id).or_default().push(tag);
-    }
-    rows.into_iter()
-        .map(|row| {
-            let mine = tags.remove(&row.id).unwrap_or_default();
-            row.into_view(mine)
-        })
-        .collect()
+    tags::with_tags(db, Tagged::User, rows, |row| row.id, UserRow::into_view).await
 }
 
 pub async fn get(db: &Db, caller: &Caller, app: &App, uid: &Uid) -> Result<UserView> {
