@@ -9,7 +9,8 @@
 //! `--groups 0`), and one group, `town-square`, of the first `--crowd` users.
 //! `--messages` messages are seeded after the groups (none by default), and
 //! the message scenarios run on them.
-//! `--only` runs just the scenarios whose name contains TEXT.
+//! `--only` runs just the scenarios whose name contains TEXT (or one of
+//! several, separated by commas).
 //!
 //! Postgres comes from SWITCHBOARD_BENCH_POSTGRES_URL (an admin URL such as
 //! postgres://switchboard:switchboard@127.0.0.1:5432/postgres).
@@ -101,7 +102,7 @@ async fn scenario<F>(name: &str, opts: &Options, make: F)
 where
     F: Fn(usize) -> reqwest::RequestBuilder + Send + Sync + 'static,
 {
-    if opts.only.as_ref().is_some_and(|only| !name.contains(only.as_str())) {
+    if opts.only.as_ref().is_some_and(|only| !only.split(',').any(|part| name.contains(part))) {
         return;
     }
     let (concurrency, requests) = (opts.concurrency, opts.requests);

@@ -321,7 +321,7 @@ pub struct ConversationView {
     /// The other user's UID, or the group's GUID.
     pub conversation_with: String,
     pub last_message: Option<MessageView>,
-    /// Counted up to 1,000.
+    /// Counted up to 100.
     pub unread_message_count: i64,
 }
 

@@ -438,6 +438,12 @@ async fn conversations_show_their_last_message_and_unread_count_until_read(backe
     assert_eq!(error_of(not_party).await.1, "ERR_MESSAGE_NOT_FOUND");
     let hidden = api.call_as("cat", "GET", &format!("/v3/messages/{}", two["id"]), None).await;
     assert_eq!(error_of(hidden).await.1, "ERR_MESSAGE_NOT_FOUND", "a user reads only their conversations");
+
+    // A badge counts to 100: more unread show as 100.
+    let pings: Vec<String> = (0..101).map(|n| format!("ping {n}")).collect();
+    futures::future::join_all(pings.iter().map(|ping| api.text("cat", "ben", "user", ping))).await;
+    let with_cat = &api.page_as(Some("ben"), "/v3/users/ben/conversations?limit=1").await["data"][0];
+    assert_eq!((&with_cat["conversationWith"], &with_cat["unreadMessageCount"]), (&json!("cat"), &json!(100)));
 }
 
 async fn a_thread_collects_the_replies_to_its_message(backend: Backend) {

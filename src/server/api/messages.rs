@@ -343,7 +343,7 @@ pub struct ConversationParams {
 
 /// A user's conversations, the most recently active first: each with its
 /// last message and how many messages others wrote since the user read it
-/// (counted to 1,000).
+/// (counted to 100).
 #[utoipa::path(get, path = "/v3/users/{uid}/conversations", tag = "Messages", params(ConversationParams),
     responses((status = 200, body = Vec<ConversationView>)))]
 pub async fn conversations(

@@ -41,8 +41,9 @@ use crate::with_db;
 /// The most messages one page holds.
 pub const MAX_LIMIT: i64 = 100;
 
-/// Unread messages are counted up to here.
-pub const UNREAD_CAP: i64 = 1000;
+/// Unread messages are counted up to here, as a badge shows "99+": each
+/// one counted is a row read, for each conversation of the page.
+pub const UNREAD_CAP: i64 = 100;
 
 pub fn message_not_found(id: i64) -> Error {
     Error::not_found("ERR_MESSAGE_NOT_FOUND", format!("This app has no message {id}."))
