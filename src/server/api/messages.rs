@@ -145,7 +145,7 @@ fn message_query(params: ListParams) -> Result<MessageQuery> {
     })
 }
 
-/// A page of messages: `{"data": [...], "meta": {"count", "limit", "next"}}`;
+/// A page of messages: `{"data": [...], "meta": {"count", "next"}}`;
 /// `next`, when there are older messages, is the cursor to them.
 #[derive(Serialize)]
 pub struct MessageList {
@@ -153,9 +153,9 @@ pub struct MessageList {
     meta: Value,
 }
 
-impl MessageList {
-    fn new(page: MessagePage, limit: i64) -> Self {
-        let meta = json!({"count": page.items.len(), "limit": limit, "next": page.next_cursor});
+impl From<MessagePage> for MessageList {
+    fn from(page: MessagePage) -> Self {
+        let meta = json!({"count": page.items.len(), "next": page.next_cursor});
         MessageList { data: page.items, meta }
     }
 }
@@ -182,9 +182,7 @@ pub async fn list(
             "This list is the app's. A user reads GET /v3/users/{uid}/messages or /v3/groups/{guid}/messages.",
         ));
     }
-    let query = message_query(params)?;
-    let limit = query.limit;
-    messages::list(&state.db, &api.caller, &api.app, query).await.map(|page| MessageList::new(page, limit))
+    messages::list(&state.db, &api.caller, &api.app, message_query(params)?).await.map(MessageList::from)
 }
 
 /// The conversation between the `onbehalfof` user and `uid`, newest first.
@@ -199,9 +197,7 @@ pub async fn between(
 ) -> Result<MessageList> {
     let viewer = on_behalf_of.user()?;
     let query = message_query(params)?;
-    let limit = query.limit;
-    let page = messages::between(&state.db, &api.caller, &api.app, &viewer, &uid(&raw)?, query).await?;
-    Ok(MessageList::new(page, limit))
+    messages::between(&state.db, &api.caller, &api.app, &viewer, &uid(&raw)?, query).await.map(MessageList::from)
 }
 
 /// A group's messages, newest first; with `onbehalfof`, for a member only.
@@ -215,9 +211,9 @@ pub async fn of_group(
     params: ListParams,
 ) -> Result<MessageList> {
     let query = message_query(params)?;
-    let limit = query.limit;
-    let page = messages::of_group(&state.db, &api.caller, &api.app, &acting, &Guid::parse(&raw)?, query).await?;
-    Ok(MessageList::new(page, limit))
+    messages::of_group(&state.db, &api.caller, &api.app, &acting, &Guid::parse(&raw)?, query)
+        .await
+        .map(MessageList::from)
 }
 
 /// One message; with `onbehalfof`, only one of that user's conversations.
@@ -242,9 +238,7 @@ pub async fn thread(
     params: ListParams,
 ) -> Result<MessageList> {
     let query = message_query(params)?;
-    let limit = query.limit;
-    let page = messages::thread(&state.db, &api.caller, &api.app, &acting, path_id(&raw)?, query).await?;
-    Ok(MessageList::new(page, limit))
+    messages::thread(&state.db, &api.caller, &api.app, &acting, path_id(&raw)?, query).await.map(MessageList::from)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -360,7 +354,7 @@ pub async fn conversations(
         return Err(Error::invalid("ERR_INVALID_LIMIT", format!("limit is 1 to {MAX_LIMIT}.")));
     }
     let page = messages::conversations(&state.db, &api.caller, &api.app, &owner, limit, p.cursor).await?;
-    let meta = json!({"count": page.items.len(), "limit": limit, "next": page.next_cursor});
+    let meta = json!({"count": page.items.len(), "next": page.next_cursor});
     Ok(axum::Json(json!({"data": page.items, "meta": meta})).into_response())
 }
 
