@@ -23,10 +23,6 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 /// 2, so that the indexes of a million users stay in memory.
 pub const SQLITE_CACHE_KIB: i64 = 65_536;
 
-/// How much of a SQLite file each connection maps into memory: more than
-/// ten million messages take.
-const SQLITE_MMAP_BYTES: i64 = 16 << 30;
-
 /// Prepared statements kept per connection. Multi-row inserts come in a
 /// statement per row count (see `group_commit`), which overflowed the
 /// default of 100 and had SQLite parse statements again and again.
@@ -71,10 +67,6 @@ impl Db {
                 // transaction keeps one, to undo just itself) in memory, not
                 // in a temporary file written and read back through the kernel.
                 .pragma("temp_store", "memory")
-                // Reads map the file instead of copying each page in with a
-                // system call; the mapping shares the kernel's page cache, so
-                // connections do not each hold a copy. Address space only.
-                .pragma("mmap_size", SQLITE_MMAP_BYTES.to_string())
                 .statement_cache_capacity(STATEMENT_CACHE);
             let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
             Ok(Db::Sqlite(pool))
