@@ -79,6 +79,10 @@ where
 async fn write_until_empty<J: Clone + Sync, T>(write: WriteGroup<J, T>, db: Db, lane: Arc<Mutex<Lane<J, T>>>) {
     let mut unfinished = FreeIfUnfinished(Some(&lane));
     loop {
+        // Requests already running on the other workers queue their writes
+        // in the meantime: the group takes them along instead of leaving
+        // them for a transaction of their own.
+        tokio::task::yield_now().await;
         let group: Vec<_> = {
             let mut state = lane.lock().unwrap_or_else(PoisonError::into_inner);
             if state.waiting.is_empty() {
