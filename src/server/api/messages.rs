@@ -109,12 +109,18 @@ pub struct ListMessagesParams {
 
 type ListParams = Params<ListMessagesParams>;
 
-fn message_query(params: ListParams) -> Result<MessageQuery> {
-    let Query(p) = params.map_err(|e| Error::BadRequest(e.body_text()))?;
-    let limit = p.limit.unwrap_or(50);
+/// A page size: 1 to 100, 50 when left out.
+fn limit(given: Option<i64>) -> Result<i64> {
+    let limit = given.unwrap_or(50);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(Error::invalid("ERR_INVALID_LIMIT", format!("limit is 1 to {MAX_LIMIT}.")));
     }
+    Ok(limit)
+}
+
+fn message_query(params: ListParams) -> Result<MessageQuery> {
+    let Query(p) = params.map_err(|e| Error::BadRequest(e.body_text()))?;
+    let limit = limit(p.limit)?;
     let receiver = match (p.receiver, p.receiver_type) {
         (Some(receiver), Some(receiver_type)) => Some(Receiver::parse(&receiver, &receiver_type)?),
         (None, None) => None,
@@ -349,10 +355,7 @@ pub async fn conversations(
 ) -> Result<Response> {
     let owner = own(on_behalf_of, &raw)?;
     let Query(p) = params.map_err(|e| Error::BadRequest(e.body_text()))?;
-    let limit = p.limit.unwrap_or(50);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(Error::invalid("ERR_INVALID_LIMIT", format!("limit is 1 to {MAX_LIMIT}.")));
-    }
+    let limit = limit(p.limit)?;
     let page = messages::conversations(&state.db, &api.caller, &api.app, &owner, limit, p.cursor).await?;
     let meta = json!({"count": page.items.len(), "next": page.next_cursor});
     Ok(axum::Json(json!({"data": page.items, "meta": meta})).into_response())
