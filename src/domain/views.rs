@@ -329,7 +329,7 @@ pub struct ConversationView {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Page<T> {
     pub items: Vec<T>,
-    /// Exact for unfiltered lists; a filtered list counts at most 10,000.
+    /// Exact for unfiltered lists; a filtered list counts at most 1,000.
     pub total: i64,
     pub total_is_exact: bool,
     pub next_cursor: Option<String>,
@@ -337,7 +337,7 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     /// How many the list holds, in words: "1 group", "25 groups", "more
-    /// than 10000 groups".
+    /// than 1000 groups".
     pub fn total_in_words(&self, one: &str, many: &str) -> String {
         match (self.total_is_exact, self.total) {
             (true, 1) => format!("1 {one}"),
@@ -366,7 +366,7 @@ mod tests {
         assert_eq!(page(1, true).total_in_words("group", "groups"), "1 group");
         assert_eq!(page(0, true).total_in_words("group", "groups"), "0 groups");
         assert_eq!(page(25, true).total_in_words("group", "groups"), "25 groups");
-        assert_eq!(page(10_000, false).total_in_words("group", "groups"), "more than 10000 groups");
+        assert_eq!(page(1_000, false).total_in_words("group", "groups"), "more than 1000 groups");
     }
 }
 

@@ -28,6 +28,10 @@ pub const SQLITE_CACHE_KIB: i64 = 65_536;
 /// default of 100 and had SQLite parse statements again and again.
 const STATEMENT_CACHE: usize = 500;
 
+/// How long a Postgres connection may sit idle before it is pinged on
+/// being taken again.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(10);
+
 #[derive(Clone, Debug)]
 pub enum Db {
     Sqlite(SqlitePool),
@@ -49,9 +53,22 @@ impl Db {
     pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url)?.statement_cache_capacity(STATEMENT_CACHE);
+            // A connection that was just in use is pinged by the query it is
+            // taken for; one that sat idle may have been dropped by the server
+            // or the network, and is pinged first. Pinging every time was a
+            // round trip to Postgres before each of a page's queries.
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
+                .test_before_acquire(false)
+                .before_acquire(|connection, taken| {
+                    Box::pin(async move {
+                        if taken.idle_for >= PING_AFTER_IDLE {
+                            sqlx::Connection::ping(connection).await?;
+                        }
+                        Ok(true)
+                    })
+                })
                 .connect_with(options)
                 .await?;
             Ok(Db::Postgres(pool))
@@ -68,7 +85,11 @@ impl Db {
                 // in a temporary file written and read back through the kernel.
                 .pragma("temp_store", "memory")
                 .statement_cache_capacity(STATEMENT_CACHE);
-            let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+            // A file the process itself holds open cannot drop away, so the
+            // pool hands a connection out without pinging it first: that ping
+            // was a round trip to the connection's thread before every query.
+            let pool =
+                SqlitePoolOptions::new().max_connections(8).test_before_acquire(false).connect_with(options).await?;
             Ok(Db::Sqlite(pool))
         } else {
             Err(sqlx::Error::Configuration("DATABASE_URL must start with sqlite: or postgres://".into()))

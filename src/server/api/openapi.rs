@@ -23,7 +23,7 @@ revokes a key and keeps it listed, marked revoked; auth tokens are stored hashed
 `POST /v3/users/{uid}/auth_tokens` always mints a new token (`force` is accepted and changes nothing) \
 and lists show a token's id and prefix, never the token. An Auth Key (`authOnly`) may call only \
 `POST /v3/users` and `POST /v3/users/{uid}/auth_tokens`. A filtered users list counts at most \
-10,000 matches: `meta.pagination.total_is_exact` is false when there were more (unfiltered totals are \
+1,000 matches: `meta.pagination.total_is_exact` is false when there were more (unfiltered totals are \
 always exact); page through any number with `meta.cursor.next`.\n\n\
 Groups: a REST API Key acts with admin rights on every group; with the `onbehalfof: <uid>` header it acts \
 as that user, under the scope rules of each group (admin, moderator, participant) and seeing only the \
