@@ -1,4 +1,4 @@
-//! One pool for SQLite or Postgres, picked at run time from `DATABASE_URL`.
+//! The database, SQLite or Postgres, picked at run time from `DATABASE_URL`.
 //! SQL is written once with `$n` placeholders (both engines take them; the
 //! values of multi-row inserts are the exception, see [`MultiRowValues`]) and
 //! run through [`with_db!`], which compiles the same code for each backend.
@@ -12,12 +12,16 @@ use std::{
     time::Duration,
 };
 
+use futures::{future::BoxFuture, stream::BoxStream};
 use sqlx::{
-    PgPool, SqlitePool,
+    Describe, Either, Execute, Executor, PgPool, Sqlite, SqlitePool,
     postgres::{PgConnectOptions, PgPoolOptions},
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    sqlite::{
+        SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteQueryResult, SqliteRow, SqliteStatement,
+        SqliteSynchronous, SqliteTypeInfo,
+    },
 };
-use tokio::sync::{Mutex, OwnedMutexGuard};
+use tokio::sync::{Mutex, Notify, OwnedMutexGuard};
 
 /// Page cache per SQLite connection, in KiB: 64 MiB instead of the default
 /// 2, so that the indexes of a million users stay in memory.
@@ -32,10 +36,127 @@ const STATEMENT_CACHE: usize = 500;
 /// being taken again.
 const PING_AFTER_IDLE: Duration = Duration::from_secs(10);
 
+/// Pages the write-ahead log may grow to before a commit copies it back
+/// into the database file itself. The checkpointer (below) does that
+/// sooner, off the commit's path; this is the backstop.
+const SQLITE_AUTOCHECKPOINT_PAGES: u32 = 20_000;
+
+/// How long the checkpointer lets writes gather before it copies them back:
+/// a page written many times meanwhile is copied once.
+const CHECKPOINT_AFTER: Duration = Duration::from_millis(200);
+
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite(SqlitePool),
+    Sqlite(SqliteDb),
     Postgres(PgPool),
+}
+
+/// An SQLite database: a pool of connections that read, and one that writes.
+///
+/// SQLite lets one writer in at a time anyway. A single writing connection
+/// keeps its page cache from one transaction to the next, where a write
+/// from another connection would have emptied it, and it never waits on
+/// another of this process's writers in SQLite's busy handler.
+///
+/// Copying the write-ahead log back into the file (a checkpoint) fell on
+/// whichever commit filled the log, and took half of a busy writer's time:
+/// a task of its own does it now, on a reading connection, while writes go on.
+#[derive(Clone, Debug)]
+pub struct SqliteDb {
+    reads: SqlitePool,
+    writer: SqlitePool,
+    /// Told of each commit, so the checkpointer wakes only when there is
+    /// something to copy.
+    written: Arc<Notify>,
+}
+
+impl SqliteDb {
+    async fn open(options: SqliteConnectOptions) -> Result<Self, sqlx::Error> {
+        // A file the process itself holds open cannot drop away, so the
+        // pool hands a connection out without pinging it first: that ping
+        // was a round trip to the connection's thread before every query.
+        let reads =
+            SqlitePoolOptions::new().max_connections(8).test_before_acquire(false).connect_with(options.clone()).await?;
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .test_before_acquire(false)
+            // Writers queue for the connection as long as a write may take.
+            .acquire_timeout(Duration::from_secs(60))
+            .connect_lazy_with(options);
+        let sqlite = SqliteDb { reads, writer, written: Arc::default() };
+        tokio::spawn(sqlite.clone().checkpoint_after_writes());
+        Ok(sqlite)
+    }
+
+    async fn checkpoint_after_writes(self) {
+        loop {
+            self.written.notified().await;
+            if self.reads.is_closed() {
+                return;
+            }
+            tokio::time::sleep(CHECKPOINT_AFTER).await;
+            // PASSIVE: copies what it can without waiting for readers or
+            // the writer; what it leaves, the next round takes.
+            if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&self.reads).await
+                && !self.reads.is_closed()
+            {
+                tracing::warn!(%error, "could not copy the write-ahead log back into the database");
+            }
+        }
+    }
+
+    async fn close(&self) {
+        self.writer.close().await;
+        self.reads.close().await;
+        self.written.notify_one();
+    }
+}
+
+impl Deref for SqliteDb {
+    type Target = SqlitePool;
+    fn deref(&self) -> &SqlitePool {
+        &self.reads
+    }
+}
+
+/// Queries run on the reading connections; writes go through
+/// [`BeginWrite::begin_write`].
+impl<'p> Executor<'p> for &'p SqliteDb {
+    type Database = Sqlite;
+
+    fn fetch_many<'e, 'q: 'e, E>(self, query: E) -> BoxStream<'e, Result<Either<SqliteQueryResult, SqliteRow>, sqlx::Error>>
+    where
+        'p: 'e,
+        E: 'q + Execute<'q, Sqlite>,
+    {
+        (&self.reads).fetch_many(query)
+    }
+
+    fn fetch_optional<'e, 'q: 'e, E>(self, query: E) -> BoxFuture<'e, Result<Option<SqliteRow>, sqlx::Error>>
+    where
+        'p: 'e,
+        E: 'q + Execute<'q, Sqlite>,
+    {
+        (&self.reads).fetch_optional(query)
+    }
+
+    fn prepare_with<'e, 'q: 'e>(
+        self,
+        sql: &'q str,
+        parameters: &'e [SqliteTypeInfo],
+    ) -> BoxFuture<'e, Result<SqliteStatement<'q>, sqlx::Error>>
+    where
+        'p: 'e,
+    {
+        (&self.reads).prepare_with(sql, parameters)
+    }
+
+    fn describe<'e, 'q: 'e>(self, sql: &'q str) -> BoxFuture<'e, Result<Describe<Sqlite>, sqlx::Error>>
+    where
+        'p: 'e,
+    {
+        (&self.reads).describe(sql)
+    }
 }
 
 /// Runs `$body` with `$pool` bound to the concrete pool, once per backend.
@@ -84,13 +205,9 @@ impl Db {
                 // transaction keeps one, to undo just itself) in memory, not
                 // in a temporary file written and read back through the kernel.
                 .pragma("temp_store", "memory")
+                .pragma("wal_autocheckpoint", SQLITE_AUTOCHECKPOINT_PAGES.to_string())
                 .statement_cache_capacity(STATEMENT_CACHE);
-            // A file the process itself holds open cannot drop away, so the
-            // pool hands a connection out without pinging it first: that ping
-            // was a round trip to the connection's thread before every query.
-            let pool =
-                SqlitePoolOptions::new().max_connections(8).test_before_acquire(false).connect_with(options).await?;
-            Ok(Db::Sqlite(pool))
+            Ok(Db::Sqlite(SqliteDb::open(options).await?))
         } else {
             Err(sqlx::Error::Configuration("DATABASE_URL must start with sqlite: or postgres://".into()))
         }
@@ -98,7 +215,7 @@ impl Db {
 
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
         match self {
-            Db::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await,
+            Db::Sqlite(sqlite) => sqlx::migrate!("migrations/sqlite").run(&sqlite.writer).await,
             Db::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await,
         }
     }
@@ -121,7 +238,10 @@ impl Db {
     }
 
     pub async fn close(&self) {
-        with_db!(self, pool => pool.close().await)
+        match self {
+            Db::Sqlite(sqlite) => sqlite.close().await,
+            Db::Postgres(pool) => pool.close().await,
+        }
     }
 }
 
@@ -131,11 +251,17 @@ impl Db {
 pub struct WriteTx<DB: sqlx::Database> {
     tx: sqlx::Transaction<'static, DB>,
     _turn: Option<OwnedMutexGuard<()>>,
+    /// Told when the transaction commits (SQLite's checkpointer).
+    written: Option<Arc<Notify>>,
 }
 
 impl<DB: sqlx::Database> WriteTx<DB> {
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        self.tx.commit().await
+        self.tx.commit().await?;
+        if let Some(written) = self.written {
+            written.notify_one();
+        }
+        Ok(())
     }
 }
 
@@ -205,18 +331,18 @@ fn write_turn(file: &Path) -> Arc<Mutex<()>> {
     turns.entry(file.to_owned()).or_default().clone()
 }
 
-impl BeginWrite for SqlitePool {
+impl BeginWrite for SqliteDb {
     type Database = sqlx::Sqlite;
     async fn begin_write(&self) -> Result<WriteTx<sqlx::Sqlite>, sqlx::Error> {
         let turn = write_turn(self.connect_options().get_filename()).lock_owned().await;
-        let tx = self.begin_with("BEGIN IMMEDIATE").await?;
-        Ok(WriteTx { tx, _turn: Some(turn) })
+        let tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(WriteTx { tx, _turn: Some(turn), written: Some(self.written.clone()) })
     }
 }
 
 impl BeginWrite for PgPool {
     type Database = sqlx::Postgres;
     async fn begin_write(&self) -> Result<WriteTx<sqlx::Postgres>, sqlx::Error> {
-        Ok(WriteTx { tx: self.begin().await?, _turn: None })
+        Ok(WriteTx { tx: self.begin().await?, _turn: None, written: None })
     }
 }

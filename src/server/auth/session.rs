@@ -36,7 +36,7 @@ impl SessionBackend {
     pub async fn for_db(db: &Db) -> sqlx::Result<Self> {
         Ok(match db {
             Db::Sqlite(pool) => {
-                let store = SqliteStore::new(pool.clone());
+                let store = SqliteStore::new(sqlx::SqlitePool::clone(pool));
                 store.migrate().await?;
                 SessionBackend::Sqlite(store)
             }
