@@ -8,6 +8,7 @@ use std::{
 };
 
 use async_trait::async_trait;
+use tokio::sync::OnceCell;
 use axum::{
     extract::{ConnectInfo, FromRequestParts},
     http::request::Parts,
@@ -134,14 +135,15 @@ fn operator_caller(op: OperatorView, ip: Option<String>) -> Caller {
 }
 
 /// What one dashboard request has read of its operator and of the apps it
-/// asked for. A page renders several resources, each through server
-/// functions that would otherwise read the same rows again. The memo lives
-/// as long as its request: the next one reads afresh, so a disabled
-/// operator is still stopped on their very next request.
+/// asked for. A page renders several resources at once, each through
+/// server functions that would otherwise read the same rows again; the
+/// first to ask reads, the others wait for its answer. The memo lives as
+/// long as its request: the next one reads afresh, so a disabled operator
+/// is still stopped on their very next request.
 #[derive(Clone, Default)]
 pub struct RequestMemo {
-    operator: Arc<tokio::sync::OnceCell<Option<OperatorView>>>,
-    apps: Arc<Mutex<HashMap<String, App>>>,
+    operator: Arc<OnceCell<Option<OperatorView>>>,
+    apps: Arc<Mutex<HashMap<String, Arc<OnceCell<App>>>>>,
 }
 
 /// The caller behind a server function: the signed-in operator.
@@ -154,15 +156,14 @@ pub async fn dashboard_caller() -> Result<Caller> {
 /// signed-in operator, and the app, which that operator may see.
 pub async fn dashboard_app(app_id: &str) -> Result<(AppState, Caller, App)> {
     let (state, caller) = (leptos::prelude::expect_context::<AppState>(), dashboard_caller().await?);
-    let memo = leptos::prelude::use_context::<RequestMemo>();
-    let remembered = |memo: &RequestMemo| memo.apps.lock().unwrap_or_else(PoisonError::into_inner).get(app_id).cloned();
-    if let Some(app) = memo.as_ref().and_then(remembered) {
-        return Ok((state, caller, app));
-    }
-    let app = service::apps::get(&state.db, &caller, &AppId::parse(app_id)?).await?;
-    if let Some(memo) = memo {
-        memo.apps.lock().unwrap_or_else(PoisonError::into_inner).insert(app_id.to_owned(), app.clone());
-    }
+    let read = || async { service::apps::get(&state.db, &caller, &AppId::parse(app_id)?).await };
+    let app = match leptos::prelude::use_context::<RequestMemo>() {
+        Some(memo) => {
+            let cell = memo.apps.lock().unwrap_or_else(PoisonError::into_inner).entry(app_id.to_owned()).or_default().clone();
+            cell.get_or_try_init(read).await?.clone()
+        }
+        None => read().await?,
+    };
     Ok((state, caller, app))
 }
 
