@@ -155,8 +155,12 @@ async fn finish(db: &Db, caller: &Caller, tables: &str, change: Change) -> Resul
     // A bulk load leaves the planner's statistics behind; without fresh ones
     // it may scan where an index would do.
     match db {
+        // A load of gigabytes also leaves them in the write-ahead log: copied
+        // back now, and the log emptied, instead of by the background
+        // checkpointer while the first requests come in.
         Db::Sqlite(pool) => {
             sqlx::query("ANALYZE").execute(pool).await?;
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(pool).await?;
         }
         // Vacuuming also marks the loaded pages all-visible, which index-only
         // scans need before they can skip the table.
