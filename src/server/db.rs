@@ -75,8 +75,11 @@ impl SqliteDb {
         // A file the process itself holds open cannot drop away, so the
         // pool hands a connection out without pinging it first: that ping
         // was a round trip to the connection's thread before every query.
-        let reads =
-            SqlitePoolOptions::new().max_connections(8).test_before_acquire(false).connect_with(options.clone()).await?;
+        let reads = SqlitePoolOptions::new()
+            .max_connections(8)
+            .test_before_acquire(false)
+            .connect_with(options.clone())
+            .await?;
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .test_before_acquire(false)
@@ -124,7 +127,10 @@ impl Deref for SqliteDb {
 impl<'p> Executor<'p> for &'p SqliteDb {
     type Database = Sqlite;
 
-    fn fetch_many<'e, 'q: 'e, E>(self, query: E) -> BoxStream<'e, Result<Either<SqliteQueryResult, SqliteRow>, sqlx::Error>>
+    fn fetch_many<'e, 'q: 'e, E>(
+        self,
+        query: E,
+    ) -> BoxStream<'e, Result<Either<SqliteQueryResult, SqliteRow>, sqlx::Error>>
     where
         'p: 'e,
         E: 'q + Execute<'q, Sqlite>,

@@ -8,11 +8,11 @@ use std::{
 };
 
 use async_trait::async_trait;
-use tokio::sync::OnceCell;
 use axum::{
     extract::{ConnectInfo, FromRequestParts},
     http::request::Parts,
 };
+use tokio::sync::OnceCell;
 use tower_sessions::{
     Session, SessionStore,
     session::{Id, Record},
@@ -159,7 +159,8 @@ pub async fn dashboard_app(app_id: &str) -> Result<(AppState, Caller, App)> {
     let read = || async { service::apps::get(&state.db, &caller, &AppId::parse(app_id)?).await };
     let app = match leptos::prelude::use_context::<RequestMemo>() {
         Some(memo) => {
-            let cell = memo.apps.lock().unwrap_or_else(PoisonError::into_inner).entry(app_id.to_owned()).or_default().clone();
+            let cell =
+                memo.apps.lock().unwrap_or_else(PoisonError::into_inner).entry(app_id.to_owned()).or_default().clone();
             cell.get_or_try_init(read).await?.clone()
         }
         None => read().await?,
