@@ -80,38 +80,35 @@ impl SqliteDb {
             .test_before_acquire(false)
             .connect_with(options.clone())
             .await?;
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .test_before_acquire(false)
-            // Writers queue for the connection as long as a write may take.
-            .acquire_timeout(Duration::from_secs(60))
-            .connect_lazy_with(options);
-        let sqlite = SqliteDb { reads, writer, written: Arc::default() };
-        tokio::spawn(sqlite.clone().checkpoint_after_writes());
-        Ok(sqlite)
-    }
-
-    async fn checkpoint_after_writes(self) {
-        loop {
-            self.written.notified().await;
-            if self.reads.is_closed() {
-                return;
-            }
-            tokio::time::sleep(CHECKPOINT_AFTER).await;
-            // PASSIVE: copies what it can without waiting for readers or
-            // the writer; what it leaves, the next round takes.
-            if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&self.reads).await
-                && !self.reads.is_closed()
-            {
-                tracing::warn!(%error, "could not copy the write-ahead log back into the database");
-            }
-        }
+        let writer = SqlitePoolOptions::new().max_connections(1).test_before_acquire(false).connect_lazy_with(options);
+        let written = Arc::<Notify>::default();
+        tokio::spawn(checkpoint_after_writes(reads.clone(), written.clone()));
+        Ok(SqliteDb { reads, writer, written })
     }
 
     async fn close(&self) {
         self.writer.close().await;
         self.reads.close().await;
         self.written.notify_one();
+    }
+}
+
+/// Copies the write-ahead log back into the database file on `reads` a
+/// little after each burst of writes, until the database is closed.
+async fn checkpoint_after_writes(reads: SqlitePool, written: Arc<Notify>) {
+    loop {
+        written.notified().await;
+        if reads.is_closed() {
+            return;
+        }
+        tokio::time::sleep(CHECKPOINT_AFTER).await;
+        // PASSIVE: copies what it can without waiting for readers or the
+        // writer; what it leaves, the next round takes.
+        if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&reads).await
+            && !reads.is_closed()
+        {
+            tracing::warn!(%error, "could not copy the write-ahead log back into the database");
+        }
     }
 }
 
