@@ -7,20 +7,16 @@ use crate::domain::{ApiError, AuditEntryView, AuditPage};
 /// A page of an app's audit log, or of the team's when `app_id` is empty.
 #[server]
 pub async fn load_audit_page(#[server(default)] app_id: String, before: Option<i64>) -> Result<AuditPage, ApiError> {
-    use crate::domain::AppId;
     use crate::server::{
-        auth::session::dashboard_caller,
-        service::{
-            apps,
-            audit::{self, AuditScope},
-        },
+        auth::session::{dashboard_app, dashboard_caller},
+        service::audit::{self, AuditScope},
         state::AppState,
     };
-    let (state, caller) = (expect_context::<AppState>(), dashboard_caller().await?);
     if app_id.is_empty() {
+        let (state, caller) = (expect_context::<AppState>(), dashboard_caller().await?);
         return Ok(audit::list(&state.db, &caller, AuditScope::Team, before).await?);
     }
-    let app = apps::get(&state.db, &caller, &AppId::parse(&app_id)?).await?;
+    let (state, caller, app) = dashboard_app(&app_id).await?;
     Ok(audit::list(&state.db, &caller, AuditScope::App(&app), before).await?)
 }
 

@@ -9,10 +9,8 @@ use crate::domain::{ApiError, AppView, Environment};
 
 #[server]
 pub async fn get_app(app_id: String) -> Result<AppView, ApiError> {
-    use crate::domain::AppId;
-    use crate::server::{auth::session::dashboard_caller, service::apps, state::AppState};
-    let state = expect_context::<AppState>();
-    Ok(apps::get(&state.db, &dashboard_caller().await?, &AppId::parse(&app_id)?).await?.view)
+    use crate::server::auth::session::dashboard_app;
+    Ok(dashboard_app(&app_id).await?.2.view)
 }
 
 /// The `app_id` of the page's route.

@@ -11,14 +11,8 @@ use crate::domain::{ApiError, ApiKeyView, AppView, Environment, KeyName, KeyScop
 /// An app and its keys, fetched together for the keys page.
 #[server]
 pub async fn list_keys(app_id: String) -> Result<(AppView, Vec<ApiKeyView>), ApiError> {
-    use crate::domain::AppId;
-    use crate::server::{
-        auth::session::dashboard_caller,
-        service::{api_keys, apps},
-        state::AppState,
-    };
-    let (state, caller) = (expect_context::<AppState>(), dashboard_caller().await?);
-    let app = apps::get(&state.db, &caller, &AppId::parse(&app_id)?).await?;
+    use crate::server::{auth::session::dashboard_app, service::api_keys};
+    let (state, caller, app) = dashboard_app(&app_id).await?;
     let keys = api_keys::list(&state.db, &caller, &app).await?;
     Ok((app.view, keys))
 }
@@ -31,33 +25,22 @@ pub async fn create_key(
     #[server(default)] expires_on: String,
     #[server(default)] confirm_auth_key: Option<String>,
 ) -> Result<NewApiKey, ApiError> {
-    use crate::domain::{AppId, parse_date};
-    use crate::server::{
-        auth::session::dashboard_caller,
-        service::{api_keys, apps},
-        state::AppState,
-    };
+    use crate::domain::parse_date;
+    use crate::server::{auth::session::dashboard_app, service::api_keys};
     let new = api_keys::NewKey {
         name: KeyName::parse(&name)?,
         scope: KeyScope::parse(&scope)?,
         expires_at: Some(expires_on.trim()).filter(|d| !d.is_empty()).map(parse_date).transpose()?,
         confirm_auth_key_in_production: confirm_auth_key.is_some(),
     };
-    let (state, caller) = (expect_context::<AppState>(), dashboard_caller().await?);
-    let app = apps::get(&state.db, &caller, &AppId::parse(&app_id)?).await?;
+    let (state, caller, app) = dashboard_app(&app_id).await?;
     Ok(api_keys::create(&state.db, &caller, &app, new).await?)
 }
 
 #[server]
 pub async fn revoke_key(app_id: String, id: i64) -> Result<(), ApiError> {
-    use crate::domain::AppId;
-    use crate::server::{
-        auth::session::dashboard_caller,
-        service::{api_keys, apps},
-        state::AppState,
-    };
-    let (state, caller) = (expect_context::<AppState>(), dashboard_caller().await?);
-    let app = apps::get(&state.db, &caller, &AppId::parse(&app_id)?).await?;
+    use crate::server::{auth::session::dashboard_app, service::api_keys};
+    let (state, caller, app) = dashboard_app(&app_id).await?;
     api_keys::revoke(&state.db, &caller, &app, id).await?;
     Ok(())
 }
