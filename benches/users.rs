@@ -190,7 +190,7 @@ async fn bench(backend: &'static str, opts: &Options) {
     );
 
     let options = leptos::config::get_configuration(Some("Cargo.toml")).unwrap().leptos_options;
-    let router = http::router(db.clone(), Config { secure_cookies: false }, options).await.unwrap();
+    let router = http::router(db.clone(), Config::default(), options).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move {

@@ -2,6 +2,8 @@
 // crate that renders them needs the raised limit.
 #![recursion_limit = "256"]
 
+use std::time::Duration;
+
 use clap::Parser;
 use switchboard::server::{
     cli::{self, Cli, Command, ServeArgs},
@@ -42,7 +44,7 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
     if leptos_options.output_name.is_empty() {
         leptos_options.output_name = env!("CARGO_PKG_NAME").into();
     }
-    let config = Config { secure_cookies: args.secure_cookies };
+    let config = Config { secure_cookies: args.secure_cookies, ping_timeout: Duration::from_secs(args.ping_timeout) };
     let router = http::router(db, config, leptos_options).await?;
     http::serve(router, args.addr).await
 }

@@ -8,6 +8,7 @@ mod ids;
 mod kinds;
 mod message_filter;
 mod messages;
+mod realtime;
 mod time;
 mod user_filter;
 mod users;
@@ -24,6 +25,7 @@ pub use messages::{
     CallStatus, CallType, Content, MAX_ATTACHMENTS, MAX_TEXT_CHARS, MediaType, MemberEvent, MessageCategory,
     MessageEvent, Reach, Receiver, ReceiverType, SYSTEM_SENDER, parse_reason,
 };
+pub use realtime::{ClientFrame, CloseReason, ReceiptKind, ServerFrame};
 pub use time::{format_date, format_timestamp, parse_date};
 pub use user_filter::UserFilter;
 pub use users::{

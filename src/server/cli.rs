@@ -72,6 +72,9 @@ pub struct ServeArgs {
     /// Mark the session cookie Secure; use when served over https.
     #[arg(long, env = "SWITCHBOARD_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// Seconds a realtime connection may go without a ping before it is closed.
+    #[arg(long, env = "SWITCHBOARD_PING_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub ping_timeout: u64,
 }
 
 #[derive(Subcommand, Debug)]

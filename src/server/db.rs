@@ -21,7 +21,7 @@ use sqlx::{
         SqliteSynchronous, SqliteTypeInfo,
     },
 };
-use tokio::sync::{Mutex, Notify, OwnedMutexGuard};
+use tokio::sync::{Mutex, Notify, OwnedMutexGuard, broadcast};
 
 /// Page cache per SQLite connection, in KiB: 64 MiB instead of the default
 /// 2, so that the indexes of a million users stay in memory.
@@ -44,6 +44,9 @@ const SQLITE_AUTOCHECKPOINT_PAGES: u32 = 20_000;
 /// How long the checkpointer lets writes gather before it copies them back:
 /// a page written many times meanwhile is copied once.
 const CHECKPOINT_AFTER: Duration = Duration::from_millis(200);
+
+/// Event payloads the SQLite channel holds for a listener that falls behind.
+const EVENTS_BUFFERED: usize = 4096;
 
 #[derive(Clone, Debug)]
 pub enum Db {
@@ -68,6 +71,9 @@ pub struct SqliteDb {
     /// Told of each commit, so the checkpointer wakes only when there is
     /// something to copy.
     written: Arc<Notify>,
+    /// The events of committed changes (see `service::events`): one
+    /// process holds the file, so they need not leave it.
+    events: broadcast::Sender<Arc<str>>,
 }
 
 impl SqliteDb {
@@ -83,7 +89,17 @@ impl SqliteDb {
         let writer = SqlitePoolOptions::new().max_connections(1).test_before_acquire(false).connect_lazy_with(options);
         let written = Arc::<Notify>::default();
         tokio::spawn(checkpoint_after_writes(reads.clone(), written.clone()));
-        Ok(SqliteDb { reads, writer, written })
+        let (events, _) = broadcast::channel(EVENTS_BUFFERED);
+        Ok(SqliteDb { reads, writer, written, events })
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<str>> {
+        self.events.subscribe()
+    }
+
+    /// Hands an event payload to this process's listeners, if any.
+    pub fn publish(&self, payload: String) {
+        let _ = self.events.send(payload.into());
     }
 
     async fn close(&self) {
@@ -253,16 +269,54 @@ impl Db {
 /// connection it runs on (`&mut *tx`), like a plain transaction.
 pub struct WriteTx<DB: sqlx::Database> {
     tx: sqlx::Transaction<'static, DB>,
-    _turn: Option<OwnedMutexGuard<()>>,
-    /// Told when the transaction commits (SQLite's checkpointer).
-    written: Option<Arc<Notify>>,
+    /// SQLite's: the write turn, the checkpointer's signal, and the events
+    /// announced, handed out on commit.
+    sqlite: Option<SqliteWrite>,
+}
+
+struct SqliteWrite {
+    _turn: OwnedMutexGuard<()>,
+    db: SqliteDb,
+    announced: Vec<String>,
 }
 
 impl<DB: sqlx::Database> WriteTx<DB> {
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         self.tx.commit().await?;
-        if let Some(written) = self.written {
-            written.notify_one();
+        if let Some(SqliteWrite { db, announced, .. }) = self.sqlite {
+            db.written.notify_one();
+            for payload in announced {
+                db.publish(payload);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Events announced in a write transaction reach the listeners if it
+/// commits (see `service::events`).
+pub trait Announce {
+    fn announce(&mut self, payloads: Vec<String>) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+}
+
+impl Announce for WriteTx<sqlx::Sqlite> {
+    async fn announce(&mut self, payloads: Vec<String>) -> Result<(), sqlx::Error> {
+        if let Some(sqlite) = &mut self.sqlite {
+            sqlite.announced.extend(payloads);
+        }
+        Ok(())
+    }
+}
+
+impl Announce for WriteTx<sqlx::Postgres> {
+    /// One statement for all of them; Postgres delivers them on commit.
+    async fn announce(&mut self, payloads: Vec<String>) -> Result<(), sqlx::Error> {
+        if !payloads.is_empty() {
+            sqlx::query("SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload")
+                .bind(crate::server::service::events::CHANNEL)
+                .bind(payloads)
+                .execute(&mut *self.tx)
+                .await?;
         }
         Ok(())
     }
@@ -339,13 +393,13 @@ impl BeginWrite for SqliteDb {
     async fn begin_write(&self) -> Result<WriteTx<sqlx::Sqlite>, sqlx::Error> {
         let turn = write_turn(self.connect_options().get_filename()).lock_owned().await;
         let tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
-        Ok(WriteTx { tx, _turn: Some(turn), written: Some(self.written.clone()) })
+        Ok(WriteTx { tx, sqlite: Some(SqliteWrite { _turn: turn, db: self.clone(), announced: Vec::new() }) })
     }
 }
 
 impl BeginWrite for PgPool {
     type Database = sqlx::Postgres;
     async fn begin_write(&self) -> Result<WriteTx<sqlx::Postgres>, sqlx::Error> {
-        Ok(WriteTx { tx: self.begin().await?, _turn: None, written: None })
+        Ok(WriteTx { tx: self.begin().await?, sqlite: None })
     }
 }

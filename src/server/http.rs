@@ -15,6 +15,7 @@ use super::{
     config::Config,
     csv,
     db::Db,
+    gateway::Gateway,
     state::AppState,
 };
 use crate::app::{App, shell};
@@ -32,7 +33,8 @@ pub async fn router(db: Db, config: Config, leptos_options: LeptosOptions) -> an
         .with_secure(config.secure_cookies)
         .with_expiry(Expiry::OnInactivity(time::Duration::days(SESSION_IDLE_DAYS)));
 
-    let state = AppState { db, config: Arc::new(config), leptos_options };
+    let gateway = Gateway::start(db.clone(), config.ping_timeout).await?;
+    let state = AppState { db, config: Arc::new(config), leptos_options, gateway };
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     Ok(Router::new()

@@ -7,6 +7,7 @@ pub mod config;
 pub mod csv;
 pub mod db;
 pub mod error;
+pub mod gateway;
 pub mod group_commit;
 pub mod http;
 pub mod service;

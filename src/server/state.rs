@@ -3,7 +3,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use super::{config::Config, db::Db};
+use super::{config::Config, db::Db, gateway::Gateway};
 
 /// What every request may need. Handed to axum as state and to server
 /// functions as Leptos context; the pool lives here and nowhere global.
@@ -12,4 +12,5 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
+    pub gateway: Gateway,
 }

@@ -14,5 +14,6 @@ mod dashboard_users;
 mod groups;
 mod messages;
 mod probes;
+mod realtime;
 mod rest_auth;
 mod users;

@@ -45,7 +45,7 @@ impl Api {
     }
 
     /// Sends a text and answers the message.
-    async fn text(&self, from: &str, to: &str, receiver_type: &str, text: &str) -> Value {
+    pub(crate) async fn text(&self, from: &str, to: &str, receiver_type: &str, text: &str) -> Value {
         let body = json!({"receiver": to, "receiverType": receiver_type, "category": "message", "type": "text", "data": {"text": text}});
         data_of(self.send_as(from, body).await).await
     }

@@ -254,7 +254,7 @@ async fn tokens_are_shown_once_and_a_revoked_token_stops_working(backend: Backen
     let app = apps::get(&api.app.db, &switchboard::server::auth::Caller::cli(), &AppId::parse(&api.app_id).unwrap())
         .await
         .unwrap();
-    assert_eq!(auth_tokens::authenticate(&api.app.db, &app, &one).await.unwrap().as_str(), "ana");
+    assert_eq!(auth_tokens::authenticate(&api.app.db, &app, &one).await.unwrap().uid.as_str(), "ana");
 
     let listed = api.call("GET", "/v3/users/ana/auth_tokens", None).await.text().await.unwrap();
     assert!(!listed.contains(&one) && !listed.contains(&two), "lists never hold a token");

@@ -65,6 +65,7 @@ pub fn router() -> Router<AppState> {
         .route("/roles", get(roles::list).post(roles::create))
         .route("/roles/{role}", get(roles::get).put(roles::update).delete(roles::delete))
         .route("/openapi.json", get(openapi::document))
+        .route("/realtime", get(crate::server::gateway::connect))
         .fallback(|| async { Error::NoRoute })
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -3,6 +3,7 @@ use sqlx::FromRow;
 
 use super::{
     audit::{Change, record},
+    events::{self, Event},
     now, stored,
 };
 use crate::domain::{AppId, AppName, AppView, Environment, Region};
@@ -183,6 +184,7 @@ pub async fn delete(db: &Db, caller: &Caller, app_id: &AppId, typed_name: &str) 
             object: app_id.to_string(),
             details: json!({"name": app.view.name}),
         })?;
+        events::announce!(tx, &[Event::AppGone { app: app.id }])?;
         tx.commit().await?;
     });
     Ok(())

@@ -9,6 +9,7 @@ use sqlx::FromRow;
 use super::{
     apps::App,
     audit::{Change, record, record_all},
+    events::{self, Event},
     last_used::Claims,
     now, stored, users,
 };
@@ -242,6 +243,7 @@ pub async fn revoke(db: &Db, caller: &Caller, app: &App, uid: &Uid, token: &str)
             object: format!("user:{uid}"),
             details: json!({"id": found.id, "prefix": found.prefix}),
         })?;
+        events::announce!(tx, &[Event::TokensRevoked { app: app.id, uid: uid.to_string(), token: Some(found.id) }])?;
         tx.commit().await?;
     });
     Ok(found)
@@ -261,15 +263,24 @@ pub async fn revoke_all(db: &Db, caller: &Caller, app: &App, uid: &Uid) -> Resul
             object: format!("user:{uid}"),
             details: json!({"count": done.rows_affected()}),
         })?;
+        events::announce!(tx, &[Event::TokensRevoked { app: app.id, uid: uid.to_string(), token: None }])?;
         tx.commit().await?;
         Ok(done.rows_affected())
     })
 }
 
+/// A valid token and the user it belongs to.
+#[derive(Debug, Clone)]
+pub struct Holder {
+    pub token_id: i64,
+    pub user_id: i64,
+    pub uid: Uid,
+}
+
 /// The user a token belongs to, if it is still valid. Notes the token's use
 /// and the user's activity, at most once a minute so that a busy client
-/// does not turn every read into a write. For the realtime gateway to come.
-pub async fn authenticate(db: &Db, app: &App, token: &str) -> Result<Uid> {
+/// does not turn every read into a write.
+pub async fn authenticate(db: &Db, app: &App, token: &str) -> Result<Holder> {
     let row: Option<(i64, i64, String, Option<i64>, Option<i64>)> = with_db!(db, pool => {
         sqlx::query_as(
             "SELECT t.id, u.id, u.uid, t.last_used_at, u.deactivated_at FROM auth_tokens t JOIN users u ON u.id = t.user_id \
@@ -294,7 +305,7 @@ pub async fn authenticate(db: &Db, app: &App, token: &str) -> Result<Uid> {
             tx.commit().await?;
         });
     }
-    stored(Uid::parse(&uid))
+    Ok(Holder { token_id: id, user_id, uid: stored(Uid::parse(&uid))? })
 }
 
 fn invalid_token() -> Error {

@@ -446,7 +446,7 @@ pub async fn transfer_ownership(
         if scope != Scope::Admin {
             let actor = acting_uid(acting).map_or(SYSTEM_SENDER, Uid::as_str);
             let event = Content::member_event(MemberEvent::ScopeChanged, actor, new_owner, Some(scope), Some(Scope::Admin));
-            messages::insert_messages!(tx, &[NewMessage::in_group(app.id, group.id, guid, event, now())])?;
+            messages::insert_messages!(tx, &[messages::NewMessage::in_group(app.id, group.id, guid, event, now())])?;
         }
         sqlx::query("UPDATE groups SET owner_id = $1, updated_at = $2 WHERE id = $3")
             .bind(new_owner_id)

@@ -19,6 +19,7 @@ use super::{
     apps::App,
     audit::{Change, record},
     daily::day_of,
+    events::{self, Event},
     groups::{self, Acting, acting_uid},
     keyset::{Arg, Conditions, bind_all, invalid_cursor},
     members::not_a_member,
@@ -106,6 +107,18 @@ impl NewMessage {
         Self::system(app, format!("group:{guid}"), Receiver::Group(guid.clone()), group_id, content, at)
     }
 
+    /// The event that tells the gateway of this message, stored as `id`.
+    pub(crate) fn announced(&self, id: i64) -> Event {
+        Event::Message {
+            app: self.app,
+            id,
+            sender: self.sender_name().to_owned(),
+            receiver: self.receiver.id().to_owned(),
+            to_group: self.receiver.receiver_type() == ReceiverType::Group,
+            action: (self.content.category() == MessageCategory::Action).then(|| self.content.data().clone()),
+        }
+    }
+
     pub(super) fn sender_name(&self) -> &str {
         self.sender.as_ref().map_or(SYSTEM_SENDER, |(uid, _)| uid.as_str())
     }
@@ -157,6 +170,26 @@ macro_rules! with_values {
 /// sender's read mark, parents' reply counts, the app's totals. Evaluates
 /// to a `sqlx` result of their ids, in order.
 macro_rules! insert_messages {
+    ($tx:ident, $messages:expr) => {
+        'announced: {
+            let messages: &[$crate::server::service::messages::NewMessage] = $messages;
+            match $crate::server::service::messages::write_messages!($tx, messages) {
+                Ok(ids) => {
+                    let events: Vec<_> = messages.iter().zip(&ids).map(|(m, id)| m.announced(*id)).collect();
+                    match $crate::server::service::events::announce!($tx, &events) {
+                        Ok(()) => Ok(ids),
+                        Err(error) => break 'announced Err(error),
+                    }
+                }
+                Err(error) => Err(error),
+            }
+        }
+    };
+}
+
+/// Writes messages as [`insert_messages`] does, without announcing them:
+/// for bulk loads, which no client waits for.
+macro_rules! write_messages {
     ($tx:ident, $messages:expr) => {
         'insert: {
             use $crate::server::{
@@ -277,7 +310,7 @@ macro_rules! count_messages {
         }
     };
 }
-pub(crate) use {count_messages, insert_messages, with_values};
+pub(crate) use {count_messages, insert_messages, with_values, write_messages};
 
 /// What writing some messages moves besides their rows, one row each.
 pub(super) struct Followers {
@@ -808,6 +841,13 @@ pub async fn of_group(
     page(db, app, MessageQuery { conversation: Some(format!("group:{guid}")), ..query }).await
 }
 
+/// Message `id` of app `app` for the realtime gateway, which pushes it only
+/// to the parties of its conversation.
+pub(crate) async fn pushed(db: &Db, app: i64, id: i64) -> Result<MessageView> {
+    let row = find_in(db, app, id).await?;
+    with_tags(db, vec![row]).await?.pop().ok_or_else(|| message_not_found(id))
+}
+
 /// The message `id`, as the app or a user sees it: a user sees the
 /// messages of their own conversations and of their groups.
 pub async fn get(db: &Db, caller: &Caller, app: &App, acting: &Acting, id: i64) -> Result<MessageView> {
@@ -837,9 +877,13 @@ pub async fn thread(
 }
 
 async fn find(db: &Db, app: &App, id: i64) -> Result<MessageRow> {
+    find_in(db, app.id, id).await
+}
+
+async fn find_in(db: &Db, app: i64, id: i64) -> Result<MessageRow> {
     let row: Option<MessageRow> = with_db!(db, pool => {
         sqlx::query_as(&format!("SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.app = $1 AND m.id = $2"))
-            .bind(app.id)
+            .bind(app)
             .bind(id)
             .fetch_optional(pool)
             .await?
@@ -1183,6 +1227,10 @@ pub async fn mark_read(db: &Db, caller: &Caller, app: &App, uid: &Uid, id: i64) 
                     .bind(id).bind(receiver_id).bind(user)
                     .execute(&mut *tx).await?;
             }
+        }
+        if row.sender != uid.as_str() {
+            let receipt = Event::Receipt { app: app.id, read: true, by: uid.to_string(), to: row.sender.clone(), message_id: id };
+            events::announce!(tx, &[receipt])?;
         }
         tx.commit().await?;
     });

@@ -447,7 +447,7 @@ pub async fn messages(
     count: u64,
     progress: impl Fn(u64),
 ) -> Result<MessageSeedReport> {
-    use super::messages::{NewMessage, insert_messages};
+    use super::messages::{NewMessage, write_messages};
     use crate::domain::{Content, Guid, Receiver};
     caller.require_app(app.id)?;
     caller.require(Permission::SendMessages)?;
@@ -524,7 +524,7 @@ pub async fn messages(
             if matches!(db, Db::Sqlite(_)) {
                 sqlx::query(&format!("PRAGMA cache_size = -{SEED_CACHE_KIB}")).execute(&mut *tx).await?;
             }
-            insert_messages!(tx, &batch)?;
+            write_messages!(tx, &batch)?;
             if matches!(db, Db::Sqlite(_)) {
                 sqlx::query(&format!("PRAGMA cache_size = -{SQLITE_CACHE_KIB}")).execute(&mut *tx).await?;
             }

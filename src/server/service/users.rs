@@ -16,6 +16,7 @@ use super::{
     audit::{Change, record},
     auth_tokens::{self, Device, NewToken},
     daily::{add_daily, day_of},
+    events::{self, Event},
     keyset::{self, Arg, Conditions, Paging, bind_all},
     now, roles, stored,
     tags::{self, Tagged, replace_tags},
@@ -481,6 +482,9 @@ pub async fn set_deactivated(db: &Db, caller: &Caller, app: &App, uids: &[Uid], 
                 let moved = if deactivated { 1 } else { -1 };
                 adjust_counts!(tx, app.id, -moved, moved);
                 record!(tx, caller, Change { app: Some(app.id), action, object: format!("user:{uid}"), details: json!({}) })?;
+                if deactivated {
+                    events::announce!(tx, &[Event::UserGone { app: app.id, uid: uid.to_string() }])?;
+                }
                 changed.push(uid.clone());
             }
         }
@@ -530,6 +534,7 @@ pub async fn delete_permanently(db: &Db, caller: &Caller, app: &App, uids: &[Uid
                 Some(Some(_)) => adjust_counts!(tx, app.id, 0, -1),
             }
             record!(tx, caller, Change { app: Some(app.id), action: "user.delete", object: format!("user:{uid}"), details: json!({"permanent": true}) })?;
+            events::announce!(tx, &[Event::UserGone { app: app.id, uid: uid.to_string() }])?;
             deleted.push(uid.clone());
         }
         tx.commit().await?;

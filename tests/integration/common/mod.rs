@@ -101,8 +101,12 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 /// A server on an existing database: a second one is another process of a
 /// multi-process deployment, or the same one after a restart.
 pub async fn spawn_on(db: Db, database_url: String) -> TestApp {
+    spawn_configured(db, database_url, Config::default()).await
+}
+
+pub async fn spawn_configured(db: Db, database_url: String, config: Config) -> TestApp {
     let leptos_options = leptos::config::get_configuration(Some("Cargo.toml")).unwrap().leptos_options;
-    let router = http::router(db.clone(), Config { secure_cookies: false }, leptos_options).await.unwrap();
+    let router = http::router(db.clone(), config, leptos_options).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
@@ -255,7 +259,11 @@ impl Api {
     }
 
     pub async fn new(backend: Backend) -> Api {
-        let app = spawn_app(backend).await;
+        Api::on(spawn_app(backend).await).await
+    }
+
+    /// A development app with a REST API Key on the server `app`.
+    pub async fn on(app: TestApp) -> Api {
         let app_id = app.create_app(Environment::Development).await;
         let (_, key) = app.create_key(&app_id, KeyScope::FullAccess).await;
         Api { app, app_id, key }

@@ -1,0 +1,346 @@
+//! The realtime gateway: the clients connected to this process, and the
+//! events of every process (see `service::events`) pushed to the ones they
+//! concern.
+//!
+//! One task reads the events in the order they were committed and hands
+//! each connection its frames through a bounded queue, so events reach a
+//! client in order. A client too slow to drain its queue is closed rather
+//! than allowed to hold the others up.
+
+mod socket;
+
+use std::{
+    collections::{HashMap, HashSet},
+    sync::{
+        Arc, PoisonError, RwLock,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use serde_json::Value;
+use tokio::sync::{mpsc, watch};
+
+pub use socket::connect;
+
+use crate::domain::{CloseReason, MemberEvent, MessageEvent, Presence, ReceiptKind, ReceiverType, ServerFrame};
+use crate::server::{
+    Result,
+    db::Db,
+    service::{
+        events::{Event, Listener},
+        gateway::{self, Login, SERVER_SILENT_AFTER},
+        messages, now,
+    },
+};
+
+/// Frames a connection may have waiting before it counts as too slow.
+const OUTBOX_FRAMES: usize = 256;
+
+/// How often this process tells the database it is alive.
+const HEARTBEAT: Duration = Duration::from_secs(10);
+
+#[derive(Clone)]
+pub struct Gateway {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: Db,
+    /// This process, as the database's connection rows name it.
+    server: String,
+    ping_timeout: Duration,
+    apps: RwLock<HashMap<i64, AppConnections>>,
+    next_id: AtomicU64,
+}
+
+/// The connections to one app, and the groups their users are in.
+#[derive(Default)]
+struct AppConnections {
+    users: HashMap<String, Vec<Connection>>,
+    /// Each group's members that are connected here, by GUID.
+    groups: HashMap<String, HashSet<String>>,
+    /// Each connected user's groups, by UID.
+    memberships: HashMap<String, HashSet<String>>,
+}
+
+struct Connection {
+    id: u64,
+    token_id: i64,
+    sees_everyone: bool,
+    outbox: mpsc::Sender<Arc<str>>,
+    close: watch::Sender<Option<CloseReason>>,
+}
+
+impl Connection {
+    fn push(&self, frame: &Arc<str>) {
+        if self.outbox.try_send(frame.clone()).is_err() {
+            self.close.send_replace(Some(CloseReason::TooSlow));
+        }
+    }
+}
+
+/// What a registered connection reads from: its frames, and the reason
+/// the gateway closes it, if it does.
+struct Registered {
+    id: u64,
+    outbox: mpsc::Receiver<Arc<str>>,
+    close: watch::Receiver<Option<CloseReason>>,
+}
+
+fn frame(frame: &ServerFrame) -> Arc<str> {
+    serde_json::to_string(frame).unwrap_or_default().into()
+}
+
+impl Gateway {
+    /// Starts this process's gateway on `db`: it registers the process,
+    /// listens for events, keeps its heartbeat and sweeps dead servers.
+    pub async fn start(db: Db, ping_timeout: Duration) -> Result<Self> {
+        // With SQLite this process is the only one: any connection rows
+        // are a previous run's, whatever their age.
+        let silent_since = match db {
+            Db::Sqlite(_) => i64::MAX,
+            Db::Postgres(_) => now() - SERVER_SILENT_AFTER,
+        };
+        gateway::sweep_servers_silent_since(&db, silent_since).await?;
+        let server = gateway::register_server(&db).await?;
+        let listener = Listener::start(&db).await?;
+        let inner = Arc::new(Inner { db, server, ping_timeout, apps: RwLock::default(), next_id: AtomicU64::new(1) });
+        tokio::spawn(dispatch(Arc::downgrade(&inner), listener));
+        tokio::spawn(keep_alive(Arc::downgrade(&inner)));
+        Ok(Gateway { inner })
+    }
+
+    /// Connections and users connected to this process, for the benchmark.
+    pub fn connected_here(&self) -> (usize, usize) {
+        let apps = self.inner.apps.read().unwrap_or_else(PoisonError::into_inner);
+        let users = apps.values().map(|a| a.users.len()).sum();
+        let connections = apps.values().flat_map(|a| a.users.values()).map(Vec::len).sum();
+        (connections, users)
+    }
+}
+
+impl Inner {
+    fn register(&self, app: i64, login: &Login) -> Registered {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let (outbox, outbox_rx) = mpsc::channel(OUTBOX_FRAMES);
+        let (close, close_rx) = watch::channel(None);
+        let connection = Connection { id, token_id: login.token_id, sees_everyone: login.sees_everyone, outbox, close };
+        let mut apps = self.apps.write().unwrap_or_else(PoisonError::into_inner);
+        let conns = apps.entry(app).or_default();
+        let uid = login.uid.to_string();
+        conns.users.entry(uid.clone()).or_default().push(connection);
+        for guid in &login.groups {
+            conns.join(guid, &uid);
+        }
+        Registered { id, outbox: outbox_rx, close: close_rx }
+    }
+
+    fn unregister(&self, app: i64, uid: &str, id: u64) {
+        let mut apps = self.apps.write().unwrap_or_else(PoisonError::into_inner);
+        let Some(conns) = apps.get_mut(&app) else { return };
+        if let Some(list) = conns.users.get_mut(uid) {
+            list.retain(|c| c.id != id);
+            if list.is_empty() {
+                conns.users.remove(uid);
+                for guid in conns.memberships.remove(uid).unwrap_or_default() {
+                    conns.leave(&guid, uid);
+                }
+            }
+        }
+        if conns.users.is_empty() {
+            apps.remove(&app);
+        }
+    }
+
+    /// Whether user `uid` is a member of group `guid`, as this process follows it.
+    fn is_member(&self, app: i64, uid: &str, guid: &str) -> bool {
+        let apps = self.apps.read().unwrap_or_else(PoisonError::into_inner);
+        apps.get(&app).and_then(|a| a.memberships.get(uid)).is_some_and(|groups| groups.contains(guid))
+    }
+
+    /// Pushes `frame` to every connection of the users `to`.
+    fn push_to<'a>(&self, app: i64, to: impl IntoIterator<Item = &'a str>, frame: &Arc<str>) {
+        let apps = self.apps.read().unwrap_or_else(PoisonError::into_inner);
+        let Some(conns) = apps.get(&app) else { return };
+        for uid in to {
+            for connection in conns.users.get(uid).into_iter().flatten() {
+                connection.push(frame);
+            }
+        }
+    }
+
+    fn close_where(&self, app: i64, uid: Option<&str>, token: Option<i64>, reason: CloseReason) {
+        let apps = self.apps.read().unwrap_or_else(PoisonError::into_inner);
+        let Some(conns) = apps.get(&app) else { return };
+        let users = conns.users.iter().filter(|(u, _)| uid.is_none_or(|uid| uid == u.as_str()));
+        for connection in users.flat_map(|(_, list)| list) {
+            if token.is_none_or(|token| token == connection.token_id) {
+                connection.close.send_replace(Some(reason));
+            }
+        }
+    }
+
+    /// The connected users a message, or typing, in this conversation reaches.
+    fn parties(&self, app: i64, sender: &str, receiver: &str, to_group: bool) -> Vec<String> {
+        if !to_group {
+            return if sender == receiver {
+                vec![sender.to_owned()]
+            } else {
+                vec![sender.to_owned(), receiver.to_owned()]
+            };
+        }
+        let apps = self.apps.read().unwrap_or_else(PoisonError::into_inner);
+        apps.get(&app)
+            .and_then(|a| a.groups.get(receiver))
+            .map(|members| members.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Follows a member event of group `guid` in the groups of connected users.
+    fn follow_membership(&self, app: i64, guid: &str, action: MemberEvent, target: &str) {
+        let mut apps = self.apps.write().unwrap_or_else(PoisonError::into_inner);
+        let Some(conns) = apps.get_mut(&app) else { return };
+        if !conns.users.contains_key(target) {
+            return;
+        }
+        match action {
+            MemberEvent::Joined | MemberEvent::Added => conns.join(guid, target),
+            MemberEvent::Left | MemberEvent::Kicked | MemberEvent::Banned => conns.leave(guid, target),
+            MemberEvent::Unbanned | MemberEvent::ScopeChanged => {}
+        }
+    }
+
+    async fn handle(&self, event: Event) -> Result<()> {
+        match event {
+            Event::Message { app, id, sender, receiver, to_group, action } => {
+                let member_event = action.as_ref().and_then(member_event);
+                // A joining user receives the message of their own joining.
+                if let Some((MemberEvent::Joined | MemberEvent::Added, target)) = &member_event {
+                    self.follow_membership(app, &receiver, MemberEvent::Joined, target);
+                }
+                let parties = self.parties(app, &sender, &receiver, to_group);
+                if !parties.is_empty() {
+                    let message = messages::pushed(&self.db, app, id).await?;
+                    self.push_to(app, parties.iter().map(String::as_str), &frame(&ServerFrame::Message { message }));
+                    if let Some((change, target)) = action.as_ref().and_then(message_event) {
+                        let message = messages::pushed(&self.db, app, target).await?;
+                        let changed = match change {
+                            MessageEvent::Edited => ServerFrame::MessageEdited { message },
+                            MessageEvent::Deleted => ServerFrame::MessageDeleted { message },
+                        };
+                        self.push_to(app, parties.iter().map(String::as_str), &frame(&changed));
+                    }
+                }
+                // A user who left is told so, and then hears no more.
+                if let Some((event, target)) = member_event {
+                    self.follow_membership(app, &receiver, event, &target);
+                }
+            }
+            Event::Presence { app, uid, online, at } => {
+                let status = if online { Presence::Online } else { Presence::Offline };
+                let frame = frame(&ServerFrame::Presence { uid: uid.clone(), status, last_active_at: Some(at) });
+                let needs_friends = {
+                    let apps = self.apps.read().unwrap_or_else(PoisonError::into_inner);
+                    apps.get(&app).is_some_and(|a| a.users.values().flatten().any(|c| !c.sees_everyone))
+                };
+                let friends =
+                    if needs_friends { gateway::friends_of(&self.db, app, &uid).await? } else { HashSet::new() };
+                let apps = self.apps.read().unwrap_or_else(PoisonError::into_inner);
+                let Some(conns) = apps.get(&app) else { return Ok(()) };
+                for (viewer, list) in conns.users.iter().filter(|(viewer, _)| **viewer != uid) {
+                    for connection in list {
+                        if connection.sees_everyone || friends.contains(viewer) {
+                            connection.push(&frame);
+                        }
+                    }
+                }
+            }
+            Event::TokensRevoked { app, uid, token } => {
+                self.close_where(app, Some(&uid), token, CloseReason::TokenRevoked)
+            }
+            Event::UserGone { app, uid } => self.close_where(app, Some(&uid), None, CloseReason::UserGone),
+            Event::AppGone { app } => self.close_where(app, None, None, CloseReason::AppGone),
+            Event::Typing { app, sender, receiver, to_group, started } => {
+                let receiver_type = if to_group { ReceiverType::Group } else { ReceiverType::User };
+                let parties = self.parties(app, &sender, &receiver, to_group);
+                let typing = frame(&ServerFrame::Typing { sender: sender.clone(), receiver, receiver_type, started });
+                self.push_to(app, parties.iter().map(String::as_str).filter(|p| *p != sender), &typing);
+            }
+            Event::Receipt { app, read, by, to, message_id } => {
+                let kind = if read { ReceiptKind::Read } else { ReceiptKind::Delivered };
+                self.push_to(app, [to.as_str()], &frame(&ServerFrame::Receipt { kind, by, message_id }));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl AppConnections {
+    fn join(&mut self, guid: &str, uid: &str) {
+        self.groups.entry(guid.to_owned()).or_default().insert(uid.to_owned());
+        self.memberships.entry(uid.to_owned()).or_default().insert(guid.to_owned());
+    }
+
+    fn leave(&mut self, guid: &str, uid: &str) {
+        if let Some(members) = self.groups.get_mut(guid) {
+            members.remove(uid);
+            if members.is_empty() {
+                self.groups.remove(guid);
+            }
+        }
+        if let Some(groups) = self.memberships.get_mut(uid) {
+            groups.remove(guid);
+        }
+    }
+}
+
+/// The member event an action message records, and whom it is about.
+fn member_event(action: &Value) -> Option<(MemberEvent, String)> {
+    let event = MemberEvent::parse(action.get("action")?.as_str()?).ok()?;
+    Some((event, action.get("target")?.as_str()?.to_owned()))
+}
+
+/// The message event an action message records, and which message it is about.
+fn message_event(action: &Value) -> Option<(MessageEvent, i64)> {
+    let event = MessageEvent::parse(action.get("action")?.as_str()?).ok()?;
+    Some((event, action.get("messageId")?.as_i64()?))
+}
+
+/// Reads the events of every process, in order, until the gateway is gone.
+async fn dispatch(gateway: std::sync::Weak<Inner>, mut listener: Listener) {
+    loop {
+        let events = listener.next().await;
+        let Some(gateway) = gateway.upgrade() else { return };
+        match events {
+            Ok(events) => {
+                for event in events {
+                    if let Err(error) = gateway.handle(event).await {
+                        tracing::warn!(%error, "could not push an event");
+                    }
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "the gateway lost its events; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
+
+/// Tells the database this process is alive, and ends the connections of
+/// processes that stopped saying so.
+async fn keep_alive(gateway: std::sync::Weak<Inner>) {
+    let mut every = tokio::time::interval(HEARTBEAT);
+    loop {
+        every.tick().await;
+        let Some(gateway) = gateway.upgrade() else { return };
+        let done = async {
+            gateway::heartbeat(&gateway.db, &gateway.server).await?;
+            gateway::sweep_servers_silent_since(&gateway.db, now() - SERVER_SILENT_AFTER).await
+        };
+        if let Err(error) = done.await {
+            tracing::warn!(%error, "the gateway's heartbeat failed");
+        }
+    }
+}

@@ -1,0 +1,192 @@
+//! What changed, told to every server process of the database so that the
+//! realtime gateway can push it to the clients connected there.
+//!
+//! A change announces its events inside its write transaction, so they go
+//! out only if it commits, and in commit order. On Postgres that is
+//! `pg_notify`, which reaches every process listening on the database; on
+//! SQLite, where one process holds the file, the transaction hands them to
+//! the process's own channel when it commits. Both carry the same JSON:
+//! an array of events, small enough for a notification (8,000 bytes), so
+//! a message travels as its id and each process reads what it needs.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sqlx::postgres::PgListener;
+use tokio::sync::broadcast;
+
+use crate::server::{Error, Result, db::Db};
+
+/// The Postgres channel the events travel on.
+pub(crate) const CHANNEL: &str = "switchboard_events";
+
+/// A notification's payload stays under Postgres's limit of 8,000 bytes.
+const MAX_PAYLOAD: usize = 7_900;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum Event {
+    /// A message was written: sent by a user, or an action by the system.
+    Message {
+        app: i64,
+        id: i64,
+        sender: String,
+        /// The receiving user's UID, or the group's GUID.
+        receiver: String,
+        to_group: bool,
+        /// What an action message records (who joined, was kicked, which
+        /// message was edited): the gateway follows group membership and
+        /// edits by it.
+        action: Option<Value>,
+    },
+    Presence {
+        app: i64,
+        uid: String,
+        online: bool,
+        at: i64,
+    },
+    /// One token revoked, or (`token: None`) all of the user's.
+    TokensRevoked {
+        app: i64,
+        uid: String,
+        token: Option<i64>,
+    },
+    /// The user was deactivated or deleted.
+    UserGone {
+        app: i64,
+        uid: String,
+    },
+    AppGone {
+        app: i64,
+    },
+    Typing {
+        app: i64,
+        sender: String,
+        receiver: String,
+        to_group: bool,
+        started: bool,
+    },
+    /// `by` received or read the messages up to `message_id`, sent by `to`.
+    Receipt {
+        app: i64,
+        read: bool,
+        by: String,
+        to: String,
+        message_id: i64,
+    },
+}
+
+/// Packs events into as few payloads as fit a notification each.
+pub(crate) fn payloads(events: &[Event]) -> Vec<String> {
+    let mut payloads = Vec::new();
+    let mut current: Vec<String> = Vec::new();
+    let mut size = 2;
+    for event in events {
+        let json = serde_json::to_string(event).unwrap_or_default();
+        if !current.is_empty() && size + json.len() + 1 > MAX_PAYLOAD {
+            payloads.push(format!("[{}]", current.join(",")));
+            current.clear();
+            size = 2;
+        }
+        size += json.len() + 1;
+        current.push(json);
+    }
+    if !current.is_empty() {
+        payloads.push(format!("[{}]", current.join(",")));
+    }
+    payloads
+}
+
+/// Announces `$events` (a slice of [`Event`]) in write transaction `$tx`:
+/// they reach the listeners if and when it commits. Evaluates to a `sqlx`
+/// result.
+macro_rules! announce {
+    ($tx:expr, $events:expr) => {{
+        use $crate::server::db::Announce;
+        let events: &[$crate::server::service::events::Event] = $events;
+        $tx.announce($crate::server::service::events::payloads(events)).await
+    }};
+}
+pub(crate) use announce;
+
+/// Announces events that change nothing stored (typing, delivery), at once.
+pub async fn publish(db: &Db, events: &[Event]) -> Result<()> {
+    for payload in payloads(events) {
+        match db {
+            Db::Sqlite(sqlite) => sqlite.publish(payload),
+            Db::Postgres(pool) => {
+                sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(payload).execute(pool).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The events of every process on the database, as they are announced.
+pub enum Listener {
+    Sqlite(broadcast::Receiver<std::sync::Arc<str>>),
+    Postgres(Box<PgListener>),
+}
+
+impl Listener {
+    pub async fn start(db: &Db) -> Result<Self> {
+        Ok(match db {
+            Db::Sqlite(sqlite) => Listener::Sqlite(sqlite.subscribe()),
+            Db::Postgres(pool) => {
+                let mut listener = PgListener::connect_with(pool).await?;
+                listener.listen(CHANNEL).await?;
+                Listener::Postgres(Box::new(listener))
+            }
+        })
+    }
+
+    /// The next batch of events. Events missed (a listener that fell
+    /// behind, a lost connection to Postgres) are logged and skipped: the
+    /// gateway pushes what it can, clients fetch what they missed.
+    pub async fn next(&mut self) -> Result<Vec<Event>> {
+        loop {
+            let payload: std::sync::Arc<str> = match self {
+                Listener::Sqlite(receiver) => match receiver.recv().await {
+                    Ok(payload) => payload,
+                    Err(broadcast::error::RecvError::Lagged(missed)) => {
+                        tracing::warn!(missed, "the gateway fell behind and skipped events");
+                        continue;
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return Err(Error::Unavailable),
+                },
+                // Reconnects by itself after a lost connection.
+                Listener::Postgres(listener) => listener.recv().await?.payload().into(),
+            };
+            match serde_json::from_str(&payload) {
+                Ok(events) => return Ok(events),
+                Err(error) => tracing::warn!(%error, "skipped an event payload that does not parse"),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn typing(n: usize) -> Event {
+        Event::Typing { app: 1, sender: "a".repeat(n), receiver: "b".into(), to_group: false, started: true }
+    }
+
+    #[test]
+    fn events_are_packed_into_payloads_that_fit_a_notification() {
+        let events: Vec<Event> = (0..200).map(|_| typing(90)).collect();
+        let payloads = payloads(&events);
+        assert!(payloads.len() > 1);
+        let mut back = Vec::new();
+        for payload in &payloads {
+            assert!(payload.len() <= MAX_PAYLOAD, "{}", payload.len());
+            back.extend(serde_json::from_str::<Vec<Event>>(payload).unwrap());
+        }
+        assert_eq!(back, events);
+    }
+
+    #[test]
+    fn no_events_make_no_payload() {
+        assert!(payloads(&[]).is_empty());
+    }
+}

@@ -1,0 +1,214 @@
+//! What the realtime gateway keeps in the database: who is connected, to
+//! which server process, and so who is online. Rows rather than memory, so
+//! that presence is right across every process of one Postgres database.
+
+use std::collections::HashSet;
+
+use rand::Rng;
+
+use super::{
+    api_keys, apps,
+    apps::App,
+    auth_tokens::{self, Device},
+    events::{self, Event},
+    now, roles,
+};
+use crate::domain::{AppId, Environment, Reach, Uid};
+use crate::server::{Error, Result, auth::Caller, db::BeginWrite, db::Db};
+use crate::with_db;
+
+/// A server silent this long is gone, and so are its connections.
+pub const SERVER_SILENT_AFTER: i64 = 60;
+
+/// Who a connection logged in as, and what the gateway needs to know of them.
+#[derive(Debug, Clone)]
+pub struct Login {
+    pub token_id: i64,
+    pub user_id: i64,
+    pub uid: Uid,
+    /// Sees every user's presence; otherwise only friends' (`listUsers`).
+    pub sees_everyone: bool,
+    /// The GUIDs of the groups the user is a member of.
+    pub groups: Vec<String>,
+    /// The token an Auth Key login minted for this device, shown once.
+    pub minted_token: Option<String>,
+}
+
+/// The app a client names, if it exists.
+pub async fn app(db: &Db, app_id: &str) -> Result<App> {
+    let app_id = AppId::parse(app_id).map_err(|_| Error::InvalidAppId)?;
+    apps::find(db, &app_id).await?.ok_or(Error::InvalidAppId)
+}
+
+/// Logs a device in with its auth token.
+pub async fn log_in(db: &Db, app: &App, token: &str) -> Result<Login> {
+    let auth_tokens::Holder { token_id, user_id, uid } = auth_tokens::authenticate(db, app, token).await?;
+    let sees_everyone = roles::settings_of(db, app, &uid).await?.list_users == Reach::All;
+    let groups: Vec<String> = with_db!(db, pool => {
+        sqlx::query_scalar("SELECT g.guid FROM group_members m JOIN groups g ON g.id = m.group_id WHERE m.user_id = $1")
+            .bind(user_id)
+            .fetch_all(pool)
+            .await?
+    });
+    Ok(Login { token_id, user_id, uid, sees_everyone, groups, minted_token: None })
+}
+
+/// Logs a device in with an Auth Key and a UID, minting a token for it:
+/// for trying an app out, so development apps only.
+pub async fn log_in_with_key(db: &Db, app: &App, key: &str, uid: &Uid, device: Device) -> Result<Login> {
+    if app.view.environment == Environment::Production {
+        return Err(Error::invalid(
+            "ERR_AUTH_KEY_LOGIN_DISABLED",
+            "Production apps log in with auth tokens only: issue one over the REST API.",
+        ));
+    }
+    let (_, actor) = api_keys::authenticate(db, &app.view.app_id, key).await?;
+    let minted = auth_tokens::issue(db, &Caller { actor, ip: None }, app, uid, device).await?;
+    let login = log_in(db, app, &minted.auth_token).await?;
+    Ok(Login { minted_token: Some(minted.auth_token), ..login })
+}
+
+/// Registers a server process; answers its id.
+pub async fn register_server(db: &Db) -> Result<String> {
+    let id = hex::encode(rand::rng().random::<[u8; 8]>());
+    with_db!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        sqlx::query("INSERT INTO gateway_servers (id, seen_at) VALUES ($1, $2)").bind(&id).bind(now()).execute(&mut *tx).await?;
+        tx.commit().await?;
+    });
+    Ok(id)
+}
+
+/// Says that server `server` is alive. One found gone (swept while it was
+/// stalled) registers again; its connections were counted gone with it.
+pub async fn heartbeat(db: &Db, server: &str) -> Result<()> {
+    with_db!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO gateway_servers (id, seen_at) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at",
+        )
+        .bind(server)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+    });
+    Ok(())
+}
+
+/// Ends the connections of servers silent since `before` (crashed or cut
+/// off): their users go offline unless connected elsewhere.
+pub async fn sweep_servers_silent_since(db: &Db, before: i64) -> Result<()> {
+    let at = now();
+    with_db!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        let gone: Vec<(i64, i64, String)> = sqlx::query_as(
+            "DELETE FROM connections WHERE server IN (SELECT id FROM gateway_servers WHERE seen_at < $1) \
+             RETURNING app, user_id, (SELECT uid FROM users u WHERE u.id = user_id)",
+        )
+        .bind(before)
+        .fetch_all(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM gateway_servers WHERE seen_at < $1").bind(before).execute(&mut *tx).await?;
+        let mut offline = Vec::new();
+        let users: HashSet<(i64, i64, String)> = gone.into_iter().collect();
+        for (app, user_id, uid) in users {
+            let went = sqlx::query(
+                "UPDATE users SET status = 'offline', last_active_at = $1 WHERE id = $2 \
+                 AND NOT EXISTS (SELECT 1 FROM connections c WHERE c.user_id = $2)",
+            )
+            .bind(at)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+            if went.rows_affected() == 1 {
+                offline.push(Event::Presence { app, uid, online: false, at });
+            }
+        }
+        events::announce!(tx, &offline)?;
+        tx.commit().await?;
+    });
+    Ok(())
+}
+
+/// Notes a new connection of the logged-in user on server `server`; the
+/// user comes online with their first. Answers the connection's id.
+pub async fn connected(db: &Db, server: &str, app: &App, login: &Login) -> Result<i64> {
+    let at = now();
+    with_db!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        // Updating the user first locks their row: two servers connecting
+        // the same user at once take turns, and exactly one sees the first.
+        sqlx::query("UPDATE users SET last_active_at = $1 WHERE id = $2").bind(at).bind(login.user_id).execute(&mut *tx).await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO connections (app, user_id, server, token_id, connected_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(app.id)
+        .bind(login.user_id)
+        .bind(server)
+        .bind(login.token_id)
+        .bind(at)
+        .fetch_one(&mut *tx)
+        .await?;
+        let came_online = sqlx::query("UPDATE users SET status = 'online' WHERE id = $1 AND status <> 'online'")
+            .bind(login.user_id)
+            .execute(&mut *tx)
+            .await?;
+        if came_online.rows_affected() == 1 {
+            events::announce!(tx, &[Event::Presence { app: app.id, uid: login.uid.to_string(), online: true, at }])?;
+        }
+        tx.commit().await?;
+        Ok(id)
+    })
+}
+
+/// Notes that connection `id` of user `uid` closed; the user goes offline
+/// with their last.
+pub async fn disconnected(db: &Db, app: i64, id: i64, user_id: i64, uid: &Uid) -> Result<()> {
+    let at = now();
+    with_db!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        sqlx::query("UPDATE users SET last_active_at = $1 WHERE id = $2").bind(at).bind(user_id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM connections WHERE id = $1").bind(id).execute(&mut *tx).await?;
+        let went = sqlx::query(
+            "UPDATE users SET status = 'offline' WHERE id = $1 AND status = 'online' \
+             AND NOT EXISTS (SELECT 1 FROM connections c WHERE c.user_id = $1)",
+        )
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+        if went.rows_affected() == 1 {
+            events::announce!(tx, &[Event::Presence { app, uid: uid.to_string(), online: false, at }])?;
+        }
+        tx.commit().await?;
+    });
+    Ok(())
+}
+
+/// The UIDs of user `uid`'s friends, for viewers who see friends only.
+pub async fn friends_of(db: &Db, app: i64, uid: &str) -> Result<HashSet<String>> {
+    let friends: Vec<String> = with_db!(db, pool => {
+        sqlx::query_scalar(
+            "SELECT f2.uid FROM users u JOIN friends f ON f.user_id = u.id JOIN users f2 ON f2.id = f.friend_id \
+             WHERE u.app = $1 AND u.uid = $2",
+        )
+        .bind(app)
+        .bind(uid)
+        .fetch_all(pool)
+        .await?
+    });
+    Ok(friends.into_iter().collect())
+}
+
+/// Connections open to the app on every server, and the users behind them.
+pub async fn live_counts(db: &Db, caller: &Caller, app: &App) -> Result<(i64, i64)> {
+    caller.require_app(app.id)?;
+    caller.require(crate::server::auth::Permission::Read)?;
+    let counts: (i64, i64) = with_db!(db, pool => {
+        sqlx::query_as("SELECT COUNT(*), COUNT(DISTINCT user_id) FROM connections WHERE app = $1")
+            .bind(app.id)
+            .fetch_one(pool)
+            .await?
+    });
+    Ok(counts)
+}

@@ -1,0 +1,415 @@
+//! The realtime gateway, on both databases: clients log in over a
+//! WebSocket with their auth tokens and receive what concerns them; the
+//! server closes them when their token, user or app goes, or when they stop
+//! pinging; bad frames get an error or a close. On Postgres, two server
+//! processes on one database act as one.
+
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use switchboard::{
+    domain::{AppId, CloseReason, Environment, KeyScope},
+    server::{auth::Caller, config::Config, service::apps},
+};
+use tokio::net::TcpStream;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, tungstenite::Message};
+
+use crate::common::{Api, Backend, TestApp, data_of, fresh_database, postgres_available, spawn_configured, spawn_on};
+use crate::on_both_backends;
+
+on_both_backends!(
+    a_connected_user_receives_messages_edits_and_presence_as_they_happen,
+    a_connection_without_pings_is_closed_and_its_user_goes_offline,
+    a_revoked_token_closes_its_socket_at_once_and_leaves_the_users_other_devices,
+    a_deactivated_user_or_a_deleted_app_closes_its_sockets,
+    a_kicked_member_stops_receiving_the_groups_messages_and_a_new_one_starts,
+    typing_and_receipts_reach_the_other_side,
+    an_auth_key_logs_in_a_user_of_a_development_app_only,
+    each_kind_of_bad_login_gets_its_code_and_a_close,
+    each_kind_of_bad_frame_gets_an_error_or_a_close_and_other_connections_carry_on,
+);
+
+/// How long a test waits for a frame that should come.
+const PATIENCE: Duration = Duration::from_secs(5);
+
+/// One client's WebSocket.
+struct Socket {
+    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+/// What a client reads next: a frame, or the server's close code.
+#[derive(Debug)]
+enum Received {
+    Frame(Value),
+    Closed(u16),
+}
+
+impl Socket {
+    async fn open(server: &TestApp, app_id: &str) -> Socket {
+        let url = format!("{}/v3/realtime?appid={app_id}", server.base.replacen("http", "ws", 1));
+        let (ws, _) = tokio_tungstenite::connect_async(url).await.expect("the WebSocket opens");
+        Socket { ws }
+    }
+
+    /// Opens a socket and logs in with `token`; answers it with its `loggedIn` frame.
+    async fn logged_in(server: &TestApp, app_id: &str, token: &str) -> (Socket, Value) {
+        let mut socket = Socket::open(server, app_id).await;
+        socket.send(json!({"type": "login", "authToken": token})).await;
+        let frame = socket.frame("loggedIn").await;
+        (socket, frame)
+    }
+
+    async fn send(&mut self, frame: Value) {
+        self.ws.send(Message::text(frame.to_string())).await.unwrap();
+    }
+
+    async fn next_within(&mut self, wait: Duration) -> Option<Received> {
+        loop {
+            let message = tokio::time::timeout(wait, self.ws.next()).await.ok()?;
+            return Some(match message {
+                Some(Ok(Message::Text(text))) => Received::Frame(serde_json::from_str(&text).unwrap()),
+                Some(Ok(Message::Close(Some(close)))) => Received::Closed(close.code.into()),
+                Some(Ok(Message::Close(None))) | None | Some(Err(_)) => Received::Closed(1006),
+                Some(Ok(_)) => continue,
+            });
+        }
+    }
+
+    /// The next frame of type `kind`, passing over frames of other types.
+    async fn frame(&mut self, kind: &str) -> Value {
+        loop {
+            match self.next_within(PATIENCE).await {
+                Some(Received::Frame(frame)) if frame["type"] == kind => return frame,
+                Some(Received::Frame(_)) => continue,
+                other => panic!("waited for a {kind} frame, got {other:?}"),
+            }
+        }
+    }
+
+    /// The close code the server sends within `wait`, passing over frames.
+    async fn closed_within(&mut self, wait: Duration) -> u16 {
+        let until = tokio::time::Instant::now() + wait;
+        loop {
+            match self.next_within(until.saturating_duration_since(tokio::time::Instant::now())).await {
+                Some(Received::Closed(code)) => return code,
+                Some(Received::Frame(_)) => continue,
+                None => panic!("the socket was not closed within {wait:?}"),
+            }
+        }
+    }
+
+    /// Every frame that arrives within `wait`.
+    async fn frames_within(&mut self, wait: Duration) -> Vec<Value> {
+        let until = tokio::time::Instant::now() + wait;
+        let mut frames = Vec::new();
+        while let Some(Received::Frame(frame)) =
+            self.next_within(until.saturating_duration_since(tokio::time::Instant::now())).await
+        {
+            frames.push(frame);
+        }
+        frames
+    }
+
+    /// Pings and waits for the pong: the connection is alive and logged in.
+    async fn answers_pings(&mut self) {
+        self.send(json!({"type": "ping"})).await;
+        self.frame("pong").await;
+    }
+}
+
+impl Api {
+    /// A new auth token for user `uid`.
+    async fn token(&self, uid: &str) -> String {
+        let issued = self.ok("POST", &format!("/v3/users/{uid}/auth_tokens"), Some(json!({"platform": "web"}))).await;
+        issued["authToken"].as_str().unwrap().to_owned()
+    }
+
+    /// User `uid`, logged in on a new socket.
+    async fn connect(&self, uid: &str) -> Socket {
+        let token = self.token(uid).await;
+        Socket::logged_in(&self.app, &self.app_id, &token).await.0
+    }
+
+    async fn status_of(&self, uid: &str) -> Value {
+        self.ok("GET", &format!("/v3/users/{uid}"), None).await
+    }
+
+    /// Waits until user `uid`'s status reads `status`: a closed connection
+    /// is noted just after the close.
+    async fn until_status(&self, uid: &str, status: &str) -> Value {
+        let until = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let user = self.status_of(uid).await;
+            if user["status"] == status {
+                return user;
+            }
+            assert!(tokio::time::Instant::now() < until, "{uid} is still {}", user["status"]);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+async fn a_connected_user_receives_messages_edits_and_presence_as_they_happen(backend: Backend) {
+    let api = Api::new(backend).await;
+    api.users(&["ana", "ben"]).await;
+    let (mut ana, logged_in) = Socket::logged_in(&api.app, &api.app_id, &api.token("ana").await).await;
+    assert_eq!(logged_in["uid"], "ana");
+    assert_eq!(logged_in["pingTimeout"], 30);
+    assert_eq!(api.status_of("ana").await["status"], "online");
+
+    let mut ben = api.connect("ben").await;
+    let online = ana.frame("presence").await;
+    assert_eq!((online["uid"].as_str(), online["status"].as_str()), (Some("ben"), Some("online")));
+
+    let sent = api.text("ben", "ana", "user", "hello ana").await;
+    for socket in [&mut ana, &mut ben] {
+        let pushed = socket.frame("message").await;
+        assert_eq!(pushed["message"]["id"], sent["id"]);
+        assert_eq!(pushed["message"]["data"]["text"], "hello ana");
+    }
+    let path = format!("/v3/messages/{}", sent["id"]);
+    data_of(api.call_as("ben", "PUT", &path, Some(json!({"data": {"text": "hello, ana"}}))).await).await;
+    let edited = ana.frame("messageEdited").await;
+    assert_eq!(edited["message"]["data"]["text"], "hello, ana");
+    data_of(api.call_as("ben", "DELETE", &path, None).await).await;
+    let deleted = ana.frame("messageDeleted").await;
+    assert!(deleted["message"]["deletedAt"].is_i64());
+
+    ben.ws.close(None).await.unwrap();
+    let offline = ana.frame("presence").await;
+    assert_eq!((offline["uid"].as_str(), offline["status"].as_str()), (Some("ben"), Some("offline")));
+    let ben_now = api.until_status("ben", "offline").await;
+    assert!(ben_now["lastActiveAt"].is_i64());
+}
+
+async fn a_connection_without_pings_is_closed_and_its_user_goes_offline(backend: Backend) {
+    let (db, url) = fresh_database(backend).await;
+    let config = Config { ping_timeout: Duration::from_secs(1), ..Config::default() };
+    let api = Api::on(spawn_configured(db, url, config).await).await;
+    api.users(&["ana"]).await;
+    let (mut ana, logged_in) = Socket::logged_in(&api.app, &api.app_id, &api.token("ana").await).await;
+    assert_eq!(logged_in["pingTimeout"], 1);
+    // Pings keep it open past the timeout...
+    for _ in 0..3 {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        ana.answers_pings().await;
+    }
+    assert_eq!(api.status_of("ana").await["status"], "online");
+    // ...and without them it closes.
+    assert_eq!(ana.closed_within(Duration::from_secs(3)).await, CloseReason::PingTimeout.code());
+    api.until_status("ana", "offline").await;
+}
+
+async fn a_revoked_token_closes_its_socket_at_once_and_leaves_the_users_other_devices(backend: Backend) {
+    let api = Api::new(backend).await;
+    api.users(&["ana"]).await;
+    let (phone_token, laptop_token) = (api.token("ana").await, api.token("ana").await);
+    let (mut phone, _) = Socket::logged_in(&api.app, &api.app_id, &phone_token).await;
+    let (mut laptop, _) = Socket::logged_in(&api.app, &api.app_id, &laptop_token).await;
+
+    let revoked = api.call("DELETE", &format!("/v3/users/ana/auth_tokens/{phone_token}"), None).await;
+    assert_eq!(revoked.status(), StatusCode::OK);
+    assert_eq!(phone.closed_within(Duration::from_secs(1)).await, CloseReason::TokenRevoked.code());
+    laptop.answers_pings().await;
+    assert_eq!(api.status_of("ana").await["status"], "online", "the laptop is still connected");
+
+    // The revoked token cannot log in again.
+    let mut again = Socket::open(&api.app, &api.app_id).await;
+    again.send(json!({"type": "login", "authToken": phone_token})).await;
+    assert_eq!(again.frame("error").await["code"], "ERR_AUTH_TOKEN_NOT_FOUND");
+
+    api.ok("DELETE", "/v3/users/ana/auth_tokens", None).await;
+    assert_eq!(laptop.closed_within(Duration::from_secs(1)).await, CloseReason::TokenRevoked.code());
+    api.until_status("ana", "offline").await;
+}
+
+async fn a_deactivated_user_or_a_deleted_app_closes_its_sockets(backend: Backend) {
+    let api = Api::new(backend).await;
+    api.users(&["ana", "ben"]).await;
+    let mut ana = api.connect("ana").await;
+    let mut ben = api.connect("ben").await;
+    api.ok("DELETE", "/v3/users/ana", None).await;
+    assert_eq!(ana.closed_within(Duration::from_secs(1)).await, CloseReason::UserGone.code());
+    ben.answers_pings().await;
+
+    let app_id = AppId::parse(&api.app_id).unwrap();
+    apps::delete(&api.app.db, &Caller::cli(), &app_id, "Test app").await.unwrap();
+    assert_eq!(ben.closed_within(Duration::from_secs(1)).await, CloseReason::AppGone.code());
+}
+
+async fn a_kicked_member_stops_receiving_the_groups_messages_and_a_new_one_starts(backend: Backend) {
+    let api = Api::new(backend).await;
+    api.users(&["ana", "ben", "cat"]).await;
+    let body = json!({"guid": "team", "name": "Team", "owner": "ana", "members": {"participants": ["ben"]}});
+    api.ok("POST", "/v3/groups", Some(body)).await;
+    let (mut ana, mut ben, mut cat) = (api.connect("ana").await, api.connect("ben").await, api.connect("cat").await);
+
+    api.text("ana", "team", "group", "before").await;
+    assert_eq!(ben.frame("message").await["message"]["data"]["text"], "before");
+    assert_eq!(ana.frame("message").await["message"]["data"]["text"], "before");
+
+    api.ok("DELETE", "/v3/groups/team/members/ben", None).await;
+    let kicked = ben.frame("message").await;
+    assert_eq!(
+        (kicked["message"]["category"].as_str(), kicked["message"]["data"]["action"].as_str()),
+        (Some("action"), Some("kicked"))
+    );
+    api.ok("POST", "/v3/groups/team/members", Some(json!({"participants": ["cat"]}))).await;
+    let added = cat.frame("message").await;
+    assert_eq!(added["message"]["data"]["action"], "added");
+
+    api.text("ana", "team", "group", "after").await;
+    assert_eq!(cat.frame("message").await["message"]["data"]["text"], "after");
+    ana.frame("message").await;
+    let ben_saw: Vec<Value> = ben.frames_within(Duration::from_millis(500)).await;
+    assert!(ben_saw.iter().all(|f| f["type"] != "message"), "ben still hears the group: {ben_saw:?}");
+}
+
+async fn typing_and_receipts_reach_the_other_side(backend: Backend) {
+    let api = Api::new(backend).await;
+    api.users(&["ana", "ben"]).await;
+    let (mut ana, mut ben) = (api.connect("ana").await, api.connect("ben").await);
+    ana.send(json!({"type": "typing", "receiver": "ben", "receiverType": "user", "started": true})).await;
+    let typing = ben.frame("typing").await;
+    assert_eq!((typing["sender"].as_str(), typing["started"].as_bool()), (Some("ana"), Some(true)));
+
+    let sent = api.text("ana", "ben", "user", "are you there").await;
+    ben.frame("message").await;
+    ben.send(json!({"type": "delivered", "messageId": sent["id"]})).await;
+    let delivered = ana.frame("receipt").await;
+    assert_eq!((delivered["kind"].as_str(), delivered["by"].as_str()), (Some("delivered"), Some("ben")));
+    assert_eq!(delivered["messageId"], sent["id"]);
+
+    let read =
+        api.call_as("ben", "POST", "/v3/users/ben/conversations/read", Some(json!({"messageId": sent["id"]}))).await;
+    assert!(read.status().is_success(), "{}", read.text().await.unwrap());
+    let receipt = ana.frame("receipt").await;
+    assert_eq!((receipt["kind"].as_str(), receipt["by"].as_str()), (Some("read"), Some("ben")));
+
+    // Only a receiver confirms delivery.
+    ana.send(json!({"type": "delivered", "messageId": sent["id"]})).await;
+    assert_eq!(ana.frame("error").await["code"], "ERR_MESSAGE_NOT_FOUND");
+}
+
+async fn an_auth_key_logs_in_a_user_of_a_development_app_only(backend: Backend) {
+    let api = Api::new(backend).await;
+    api.users(&["ana"]).await;
+    let (_, auth_key) = api.app.create_key(&api.app_id, KeyScope::AuthOnly).await;
+    let mut socket = Socket::open(&api.app, &api.app_id).await;
+    socket.send(json!({"type": "login", "authKey": auth_key, "uid": "ana", "platform": "web"})).await;
+    let logged_in = socket.frame("loggedIn").await;
+    let minted = logged_in["authToken"].as_str().expect("the minted token is shown once");
+    let tokens = api.ok("GET", "/v3/users/ana/auth_tokens", None).await;
+    assert_eq!(tokens.as_array().unwrap().len(), 1);
+    assert!(!tokens.to_string().contains(minted));
+
+    let production = api.app.create_app(Environment::Production).await;
+    let (_, production_key) = api.app.create_key(&production, KeyScope::AuthOnly).await;
+    let mut refused = Socket::open(&api.app, &production).await;
+    refused.send(json!({"type": "login", "authKey": production_key, "uid": "ana"})).await;
+    assert_eq!(refused.frame("error").await["code"], "ERR_AUTH_KEY_LOGIN_DISABLED");
+    assert_eq!(refused.closed_within(PATIENCE).await, CloseReason::LoginFailed.code());
+}
+
+async fn each_kind_of_bad_login_gets_its_code_and_a_close(backend: Backend) {
+    let api = Api::new(backend).await;
+    api.users(&["ana"]).await;
+    let unknown_app = api.app.api.get(api.app.url("/v3/realtime?appid=0123456789abcdef")).send().await.unwrap();
+    assert_eq!(crate::common::error_of(unknown_app).await.1, "AUTH_ERR_INVALID_APPID");
+    let no_app = api.app.api.get(api.app.url("/v3/realtime")).send().await.unwrap();
+    assert_eq!(crate::common::error_of(no_app).await.1, "AUTH_ERR_EMPTY_APPID");
+
+    let cases = [
+        (json!({"type": "login", "authToken": "not-a-token"}), "ERR_AUTH_TOKEN_NOT_FOUND"),
+        (json!({"type": "ping"}), "ERR_LOGIN_REQUIRED"),
+        (json!({"type": "login"}), "ERR_LOGIN_REQUIRED"),
+        (json!({"type": "login", "authKey": "k", "uid": "no spaces allowed"}), "ERR_INVALID_UID"),
+    ];
+    for (first, code) in cases {
+        let mut socket = Socket::open(&api.app, &api.app_id).await;
+        socket.send(first.clone()).await;
+        assert_eq!(socket.frame("error").await["code"], code, "{first}");
+        assert_eq!(socket.closed_within(PATIENCE).await, CloseReason::LoginFailed.code(), "{first}");
+    }
+    assert_eq!(api.status_of("ana").await["status"], "offline");
+}
+
+async fn each_kind_of_bad_frame_gets_an_error_or_a_close_and_other_connections_carry_on(backend: Backend) {
+    let api = Api::new(backend).await;
+    api.users(&["ana", "ben"]).await;
+    let mut bystander = api.connect("ben").await;
+    let mut ana = api.connect("ana").await;
+
+    let answered = [
+        (Message::text("{not json"), "ERR_BAD_FRAME"),
+        (Message::text(json!({"type": "explode"}).to_string()), "ERR_BAD_FRAME"),
+        (Message::text(json!({"type": "ping", "extra": 1}).to_string()), "ERR_BAD_FRAME"),
+        (Message::binary(vec![1, 2, 3]), "ERR_BAD_FRAME"),
+        (Message::text(json!({"type": "login", "authToken": "x"}).to_string()), "ERR_ALREADY_LOGGED_IN"),
+        (
+            Message::text(
+                json!({"type": "typing", "receiver": "nogroup", "receiverType": "group", "started": true}).to_string(),
+            ),
+            "ERR_GROUP_NOT_JOINED",
+        ),
+        (Message::text(json!({"type": "delivered", "messageId": 999999}).to_string()), "ERR_MESSAGE_NOT_FOUND"),
+    ];
+    for (frame, code) in answered {
+        ana.ws.send(frame.clone()).await.unwrap();
+        assert_eq!(ana.frame("error").await["code"], code, "{frame:?}");
+    }
+    ana.answers_pings().await;
+
+    // An oversize frame closes the connection; so does a flood.
+    ana.ws.send(Message::text("x".repeat(70 * 1024))).await.unwrap();
+    assert_eq!(ana.closed_within(PATIENCE).await, 1009);
+    let mut flooding = api.connect("ana").await;
+    for _ in 0..200 {
+        if flooding.ws.send(Message::text(json!({"type": "ping"}).to_string())).await.is_err() {
+            break;
+        }
+    }
+    assert_eq!(flooding.closed_within(PATIENCE).await, CloseReason::Flood.code());
+
+    bystander.answers_pings().await;
+    api.text("ana", "ben", "user", "still here").await;
+    assert_eq!(bystander.frame("message").await["message"]["data"]["text"], "still here");
+}
+
+/// Two servers on one Postgres database: a message sent through one
+/// reaches a client of the other, and presence crosses between them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_on_postgres_deliver_across_each_other() {
+    if !postgres_available() {
+        return;
+    }
+    let api = Api::new(Backend::Postgres).await;
+    api.users(&["ana", "ben"]).await;
+    let second_db = switchboard::server::db::Db::connect(&api.app.database_url).await.unwrap();
+    let second = spawn_on(second_db, api.app.database_url.clone()).await;
+
+    let mut ana = api.connect("ana").await;
+    let (mut ben, _) = Socket::logged_in(&second, &api.app_id, &api.token("ben").await).await;
+    let online = ana.frame("presence").await;
+    assert_eq!((online["uid"].as_str(), online["status"].as_str()), (Some("ben"), Some("online")));
+
+    let through_second = json!({"receiver": "ana", "receiverType": "user", "category": "message", "type": "text", "data": {"text": "across"}});
+    let sent = second
+        .api
+        .post(second.url("/v3/messages"))
+        .header("appid", &api.app_id)
+        .header("apikey", &api.key)
+        .header("onbehalfof", "ben")
+        .json(&through_second)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), StatusCode::OK);
+    assert_eq!(ana.frame("message").await["message"]["data"]["text"], "across");
+    assert_eq!(ben.frame("message").await["message"]["data"]["text"], "across");
+
+    ben.ws.close(None).await.unwrap();
+    assert_eq!(ana.frame("presence").await["status"], "offline");
+}
