@@ -25,6 +25,8 @@ pub enum Error {
     ApiKeyNotFound,
     #[error("This key may not do that: an Auth Key may only create users and auth tokens.")]
     NoAccess,
+    #[error("This auth token is unknown, revoked, or its user is deactivated.")]
+    AuthTokenNotFound,
     #[error("Sign in first.")]
     NotSignedIn,
     #[error("The email or password is wrong.")]
@@ -84,9 +86,8 @@ impl Error {
     pub fn status(&self) -> StatusCode {
         use Error::*;
         match self {
-            EmptyAppId | InvalidAppId | EmptyApiKey | ApiKeyNotFound | NotSignedIn | WrongCredentials => {
-                StatusCode::UNAUTHORIZED
-            }
+            EmptyAppId | InvalidAppId | EmptyApiKey | ApiKeyNotFound | AuthTokenNotFound | NotSignedIn
+            | WrongCredentials => StatusCode::UNAUTHORIZED,
             NoAccess | Forbidden { .. } | Refused { .. } => StatusCode::FORBIDDEN,
             TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Invalid(_) | BadRequest(_) | LimitExceeded { .. } => StatusCode::BAD_REQUEST,
@@ -107,6 +108,7 @@ impl Error {
             EmptyApiKey => "AUTH_ERR_EMPTY_APIKEY",
             ApiKeyNotFound => "AUTH_ERR_APIKEY_NOT_FOUND",
             NoAccess => "AUTH_ERR_NO_ACCESS",
+            AuthTokenNotFound => "ERR_AUTH_TOKEN_NOT_FOUND",
             NotSignedIn => "ERR_NOT_SIGNED_IN",
             WrongCredentials => "ERR_WRONG_CREDENTIALS",
             TooManyAttempts { .. } => "ERR_TOO_MANY_ATTEMPTS",

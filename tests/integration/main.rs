@@ -7,6 +7,7 @@ mod common;
 
 mod apikeys;
 mod cli;
+mod client_api;
 mod dashboard;
 mod dashboard_groups;
 mod dashboard_messages;

@@ -352,7 +352,7 @@ async fn each_kind_of_bad_frame_gets_an_error_or_a_close_and_other_connections_c
             Message::text(
                 json!({"type": "typing", "receiver": "nogroup", "receiverType": "group", "started": true}).to_string(),
             ),
-            "ERR_GROUP_NOT_JOINED",
+            "ERR_NOT_A_MEMBER",
         ),
         (Message::text(json!({"type": "delivered", "messageId": 999999}).to_string()), "ERR_MESSAGE_NOT_FOUND"),
     ];

@@ -8,8 +8,8 @@ use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
 
 use super::{
-    ApiJson, ApiPath, Data, Listed, OnBehalfOf, Params, checked_metadata, listed, optional, optional_body, outcome,
-    paging, split, uid, uids,
+    ApiJson, ApiPath, ClientCall, Data, Listed, OnBehalfOf, Params, checked_metadata, listed, optional, optional_body,
+    outcome, paging, split, uid, uids,
 };
 use crate::domain::{
     BannedUserView, GroupPassword, GroupSort, GroupType, GroupView, Guid, MemberView, Scope, SortOrder, Uid,
@@ -195,8 +195,7 @@ fn group_query(params: Params<ListGroupsParams>, default_sort: GroupSort) -> Res
     responses((status = 200, body = Vec<GroupView>)))]
 pub async fn list(
     State(state): State<AppState>,
-    api: ApiCaller,
-    OnBehalfOf(acting): OnBehalfOf,
+    ClientCall { api, on_behalf_of: OnBehalfOf(acting) }: ClientCall,
     params: Params<ListGroupsParams>,
 ) -> Result<Listed<GroupView>> {
     let query = group_query(params, GroupSort::Name)?;
@@ -416,8 +415,7 @@ pub struct JoinBody {
     responses((status = 200, body = GroupView)))]
 pub async fn join(
     State(state): State<AppState>,
-    api: ApiCaller,
-    on_behalf_of: OnBehalfOf,
+    ClientCall { api, on_behalf_of }: ClientCall,
     ApiPath(raw): ApiPath<String>,
     headers: HeaderMap,
     body: Bytes,
@@ -432,8 +430,7 @@ pub async fn join(
 #[utoipa::path(post, path = "/v3/groups/{guid}/leave", tag = "Members")]
 pub async fn leave(
     State(state): State<AppState>,
-    api: ApiCaller,
-    on_behalf_of: OnBehalfOf,
+    ClientCall { api, on_behalf_of }: ClientCall,
     ApiPath(raw): ApiPath<String>,
 ) -> Result<Data<Value>> {
     let (uid, guid) = (on_behalf_of.user()?, guid(&raw)?);

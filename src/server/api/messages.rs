@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
-use super::{ApiJson, ApiPath, Data, OnBehalfOf, Params, checked_metadata, optional, optional_body, split, uid};
+use super::{
+    ApiJson, ApiPath, ClientCall, Data, OnBehalfOf, Params, checked_metadata, optional, optional_body, split, uid,
+};
 use crate::domain::{
     Content, ConversationView, Guid, MessageCategory, MessagePage, MessageView, Receiver, Uid, parse_tags,
 };
@@ -52,8 +54,7 @@ pub struct SendBody {
     responses((status = 200, body = MessageView)))]
 pub async fn send(
     State(state): State<AppState>,
-    api: ApiCaller,
-    on_behalf_of: OnBehalfOf,
+    ClientCall { api, on_behalf_of }: ClientCall,
     ApiJson(body): ApiJson<SendBody>,
 ) -> Result<Data<MessageView>> {
     let sender = on_behalf_of.user()?;
@@ -196,8 +197,7 @@ pub async fn list(
     responses((status = 200, body = Vec<MessageView>)))]
 pub async fn between(
     State(state): State<AppState>,
-    api: ApiCaller,
-    on_behalf_of: OnBehalfOf,
+    ClientCall { api, on_behalf_of }: ClientCall,
     ApiPath(raw): ApiPath<String>,
     params: ListParams,
 ) -> Result<MessageList> {
@@ -211,8 +211,7 @@ pub async fn between(
     responses((status = 200, body = Vec<MessageView>)))]
 pub async fn of_group(
     State(state): State<AppState>,
-    api: ApiCaller,
-    OnBehalfOf(acting): OnBehalfOf,
+    ClientCall { api, on_behalf_of: OnBehalfOf(acting) }: ClientCall,
     ApiPath(raw): ApiPath<String>,
     params: ListParams,
 ) -> Result<MessageList> {
@@ -226,8 +225,7 @@ pub async fn of_group(
 #[utoipa::path(get, path = "/v3/messages/{id}", tag = "Messages", responses((status = 200, body = MessageView)))]
 pub async fn get(
     State(state): State<AppState>,
-    api: ApiCaller,
-    OnBehalfOf(acting): OnBehalfOf,
+    ClientCall { api, on_behalf_of: OnBehalfOf(acting) }: ClientCall,
     ApiPath(raw): ApiPath<String>,
 ) -> Result<Data<MessageView>> {
     messages::get(&state.db, &api.caller, &api.app, &acting, path_id(&raw)?).await.map(Data)
@@ -348,8 +346,7 @@ pub struct ConversationParams {
     responses((status = 200, body = Vec<ConversationView>)))]
 pub async fn conversations(
     State(state): State<AppState>,
-    api: ApiCaller,
-    on_behalf_of: OnBehalfOf,
+    ClientCall { api, on_behalf_of }: ClientCall,
     ApiPath(raw): ApiPath<String>,
     params: Params<ConversationParams>,
 ) -> Result<Response> {
@@ -372,8 +369,7 @@ pub struct ReadBody {
 #[utoipa::path(post, path = "/v3/users/{uid}/conversations/read", tag = "Messages", request_body = ReadBody)]
 pub async fn mark_read(
     State(state): State<AppState>,
-    api: ApiCaller,
-    on_behalf_of: OnBehalfOf,
+    ClientCall { api, on_behalf_of }: ClientCall,
     ApiPath(raw): ApiPath<String>,
     ApiJson(body): ApiJson<ReadBody>,
 ) -> Result<Data<Value>> {

@@ -28,7 +28,11 @@ use serde_json::{Value, json};
 use crate::domain::{Page, Uid, check_metadata};
 use crate::server::service::{MAX_PER_PAGE, Paging, groups::Acting};
 
-use crate::server::{Error, Result, state::AppState};
+use crate::server::{
+    Error, Result,
+    auth::api_key::{ApiCaller, KeyOrToken},
+    state::AppState,
+};
 
 /// The largest request body the API reads.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -38,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .route("/apikeys", get(apikeys::list).post(apikeys::create))
         .route("/apikeys/{id}", get(apikeys::get).put(apikeys::update).delete(apikeys::revoke))
         .route("/users", get(users::list).post(users::create).put(users::activate).delete(users::deactivate))
+        .route("/me", get(users::me))
         .route("/users/{uid}", get(users::get).put(users::update).delete(users::delete))
         .route(
             "/users/{uid}/auth_tokens",
@@ -187,6 +192,34 @@ where
 /// Who acts: the user named by the `onbehalfof` header, with their scope's
 /// rights and view, or else the key's app, with admin rights everywhere.
 pub struct OnBehalfOf(pub Acting);
+
+/// The caller of an endpoint client apps use too: the app's server with a
+/// REST API Key, acting as the app or `onbehalfof` a user, or a user with
+/// their own auth token, who always acts as themselves.
+pub struct ClientCall {
+    pub api: ApiCaller,
+    pub on_behalf_of: OnBehalfOf,
+}
+
+impl FromRequestParts<AppState> for ClientCall {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let KeyOrToken { api, user } = KeyOrToken::from_request_parts(parts, state).await?;
+        let on_behalf_of = OnBehalfOf::from_request_parts(parts, state).await?;
+        let on_behalf_of = match (user, on_behalf_of.0) {
+            (None, acting) => OnBehalfOf(acting),
+            (Some(user), Acting::User(other)) if other != user => {
+                return Err(Error::Refused {
+                    code: "ERR_ONBEHALFOF_NOT_ALLOWED",
+                    message: "An auth token acts only as its own user.".into(),
+                });
+            }
+            (Some(user), _) => OnBehalfOf(Acting::User(user)),
+        };
+        Ok(ClientCall { api, on_behalf_of })
+    }
+}
 
 impl FromRequestParts<AppState> for OnBehalfOf {
     type Rejection = Error;

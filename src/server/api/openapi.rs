@@ -38,10 +38,10 @@ messages are newest first and page with `cursor` (`meta.next` of the previous pa
 messages sent while a client pages never shift its pages. `action` messages (category `action`, sender \
 `app_system`) are written by the server when a group member or a message changes; they cannot be sent. \
 Roles carry `settings.listUsers` and `settings.sendMessagesTo` (`all` or `friendsOnly`), which \
-`GET /v3/users` and `POST /v3/messages` apply with `onbehalfof`."
+`GET /v3/users` and `POST /v3/messages` apply with `onbehalfof`.\n\nClient apps: the endpoints a client uses also take a user's own auth token, in an `authtoken` header with `appid` and no `apikey`; the call then acts as that user, exactly as `onbehalfof` would, and an `onbehalfof` naming anyone else is refused (`ERR_ONBEHALFOF_NOT_ALLOWED`). They are `GET /v3/me`, `GET /v3/users`, `GET /v3/groups`, `POST /v3/groups/{guid}/join`, `POST /v3/groups/{guid}/leave`, `POST /v3/messages`, `GET /v3/messages/{id}`, `GET /v3/users/{uid}/messages`, `GET /v3/groups/{guid}/messages`, `GET /v3/users/{uid}/conversations` and `POST /v3/users/{uid}/conversations/read`. A revoked token is refused on its next call (`ERR_AUTH_TOKEN_NOT_FOUND`).\n\nRealtime: `GET /v3/realtime?appid=<App ID>` upgrades to a WebSocket of JSON text frames tagged by `type`. The first frame logs in: `{\"type\": \"login\", \"authToken\": \"...\"}`, or in a development app `{\"type\": \"login\", \"authKey\": \"...\", \"uid\": \"...\"}`, which mints a token for the device. The server answers `loggedIn`, then pushes `message`, `messageEdited`, `messageDeleted`, `presence`, `typing` and `receipt` frames; the client sends `ping` (answered `pong`) at least once per `pingTimeout` seconds, `typing` and `delivered`. A frame the server cannot take gets an `error` frame with a code; the server closes with 4001 (login failed), 4002 (token revoked), 4003 (user deactivated or deleted), 4004 (app deleted), 4005 (no ping in time), 4008 (too many frames), 4009 (events not read fast enough) or 1009 (a frame over 64 KB)."
     ),
     paths(
-        super::apikeys::list, super::apikeys::create, super::apikeys::get, super::apikeys::update, super::apikeys::revoke,
+        super::users::me, super::apikeys::list, super::apikeys::create, super::apikeys::get, super::apikeys::update, super::apikeys::revoke,
         super::users::create, super::users::list, super::users::get, super::users::update, super::users::delete,
         super::users::activate, super::users::deactivate,
         super::users::issue_token, super::users::list_tokens, super::users::revoke_tokens, super::users::get_token,
@@ -77,9 +77,11 @@ struct Headers;
 impl Modify for Headers {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        for (name, about) in
-            [("appid", "The app's App ID."), ("apikey", "A REST API Key, or an Auth Key where allowed.")]
-        {
+        for (name, about) in [
+            ("appid", "The app's App ID."),
+            ("apikey", "A REST API Key, or an Auth Key where allowed."),
+            ("authtoken", "A user's auth token, instead of an API key, on the endpoints client apps use."),
+        ] {
             components.add_security_scheme(
                 name,
                 SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(name, about))),

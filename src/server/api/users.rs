@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 use utoipa::ToSchema;
 
 use super::{
-    ApiJson, ApiPath, Data, Listed, OnBehalfOf, Params, checked_metadata, listed, optional, optional_body, outcome,
-    paging, present, split, uid, uids,
+    ApiJson, ApiPath, ClientCall, Data, Listed, OnBehalfOf, Params, checked_metadata, listed, optional, optional_body,
+    outcome, paging, present, split, uid, uids,
 };
 use crate::domain::{
     AuthTokenView, NewAuthToken, Presence, RoleId, Showing, SortOrder, Uid, UserSort, UserView, parse_status_message,
@@ -162,8 +162,7 @@ pub async fn create(
     responses((status = 200, body = Vec<UserView>)))]
 pub async fn list(
     State(state): State<AppState>,
-    api: ApiCaller,
-    OnBehalfOf(acting): OnBehalfOf,
+    ClientCall { api, on_behalf_of: OnBehalfOf(acting) }: ClientCall,
     params: ListParams,
 ) -> Result<Listed<UserView>> {
     let query = user_query(params, None)?;
@@ -227,6 +226,12 @@ fn user_query(params: ListParams, friends_of: Option<Uid>) -> Result<UserQuery> 
         descending,
         paging: paging(p.per_page, p.page, p.cursor)?,
     })
+}
+
+/// The user who calls: the auth token's, or the `onbehalfof` user.
+#[utoipa::path(get, path = "/v3/me", tag = "Users", responses((status = 200, body = UserView)))]
+pub async fn me(State(state): State<AppState>, ClientCall { api, on_behalf_of }: ClientCall) -> Result<Data<UserView>> {
+    users::get(&state.db, &api.caller, &api.app, &on_behalf_of.user()?).await.map(Data)
 }
 
 #[utoipa::path(get, path = "/v3/users/{uid}", tag = "Users", responses((status = 200, body = UserView)))]

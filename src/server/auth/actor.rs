@@ -1,4 +1,4 @@
-use crate::domain::{Email, Environment, KeyScope, OperatorRole};
+use crate::domain::{Email, Environment, KeyScope, OperatorRole, Uid};
 use crate::server::{Error, Result};
 
 /// Who makes a change. Services take one with every call and decide from it.
@@ -15,6 +15,12 @@ pub enum Actor {
         app: i64,
         prefix: String,
         scope: KeyScope,
+    },
+    /// A user of an app, with their own auth token: a client app calling
+    /// the endpoints clients use, always as that user.
+    User {
+        app: i64,
+        uid: Uid,
     },
     /// Whoever runs the binary on the server already holds the database, so
     /// the CLI acts with owner rights.
@@ -46,6 +52,8 @@ pub enum Permission {
     ModerateUsers,
     /// Create, change and delete groups; add members, change their scopes.
     ManageGroups,
+    /// Have a user join or leave a group, by the group's own rules.
+    JoinGroups,
     /// Kick, ban and unban group members: support's work.
     ModerateGroups,
     /// Send, edit and delete messages as the app's users.
@@ -69,6 +77,7 @@ impl Permission {
             Permission::ManageUsers => "change users, roles or friends",
             Permission::ModerateUsers => "revoke auth tokens or deactivate users",
             Permission::ManageGroups => "change groups or their members' scopes",
+            Permission::JoinGroups => "have users join or leave groups",
             Permission::ModerateGroups => "kick or ban group members",
             Permission::SendMessages => "send messages as users",
             Permission::ModerateMessages => "delete messages",
@@ -84,6 +93,7 @@ impl Permission {
             | Permission::IssueTokens
             | Permission::ManageUsers
             | Permission::ManageGroups
+            | Permission::JoinGroups
             | Permission::SendMessages => OperatorRole::Developer,
             Permission::ModerateUsers | Permission::ModerateGroups | Permission::ModerateMessages => {
                 OperatorRole::Support
@@ -106,6 +116,7 @@ impl Caller {
         match &self.actor {
             Actor::Operator { email, .. } => email.to_string(),
             Actor::Key { prefix, .. } => format!("key:{prefix}"),
+            Actor::User { uid, .. } => format!("user:{uid}"),
             Actor::Cli => "cli".to_owned(),
         }
     }
@@ -134,13 +145,22 @@ impl Caller {
                 Ok(())
             }
             Actor::Key { .. } => Err(Error::NoAccess),
+            // A user reads and writes as themselves: the endpoints that take
+            // an auth token pass them on as the acting user, and the services
+            // narrow what they see and may do to that user.
+            Actor::User { .. }
+                if matches!(permission, Permission::Read | Permission::SendMessages | Permission::JoinGroups) =>
+            {
+                Ok(())
+            }
+            Actor::User { .. } => Err(Error::NoAccess),
         }
     }
 
     /// Refuses a key of another app before anything about that app is read.
     pub fn require_app(&self, app: i64) -> Result<()> {
         match &self.actor {
-            Actor::Key { app: own, .. } if *own != app => Err(Error::ApiKeyNotFound),
+            Actor::Key { app: own, .. } | Actor::User { app: own, .. } if *own != app => Err(Error::ApiKeyNotFound),
             _ => Ok(()),
         }
     }
@@ -149,7 +169,7 @@ impl Caller {
         match &self.actor {
             Actor::Operator { role, .. } => Some(*role),
             Actor::Cli => Some(OperatorRole::Owner),
-            Actor::Key { .. } => None,
+            Actor::Key { .. } | Actor::User { .. } => None,
         }
     }
 }

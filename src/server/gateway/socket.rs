@@ -13,7 +13,7 @@ use axum::{
 use tokio::time::{Instant, sleep_until, timeout};
 
 use super::{Inner, Registered, frame};
-use crate::domain::{ClientFrame, CloseReason, ReceiverType, ServerFrame, Uid};
+use crate::domain::{ClientFrame, CloseReason, Guid, ReceiverType, ServerFrame, Uid};
 use crate::server::{
     Error, Result,
     service::{
@@ -21,7 +21,7 @@ use crate::server::{
         auth_tokens::Device,
         events::{self, Event},
         gateway::{self, Login},
-        messages,
+        members, messages,
     },
     state::AppState,
 };
@@ -186,10 +186,7 @@ async fn act(gateway: &Inner, app: &App, login: &Login, frame: ClientFrame) -> R
         ClientFrame::Typing { receiver, receiver_type, started } => {
             let to_group = receiver_type == ReceiverType::Group;
             if to_group && !gateway.is_member(app.id, uid, &receiver) {
-                return Err(Error::not_found(
-                    "ERR_GROUP_NOT_JOINED",
-                    format!("You are not a member of the group {receiver}."),
-                ));
+                return Err(members::not_a_member(&login.uid, &Guid::parse(&receiver)?));
             }
             let typing = Event::Typing { app: app.id, sender: uid.to_owned(), receiver, to_group, started };
             events::publish(&gateway.db, &[typing]).await
@@ -211,7 +208,7 @@ async fn act(gateway: &Inner, app: &App, login: &Login, frame: ClientFrame) -> R
 }
 
 fn server_error(error: &Error) -> ServerFrame {
-    if !error.is_about_input() {
+    if matches!(error, Error::Internal(_) | Error::Unavailable) {
         tracing::warn!(%error, "a realtime frame failed");
     }
     ServerFrame::Error { code: error.code().to_owned(), message: error.to_string() }

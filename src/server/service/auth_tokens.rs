@@ -291,9 +291,9 @@ pub async fn authenticate(db: &Db, app: &App, token: &str) -> Result<Holder> {
         .fetch_optional(pool)
         .await?
     });
-    let (id, user_id, uid, last_used_at, deactivated_at) = row.ok_or_else(invalid_token)?;
+    let (id, user_id, uid, last_used_at, deactivated_at) = row.ok_or(Error::AuthTokenNotFound)?;
     if deactivated_at.is_some() {
-        return Err(invalid_token());
+        return Err(Error::AuthTokenNotFound);
     }
     let at = now();
     static CLAIMS: LazyLock<Claims> = LazyLock::new(Claims::default);
@@ -306,8 +306,4 @@ pub async fn authenticate(db: &Db, app: &App, token: &str) -> Result<Holder> {
         });
     }
     Ok(Holder { token_id: id, user_id, uid: stored(Uid::parse(&uid))? })
-}
-
-fn invalid_token() -> Error {
-    Error::not_found("ERR_AUTH_TOKEN_NOT_FOUND", "This auth token is unknown, revoked, or its user is deactivated.")
 }

@@ -308,7 +308,7 @@ pub async fn join(
     given_password: Option<GroupPassword>,
 ) -> Result<GroupView> {
     caller.require_app(app.id)?;
-    caller.require(Permission::ManageGroups)?;
+    caller.require(Permission::JoinGroups)?;
     let acting = Acting::User(uid.clone());
     let user_id = users::find(db, app, uid).await?.id;
     let seen = groups::find(db, app, Some(user_id), guid).await?;
@@ -352,7 +352,7 @@ pub async fn join(
 /// The user `uid` leaves the group. The owner hands it over first.
 pub async fn leave(db: &Db, caller: &Caller, app: &App, uid: &Uid, guid: &Guid) -> Result<()> {
     caller.require_app(app.id)?;
-    caller.require(Permission::ManageGroups)?;
+    caller.require(Permission::JoinGroups)?;
     let user_id = users::find(db, app, uid).await?.id;
     with_db!(db, pool => {
         let mut tx = pool.begin_write().await?;
