@@ -10,8 +10,9 @@ use crate::ui::{
     activity_page::ActivityPage, app_layout::AppLayout, app_settings_page::AppSettingsPage, apps_page::AppsPage,
     conversation_page::ConversationPage, group_page::GroupPage, groups_page::GroupsPage, home::Home,
     keys_page::KeysPage, messages_page::MessagesPage, not_found::NotFound, overview_page::OverviewPage,
-    roles_page::RolesPage, setup_page::SetupPage, sign_in_page::SignInPage, signed_in_layout::SignedInLayout,
-    team_activity_page::TeamActivityPage, team_page::TeamPage, user_page::UserPage, users_page::UsersPage,
+    playground_page::PlaygroundPage, roles_page::RolesPage, setup_page::SetupPage, sign_in_page::SignInPage,
+    signed_in_layout::SignedInLayout, team_activity_page::TeamActivityPage, team_page::TeamPage, user_page::UserPage,
+    users_page::UsersPage,
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -66,6 +67,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/messages") view=MessagesPage ssr=SsrMode::Async />
                         <Route path=path!("/conversation") view=ConversationPage ssr=SsrMode::Async />
                         <Route path=path!("/activity") view=ActivityPage ssr=SsrMode::Async />
+                        <Route path=path!("/playground") view=PlaygroundPage ssr=SsrMode::Async />
                         <Route path=path!("/settings") view=AppSettingsPage ssr=SsrMode::Async />
                     </ParentRoute>
                 </ParentRoute>

@@ -412,3 +412,50 @@ test.describe.serial("messages and the overview", () => {
     noErrors();
   });
 });
+
+test.describe.serial("the playground", () => {
+  // Connects the page to the Playground as a new user `uid`.
+  async function connectAs(page: Page, appId: string, uid: string, name: string) {
+    await page.goto(`/apps/${appId}/playground`);
+    await hydrated(page);
+    await page.getByLabel("UID").fill(uid);
+    await page.getByLabel("Name, to create the user").fill(name);
+    await page.getByRole("button", { name: "Connect" }).click();
+    await expect(page.getByTestId("playground-status")).toHaveText(`Connected as ${uid}`);
+  }
+
+  async function say(page: Page, to: string, text: string) {
+    await page.getByLabel("To").fill(to);
+    await page.getByLabel("Message").fill(text);
+    await page.getByRole("button", { name: "Send" }).click();
+  }
+
+  test("two tabs as two users chat, see each other come and go, and the overview counts them live", async ({ browser }) => {
+    const [first, second] = [await browser.newContext(), await browser.newContext()];
+    const [ana, ben, overview] = [await first.newPage(), await second.newPage(), await first.newPage()];
+    const checks = [ana, ben, overview].map((page) => failOnConsoleErrors(page));
+    const appId = await openDevApp(ana);
+    await signIn(ben);
+
+    await connectAs(ana, appId, "pg_ana", "Ana");
+    await connectAs(ben, appId, "pg_ben", "Ben");
+    await expect(ana.getByTestId("playground-online")).toContainText("pg_ben");
+    await expect(ben.getByTestId("playground-online")).toContainText("pg_ana");
+
+    await overview.goto(`/apps/${appId}/overview`);
+    await hydrated(overview);
+    await expect(overview.locator('[data-total="Online users"]')).toHaveText("2");
+
+    await say(ana, "pg_ben", "hello ben");
+    await expect(ben.getByTestId("playground-messages")).toContainText("hello ben");
+    await expect(ana.getByTestId("playground-messages")).toContainText("hello ben");
+    await say(ben, "pg_ana", "hi ana");
+    await expect(ana.getByTestId("playground-messages")).toContainText("hi ana");
+
+    await ben.getByRole("button", { name: "Disconnect" }).click();
+    await expect(ana.getByTestId("playground-online")).not.toContainText("pg_ben");
+    // The overview follows without a reload.
+    await expect(overview.locator('[data-total="Online users"]')).toHaveText("1");
+    checks.forEach((check) => check());
+  });
+});

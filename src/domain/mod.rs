@@ -34,7 +34,7 @@ pub use users::{
 };
 pub use views::{
     ApiKeyView, AppView, AuditEntryView, AuditPage, AuthTokenView, BannedUserView, ConversationView, DayFigures,
-    GroupView, ImportReport, KeyRequestsView, MemberView, MessagePage, MessageView, NewApiKey, NewAuthToken,
-    OperatorView, OverviewView, Page, Powers, RejectedRow, RoleSettings, RoleView, Session, UserDetail, UserListPage,
-    UserView,
+    GroupView, ImportReport, KeyRequestsView, LiveCounts, MemberView, MessagePage, MessageView, NewApiKey,
+    NewAuthToken, OperatorView, OverviewView, Page, PlaygroundLogin, Powers, RejectedRow, RoleSettings, RoleView,
+    Session, UserDetail, UserListPage, UserView,
 };

@@ -370,6 +370,20 @@ mod tests {
     }
 }
 
+/// Who is connected to an app's realtime gateway right now, on every server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveCounts {
+    pub connections: i64,
+    pub online_users: i64,
+}
+
+/// A user logged in to the Playground: their UID and a token for this tab.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlaygroundLogin {
+    pub uid: String,
+    pub auth_token: String,
+}
+
 /// An app at a glance, for its overview page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OverviewView {

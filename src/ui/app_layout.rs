@@ -63,6 +63,7 @@ fn AppHeader(app: AppView) -> impl IntoView {
                 <A href=format!("{base}/roles")>"Roles"</A>
                 <A href=format!("{base}/groups")>"Groups"</A>
                 <A href=format!("{base}/messages")>"Messages"</A>
+                {(!production).then(|| view! { <A href=format!("{base}/playground")>"Playground"</A> })}
                 <A href=format!("{base}/activity")>"Activity"</A>
                 <A href=format!("{base}/settings")>"Settings"</A>
             </nav>

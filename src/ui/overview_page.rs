@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use super::{app_layout::use_app_id, daily_chart::DailyChart, error_notice::ErrorNotice};
+use super::{app_layout::use_app_id, daily_chart::DailyChart, error_notice::ErrorNotice, live_counts::LiveCountsCard};
 use crate::domain::{ApiError, KeyRequestsView, OverviewView};
 
 #[server]
@@ -18,6 +18,7 @@ pub fn OverviewPage() -> impl IntoView {
     let overview = Resource::new(move || app_id.get(), load_overview);
     view! {
         <section class="overview-page">
+            <LiveCountsCard />
             <Suspense fallback=|| view! { <p class="muted">"Loading the overview…"</p> }>
                 {move || Suspend::new(async move {
                     match overview.await {

@@ -16,7 +16,10 @@ use switchboard::{
 use tokio::net::TcpStream;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, tungstenite::Message};
 
-use crate::common::{Api, Backend, TestApp, data_of, fresh_database, postgres_available, spawn_configured, spawn_on};
+use crate::common::{
+    Api, Backend, TestApp, data_of, error_of, fresh_database, path_of, postgres_available, spawn_configured, spawn_on,
+};
+use crate::dashboard_users::Dashboard;
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -29,6 +32,7 @@ on_both_backends!(
     an_auth_key_logs_in_a_user_of_a_development_app_only,
     each_kind_of_bad_login_gets_its_code_and_a_close,
     each_kind_of_bad_frame_gets_an_error_or_a_close_and_other_connections_carry_on,
+    the_playground_connects_an_operator_as_a_development_user_and_the_overview_counts_them,
 );
 
 /// How long a test waits for a frame that should come.
@@ -317,9 +321,9 @@ async fn each_kind_of_bad_login_gets_its_code_and_a_close(backend: Backend) {
     let api = Api::new(backend).await;
     api.users(&["ana"]).await;
     let unknown_app = api.app.api.get(api.app.url("/v3/realtime?appid=0123456789abcdef")).send().await.unwrap();
-    assert_eq!(crate::common::error_of(unknown_app).await.1, "AUTH_ERR_INVALID_APPID");
+    assert_eq!(error_of(unknown_app).await.1, "AUTH_ERR_INVALID_APPID");
     let no_app = api.app.api.get(api.app.url("/v3/realtime")).send().await.unwrap();
-    assert_eq!(crate::common::error_of(no_app).await.1, "AUTH_ERR_EMPTY_APPID");
+    assert_eq!(error_of(no_app).await.1, "AUTH_ERR_EMPTY_APPID");
 
     let cases = [
         (json!({"type": "login", "authToken": "not-a-token"}), "ERR_AUTH_TOKEN_NOT_FOUND"),
@@ -376,6 +380,41 @@ async fn each_kind_of_bad_frame_gets_an_error_or_a_close_and_other_connections_c
     bystander.answers_pings().await;
     api.text("ana", "ben", "user", "still here").await;
     assert_eq!(bystander.frame("message").await["message"]["data"]["text"], "still here");
+}
+
+async fn the_playground_connects_an_operator_as_a_development_user_and_the_overview_counts_them(backend: Backend) {
+    use switchboard::ui::{
+        live_counts::LoadLiveCounts,
+        playground_page::{PlaygroundLogIn, PlaygroundSend},
+    };
+    let dash = Dashboard::new(backend).await;
+    let counts = || dash.ok(path_of::<LoadLiveCounts>(), &[]);
+    assert_eq!(counts().await, json!({"connections": 0, "online_users": 0}));
+
+    // A name creates the user first; without one the user must exist.
+    let login = dash.ok(path_of::<PlaygroundLogIn>(), &[("uid", "pg_ana"), ("name", "Ana")]).await;
+    assert_eq!(login["uid"], "pg_ana");
+    let unknown = dash.call(path_of::<PlaygroundLogIn>(), &[("uid", "nobody")]).await;
+    assert_eq!(error_of(unknown).await.1, "ERR_UID_NOT_FOUND");
+    let again = dash.ok(path_of::<PlaygroundLogIn>(), &[("uid", "pg_ana")]).await;
+    assert_ne!(again["auth_token"], login["auth_token"], "each tab gets a token of its own");
+
+    let (mut socket, _) = Socket::logged_in(&dash.app, &dash.app_id, login["auth_token"].as_str().unwrap()).await;
+    assert_eq!(counts().await, json!({"connections": 1, "online_users": 1}));
+    let form = [("uid", "pg_ana"), ("receiver", "pg_ana"), ("receiver_type", "user"), ("text", "note to self")];
+    dash.ok(path_of::<PlaygroundSend>(), &form).await;
+    assert_eq!(socket.frame("message").await["message"]["data"]["text"], "note to self");
+
+    let production = dash.app.create_app(Environment::Production).await;
+    let refused = dash
+        .browser
+        .post(dash.app.url(path_of::<PlaygroundLogIn>()))
+        .header("accept", "application/json")
+        .form(&[("app_id", production.as_str()), ("uid", "pg_ana"), ("name", "Ana")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_of(refused).await.1, "ERR_PLAYGROUND_DEVELOPMENT_ONLY");
 }
 
 /// Two servers on one Postgres database: a message sent through one

@@ -12,8 +12,9 @@ use super::{
     auth_tokens::{self, Device},
     events::{self, Event},
     now, roles,
+    users::{self, UserFields},
 };
-use crate::domain::{AppId, Environment, Reach, Uid};
+use crate::domain::{AppId, Environment, LiveCounts, PlaygroundLogin, Reach, Uid, parse_user_name};
 use crate::server::{Error, Result, auth::Caller, db::BeginWrite, db::Db};
 use crate::with_db;
 
@@ -66,6 +67,35 @@ pub async fn log_in_with_key(db: &Db, app: &App, key: &str, uid: &Uid, device: D
     let minted = auth_tokens::issue(db, &Caller { actor, ip: None }, app, uid, device).await?;
     let login = log_in(db, app, &minted.auth_token).await?;
     Ok(Login { minted_token: Some(minted.auth_token), ..login })
+}
+
+/// An operator tries a development app as one of its users: `uid`, made
+/// first with the name `name` when given and the user does not exist yet.
+/// Answers a token for the browser tab, as a client app would hold one.
+pub async fn playground_log_in(
+    db: &Db,
+    caller: &Caller,
+    app: &App,
+    uid: Uid,
+    name: Option<String>,
+) -> Result<PlaygroundLogin> {
+    if app.view.environment == Environment::Production {
+        return Err(Error::invalid(
+            "ERR_PLAYGROUND_DEVELOPMENT_ONLY",
+            "The Playground is for development apps: production users are real people.",
+        ));
+    }
+    if let Some(name) = name {
+        let fields = UserFields { name: Some(parse_user_name(&name)?), ..UserFields::default() };
+        match users::create(db, caller, app, uid.clone(), fields, None).await {
+            Ok(_) => {}
+            Err(error) if error.code() == "ERR_UID_ALREADY_EXISTS" => {}
+            Err(error) => return Err(error),
+        }
+    }
+    let device = Device { platform: Some("playground".into()), user_agent: None };
+    let issued = auth_tokens::issue(db, caller, app, &uid, device).await?;
+    Ok(PlaygroundLogin { uid: uid.to_string(), auth_token: issued.auth_token })
 }
 
 /// Registers a server process; answers its id.
@@ -201,14 +231,14 @@ pub async fn friends_of(db: &Db, app: i64, uid: &str) -> Result<HashSet<String>>
 }
 
 /// Connections open to the app on every server, and the users behind them.
-pub async fn live_counts(db: &Db, caller: &Caller, app: &App) -> Result<(i64, i64)> {
+pub async fn live_counts(db: &Db, caller: &Caller, app: &App) -> Result<LiveCounts> {
     caller.require_app(app.id)?;
     caller.require(crate::server::auth::Permission::Read)?;
-    let counts: (i64, i64) = with_db!(db, pool => {
+    let (connections, online_users): (i64, i64) = with_db!(db, pool => {
         sqlx::query_as("SELECT COUNT(*), COUNT(DISTINCT user_id) FROM connections WHERE app = $1")
             .bind(app.id)
             .fetch_one(pool)
             .await?
     });
-    Ok(counts)
+    Ok(LiveCounts { connections, online_users })
 }
