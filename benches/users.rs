@@ -18,6 +18,8 @@
 // The dashboard's views are deep nested types (see src/lib.rs); every
 // crate that renders them needs the raised limit.
 #![recursion_limit = "256"]
+mod support;
+
 use std::{net::SocketAddr, sync::Arc, time::Instant};
 
 use serde_json::{Value, json};
@@ -61,39 +63,6 @@ fn options() -> Options {
         requests: value("--requests").map_or(2000, |v| v.parse().expect("--requests R")),
         only: value("--only"),
     }
-}
-
-/// A fresh database for this run. Earlier runs' databases go first: at a
-/// million users each holds half a gigabyte.
-async fn fresh_database(backend: &str) -> Db {
-    let name = format!("sb_bench_{}", std::process::id());
-    let url = match backend {
-        "sqlite" => {
-            let earlier = std::fs::read_dir(std::env::temp_dir()).into_iter().flatten().flatten();
-            for file in earlier.filter(|f| f.file_name().to_string_lossy().starts_with("sb_bench_")) {
-                let _ = std::fs::remove_file(file.path());
-            }
-            format!("sqlite://{}", std::env::temp_dir().join(format!("{name}.db")).display())
-        }
-        _ => {
-            let admin_url =
-                std::env::var("SWITCHBOARD_BENCH_POSTGRES_URL").expect("set SWITCHBOARD_BENCH_POSTGRES_URL");
-            let Db::Postgres(admin) = Db::connect(&admin_url).await.unwrap() else { panic!("not a postgres URL") };
-            let earlier: Vec<String> =
-                sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'sb\\_bench\\_%'")
-                    .fetch_all(&admin)
-                    .await
-                    .unwrap();
-            for database in earlier {
-                sqlx::query(&format!("DROP DATABASE IF EXISTS {database}")).execute(&admin).await.unwrap();
-            }
-            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.unwrap();
-            format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0)
-        }
-    };
-    let db = Db::connect(&url).await.unwrap();
-    db.migrate().await.unwrap();
-    db
 }
 
 /// Unless `--only` leaves it out, sends `requests` requests, `concurrency`
@@ -157,7 +126,7 @@ async fn main() {
 }
 
 async fn bench(backend: &'static str, opts: &Options) {
-    let db = fresh_database(backend).await;
+    let (db, _) = support::fresh_database(backend).await;
     let cli = Caller::cli();
     let app = apps::create(
         &db,
@@ -190,7 +159,7 @@ async fn bench(backend: &'static str, opts: &Options) {
     );
 
     let options = leptos::config::get_configuration(Some("Cargo.toml")).unwrap().leptos_options;
-    let router = http::router(db.clone(), Config::default(), options).await.unwrap();
+    let router = http::app(db.clone(), Config::default(), options).await.unwrap().router;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move {

@@ -45,8 +45,7 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
         leptos_options.output_name = env!("CARGO_PKG_NAME").into();
     }
     let config = Config { secure_cookies: args.secure_cookies, ping_timeout: Duration::from_secs(args.ping_timeout) };
-    let router = http::router(db, config, leptos_options).await?;
-    http::serve(router, args.addr).await
+    http::serve(http::app(db, config, leptos_options).await?, args.addr).await
 }
 
 /// Logs go to stderr; `SWITCHBOARD_LOG_FORMAT=json` makes them one JSON

@@ -23,7 +23,13 @@ use crate::app::{App, shell};
 /// Dashboard sessions last a week of inactivity.
 const SESSION_IDLE_DAYS: i64 = 7;
 
-pub async fn router(db: Db, config: Config, leptos_options: LeptosOptions) -> anyhow::Result<Router> {
+/// The one router, and the realtime gateway behind it, which stops with it.
+pub struct Switchboard {
+    pub router: Router,
+    pub gateway: Gateway,
+}
+
+pub async fn app(db: Db, config: Config, leptos_options: LeptosOptions) -> anyhow::Result<Switchboard> {
     let sessions = SessionBackend::for_db(&db).await?;
     spawn_expired_session_sweeper(sessions.clone());
     let session_layer = SessionManagerLayer::new(sessions)
@@ -34,10 +40,10 @@ pub async fn router(db: Db, config: Config, leptos_options: LeptosOptions) -> an
         .with_expiry(Expiry::OnInactivity(time::Duration::days(SESSION_IDLE_DAYS)));
 
     let gateway = Gateway::start(db.clone(), config.ping_timeout).await?;
-    let state = AppState { db, config: Arc::new(config), leptos_options, gateway };
+    let state = AppState { db, config: Arc::new(config), leptos_options, gateway: gateway.clone() };
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
-    Ok(Router::new()
+    let router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .nest("/v3", api::router())
@@ -51,7 +57,8 @@ pub async fn router(db: Db, config: Config, leptos_options: LeptosOptions) -> an
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(session_layer)
         .layer(TraceLayer::new_for_http())
-        .with_state(state))
+        .with_state(state);
+    Ok(Switchboard { router, gateway })
 }
 
 async fn ready(State(state): State<AppState>) -> (StatusCode, &'static str) {
@@ -73,12 +80,15 @@ fn spawn_expired_session_sweeper(sessions: SessionBackend) {
     });
 }
 
-pub async fn serve(router: Router, addr: SocketAddr) -> anyhow::Result<()> {
+/// Serves until SIGTERM or Ctrl-C; then finishes the requests in flight and
+/// closes the realtime connections, noting their users gone.
+pub async fn serve(app: Switchboard, addr: SocketAddr) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+    axum::serve(listener, app.router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    app.gateway.stop().await;
     Ok(())
 }
 

@@ -27,6 +27,7 @@ on_both_backends!(
     a_connection_without_pings_is_closed_and_its_user_goes_offline,
     a_revoked_token_closes_its_socket_at_once_and_leaves_the_users_other_devices,
     a_deactivated_user_or_a_deleted_app_closes_its_sockets,
+    a_stopping_server_closes_its_sockets_and_its_users_go_offline,
     a_kicked_member_stops_receiving_the_groups_messages_and_a_new_one_starts,
     typing_and_receipts_reach_the_other_side,
     an_auth_key_logs_in_a_user_of_a_development_app_only,
@@ -241,6 +242,19 @@ async fn a_deactivated_user_or_a_deleted_app_closes_its_sockets(backend: Backend
     let app_id = AppId::parse(&api.app_id).unwrap();
     apps::delete(&api.app.db, &Caller::cli(), &app_id, "Test app").await.unwrap();
     assert_eq!(ben.closed_within(Duration::from_secs(1)).await, CloseReason::AppGone.code());
+}
+
+async fn a_stopping_server_closes_its_sockets_and_its_users_go_offline(backend: Backend) {
+    let api = Api::new(backend).await;
+    api.users(&["ana", "ben"]).await;
+    let (mut ana, mut ben) = (api.connect("ana").await, api.connect("ben").await);
+    api.app.gateway.stop().await;
+    for socket in [&mut ana, &mut ben] {
+        assert_eq!(socket.closed_within(PATIENCE).await, CloseReason::ServerStopping.code());
+    }
+    for uid in ["ana", "ben"] {
+        assert_eq!(api.status_of(uid).await["status"], "offline", "{uid} is offline once the server has stopped");
+    }
 }
 
 async fn a_kicked_member_stops_receiving_the_groups_messages_and_a_new_one_starts(backend: Backend) {

@@ -29,13 +29,16 @@ use crate::server::{
     db::Db,
     service::{
         events::{Event, Listener},
-        gateway::{self, Login, SERVER_SILENT_AFTER},
+        gateway::{self, Login, SERVER_SILENT_AFTER, Servers},
         messages, now,
     },
 };
 
 /// Frames a connection may have waiting before it counts as too slow.
 const OUTBOX_FRAMES: usize = 256;
+
+/// How long a stopping server waits for its connections to close.
+const STOP_WITHIN: Duration = Duration::from_secs(5);
 
 /// How often this process tells the database it is alive.
 const HEARTBEAT: Duration = Duration::from_secs(10);
@@ -102,7 +105,7 @@ impl Gateway {
             Db::Sqlite(_) => i64::MAX,
             Db::Postgres(_) => now() - SERVER_SILENT_AFTER,
         };
-        gateway::sweep_servers_silent_since(&db, silent_since).await?;
+        gateway::end_servers(&db, Servers::SilentSince(silent_since)).await?;
         let server = gateway::register_server(&db).await?;
         let listener = Listener::start(&db).await?;
         let inner = Arc::new(Inner { db, server, ping_timeout, apps: RwLock::default(), next_id: AtomicU64::new(1) });
@@ -111,12 +114,19 @@ impl Gateway {
         Ok(Gateway { inner })
     }
 
-    /// Connections and users connected to this process, for the benchmark.
-    pub fn connected_here(&self) -> (usize, usize) {
-        let apps = self.inner.apps.read().unwrap_or_else(PoisonError::into_inner);
-        let users = apps.values().map(|a| a.users.len()).sum();
-        let connections = apps.values().flat_map(|a| a.users.values()).map(Vec::len).sum();
-        (connections, users)
+    /// Closes every connection of this process (1001, going away) and
+    /// notes them gone, so that their users are not left online.
+    pub async fn stop(&self) {
+        self.inner.close_all(CloseReason::ServerStopping);
+        let until = tokio::time::Instant::now() + STOP_WITHIN;
+        while !self.inner.apps.read().unwrap_or_else(PoisonError::into_inner).is_empty()
+            && tokio::time::Instant::now() < until
+        {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        if let Err(error) = gateway::end_servers(&self.inner.db, Servers::Named(&self.inner.server)).await {
+            tracing::warn!(%error, "could not note this server's connections gone");
+        }
     }
 }
 
@@ -167,6 +177,13 @@ impl Inner {
             for connection in conns.users.get(uid).into_iter().flatten() {
                 connection.push(frame);
             }
+        }
+    }
+
+    fn close_all(&self, reason: CloseReason) {
+        let apps = self.apps.read().unwrap_or_else(PoisonError::into_inner);
+        for connection in apps.values().flat_map(|a| a.users.values()).flatten() {
+            connection.close.send_replace(Some(reason));
         }
     }
 
@@ -337,7 +354,7 @@ async fn keep_alive(gateway: std::sync::Weak<Inner>) {
         let Some(gateway) = gateway.upgrade() else { return };
         let done = async {
             gateway::heartbeat(&gateway.db, &gateway.server).await?;
-            gateway::sweep_servers_silent_since(&gateway.db, now() - SERVER_SILENT_AFTER).await
+            gateway::end_servers(&gateway.db, Servers::SilentSince(now() - SERVER_SILENT_AFTER)).await
         };
         if let Err(error) = done.await {
             tracing::warn!(%error, "the gateway's heartbeat failed");

@@ -11,6 +11,7 @@ use super::{
     apps::App,
     auth_tokens::{self, Device},
     events::{self, Event},
+    keyset::{Arg, bind_all},
     now, roles,
     users::{self, UserFields},
 };
@@ -126,20 +127,32 @@ pub async fn heartbeat(db: &Db, server: &str) -> Result<()> {
     Ok(())
 }
 
-/// Ends the connections of servers silent since `before` (crashed or cut
-/// off): their users go offline unless connected elsewhere.
-pub async fn sweep_servers_silent_since(db: &Db, before: i64) -> Result<()> {
+/// Which server processes' connections to end.
+#[derive(Debug, Clone, Copy)]
+pub enum Servers<'a> {
+    /// Those silent since this time: crashed or cut off.
+    SilentSince(i64),
+    /// This one, stopping.
+    Named(&'a str),
+}
+
+/// Ends the connections of `servers` and forgets them: their users go
+/// offline unless connected elsewhere.
+pub async fn end_servers(db: &Db, servers: Servers<'_>) -> Result<()> {
     let at = now();
+    let (which, arg) = match servers {
+        Servers::SilentSince(before) => ("seen_at < $1", Arg::Int(before)),
+        Servers::Named(id) => ("id = $1", Arg::Text(id.to_owned())),
+    };
+    let connections = format!(
+        "DELETE FROM connections WHERE server IN (SELECT id FROM gateway_servers WHERE {which}) \
+         RETURNING app, user_id, (SELECT uid FROM users u WHERE u.id = user_id)"
+    );
+    let servers = format!("DELETE FROM gateway_servers WHERE {which}");
     with_db!(db, pool => {
         let mut tx = pool.begin_write().await?;
-        let gone: Vec<(i64, i64, String)> = sqlx::query_as(
-            "DELETE FROM connections WHERE server IN (SELECT id FROM gateway_servers WHERE seen_at < $1) \
-             RETURNING app, user_id, (SELECT uid FROM users u WHERE u.id = user_id)",
-        )
-        .bind(before)
-        .fetch_all(&mut *tx)
-        .await?;
-        sqlx::query("DELETE FROM gateway_servers WHERE seen_at < $1").bind(before).execute(&mut *tx).await?;
+        let gone: Vec<(i64, i64, String)> = bind_all!(sqlx::query_as(&connections), [&arg]).fetch_all(&mut *tx).await?;
+        bind_all!(sqlx::query(&servers), [&arg]).execute(&mut *tx).await?;
         let mut offline = Vec::new();
         let users: HashSet<(i64, i64, String)> = gone.into_iter().collect();
         for (app, user_id, uid) in users {

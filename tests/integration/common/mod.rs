@@ -12,6 +12,7 @@ use switchboard::{
         auth::Caller,
         config::Config,
         db::Db,
+        gateway::Gateway,
         http,
         service::{api_keys, apps, operators},
     },
@@ -91,6 +92,7 @@ pub struct TestApp {
     pub db: Db,
     pub database_url: String,
     pub api: Client,
+    pub gateway: Gateway,
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
@@ -106,13 +108,13 @@ pub async fn spawn_on(db: Db, database_url: String) -> TestApp {
 
 pub async fn spawn_configured(db: Db, database_url: String, config: Config) -> TestApp {
     let leptos_options = leptos::config::get_configuration(Some("Cargo.toml")).unwrap().leptos_options;
-    let router = http::router(db.clone(), config, leptos_options).await.unwrap();
+    let http::Switchboard { router, gateway } = http::app(db.clone(), config, leptos_options).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
     });
-    TestApp { base: format!("http://{addr}"), db, database_url, api: Client::new() }
+    TestApp { base: format!("http://{addr}"), db, database_url, api: Client::new(), gateway }
 }
 
 /// A cookie-keeping client that does not follow redirects: one browser.
