@@ -46,7 +46,7 @@ use switchboard::{
     },
 };
 use tokio::sync::mpsc;
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::{Message, protocol::WebSocketConfig};
 
 struct Options {
     connections: u64,
@@ -174,7 +174,8 @@ impl Server {
         let child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
             .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--ping-timeout", "600"])
             .env("DATABASE_URL", database_url)
-            .env("RUST_LOG", "warn")
+            // A connection storm makes logins wait for the pool; that shows in the figures.
+            .env("RUST_LOG", "warn,sqlx::pool::acquire=error")
             .stdout(Stdio::null())
             .spawn()
             .expect("start the server binary");
@@ -218,8 +219,10 @@ async fn client(
     member: bool,
     arrived: mpsc::UnboundedSender<(usize, Instant)>,
 ) {
-    let (mut ws, _) =
-        tokio_tungstenite::connect_async(format!("ws://{base}/v3/realtime?appid={app_id}")).await.expect("connect");
+    // Small buffers: ten thousand clients share this process.
+    let config = WebSocketConfig::default().read_buffer_size(4096).write_buffer_size(0);
+    let url = format!("ws://{base}/v3/realtime?appid={app_id}");
+    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(url, Some(config), false).await.expect("connect");
     ws.send(Message::text(json!({"type": "login", "authToken": token}).to_string())).await.unwrap();
     while let Some(Ok(message)) = ws.next().await {
         let Message::Text(text) = message else { continue };

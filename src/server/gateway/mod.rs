@@ -198,20 +198,18 @@ impl Inner {
         }
     }
 
-    /// The connected users a message, or typing, in this conversation reaches.
+    /// The users connected here whom a message, or typing, in this
+    /// conversation reaches: mostly none, and then the message is not read.
     fn parties(&self, app: i64, sender: &str, receiver: &str, to_group: bool) -> Vec<String> {
-        if !to_group {
-            return if sender == receiver {
-                vec![sender.to_owned()]
-            } else {
-                vec![sender.to_owned(), receiver.to_owned()]
-            };
-        }
         let apps = self.apps.read().unwrap_or_else(PoisonError::into_inner);
-        apps.get(&app)
-            .and_then(|a| a.groups.get(receiver))
-            .map(|members| members.iter().cloned().collect())
-            .unwrap_or_default()
+        let Some(conns) = apps.get(&app) else { return Vec::new() };
+        if to_group {
+            return conns.groups.get(receiver).map(|members| members.iter().cloned().collect()).unwrap_or_default();
+        }
+        let mut parties: Vec<String> =
+            [sender, receiver].into_iter().filter(|uid| conns.users.contains_key(*uid)).map(str::to_owned).collect();
+        parties.dedup();
+        parties
     }
 
     /// Follows a member event of group `guid` in the groups of connected users.

@@ -29,6 +29,9 @@ use crate::server::{
 /// The largest frame a client may send.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 
+/// What a connection reads from its socket at a time.
+const SOCKET_BUFFER_BYTES: usize = 4 * 1024;
+
 /// How long a client has, once connected, to send its login frame.
 const LOGIN_WITHIN: Duration = Duration::from_secs(10);
 
@@ -51,6 +54,10 @@ pub async fn connect(
     let upgrade = upgrade.map_err(|rejection| Error::BadRequest(rejection.body_text()))?;
     let gateway = state.gateway.inner.clone();
     Ok(upgrade
+        // tungstenite's 128 KiB buffers each way were most of a connection's
+        // memory; frames here are small, and a larger one grows its buffer.
+        .read_buffer_size(SOCKET_BUFFER_BYTES)
+        .write_buffer_size(0)
         .max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
         .on_upgrade(move |socket| serve(gateway, app, socket))
