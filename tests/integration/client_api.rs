@@ -27,16 +27,17 @@ impl Client<'_> {
     }
 
     async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Response {
-        let app = &self.api.app;
-        let mut req = app
-            .api
-            .request(method.parse().unwrap(), app.url(path))
-            .header("appid", &self.api.app_id)
-            .header("authtoken", &self.token);
+        let mut req = self.request(method, path, &self.api.app_id);
         if let Some(body) = body {
             req = req.json(&body);
         }
         req.send().await.unwrap()
+    }
+
+    /// A request with this user's token, to the app `app_id`.
+    fn request(&self, method: &str, path: &str, app_id: &str) -> reqwest::RequestBuilder {
+        let app = &self.api.app;
+        app.api.request(method.parse().unwrap(), app.url(path)).header("appid", app_id).header("authtoken", &self.token)
     }
 
     async fn ok(&self, method: &str, path: &str, body: Option<Value>) -> Value {
@@ -111,30 +112,13 @@ async fn an_auth_token_opens_no_server_endpoint_and_never_acts_for_another_user(
     }
     assert_eq!(api.name_of("ben").await, "User ben");
 
-    let as_ben = api
-        .app
-        .api
-        .get(api.app.url("/v3/me"))
-        .header("appid", &api.app_id)
-        .header("authtoken", &ana.token)
-        .header("onbehalfof", "ben")
-        .send()
-        .await
-        .unwrap();
+    let as_ben = ana.request("GET", "/v3/me", &api.app_id).header("onbehalfof", "ben").send().await.unwrap();
     assert_eq!(error_of(as_ben).await, (StatusCode::FORBIDDEN, "ERR_ONBEHALFOF_NOT_ALLOWED".into()));
     assert_eq!(ana.err("GET", "/v3/users/ben/conversations", None).await.1, "ERR_NOT_YOUR_CONVERSATIONS");
 
     // The token of one app opens nothing in another.
     let other = api.app.create_app(switchboard::domain::Environment::Development).await;
-    let elsewhere = api
-        .app
-        .api
-        .get(api.app.url("/v3/me"))
-        .header("appid", &other)
-        .header("authtoken", &ana.token)
-        .send()
-        .await
-        .unwrap();
+    let elsewhere = ana.request("GET", "/v3/me", &other).send().await.unwrap();
     assert_eq!(error_of(elsewhere).await, (StatusCode::UNAUTHORIZED, "ERR_AUTH_TOKEN_NOT_FOUND".into()));
 }
 
