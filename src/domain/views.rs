@@ -23,6 +23,9 @@ pub struct AppView {
     pub region: Region,
     /// Unix seconds.
     pub created_at: i64,
+    /// Clients may log in to the realtime gateway with an Auth Key and a
+    /// UID, minting their own token; on for development apps at first.
+    pub auth_key_login: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

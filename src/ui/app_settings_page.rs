@@ -16,6 +16,16 @@ pub async fn rename_app(app_id: String, name: String) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Turns Auth Key login to the realtime gateway on or off.
+#[server]
+pub async fn set_auth_key_login(app_id: String, #[server(default)] allowed: Option<String>) -> Result<bool, ApiError> {
+    use crate::domain::AppId;
+    use crate::server::{auth::session::dashboard_caller, service::apps, state::AppState};
+    let (state, caller) = (expect_context::<AppState>(), dashboard_caller().await?);
+    let app = apps::set_auth_key_login(&state.db, &caller, &AppId::parse(&app_id)?, allowed.is_some()).await?;
+    Ok(app.view.auth_key_login)
+}
+
 #[server]
 pub async fn delete_app(app_id: String, typed_name: String) -> Result<(), ApiError> {
     use crate::domain::AppId;
@@ -36,6 +46,7 @@ pub fn AppSettingsPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     app.await.ok().map(|app| view! {
                         <RenameForm app=app.clone() />
+                        <AuthKeyLoginForm app=app.clone() />
                         <DeleteForm app />
                     })
                 })}
@@ -56,6 +67,33 @@ fn RenameForm(app: AppView) -> impl IntoView {
                 <ActionError value=rename.value() />
                 {move || matches!(rename.value().get(), Some(Ok(()))).then(|| view! { <p class="notice">"Renamed."</p> })}
                 <button type="submit">"Rename"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// Whether clients log in to the realtime gateway with an Auth Key and a
+/// UID, or only with tokens the app's server issues.
+#[component]
+fn AuthKeyLoginForm(app: AppView) -> impl IntoView {
+    let save = ServerAction::<SetAuthKeyLogin>::new();
+    let allowed = move || save.value().get().and_then(Result::ok).unwrap_or(app.auth_key_login);
+    view! {
+        <section class="card">
+            <h2>"Realtime login"</h2>
+            <p class="muted">
+                "An auth token, issued by your server, always logs a client in. With this on, a client may also log in "
+                "with an Auth Key and a UID, which is handy while building and risky in production: anyone holding the "
+                "Auth Key can then connect as any user."
+            </p>
+            <ActionForm action=save attr:class="form">
+                <input type="hidden" name="app_id" value=app.app_id.to_string() />
+                <label>
+                    <input type="checkbox" name="allowed" value="on" prop:checked=allowed />
+                    " Let clients log in with an Auth Key and a UID"
+                </label>
+                <ActionError value=save.value() />
+                <button type="submit">"Save"</button>
             </ActionForm>
         </section>
     }

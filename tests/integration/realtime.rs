@@ -30,7 +30,7 @@ on_both_backends!(
     a_stopping_server_closes_its_sockets_and_its_users_go_offline,
     a_kicked_member_stops_receiving_the_groups_messages_and_a_new_one_starts,
     typing_and_receipts_reach_the_other_side,
-    an_auth_key_logs_in_a_user_of_a_development_app_only,
+    an_auth_key_logs_in_where_the_app_allows_it_development_apps_at_first,
     each_kind_of_bad_login_gets_its_code_and_a_close,
     each_kind_of_bad_frame_gets_an_error_or_a_close_and_other_connections_carry_on,
     the_playground_connects_an_operator_as_a_development_user_and_the_overview_counts_them,
@@ -311,13 +311,21 @@ async fn typing_and_receipts_reach_the_other_side(backend: Backend) {
     assert_eq!(ana.frame("error").await["code"], "ERR_MESSAGE_NOT_FOUND");
 }
 
-async fn an_auth_key_logs_in_a_user_of_a_development_app_only(backend: Backend) {
+/// Logs `uid` in on a new socket of app `app_id` with an Auth Key;
+/// answers the first frame of the answer: `loggedIn` or `error`.
+async fn key_login(api: &Api, app_id: &str, key: &str, uid: &str) -> (Socket, Value) {
+    let mut socket = Socket::open(&api.app, app_id).await;
+    socket.send(json!({"type": "login", "authKey": key, "uid": uid, "platform": "web"})).await;
+    let Some(Received::Frame(first)) = socket.next_within(PATIENCE).await else { panic!("no answer to a login") };
+    (socket, first)
+}
+
+async fn an_auth_key_logs_in_where_the_app_allows_it_development_apps_at_first(backend: Backend) {
     let api = Api::new(backend).await;
     api.users(&["ana"]).await;
     let (_, auth_key) = api.app.create_key(&api.app_id, KeyScope::AuthOnly).await;
-    let mut socket = Socket::open(&api.app, &api.app_id).await;
-    socket.send(json!({"type": "login", "authKey": auth_key, "uid": "ana", "platform": "web"})).await;
-    let logged_in = socket.frame("loggedIn").await;
+    let (_, logged_in) = key_login(&api, &api.app_id, &auth_key, "ana").await;
+    assert_eq!(logged_in["type"], "loggedIn");
     let minted = logged_in["authToken"].as_str().expect("the minted token is shown once");
     let tokens = api.ok("GET", "/v3/users/ana/auth_tokens", None).await;
     assert_eq!(tokens.as_array().unwrap().len(), 1);
@@ -325,10 +333,21 @@ async fn an_auth_key_logs_in_a_user_of_a_development_app_only(backend: Backend) 
 
     let production = api.app.create_app(Environment::Production).await;
     let (_, production_key) = api.app.create_key(&production, KeyScope::AuthOnly).await;
-    let mut refused = Socket::open(&api.app, &production).await;
-    refused.send(json!({"type": "login", "authKey": production_key, "uid": "ana"})).await;
-    assert_eq!(refused.frame("error").await["code"], "ERR_AUTH_KEY_LOGIN_DISABLED");
+    let ana = json!({"uid": "ana", "name": "Ana"});
+    data_of(api.app.rest("POST", "/v3/users", &production, &production_key, Some(ana)).await).await;
+    let (mut refused, answer) = key_login(&api, &production, &production_key, "ana").await;
+    assert_eq!(answer["code"], "ERR_AUTH_KEY_LOGIN_DISABLED");
     assert_eq!(refused.closed_within(PATIENCE).await, CloseReason::LoginFailed.code());
+
+    // Each app's setting decides, whatever its environment.
+    let cli = Caller::cli();
+    for (app_id, allowed) in [(&api.app_id, false), (&production, true)] {
+        apps::set_auth_key_login(&api.app.db, &cli, &AppId::parse(app_id).unwrap(), allowed).await.unwrap();
+    }
+    let (_, dev_now) = key_login(&api, &api.app_id, &auth_key, "ana").await;
+    assert_eq!(dev_now["code"], "ERR_AUTH_KEY_LOGIN_DISABLED");
+    let (_, production_now) = key_login(&api, &production, &production_key, "ana").await;
+    assert_eq!(production_now["type"], "loggedIn", "{production_now}");
 }
 
 async fn each_kind_of_bad_login_gets_its_code_and_a_close(backend: Backend) {
@@ -418,6 +437,13 @@ async fn the_playground_connects_an_operator_as_a_development_user_and_the_overv
     let form = [("uid", "pg_ana"), ("receiver", "pg_ana"), ("receiver_type", "user"), ("text", "note to self")];
     dash.ok(path_of::<PlaygroundSend>(), &form).await;
     assert_eq!(socket.frame("message").await["message"]["data"]["text"], "note to self");
+
+    // The settings page turns Auth Key login off (an unticked box is left
+    // out of the form) and on again.
+    let setting = path_of::<switchboard::ui::app_settings_page::SetAuthKeyLogin>();
+    assert_eq!(dash.ok(setting, &[]).await, json!(false));
+    assert_eq!(dash.ok(setting, &[("allowed", "on")]).await, json!(true));
+    assert!(dash.app.audit_rows().await.iter().any(|(_, action, ..)| action == "app.auth_key_login"));
 
     let production = dash.app.create_app(Environment::Production).await;
     let refused = dash

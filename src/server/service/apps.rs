@@ -31,9 +31,10 @@ pub(super) struct AppRow {
     environment: String,
     region: String,
     created_at: i64,
+    auth_key_login: bool,
 }
 
-pub(super) const APP_COLUMNS: &str = "id, app_id, name, environment, region, created_at";
+pub(super) const APP_COLUMNS: &str = "id, app_id, name, environment, region, created_at, auth_key_login";
 
 impl TryFrom<AppRow> for App {
     type Error = Error;
@@ -46,6 +47,7 @@ impl TryFrom<AppRow> for App {
                 environment: stored(Environment::parse(&r.environment))?,
                 region: stored(Region::parse(&r.region))?,
                 created_at: r.created_at,
+                auth_key_login: r.auth_key_login,
             },
         })
     }
@@ -65,8 +67,8 @@ pub async fn create(db: &Db, caller: &Caller, new: NewApp) -> Result<App> {
         let inserted = with_db!(db, pool => {
             let mut tx = pool.begin_write().await?;
             let row: std::result::Result<AppRow, sqlx::Error> = sqlx::query_as(&format!(
-                "INSERT INTO apps (app_id, name, environment, region, created_by, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING {APP_COLUMNS}"
+                "INSERT INTO apps (app_id, name, environment, region, created_by, created_at, auth_key_login) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {APP_COLUMNS}"
             ))
             .bind(app_id.as_str())
             .bind(new.name.as_str())
@@ -74,6 +76,7 @@ pub async fn create(db: &Db, caller: &Caller, new: NewApp) -> Result<App> {
             .bind(new.region.as_str())
             .bind(caller.label())
             .bind(now())
+            .bind(new.environment == Environment::Development)
             .fetch_one(&mut *tx)
             .await;
             match row.on_unique(|| Error::conflict("ERR_APPID_TAKEN", "")) {
@@ -161,6 +164,26 @@ pub async fn rename(db: &Db, caller: &Caller, app_id: &AppId, name: AppName) -> 
         tx.commit().await?;
     });
     Ok(App { view: AppView { name, ..app.view }, ..app })
+}
+
+/// Lets clients log in to the realtime gateway with an Auth Key and a UID,
+/// or stops them: an auth token, issued by the app's server, is then the
+/// only way in.
+pub async fn set_auth_key_login(db: &Db, caller: &Caller, app_id: &AppId, allowed: bool) -> Result<App> {
+    let app = get(db, caller, app_id).await?;
+    caller.require(Permission::ChangeApp(app.view.environment))?;
+    with_db!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        sqlx::query("UPDATE apps SET auth_key_login = $1 WHERE id = $2").bind(allowed).bind(app.id).execute(&mut *tx).await?;
+        record!(tx, caller, Change {
+            app: Some(app.id),
+            action: "app.auth_key_login",
+            object: app_id.to_string(),
+            details: json!({"allowed": allowed}),
+        })?;
+        tx.commit().await?;
+    });
+    Ok(App { view: AppView { auth_key_login: allowed, ..app.view }, ..app })
 }
 
 /// Deletes an app once its name is typed back. The row stays, marked

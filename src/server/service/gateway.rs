@@ -56,12 +56,13 @@ pub async fn log_in(db: &Db, app: &App, token: &str) -> Result<Login> {
 }
 
 /// Logs a device in with an Auth Key and a UID, minting a token for it:
-/// for trying an app out, so development apps only.
+/// for trying an app out, so development apps allow it until told not to,
+/// and production apps refuse it until told otherwise.
 pub async fn log_in_with_key(db: &Db, app: &App, key: &str, uid: &Uid, device: Device) -> Result<Login> {
-    if app.view.environment == Environment::Production {
+    if !app.view.auth_key_login {
         return Err(Error::invalid(
             "ERR_AUTH_KEY_LOGIN_DISABLED",
-            "Production apps log in with auth tokens only: issue one over the REST API.",
+            "This app logs clients in with auth tokens only: issue one over the REST API.",
         ));
     }
     let (_, actor) = api_keys::authenticate(db, &app.view.app_id, key).await?;
