@@ -25,7 +25,7 @@ pub use messages::{
     CallStatus, CallType, Content, MAX_ATTACHMENTS, MAX_TEXT_CHARS, MediaType, MemberEvent, MessageCategory,
     MessageEvent, Reach, Receiver, ReceiverType, SYSTEM_SENDER, parse_reason,
 };
-pub use realtime::{ClientFrame, CloseReason, ReceiptKind, ServerFrame};
+pub use realtime::{ClientFrame, CloseReason, PresenceSubscription, ReceiptKind, ServerFrame};
 pub use time::{format_date, format_timestamp, parse_date};
 pub use user_filter::UserFilter;
 pub use users::{

@@ -10,9 +10,17 @@ use super::{MessageView, Presence, ReceiverType};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase", deny_unknown_fields)]
 pub enum ClientFrame {
-    /// The first frame: an auth token, or in a development app an Auth Key
-    /// and a UID, which mints a token for this device.
-    Login { auth_token: Option<String>, auth_key: Option<String>, uid: Option<String>, platform: Option<String> },
+    /// The first frame: an auth token, or, where the app allows it, an Auth
+    /// Key and a UID, which mints a token for this device.
+    Login {
+        auth_token: Option<String>,
+        auth_key: Option<String>,
+        uid: Option<String>,
+        platform: Option<String>,
+        /// Whose presence to be told of; everyone's the role lets the user
+        /// see when left out.
+        presence: Option<PresenceSubscription>,
+    },
     /// Keeps the connection: without one for the ping timeout, it closes.
     /// A struct variant, so that unknown fields are refused as elsewhere.
     Ping {},
@@ -67,6 +75,31 @@ pub enum ServerFrame {
         code: String,
         message: String,
     },
+}
+
+/// Whose presence a connection is told of. A role that lists its users
+/// only their friends (`listUsers: friendsOnly`) narrows `all` to friends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum PresenceSubscription {
+    /// Every user the role lets this user see.
+    #[default]
+    All,
+    Friends,
+    /// Nobody's: a client that shows no presence spares the server telling it.
+    None,
+}
+
+impl PresenceSubscription {
+    /// The narrower of the two.
+    pub fn narrowed_to(self, other: PresenceSubscription) -> PresenceSubscription {
+        use PresenceSubscription::*;
+        match (self, other) {
+            (None, _) | (_, None) => None,
+            (Friends, _) | (_, Friends) => Friends,
+            (All, All) => All,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -146,7 +179,13 @@ mod tests {
         let frame: ClientFrame = serde_json::from_str(r#"{"type":"login","authToken":"abc"}"#).unwrap();
         assert_eq!(
             frame,
-            ClientFrame::Login { auth_token: Some("abc".into()), auth_key: None, uid: None, platform: None }
+            ClientFrame::Login {
+                auth_token: Some("abc".into()),
+                auth_key: None,
+                uid: None,
+                platform: None,
+                presence: None
+            }
         );
     }
 
@@ -154,6 +193,16 @@ mod tests {
     fn unknown_types_and_fields_do_not_parse() {
         assert!(serde_json::from_str::<ClientFrame>(r#"{"type":"explode"}"#).is_err());
         assert!(serde_json::from_str::<ClientFrame>(r#"{"type":"ping","extra":1}"#).is_err());
+    }
+
+    #[test]
+    fn a_subscription_is_narrowed_by_the_role_never_widened() {
+        use PresenceSubscription::*;
+        assert_eq!(All.narrowed_to(All), All);
+        assert_eq!(All.narrowed_to(Friends), Friends);
+        assert_eq!(Friends.narrowed_to(All), Friends);
+        assert_eq!(Friends.narrowed_to(None), None);
+        assert_eq!(None.narrowed_to(All), None);
     }
 
     #[test]

@@ -137,7 +137,8 @@ fn open_socket(
     let host = location.host().map_err(|_| "no host".to_owned())?;
     let ws = web_sys::WebSocket::new(&format!("{scheme}://{host}/v3/realtime?appid={app_id}"))
         .map_err(|_| "the browser could not open a WebSocket".to_owned())?;
-    let login = ClientFrame::Login { auth_token: Some(token), auth_key: None, uid: None, platform: None };
+    let login =
+        ClientFrame::Login { auth_token: Some(token), auth_key: None, uid: None, platform: None, presence: None };
     let opened = ws.clone();
     let on_open = Closure::<dyn FnMut()>::new(move || {
         if let Ok(text) = serde_json::to_string(&login) {

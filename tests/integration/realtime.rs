@@ -25,6 +25,7 @@ use crate::on_both_backends;
 on_both_backends!(
     a_connected_user_receives_messages_edits_and_presence_as_they_happen,
     a_connection_without_pings_is_closed_and_its_user_goes_offline,
+    presence_goes_where_the_role_and_the_subscription_allow,
     a_revoked_token_closes_its_socket_at_once_and_leaves_the_users_other_devices,
     a_deactivated_user_or_a_deleted_app_closes_its_sockets,
     a_stopping_server_closes_its_sockets_and_its_users_go_offline,
@@ -187,6 +188,46 @@ async fn a_connected_user_receives_messages_edits_and_presence_as_they_happen(ba
     assert_eq!((offline["uid"].as_str(), offline["status"].as_str()), (Some("ben"), Some("offline")));
     let ben_now = api.until_status("ben", "offline").await;
     assert!(ben_now["lastActiveAt"].is_i64());
+}
+
+async fn presence_goes_where_the_role_and_the_subscription_allow(backend: Backend) {
+    let api = Api::new(backend).await;
+    api.users(&["ana", "ben", "cat", "dan", "eve", "fay"]).await;
+    api.ok("POST", "/v3/users/ana/friends", Some(json!({"accepted": ["fay"]}))).await;
+    api.ok("POST", "/v3/users/dan/friends", Some(json!({"accepted": ["fay"]}))).await;
+    let private = json!({"role": "private", "name": "Private", "settings": {"listUsers": "friendsOnly"}});
+    api.ok("POST", "/v3/roles", Some(private)).await;
+    api.ok("PUT", "/v3/users/dan", Some(json!({"role": "private"}))).await;
+    // ana asks for friends only; ben for nobody; cat leaves it to the role
+    // (everyone); dan asks for everyone, and his role narrows it to friends.
+    let mut watchers = Vec::new();
+    for (uid, presence) in [("ana", Some("friends")), ("ben", Some("none")), ("cat", None), ("dan", Some("all"))] {
+        let mut socket = Socket::open(&api.app, &api.app_id).await;
+        let mut login = json!({"type": "login", "authToken": api.token(uid).await});
+        if let Some(presence) = presence {
+            login["presence"] = json!(presence);
+        }
+        socket.send(login).await;
+        socket.frame("loggedIn").await;
+        watchers.push((uid, socket));
+    }
+    let _eve = api.connect("eve").await;
+    let _fay = api.connect("fay").await;
+    for (uid, socket) in &mut watchers {
+        let told: Vec<String> = socket
+            .frames_within(Duration::from_millis(700))
+            .await
+            .iter()
+            .filter(|f| f["type"] == "presence" && f["status"] == "online")
+            .map(|f| f["uid"].as_str().unwrap().to_owned())
+            .collect();
+        let expected: &[&str] = match *uid {
+            "ana" | "dan" => &["fay"],
+            "ben" => &[],
+            _ => &["dan", "eve", "fay"],
+        };
+        assert_eq!(told, expected, "{uid} was told of");
+    }
 }
 
 async fn a_connection_without_pings_is_closed_and_its_user_goes_offline(backend: Backend) {

@@ -23,7 +23,9 @@ use tokio::sync::{mpsc, watch};
 
 pub use socket::connect;
 
-use crate::domain::{CloseReason, MemberEvent, MessageEvent, Presence, ReceiptKind, ReceiverType, ServerFrame};
+use crate::domain::{
+    CloseReason, MemberEvent, MessageEvent, Presence, PresenceSubscription, ReceiptKind, ReceiverType, ServerFrame,
+};
 use crate::server::{
     Result,
     db::Db,
@@ -70,7 +72,7 @@ struct AppConnections {
 struct Connection {
     id: u64,
     token_id: i64,
-    sees_everyone: bool,
+    presence: PresenceSubscription,
     outbox: mpsc::Sender<Arc<str>>,
     close: watch::Sender<Option<CloseReason>>,
 }
@@ -135,7 +137,7 @@ impl Inner {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (outbox, outbox_rx) = mpsc::channel(OUTBOX_FRAMES);
         let (close, close_rx) = watch::channel(None);
-        let connection = Connection { id, token_id: login.token_id, sees_everyone: login.sees_everyone, outbox, close };
+        let connection = Connection { id, token_id: login.token_id, presence: login.presence, outbox, close };
         let mut apps = self.apps.write().unwrap_or_else(PoisonError::into_inner);
         let conns = apps.entry(app).or_default();
         let uid = login.uid.to_string();
@@ -257,7 +259,9 @@ impl Inner {
                 let frame = frame(&ServerFrame::Presence { uid: uid.clone(), status, last_active_at: Some(at) });
                 let needs_friends = {
                     let apps = self.apps.read().unwrap_or_else(PoisonError::into_inner);
-                    apps.get(&app).is_some_and(|a| a.users.values().flatten().any(|c| !c.sees_everyone))
+                    apps.get(&app).is_some_and(|a| {
+                        a.users.values().flatten().any(|c| c.presence == PresenceSubscription::Friends)
+                    })
                 };
                 let friends =
                     if needs_friends { gateway::friends_of(&self.db, app, &uid).await? } else { HashSet::new() };
@@ -265,7 +269,12 @@ impl Inner {
                 let Some(conns) = apps.get(&app) else { return Ok(()) };
                 for (viewer, list) in conns.users.iter().filter(|(viewer, _)| **viewer != uid) {
                     for connection in list {
-                        if connection.sees_everyone || friends.contains(viewer) {
+                        let told = match connection.presence {
+                            PresenceSubscription::All => true,
+                            PresenceSubscription::Friends => friends.contains(viewer),
+                            PresenceSubscription::None => false,
+                        };
+                        if told {
                             connection.push(&frame);
                         }
                     }

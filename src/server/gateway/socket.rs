@@ -98,17 +98,18 @@ async fn log_in(gateway: &Inner, app: &App, socket: &mut WebSocket) -> Result<Lo
     let Some(Ok(Message::Text(text))) = first else {
         return Err(Error::invalid("ERR_LOGIN_REQUIRED", "The first frame logs in: {\"type\": \"login\", ...}."));
     };
-    let Ok(ClientFrame::Login { auth_token, auth_key, uid, platform }) = serde_json::from_str(&text) else {
+    let Ok(ClientFrame::Login { auth_token, auth_key, uid, platform, presence }) = serde_json::from_str(&text) else {
         return Err(Error::invalid("ERR_LOGIN_REQUIRED", "The first frame logs in: {\"type\": \"login\", ...}."));
     };
-    match (auth_token, auth_key, uid) {
-        (Some(token), None, None) => gateway::log_in(&gateway.db, app, &token).await,
+    let login = match (auth_token, auth_key, uid) {
+        (Some(token), None, None) => gateway::log_in(&gateway.db, app, &token).await?,
         (None, Some(key), Some(uid)) => {
             let device = Device { platform, user_agent: None };
-            gateway::log_in_with_key(&gateway.db, app, &key, &Uid::parse(&uid)?, device).await
+            gateway::log_in_with_key(&gateway.db, app, &key, &Uid::parse(&uid)?, device).await?
         }
-        _ => Err(Error::invalid("ERR_LOGIN_REQUIRED", "Log in with authToken, or with authKey and uid.")),
-    }
+        _ => return Err(Error::invalid("ERR_LOGIN_REQUIRED", "Log in with authToken, or with authKey and uid.")),
+    };
+    Ok(Login { presence: login.presence.narrowed_to(presence.unwrap_or_default()), ..login })
 }
 
 /// The connection's life after login.

@@ -15,7 +15,9 @@ use super::{
     now, roles,
     users::{self, UserFields},
 };
-use crate::domain::{AppId, Environment, LiveCounts, PlaygroundLogin, Reach, Uid, parse_user_name};
+use crate::domain::{
+    AppId, Environment, LiveCounts, PlaygroundLogin, PresenceSubscription, Reach, Uid, parse_user_name,
+};
 use crate::server::{Error, Result, auth::Caller, db::BeginWrite, db::Db};
 use crate::with_db;
 
@@ -28,8 +30,9 @@ pub struct Login {
     pub token_id: i64,
     pub user_id: i64,
     pub uid: Uid,
-    /// Sees every user's presence; otherwise only friends' (`listUsers`).
-    pub sees_everyone: bool,
+    /// Whose presence the user is told of: what their role's `listUsers`
+    /// allows, narrowed to what the client asked for.
+    pub presence: PresenceSubscription,
     /// The GUIDs of the groups the user is a member of.
     pub groups: Vec<String>,
     /// The token an Auth Key login minted for this device, shown once.
@@ -45,14 +48,17 @@ pub async fn app(db: &Db, app_id: &str) -> Result<App> {
 /// Logs a device in with its auth token.
 pub async fn log_in(db: &Db, app: &App, token: &str) -> Result<Login> {
     let auth_tokens::Holder { token_id, user_id, uid } = auth_tokens::authenticate(db, app, token).await?;
-    let sees_everyone = roles::settings_of(db, app, &uid).await?.list_users == Reach::All;
+    let presence = match roles::settings_of(db, app, &uid).await?.list_users {
+        Reach::All => PresenceSubscription::All,
+        Reach::FriendsOnly => PresenceSubscription::Friends,
+    };
     let groups: Vec<String> = with_db!(db, pool => {
         sqlx::query_scalar("SELECT g.guid FROM group_members m JOIN groups g ON g.id = m.group_id WHERE m.user_id = $1")
             .bind(user_id)
             .fetch_all(pool)
             .await?
     });
-    Ok(Login { token_id, user_id, uid, sees_everyone, groups, minted_token: None })
+    Ok(Login { token_id, user_id, uid, presence, groups, minted_token: None })
 }
 
 /// Logs a device in with an Auth Key and a UID, minting a token for it:
