@@ -22,14 +22,17 @@
 //! Postgres comes from SWITCHBOARD_BENCH_POSTGRES_URL, as for `users`.
 
 #![recursion_limit = "256"]
+#[path = "../tests/integration/common/server_process.rs"]
+mod server_process;
 mod support;
 
 use std::{
     collections::HashMap,
-    process::{Child, Command, Stdio},
     sync::Arc,
     time::{Duration, Instant},
 };
+
+use server_process::ServerProcess;
 
 use futures::{SinkExt, StreamExt, stream};
 use serde_json::{Value, json};
@@ -158,49 +161,6 @@ async fn scene(db: &Db, url: String, opts: &Options) -> Scene {
     Scene { url, app_id: app.view.app_id.to_string(), key, tokens, members, sender }
 }
 
-/// A `switchboard serve` process of the bench's own build.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    async fn start(database_url: &str) -> Server {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
-            .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--ping-timeout", "600"])
-            .env("DATABASE_URL", database_url)
-            // A connection storm makes logins wait for the pool; that shows in the figures.
-            .env("RUST_LOG", "warn,sqlx::pool::acquire=error")
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("start the server binary");
-        let base = format!("127.0.0.1:{port}");
-        let client = reqwest::Client::new();
-        for _ in 0..200 {
-            if client.get(format!("http://{base}/healthz")).send().await.is_ok() {
-                return Server { child, base };
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("the server did not start");
-    }
-
-    /// The process's resident memory, in KiB.
-    fn resident_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
-        let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap_or("VmRSS: 0 kB");
-        line.split_whitespace().nth(1).and_then(|kib| kib.parse().ok()).unwrap_or(0)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// A group message's text carries its number; members report when it came.
 fn numbered(text: &str) -> Option<usize> {
     text.strip_prefix("bench ").and_then(|n| n.parse().ok())
@@ -243,15 +203,17 @@ async fn bench(backend: &str, processes: usize, opts: &Options) {
     let scene = Arc::new(scene(&db, url, opts).await);
     let mut servers = Vec::new();
     for _ in 0..processes {
-        servers.push(Server::start(&scene.url).await);
+        // A connection storm makes logins wait for the pool; that shows in the figures.
+        let log = "warn,sqlx::pool::acquire=error";
+        servers.push(ServerProcess::start(&scene.url, &["--ping-timeout", "600"], log).await);
     }
-    let idle_kib: Vec<u64> = servers.iter().map(Server::resident_kib).collect();
+    let idle_kib: Vec<u64> = servers.iter().map(ServerProcess::resident_kib).collect();
 
     let (arrived, mut arrivals) = mpsc::unbounded_channel();
     let started = Instant::now();
     let mut member_clients = 0;
     for (i, token) in scene.tokens.iter().enumerate() {
-        let base = servers[i % processes].base.clone();
+        let base = servers[i % processes].addr.clone();
         member_clients += usize::from(scene.members[i]);
         tokio::spawn(client(base, scene.app_id.clone(), token.clone(), scene.members[i], arrived.clone()));
         // A burst of thousands of handshakes at once overflows the listen queue.
@@ -283,7 +245,7 @@ async fn bench(backend: &str, processes: usize, opts: &Options) {
     let http = reqwest::Client::new();
     let send = |n: usize| {
         let body = json!({"receiver": CROWD_GUID, "receiverType": "group", "category": "message", "type": "text", "data": {"text": format!("bench {n}")}});
-        http.post(format!("http://{}/v3/messages", servers[0].base))
+        http.post(format!("http://{}/v3/messages", servers[0].addr))
             .header("appid", &scene.app_id)
             .header("apikey", &scene.key)
             .header("onbehalfof", &scene.sender)

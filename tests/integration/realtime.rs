@@ -17,7 +17,8 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, tungstenite::Message};
 
 use crate::common::{
-    Api, Backend, TestApp, data_of, error_of, fresh_database, path_of, postgres_available, spawn_configured, spawn_on,
+    Api, Backend, data_of, error_of, fresh_database, path_of, postgres_available, server_process::ServerProcess,
+    spawn_configured,
 };
 use crate::dashboard_users::Dashboard;
 use crate::on_both_backends;
@@ -53,15 +54,16 @@ enum Received {
 }
 
 impl Socket {
-    async fn open(server: &TestApp, app_id: &str) -> Socket {
-        let url = format!("{}/v3/realtime?appid={app_id}", server.base.replacen("http", "ws", 1));
+    /// Opens a socket to the server at `base` (`http://host:port`).
+    async fn open(base: &str, app_id: &str) -> Socket {
+        let url = format!("{}/v3/realtime?appid={app_id}", base.replacen("http", "ws", 1));
         let (ws, _) = tokio_tungstenite::connect_async(url).await.expect("the WebSocket opens");
         Socket { ws }
     }
 
     /// Opens a socket and logs in with `token`; answers it with its `loggedIn` frame.
-    async fn logged_in(server: &TestApp, app_id: &str, token: &str) -> (Socket, Value) {
-        let mut socket = Socket::open(server, app_id).await;
+    async fn logged_in(base: &str, app_id: &str, token: &str) -> (Socket, Value) {
+        let mut socket = Socket::open(base, app_id).await;
         socket.send(json!({"type": "login", "authToken": token})).await;
         let frame = socket.frame("loggedIn").await;
         (socket, frame)
@@ -135,7 +137,7 @@ impl Api {
     /// User `uid`, logged in on a new socket.
     async fn connect(&self, uid: &str) -> Socket {
         let token = self.token(uid).await;
-        Socket::logged_in(&self.app, &self.app_id, &token).await.0
+        Socket::logged_in(&self.app.base, &self.app_id, &token).await.0
     }
 
     async fn status_of(&self, uid: &str) -> Value {
@@ -160,7 +162,7 @@ impl Api {
 async fn a_connected_user_receives_messages_edits_and_presence_as_they_happen(backend: Backend) {
     let api = Api::new(backend).await;
     api.users(&["ana", "ben"]).await;
-    let (mut ana, logged_in) = Socket::logged_in(&api.app, &api.app_id, &api.token("ana").await).await;
+    let (mut ana, logged_in) = Socket::logged_in(&api.app.base, &api.app_id, &api.token("ana").await).await;
     assert_eq!(logged_in["uid"], "ana");
     assert_eq!(logged_in["pingTimeout"], 30);
     assert_eq!(api.status_of("ana").await["status"], "online");
@@ -202,7 +204,7 @@ async fn presence_goes_where_the_role_and_the_subscription_allow(backend: Backen
     // (everyone); dan asks for everyone, and his role narrows it to friends.
     let mut watchers = Vec::new();
     for (uid, presence) in [("ana", Some("friends")), ("ben", Some("none")), ("cat", None), ("dan", Some("all"))] {
-        let mut socket = Socket::open(&api.app, &api.app_id).await;
+        let mut socket = Socket::open(&api.app.base, &api.app_id).await;
         let mut login = json!({"type": "login", "authToken": api.token(uid).await});
         if let Some(presence) = presence {
             login["presence"] = json!(presence);
@@ -235,7 +237,7 @@ async fn a_connection_without_pings_is_closed_and_its_user_goes_offline(backend:
     let config = Config { ping_timeout: Duration::from_secs(1), ..Config::default() };
     let api = Api::on(spawn_configured(db, url, config).await).await;
     api.users(&["ana"]).await;
-    let (mut ana, logged_in) = Socket::logged_in(&api.app, &api.app_id, &api.token("ana").await).await;
+    let (mut ana, logged_in) = Socket::logged_in(&api.app.base, &api.app_id, &api.token("ana").await).await;
     assert_eq!(logged_in["pingTimeout"], 1);
     // Pings keep it open past the timeout...
     for _ in 0..3 {
@@ -252,8 +254,8 @@ async fn a_revoked_token_closes_its_socket_at_once_and_leaves_the_users_other_de
     let api = Api::new(backend).await;
     api.users(&["ana"]).await;
     let (phone_token, laptop_token) = (api.token("ana").await, api.token("ana").await);
-    let (mut phone, _) = Socket::logged_in(&api.app, &api.app_id, &phone_token).await;
-    let (mut laptop, _) = Socket::logged_in(&api.app, &api.app_id, &laptop_token).await;
+    let (mut phone, _) = Socket::logged_in(&api.app.base, &api.app_id, &phone_token).await;
+    let (mut laptop, _) = Socket::logged_in(&api.app.base, &api.app_id, &laptop_token).await;
 
     let revoked = api.call("DELETE", &format!("/v3/users/ana/auth_tokens/{phone_token}"), None).await;
     assert_eq!(revoked.status(), StatusCode::OK);
@@ -262,7 +264,7 @@ async fn a_revoked_token_closes_its_socket_at_once_and_leaves_the_users_other_de
     assert_eq!(api.status_of("ana").await["status"], "online", "the laptop is still connected");
 
     // The revoked token cannot log in again.
-    let mut again = Socket::open(&api.app, &api.app_id).await;
+    let mut again = Socket::open(&api.app.base, &api.app_id).await;
     again.send(json!({"type": "login", "authToken": phone_token})).await;
     assert_eq!(again.frame("error").await["code"], "ERR_AUTH_TOKEN_NOT_FOUND");
 
@@ -355,7 +357,7 @@ async fn typing_and_receipts_reach_the_other_side(backend: Backend) {
 /// Logs `uid` in on a new socket of app `app_id` with an Auth Key;
 /// answers the first frame of the answer: `loggedIn` or `error`.
 async fn key_login(api: &Api, app_id: &str, key: &str, uid: &str) -> (Socket, Value) {
-    let mut socket = Socket::open(&api.app, app_id).await;
+    let mut socket = Socket::open(&api.app.base, app_id).await;
     socket.send(json!({"type": "login", "authKey": key, "uid": uid, "platform": "web"})).await;
     let Some(Received::Frame(first)) = socket.next_within(PATIENCE).await else { panic!("no answer to a login") };
     (socket, first)
@@ -406,7 +408,7 @@ async fn each_kind_of_bad_login_gets_its_code_and_a_close(backend: Backend) {
         (json!({"type": "login", "authKey": "k", "uid": "no spaces allowed"}), "ERR_INVALID_UID"),
     ];
     for (first, code) in cases {
-        let mut socket = Socket::open(&api.app, &api.app_id).await;
+        let mut socket = Socket::open(&api.app.base, &api.app_id).await;
         socket.send(first.clone()).await;
         assert_eq!(socket.frame("error").await["code"], code, "{first}");
         assert_eq!(socket.closed_within(PATIENCE).await, CloseReason::LoginFailed.code(), "{first}");
@@ -473,7 +475,7 @@ async fn the_playground_connects_an_operator_as_a_development_user_and_the_overv
     let again = dash.ok(path_of::<PlaygroundLogIn>(), &[("uid", "pg_ana")]).await;
     assert_ne!(again["auth_token"], login["auth_token"], "each tab gets a token of its own");
 
-    let (mut socket, _) = Socket::logged_in(&dash.app, &dash.app_id, login["auth_token"].as_str().unwrap()).await;
+    let (mut socket, _) = Socket::logged_in(&dash.app.base, &dash.app_id, login["auth_token"].as_str().unwrap()).await;
     assert_eq!(counts().await, json!({"connections": 1, "online_users": 1}));
     let form = [("uid", "pg_ana"), ("receiver", "pg_ana"), ("receiver_type", "user"), ("text", "note to self")];
     dash.ok(path_of::<PlaygroundSend>(), &form).await;
@@ -498,8 +500,8 @@ async fn the_playground_connects_an_operator_as_a_development_user_and_the_overv
     assert_eq!(error_of(refused).await.1, "ERR_PLAYGROUND_DEVELOPMENT_ONLY");
 }
 
-/// Two servers on one Postgres database: a message sent through one
-/// reaches a client of the other, and presence crosses between them.
+/// Two server processes on one Postgres database: a message sent through
+/// one reaches a client of the other, and presence crosses between them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_on_postgres_deliver_across_each_other() {
     if !postgres_available() {
@@ -507,22 +509,23 @@ async fn two_processes_on_postgres_deliver_across_each_other() {
     }
     let api = Api::new(Backend::Postgres).await;
     api.users(&["ana", "ben"]).await;
-    let second_db = switchboard::server::db::Db::connect(&api.app.database_url).await.unwrap();
-    let second = spawn_on(second_db, api.app.database_url.clone()).await;
+    let second = ServerProcess::start(&api.app.database_url, &[], "warn").await;
+    let second_base = format!("http://{}", second.addr);
 
     let mut ana = api.connect("ana").await;
-    let (mut ben, _) = Socket::logged_in(&second, &api.app_id, &api.token("ben").await).await;
+    let (mut ben, _) = Socket::logged_in(&second_base, &api.app_id, &api.token("ben").await).await;
     let online = ana.frame("presence").await;
     assert_eq!((online["uid"].as_str(), online["status"].as_str()), (Some("ben"), Some("online")));
 
-    let through_second = json!({"receiver": "ana", "receiverType": "user", "category": "message", "type": "text", "data": {"text": "across"}});
-    let sent = second
+    let across = json!({"receiver": "ana", "receiverType": "user", "category": "message", "type": "text", "data": {"text": "across"}});
+    let sent = api
+        .app
         .api
-        .post(second.url("/v3/messages"))
+        .post(format!("{second_base}/v3/messages"))
         .header("appid", &api.app_id)
         .header("apikey", &api.key)
         .header("onbehalfof", "ben")
-        .json(&through_second)
+        .json(&across)
         .send()
         .await
         .unwrap();

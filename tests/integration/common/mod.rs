@@ -2,6 +2,8 @@
 //! fresh database, once per backend, and talks to it over HTTP.
 #![allow(dead_code)]
 
+pub mod server_process;
+
 use std::net::SocketAddr;
 
 use reqwest::{Client, Response, StatusCode};
