@@ -166,6 +166,12 @@ async fn finish(db: &Db, caller: &Caller, tables: &str, change: Change) -> Resul
         // scans need before they can skip the table.
         Db::Postgres(pool) => {
             sqlx::query(&format!("VACUUM ANALYZE {tables}")).execute(pool).await?;
+            // The same for the pages the load dirtied: written out now rather
+            // than by the checkpointer under the first requests. It takes a
+            // superuser or `pg_checkpoint`; without, the checkpointer does it.
+            if let Err(error) = sqlx::query("CHECKPOINT").execute(pool).await {
+                tracing::info!(%error, "no checkpoint after the load");
+            }
         }
     }
     with_db!(db, pool => {
