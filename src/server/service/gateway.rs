@@ -156,8 +156,16 @@ pub async fn end_servers(db: &Db, servers: Servers<'_>) -> Result<()> {
          RETURNING app, user_id, (SELECT uid FROM users u WHERE u.id = user_id)"
     );
     let servers = format!("DELETE FROM gateway_servers WHERE {which}");
+    // Users first, then their connections: the order `connected` and
+    // `disconnected` take their locks in. The other order deadlocked with a
+    // connection closing at the same moment.
+    let users_first = format!(
+        "UPDATE users SET last_active_at = $2 WHERE id IN \
+         (SELECT c.user_id FROM connections c WHERE c.server IN (SELECT id FROM gateway_servers WHERE {which}))"
+    );
     with_db!(db, pool => {
         let mut tx = pool.begin_write().await?;
+        bind_all!(sqlx::query(&users_first), [&arg]).bind(at).execute(&mut *tx).await?;
         let gone: Vec<(i64, i64, String)> = bind_all!(sqlx::query_as(&connections), [&arg]).fetch_all(&mut *tx).await?;
         bind_all!(sqlx::query(&servers), [&arg]).execute(&mut *tx).await?;
         let mut offline = Vec::new();
