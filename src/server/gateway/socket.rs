@@ -13,7 +13,7 @@ use axum::{
 use tokio::time::{Instant, sleep_until, timeout};
 
 use super::{Inner, Registered, frame};
-use crate::domain::{ClientFrame, CloseReason, Guid, ReceiverType, ServerFrame, Uid};
+use crate::domain::{ClientFrame, CloseReason, Guid, Receiver, ReceiverType, ServerFrame, Uid};
 use crate::server::{
     Error, Result,
     service::{
@@ -95,10 +95,11 @@ async fn log_in(gateway: &Inner, app: &App, socket: &mut WebSocket) -> Result<Lo
     let first = timeout(LOGIN_WITHIN, socket.recv())
         .await
         .map_err(|_| Error::invalid("ERR_LOGIN_REQUIRED", "Log in with the first frame, within 10 seconds."))?;
-    let Some(Ok(Message::Text(text))) = first else {
-        return Err(Error::invalid("ERR_LOGIN_REQUIRED", "The first frame logs in: {\"type\": \"login\", ...}."));
+    let frame = match first {
+        Some(Ok(Message::Text(text))) => serde_json::from_str(&text).ok(),
+        _ => None,
     };
-    let Ok(ClientFrame::Login { auth_token, auth_key, uid, platform, presence }) = serde_json::from_str(&text) else {
+    let Some(ClientFrame::Login { auth_token, auth_key, uid, platform, presence }) = frame else {
         return Err(Error::invalid("ERR_LOGIN_REQUIRED", "The first frame logs in: {\"type\": \"login\", ...}."));
     };
     let login = match (auth_token, auth_key, uid) {
@@ -200,16 +201,15 @@ async fn act(gateway: &Inner, app: &App, login: &Login, frame: ClientFrame) -> R
             events::publish(&gateway.db, &[typing]).await
         }
         ClientFrame::Delivered { message_id } => {
-            let message = messages::pushed(&gateway.db, app.id, message_id).await?;
-            let reached = match message.receiver_type {
-                ReceiverType::User => message.receiver == uid,
-                ReceiverType::Group => gateway.is_member(app.id, uid, &message.receiver),
+            let (sender, receiver) = messages::addressing(&gateway.db, app.id, message_id).await?;
+            let reached = match &receiver {
+                Receiver::User(to) => to.as_str() == uid,
+                Receiver::Group(guid) => gateway.is_member(app.id, uid, guid.as_str()),
             };
-            if !reached || message.sender == uid {
+            if !reached || sender == uid {
                 return Err(messages::message_not_found(message_id));
             }
-            let receipt =
-                Event::Receipt { app: app.id, read: false, by: uid.to_owned(), to: message.sender, message_id };
+            let receipt = Event::Receipt { app: app.id, read: false, by: uid.to_owned(), to: sender, message_id };
             events::publish(&gateway.db, &[receipt]).await
         }
     }

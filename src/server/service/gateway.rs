@@ -151,38 +151,31 @@ pub async fn end_servers(db: &Db, servers: Servers<'_>) -> Result<()> {
         Servers::SilentSince(before) => ("seen_at < $1", Arg::Int(before)),
         Servers::Named(id) => ("id = $1", Arg::Text(id.to_owned())),
     };
-    let connections = format!(
-        "DELETE FROM connections WHERE server IN (SELECT id FROM gateway_servers WHERE {which}) \
-         RETURNING app, user_id, (SELECT uid FROM users u WHERE u.id = user_id)"
-    );
-    let servers = format!("DELETE FROM gateway_servers WHERE {which}");
+    let ending = format!("SELECT id FROM gateway_servers WHERE {which}");
+    // One statement for every user of those connections, before the rows go:
+    // active until now, and offline unless connected to another server.
     // Users first, then their connections: the order `connected` and
     // `disconnected` take their locks in. The other order deadlocked with a
     // connection closing at the same moment.
-    let users_first = format!(
-        "UPDATE users SET last_active_at = $2 WHERE id IN \
-         (SELECT c.user_id FROM connections c WHERE c.server IN (SELECT id FROM gateway_servers WHERE {which}))"
+    let users = format!(
+        "UPDATE users SET last_active_at = $2, status = CASE WHEN EXISTS \
+         (SELECT 1 FROM connections o WHERE o.user_id = users.id AND o.server NOT IN ({ending})) \
+         THEN status ELSE 'offline' END \
+         WHERE id IN (SELECT c.user_id FROM connections c WHERE c.server IN ({ending})) RETURNING app, uid, status"
     );
+    let connections = format!("DELETE FROM connections WHERE server IN ({ending})");
+    let servers = format!("DELETE FROM gateway_servers WHERE {which}");
     with_db!(db, pool => {
         let mut tx = pool.begin_write().await?;
-        bind_all!(sqlx::query(&users_first), [&arg]).bind(at).execute(&mut *tx).await?;
-        let gone: Vec<(i64, i64, String)> = bind_all!(sqlx::query_as(&connections), [&arg]).fetch_all(&mut *tx).await?;
+        let users: Vec<(i64, String, String)> =
+            bind_all!(sqlx::query_as(&users), [&arg]).bind(at).fetch_all(&mut *tx).await?;
+        bind_all!(sqlx::query(&connections), [&arg]).execute(&mut *tx).await?;
         bind_all!(sqlx::query(&servers), [&arg]).execute(&mut *tx).await?;
-        let mut offline = Vec::new();
-        let users: HashSet<(i64, i64, String)> = gone.into_iter().collect();
-        for (app, user_id, uid) in users {
-            let went = sqlx::query(
-                "UPDATE users SET status = 'offline', last_active_at = $1 WHERE id = $2 \
-                 AND NOT EXISTS (SELECT 1 FROM connections c WHERE c.user_id = $2)",
-            )
-            .bind(at)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-            if went.rows_affected() == 1 {
-                offline.push(Event::Presence { app, uid, online: false, at });
-            }
-        }
+        let offline: Vec<Event> = users
+            .into_iter()
+            .filter(|(.., status)| status == "offline")
+            .map(|(app, uid, _)| Event::Presence { app, uid, online: false, at })
+            .collect();
         events::announce!(tx, &offline)?;
         tx.commit().await?;
     });

@@ -848,6 +848,13 @@ pub(crate) async fn pushed(db: &Db, app: i64, id: i64) -> Result<MessageView> {
     with_tags(db, vec![row]).await?.pop().ok_or_else(|| message_not_found(id))
 }
 
+/// Who sent message `id` of app `app`, and to whom: all a delivery receipt
+/// needs, read without the message's tags.
+pub(crate) async fn addressing(db: &Db, app: i64, id: i64) -> Result<(String, Receiver)> {
+    let row = find_in(db, app, id).await?;
+    Ok((row.sender, stored(Receiver::parse(&row.receiver, &row.receiver_type))?))
+}
+
 /// The message `id`, as the app or a user sees it: a user sees the
 /// messages of their own conversations and of their groups.
 pub async fn get(db: &Db, caller: &Caller, app: &App, acting: &Acting, id: i64) -> Result<MessageView> {
