@@ -67,6 +67,16 @@ fn options() -> Options {
 
 /// Unless `--only` leaves it out, sends `requests` requests, `concurrency`
 /// at a time (`make(i)` builds the i-th), and prints the scenario's row.
+/// The columns `scenario` prints. CPU is the whole machine's busy time per
+/// request (the database's too when it runs here); steal is the share of
+/// the run the host gave to others, which the other columns suffer from.
+fn print_heading() {
+    println!(
+        "{:<44} {:>10} {:>9} {:>9} {:>7} {:>10} {:>6}",
+        "scenario", "req/s", "p50 ms", "p99 ms", "errors", "CPU ms/req", "steal%"
+    );
+}
+
 async fn scenario<F>(name: &str, opts: &Options, make: F)
 where
     F: Fn(usize) -> reqwest::RequestBuilder + Send + Sync + 'static,
@@ -77,7 +87,7 @@ where
     let (concurrency, requests) = (opts.concurrency, opts.requests);
     let make = Arc::new(make);
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let started = Instant::now();
+    let (started, cpu) = (Instant::now(), support::MachineCpu::now());
     let workers: Vec<_> = (0..concurrency)
         .map(|_| {
             let (make, next) = (make.clone(), next.clone());
@@ -111,9 +121,16 @@ where
         errors += e;
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let (cpu_ms, steal) = support::MachineCpu::since(cpu, requests);
     timings.sort_by(f64::total_cmp);
     let at = |q: f64| timings[((timings.len() as f64 * q) as usize).min(timings.len() - 1)];
-    println!("{name:<44} {:>10.0} {:>9.2} {:>9.2} {:>7}", requests as f64 / elapsed, at(0.50), at(0.99), errors);
+    println!(
+        "{name:<44} {:>10.0} {:>9.2} {:>9.2} {:>7} {cpu_ms:>10.3} {steal:>6.1}",
+        requests as f64 / elapsed,
+        at(0.50),
+        at(0.99),
+        errors
+    );
 }
 
 #[tokio::main]
@@ -204,7 +221,7 @@ async fn bench(backend: &'static str, opts: &Options) {
     let sample = Arc::new(sample);
 
     let prefixes = ["ana", "ben_k", "chl", "dev_o", "elif", "far", "gra", "hiro_s", "ine", "jon"];
-    println!("{:<44} {:>10} {:>9} {:>9} {:>7}", "scenario", "req/s", "p50 ms", "p99 ms", "errors");
+    print_heading();
 
     let (g, s) = (get.clone(), sample.clone());
     scenario("GET /v3/users/{uid}", opts, move |i| g(format!("/v3/users/{}", s[i % s.len()]))).await;
@@ -289,7 +306,7 @@ where
         let Some(next) = body["meta"]["cursor"]["next"].as_str() else { break };
         path = format!("/v3/groups/{crowd}/members?perPage=100&cursor={next}");
     }
-    println!("{:<44} {:>10} {:>9} {:>9} {:>7}", "scenario", "req/s", "p50 ms", "p99 ms", "errors");
+    print_heading();
     let g = get.clone();
     scenario("GET /v3/groups (first page of 100)", opts, move |_| g("/v3/groups?perPage=100".to_owned())).await;
     let g = get.clone();
@@ -353,7 +370,7 @@ where
     let (pairs, groups) = (Arc::new(pairs), Arc::new(groups));
     let senders: Arc<Vec<String>> = Arc::new(pairs.iter().map(|(uid, _)| uid.clone()).collect());
     let middle = seed_day_window();
-    println!("{:<44} {:>10} {:>9} {:>9} {:>7}", "scenario", "req/s", "p50 ms", "p99 ms", "errors");
+    print_heading();
     let (g, c) = (get.clone(), pairs.clone());
     scenario("GET /v3/users/{uid}/messages (latest 50)", opts, move |i| {
         let (me, other) = &c[i % c.len()];
