@@ -11,7 +11,7 @@ use sqlx::FromRow;
 use super::{
     apps::App,
     audit::{Change, record},
-    keyset::{self, Arg, Conditions, Paging, bind_all},
+    keyset::{self, Arg, Conditions, Paging, PrefixRange, bind_all},
     members::{self, MemberChange, Outcome},
     messages, now, stored,
     tags::{self, Tagged, insert_tags, replace_tags},
@@ -579,7 +579,7 @@ fn list_statements(app: &App, acting_id: Option<i64>, listing: Listing, query: &
         filter.parts.push("m.user_id IS NOT NULL".into());
     }
     // Where a search sits among the conditions, and its two halves.
-    let mut search: Option<(usize, String, String)> = None;
+    let mut search: Option<(usize, PrefixRange, PrefixRange)> = None;
     if let Some(prefix) = query.search.as_deref().map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty()) {
         let by_name = filter.prefix_of("g.name_lower", &prefix);
         let by_guid = filter.prefix_of("g.guid", &prefix);
@@ -616,8 +616,11 @@ fn list_statements(app: &App, acting_id: Option<i64>, listing: Listing, query: &
         // index, where an OR of the two has the planner walk the whole app.
         Some((_, by_name, by_guid)) => format!(
             "SELECT CASE WHEN n > {COUNT_CAP} THEN n ELSE n + ({}) END FROM ({}) AS counted",
-            capped_count(narrowed(&filter.parts, format!("({by_guid} AND NOT {by_name})"))),
-            capped_count(narrowed(&filter.parts, by_name.clone()))
+            capped_count(narrowed(
+                &filter.parts,
+                format!("({} AND NOT {})", by_guid.hidden_from_planner(), by_name.hidden_from_planner())
+            )),
+            capped_count(narrowed(&filter.parts, by_name.to_string()))
         ),
     };
     let count_args = filter.args.len();
@@ -670,7 +673,7 @@ fn list_statements(app: &App, acting_id: Option<i64>, listing: Listing, query: &
                 "g.created_at" => format!("({key} + 0)"),
                 _ => format!("({key} || '')"),
             };
-            let half = |search: &String, range: &str| {
+            let half = |search: &PrefixRange, range: &str| {
                 let order = if column == guid_column {
                     format!("{} {direction}", sorted_on(column, range))
                 } else {
@@ -679,7 +682,7 @@ fn list_statements(app: &App, acting_id: Option<i64>, listing: Listing, query: &
                 format!(
                     "SELECT g.id AS hit_id, {column} AS hit_key, {guid_column} AS hit_guid FROM {from} WHERE {} \
                      ORDER BY {order} LIMIT {}",
-                    narrowed(&filter.parts, search.clone()),
+                    narrowed(&filter.parts, search.to_string()),
                     per_page + 1 + offset
                 )
             };

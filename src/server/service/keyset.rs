@@ -84,10 +84,40 @@ impl Conditions {
     }
 
     /// A prefix as a range on an indexed column: no scan, no leading wildcard.
-    pub(super) fn prefix_of(&mut self, column: &str, prefix: &str) -> String {
+    pub(super) fn prefix_of(&mut self, column: &str, prefix: &str) -> PrefixRange {
         let from = self.placeholder(Arg::Text(prefix.to_owned()));
         let to = self.placeholder(Arg::Text(format!("{prefix}\u{10FFFF}")));
-        format!("({column} >= {from} AND {column} < {to})")
+        PrefixRange { column: column.to_owned(), from, to }
+    }
+}
+
+/// A prefix search's condition, `column >= from AND column < to`, with
+/// the bounds as placeholders. It prints as that SQL.
+#[derive(Clone)]
+pub(super) struct PrefixRange {
+    column: String,
+    from: String,
+    to: String,
+}
+
+impl PrefixRange {
+    /// The same condition with its bounds out of the query planner's
+    /// sight, read once as scalar subqueries: the plan cannot depend on
+    /// them. Postgres plans a statement anew at each call while plans made
+    /// for the values at hand look cheaper than one plan for any value, and
+    /// a prefix's estimated matches swing from one to thousands: that
+    /// planning took longer than running the search's capped count. The
+    /// index range is the same either way.
+    pub(super) fn hidden_from_planner(&self) -> String {
+        let PrefixRange { column, from, to } = self;
+        format!("({column} >= (SELECT {from}) AND {column} < (SELECT {to}))")
+    }
+}
+
+impl std::fmt::Display for PrefixRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let PrefixRange { column, from, to } = self;
+        write!(f, "({column} >= {from} AND {column} < {to})")
     }
 }
 

@@ -526,7 +526,7 @@ where
     }
     if let Some(prefix) = query.search.map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty()) {
         let search = filter.prefix_of("m.uid", &prefix);
-        filter.parts.push(search);
+        filter.parts.push(search.to_string());
     }
     let count_sql = format!(
         "SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE {} LIMIT {}) AS counted",

@@ -17,7 +17,7 @@ use super::{
     auth_tokens::{self, Device, NewToken},
     daily::{add_daily, day_of},
     events::{self, Event},
-    keyset::{self, Arg, Conditions, Paging, bind_all},
+    keyset::{self, Arg, Conditions, Paging, PrefixRange, bind_all},
     now, roles, stored,
     tags::{self, Tagged, replace_tags},
 };
@@ -775,12 +775,12 @@ fn list_statements(app: &App, query: UserQuery, friend_of: Option<i64>) -> Resul
     }
     let base_conditions = filter.parts.len();
     // Where a search on UID or name sits among the conditions, and its two halves.
-    let mut either: Option<(usize, String, String)> = None;
+    let mut either: Option<(usize, PrefixRange, PrefixRange)> = None;
     let prefix = query.search.map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty());
     if let Some(prefix) = prefix.clone() {
         let search = match query.search_in {
-            SearchIn::Uid => filter.prefix_of("u.uid", &prefix),
-            SearchIn::Name => filter.prefix_of("u.name_lower", &prefix),
+            SearchIn::Uid => filter.prefix_of("u.uid", &prefix).to_string(),
+            SearchIn::Name => filter.prefix_of("u.name_lower", &prefix).to_string(),
             SearchIn::Either => {
                 let (by_uid, by_name) = (filter.prefix_of("u.uid", &prefix), filter.prefix_of("u.name_lower", &prefix));
                 either = Some((filter.parts.len(), by_uid.clone(), by_name.clone()));
@@ -831,8 +831,8 @@ fn list_statements(app: &App, query: UserQuery, friend_of: Option<i64>) -> Resul
         };
         format!(
             "SELECT CASE WHEN n > {COUNT_CAP} THEN n ELSE n + ({}) END FROM ({}) AS counted",
-            count(format!("({by_name} AND NOT {by_uid})")),
-            count(by_uid.clone())
+            count(format!("({} AND NOT {})", by_name.hidden_from_planner(), by_uid.hidden_from_planner())),
+            count(by_uid.to_string())
         )
     } else {
         format!(
@@ -873,6 +873,7 @@ fn list_statements(app: &App, query: UserQuery, friend_of: Option<i64>) -> Resul
     }
     let page_sql = match either {
         Some((at, by_uid, by_name)) if order == UserOrder::Match => {
+            let (by_uid, by_name) = (by_uid.to_string(), by_name.to_string());
             // A user whose UID and name both match is listed once, under
             // whichever of the two comes first in this order (the UID on a
             // tie); see `match_key`. Each half takes its first rows from its
@@ -918,6 +919,7 @@ fn list_statements(app: &App, query: UserQuery, friend_of: Option<i64>) -> Resul
         // An OR of two ranges makes the planner walk one index and filter;
         // a union of two range reads, each cut to the page, stays on indexes.
         Some((at, by_uid, by_name)) => {
+            let (by_uid, by_name) = (by_uid.to_string(), by_name.to_string());
             let half = |search: &str| {
                 let mut parts = filter.parts.clone();
                 parts[at] = search.to_owned();
