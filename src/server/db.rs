@@ -79,19 +79,16 @@ pub struct SqliteDb {
 impl SqliteDb {
     async fn open(options: SqliteConnectOptions) -> Result<Self, sqlx::Error> {
         // A file the process itself holds open cannot drop away, so the
-        // pool hands a connection out without pinging it first: that ping
+        // pools hand a connection out without pinging it first: that ping
         // was a round trip to the connection's thread before every query.
-        let reads = SqlitePoolOptions::new()
-            .max_connections(8)
-            .test_before_acquire(false)
-            .after_connect(|connection, _| Box::pin(keep_one_plan_per_statement(connection)))
-            .connect_with(options.clone())
-            .await?;
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .test_before_acquire(false)
-            .after_connect(|connection, _| Box::pin(keep_one_plan_per_statement(connection)))
-            .connect_lazy_with(options);
+        let pool = |size| {
+            SqlitePoolOptions::new()
+                .max_connections(size)
+                .test_before_acquire(false)
+                .after_connect(|connection, _| Box::pin(keep_one_plan_per_statement(connection)))
+        };
+        let reads = pool(8).connect_with(options.clone()).await?;
+        let writer = pool(1).connect_lazy_with(options);
         let written = Arc::<Notify>::default();
         tokio::spawn(checkpoint_after_writes(reads.clone(), written.clone()));
         let (events, _) = broadcast::channel(EVENTS_BUFFERED);

@@ -116,12 +116,28 @@ pub async fn spawn_configured(db: Db, database_url: String, config: Config) -> T
     tokio::spawn(async move {
         axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
     });
-    TestApp { base: format!("http://{addr}"), db, database_url, api: Client::new(), gateway }
+    TestApp {
+        base: format!("http://{addr}"),
+        db,
+        database_url,
+        api: Client::builder().timeout(ANSWER_WITHIN).build().unwrap(),
+        gateway,
+    }
 }
+
+/// How long a test waits for an answer. Every answer here comes in well
+/// under a second; one that never came would otherwise hold the whole run
+/// until CI gave up on it, without naming the request.
+const ANSWER_WITHIN: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// A cookie-keeping client that does not follow redirects: one browser.
 pub fn new_browser() -> Client {
-    Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(ANSWER_WITHIN)
+        .build()
+        .unwrap()
 }
 
 pub const PASSWORD: &str = "a long enough password";
