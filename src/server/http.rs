@@ -1,11 +1,15 @@
 //! Assembles the one router serving the dashboard, `/v3` and the probes,
 //! and runs it until SIGTERM or Ctrl-C, finishing requests in flight.
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{
+    net::SocketAddr,
+    sync::{Arc, LazyLock},
+    time::Duration,
+};
 
 use axum::{Router, extract::State, http::StatusCode, routing::get};
 use leptos::prelude::*;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tower_http::trace::TraceLayer;
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
 
@@ -29,6 +33,14 @@ pub struct Switchboard {
     pub gateway: Gateway,
 }
 
+/// The dashboard's routes, listed once per process. Listing them runs the
+/// whole app with resource loading switched off for the process (a global
+/// flag in leptos_server); a resource first polled meanwhile, by a page
+/// being served from another app in the same process, waited forever. A
+/// second app in one process (the integration tests run many) hung a page
+/// that way now and then.
+static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(App));
+
 pub async fn app(db: Db, config: Config, leptos_options: LeptosOptions) -> anyhow::Result<Switchboard> {
     let sessions = SessionBackend::for_db(&db).await?;
     spawn_expired_session_sweeper(sessions.clone());
@@ -41,7 +53,6 @@ pub async fn app(db: Db, config: Config, leptos_options: LeptosOptions) -> anyho
 
     let gateway = Gateway::start(db.clone(), config.ping_timeout).await?;
     let state = AppState { db, config: Arc::new(config), leptos_options, gateway: gateway.clone() };
-    let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     let router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
@@ -50,7 +61,7 @@ pub async fn app(db: Db, config: Config, leptos_options: LeptosOptions) -> anyho
         .route("/apps/{app_id}/users.csv", get(csv::export))
         .leptos_routes_with_context(
             &state,
-            routes,
+            ROUTES.clone(),
             || provide_context(RequestMemo::default()),
             move || shell(options.clone()),
         )

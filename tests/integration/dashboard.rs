@@ -379,3 +379,26 @@ async fn repeated_failures_from_one_address_are_throttled_whatever_the_account(b
         .await;
     assert_eq!(error_of(res).await, (StatusCode::TOO_MANY_REQUESTS, "ERR_TOO_MANY_ATTEMPTS".into()));
 }
+
+/// Starting an app lists the dashboard's routes, and listing them pauses
+/// every resource in the process (a global flag in leptos_server): a page
+/// that another app in the same process began meanwhile waited forever.
+/// Only the process matters here, not the backend.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_keep_answering_while_other_apps_start_in_the_same_process() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let browser = app.browser_signed_in_as("owner@example.com", OperatorRole::Owner).await;
+    let pages = async {
+        for _ in 0..300 {
+            let page = browser.get(app.url("/apps")).send().await.expect("the page answers");
+            assert_eq!(page.status(), StatusCode::OK);
+            assert!(page.text().await.unwrap().contains("Switchboard"));
+        }
+    };
+    let starts = async {
+        for _ in 0..15 {
+            spawn_app(Backend::Sqlite).await;
+        }
+    };
+    tokio::join!(pages, starts);
+}
