@@ -65,8 +65,6 @@ fn options() -> Options {
     }
 }
 
-/// Unless `--only` leaves it out, sends `requests` requests, `concurrency`
-/// at a time (`make(i)` builds the i-th), and prints the scenario's row.
 /// The columns `scenario` prints. CPU is the whole machine's busy time per
 /// request (the database's too when it runs here); steal is the share of
 /// the run the host gave to others, which the other columns suffer from.
@@ -77,6 +75,8 @@ fn print_heading() {
     );
 }
 
+/// Unless `--only` leaves it out, sends `requests` requests, `concurrency`
+/// at a time (`make(i)` builds the i-th), and prints the scenario's row.
 async fn scenario<F>(name: &str, opts: &Options, make: F)
 where
     F: Fn(usize) -> reqwest::RequestBuilder + Send + Sync + 'static,
