@@ -65,6 +65,38 @@ fn options() -> Options {
     }
 }
 
+/// The whole machine's CPU time, read from `/proc/stat`: what a scenario
+/// cost, the database included when it runs here. Unlike requests per
+/// second, it holds still when a neighbour on the host takes a core.
+#[derive(Clone, Copy)]
+struct MachineCpu {
+    busy: u64,
+    stolen: u64,
+    total: u64,
+}
+
+impl MachineCpu {
+    fn now() -> Self {
+        let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+        let ticks: Vec<u64> =
+            stat.lines().next().unwrap_or_default().split_whitespace().skip(1).filter_map(|n| n.parse().ok()).collect();
+        let at = |i: usize| ticks.get(i).copied().unwrap_or(0);
+        // user nice system idle iowait irq softirq steal
+        let (busy, stolen) = (at(0) + at(1) + at(2) + at(5) + at(6), at(7));
+        MachineCpu { busy, stolen, total: busy + stolen + at(3) + at(4) }
+    }
+
+    /// Milliseconds of busy CPU per `events` since `start`, and the share
+    /// of the time the host took away (steal), in per cent.
+    fn since(start: MachineCpu, events: usize) -> (f64, f64) {
+        let end = MachineCpu::now();
+        // /proc/stat counts in USER_HZ ticks, a hundred a second on Linux.
+        let busy_ms = (end.busy - start.busy) as f64 * 10.0;
+        let total = (end.total - start.total).max(1) as f64;
+        (busy_ms / events.max(1) as f64, (end.stolen - start.stolen) as f64 * 100.0 / total)
+    }
+}
+
 /// The columns `scenario` prints. CPU is the whole machine's busy time per
 /// request (the database's too when it runs here); steal is the share of
 /// the run the host gave to others, which the other columns suffer from.
@@ -87,7 +119,7 @@ where
     let (concurrency, requests) = (opts.concurrency, opts.requests);
     let make = Arc::new(make);
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let (started, cpu) = (Instant::now(), support::MachineCpu::now());
+    let (started, cpu) = (Instant::now(), MachineCpu::now());
     let workers: Vec<_> = (0..concurrency)
         .map(|_| {
             let (make, next) = (make.clone(), next.clone());
@@ -121,7 +153,7 @@ where
         errors += e;
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let (cpu_ms, steal) = support::MachineCpu::since(cpu, requests);
+    let (cpu_ms, steal) = MachineCpu::since(cpu, requests);
     timings.sort_by(f64::total_cmp);
     let at = |q: f64| timings[((timings.len() as f64 * q) as usize).min(timings.len() - 1)];
     println!(

@@ -34,35 +34,3 @@ pub async fn fresh_database(backend: &str) -> (Db, String) {
     db.migrate().await.unwrap();
     (db, url)
 }
-
-/// The whole machine's CPU time, read from `/proc/stat`: what a scenario
-/// cost, the database included when it runs here. Unlike requests per
-/// second, it holds still when a neighbour on the host takes a core.
-#[derive(Clone, Copy)]
-pub struct MachineCpu {
-    busy: u64,
-    stolen: u64,
-    total: u64,
-}
-
-impl MachineCpu {
-    pub fn now() -> Self {
-        let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
-        let ticks: Vec<u64> =
-            stat.lines().next().unwrap_or_default().split_whitespace().skip(1).filter_map(|n| n.parse().ok()).collect();
-        let at = |i: usize| ticks.get(i).copied().unwrap_or(0);
-        // user nice system idle iowait irq softirq steal
-        let (busy, stolen) = (at(0) + at(1) + at(2) + at(5) + at(6), at(7));
-        MachineCpu { busy, stolen, total: busy + stolen + at(3) + at(4) }
-    }
-
-    /// Milliseconds of busy CPU per `events` since `start`, and the share
-    /// of the time the host took away (steal), in per cent.
-    pub fn since(start: MachineCpu, events: usize) -> (f64, f64) {
-        let end = MachineCpu::now();
-        // /proc/stat counts in USER_HZ ticks, a hundred a second on Linux.
-        let busy_ms = (end.busy - start.busy) as f64 * 10.0;
-        let total = (end.total - start.total).max(1) as f64;
-        (busy_ms / events.max(1) as f64, (end.stolen - start.stolen) as f64 * 100.0 / total)
-    }
-}
