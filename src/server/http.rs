@@ -62,7 +62,14 @@ pub async fn app(db: Db, config: Config, leptos_options: LeptosOptions) -> anyho
         .leptos_routes_with_context(
             &state,
             ROUTES.clone(),
-            || provide_context(RequestMemo::default()),
+            {
+                let state = state.clone();
+                move || {
+                    provide_context(RequestMemo::default());
+                    // In place of the router's state: this request's reads share a connection.
+                    provide_context(AppState { db: state.db.for_one_request(), ..state.clone() });
+                }
+            },
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

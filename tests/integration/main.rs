@@ -12,6 +12,7 @@ mod dashboard;
 mod dashboard_groups;
 mod dashboard_messages;
 mod dashboard_users;
+mod database;
 mod groups;
 mod messages;
 mod probes;

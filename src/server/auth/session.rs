@@ -42,7 +42,7 @@ impl SessionBackend {
                 SessionBackend::Sqlite(store)
             }
             Db::Postgres(pool) => {
-                let store = PostgresStore::new(pool.clone());
+                let store = PostgresStore::new(sqlx::PgPool::clone(pool));
                 store.migrate().await?;
                 SessionBackend::Postgres(store)
             }
