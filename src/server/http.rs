@@ -7,9 +7,17 @@ use std::{
     time::Duration,
 };
 
-use axum::{Router, extract::State, http::StatusCode, routing::get};
+use axum::{
+    Router,
+    extract::{Request, State},
+    http::{Method, StatusCode},
+    middleware::{self, Next},
+    response::Response,
+    routing::get,
+};
 use leptos::prelude::*;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
+use tokio::sync::Semaphore;
 use tower_http::trace::TraceLayer;
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
 
@@ -55,10 +63,6 @@ pub async fn app(db: Db, config: Config, leptos_options: LeptosOptions) -> anyho
     let state = AppState { db, config: Arc::new(config), leptos_options, gateway: gateway.clone() };
     let options = state.leptos_options.clone();
     let router = Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(ready))
-        .nest("/v3", api::router())
-        .route("/apps/{app_id}/users.csv", get(csv::export))
         .leptos_routes_with_context(
             &state,
             ROUTES.clone(),
@@ -72,11 +76,41 @@ pub async fn app(db: Db, config: Config, leptos_options: LeptosOptions) -> anyho
             },
             move || shell(options.clone()),
         )
+        .route_layer(middleware::from_fn_with_state(page_turns(), pages_in_turn))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready))
+        .nest("/v3", api::router())
+        .route("/apps/{app_id}/users.csv", get(csv::export))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(session_layer)
         .layer(TraceLayer::new_for_http())
         .with_state(state);
     Ok(Switchboard { router, gateway })
+}
+
+/// Dashboard pages rendered at once, per core. Rendering is CPU work: with
+/// every page in progress sharing the cores, each took as long as all of
+/// them together, and the unluckiest twice as long as the median. Pages
+/// past these wait their turn, first come first served, and then render at
+/// full speed; there are still enough of them at once that while one
+/// waits for the database, another has the core.
+const PAGES_AT_ONCE_PER_CORE: usize = 2;
+
+/// The turns that dashboard pages take: see [`pages_in_turn`].
+pub fn page_turns() -> Arc<Semaphore> {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    Arc::new(Semaphore::new(PAGES_AT_ONCE_PER_CORE * cores))
+}
+
+/// Renders a page (a GET) once it has one of `turns`; server functions,
+/// which the browser calls for data and changes, go straight through.
+pub async fn pages_in_turn(State(turns): State<Arc<Semaphore>>, request: Request, next: Next) -> Response {
+    if request.method() != Method::GET {
+        return next.run(request).await;
+    }
+    // The semaphore is never closed, so a turn always comes.
+    let _turn = turns.acquire().await;
+    next.run(request).await
 }
 
 async fn ready(State(state): State<AppState>) -> (StatusCode, &'static str) {
@@ -124,4 +158,54 @@ async fn shutdown_signal() {
     };
     tokio::select! { () = ctrl_c => {}, () = terminate => {} }
     tracing::info!("shutting down: finishing requests in flight");
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    /// Requests in progress, and the most there were at once.
+    #[derive(Default)]
+    struct InProgress {
+        now: AtomicUsize,
+        most: AtomicUsize,
+    }
+
+    async fn take_a_while(State(progress): State<Arc<InProgress>>) {
+        let now = progress.now.fetch_add(1, Ordering::SeqCst) + 1;
+        progress.most.fetch_max(now, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        progress.now.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// Sends twelve requests at once to a server whose pages take three
+    /// turns; answers the most that were in progress together.
+    async fn most_at_once(method: Method) -> usize {
+        let progress = Arc::new(InProgress::default());
+        let router = Router::new()
+            .route("/page", get(take_a_while).post(take_a_while))
+            .route_layer(middleware::from_fn_with_state(Arc::new(Semaphore::new(3)), pages_in_turn))
+            .with_state(progress.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/page", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        let client = reqwest::Client::new();
+        let answers = futures::future::join_all((0..12).map(|_| client.request(method.clone(), &url).send())).await;
+        for answer in answers {
+            assert!(answer.unwrap().status().is_success());
+        }
+        progress.most.load(Ordering::SeqCst)
+    }
+
+    #[tokio::test]
+    async fn pages_render_a_few_at_once_and_the_rest_wait_their_turn() {
+        assert_eq!(most_at_once(Method::GET).await, 3);
+    }
+
+    #[tokio::test]
+    async fn server_functions_do_not_wait_for_a_turn() {
+        assert!(most_at_once(Method::POST).await > 3);
+    }
 }
