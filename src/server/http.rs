@@ -23,7 +23,7 @@ use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
 
 use super::{
     api,
-    auth::session::{RequestMemo, SessionBackend},
+    auth::session::{RequestMemo, SESSION_IDLE, SessionBackend},
     config::Config,
     csv,
     db::Db,
@@ -31,9 +31,6 @@ use super::{
     state::AppState,
 };
 use crate::app::{App, shell};
-
-/// Dashboard sessions last a week of inactivity.
-const SESSION_IDLE_DAYS: i64 = 7;
 
 /// The one router, and the realtime gateway behind it, which stops with it.
 pub struct Switchboard {
@@ -57,7 +54,7 @@ pub async fn app(db: Db, config: Config, leptos_options: LeptosOptions) -> anyho
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(config.secure_cookies)
-        .with_expiry(Expiry::OnInactivity(time::Duration::days(SESSION_IDLE_DAYS)));
+        .with_expiry(Expiry::OnInactivity(SESSION_IDLE));
 
     let gateway = Gateway::start(db.clone(), config.ping_timeout).await?;
     let state = AppState { db, config: Arc::new(config), leptos_options, gateway: gateway.clone() };

@@ -5,6 +5,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use switchboard::{
     domain::{Environment, KeyScope, OperatorRole},
+    server::auth::session::SessionBackend,
     ui::{
         activity_page::LoadAuditPage,
         app_settings_page::{DeleteApp, RenameApp},
@@ -16,6 +17,8 @@ use switchboard::{
         team_page::{AddOperator, ChangeOperatorRole, SetOperatorDisabled},
     },
 };
+
+use tower_sessions::{SessionStore, session::Id};
 
 use crate::common::{Backend, PASSWORD, error_of, new_browser, path_of, spawn_app, spawn_on};
 use crate::on_both_backends;
@@ -31,6 +34,7 @@ on_both_backends!(
     disabling_an_operator_ends_their_session_at_once,
     a_session_works_on_every_server_process_and_ends_on_sign_out,
     the_session_cookie_is_http_only_and_same_site_lax,
+    a_session_in_use_lasts_a_week_from_its_last_day_of_use,
     dashboard_changes_are_audited_with_the_operator_and_address,
     only_an_owner_makes_owners,
     arguments_that_do_not_decode_get_bad_request,
@@ -259,6 +263,37 @@ async fn the_session_cookie_is_http_only_and_same_site_lax(backend: Backend) {
     assert!(cookie.starts_with("switchboard_session="), "{cookie}");
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
     assert!(!cookie.contains("Secure"), "plain http gets no Secure flag: {cookie}");
+}
+
+async fn a_session_in_use_lasts_a_week_from_its_last_day_of_use(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.create_operator("ana@example.com", OperatorRole::Owner).await;
+    let signed_in = new_browser()
+        .post(app.url(path_of::<SignIn>()))
+        .form(&[("email", "ana@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let cookie = signed_in.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let id: Id = cookie.trim_start_matches("switchboard_session=").parse().unwrap();
+    // As if signed in two days ago, and not used since: the store keeps
+    // the whole session, its expiry too.
+    let store = SessionBackend::for_db(&app.db).await.unwrap();
+    let mut record = store.load(&id).await.unwrap().unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    record.expiry_date = now + time::Duration::days(5);
+    store.save(&record).await.unwrap();
+
+    let visit = || new_browser().get(app.url("/apps")).header("cookie", &cookie).send();
+    let used = visit().await.unwrap();
+    assert_eq!(used.status(), StatusCode::OK);
+    let renewed = used.headers().get("set-cookie").expect("the cookie is sent again").to_str().unwrap();
+    assert!(renewed.contains("Max-Age=604800"), "a week from now: {renewed}");
+    let expiry = store.load(&id).await.unwrap().unwrap().expiry_date;
+    assert!(expiry > now + time::Duration::days(7) - time::Duration::minutes(1), "{expiry}");
+
+    let again = visit().await.unwrap();
+    assert!(again.headers().get("set-cookie").is_none(), "renewed once a day, not on every page");
 }
 
 async fn dashboard_changes_are_audited_with_the_operator_and_address(backend: Backend) {

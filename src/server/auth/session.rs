@@ -26,6 +26,18 @@ use crate::server::{Error, Result, db::Db, service, service::apps::App, state::A
 
 const OPERATOR_ID: &str = "operator_id";
 
+/// Dashboard sessions last a week of inactivity.
+pub const SESSION_IDLE: time::Duration = time::Duration::days(7);
+
+/// A session in use is saved again, for a fresh week and with its cookie
+/// sent again, on its first request a day or more after it was last saved:
+/// often enough that only a week without use ends it, and not a write for
+/// every page. (The session layer saves a session only when it changes.)
+const RENEW_AFTER: time::Duration = time::Duration::days(1);
+
+/// Marks a session, as loaded, for renewal (see [`renew_if_due`]).
+const RENEW: &str = "renew";
+
 /// The session store for whichever database is in use.
 #[derive(Debug, Clone)]
 pub enum SessionBackend {
@@ -75,10 +87,11 @@ impl SessionStore for SessionBackend {
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        match self {
-            SessionBackend::Sqlite(s) => s.load(id).await,
-            SessionBackend::Postgres(s) => s.load(id).await,
-        }
+        let record = match self {
+            SessionBackend::Sqlite(s) => s.load(id).await?,
+            SessionBackend::Postgres(s) => s.load(id).await?,
+        };
+        Ok(record.map(marked_if_due_for_renewal))
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
@@ -87,6 +100,26 @@ impl SessionStore for SessionBackend {
             SessionBackend::Postgres(s) => s.delete(id).await,
         }
     }
+}
+
+/// Only the store sees when a session was last saved: its expiry, less
+/// [`SESSION_IDLE`].
+fn marked_if_due_for_renewal(mut record: Record) -> Record {
+    let saved_at = record.expiry_date - SESSION_IDLE;
+    if time::OffsetDateTime::now_utc() - saved_at >= RENEW_AFTER {
+        record.data.insert(RENEW.to_owned(), serde_json::Value::Bool(true));
+    }
+    record
+}
+
+/// Takes the renewal mark off a session that has it, which changes the
+/// session: the session layer then saves it for a fresh week.
+async fn renew_if_due(session: &Session) -> Result<()> {
+    // Removing marks the session changed even when there was nothing to remove.
+    if session.get::<bool>(RENEW).await.map_err(session_failed)?.is_some() {
+        session.remove::<bool>(RENEW).await.map_err(session_failed)?;
+    }
+    Ok(())
 }
 
 fn session_failed(err: tower_sessions::session::Error) -> Error {
@@ -123,6 +156,7 @@ async fn operator_on(session: &Session, db: &Db) -> Result<Option<OperatorView>>
     let Some(id) = session.get::<i64>(OPERATOR_ID).await.map_err(session_failed)? else {
         return Ok(None);
     };
+    renew_if_due(session).await?;
     let operator = service::operators::active(db, id).await?;
     if operator.is_none() {
         end(session).await?;
