@@ -268,13 +268,7 @@ async fn the_session_cookie_is_http_only_and_same_site_lax(backend: Backend) {
 async fn a_session_in_use_lasts_a_week_from_its_last_day_of_use(backend: Backend) {
     let app = spawn_app(backend).await;
     app.create_operator("ana@example.com", OperatorRole::Owner).await;
-    let signed_in = new_browser()
-        .post(app.url(path_of::<SignIn>()))
-        .form(&[("email", "ana@example.com"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    let cookie = signed_in.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let cookie = signed_in_cookie(&app, "ana@example.com").await;
     let id: Id = cookie.trim_start_matches("switchboard_session=").parse().unwrap();
     // As if signed in two days ago, and not used since: the store keeps
     // the whole session, its expiry too.
