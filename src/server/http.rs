@@ -94,14 +94,14 @@ pub async fn app(db: Db, config: Config, leptos_options: LeptosOptions) -> anyho
 const PAGES_AT_ONCE_PER_CORE: usize = 2;
 
 /// The turns that dashboard pages take: see [`pages_in_turn`].
-pub fn page_turns() -> Arc<Semaphore> {
+fn page_turns() -> Arc<Semaphore> {
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     Arc::new(Semaphore::new(PAGES_AT_ONCE_PER_CORE * cores))
 }
 
 /// Renders a page (a GET) once it has one of `turns`; server functions,
 /// which the browser calls for data and changes, go straight through.
-pub async fn pages_in_turn(State(turns): State<Arc<Semaphore>>, request: Request, next: Next) -> Response {
+async fn pages_in_turn(State(turns): State<Arc<Semaphore>>, request: Request, next: Next) -> Response {
     if request.method() != Method::GET {
         return next.run(request).await;
     }
