@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use leptos_router::{components::A, hooks::use_query_map};
+use leptos_router::hooks::use_query_map;
 
 use super::{app_layout::use_app_id, error_notice::ErrorNotice, timestamp::Timestamp};
 use crate::domain::{ApiError, AuditEntryView, AuditPage};
@@ -60,7 +60,7 @@ fn AuditTable(page: AuditPage, here: String) -> impl IntoView {
             </tbody>
         </table>
         {page.next.map(|next| view! {
-            <A href=format!("{here}?before={next}") attr:class="older">"Older"</A>
+            <a href=format!("{here}?before={next}") class="older">"Older"</a>
         })}
     }
 }

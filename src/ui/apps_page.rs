@@ -1,5 +1,4 @@
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use super::{
     checked_input::CheckedInput,
@@ -61,9 +60,9 @@ fn AppList(apps: Vec<AppView>) -> impl IntoView {
                 .map(|app| {
                     view! {
                         <li class=format!("app-card env-{}", app.environment.as_str())>
-                            <A href=format!("/apps/{}", app.app_id)>
+                            <a href=format!("/apps/{}", app.app_id)>
                                 <strong class="app-name">{app.name.to_string()}</strong>
-                            </A>
+                            </a>
                             <EnvironmentBadge environment=app.environment />
                             <code class="app-id">{app.app_id.to_string()}</code>
                             <span class="muted">{app.region.label()}</span>

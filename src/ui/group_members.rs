@@ -1,5 +1,4 @@
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use super::{
     error_notice::{ActionError, ErrorNotice},
@@ -218,7 +217,7 @@ fn MemberRow(
     let current = member.scope;
     view! {
         <tr data-uid=row>
-            <td><A href=user_href>{shown}</A></td>
+            <td><a href=user_href>{shown}</a></td>
             <td>{member.name}</td>
             <td><ScopeBadge scope=member.scope /></td>
             <td><Timestamp at=Some(member.joined_at) /></td>

@@ -1,8 +1,5 @@
 use leptos::prelude::*;
-use leptos_router::{
-    components::{A, Form},
-    hooks::use_query_map,
-};
+use leptos_router::{components::Form, hooks::use_query_map};
 
 use super::{
     app_layout::use_app_id,
@@ -145,9 +142,9 @@ fn GroupTable(page: Page<GroupView>, base: String, filter: String) -> impl IntoV
         <nav class="paging">
             {page.next_cursor.map(|next| {
                 let sep = if filter.is_empty() { "?" } else { "&" };
-                view! { <A href=format!("{first_page}{sep}after={next}") attr:class="older">"Next page"</A> }
+                view! { <a href=format!("{first_page}{sep}after={next}") class="older">"Next page"</a> }
             })}
-            <A href=first_page attr:class="newer">"First page"</A>
+            <a href=first_page class="newer">"First page"</a>
         </nav>
     }
 }
@@ -158,7 +155,7 @@ fn GroupRow(group: GroupView, base: String) -> impl IntoView {
     let (href, row) = (format!("{base}/{guid}"), guid.clone());
     view! {
         <tr data-guid=row>
-            <td><A href=href>{guid}</A></td>
+            <td><a href=href>{guid}</a></td>
             <td>{group.name}</td>
             <td><GroupTypeBadge group_type=group.group_type /></td>
             <td>{group.members_count}</td>

@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use leptos_router::{components::A, hooks::use_query_map};
+use leptos_router::hooks::use_query_map;
 
 use super::{
     app_layout::use_app_id,
@@ -105,7 +105,7 @@ fn MessageTable(
                     .collect_view()}
             </tbody>
         </table>
-        {older.map(|href| view! { <A href=href attr:class="button secondary">"Older messages"</A> })}
+        {older.map(|href| view! { <a href=href class="button secondary">"Older messages"</a> })}
     }
     .into_any()
 }
@@ -127,7 +127,7 @@ fn MessageRow(
         (message.id, message.sender.clone(), format!("{} / {}", message.category, message.message_type));
     view! {
         <tr data-message=id>
-            <td><A href=conversation><Timestamp at=Some(message.sent_at) /></A></td>
+            <td><a href=conversation><Timestamp at=Some(message.sent_at) /></a></td>
             <td>{sender}</td>
             <td>{receiver}</td>
             <td class="muted">{kind}</td>

@@ -1,5 +1,4 @@
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use super::activity_page::ActivityPage;
 
@@ -9,7 +8,7 @@ pub fn TeamActivityPage() -> impl IntoView {
     view! {
         <main>
             <h1>"Team activity"</h1>
-            <p><A href="/team">"Back to the team"</A></p>
+            <p><a href="/team">"Back to the team"</a></p>
             <ActivityPage />
         </main>
     }

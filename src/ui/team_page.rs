@@ -1,5 +1,4 @@
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use super::{
     checked_input::CheckedInput,
@@ -62,7 +61,7 @@ pub fn TeamPage() -> impl IntoView {
     view! {
         <main>
             <h1>"Team"</h1>
-            <p><A href="/team/activity">"Team activity"</A></p>
+            <p><a href="/team/activity">"Team activity"</a></p>
             <ActionError value=change_role.value() />
             <ActionError value=set_disabled.value() />
             <Transition fallback=|| view! { <p class="muted">"Loading the team…"</p> }>

@@ -1,5 +1,4 @@
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use super::{
     error_notice::{ActionError, ErrorNotice},
@@ -119,7 +118,7 @@ fn FriendList(
                     let (app_id, uid) = (app_id.clone(), uid.clone());
                     view! {
                         <li data-friend=row>
-                            <A href=href>{friend.name}</A>
+                            <a href=href>{friend.name}</a>
                             " " <code>{shown}</code>
                             {may_change.then(|| view! {
                                 <ActionForm action=remove attr:class="inline">

@@ -1,5 +1,4 @@
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use super::{
     error_notice::ErrorNotice,
@@ -49,7 +48,7 @@ pub fn UserGroups(app_id: Memo<String>, uid: Memo<String>) -> impl IntoView {
                                             let (href, row) = (format!("{base}/{guid}"), guid.clone());
                                             view! {
                                                 <tr data-guid=row>
-                                                    <td><A href=href>{guid}</A></td>
+                                                    <td><a href=href>{guid}</a></td>
                                                     <td>{group.name}</td>
                                                     <td><GroupTypeBadge group_type=group.group_type /></td>
                                                     <td>{group.scope.map(|scope| view! { <ScopeBadge scope /> })}</td>

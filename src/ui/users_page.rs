@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use leptos_router::{components::A, hooks::use_query_map};
+use leptos_router::hooks::use_query_map;
 
 use super::{
     app_layout::use_app_id,
@@ -148,9 +148,9 @@ fn UserTable(
         <nav class="paging">
             {page.next_cursor.map(|next| {
                 let sep = if query.is_empty() { "?" } else { "&" };
-                view! { <A href=format!("{first_page}{sep}after={next}") attr:class="older">"Next page"</A> }
+                view! { <a href=format!("{first_page}{sep}after={next}") class="older">"Next page"</a> }
             })}
-            <A href=first_page attr:class="newer">"First page"</A>
+            <a href=first_page class="newer">"First page"</a>
         </nav>
     }
 }
@@ -213,7 +213,7 @@ fn SortableHeader(column: UserSort, filter: UserFilter, base: String) -> impl In
     let href = format!("{base}?{}", filter.sorted_on(column).to_query());
     view! {
         <th aria-sort=aria>
-            <A href=href attr:class="sort">{column.label()}{arrow}</A>
+            <a href=href class="sort">{column.label()}{arrow}</a>
         </th>
     }
 }
@@ -227,7 +227,7 @@ fn UserRow(user: UserView, base: String, ticked: Option<RwSignal<Vec<String>>>) 
     view! {
         <tr class:disabled=deactivated data-uid=uid>
             {ticked.map(|ticked| view! { <TickUser uid=tick_uid ticked /> })}
-            <td><A href=href>{label}</A></td>
+            <td><a href=href>{label}</a></td>
             <td>{user.name}</td>
             <td><span class="badge">{user.role.to_string()}</span></td>
             <td><Timestamp at=Some(user.created_at) /></td>
