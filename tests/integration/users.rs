@@ -25,6 +25,7 @@ on_both_backends!(
     tokens_are_shown_once_and_a_revoked_token_stops_working,
     roles_follow_their_rules,
     search_filters_and_sorts_find_the_right_users,
+    every_list_brings_each_users_tags_in_tag_order,
     cursor_paging_returns_every_user_exactly_once_while_users_are_added,
     friendship_is_symmetric_and_answered_per_uid,
     a_filtered_total_is_counted_up_to_a_thousand_and_says_so,
@@ -327,7 +328,7 @@ async fn search_filters_and_sorts_find_the_right_users(backend: Backend) {
     for (uid, name, role, tags) in [
         ("ana", "Zoe Ana", "default", vec!["blue"]),
         ("anabel", "Bel", "premium", vec!["red"]),
-        ("bo", "Anton", "premium", vec!["blue", "red"]),
+        ("bo", "Anton", "premium", vec!["red", "blue"]),
         ("cy", "Cy", "default", vec![]),
     ] {
         api.ok("POST", "/v3/users", Some(json!({"uid": uid, "name": name, "role": role, "tags": tags}))).await;
@@ -351,6 +352,38 @@ async fn search_filters_and_sorts_find_the_right_users(backend: Backend) {
         json!({"total": 4, "total_is_exact": true, "count": 1, "per_page": 3, "current_page": 2, "total_pages": 2})
     );
     assert_eq!(page["data"][0]["tags"], json!([]), "tags come with each user");
+    let past_the_end = api.listed("?perPage=3&page=3").await;
+    assert_eq!(past_the_end["data"], json!([]));
+    assert_eq!(past_the_end["meta"]["pagination"]["total"], 4, "a page past the end still counts the list");
+}
+
+async fn every_list_brings_each_users_tags_in_tag_order(backend: Backend) {
+    let api = Api::new(backend).await;
+    for (uid, name, tags) in
+        [("ana", "Ana", vec!["red", "blue", "amber"]), ("anton", "Bo", vec![]), ("bo", "Anna", vec!["x"])]
+    {
+        api.ok("POST", "/v3/users", Some(json!({"uid": uid, "name": name, "tags": tags}))).await;
+    }
+    let tags_of = |uid: &str| match uid {
+        "ana" => json!(["amber", "blue", "red"]),
+        "bo" => json!(["x"]),
+        _ => json!([]),
+    };
+    // A plain list, a search on UID or name, on one of them, a sorted
+    // search, a numbered page: each read by a statement of its own shape.
+    for (query, listed) in [
+        ("", vec!["ana", "anton", "bo"]),
+        ("?searchKey=an", vec!["ana", "bo", "anton"]),
+        ("?searchKey=an&searchIn=uid", vec!["ana", "anton"]),
+        ("?searchKey=an&sortBy=name", vec!["ana", "bo", "anton"]),
+        ("?perPage=1&page=2", vec!["anton"]),
+    ] {
+        let page = api.listed(query).await;
+        let users: Vec<(&str, &Value)> =
+            page["data"].as_array().unwrap().iter().map(|u| (u["uid"].as_str().unwrap(), &u["tags"])).collect();
+        let expected: Vec<(&str, Value)> = listed.into_iter().map(|uid| (uid, tags_of(uid))).collect();
+        assert_eq!(users, expected.iter().map(|(uid, tags)| (*uid, tags)).collect::<Vec<_>>(), "{query:?}");
+    }
 }
 
 async fn cursor_paging_returns_every_user_exactly_once_while_users_are_added(backend: Backend) {

@@ -1,7 +1,7 @@
 //! Tags of users, groups and messages: the same rules, a table each.
 
 use super::rows_per_statement;
-use crate::server::{Result, db::Db};
+use crate::server::{Error, Result, db::Db};
 use crate::with_db;
 
 #[derive(Debug, Clone, Copy)]
@@ -56,6 +56,23 @@ macro_rules! replace_tags {
     }};
 }
 pub(crate) use {insert_tags, replace_tags};
+
+/// SQL for the tags of the row whose internal id is the expression `id`,
+/// in tag order, as a JSON array (NULL on Postgres when there are none):
+/// read with the rows of a list, its tags cost it no statement of their own.
+pub(super) fn json_of(db: &Db, tagged: Tagged, id: &str) -> String {
+    let (table, owner) = tagged.table();
+    let aggregate = match db {
+        Db::Sqlite(_) => "json_group_array",
+        Db::Postgres(_) => "json_agg",
+    };
+    format!("(SELECT CAST({aggregate}(tag ORDER BY tag) AS TEXT) FROM {table} WHERE {owner} = {id})")
+}
+
+/// The tags [`json_of`] read.
+pub(super) fn from_json(json: Option<String>) -> Result<Vec<String>> {
+    json.map_or(Ok(Vec::new()), |json| serde_json::from_str(&json).map_err(|e| Error::Internal(e.to_string())))
+}
 
 /// Views of rows (users, groups or messages, as `tagged` says), each made
 /// by `view` with the row's tags, which are read in one query.

@@ -52,6 +52,16 @@ pub(crate) struct UserRow {
     deactivated_at: Option<i64>,
 }
 
+/// A user on a list's page, with their tags (see [`tags::json_of`]) and
+/// the list's capped total: one statement reads the page.
+#[derive(FromRow)]
+struct ListedRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    tags: Option<String>,
+    total: i64,
+}
+
 pub(super) const USER_COLUMNS: &str = "id, uid, name, avatar, link, role, metadata, status_message, status, created_at, updated_at, \
                             last_active_at, deactivated_at";
 
@@ -708,16 +718,23 @@ pub async fn list(db: &Db, caller: &Caller, app: &App, query: UserQuery) -> Resu
         Some(uid) => Some(find(db, app, uid).await?.id),
         None => None,
     };
-    let statements = list_statements(app, query, friend_of)?;
+    let statements = list_statements(db, app, query, friend_of)?;
     let ListStatements { count_sql, page_sql, args, count_args, per_page, unfiltered, order, descending, prefix } =
         statements;
-    let (total, rows): (i64, Vec<UserRow>) = with_db!(db, pool => {
-        let count = bind_all!(sqlx::query_scalar(&count_sql), &args[..count_args]);
-        let page = bind_all!(sqlx::query_as(&page_sql), &args);
-        (count.fetch_one(pool).await?, page.fetch_all(pool).await?)
-    });
+    let rows: Vec<ListedRow> = with_db!(db, pool => bind_all!(sqlx::query_as(&page_sql), &args).fetch_all(pool).await?);
+    // A page past the end has no row to bring the total.
+    let total: i64 = match rows.first() {
+        Some(row) => row.total,
+        None => with_db!(db, pool => {
+            bind_all!(sqlx::query_scalar(&count_sql), &args[..count_args]).fetch_one(pool).await?
+        }),
+    };
     let more = rows.len() as i64 > per_page;
-    let users = with_tags(db, rows.into_iter().take(per_page as usize).collect()).await?;
+    let users = rows
+        .into_iter()
+        .take(per_page as usize)
+        .map(|row| row.user.into_view(tags::from_json(row.tags)?))
+        .collect::<Result<Vec<_>>>()?;
     let next_cursor =
         if more { users.last().map(|u| cursor_after(order, descending, u, prefix.as_deref())) } else { None };
     let (total, total_is_exact) = if unfiltered || total <= COUNT_CAP { (total, true) } else { (COUNT_CAP, false) };
@@ -742,12 +759,13 @@ pub async fn explain(db: &Db, caller: &Caller, app: &App, query: UserQuery) -> R
     caller.require(Permission::Read)?;
     // Any id will do: the plan does not depend on which user's friends.
     let friend_of = query.friends_of.as_ref().map(|_| 0);
-    let ListStatements { count_sql, page_sql, args, count_args, .. } = list_statements(app, query, friend_of)?;
+    let ListStatements { count_sql, page_sql, args, count_args, .. } = list_statements(db, app, query, friend_of)?;
     keyset::plans(db, &[(&count_sql, &args[..count_args]), (&page_sql, &args)]).await
 }
 
-/// The statements behind a list: a capped count and one page, sharing
-/// their first `count_args` arguments.
+/// The statements behind a list: a capped count, and one page whose rows
+/// bring that count and their tags with them (see [`ListedRow`]). The
+/// count takes the first `count_args` of the page's arguments.
 struct ListStatements {
     count_sql: String,
     page_sql: String,
@@ -762,7 +780,7 @@ struct ListStatements {
     prefix: Option<String>,
 }
 
-fn list_statements(app: &App, query: UserQuery, friend_of: Option<i64>) -> Result<ListStatements> {
+fn list_statements(db: &Db, app: &App, query: UserQuery, friend_of: Option<i64>) -> Result<ListStatements> {
     let per_page = query.paging.size();
     let offset = query.paging.offset();
     let mut filter = Conditions::default();
@@ -842,6 +860,9 @@ fn list_statements(app: &App, query: UserQuery, friend_of: Option<i64>) -> Resul
         )
     };
     let count_args = filter.args.len();
+    // What a page selects of the user whose internal id is `id`.
+    let listed =
+        |id: &str| format!("{USER_COLUMNS}, {} AS tags, ({count_sql}) AS total", tags::json_of(db, Tagged::User, id));
     let order = if query.order == UserOrder::Match && either.is_none() { UserOrder::Uid } else { query.order };
 
     let column = match order {
@@ -903,16 +924,18 @@ fn list_statements(app: &App, query: UserQuery, friend_of: Option<i64>) -> Resul
                 )
             };
             format!(
-                "SELECT {USER_COLUMNS} FROM users JOIN ({} UNION ALL {} ORDER BY hit_key {direction}, hit_uid {direction} \
+                "SELECT {} FROM users JOIN ({} UNION ALL {} ORDER BY hit_key {direction}, hit_uid {direction} \
                  LIMIT {} OFFSET {offset}) AS hits ON hits.hit_id = users.id \
                  ORDER BY hit_key {direction}, hit_uid {direction}",
+                listed("users.id"),
                 half(&by_uid, "u.uid", &by_name, "u.name_lower", &format!("NOT (other_key {before} hit_key)")),
                 half(&by_name, "u.name_lower", &by_uid, "u.uid", &format!("hit_key {before} other_key")),
                 per_page + 1
             )
         }
         None => format!(
-            "SELECT {USER_COLUMNS} FROM users u WHERE {} ORDER BY {column} {direction}, u.uid {direction} LIMIT {} OFFSET {offset}",
+            "SELECT {} FROM users u WHERE {} ORDER BY {column} {direction}, u.uid {direction} LIMIT {} OFFSET {offset}",
+            listed("u.id"),
             filter.sql(),
             per_page + 1
         ),
@@ -931,8 +954,9 @@ fn list_statements(app: &App, query: UserQuery, friend_of: Option<i64>) -> Resul
             };
             let outer = column.replace("u.", "");
             format!(
-                "SELECT {USER_COLUMNS} FROM (SELECT * FROM ({}) AS by_uid UNION SELECT * FROM ({}) AS by_name) AS hits \
+                "SELECT {} FROM (SELECT * FROM ({}) AS by_uid UNION SELECT * FROM ({}) AS by_name) AS hits \
                  ORDER BY {outer} {direction}, uid {direction} LIMIT {} OFFSET {offset}",
+                listed("hits.id"),
                 half(&by_uid),
                 half(&by_name),
                 per_page + 1
