@@ -598,6 +598,23 @@ async fn group_lists_search_filter_sort_and_page_every_group_once(backend: Backe
     assert_eq!(guids(&newest).len(), 24);
     let sorted_by_guid_desc = api.listed_at("/v3/groups?sortBy=guid&sortOrder=desc&perPage=3").await;
     assert_eq!(guids(&sorted_by_guid_desc), ["lobby", "g22", "g21"]);
+    // Each group comes with its tags, from a plain list and a search alike.
+    for path in ["/v3/groups?sortBy=guid&perPage=100", "/v3/groups?searchKey=g&sortBy=guid&perPage=100"] {
+        let page = api.listed_at(path).await;
+        let tagged: Vec<(&str, &Value)> =
+            page["data"].as_array().unwrap().iter().map(|g| (g["guid"].as_str().unwrap(), &g["tags"])).collect();
+        assert_eq!(tagged.len(), if path.contains("searchKey") { 23 } else { 24 }, "{path}");
+        for (guid, tags) in tagged {
+            let expected = match guid.strip_prefix('g') {
+                Some(n) => json!([format!("t{}", n.parse::<usize>().unwrap() % 2)]),
+                None => json!([]),
+            };
+            assert_eq!(tags, &expected, "{guid} in {path}");
+        }
+    }
+    let past_the_end = api.listed_at("/v3/groups?perPage=10&page=4").await;
+    assert_eq!(past_the_end["data"], json!([]));
+    assert_eq!(past_the_end["meta"]["pagination"]["total"], 24, "a page past the end still counts the list");
 }
 
 async fn seeded_groups_keep_exact_counts_and_a_crowd_pages_every_member_once(backend: Backend) {

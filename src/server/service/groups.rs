@@ -541,8 +541,9 @@ pub async fn of_user(
     read_page(db, app, acting_id, Listing::MemberOf(member), query).await
 }
 
-/// The statements behind a page of groups: a count and the page, sharing
-/// their first `count_args` arguments.
+/// The statements behind a page of groups: a count, and the page, whose
+/// rows bring that count and their tags (see [`keyset::Listed`]). The
+/// count takes the first `count_args` of the page's arguments.
 struct ListStatements {
     count_sql: String,
     page_sql: String,
@@ -553,7 +554,13 @@ struct ListStatements {
     whole_list: bool,
 }
 
-fn list_statements(app: &App, acting_id: Option<i64>, listing: Listing, query: &GroupQuery) -> Result<ListStatements> {
+fn list_statements(
+    db: &Db,
+    app: &App,
+    acting_id: Option<i64>,
+    listing: Listing,
+    query: &GroupQuery,
+) -> Result<ListStatements> {
     let (per_page, offset) = (query.paging.size(), query.paging.offset());
     let mut filter = Conditions::default();
     // The counted rows join only what the conditions need; the page's rows also their owners.
@@ -654,7 +661,7 @@ fn list_statements(app: &App, acting_id: Option<i64>, listing: Listing, query: &
     } else {
         format!("{column} {direction}, {guid_column} {direction}")
     };
-    let columns = group_columns(acting_id.is_some());
+    let columns = keyset::listed(db, &group_columns(acting_id.is_some()), Tagged::Group, "g.id", &count_sql);
     let page_sql = match search {
         None => format!(
             "SELECT {columns} FROM {from} {OWNER_JOIN} WHERE {} ORDER BY {order} LIMIT {} OFFSET {offset}",
@@ -707,14 +714,14 @@ async fn read_page(
     query: GroupQuery,
 ) -> Result<Page<GroupView>> {
     let ListStatements { count_sql, page_sql, args, count_args, per_page, whole_list } =
-        list_statements(app, acting_id, listing, &query)?;
-    let (total, rows): (i64, Vec<GroupRow>) = with_db!(db, pool => {
-        let count = bind_all!(sqlx::query_scalar(&count_sql), &args[..count_args]);
-        let page = bind_all!(sqlx::query_as(&page_sql), &args);
-        (count.fetch_one(pool).await?, page.fetch_all(pool).await?)
-    });
+        list_statements(db, app, acting_id, listing, &query)?;
+    let (rows, total) = keyset::read_listed::<GroupRow>(db, &page_sql, &count_sql, &args, count_args).await?;
     let more = rows.len() as i64 > per_page;
-    let groups = with_tags(db, rows.into_iter().take(per_page as usize).collect(), acting_id.is_some()).await?;
+    let groups = rows
+        .into_iter()
+        .take(per_page as usize)
+        .map(|listed| listed.row.into_view(tags::from_json(listed.tags)?, acting_id.is_some()))
+        .collect::<Result<Vec<_>>>()?;
     let next_cursor = if more {
         groups.last().map(|g| {
             let at = match query.sort {
@@ -749,6 +756,6 @@ pub async fn explain(
         None => Listing::App,
     };
     let ListStatements { count_sql, page_sql, args, count_args, .. } =
-        list_statements(app, acting_id, listing, &query)?;
+        list_statements(db, app, acting_id, listing, &query)?;
     keyset::plans(db, &[(&count_sql, &args[..count_args]), (&page_sql, &args)]).await
 }

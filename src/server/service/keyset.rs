@@ -2,8 +2,11 @@
 //! numbered placeholders, and cursors that name the last row of a page.
 
 use serde_json::{Value, json};
+use sqlx::{FromRow, postgres::PgRow, sqlite::SqliteRow};
 
+use super::tags::{self, Tagged};
 use crate::server::{Error, Result, db::Db};
+use crate::with_db;
 
 /// The most rows a page holds.
 pub const MAX_PER_PAGE: i64 = 1000;
@@ -135,6 +138,45 @@ pub(super) fn invalid_cursor() -> Error {
 pub(super) fn parse_cursor(raw: &str) -> Result<(Value, String)> {
     let bytes = hex::decode(raw).map_err(|_| invalid_cursor())?;
     serde_json::from_slice(&bytes).map_err(|_| invalid_cursor())
+}
+
+/// A row of a list's page, read with its tags (see [`tags::json_of`]) and
+/// with the list's capped total: one statement reads a whole page.
+#[derive(FromRow)]
+pub(super) struct Listed<Row> {
+    #[sqlx(flatten)]
+    pub(super) row: Row,
+    pub(super) tags: Option<String>,
+    total: i64,
+}
+
+/// What a page's statement selects for [`Listed`]: `columns`, the tags of
+/// the row whose internal id is `id`, and the count `count_sql` makes.
+pub(super) fn listed(db: &Db, columns: &str, tagged: Tagged, id: &str, count_sql: &str) -> String {
+    format!("{columns}, {} AS tags, ({count_sql}) AS total", tags::json_of(db, tagged, id))
+}
+
+/// A page whose statement selects [`listed`] columns, and the list's total:
+/// brought by the page's rows, or for a page past the end, which has none,
+/// counted by `count_sql` alone, on the first `count_args` arguments.
+pub(super) async fn read_listed<Row>(
+    db: &Db,
+    page_sql: &str,
+    count_sql: &str,
+    args: &[Arg],
+    count_args: usize,
+) -> Result<(Vec<Listed<Row>>, i64)>
+where
+    Row: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin,
+{
+    let rows: Vec<Listed<Row>> = with_db!(db, pool => bind_all!(sqlx::query_as(page_sql), args).fetch_all(pool).await?);
+    let total = match rows.first() {
+        Some(row) => row.total,
+        None => with_db!(db, pool => {
+            bind_all!(sqlx::query_scalar(count_sql), &args[..count_args]).fetch_one(pool).await?
+        }),
+    };
+    Ok((rows, total))
 }
 
 /// How the database would run each statement with its arguments: `EXPLAIN

@@ -17,7 +17,7 @@ use super::{
     auth_tokens::{self, Device, NewToken},
     daily::{add_daily, day_of},
     events::{self, Event},
-    keyset::{self, Arg, Conditions, Paging, PrefixRange, bind_all},
+    keyset::{self, Arg, Conditions, Paging, PrefixRange},
     now, roles, stored,
     tags::{self, Tagged, replace_tags},
 };
@@ -50,16 +50,6 @@ pub(crate) struct UserRow {
     updated_at: i64,
     last_active_at: Option<i64>,
     deactivated_at: Option<i64>,
-}
-
-/// A user on a list's page, with their tags (see [`tags::json_of`]) and
-/// the list's capped total: one statement reads the page.
-#[derive(FromRow)]
-struct ListedRow {
-    #[sqlx(flatten)]
-    user: UserRow,
-    tags: Option<String>,
-    total: i64,
 }
 
 pub(super) const USER_COLUMNS: &str = "id, uid, name, avatar, link, role, metadata, status_message, status, created_at, updated_at, \
@@ -721,19 +711,12 @@ pub async fn list(db: &Db, caller: &Caller, app: &App, query: UserQuery) -> Resu
     let statements = list_statements(db, app, query, friend_of)?;
     let ListStatements { count_sql, page_sql, args, count_args, per_page, unfiltered, order, descending, prefix } =
         statements;
-    let rows: Vec<ListedRow> = with_db!(db, pool => bind_all!(sqlx::query_as(&page_sql), &args).fetch_all(pool).await?);
-    // A page past the end has no row to bring the total.
-    let total: i64 = match rows.first() {
-        Some(row) => row.total,
-        None => with_db!(db, pool => {
-            bind_all!(sqlx::query_scalar(&count_sql), &args[..count_args]).fetch_one(pool).await?
-        }),
-    };
+    let (rows, total) = keyset::read_listed::<UserRow>(db, &page_sql, &count_sql, &args, count_args).await?;
     let more = rows.len() as i64 > per_page;
     let users = rows
         .into_iter()
         .take(per_page as usize)
-        .map(|row| row.user.into_view(tags::from_json(row.tags)?))
+        .map(|listed| listed.row.into_view(tags::from_json(listed.tags)?))
         .collect::<Result<Vec<_>>>()?;
     let next_cursor =
         if more { users.last().map(|u| cursor_after(order, descending, u, prefix.as_deref())) } else { None };
@@ -764,8 +747,8 @@ pub async fn explain(db: &Db, caller: &Caller, app: &App, query: UserQuery) -> R
 }
 
 /// The statements behind a list: a capped count, and one page whose rows
-/// bring that count and their tags with them (see [`ListedRow`]). The
-/// count takes the first `count_args` of the page's arguments.
+/// bring that count and their tags with them (see [`keyset::Listed`]).
+/// The count takes the first `count_args` of the page's arguments.
 struct ListStatements {
     count_sql: String,
     page_sql: String,
@@ -861,8 +844,7 @@ fn list_statements(db: &Db, app: &App, query: UserQuery, friend_of: Option<i64>)
     };
     let count_args = filter.args.len();
     // What a page selects of the user whose internal id is `id`.
-    let listed =
-        |id: &str| format!("{USER_COLUMNS}, {} AS tags, ({count_sql}) AS total", tags::json_of(db, Tagged::User, id));
+    let listed = |id: &str| keyset::listed(db, USER_COLUMNS, Tagged::User, id, &count_sql);
     let order = if query.order == UserOrder::Match && either.is_none() { UserOrder::Uid } else { query.order };
 
     let column = match order {
