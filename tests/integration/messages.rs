@@ -471,7 +471,7 @@ async fn the_explorer_filters_by_sender_receiver_category_type_tags_and_time(bac
     let a = api.text("ana", "ben", "user", "a").await["id"].as_i64().unwrap();
     let b = api.text("ben", "cat", "user", "b").await["id"].as_i64().unwrap();
     let c = api.text("ana", "club", "group", "c").await["id"].as_i64().unwrap();
-    let call = json!({"receiver": "cat", "receiverType": "user", "category": "call", "type": "audio", "data": {"status": "ended"}, "tags": ["support"]});
+    let call = json!({"receiver": "cat", "receiverType": "user", "category": "call", "type": "audio", "data": {"status": "ended"}, "tags": ["support", "billing"]});
     let d = data_of(api.send_as("ana", call).await).await["id"].as_i64().unwrap();
     assert_eq!(api.ids("/v3/messages?sender=ana").await, [d, c, a]);
     assert_eq!(api.ids("/v3/messages?receiver=cat&receiverType=user").await, [d, b]);
@@ -479,6 +479,9 @@ async fn the_explorer_filters_by_sender_receiver_category_type_tags_and_time(bac
     assert_eq!(api.ids("/v3/messages?category=call").await, [d]);
     assert_eq!(api.ids("/v3/messages?category=message&type=text&sender=ben").await, [b]);
     assert_eq!(api.ids("/v3/messages?tags=support,other").await, [d]);
+    let listed = api.page_as(None, "/v3/messages?sender=ana").await;
+    let tags: Vec<&Value> = listed["data"].as_array().unwrap().iter().map(|m| &m["tags"]).collect();
+    assert_eq!(tags, [&json!(["billing", "support"]), &json!([]), &json!([])], "each with its tags, in tag order");
     let sent_at = api.ok("GET", &format!("/v3/messages/{a}"), None).await["sentAt"].as_i64().unwrap();
     let all = api.ids(&format!("/v3/messages?from={sent_at}")).await;
     assert_eq!(all, [d, c, b, a]);

@@ -720,7 +720,7 @@ async fn read_page(
     let groups = rows
         .into_iter()
         .take(per_page as usize)
-        .map(|listed| listed.row.into_view(tags::from_json(listed.tags)?, acting_id.is_some()))
+        .map(|listed| listed.item.view(|row, tags| row.into_view(tags, acting_id.is_some())))
         .collect::<Result<Vec<_>>>()?;
     let next_cursor = if more {
         groups.last().map(|g| {

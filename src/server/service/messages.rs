@@ -24,7 +24,7 @@ use super::{
     keyset::{Arg, Conditions, bind_all, invalid_cursor},
     members::not_a_member,
     now, rows_per_statement, stored,
-    tags::{self, Tagged, replace_tags},
+    tags::{self, Tagged, WithTags, replace_tags},
     users,
 };
 use crate::domain::{
@@ -773,7 +773,8 @@ async fn page_statement(db: &Db, app: &App, query: &MessageQuery) -> Result<(Str
     }
     let limit = query.limit.clamp(1, MAX_LIMIT);
     let sql = format!(
-        "SELECT {MESSAGE_COLUMNS} FROM messages m WHERE {} ORDER BY m.id DESC LIMIT {}",
+        "SELECT {MESSAGE_COLUMNS}, {} FROM messages m WHERE {} ORDER BY m.id DESC LIMIT {}",
+        tags::json_of(db, Tagged::Message, "m.id"),
         filter.sql(),
         limit + 1
     );
@@ -782,12 +783,14 @@ async fn page_statement(db: &Db, app: &App, query: &MessageQuery) -> Result<(Str
 
 async fn page(db: &Db, app: &App, query: MessageQuery) -> Result<MessagePage> {
     let (sql, args) = page_statement(db, app, &query).await?;
-    let mut rows: Vec<MessageRow> = with_db!(db, pool => bind_all!(sqlx::query_as(&sql), &args).fetch_all(pool).await?);
+    let mut rows: Vec<WithTags<MessageRow>> =
+        with_db!(db, pool => bind_all!(sqlx::query_as(&sql), &args).fetch_all(pool).await?);
     let limit = query.limit.clamp(1, MAX_LIMIT) as usize;
     let more = rows.len() > limit;
     rows.truncate(limit);
-    let next_cursor = if more { rows.last().map(|r| r.id.to_string()) } else { None };
-    Ok(MessagePage { items: with_tags(db, rows).await?, next_cursor })
+    let next_cursor = if more { rows.last().map(|r| r.row.id.to_string()) } else { None };
+    let items = rows.into_iter().map(|tagged| tagged.view(MessageRow::into_view)).collect::<Result<_>>()?;
+    Ok(MessagePage { items, next_cursor })
 }
 
 /// How the database would run a page of `query`.

@@ -1,5 +1,7 @@
 //! Tags of users, groups and messages: the same rules, a table each.
 
+use sqlx::FromRow;
+
 use super::rows_per_statement;
 use crate::server::{Error, Result, db::Db};
 use crate::with_db;
@@ -58,24 +60,47 @@ macro_rules! replace_tags {
 pub(crate) use {insert_tags, replace_tags};
 
 /// SQL for the tags of the row whose internal id is the expression `id`,
-/// in tag order, as a JSON array (NULL on Postgres when there are none):
-/// read with the rows of a list, its tags cost it no statement of their own.
+/// as a JSON array (NULL on Postgres when there are none), selected `AS
+/// tags` for [`WithTags`]: read with the rows of a list, its tags cost it
+/// no statement of their own.
 pub(super) fn json_of(db: &Db, tagged: Tagged, id: &str) -> String {
     let (table, owner) = tagged.table();
     let aggregate = match db {
         Db::Sqlite(_) => "json_group_array",
         Db::Postgres(_) => "json_agg",
     };
-    format!("(SELECT CAST({aggregate}(tag ORDER BY tag) AS TEXT) FROM {table} WHERE {owner} = {id})")
+    format!("(SELECT CAST({aggregate}(tag) AS TEXT) FROM {table} WHERE {owner} = {id}) AS tags")
 }
 
-/// The tags [`json_of`] read.
-pub(super) fn from_json(json: Option<String>) -> Result<Vec<String>> {
-    json.map_or(Ok(Vec::new()), |json| serde_json::from_str(&json).map_err(|e| Error::Internal(e.to_string())))
+/// A row read with the tags [`json_of`] selects.
+#[derive(FromRow)]
+pub(super) struct WithTags<Row> {
+    #[sqlx(flatten)]
+    pub(super) row: Row,
+    tags: Option<String>,
+}
+
+impl<Row> WithTags<Row> {
+    /// The row's view, made by `view` with the row's tags in tag order.
+    pub(super) fn view<V>(self, view: impl FnOnce(Row, Vec<String>) -> Result<V>) -> Result<V> {
+        let tags = match self.tags {
+            Some(json) => serde_json::from_str(&json).map_err(|e| Error::Internal(e.to_string()))?,
+            None => Vec::new(),
+        };
+        view(self.row, in_tag_order(tags))
+    }
+}
+
+/// Tags in the order every read gives them: by their bytes, the same on
+/// both databases whatever Postgres's collation, and sorted here rather
+/// than by a sort in SQL for each row of a list.
+fn in_tag_order(mut tags: Vec<String>) -> Vec<String> {
+    tags.sort_unstable();
+    tags
 }
 
 /// Views of rows (users, groups or messages, as `tagged` says), each made
-/// by `view` with the row's tags, which are read in one query.
+/// by `view` with the row's tags in tag order, which are read in one query.
 pub(super) async fn with_tags<R, V>(
     db: &Db,
     tagged: Tagged,
@@ -91,12 +116,12 @@ pub(super) async fn with_tags<R, V>(
     rows.into_iter()
         .map(|row| {
             let mine = tags.remove(&id(&row)).unwrap_or_default();
-            view(row, mine)
+            view(row, in_tag_order(mine))
         })
         .collect()
 }
 
-/// The tags of the rows with these internal ids, as `(id, tag)` in tag order.
+/// The tags of the rows with these internal ids, as `(id, tag)`.
 async fn tags_of(db: &Db, tagged: Tagged, ids: &[i64]) -> Result<Vec<(i64, String)>> {
     if ids.is_empty() {
         return Ok(Vec::new());
@@ -105,8 +130,7 @@ async fn tags_of(db: &Db, tagged: Tagged, ids: &[i64]) -> Result<Vec<(i64, Strin
     let mut found = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(rows_per_statement(1)) {
         let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
-        let sql =
-            format!("SELECT {owner}, tag FROM {table} WHERE {owner} IN ({}) ORDER BY tag", placeholders.join(", "));
+        let sql = format!("SELECT {owner}, tag FROM {table} WHERE {owner} IN ({})", placeholders.join(", "));
         let rows: Vec<(i64, String)> = with_db!(db, pool => {
             let mut query = sqlx::query_as(&sql);
             for id in chunk {

@@ -716,7 +716,7 @@ pub async fn list(db: &Db, caller: &Caller, app: &App, query: UserQuery) -> Resu
     let users = rows
         .into_iter()
         .take(per_page as usize)
-        .map(|listed| listed.row.into_view(tags::from_json(listed.tags)?))
+        .map(|listed| listed.item.view(UserRow::into_view))
         .collect::<Result<Vec<_>>>()?;
     let next_cursor =
         if more { users.last().map(|u| cursor_after(order, descending, u, prefix.as_deref())) } else { None };
