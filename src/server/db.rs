@@ -8,10 +8,7 @@ use std::{
     ops::{Deref, DerefMut},
     path::{Path, PathBuf},
     str::FromStr,
-    sync::{
-        Arc, LazyLock, MutexGuard, PoisonError, Weak,
-        atomic::{AtomicBool, Ordering},
-    },
+    sync::{Arc, LazyLock, MutexGuard, PoisonError, Weak},
     time::{Duration, Instant},
 };
 
@@ -52,9 +49,9 @@ const CHECKPOINT_AFTER: Duration = Duration::from_millis(200);
 /// Event payloads the SQLite channel holds for a listener that falls behind.
 const EVENTS_BUFFERED: usize = 4096;
 
-/// How long a request's reading connection may sit unused before it goes
-/// back to the pool, request over or not (see [`ReadPool`]).
-const PINNED_IDLE: Duration = Duration::from_millis(100);
+/// How long a connection may wait between two reads before it goes back
+/// to the pool (see [`ReadPool`]).
+const KEPT_IDLE: Duration = Duration::from_millis(100);
 
 #[derive(Clone, Debug)]
 pub enum Db {
@@ -64,28 +61,27 @@ pub enum Db {
 
 pub type PgDb = ReadPool<Postgres>;
 
-/// A pool that reads, and may keep one of its connections for the reads of
-/// one request (see [`Db::for_one_request`]).
+/// A pool that reads, and keeps the connections its reads just used for
+/// the reads that follow.
 ///
 /// sqlx pings every connection on its way back to the pool, a round trip
 /// to the database each time, and taking one from the pool has its own
-/// cost. A dashboard page makes half a dozen reads, and paid both for each:
-/// on Postgres, keeping one connection for them took an eighth off the CPU
-/// time of a users page. The kept connection goes back when the request
-/// ends, or once it has sat unused for [`PINNED_IDLE`]: a slow client, or
-/// a request busy with something else, does not keep it from others.
+/// cost. A dashboard page makes half a dozen reads, and paid both for each;
+/// keeping a connection for the reads of one request still paid them once
+/// a page, a twentieth of a users page's CPU on Postgres. A connection
+/// whose read ran to its end is in a known state, so it waits here for
+/// the next read, of any request, with no ping; the one used last is
+/// taken first, so a busy server keeps using a few. One that has waited
+/// [`KEPT_IDLE`] goes back to the pool, through its ping. A read that
+/// fails, or is dropped halfway, lets its connection go back through that
+/// check at once.
 ///
-/// Reads of one request that overlap do not wait for each other: the one
-/// that finds the kept connection taken takes another from the pool. A
-/// request waiting on the pool while its kept connection sits idle thus
-/// holds that connection [`PINNED_IDLE`] at most. A read that fails lets
-/// its connection go back through the pool's own check rather than keep
-/// it. On a kept connection the rows of a query come all at once, not as
-/// a stream; nothing a request reads is long enough to need one.
+/// Rows come all at once, not as a stream: the connection is kept only
+/// once its read has ended, and nothing read here is long enough to need one.
 #[derive(Debug)]
 pub struct ReadPool<DB: sqlx::Database> {
     pool: Pool<DB>,
-    kept: Option<Arc<Kept<DB>>>,
+    kept: Arc<Kept<DB>>,
 }
 
 impl<DB: sqlx::Database> Clone for ReadPool<DB> {
@@ -94,80 +90,72 @@ impl<DB: sqlx::Database> Clone for ReadPool<DB> {
     }
 }
 
-/// A request's reading connection, between two of its reads.
+/// The connections between two reads, the one used last at the end, each
+/// with the moment it came back.
 #[derive(Debug)]
 struct Kept<DB: sqlx::Database> {
-    /// The idle connection, and since when it has been idle.
-    slot: std::sync::Mutex<Option<(PoolConnection<DB>, Instant)>>,
-    /// A task is waiting to hand the idle connection back.
-    watched: AtomicBool,
+    idle: std::sync::Mutex<Vec<(PoolConnection<DB>, Instant)>>,
 }
 
 impl<DB: sqlx::Database> ReadPool<DB> {
     fn new(pool: Pool<DB>) -> Self {
-        ReadPool { pool, kept: None }
+        let kept = Arc::new(Kept { idle: Default::default() });
+        tokio::spawn(hand_back_idle(Arc::downgrade(&kept)));
+        ReadPool { pool, kept }
     }
 
-    fn for_one_request(&self) -> Self {
-        let kept = Kept { slot: Default::default(), watched: Default::default() };
-        ReadPool { pool: self.pool.clone(), kept: Some(Arc::new(kept)) }
-    }
-
-    /// The kept connection if it is idle, else one from the pool.
+    /// The connection used last, else one from the pool.
     async fn connection(&self) -> Result<PoolConnection<DB>, sqlx::Error> {
-        let idle = self.kept.as_ref().and_then(|kept| kept.lock().take());
-        match idle {
+        let kept = self.kept.lock().pop();
+        match kept {
             Some((connection, _)) => Ok(connection),
             None => self.pool.acquire().await,
         }
     }
 
-    /// Keeps `connection` for the request's next read, unless another is
-    /// already kept; then it goes back to the pool.
     fn keep(&self, connection: PoolConnection<DB>) {
-        let Some(kept) = &self.kept else { return };
-        let mut slot = kept.lock();
-        if slot.is_some() {
-            return;
-        }
-        *slot = Some((connection, Instant::now()));
-        if !kept.watched.swap(true, Ordering::Relaxed) {
-            tokio::spawn(hand_back_when_idle(Arc::downgrade(kept)));
-        }
+        self.kept.lock().push((connection, Instant::now()));
     }
 
-    /// Lets the kept connection go back to the pool now, before the
-    /// request takes another for a write.
-    fn release(&self) {
-        let idle = self.kept.as_ref().and_then(|kept| kept.lock().take());
-        drop(idle);
+    /// Lets the oldest kept connection go back to the pool when the pool
+    /// has none idle, so that a write about to take one does not wait for it.
+    fn make_room(&self) {
+        if self.pool.num_idle() > 0 {
+            return;
+        }
+        let oldest = {
+            let mut idle = self.kept.lock();
+            (!idle.is_empty()).then(|| idle.remove(0))
+        };
+        drop(oldest);
+    }
+
+    pub async fn close(&self) {
+        let kept = std::mem::take(&mut *self.kept.lock());
+        drop(kept);
+        self.pool.close().await;
     }
 }
 
 impl<DB: sqlx::Database> Kept<DB> {
-    fn lock(&self) -> MutexGuard<'_, Option<(PoolConnection<DB>, Instant)>> {
-        self.slot.lock().unwrap_or_else(PoisonError::into_inner)
+    fn lock(&self) -> MutexGuard<'_, Vec<(PoolConnection<DB>, Instant)>> {
+        self.idle.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
-/// Waits until the kept connection has been idle for [`PINNED_IDLE`] and
-/// lets it go back to the pool; or until a read takes it, or the request ends.
-async fn hand_back_when_idle<DB: sqlx::Database>(kept: Weak<Kept<DB>>) {
-    let mut wait = PINNED_IDLE;
+/// Every [`KEPT_IDLE`], lets the connections kept longer than that go back
+/// to the pool; ends with the pool.
+async fn hand_back_idle<DB: sqlx::Database>(kept: Weak<Kept<DB>>) {
     loop {
-        tokio::time::sleep(wait).await;
+        tokio::time::sleep(KEPT_IDLE).await;
         let Some(kept) = kept.upgrade() else { return };
-        let mut slot = kept.lock();
-        match &*slot {
-            Some((_, since)) if since.elapsed() < PINNED_IDLE => wait = PINNED_IDLE - since.elapsed(),
-            _ => {
-                let idle = slot.take();
-                kept.watched.store(false, Ordering::Relaxed);
-                drop(slot);
-                drop(idle);
-                return;
-            }
-        }
+        let stale: Vec<_> = {
+            let mut idle = kept.lock();
+            // The oldest come first.
+            let fresh_from = idle.partition_point(|(_, since)| since.elapsed() >= KEPT_IDLE);
+            idle.drain(..fresh_from).collect()
+        };
+        drop(stale);
     }
 }
 
@@ -189,9 +177,6 @@ where
         'p: 'e,
         E: 'q + Execute<'q, DB>,
     {
-        if self.kept.is_none() {
-            return (&self.pool).fetch_many(query);
-        }
         let whole = async move {
             let mut connection = self.connection().await?;
             let results: Vec<_> = (&mut *connection).fetch_many(query).collect().await;
@@ -208,9 +193,6 @@ where
         'p: 'e,
         E: 'q + Execute<'q, DB>,
     {
-        if self.kept.is_none() {
-            return (&self.pool).fetch_optional(query);
-        }
         Box::pin(async move {
             let mut connection = self.connection().await?;
             let row = (&mut *connection).fetch_optional(query).await?;
@@ -446,15 +428,6 @@ impl Db {
         }
     }
 
-    /// This database for one request: its reads share a connection (see
-    /// [`ReadPool`]); its writes are as ever.
-    pub fn for_one_request(&self) -> Db {
-        match self {
-            Db::Sqlite(sqlite) => Db::Sqlite(SqliteDb { reads: sqlite.reads.for_one_request(), ..sqlite.clone() }),
-            Db::Postgres(pool) => Db::Postgres(pool.for_one_request()),
-        }
-    }
-
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         with_db!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))
     }
@@ -607,7 +580,6 @@ fn write_turn(file: &Path) -> Arc<Mutex<()>> {
 impl BeginWrite for SqliteDb {
     type Database = sqlx::Sqlite;
     async fn begin_write(&self) -> Result<WriteTx<sqlx::Sqlite>, sqlx::Error> {
-        self.reads.release();
         let turn = write_turn(self.connect_options().get_filename()).lock_owned().await;
         let tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         Ok(WriteTx { tx, sqlite: Some(SqliteWrite { _turn: turn, db: self.clone(), announced: Vec::new() }) })
@@ -617,7 +589,7 @@ impl BeginWrite for SqliteDb {
 impl BeginWrite for PgDb {
     type Database = sqlx::Postgres;
     async fn begin_write(&self) -> Result<WriteTx<sqlx::Postgres>, sqlx::Error> {
-        self.release();
+        self.make_room();
         Ok(WriteTx { tx: self.pool.begin().await?, sqlite: None })
     }
 }

@@ -67,8 +67,7 @@ pub async fn app(db: Db, config: Config, leptos_options: LeptosOptions) -> anyho
                 let state = state.clone();
                 move || {
                     provide_context(RequestMemo::default());
-                    // In place of the router's state: this request's reads share a connection.
-                    provide_context(AppState { db: state.db.for_one_request(), ..state.clone() });
+                    provide_context(state.clone());
                 }
             },
             move || shell(options.clone()),
