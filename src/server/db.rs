@@ -118,9 +118,10 @@ impl<DB: sqlx::Database> ReadPool<DB> {
     }
 
     /// Lets the oldest kept connection go back to the pool when the pool
-    /// has none idle, so that a write about to take one does not wait for it.
+    /// has none idle and may open no more, so that a write about to take
+    /// one does not wait for it.
     fn make_room(&self) {
-        if self.pool.num_idle() > 0 {
+        if self.pool.num_idle() > 0 || self.pool.size() < self.pool.options().get_max_connections() {
             return;
         }
         let oldest = {
