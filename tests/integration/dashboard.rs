@@ -18,7 +18,10 @@ use switchboard::{
     },
 };
 
-use tower_sessions::{SessionStore, session::Id};
+use tower_sessions::{
+    SessionStore,
+    session::{Id, Record},
+};
 
 use crate::common::{Backend, PASSWORD, error_of, new_browser, path_of, spawn_app, spawn_on};
 use crate::on_both_backends;
@@ -35,6 +38,7 @@ on_both_backends!(
     a_session_works_on_every_server_process_and_ends_on_sign_out,
     the_session_cookie_is_http_only_and_same_site_lax,
     a_session_in_use_lasts_a_week_from_its_last_day_of_use,
+    a_session_past_its_expiry_signs_no_one_in,
     dashboard_changes_are_audited_with_the_operator_and_address,
     only_an_owner_makes_owners,
     arguments_that_do_not_decode_get_bad_request,
@@ -265,15 +269,23 @@ async fn the_session_cookie_is_http_only_and_same_site_lax(backend: Backend) {
     assert!(!cookie.contains("Secure"), "plain http gets no Secure flag: {cookie}");
 }
 
+/// Signs an owner in and gives their session cookie, the session as the
+/// store holds it, and the store.
+async fn stored_session(app: &crate::common::TestApp) -> (String, Record, SessionBackend) {
+    app.create_operator("ana@example.com", OperatorRole::Owner).await;
+    let cookie = signed_in_cookie(app, "ana@example.com").await;
+    let id: Id = cookie.trim_start_matches("switchboard_session=").parse().unwrap();
+    let store = SessionBackend::for_db(&app.db).await.unwrap();
+    let record = store.load(&id).await.unwrap().expect("a fresh session loads");
+    (cookie, record, store)
+}
+
 async fn a_session_in_use_lasts_a_week_from_its_last_day_of_use(backend: Backend) {
     let app = spawn_app(backend).await;
-    app.create_operator("ana@example.com", OperatorRole::Owner).await;
-    let cookie = signed_in_cookie(&app, "ana@example.com").await;
-    let id: Id = cookie.trim_start_matches("switchboard_session=").parse().unwrap();
+    let (cookie, mut record, store) = stored_session(&app).await;
+    let id = record.id;
     // As if signed in two days ago, and not used since: the store keeps
     // the whole session, its expiry too.
-    let store = SessionBackend::for_db(&app.db).await.unwrap();
-    let mut record = store.load(&id).await.unwrap().unwrap();
     let now = time::OffsetDateTime::now_utc();
     record.expiry_date = now + time::Duration::days(5);
     store.save(&record).await.unwrap();
@@ -288,6 +300,17 @@ async fn a_session_in_use_lasts_a_week_from_its_last_day_of_use(backend: Backend
 
     let again = visit().await.unwrap();
     assert!(again.headers().get("set-cookie").is_none(), "renewed once a day, not on every page");
+}
+
+async fn a_session_past_its_expiry_signs_no_one_in(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (cookie, mut record, store) = stored_session(&app).await;
+    record.expiry_date = time::OffsetDateTime::now_utc() - time::Duration::minutes(1);
+    store.save(&record).await.unwrap();
+
+    assert!(store.load(&record.id).await.unwrap().is_none(), "an expired session loads as none");
+    let res = app.api.post(app.url(path_of::<ListApps>())).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(error_of(res).await.1, "ERR_NOT_SIGNED_IN");
 }
 
 async fn dashboard_changes_are_audited_with_the_operator_and_address(backend: Backend) {

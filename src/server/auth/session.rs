@@ -38,34 +38,43 @@ const RENEW_AFTER: time::Duration = time::Duration::days(1);
 /// Marks a session, as loaded, for renewal (see [`renew_if_due`]).
 const RENEW: &str = "renew";
 
-/// The session store for whichever database is in use.
+/// The session store for whichever database is in use. Sessions are
+/// written through tower-sessions' SQLx store and read through the
+/// database's kept connections (see [`service::sessions`]).
 #[derive(Debug, Clone)]
-pub enum SessionBackend {
+pub struct SessionBackend {
+    store: SqlxStore,
+    db: Db,
+}
+
+#[derive(Debug, Clone)]
+enum SqlxStore {
     Sqlite(SqliteStore),
     Postgres(PostgresStore),
 }
 
 impl SessionBackend {
     pub async fn for_db(db: &Db) -> sqlx::Result<Self> {
-        Ok(match db {
+        let store = match db {
             Db::Sqlite(pool) => {
                 let store = SqliteStore::new(sqlx::SqlitePool::clone(pool));
                 store.migrate().await?;
-                SessionBackend::Sqlite(store)
+                SqlxStore::Sqlite(store)
             }
             Db::Postgres(pool) => {
                 let store = PostgresStore::new(sqlx::PgPool::clone(pool));
                 store.migrate().await?;
-                SessionBackend::Postgres(store)
+                SqlxStore::Postgres(store)
             }
-        })
+        };
+        Ok(SessionBackend { store, db: db.clone() })
     }
 
     pub async fn delete_expired(&self) -> session_store::Result<()> {
         use tower_sessions::ExpiredDeletion;
-        match self {
-            SessionBackend::Sqlite(s) => s.delete_expired().await,
-            SessionBackend::Postgres(s) => s.delete_expired().await,
+        match &self.store {
+            SqlxStore::Sqlite(s) => s.delete_expired().await,
+            SqlxStore::Postgres(s) => s.delete_expired().await,
         }
     }
 }
@@ -73,31 +82,29 @@ impl SessionBackend {
 #[async_trait]
 impl SessionStore for SessionBackend {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        match self {
-            SessionBackend::Sqlite(s) => s.create(record).await,
-            SessionBackend::Postgres(s) => s.create(record).await,
+        match &self.store {
+            SqlxStore::Sqlite(s) => s.create(record).await,
+            SqlxStore::Postgres(s) => s.create(record).await,
         }
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        match self {
-            SessionBackend::Sqlite(s) => s.save(record).await,
-            SessionBackend::Postgres(s) => s.save(record).await,
+        match &self.store {
+            SqlxStore::Sqlite(s) => s.save(record).await,
+            SqlxStore::Postgres(s) => s.save(record).await,
         }
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        let record = match self {
-            SessionBackend::Sqlite(s) => s.load(id).await?,
-            SessionBackend::Postgres(s) => s.load(id).await?,
-        };
+        let record =
+            service::sessions::saved(&self.db, id).await.map_err(|e| session_store::Error::Backend(e.to_string()))?;
         Ok(record.map(marked_if_due_for_renewal))
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        match self {
-            SessionBackend::Sqlite(s) => s.delete(id).await,
-            SessionBackend::Postgres(s) => s.delete(id).await,
+        match &self.store {
+            SqlxStore::Sqlite(s) => s.delete(id).await,
+            SqlxStore::Postgres(s) => s.delete(id).await,
         }
     }
 }
