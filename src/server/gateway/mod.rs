@@ -331,13 +331,16 @@ fn message_event(action: &Value) -> Option<(MessageEvent, i64)> {
     Some((event, action.get("messageId")?.as_i64()?))
 }
 
-/// Reads the events of every process, in order, until the gateway is gone.
+/// Reads the events of every process, in order, until the gateway or the
+/// database is gone. It must end with the database: on Postgres the
+/// listener holds a connection, and closing the pool waits for it.
 async fn dispatch(gateway: std::sync::Weak<Inner>, mut listener: Listener) {
     loop {
         let events = listener.next().await;
         let Some(gateway) = gateway.upgrade() else { return };
         match events {
-            Ok(events) => {
+            Ok(None) => return,
+            Ok(Some(events)) => {
                 for event in events {
                     if let Err(error) = gateway.handle(event).await {
                         tracing::warn!(%error, "could not push an event");

@@ -14,7 +14,7 @@ use serde_json::Value;
 use sqlx::postgres::PgListener;
 use tokio::sync::broadcast;
 
-use crate::server::{Error, Result, db::Db};
+use crate::server::{Result, db::Db};
 
 /// The Postgres channel the events travel on.
 pub(crate) const CHANNEL: &str = "switchboard_events";
@@ -139,10 +139,11 @@ impl Listener {
         })
     }
 
-    /// The next batch of events. Events missed (a listener that fell
-    /// behind, a lost connection to Postgres) are logged and skipped: the
-    /// gateway pushes what it can, clients fetch what they missed.
-    pub async fn next(&mut self) -> Result<Vec<Event>> {
+    /// The next batch of events, or none once the database is closed.
+    /// Events missed (a listener that fell behind, a lost connection to
+    /// Postgres) are logged and skipped: the gateway pushes what it can,
+    /// clients fetch what they missed.
+    pub async fn next(&mut self) -> Result<Option<Vec<Event>>> {
         loop {
             let payload: std::sync::Arc<str> = match self {
                 Listener::Sqlite(receiver) => match receiver.recv().await {
@@ -151,13 +152,17 @@ impl Listener {
                         tracing::warn!(missed, "the gateway fell behind and skipped events");
                         continue;
                     }
-                    Err(broadcast::error::RecvError::Closed) => return Err(Error::Unavailable),
+                    Err(broadcast::error::RecvError::Closed) => return Ok(None),
                 },
                 // Reconnects by itself after a lost connection.
-                Listener::Postgres(listener) => listener.recv().await?.payload().into(),
+                Listener::Postgres(listener) => match listener.recv().await {
+                    Ok(notification) => notification.payload().into(),
+                    Err(sqlx::Error::PoolClosed) => return Ok(None),
+                    Err(error) => return Err(error.into()),
+                },
             };
             match serde_json::from_str(&payload) {
-                Ok(events) => return Ok(events),
+                Ok(events) => return Ok(Some(events)),
                 Err(error) => tracing::warn!(%error, "skipped an event payload that does not parse"),
             }
         }
