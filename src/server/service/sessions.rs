@@ -11,26 +11,17 @@ use time::OffsetDateTime;
 use tower_sessions::session::{Id, Record};
 
 use crate::server::{Error, Result, db::Db};
+use crate::with_db;
 
 /// Session `id` as last saved, unless it has expired.
 pub async fn saved(db: &Db, id: &Id) -> Result<Option<Record>> {
-    let (id, now) = (id.to_string(), OffsetDateTime::now_utc());
-    let data: Option<Vec<u8>> = match db {
-        Db::Sqlite(pool) => {
-            sqlx::query_scalar("SELECT data FROM tower_sessions WHERE id = $1 AND expiry_date > $2")
-                .bind(id)
-                .bind(now)
-                .fetch_optional(pool)
-                .await?
-        }
-        Db::Postgres(pool) => {
-            sqlx::query_scalar(r#"SELECT data FROM "tower_sessions"."session" WHERE id = $1 AND expiry_date > $2"#)
-                .bind(id)
-                .bind(now)
-                .fetch_optional(pool)
-                .await?
-        }
+    let sql = match db {
+        Db::Sqlite(_) => "SELECT data FROM tower_sessions WHERE id = $1 AND expiry_date > $2",
+        Db::Postgres(_) => r#"SELECT data FROM "tower_sessions"."session" WHERE id = $1 AND expiry_date > $2"#,
     };
+    let (id, now) = (id.to_string(), OffsetDateTime::now_utc());
+    let data: Option<Vec<u8>> =
+        with_db!(db, pool => sqlx::query_scalar(sql).bind(id).bind(now).fetch_optional(pool).await?);
     data.map(|data| rmp_serde::from_slice(&data).map_err(|e| Error::Internal(format!("session record: {e}"))))
         .transpose()
 }
