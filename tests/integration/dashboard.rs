@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use switchboard::{
     domain::{Environment, KeyScope, OperatorRole},
-    server::auth::session::SessionBackend,
+    server::{auth::session::SessionBackend, service::sessions},
     ui::{
         activity_page::LoadAuditPage,
         app_settings_page::{DeleteApp, RenameApp},
@@ -281,34 +281,38 @@ async fn stored_session(app: &crate::common::TestApp) -> (String, Record, Sessio
 }
 
 async fn a_session_in_use_lasts_a_week_from_its_last_day_of_use(backend: Backend) {
-    let app = spawn_app(backend).await;
-    let (cookie, mut record, store) = stored_session(&app).await;
+    let signed_in_on = spawn_app(backend).await;
+    let (cookie, mut record, store) = stored_session(&signed_in_on).await;
     let id = record.id;
     // As if signed in two days ago, and not used since: the store keeps
-    // the whole session, its expiry too.
+    // the whole session, its expiry too. The process it was used on would
+    // keep it as it was then; this one reads it, as after a restart.
     let now = time::OffsetDateTime::now_utc();
     record.expiry_date = now + time::Duration::days(5);
     store.save(&record).await.unwrap();
+    let app = spawn_on(signed_in_on.db.clone(), signed_in_on.database_url.clone()).await;
 
     let visit = || new_browser().get(app.url("/apps")).header("cookie", &cookie).send();
     let used = visit().await.unwrap();
     assert_eq!(used.status(), StatusCode::OK);
     let renewed = used.headers().get("set-cookie").expect("the cookie is sent again").to_str().unwrap();
     assert!(renewed.contains("Max-Age=604800"), "a week from now: {renewed}");
-    let expiry = store.load(&id).await.unwrap().unwrap().expiry_date;
+    let expiry = sessions::saved(&app.db, &id).await.unwrap().unwrap().expiry_date;
     assert!(expiry > now + time::Duration::days(7) - time::Duration::minutes(1), "{expiry}");
 
     let again = visit().await.unwrap();
     assert!(again.headers().get("set-cookie").is_none(), "renewed once a day, not on every page");
 }
 
+// The process the operator signed in on keeps their session in memory, as
+// it was: the expiry in the database still ends it.
 async fn a_session_past_its_expiry_signs_no_one_in(backend: Backend) {
     let app = spawn_app(backend).await;
     let (cookie, mut record, store) = stored_session(&app).await;
     record.expiry_date = time::OffsetDateTime::now_utc() - time::Duration::minutes(1);
     store.save(&record).await.unwrap();
 
-    assert!(store.load(&record.id).await.unwrap().is_none(), "an expired session loads as none");
+    assert!(sessions::saved(&app.db, &record.id).await.unwrap().is_none(), "an expired session loads as none");
     let res = app.api.post(app.url(path_of::<ListApps>())).header("cookie", &cookie).send().await.unwrap();
     assert_eq!(error_of(res).await.1, "ERR_NOT_SIGNED_IN");
 }

@@ -14,10 +14,11 @@ use axum::{
 };
 use tokio::sync::OnceCell;
 use tower_sessions::{
-    Session, SessionStore,
+    CachingSessionStore, Session, SessionStore,
     session::{Id, Record},
     session_store,
 };
+use tower_sessions_moka_store::MokaStore;
 use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
 use super::{Actor, Caller};
@@ -38,11 +39,26 @@ const RENEW_AFTER: time::Duration = time::Duration::days(1);
 /// Marks a session, as loaded, for renewal (see [`renew_if_due`]).
 const RENEW: &str = "renew";
 
+/// Sessions a process keeps in memory: one per browser signed in to it.
+const SESSIONS_IN_MEMORY: u64 = 10_000;
+
 /// The session store for whichever database is in use. Sessions are
-/// written through tower-sessions' SQLx store and read through the
-/// database's kept connections (see [`service::sessions`]).
+/// saved in the database, and each process keeps those it has read or
+/// written in memory, so that a page does not read its session row. The
+/// row stays the truth: the read of the signed-in operator checks that it
+/// is still saved and unexpired (see [`operator_on`]), so signing out on
+/// one process ends the session on every one.
 #[derive(Debug, Clone)]
 pub struct SessionBackend {
+    sessions: CachingSessionStore<MokaStore, SavedSessions>,
+    saved: SavedSessions,
+}
+
+/// Sessions as saved in the database: written through tower-sessions'
+/// SQLx store, read through the database's kept connections (see
+/// [`service::sessions`]).
+#[derive(Debug, Clone)]
+struct SavedSessions {
     store: SqlxStore,
     db: Db,
 }
@@ -67,12 +83,14 @@ impl SessionBackend {
                 SqlxStore::Postgres(store)
             }
         };
-        Ok(SessionBackend { store, db: db.clone() })
+        let saved = SavedSessions { store, db: db.clone() };
+        let sessions = CachingSessionStore::new(MokaStore::new(Some(SESSIONS_IN_MEMORY)), saved.clone());
+        Ok(SessionBackend { sessions, saved })
     }
 
     pub async fn delete_expired(&self) -> session_store::Result<()> {
         use tower_sessions::ExpiredDeletion;
-        match &self.store {
+        match &self.saved.store {
             SqlxStore::Sqlite(s) => s.delete_expired().await,
             SqlxStore::Postgres(s) => s.delete_expired().await,
         }
@@ -81,6 +99,25 @@ impl SessionBackend {
 
 #[async_trait]
 impl SessionStore for SessionBackend {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        self.sessions.create(record).await
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        self.sessions.save(record).await
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        Ok(self.sessions.load(id).await?.map(marked_if_due_for_renewal))
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        self.sessions.delete(id).await
+    }
+}
+
+#[async_trait]
+impl SessionStore for SavedSessions {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         match &self.store {
             SqlxStore::Sqlite(s) => s.create(record).await,
@@ -96,9 +133,7 @@ impl SessionStore for SessionBackend {
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        let record =
-            service::sessions::saved(&self.db, id).await.map_err(|e| session_store::Error::Backend(e.to_string()))?;
-        Ok(record.map(marked_if_due_for_renewal))
+        service::sessions::saved(&self.db, id).await.map_err(|e| session_store::Error::Backend(e.to_string()))
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
@@ -145,9 +180,9 @@ pub async fn end(session: &Session) -> Result<()> {
 }
 
 /// The operator signed in on this request's session, if any. The row is
-/// read once per request (see `RequestMemo`), so disabling someone or
-/// changing their role takes effect on their very next request; a disabled
-/// operator's session ends.
+/// read once per request (see `RequestMemo`), so disabling someone,
+/// changing their role or signing them out takes effect on their very next
+/// request; a disabled operator's session ends.
 pub async fn signed_in_operator() -> Result<Option<OperatorView>> {
     let read = || async {
         let state = leptos::prelude::expect_context::<AppState>();
@@ -163,10 +198,12 @@ async fn operator_on(session: &Session, db: &Db) -> Result<Option<OperatorView>>
     let Some(id) = session.get::<i64>(OPERATOR_ID).await.map_err(session_failed)? else {
         return Ok(None);
     };
-    renew_if_due(session).await?;
-    let operator = service::operators::active(db, id).await?;
-    if operator.is_none() {
-        end(session).await?;
+    // A session that holds an operator was loaded, so it has its id.
+    let Some(session_id) = session.id() else { return Ok(None) };
+    let operator = service::operators::signed_in(db, id, &session_id).await?;
+    match operator {
+        Some(_) => renew_if_due(session).await?,
+        None => end(session).await?,
     }
     Ok(operator)
 }

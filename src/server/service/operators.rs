@@ -1,9 +1,10 @@
 use serde_json::json;
 use sqlx::FromRow;
+use tower_sessions::session::Id;
 
 use super::{
     audit::{Change, record},
-    now, stored,
+    now, sessions, stored,
 };
 use crate::domain::{Email, OperatorName, OperatorRole, OperatorView, Password};
 use crate::server::{
@@ -200,14 +201,19 @@ pub async fn sign_in(db: &Db, ip: &str, email: &str, password: String) -> Result
     Err(Error::WrongCredentials)
 }
 
-/// The operator behind a session, if they may still act.
-pub async fn active(db: &Db, id: i64) -> Result<Option<OperatorView>> {
-    let row: Option<OperatorRow> = with_db!(db, pool => {
-        sqlx::query_as(&format!("SELECT {OPERATOR_COLUMNS} FROM operators WHERE id = $1 AND disabled_at IS NULL"))
-            .bind(id)
-            .fetch_optional(pool)
-            .await?
-    });
+/// Operator `id`, signed in on session `session`, if they may still act
+/// and the session is still saved and unexpired: a process keeps sessions
+/// in memory, and this read is what ends one that was signed out, or that
+/// expired, on another.
+pub async fn signed_in(db: &Db, id: i64, session: &Id) -> Result<Option<OperatorView>> {
+    let sql = format!(
+        "SELECT {OPERATOR_COLUMNS} FROM operators WHERE id = $1 AND disabled_at IS NULL \
+         AND EXISTS (SELECT 1 FROM {} WHERE id = $2 AND expiry_date > $3)",
+        sessions::table(db)
+    );
+    let (session, now) = (session.to_string(), time::OffsetDateTime::now_utc());
+    let row: Option<OperatorRow> =
+        with_db!(db, pool => sqlx::query_as(&sql).bind(id).bind(session).bind(now).fetch_optional(pool).await?);
     row.map(OperatorView::try_from).transpose()
 }
 
