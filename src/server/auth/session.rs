@@ -50,19 +50,11 @@ const SESSIONS_IN_MEMORY: u64 = 10_000;
 /// one process ends the session on every one.
 #[derive(Debug, Clone)]
 pub struct SessionBackend {
-    sessions: CachingSessionStore<MokaStore, SavedSessions>,
-    saved: SavedSessions,
+    sessions: CachingSessionStore<MokaStore, SqlxStore>,
+    saved: SqlxStore,
 }
 
-/// Sessions as saved in the database: written through tower-sessions'
-/// SQLx store, read through the database's kept connections (see
-/// [`service::sessions`]).
-#[derive(Debug, Clone)]
-struct SavedSessions {
-    store: SqlxStore,
-    db: Db,
-}
-
+/// Sessions as saved in the database, by tower-sessions' SQLx store.
 #[derive(Debug, Clone)]
 enum SqlxStore {
     Sqlite(SqliteStore),
@@ -71,7 +63,7 @@ enum SqlxStore {
 
 impl SessionBackend {
     pub async fn for_db(db: &Db) -> sqlx::Result<Self> {
-        let store = match db {
+        let saved = match db {
             Db::Sqlite(pool) => {
                 let store = SqliteStore::new(sqlx::SqlitePool::clone(pool));
                 store.migrate().await?;
@@ -83,14 +75,13 @@ impl SessionBackend {
                 SqlxStore::Postgres(store)
             }
         };
-        let saved = SavedSessions { store, db: db.clone() };
         let sessions = CachingSessionStore::new(MokaStore::new(Some(SESSIONS_IN_MEMORY)), saved.clone());
         Ok(SessionBackend { sessions, saved })
     }
 
     pub async fn delete_expired(&self) -> session_store::Result<()> {
         use tower_sessions::ExpiredDeletion;
-        match &self.saved.store {
+        match &self.saved {
             SqlxStore::Sqlite(s) => s.delete_expired().await,
             SqlxStore::Postgres(s) => s.delete_expired().await,
         }
@@ -117,27 +108,30 @@ impl SessionStore for SessionBackend {
 }
 
 #[async_trait]
-impl SessionStore for SavedSessions {
+impl SessionStore for SqlxStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        match &self.store {
+        match self {
             SqlxStore::Sqlite(s) => s.create(record).await,
             SqlxStore::Postgres(s) => s.create(record).await,
         }
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        match &self.store {
+        match self {
             SqlxStore::Sqlite(s) => s.save(record).await,
             SqlxStore::Postgres(s) => s.save(record).await,
         }
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        service::sessions::saved(&self.db, id).await.map_err(|e| session_store::Error::Backend(e.to_string()))
+        match self {
+            SqlxStore::Sqlite(s) => s.load(id).await,
+            SqlxStore::Postgres(s) => s.load(id).await,
+        }
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        match &self.store {
+        match self {
             SqlxStore::Sqlite(s) => s.delete(id).await,
             SqlxStore::Postgres(s) => s.delete(id).await,
         }

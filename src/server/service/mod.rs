@@ -20,7 +20,6 @@ pub mod operators;
 pub mod overview;
 pub mod roles;
 pub mod seed;
-pub mod sessions;
 pub(crate) mod tags;
 mod usage;
 pub mod users;

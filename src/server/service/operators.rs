@@ -4,7 +4,7 @@ use tower_sessions::session::Id;
 
 use super::{
     audit::{Change, record},
-    now, sessions, stored,
+    now, stored,
 };
 use crate::domain::{Email, OperatorName, OperatorRole, OperatorView, Password};
 use crate::server::{
@@ -209,12 +209,20 @@ pub async fn signed_in(db: &Db, id: i64, session: &Id) -> Result<Option<Operator
     let sql = format!(
         "SELECT {OPERATOR_COLUMNS} FROM operators WHERE id = $1 AND disabled_at IS NULL \
          AND EXISTS (SELECT 1 FROM {} WHERE id = $2 AND expiry_date > $3)",
-        sessions::table(db)
+        session_table(db)
     );
     let (session, now) = (session.to_string(), time::OffsetDateTime::now_utc());
     let row: Option<OperatorRow> =
         with_db!(db, pool => sqlx::query_as(&sql).bind(id).bind(session).bind(now).fetch_optional(pool).await?);
     row.map(OperatorView::try_from).transpose()
+}
+
+/// The table tower-sessions' SQLx store (0.15) keeps sessions in.
+fn session_table(db: &Db) -> &'static str {
+    match db {
+        Db::Sqlite(_) => "tower_sessions",
+        Db::Postgres(_) => r#""tower_sessions"."session""#,
+    }
 }
 
 pub async fn list(db: &Db, caller: &Caller) -> Result<Vec<OperatorView>> {
