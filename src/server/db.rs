@@ -74,7 +74,8 @@ pub type PgDb = ReadPool<Postgres>;
 /// taken first, so a busy server keeps using a few. One that has waited
 /// [`KEPT_IDLE`] goes back to the pool, through its ping. A read that
 /// fails, or is dropped halfway, lets its connection go back through that
-/// check at once.
+/// check at once. A read that found none kept and waits on a full pool
+/// takes the next connection kept, should it come before the pool's.
 ///
 /// Rows come all at once, not as a stream: the connection is kept only
 /// once its read has ended, and nothing read here is long enough to need one.
@@ -95,26 +96,40 @@ impl<DB: sqlx::Database> Clone for ReadPool<DB> {
 #[derive(Debug)]
 struct Kept<DB: sqlx::Database> {
     idle: std::sync::Mutex<Vec<(PoolConnection<DB>, Instant)>>,
+    /// Wakes a read waiting on the pool when a connection is kept: that one
+    /// would otherwise reach the pool only once idle, and the read wait for it.
+    came_back: Notify,
 }
 
 impl<DB: sqlx::Database> ReadPool<DB> {
-    fn new(pool: Pool<DB>) -> Self {
-        let kept = Arc::new(Kept { idle: Default::default() });
-        tokio::spawn(hand_back_idle(Arc::downgrade(&kept)));
+    /// Keeps connections for `idle` after their last read.
+    fn new(pool: Pool<DB>, idle: Duration) -> Self {
+        let kept = Arc::new(Kept { idle: Default::default(), came_back: Notify::new() });
+        tokio::spawn(hand_back_idle(Arc::downgrade(&kept), idle));
         ReadPool { pool, kept }
     }
 
-    /// The connection used last, else one from the pool.
+    /// The connection used last, else the first to come: from the pool, or
+    /// kept by a read that ends meanwhile.
     async fn connection(&self) -> Result<PoolConnection<DB>, sqlx::Error> {
-        let kept = self.kept.lock().pop();
-        match kept {
-            Some((connection, _)) => Ok(connection),
-            None => self.pool.acquire().await,
+        loop {
+            let came_back = self.kept.came_back.notified();
+            tokio::pin!(came_back);
+            // Listening before looking, a connection kept in between still wakes it.
+            came_back.as_mut().enable();
+            if let Some((connection, _)) = self.kept.lock().pop() {
+                return Ok(connection);
+            }
+            tokio::select! {
+                taken = self.pool.acquire() => return taken,
+                () = came_back => {}
+            }
         }
     }
 
     fn keep(&self, connection: PoolConnection<DB>) {
         self.kept.lock().push((connection, Instant::now()));
+        self.kept.came_back.notify_one();
     }
 
     /// Lets the oldest kept connection go back to the pool when the pool
@@ -144,16 +159,16 @@ impl<DB: sqlx::Database> Kept<DB> {
     }
 }
 
-/// Every [`KEPT_IDLE`], lets the connections kept longer than that go back
-/// to the pool; ends with the pool.
-async fn hand_back_idle<DB: sqlx::Database>(kept: Weak<Kept<DB>>) {
+/// Every `after`, lets the connections kept longer than that go back to
+/// the pool; ends with the pool.
+async fn hand_back_idle<DB: sqlx::Database>(kept: Weak<Kept<DB>>, after: Duration) {
     loop {
-        tokio::time::sleep(KEPT_IDLE).await;
+        tokio::time::sleep(after).await;
         let Some(kept) = kept.upgrade() else { return };
         let stale: Vec<_> = {
             let mut idle = kept.lock();
             // The oldest come first.
-            let fresh_from = idle.partition_point(|(_, since)| since.elapsed() >= KEPT_IDLE);
+            let fresh_from = idle.partition_point(|(_, since)| since.elapsed() >= after);
             idle.drain(..fresh_from).collect()
         };
         drop(stale);
@@ -258,7 +273,7 @@ impl SqliteDb {
         let writer = pool(1).connect_lazy_with(options);
         let written = Arc::<Notify>::default();
         tokio::spawn(checkpoint_after_writes(reads.clone(), written.clone()));
-        let reads = ReadPool::new(reads);
+        let reads = ReadPool::new(reads, KEPT_IDLE);
         let (events, _) = broadcast::channel(EVENTS_BUFFERED);
         Ok(SqliteDb { reads, writer, written, events })
     }
@@ -401,7 +416,7 @@ impl Db {
                 })
                 .connect_with(options)
                 .await?;
-            Ok(Db::Postgres(ReadPool::new(pool)))
+            Ok(Db::Postgres(ReadPool::new(pool, KEPT_IDLE)))
         } else if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
@@ -592,5 +607,28 @@ impl BeginWrite for PgDb {
     async fn begin_write(&self) -> Result<WriteTx<sqlx::Postgres>, sqlx::Error> {
         self.make_room();
         Ok(WriteTx { tx: self.pool.begin().await?, sqlite: None })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Kept for an hour, the connection could reach the pool, and the
+    // waiting read, only by being handed over when it is kept.
+    #[tokio::test]
+    async fn a_read_waiting_on_a_full_pool_takes_the_connection_another_read_keeps() {
+        let pool = SqlitePoolOptions::new().max_connections(1).connect("sqlite::memory:").await.unwrap();
+        let reads = ReadPool::new(pool, Duration::from_secs(3600));
+        let in_use = reads.connection().await.unwrap();
+        let waiting = tokio::spawn({
+            let reads = reads.clone();
+            async move { sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&reads).await }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!waiting.is_finished(), "the pool's one connection is in use");
+        reads.keep(in_use);
+        let read = tokio::time::timeout(Duration::from_secs(20), waiting).await;
+        assert_eq!(read.expect("the waiting read got the kept connection").unwrap().unwrap(), 1);
     }
 }
