@@ -8,7 +8,10 @@ use std::{
     ops::{Deref, DerefMut},
     path::{Path, PathBuf},
     str::FromStr,
-    sync::{Arc, LazyLock, MutexGuard, PoisonError, Weak},
+    sync::{
+        Arc, LazyLock, MutexGuard, PoisonError, Weak,
+        atomic::{AtomicUsize, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -99,12 +102,15 @@ struct Kept<DB: sqlx::Database> {
     /// Wakes a read waiting on the pool when a connection is kept: that one
     /// would otherwise reach the pool only once idle, and the read wait for it.
     came_back: Notify,
+    /// Reads waiting so. A read counts itself in with `idle` locked, so a
+    /// connection kept meanwhile is either found by it or wakes it.
+    waiting: AtomicUsize,
 }
 
 impl<DB: sqlx::Database> ReadPool<DB> {
     /// Keeps connections for `idle` after their last read.
     fn new(pool: Pool<DB>, idle: Duration) -> Self {
-        let kept = Arc::new(Kept { idle: Default::default(), came_back: Notify::new() });
+        let kept = Arc::new(Kept { idle: Default::default(), came_back: Notify::new(), waiting: AtomicUsize::new(0) });
         tokio::spawn(hand_back_idle(Arc::downgrade(&kept), idle));
         ReadPool { pool, kept }
     }
@@ -112,6 +118,25 @@ impl<DB: sqlx::Database> ReadPool<DB> {
     /// The connection used last, else the first to come: from the pool, or
     /// kept by a read that ends meanwhile.
     async fn connection(&self) -> Result<PoolConnection<DB>, sqlx::Error> {
+        let pool_has_one = {
+            let mut idle = self.kept.lock();
+            if let Some((connection, _)) = idle.pop() {
+                return Ok(connection);
+            }
+            let has_one = self.pool.num_idle() > 0 || self.pool.size() < self.pool.options().get_max_connections();
+            if !has_one {
+                self.kept.waiting.fetch_add(1, Ordering::Relaxed);
+            }
+            has_one
+        };
+        // A pool with room opens a connection: left halfway for a kept one,
+        // it would be opened again, its sign-in hashed again, by the next read.
+        if pool_has_one {
+            return self.pool.acquire().await;
+        }
+        let _waiting = Waiting(&self.kept.waiting);
+        let from_pool = self.pool.acquire();
+        tokio::pin!(from_pool);
         loop {
             let came_back = self.kept.came_back.notified();
             tokio::pin!(came_back);
@@ -121,15 +146,22 @@ impl<DB: sqlx::Database> ReadPool<DB> {
                 return Ok(connection);
             }
             tokio::select! {
-                taken = self.pool.acquire() => return taken,
+                biased;
+                taken = &mut from_pool => return taken,
                 () = came_back => {}
             }
         }
     }
 
     fn keep(&self, connection: PoolConnection<DB>) {
-        self.kept.lock().push((connection, Instant::now()));
-        self.kept.came_back.notify_one();
+        let someone_waits = {
+            let mut idle = self.kept.lock();
+            idle.push((connection, Instant::now()));
+            self.kept.waiting.load(Ordering::Relaxed) > 0
+        };
+        if someone_waits {
+            self.kept.came_back.notify_one();
+        }
     }
 
     /// Lets the oldest kept connection go back to the pool when the pool
@@ -156,6 +188,15 @@ impl<DB: sqlx::Database> ReadPool<DB> {
 impl<DB: sqlx::Database> Kept<DB> {
     fn lock(&self) -> MutexGuard<'_, Vec<(PoolConnection<DB>, Instant)>> {
         self.idle.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Counts a read among those waiting until it has its connection, or is dropped.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
