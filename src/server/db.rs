@@ -123,7 +123,7 @@ impl<DB: sqlx::Database> ReadPool<DB> {
             if let Some((connection, _)) = idle.pop() {
                 return Ok(connection);
             }
-            let has_one = self.pool.num_idle() > 0 || self.pool.size() < self.pool.options().get_max_connections();
+            let has_one = self.pool_has_one();
             if !has_one {
                 self.kept.waiting.fetch_add(1, Ordering::Relaxed);
             }
@@ -164,11 +164,16 @@ impl<DB: sqlx::Database> ReadPool<DB> {
         }
     }
 
+    /// Whether the pool has a connection idle, or room to open one.
+    fn pool_has_one(&self) -> bool {
+        self.pool.num_idle() > 0 || self.pool.size() < self.pool.options().get_max_connections()
+    }
+
     /// Lets the oldest kept connection go back to the pool when the pool
     /// has none idle and may open no more, so that a write about to take
     /// one does not wait for it.
     fn make_room(&self) {
-        if self.pool.num_idle() > 0 || self.pool.size() < self.pool.options().get_max_connections() {
+        if self.pool_has_one() {
             return;
         }
         let oldest = {
