@@ -37,7 +37,7 @@ use server_process::ServerProcess;
 use futures::{SinkExt, StreamExt, stream};
 use serde_json::{Value, json};
 use switchboard::{
-    domain::{AppName, Environment, Guid, KeyName, KeyScope, Region, UserFilter},
+    domain::{AppName, Environment, Guid, KeyName, KeyScope, Region, UserFilter, UserSummary},
     server::{
         auth::Caller,
         db::Db,
@@ -122,7 +122,7 @@ async fn scene(db: &Db, url: String, opts: &Options) -> Scene {
     let mut cursor = None;
     loop {
         let query = UserQuery::filtered(UserFilter::default(), 1000, cursor);
-        let page = users::list(db, &cli, &app, query).await.unwrap();
+        let page = users::list::<UserSummary>(db, &cli, &app, query).await.unwrap();
         uids.extend(page.items.into_iter().map(|u| u.uid));
         match page.next_cursor {
             Some(next) => cursor = Some(next),

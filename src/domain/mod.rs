@@ -36,5 +36,5 @@ pub use views::{
     ApiKeyView, AppView, AuditEntryView, AuditPage, AuthTokenView, BannedUserView, ConversationView, DayFigures,
     GroupView, ImportReport, KeyRequestsView, LiveCounts, MemberView, MessagePage, MessageView, NewApiKey,
     NewAuthToken, OperatorView, OverviewView, Page, PlaygroundLogin, Powers, RejectedRow, RoleSettings, RoleView,
-    Session, UserDetail, UserListPage, UserView,
+    Session, UserDetail, UserListPage, UserSummary, UserSummaryPage, UserView,
 };

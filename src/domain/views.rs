@@ -184,6 +184,26 @@ pub struct NewAuthToken {
 /// A page of users.
 pub type UserListPage = Page<UserView>;
 
+/// A user as a dashboard list shows them, one to a row: who they are and
+/// when they were about, without the profile, metadata and tags that their
+/// own page shows. A page of 25 whole users, metadata at up to 5 KB each,
+/// would ship many times what the table shows, in the page and again in
+/// the data that hydrates it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserSummary {
+    pub uid: Uid,
+    pub name: String,
+    pub role: RoleId,
+    pub status: String,
+    pub created_at: i64,
+    pub last_active_at: Option<i64>,
+    pub deactivated_at: Option<i64>,
+}
+
+/// A page of users as a dashboard list shows them.
+pub type UserSummaryPage = Page<UserSummary>;
+
 /// One user with their devices' auth tokens, for the user page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserDetail {

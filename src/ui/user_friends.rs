@@ -4,10 +4,10 @@ use super::{
     error_notice::{ActionError, ErrorNotice},
     permitted::{Needs, Permitted},
 };
-use crate::domain::{ApiError, Powers, UserListPage};
+use crate::domain::{ApiError, Powers, UserSummaryPage};
 
 #[server]
-pub async fn list_friends(app_id: String, uid: String) -> Result<UserListPage, ApiError> {
+pub async fn list_friends(app_id: String, uid: String) -> Result<UserSummaryPage, ApiError> {
     use crate::domain::{Showing, Uid, UserFilter};
     use crate::server::{
         auth::session::dashboard_app,
@@ -96,7 +96,7 @@ pub fn UserFriends(
 
 #[component]
 fn FriendList(
-    page: UserListPage,
+    page: UserSummaryPage,
     app_id: String,
     uid: String,
     may_change: bool,

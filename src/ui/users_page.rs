@@ -12,13 +12,17 @@ use super::{
     user_import::{ImportUsers, UserImport},
     users_bulk_bar::{ChangeUsers, UsersBulkBar},
 };
-use crate::domain::{ApiError, Powers, RoleView, SortOrder, UserFilter, UserListPage, UserSort, UserView};
+use crate::domain::{ApiError, Powers, RoleView, SortOrder, UserFilter, UserSort, UserSummary, UserSummaryPage};
 
 pub const PAGE_SIZE: i64 = 25;
 
 /// A page of the app's users as `filter` picks and sorts them.
 #[server]
-pub async fn list_users(app_id: String, filter: UserFilter, cursor: Option<String>) -> Result<UserListPage, ApiError> {
+pub async fn list_users(
+    app_id: String,
+    filter: UserFilter,
+    cursor: Option<String>,
+) -> Result<UserSummaryPage, ApiError> {
     use crate::server::{
         auth::session::dashboard_app,
         service::users::{self, UserQuery},
@@ -114,7 +118,7 @@ fn UsersToolbar(
 /// ticking.
 #[component]
 fn UserTable(
-    page: UserListPage,
+    page: UserSummaryPage,
     base: String,
     filter: UserFilter,
     ticked: Option<RwSignal<Vec<String>>>,
@@ -219,7 +223,7 @@ fn SortableHeader(column: UserSort, filter: UserFilter, base: String) -> impl In
 }
 
 #[component]
-fn UserRow(user: UserView, base: String, ticked: Option<RwSignal<Vec<String>>>) -> impl IntoView {
+fn UserRow(user: UserSummary, base: String, ticked: Option<RwSignal<Vec<String>>>) -> impl IntoView {
     let deactivated = user.deactivated_at.is_some();
     let uid = user.uid.to_string();
     let href = format!("{base}/{uid}");

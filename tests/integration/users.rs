@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use switchboard::domain::{AppId, KeyScope, Presence, RoleId, Showing, Uid, UserSort};
+use switchboard::domain::{AppId, KeyScope, Presence, RoleId, Showing, Uid, UserSort, UserSummary, UserView};
 use switchboard::server::{
     auth::Caller,
     service::{
@@ -33,6 +33,7 @@ on_both_backends!(
     no_list_reads_the_users_table_without_an_index,
     creates_and_token_issues_sent_at_once_each_get_their_own_answer,
     a_user_matching_on_uid_and_name_is_listed_once_under_whichever_comes_first,
+    the_dashboards_summaries_list_the_same_users_as_whole_users_page_by_page,
 );
 
 fn uids_on(pages: &[Value]) -> Vec<String> {
@@ -537,11 +538,17 @@ async fn no_list_reads_the_users_table_without_an_index(backend: Backend) {
     for query in queries {
         // The first page's plan, then the plan of a page after a cursor.
         let described = format!("{:?} {:?} {:?} {:?}", query.search, query.search_in, query.order, query.showing);
-        let page = users::list(&api.app.db, &Caller::cli(), &app, query.clone()).await.unwrap();
+        let page = users::list::<UserView>(&api.app.db, &Caller::cli(), &app, query.clone()).await.unwrap();
         let after = UserQuery { paging: Paging::after(1, page.next_cursor), ..query.clone() };
         for query in [query, after] {
-            let plan = users::explain(&api.app.db, &Caller::cli(), &app, query).await.unwrap();
-            assert!(!plan.iter().any(|line| is_table_walk(line)), "{described}:\n{}", plan.join("\n"));
+            // As the REST API lists whole users, and as the dashboard lists them in a table.
+            let plans = [
+                users::explain::<UserView>(&api.app.db, &Caller::cli(), &app, query.clone()).await.unwrap(),
+                users::explain::<UserSummary>(&api.app.db, &Caller::cli(), &app, query).await.unwrap(),
+            ];
+            for plan in plans {
+                assert!(!plan.iter().any(|line| is_table_walk(line)), "{described}:\n{}", plan.join("\n"));
+            }
         }
     }
 }
@@ -638,5 +645,73 @@ async fn a_user_matching_on_uid_and_name_is_listed_once_under_whichever_comes_fi
         }
         let total = api.listed(&format!("?searchKey=ann{order}")).await["meta"]["pagination"]["total"].clone();
         assert_eq!(total, expected.len());
+    }
+}
+
+/// The dashboard's table reads a summary of each user, not the whole user
+/// the REST API answers with: the same users on the same pages, in the
+/// same order, counted the same, with the same cursor to the next page.
+async fn the_dashboards_summaries_list_the_same_users_as_whole_users_page_by_page(backend: Backend) {
+    let api = Api::new(backend).await;
+    api.ok("POST", "/v3/roles", Some(json!({"role": "premium"}))).await;
+    for (uid, name, role) in [
+        ("ann_1", "Ann Smith", "default"),
+        ("ann_2", "Zed", "premium"),
+        ("bo", "Anna", "default"),
+        ("cy", "Cy", "premium"),
+        ("anton", "Anton", "default"),
+    ] {
+        let user = json!({"uid": uid, "name": name, "role": role, "tags": ["blue", uid], "metadata": {"plan": uid}});
+        api.ok("POST", "/v3/users", Some(user)).await;
+    }
+    api.ok("DELETE", "/v3/users/cy", None).await;
+    let app = apps::get(&api.app.db, &Caller::cli(), &AppId::parse(&api.app_id).unwrap()).await.unwrap();
+    let summary_of = |user: UserView| UserSummary {
+        uid: user.uid,
+        name: user.name,
+        role: user.role,
+        status: user.status,
+        created_at: user.created_at,
+        last_active_at: user.last_active_at,
+        deactivated_at: user.deactivated_at,
+    };
+    for search in [None, Some("ann")] {
+        for sort in [None, Some(UserSort::Name), Some(UserSort::CreatedAt), Some(UserSort::LastActiveAt)] {
+            for (showing, descending) in [(Showing::All, false), (Showing::Active, true)] {
+                let query = UserQuery {
+                    order: UserOrder::chosen(sort, SearchIn::Either, search.is_some()),
+                    search: search.map(str::to_owned),
+                    search_in: SearchIn::Either,
+                    roles: Vec::new(),
+                    tags: Vec::new(),
+                    friends_of: None,
+                    status: None,
+                    showing,
+                    descending,
+                    paging: Paging::first(2),
+                };
+                let described = format!("{search:?} {sort:?} {showing:?} descending: {descending}");
+                let (mut cursor, mut seen) = (None, 0);
+                loop {
+                    let query = UserQuery { paging: Paging::after(2, cursor), ..query.clone() };
+                    let whole =
+                        users::list::<UserView>(&api.app.db, &Caller::cli(), &app, query.clone()).await.unwrap();
+                    let summaries = users::list::<UserSummary>(&api.app.db, &Caller::cli(), &app, query).await.unwrap();
+                    assert_eq!(summaries.total, whole.total, "{described}");
+                    assert_eq!(summaries.next_cursor, whole.next_cursor, "{described}");
+                    assert_eq!(
+                        summaries.items,
+                        whole.items.into_iter().map(summary_of).collect::<Vec<_>>(),
+                        "{described}"
+                    );
+                    seen += summaries.items.len();
+                    match summaries.next_cursor {
+                        Some(next) => cursor = Some(next),
+                        None => break,
+                    }
+                }
+                assert!(seen >= 3, "{described}: pages enough to compare, {seen} users");
+            }
+        }
     }
 }

@@ -14,7 +14,7 @@ use super::{
     keyset::{self, Arg, Conditions, Paging, PrefixRange, bind_all},
     members::{self, MemberChange, Outcome},
     messages, now, stored,
-    tags::{self, Tagged, insert_tags, replace_tags},
+    tags::{self, Tagged, WithTags, insert_tags, replace_tags},
     users::{self, COUNT_CAP},
 };
 use crate::domain::{
@@ -661,7 +661,8 @@ fn list_statements(
     } else {
         format!("{column} {direction}, {guid_column} {direction}")
     };
-    let columns = keyset::listed(db, &group_columns(acting_id.is_some()), Tagged::Group, "g.id", &count_sql);
+    let columns = format!("{}, {}", group_columns(acting_id.is_some()), tags::json_of(db, Tagged::Group, "g.id"));
+    let columns = keyset::listed(&columns, &count_sql);
     let page_sql = match search {
         None => format!(
             "SELECT {columns} FROM {from} {OWNER_JOIN} WHERE {} ORDER BY {order} LIMIT {} OFFSET {offset}",
@@ -715,7 +716,7 @@ async fn read_page(
 ) -> Result<Page<GroupView>> {
     let ListStatements { count_sql, page_sql, args, count_args, per_page, whole_list } =
         list_statements(db, app, acting_id, listing, &query)?;
-    let (rows, total) = keyset::read_listed::<GroupRow>(db, &page_sql, &count_sql, &args, count_args).await?;
+    let (rows, total) = keyset::read_listed::<WithTags<GroupRow>>(db, &page_sql, &count_sql, &args, count_args).await?;
     let more = rows.len() as i64 > per_page;
     let groups = rows
         .into_iter()

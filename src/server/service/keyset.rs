@@ -4,7 +4,6 @@
 use serde_json::{Value, json};
 use sqlx::{FromRow, postgres::PgRow, sqlite::SqliteRow};
 
-use super::tags::{self, Tagged, WithTags};
 use crate::server::{Error, Result, db::Db};
 use crate::with_db;
 
@@ -140,19 +139,19 @@ pub(super) fn parse_cursor(raw: &str) -> Result<(Value, String)> {
     serde_json::from_slice(&bytes).map_err(|_| invalid_cursor())
 }
 
-/// A row of a list's page, read with its tags and with the list's capped
-/// total: one statement reads a whole page.
+/// A row of a list's page, read with the list's capped total: one
+/// statement reads a whole page.
 #[derive(FromRow)]
-pub(super) struct Listed<Row> {
+pub(super) struct Listed<Item> {
     #[sqlx(flatten)]
-    pub(super) item: WithTags<Row>,
+    pub(super) item: Item,
     total: i64,
 }
 
-/// What a page's statement selects for [`Listed`]: `columns`, the tags of
-/// the row whose internal id is `id`, and the count `count_sql` makes.
-pub(super) fn listed(db: &Db, columns: &str, tagged: Tagged, id: &str, count_sql: &str) -> String {
-    format!("{columns}, {}, ({count_sql}) AS total", tags::json_of(db, tagged, id))
+/// What a page's statement selects for [`Listed`]: `columns`, and the count
+/// `count_sql` makes.
+pub(super) fn listed(columns: &str, count_sql: &str) -> String {
+    format!("{columns}, ({count_sql}) AS total")
 }
 
 /// A page whose statement selects [`listed`] columns, and the list's total:

@@ -74,7 +74,7 @@ pub(super) fn json_of(db: &Db, tagged: Tagged, id: &str) -> String {
 
 /// A row read with the tags [`json_of`] selects.
 #[derive(FromRow)]
-pub(super) struct WithTags<Row> {
+pub struct WithTags<Row> {
     #[sqlx(flatten)]
     pub(super) row: Row,
     tags: Option<String>,

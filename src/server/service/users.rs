@@ -8,7 +8,7 @@ use std::{
 
 use futures::{Stream, stream};
 use serde_json::{Value, json};
-use sqlx::FromRow;
+use sqlx::{FromRow, postgres::PgRow, sqlite::SqliteRow};
 
 use super::{
     apps::App,
@@ -19,11 +19,11 @@ use super::{
     events::{self, Event},
     keyset::{self, Arg, Conditions, Paging, PrefixRange},
     now, roles, stored,
-    tags::{self, Tagged, replace_tags},
+    tags::{self, Tagged, WithTags, replace_tags},
 };
 use crate::domain::{
-    ImportReport, Invalid, NewAuthToken, Presence, Reach, RejectedRow, RoleId, Showing, SortOrder, Uid, UserFilter,
-    UserListPage, UserSort, UserView, parse_metadata, parse_status_message, parse_tag_list, parse_user_name,
+    ImportReport, Invalid, NewAuthToken, Page, Presence, Reach, RejectedRow, RoleId, Showing, SortOrder, Uid,
+    UserFilter, UserSort, UserSummary, UserView, parse_metadata, parse_status_message, parse_tag_list, parse_user_name,
     parse_web_url,
 };
 use crate::server::{
@@ -36,7 +36,7 @@ use crate::server::{
 use crate::with_db;
 
 #[derive(FromRow)]
-pub(crate) struct UserRow {
+pub struct UserRow {
     pub(super) id: i64,
     pub(super) uid: String,
     name: String,
@@ -75,6 +75,81 @@ impl UserRow {
             updated_at: self.updated_at,
             last_active_at: self.last_active_at,
             deactivated_at: self.deactivated_at,
+        })
+    }
+}
+
+/// What a list of users reads of each and gives: the whole user, as the
+/// REST API answers, or the summary a dashboard table shows, which reads
+/// neither metadata nor tags.
+pub trait Listable: Sized {
+    type Row: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin;
+    /// The columns of `users` the row reads.
+    const COLUMNS: &'static str;
+    /// What a page's statement selects of the user whose internal id is
+    /// `id`: the columns, and whatever comes with them.
+    fn selected(_db: &Db, _id: &str) -> String {
+        Self::COLUMNS.to_owned()
+    }
+    /// Where a cursor after this row places it.
+    fn keys(row: &Self::Row) -> SortKeys<'_>;
+    fn from_row(row: Self::Row) -> Result<Self>;
+}
+
+/// What a keyset cursor places a user by, whatever the order.
+pub struct SortKeys<'a> {
+    uid: &'a str,
+    name: &'a str,
+    created_at: i64,
+    last_active_at: Option<i64>,
+}
+
+impl Listable for UserView {
+    type Row = WithTags<UserRow>;
+    const COLUMNS: &'static str = USER_COLUMNS;
+
+    fn selected(db: &Db, id: &str) -> String {
+        format!("{USER_COLUMNS}, {}", tags::json_of(db, Tagged::User, id))
+    }
+
+    fn keys(listed: &Self::Row) -> SortKeys<'_> {
+        let row = &listed.row;
+        SortKeys { uid: &row.uid, name: &row.name, created_at: row.created_at, last_active_at: row.last_active_at }
+    }
+
+    fn from_row(row: Self::Row) -> Result<Self> {
+        row.view(UserRow::into_view)
+    }
+}
+
+#[derive(FromRow)]
+pub struct SummaryRow {
+    uid: String,
+    name: String,
+    role: String,
+    status: String,
+    created_at: i64,
+    last_active_at: Option<i64>,
+    deactivated_at: Option<i64>,
+}
+
+impl Listable for UserSummary {
+    type Row = SummaryRow;
+    const COLUMNS: &'static str = "uid, name, role, status, created_at, last_active_at, deactivated_at";
+
+    fn keys(row: &Self::Row) -> SortKeys<'_> {
+        SortKeys { uid: &row.uid, name: &row.name, created_at: row.created_at, last_active_at: row.last_active_at }
+    }
+
+    fn from_row(row: Self::Row) -> Result<Self> {
+        Ok(UserSummary {
+            uid: stored(Uid::parse(&row.uid))?,
+            name: row.name,
+            role: stored(RoleId::parse(&row.role))?,
+            status: row.status,
+            created_at: row.created_at,
+            last_active_at: row.last_active_at,
+            deactivated_at: row.deactivated_at,
         })
     }
 }
@@ -666,15 +741,15 @@ pub const COUNT_CAP: i64 = 1_000;
 const LAST_ACTIVE: &str = "COALESCE(u.last_active_at, 0)";
 
 /// The keyset position after a row: its sort value and UID.
-fn cursor_after(order: UserOrder, descending: bool, user: &UserView, search: Option<&str>) -> String {
+fn cursor_after(order: UserOrder, descending: bool, user: SortKeys<'_>, search: Option<&str>) -> String {
     let at = match order {
         UserOrder::Uid => Value::Null,
         UserOrder::Name => json!(user.name.to_lowercase()),
         UserOrder::CreatedAt => json!(user.created_at),
         UserOrder::LastActiveAt => json!(user.last_active_at.unwrap_or(0)),
-        UserOrder::Match => json!(match_key(user.uid.as_str(), &user.name.to_lowercase(), search, descending)),
+        UserOrder::Match => json!(match_key(user.uid, &user.name.to_lowercase(), search, descending)),
     };
-    keyset::cursor(at, user.uid.as_str())
+    keyset::cursor(at, user.uid)
 }
 
 /// Which text a search listed a user under: their UID or their name,
@@ -701,32 +776,38 @@ fn parse_cursor(order: UserOrder, raw: &str) -> Result<(Option<Arg>, String)> {
 }
 
 /// One page of the app's users, with the total that match.
-pub async fn list(db: &Db, caller: &Caller, app: &App, query: UserQuery) -> Result<UserListPage> {
+/// A page of the users `query` picks, each as `L` gives them.
+pub async fn list<L: Listable>(db: &Db, caller: &Caller, app: &App, query: UserQuery) -> Result<Page<L>> {
     caller.require_app(app.id)?;
     caller.require(Permission::Read)?;
     let friend_of = match &query.friends_of {
         Some(uid) => Some(find(db, app, uid).await?.id),
         None => None,
     };
-    let statements = list_statements(db, app, query, friend_of)?;
+    let statements = list_statements::<L>(db, app, query, friend_of)?;
     let ListStatements { count_sql, page_sql, args, count_args, per_page, unfiltered, order, descending, prefix } =
         statements;
-    let (rows, total) = keyset::read_listed::<UserRow>(db, &page_sql, &count_sql, &args, count_args).await?;
+    let (mut rows, total) = keyset::read_listed::<L::Row>(db, &page_sql, &count_sql, &args, count_args).await?;
     let more = rows.len() as i64 > per_page;
-    let users = rows
-        .into_iter()
-        .take(per_page as usize)
-        .map(|listed| listed.item.view(UserRow::into_view))
-        .collect::<Result<Vec<_>>>()?;
-    let next_cursor =
-        if more { users.last().map(|u| cursor_after(order, descending, u, prefix.as_deref())) } else { None };
+    rows.truncate(per_page as usize);
+    let next_cursor = match rows.last() {
+        Some(last) if more => Some(cursor_after(order, descending, L::keys(&last.item), prefix.as_deref())),
+        _ => None,
+    };
+    let users = rows.into_iter().map(|listed| L::from_row(listed.item)).collect::<Result<Vec<_>>>()?;
     let (total, total_is_exact) = if unfiltered || total <= COUNT_CAP { (total, true) } else { (COUNT_CAP, false) };
-    Ok(UserListPage { items: users, total, total_is_exact, next_cursor })
+    Ok(Page { items: users, total, total_is_exact, next_cursor })
 }
 
 /// The users list as user `viewer` sees it: their friends alone when
 /// their role lists friends only (`listUsers: friendsOnly`).
-pub async fn list_seen_by(db: &Db, caller: &Caller, app: &App, viewer: &Uid, query: UserQuery) -> Result<UserListPage> {
+pub async fn list_seen_by<L: Listable>(
+    db: &Db,
+    caller: &Caller,
+    app: &App,
+    viewer: &Uid,
+    query: UserQuery,
+) -> Result<Page<L>> {
     caller.require_app(app.id)?;
     let query = match roles::settings_of(db, app, viewer).await?.list_users {
         Reach::All => query,
@@ -735,19 +816,19 @@ pub async fn list_seen_by(db: &Db, caller: &Caller, app: &App, viewer: &Uid, que
     list(db, caller, app, query).await
 }
 
-/// How the database would run a list: the plans of its count and of its
-/// page, as `keyset::plans` tells them.
-pub async fn explain(db: &Db, caller: &Caller, app: &App, query: UserQuery) -> Result<Vec<String>> {
+/// How the database would run a list of `L`: the plans of its count and of
+/// its page, as `keyset::plans` tells them.
+pub async fn explain<L: Listable>(db: &Db, caller: &Caller, app: &App, query: UserQuery) -> Result<Vec<String>> {
     caller.require_app(app.id)?;
     caller.require(Permission::Read)?;
     // Any id will do: the plan does not depend on which user's friends.
     let friend_of = query.friends_of.as_ref().map(|_| 0);
-    let ListStatements { count_sql, page_sql, args, count_args, .. } = list_statements(db, app, query, friend_of)?;
+    let ListStatements { count_sql, page_sql, args, count_args, .. } = list_statements::<L>(db, app, query, friend_of)?;
     keyset::plans(db, &[(&count_sql, &args[..count_args]), (&page_sql, &args)]).await
 }
 
-/// The statements behind a list: a capped count, and one page whose rows
-/// bring that count and their tags with them (see [`keyset::Listed`]).
+/// The statements behind a list of `L`: a capped count, and one page whose
+/// rows bring that count with them (see [`keyset::Listed`]).
 /// The count takes the first `count_args` of the page's arguments.
 struct ListStatements {
     count_sql: String,
@@ -763,7 +844,12 @@ struct ListStatements {
     prefix: Option<String>,
 }
 
-fn list_statements(db: &Db, app: &App, query: UserQuery, friend_of: Option<i64>) -> Result<ListStatements> {
+fn list_statements<L: Listable>(
+    db: &Db,
+    app: &App,
+    query: UserQuery,
+    friend_of: Option<i64>,
+) -> Result<ListStatements> {
     let per_page = query.paging.size();
     let offset = query.paging.offset();
     let mut filter = Conditions::default();
@@ -844,7 +930,7 @@ fn list_statements(db: &Db, app: &App, query: UserQuery, friend_of: Option<i64>)
     };
     let count_args = filter.args.len();
     // What a page selects of the user whose internal id is `id`.
-    let listed = |id: &str| keyset::listed(db, USER_COLUMNS, Tagged::User, id, &count_sql);
+    let listed = |id: &str| keyset::listed(&L::selected(db, id), &count_sql);
     let order = if query.order == UserOrder::Match && either.is_none() { UserOrder::Uid } else { query.order };
 
     let column = match order {
@@ -929,7 +1015,8 @@ fn list_statements(db: &Db, app: &App, query: UserQuery, friend_of: Option<i64>)
                 let mut parts = filter.parts.clone();
                 parts[at] = search.to_owned();
                 format!(
-                    "SELECT {USER_COLUMNS}, name_lower FROM users u WHERE {} ORDER BY {column} {direction}, u.uid {direction} LIMIT {}",
+                    "SELECT {}, name_lower FROM users u WHERE {} ORDER BY {column} {direction}, u.uid {direction} LIMIT {}",
+                    L::COLUMNS,
                     parts.join(" AND "),
                     per_page + 1 + offset
                 )
@@ -1017,7 +1104,7 @@ pub async fn export(
     filter: UserFilter,
 ) -> Result<impl Stream<Item = Result<Vec<UserView>>> + Send + 'static> {
     let details = json!({"filter": filter.to_query()});
-    let first = list(db, caller, app, UserQuery::filtered(filter.clone(), EXPORT_PAGE, None)).await?;
+    let first = list::<UserView>(db, caller, app, UserQuery::filtered(filter.clone(), EXPORT_PAGE, None)).await?;
     with_db!(db, pool => {
         let mut tx = pool.begin_write().await?;
         record!(tx, caller, Change { app: Some(app.id), action: "users.export", object: "users".to_owned(), details })?;
