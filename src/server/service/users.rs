@@ -775,8 +775,8 @@ fn parse_cursor(order: UserOrder, raw: &str) -> Result<(Option<Arg>, String)> {
     Ok((at, uid))
 }
 
-/// One page of the app's users, with the total that match.
-/// A page of the users `query` picks, each as `L` gives them.
+/// One page of the users `query` picks, each as `L` gives them, with the
+/// total that match.
 pub async fn list<L: Listable>(db: &Db, caller: &Caller, app: &App, query: UserQuery) -> Result<Page<L>> {
     caller.require_app(app.id)?;
     caller.require(Permission::Read)?;
