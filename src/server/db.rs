@@ -78,7 +78,9 @@ pub type PgDb = ReadPool<Postgres>;
 /// [`KEPT_IDLE`] goes back to the pool, through its ping. A read that
 /// fails, or is dropped halfway, lets its connection go back through that
 /// check at once. A read that found none kept and waits on a full pool
-/// takes the next connection kept, should it come before the pool's.
+/// takes the next connection kept, should it come before the pool's; while
+/// a write waits on a full pool, a read that ends lets its connection go
+/// back to the pool instead, for the write.
 ///
 /// Rows come all at once, not as a stream: the connection is kept only
 /// once its read has ended, and nothing read here is long enough to need one.
@@ -105,12 +107,20 @@ struct Kept<DB: sqlx::Database> {
     /// Reads waiting so. A read counts itself in with `idle` locked, so a
     /// connection kept meanwhile is either found by it or wakes it.
     waiting: AtomicUsize,
+    /// Writes waiting on a full pool. Kept, a connection would reach them
+    /// only once idle, and reads that keep coming would keep it from idling.
+    writes_waiting: AtomicUsize,
 }
 
 impl<DB: sqlx::Database> ReadPool<DB> {
     /// Keeps connections for `idle` after their last read.
     fn new(pool: Pool<DB>, idle: Duration) -> Self {
-        let kept = Arc::new(Kept { idle: Default::default(), came_back: Notify::new(), waiting: AtomicUsize::new(0) });
+        let kept = Arc::new(Kept {
+            idle: Default::default(),
+            came_back: Notify::new(),
+            waiting: AtomicUsize::new(0),
+            writes_waiting: AtomicUsize::new(0),
+        });
         tokio::spawn(hand_back_idle(Arc::downgrade(&kept), idle));
         ReadPool { pool, kept }
     }
@@ -118,23 +128,16 @@ impl<DB: sqlx::Database> ReadPool<DB> {
     /// The connection used last, else the first to come: from the pool, or
     /// kept by a read that ends meanwhile.
     async fn connection(&self) -> Result<PoolConnection<DB>, sqlx::Error> {
-        let pool_has_one = {
+        let waiting = {
             let mut idle = self.kept.lock();
             if let Some((connection, _)) = idle.pop() {
                 return Ok(connection);
             }
-            let has_one = self.pool_has_one();
-            if !has_one {
-                self.kept.waiting.fetch_add(1, Ordering::Relaxed);
-            }
-            has_one
+            (!self.pool_has_one()).then(|| Waiting::count(&self.kept.waiting))
         };
         // A pool with room opens a connection: left halfway for a kept one,
         // it would be opened again, its sign-in hashed again, by the next read.
-        if pool_has_one {
-            return self.pool.acquire().await;
-        }
-        let _waiting = Waiting(&self.kept.waiting);
+        let Some(_waiting) = waiting else { return self.pool.acquire().await };
         let from_pool = self.pool.acquire();
         tokio::pin!(from_pool);
         loop {
@@ -154,6 +157,9 @@ impl<DB: sqlx::Database> ReadPool<DB> {
     }
 
     fn keep(&self, connection: PoolConnection<DB>) {
+        if self.kept.writes_waiting.load(Ordering::Relaxed) > 0 {
+            return drop(connection);
+        }
         let someone_waits = {
             let mut idle = self.kept.lock();
             idle.push((connection, Instant::now()));
@@ -169,18 +175,20 @@ impl<DB: sqlx::Database> ReadPool<DB> {
         self.pool.num_idle() > 0 || self.pool.size() < self.pool.options().get_max_connections()
     }
 
-    /// Lets the oldest kept connection go back to the pool when the pool
-    /// has none idle and may open no more, so that a write about to take
-    /// one does not wait for it.
-    fn make_room(&self) {
+    /// A transaction on a connection from the pool. On a full pool it lets
+    /// the oldest kept connection go back to the pool, and the next one a
+    /// read would keep, until the write has one.
+    async fn begin(&self) -> Result<sqlx::Transaction<'static, DB>, sqlx::Error> {
         if self.pool_has_one() {
-            return;
+            return self.pool.begin().await;
         }
+        let _waiting = Waiting::count(&self.kept.writes_waiting);
         let oldest = {
             let mut idle = self.kept.lock();
             (!idle.is_empty()).then(|| idle.remove(0))
         };
         drop(oldest);
+        self.pool.begin().await
     }
 
     pub async fn close(&self) {
@@ -196,8 +204,16 @@ impl<DB: sqlx::Database> Kept<DB> {
     }
 }
 
-/// Counts a read among those waiting until it has its connection, or is dropped.
+/// Counts a read, or a write, among those waiting until it has its
+/// connection, or is dropped.
 struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn count(waiting: &'a AtomicUsize) -> Self {
+        waiting.fetch_add(1, Ordering::Relaxed);
+        Waiting(waiting)
+    }
+}
 
 impl Drop for Waiting<'_> {
     fn drop(&mut self) {
@@ -651,8 +667,7 @@ impl BeginWrite for SqliteDb {
 impl BeginWrite for PgDb {
     type Database = sqlx::Postgres;
     async fn begin_write(&self) -> Result<WriteTx<sqlx::Postgres>, sqlx::Error> {
-        self.make_room();
-        Ok(WriteTx { tx: self.pool.begin().await?, sqlite: None })
+        Ok(WriteTx { tx: self.begin().await?, sqlite: None })
     }
 }
 
@@ -676,5 +691,26 @@ mod tests {
         reads.keep(in_use);
         let read = tokio::time::timeout(Duration::from_secs(20), waiting).await;
         assert_eq!(read.expect("the waiting read got the kept connection").unwrap().unwrap(), 1);
+    }
+
+    // The same for a write, which takes its connection from the pool alone:
+    // the read that ends lets its connection go there rather than keep it.
+    #[tokio::test]
+    async fn a_write_waiting_on_a_full_pool_gets_the_connection_a_read_ends_with() {
+        let pool = SqlitePoolOptions::new().max_connections(1).connect("sqlite::memory:").await.unwrap();
+        let reads = ReadPool::new(pool, Duration::from_secs(3600));
+        let in_use = reads.connection().await.unwrap();
+        let waiting = tokio::spawn({
+            let reads = reads.clone();
+            async move {
+                let mut tx = reads.begin().await?;
+                sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&mut *tx).await
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!waiting.is_finished(), "the pool's one connection is in use");
+        reads.keep(in_use);
+        let write = tokio::time::timeout(Duration::from_secs(20), waiting).await;
+        assert_eq!(write.expect("the waiting write got the read's connection").unwrap().unwrap(), 1);
     }
 }
