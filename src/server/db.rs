@@ -675,42 +675,39 @@ impl BeginWrite for PgDb {
 mod tests {
     use super::*;
 
-    // Kept for an hour, the connection could reach the pool, and the
-    // waiting read, only by being handed over when it is kept.
-    #[tokio::test]
-    async fn a_read_waiting_on_a_full_pool_takes_the_connection_another_read_keeps() {
+    /// Runs `waiting` while a read holds the only connection of a pool that
+    /// keeps connections for an hour, then ends that read; answers what
+    /// `waiting` read, once it got the connection. Kept for an hour, the
+    /// connection reaches `waiting` only by the hand-over under test.
+    async fn when_the_read_ends<Waits>(waiting: impl FnOnce(ReadPool<Sqlite>) -> Waits) -> i64
+    where
+        Waits: Future<Output = Result<i64, sqlx::Error>> + Send + 'static,
+    {
         let pool = SqlitePoolOptions::new().max_connections(1).connect("sqlite::memory:").await.unwrap();
         let reads = ReadPool::new(pool, Duration::from_secs(3600));
         let in_use = reads.connection().await.unwrap();
-        let waiting = tokio::spawn({
-            let reads = reads.clone();
-            async move { sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&reads).await }
-        });
+        let waiting = tokio::spawn(waiting(reads.clone()));
         tokio::time::sleep(Duration::from_millis(50)).await;
         assert!(!waiting.is_finished(), "the pool's one connection is in use");
         reads.keep(in_use);
-        let read = tokio::time::timeout(Duration::from_secs(20), waiting).await;
-        assert_eq!(read.expect("the waiting read got the kept connection").unwrap().unwrap(), 1);
+        let answer = tokio::time::timeout(Duration::from_secs(20), waiting).await;
+        answer.expect("the waiting one got the connection").unwrap().unwrap()
     }
 
-    // The same for a write, which takes its connection from the pool alone:
-    // the read that ends lets its connection go there rather than keep it.
+    #[tokio::test]
+    async fn a_read_waiting_on_a_full_pool_takes_the_connection_another_read_keeps() {
+        let read = when_the_read_ends(|reads| async move { sqlx::query_scalar("SELECT 1").fetch_one(&reads).await });
+        assert_eq!(read.await, 1);
+    }
+
+    // A write takes its connection from the pool alone: the read that ends
+    // lets its connection go there rather than keep it.
     #[tokio::test]
     async fn a_write_waiting_on_a_full_pool_gets_the_connection_a_read_ends_with() {
-        let pool = SqlitePoolOptions::new().max_connections(1).connect("sqlite::memory:").await.unwrap();
-        let reads = ReadPool::new(pool, Duration::from_secs(3600));
-        let in_use = reads.connection().await.unwrap();
-        let waiting = tokio::spawn({
-            let reads = reads.clone();
-            async move {
-                let mut tx = reads.begin().await?;
-                sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&mut *tx).await
-            }
+        let write = when_the_read_ends(|reads| async move {
+            let mut tx = reads.begin().await?;
+            sqlx::query_scalar("SELECT 1").fetch_one(&mut *tx).await
         });
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        assert!(!waiting.is_finished(), "the pool's one connection is in use");
-        reads.keep(in_use);
-        let write = tokio::time::timeout(Duration::from_secs(20), waiting).await;
-        assert_eq!(write.expect("the waiting write got the read's connection").unwrap().unwrap(), 1);
+        assert_eq!(write.await, 1);
     }
 }
