@@ -72,7 +72,8 @@ pub(super) fn json_of(db: &Db, tagged: Tagged, id: &str) -> String {
     format!("(SELECT CAST({aggregate}(tag) AS TEXT) FROM {table} WHERE {owner} = {id}) AS tags")
 }
 
-/// A row read with the tags [`json_of`] selects.
+/// A row read with the tags [`json_of`] selects. Public only as the row a
+/// public trait names (`users::Listable`); its fields stay private.
 #[derive(FromRow)]
 pub struct WithTags<Row> {
     #[sqlx(flatten)]

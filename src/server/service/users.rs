@@ -35,6 +35,8 @@ use crate::server::{
 };
 use crate::with_db;
 
+/// A user as `users` holds them. Public only as the row a public trait
+/// names ([`Listable`]); its fields stay private.
 #[derive(FromRow)]
 pub struct UserRow {
     pub(super) id: i64,
@@ -122,6 +124,7 @@ impl Listable for UserView {
     }
 }
 
+/// What [`UserSummary`] is made from.
 #[derive(FromRow)]
 pub struct SummaryRow {
     uid: String,
