@@ -73,7 +73,7 @@ pub(super) fn json_of(db: &Db, tagged: Tagged, id: &str) -> String {
 }
 
 /// A row read with the tags [`json_of`] selects. Public only as the row a
-/// public trait names (`users::Listable`); its fields stay private.
+/// public trait names (`users::Listable`); its fields stay inside the service.
 #[derive(FromRow)]
 pub struct WithTags<Row> {
     #[sqlx(flatten)]

@@ -36,7 +36,7 @@ use crate::server::{
 use crate::with_db;
 
 /// A user as `users` holds them. Public only as the row a public trait
-/// names ([`Listable`]); its fields stay private.
+/// names ([`Listable`]); its fields stay inside the service.
 #[derive(FromRow)]
 pub struct UserRow {
     pub(super) id: i64,
