@@ -28,7 +28,7 @@ pub async fn current_visitor() -> Result<Visitor, ApiError> {
 #[server]
 pub async fn sign_out() -> Result<(), ApiError> {
     use crate::server::auth::session::{current_session, end};
-    end(&current_session().await?).await?;
+    end(&current_session()?).await?;
     leptos_axum::redirect("/sign-in");
     Ok(())
 }

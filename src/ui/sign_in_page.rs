@@ -11,9 +11,9 @@ use crate::domain::ApiError;
 pub async fn sign_in(email: String, password: String) -> Result<(), ApiError> {
     use crate::server::{auth::session, service::operators, state::AppState};
     let state = expect_context::<AppState>();
-    let ip = session::client_ip().await.unwrap_or_else(|| "unknown".to_owned());
+    let ip = session::client_ip().unwrap_or_else(|| "unknown".to_owned());
     let operator = operators::sign_in(&state.db, &ip, &email, password).await?;
-    session::begin(&session::current_session().await?, operator.id).await?;
+    session::begin(&session::current_session()?, operator.id).await?;
     leptos_axum::redirect("/apps");
     Ok(())
 }

@@ -4,8 +4,11 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 use switchboard::{
-    domain::{Environment, KeyScope, OperatorRole},
-    server::auth::session::SessionBackend,
+    domain::{AppId, Environment, KeyScope, OperatorRole},
+    server::{
+        auth::{Caller, session::SessionBackend},
+        service::apps,
+    },
     ui::{
         activity_page::LoadAuditPage,
         app_settings_page::{DeleteApp, RenameApp},
@@ -35,6 +38,7 @@ on_both_backends!(
     a_viewer_is_refused_every_change_made_directly,
     a_developer_manages_development_apps_only,
     disabling_an_operator_ends_their_session_at_once,
+    an_app_page_shows_its_operator_and_app_and_says_which_is_missing,
     a_session_works_on_every_server_process_and_ends_on_sign_out,
     the_session_cookie_is_http_only_and_same_site_lax,
     a_session_in_use_lasts_a_week_from_its_last_day_of_use,
@@ -220,6 +224,53 @@ async fn disabling_an_operator_ends_their_session_at_once(backend: Backend) {
     json_of(app.server_fn(&admin, path_of::<SetOperatorDisabled>(), &[("id", &dev_id), ("disabled", "false")]).await)
         .await;
     app.sign_in("dev@example.com").await;
+}
+
+/// A page about an app reads its operator and the app in one query (see
+/// `operators::signed_in`); when that finds nothing, the page still tells
+/// a missing app from a missing operator.
+async fn an_app_page_shows_its_operator_and_app_and_says_which_is_missing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let owner = app.browser_signed_in_as("owner@example.com", OperatorRole::Owner).await;
+    let app_id = app.create_app(Environment::Development).await;
+    let gone_app = app.create_app(Environment::Development).await;
+    apps::delete(&app.db, &Caller::cli(), &AppId::parse(&gone_app).unwrap(), "Test app").await.unwrap();
+    let page = |browser: &reqwest::Client, path: String| {
+        let request = browser.get(app.url(&path)).header("accept", "text/html").send();
+        async move {
+            let res = request.await.unwrap();
+            (
+                res.status(),
+                res.headers().get("location").map(|l| l.to_str().unwrap().to_owned()),
+                res.text().await.unwrap(),
+            )
+        }
+    };
+
+    let (status, _, html) = page(&owner, format!("/apps/{app_id}/users")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Test Operator"), "the top bar names the operator");
+    assert!(html.contains("<h1>Test app</h1>") && html.contains(&app_id), "the header names the app");
+
+    for missing in ["0123456789abcdef".to_owned(), gone_app] {
+        let (status, _, html) = page(&owner, format!("/apps/{missing}/users")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains("Test Operator"), "the operator is still signed in on a page about no app");
+        assert!(html.contains(&format!("No app has the App ID {missing}.")), "the page says there is no such app");
+    }
+
+    let (status, location, _) = page(&new_browser(), format!("/apps/{app_id}/users")).await;
+    assert_eq!((status, location.as_deref()), (StatusCode::FOUND, Some("/sign-in")), "a visitor is sent to sign in");
+    let owner_id = app.scalar("SELECT id FROM operators WHERE email = 'owner@example.com'").await.to_string();
+    let admin = app.browser_signed_in_as("admin@example.com", OperatorRole::Owner).await;
+    json_of(app.server_fn(&admin, path_of::<SetOperatorDisabled>(), &[("id", &owner_id), ("disabled", "true")]).await)
+        .await;
+    let (status, location, _) = page(&owner, format!("/apps/{app_id}/users")).await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (StatusCode::FOUND, Some("/sign-in")),
+        "a disabled operator is signed out"
+    );
 }
 
 async fn a_session_works_on_every_server_process_and_ends_on_sign_out(backend: Backend) {

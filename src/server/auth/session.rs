@@ -3,15 +3,11 @@
 
 use std::{
     collections::HashMap,
-    net::SocketAddr,
     sync::{Arc, Mutex, PoisonError},
 };
 
 use async_trait::async_trait;
-use axum::{
-    extract::{ConnectInfo, FromRequestParts},
-    http::request::Parts,
-};
+use axum::{extract::FromRequestParts, http::request::Parts};
 use tokio::sync::OnceCell;
 use tower_sessions::{
     CachingSessionStore, Session, SessionStore,
@@ -178,28 +174,27 @@ pub async fn end(session: &Session) -> Result<()> {
 /// changing their role or signing them out takes effect on their very next
 /// request; a disabled operator's session ends.
 pub async fn signed_in_operator() -> Result<Option<OperatorView>> {
-    let read = || async {
-        let state = leptos::prelude::expect_context::<AppState>();
-        operator_on(&current_session().await?, &state.db).await
-    };
+    let state = leptos::prelude::expect_context::<AppState>();
     match leptos::prelude::use_context::<RequestMemo>() {
-        Some(memo) => memo.operator.get_or_try_init(read).await.cloned(),
-        None => read().await,
+        Some(memo) => memo.operator.get_or_try_init(|| memo.read_operator(&state.db)).await.cloned(),
+        None => Ok(operator_on(&current_session()?, &state.db, None).await?.map(|(operator, _)| operator)),
     }
 }
 
-async fn operator_on(session: &Session, db: &Db) -> Result<Option<OperatorView>> {
+/// The operator signed in on `session`, and the app `app` with them when
+/// asked for and found (see `operators::signed_in`).
+async fn operator_on(session: &Session, db: &Db, app: Option<&AppId>) -> Result<Option<(OperatorView, Option<App>)>> {
     let Some(id) = session.get::<i64>(OPERATOR_ID).await.map_err(session_failed)? else {
         return Ok(None);
     };
     // A session that holds an operator was loaded, so it has its id.
     let Some(session_id) = session.id() else { return Ok(None) };
-    let operator = service::operators::signed_in(db, id, &session_id).await?;
-    match operator {
+    let signed_in = service::operators::signed_in(db, id, &session_id, app).await?;
+    match signed_in {
         Some(_) => renew_if_due(session).await?,
         None => end(session).await?,
     }
-    Ok(operator)
+    Ok(signed_in)
 }
 
 fn operator_caller(op: OperatorView, ip: Option<String>) -> Caller {
@@ -218,10 +213,37 @@ pub struct RequestMemo {
     apps: Arc<Mutex<HashMap<String, Arc<OnceCell<App>>>>>,
 }
 
+impl RequestMemo {
+    /// Reads the operator, and with them the app that the request's
+    /// address names, if it names one: the app a page is about, which its
+    /// resources will ask for next.
+    async fn read_operator(&self, db: &Db) -> Result<Option<OperatorView>> {
+        let page_app = request_parts(|parts| app_in_path(parts.uri.path())).flatten();
+        let Some((operator, app)) = operator_on(&current_session()?, db, page_app.as_ref()).await? else {
+            return Ok(None);
+        };
+        if let (Some(app_id), Some(app)) = (page_app, app) {
+            // Nothing asks for an app before its operator, so no one has
+            // filled the cell meanwhile.
+            let _ = self.app(app_id.as_str()).set(app);
+        }
+        Ok(Some(operator))
+    }
+
+    fn app(&self, app_id: &str) -> Arc<OnceCell<App>> {
+        self.apps.lock().unwrap_or_else(PoisonError::into_inner).entry(app_id.to_owned()).or_default().clone()
+    }
+}
+
+/// The App ID in a dashboard address, `/apps/{app_id}` and below.
+fn app_in_path(path: &str) -> Option<AppId> {
+    AppId::parse(path.strip_prefix("/apps/")?.split('/').next()?).ok()
+}
+
 /// The caller behind a server function: the signed-in operator.
 pub async fn dashboard_caller() -> Result<Caller> {
     let op = signed_in_operator().await?.ok_or(Error::NotSignedIn)?;
-    Ok(operator_caller(op, client_ip().await))
+    Ok(operator_caller(op, client_ip()))
 }
 
 /// What a server function about one app works with: the state, the
@@ -230,11 +252,7 @@ pub async fn dashboard_app(app_id: &str) -> Result<(AppState, Caller, App)> {
     let (state, caller) = (leptos::prelude::expect_context::<AppState>(), dashboard_caller().await?);
     let read = || async { service::apps::get(&state.db, &caller, &AppId::parse(app_id)?).await };
     let app = match leptos::prelude::use_context::<RequestMemo>() {
-        Some(memo) => {
-            let cell =
-                memo.apps.lock().unwrap_or_else(PoisonError::into_inner).entry(app_id.to_owned()).or_default().clone();
-            cell.get_or_try_init(read).await?.clone()
-        }
+        Some(memo) => service::apps::shown_to(&caller, memo.app(app_id).get_or_try_init(read).await?.clone())?,
         None => read().await?,
     };
     Ok((state, caller, app))
@@ -249,16 +267,24 @@ impl FromRequestParts<AppState> for SignedIn {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
         let session = Session::from_request_parts(parts, state).await.map_err(|(_, e)| Error::Internal(e.into()))?;
-        let op = operator_on(&session, &state.db).await?.ok_or(Error::NotSignedIn)?;
+        let (op, _) = operator_on(&session, &state.db, None).await?.ok_or(Error::NotSignedIn)?;
         let ip = super::peer_ip(parts);
         Ok(SignedIn(operator_caller(op, ip)))
     }
 }
 
-pub async fn client_ip() -> Option<String> {
-    leptos_axum::extract::<ConnectInfo<SocketAddr>>().await.ok().map(|ConnectInfo(addr)| addr.ip().to_string())
+pub fn client_ip() -> Option<String> {
+    request_parts(super::peer_ip).flatten()
 }
 
-pub async fn current_session() -> Result<Session> {
-    leptos_axum::extract().await.map_err(|e| Error::Internal(e.to_string()))
+pub fn current_session() -> Result<Session> {
+    request_parts(|parts| parts.extensions.get::<Session>().cloned())
+        .flatten()
+        .ok_or_else(|| Error::Internal("no session: the session layer is missing".into()))
+}
+
+/// Reads this request's head in place: `leptos_axum::extract` would copy
+/// all of it, headers included, for each value taken from it.
+fn request_parts<T>(read: impl FnOnce(&Parts) -> T) -> Option<T> {
+    leptos::prelude::with_context::<Parts, _>(read)
 }

@@ -8,7 +8,7 @@ use super::{
     audit::{Change, record},
     daily::day_of,
     last_used::Claims,
-    now, stored, usage,
+    now, qualified, stored, usage,
 };
 use crate::domain::{ApiKeyView, AppId, Environment, KeyName, KeyScope, NewApiKey};
 use crate::server::{
@@ -254,7 +254,7 @@ pub async fn authenticate(db: &Db, app_id: &AppId, key: &str) -> Result<(App, Ac
         format!(
             "SELECT {}, k.id AS key_id, k.scope, k.prefix, k.expires_at, k.last_used_at, k.revoked_at \
              FROM api_keys k JOIN apps a ON a.id = k.app WHERE k.key_hash = $1 AND a.app_id = $2 AND a.deleted_at IS NULL",
-            apps::APP_COLUMNS.split(", ").map(|c| format!("a.{c}")).collect::<Vec<_>>().join(", ")
+            qualified(apps::APP_COLUMNS, "a")
         )
     });
     let row: Option<KeyAuthRow> = with_db!(db, pool => {

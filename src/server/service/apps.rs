@@ -145,6 +145,13 @@ pub async fn get(db: &Db, caller: &Caller, app_id: &AppId) -> Result<App> {
     let app = find(db, app_id)
         .await?
         .ok_or_else(|| Error::not_found("ERR_APP_NOT_FOUND", format!("No app has the App ID {app_id}.")))?;
+    shown_to(caller, app)
+}
+
+/// An app read along with something else (see `operators::signed_in`),
+/// given to `caller` on the terms [`get`] gives it.
+pub fn shown_to(caller: &Caller, app: App) -> Result<App> {
+    caller.require(Permission::Read)?;
     caller.require_app(app.id)?;
     Ok(app)
 }

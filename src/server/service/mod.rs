@@ -37,6 +37,12 @@ fn stored<T>(parsed: std::result::Result<T, Invalid>) -> Result<T> {
     parsed.map_err(|e| Error::Internal(format!("stored value fails its check: {}", e.message)))
 }
 
+/// A list of columns as the `*_COLUMNS` constants hold them, each taken
+/// from the table `alias` names: for a query that joins that table.
+fn qualified(columns: &str, alias: &str) -> String {
+    columns.split(", ").map(|column| format!("{alias}.{column}")).collect::<Vec<_>>().join(", ")
+}
+
 /// Parameters per multi-row statement: small statements stay in the
 /// statement cache and hold the write lock for a short time each.
 const PARAMS_PER_STATEMENT: usize = 256;

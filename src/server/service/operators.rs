@@ -3,10 +3,11 @@ use sqlx::FromRow;
 use tower_sessions::session::Id;
 
 use super::{
+    apps::{APP_COLUMNS, App, AppRow},
     audit::{Change, record},
-    now, stored,
+    now, qualified, stored,
 };
-use crate::domain::{Email, OperatorName, OperatorRole, OperatorView, Password};
+use crate::domain::{AppId, Email, OperatorName, OperatorRole, OperatorView, Password};
 use crate::server::{
     Error, Result,
     auth::{Actor, Caller, Permission, password},
@@ -24,15 +25,30 @@ const MAX_FAILURES_PER_ADDRESS: i64 = 20;
 
 #[derive(FromRow)]
 struct OperatorRow {
+    #[sqlx(rename = "operator_id")]
     id: i64,
     email: String,
+    #[sqlx(rename = "operator_name")]
     name: String,
     role: String,
+    #[sqlx(rename = "operator_created_at")]
     created_at: i64,
     disabled_at: Option<i64>,
 }
 
-const OPERATOR_COLUMNS: &str = "id, email, name, role, created_at, disabled_at";
+/// Named apart from an app's columns where the two share a name: a page
+/// reads its operator and its app together (see [`signed_in`]).
+const OPERATOR_COLUMNS: &str =
+    "id AS operator_id, email, name AS operator_name, role, created_at AS operator_created_at, disabled_at";
+
+/// An operator with the app their page is about.
+#[derive(FromRow)]
+struct OperatorWithApp {
+    #[sqlx(flatten)]
+    operator: OperatorRow,
+    #[sqlx(flatten)]
+    app: AppRow,
+}
 
 /// An operator with the hash their password is checked against; read only
 /// for signing in, so the hash never travels further.
@@ -205,16 +221,37 @@ pub async fn sign_in(db: &Db, ip: &str, email: &str, password: String) -> Result
 /// and the session is still saved and unexpired: a process keeps sessions
 /// in memory, and this read is what ends one that was signed out, or that
 /// expired, on another.
-pub async fn signed_in(db: &Db, id: i64, session: &Id) -> Result<Option<OperatorView>> {
-    let sql = format!(
-        "SELECT {OPERATOR_COLUMNS} FROM operators WHERE id = $1 AND disabled_at IS NULL \
-         AND EXISTS (SELECT 1 FROM {} WHERE id = $2 AND expiry_date > $3)",
-        session_table(db)
-    );
+///
+/// With `app`, the live app of that App ID comes too, when there is one: a
+/// page about an app needs both, and one query brings them. Only when it
+/// brings nothing does a second look for the operator alone.
+pub async fn signed_in(
+    db: &Db,
+    id: i64,
+    session: &Id,
+    app: Option<&AppId>,
+) -> Result<Option<(OperatorView, Option<App>)>> {
+    let session_is_live = format!("EXISTS (SELECT 1 FROM {} WHERE id = $2 AND expiry_date > $3)", session_table(db));
     let (session, now) = (session.to_string(), time::OffsetDateTime::now_utc());
+    if let Some(app_id) = app {
+        let sql = format!(
+            "SELECT {}, {} FROM operators o JOIN apps a ON a.app_id = $4 AND a.deleted_at IS NULL \
+             WHERE o.id = $1 AND o.disabled_at IS NULL AND {session_is_live}",
+            qualified(OPERATOR_COLUMNS, "o"),
+            qualified(APP_COLUMNS, "a")
+        );
+        let row: Option<OperatorWithApp> = with_db!(db, pool => {
+            sqlx::query_as(&sql).bind(id).bind(&session).bind(now).bind(app_id.as_str()).fetch_optional(pool).await?
+        });
+        if let Some(row) = row {
+            return Ok(Some((OperatorView::try_from(row.operator)?, Some(App::try_from(row.app)?))));
+        }
+    }
+    let sql =
+        format!("SELECT {OPERATOR_COLUMNS} FROM operators WHERE id = $1 AND disabled_at IS NULL AND {session_is_live}");
     let row: Option<OperatorRow> =
         with_db!(db, pool => sqlx::query_as(&sql).bind(id).bind(session).bind(now).fetch_optional(pool).await?);
-    row.map(OperatorView::try_from).transpose()
+    row.map(|row| Ok((OperatorView::try_from(row)?, None))).transpose()
 }
 
 /// The table tower-sessions' SQLx store (0.15) keeps sessions in.
