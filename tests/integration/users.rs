@@ -8,7 +8,7 @@ use switchboard::domain::{AppId, KeyScope, Presence, RoleId, Showing, Uid, UserS
 use switchboard::server::{
     auth::Caller,
     service::{
-        Paging, apps, auth_tokens,
+        Paging, apps, auth_tokens, seed,
         users::{self, SearchIn, UserOrder, UserQuery},
     },
 };
@@ -24,6 +24,7 @@ on_both_backends!(
     delete_deactivates_unless_permanent,
     tokens_are_shown_once_and_a_revoked_token_stops_working,
     roles_follow_their_rules,
+    every_change_to_roles_shows_in_the_next_list,
     search_filters_and_sorts_find_the_right_users,
     every_list_brings_each_users_tags_in_tag_order,
     cursor_paging_returns_every_user_exactly_once_while_users_are_added,
@@ -321,6 +322,29 @@ async fn roles_follow_their_rules(backend: Backend) {
         api.err("POST", "/v3/roles", Some(json!({"role": "r25"}))).await,
         (StatusCode::BAD_REQUEST, "ERR_ROLE_LIMIT_EXCEEDED".into())
     );
+}
+
+/// A process keeps the roles it read under the app's count of role
+/// changes (see `roles::list`): each kind of change shows in the very
+/// next list.
+async fn every_change_to_roles_shows_in_the_next_list(backend: Backend) {
+    let api = Api::new(backend).await;
+    let listed = || async {
+        let roles = api.ok("GET", "/v3/roles", None).await;
+        roles.as_array().unwrap().iter().map(|r| format!("{}: {}", r["role"], r["name"])).collect::<Vec<_>>().join(", ")
+    };
+    assert_eq!(listed().await, r#""default": "Default""#);
+
+    api.ok("POST", "/v3/roles", Some(json!({"role": "vip", "name": "VIP"}))).await;
+    assert_eq!(listed().await, r#""default": "Default", "vip": "VIP""#, "a created role");
+    api.ok("PUT", "/v3/roles/vip", Some(json!({"name": "Very important"}))).await;
+    assert_eq!(listed().await, r#""default": "Default", "vip": "Very important""#, "a renamed role");
+
+    api.ok("DELETE", "/v3/roles/vip", None).await;
+    assert_eq!(listed().await, r#""default": "Default""#, "a deleted role");
+    let app = apps::get(&api.app.db, &Caller::cli(), &AppId::parse(&api.app_id).unwrap()).await.unwrap();
+    seed::users(&api.app.db, &Caller::cli(), &app, 1, |_| {}).await.unwrap();
+    assert!(listed().await.contains(r#""moderator": "Moderator""#), "roles added by the seed: {}", listed().await);
 }
 
 async fn search_filters_and_sorts_find_the_right_users(backend: Backend) {

@@ -21,6 +21,8 @@ use crate::with_db;
 pub struct App {
     pub id: i64,
     pub view: AppView,
+    /// Changes to the app's roles so far, as of the read that found the app.
+    pub roles_version: i64,
 }
 
 #[derive(FromRow)]
@@ -32,9 +34,10 @@ pub(super) struct AppRow {
     region: String,
     created_at: i64,
     auth_key_login: bool,
+    roles_version: i64,
 }
 
-pub(super) const APP_COLUMNS: &str = "id, app_id, name, environment, region, created_at, auth_key_login";
+pub(super) const APP_COLUMNS: &str = "id, app_id, name, environment, region, created_at, auth_key_login, roles_version";
 
 impl TryFrom<AppRow> for App {
     type Error = Error;
@@ -49,6 +52,7 @@ impl TryFrom<AppRow> for App {
                 created_at: r.created_at,
                 auth_key_login: r.auth_key_login,
             },
+            roles_version: r.roles_version,
         })
     }
 }

@@ -1,3 +1,8 @@
+use std::{
+    collections::HashMap,
+    sync::{Arc, LazyLock, Mutex, PoisonError},
+};
+
 use serde_json::{Value, json};
 use sqlx::FromRow;
 
@@ -88,8 +93,8 @@ pub async fn create(db: &Db, caller: &Caller, app: &App, role: RoleId, fields: R
     };
     let row: RoleRow = with_db!(db, pool => {
         let mut tx = pool.begin_write().await?;
-        // Serialises role creation per app, so the limit holds under races.
-        sqlx::query("UPDATE apps SET name = name WHERE id = $1").bind(app.id).execute(&mut *tx).await?;
+        // Also serialises role creation per app, so the limit holds under races.
+        sqlx::query(ROLES_CHANGED).bind(app.id).bind(new_roles_version()).execute(&mut *tx).await?;
         let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM roles WHERE app = $1").bind(app.id).fetch_one(&mut *tx).await?;
         if count >= MAX_ROLES {
             return Err(Error::LimitExceeded {
@@ -119,16 +124,42 @@ pub async fn create(db: &Db, caller: &Caller, app: &App, role: RoleId, fields: R
     row.try_into()
 }
 
+/// Every write to an app's roles runs this in its transaction, with the
+/// app's id and [`new_roles_version`] (see [`list`]).
+pub(super) const ROLES_CHANGED: &str = "UPDATE apps SET roles_version = $2 WHERE id = $1";
+
+/// A number no earlier state of the roles had: drawn at random rather than
+/// counted, so that even a database restored under a running process
+/// cannot bring back a version that the process kept other roles under.
+pub(super) fn new_roles_version() -> i64 {
+    rand::random()
+}
+
+/// The roles of each app as this process last read them, under the app's
+/// `roles_version` then: a page that lists them needs no query of its own
+/// while they stay unchanged.
+static READ: LazyLock<Mutex<HashMap<(String, i64), (i64, Arc<[RoleView]>)>>> = LazyLock::new(Default::default);
+
+/// The app's roles. `app` was read for this request, and with it the
+/// version of its roles: roles kept under that version were read after it
+/// was written, so they are what a query would have found then, or newer.
 pub async fn list(db: &Db, caller: &Caller, app: &App) -> Result<Vec<RoleView>> {
     caller.require_app(app.id)?;
     caller.require(Permission::Read)?;
+    let key = (db.identity(), app.id);
+    let kept = READ.lock().unwrap_or_else(PoisonError::into_inner).get(&key).cloned();
+    if let Some((_, roles)) = kept.filter(|(version, _)| *version == app.roles_version) {
+        return Ok(roles.to_vec());
+    }
     let rows: Vec<RoleRow> = with_db!(db, pool => {
         sqlx::query_as(&format!("SELECT {ROLE_COLUMNS} FROM roles WHERE app = $1 ORDER BY role"))
             .bind(app.id)
             .fetch_all(pool)
             .await?
     });
-    rows.into_iter().map(RoleView::try_from).collect()
+    let roles = rows.into_iter().map(RoleView::try_from).collect::<Result<Vec<_>>>()?;
+    READ.lock().unwrap_or_else(PoisonError::into_inner).insert(key, (app.roles_version, roles.as_slice().into()));
+    Ok(roles)
 }
 
 pub async fn get(db: &Db, caller: &Caller, app: &App, role: &RoleId) -> Result<RoleView> {
@@ -174,6 +205,7 @@ pub async fn update(db: &Db, caller: &Caller, app: &App, role: &RoleId, fields: 
             .bind(role.as_str())
             .execute(&mut *tx)
             .await?;
+        sqlx::query(ROLES_CHANGED).bind(app.id).bind(new_roles_version()).execute(&mut *tx).await?;
         record!(tx, caller, Change { app: Some(app.id), action: "role.update", object: format!("role:{role}"), details: json!({"name": updated.name, "settings": updated.settings}) })?;
         tx.commit().await?;
     });
@@ -203,6 +235,7 @@ pub async fn delete(db: &Db, caller: &Caller, app: &App, role: &RoleId) -> Resul
             .execute(&mut *tx)
             .await
             .on_foreign_key(|| role_in_use(role))?;
+        sqlx::query(ROLES_CHANGED).bind(app.id).bind(new_roles_version()).execute(&mut *tx).await?;
         record!(tx, caller, Change { app: Some(app.id), action: "role.delete", object: format!("role:{role}"), details: json!({}) })?;
         tx.commit().await?;
     });

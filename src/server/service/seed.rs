@@ -9,7 +9,7 @@ use super::{
     auth_tokens::{Device, NewToken, insert_tokens},
     daily::{add_daily, day_of},
     groups::count_groups,
-    now, rows_per_statement, stored,
+    now, roles, rows_per_statement, stored,
     users::{NewUser, adjust_counts, insert_users},
 };
 use crate::domain::{GroupType, RoleId, Scope, Uid};
@@ -91,6 +91,7 @@ pub async fn users(db: &Db, caller: &Caller, app: &App, count: u64, progress: im
             .execute(&mut *tx)
             .await?;
         }
+        sqlx::query(roles::ROLES_CHANGED).bind(app.id).bind(roles::new_roles_version()).execute(&mut *tx).await?;
         let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE app = $1").bind(app.id).fetch_one(&mut *tx).await?;
         tx.commit().await?;
         existing
