@@ -52,7 +52,7 @@ pub fn GroupForm(
     group: Option<GroupView>,
     #[prop(optional)] save: Option<ServerAction<SaveGroup>>,
 ) -> impl IntoView {
-    let save = save.unwrap_or_else(ServerAction::<SaveGroup>::new);
+    let save = save.unwrap_or_default();
     let editing = group.is_some();
     let (guid, name, group_type, description, tags) = match &group {
         Some(g) => (

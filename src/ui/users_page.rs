@@ -54,7 +54,9 @@ pub fn UsersPage() -> impl IntoView {
     );
     let ticked = RwSignal::new(Vec::<String>::new());
     Effect::new(move |_| {
-        (filter.track(), cursor.track(), change.version().track());
+        filter.track();
+        cursor.track();
+        change.version().track();
         ticked.set(Vec::new());
     });
     let shown = Signal::derive(move || filter.get().unwrap_or_default());
@@ -126,7 +128,7 @@ fn UserTable(
     let count = page.total_in_words("user", "users");
     let on_page: Vec<String> = page.items.iter().map(|u| u.uid.to_string()).collect();
     let query = filter.to_query();
-    let first_page = (!query.is_empty()).then(|| format!("{base}?{query}")).unwrap_or_else(|| base.clone());
+    let first_page = if query.is_empty() { base.clone() } else { format!("{base}?{query}") };
     view! {
         <p class="muted count">{count}</p>
         <table class="users">

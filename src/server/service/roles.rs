@@ -135,10 +135,13 @@ pub(super) fn new_roles_version() -> i64 {
     rand::random()
 }
 
-/// The roles of each app as this process last read them, under the app's
-/// `roles_version` then: a page that lists them needs no query of its own
-/// while they stay unchanged.
-static READ: LazyLock<Mutex<HashMap<(String, i64), (i64, Arc<[RoleView]>)>>> = LazyLock::new(Default::default);
+/// An app's roles as read, under the app's `roles_version` then.
+type KeptRoles = (i64, Arc<[RoleView]>);
+
+/// The roles of each app (by database and app) as this process last read
+/// them: a page that lists them needs no query of its own while they stay
+/// unchanged.
+static READ: LazyLock<Mutex<HashMap<(String, i64), KeptRoles>>> = LazyLock::new(Default::default);
 
 /// The app's roles. `app` was read for this request, and with it the
 /// version of its roles: roles kept under that version were read after it

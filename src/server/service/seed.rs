@@ -499,7 +499,7 @@ pub async fn messages(
                     _ => {
                         let a = (mix.next() % talkers as u64) as usize;
                         let b = (a + 1 + (mix.next() % 3) as usize) % users.len();
-                        let (from, to) = if mix.next() % 2 == 0 { (a, b) } else { (b, a) };
+                        let (from, to) = if mix.next().is_multiple_of(2) { (a, b) } else { (b, a) };
                         ((uid(&users[from].1)?, users[from].0), Receiver::User(uid(&users[to].1)?), users[to].0)
                     }
                 };
