@@ -21,7 +21,8 @@ use crate::with_db;
 pub struct App {
     pub id: i64,
     pub view: AppView,
-    /// Changes to the app's roles so far, as of the read that found the app.
+    /// The version of the app's roles when this read found the app: it
+    /// tells whether the roles a process kept still hold (see `roles::list`).
     pub roles_version: i64,
 }
 
