@@ -26,7 +26,7 @@ use serde_json::{Value, json};
 use switchboard::{
     domain::{AppName, Email, Environment, KeyName, KeyScope, OperatorName, OperatorRole, Password, Region},
     server::{
-        auth::Caller,
+        auth::{Caller, password::PasswordChecks},
         config::Config,
         db::Db,
         http,
@@ -313,7 +313,7 @@ async fn bench(backend: &'static str, opts: &Options) {
         role: OperatorRole::Owner,
         password: Password::parse("a long enough password").unwrap(),
     };
-    operators::create(&db, &cli, operator).await.unwrap();
+    operators::create(&db, &PasswordChecks::per_core(), &cli, operator).await.unwrap();
     let sign_in = <switchboard::ui::sign_in_page::SignIn as leptos::server_fn::ServerFn>::PATH;
     let signed_in = client
         .post(format!("{base}{sign_in}"))

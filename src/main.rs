@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::Parser;
 use switchboard::server::{
     cli::{self, Cli, Command, ServeArgs},
+    client_address::TrustedProxies,
     config::Config,
     db::Db,
     http,
@@ -44,7 +45,13 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
     if leptos_options.output_name.is_empty() {
         leptos_options.output_name = env!("CARGO_PKG_NAME").into();
     }
-    let config = Config { secure_cookies: args.secure_cookies, ping_timeout: Duration::from_secs(args.ping_timeout) };
+    let defaults = Config::default();
+    let config = Config {
+        secure_cookies: args.secure_cookies,
+        ping_timeout: Duration::from_secs(args.ping_timeout),
+        trusted_proxies: TrustedProxies::new(args.trusted_proxies),
+        password_checks: args.password_checks.map_or(defaults.password_checks, usize::from),
+    };
     http::serve(http::app(db, config, leptos_options).await?, args.addr).await
 }
 

@@ -156,6 +156,7 @@ impl Content {
     /// Content a user sends. `action` messages are the system's alone.
     pub fn parse(category: &str, message_type: &str, data: Value) -> Result<Self, Invalid> {
         let category = MessageCategory::parse(category)?;
+        super::storable_json(&data, "data")?;
         let Value::Object(data) = data else {
             return Err(invalid_data("data is a JSON object."));
         };

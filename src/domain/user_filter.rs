@@ -39,7 +39,7 @@ impl UserFilter {
     pub fn from_params(param: impl Fn(&str) -> Option<String>) -> Result<Self, Invalid> {
         let given = |key: &str| param(key).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
         Ok(Self {
-            search: given("q").unwrap_or_default(),
+            search: super::storable(given("q").unwrap_or_default(), "A search")?,
             role: given("role").as_deref().map(RoleId::parse).transpose()?,
             tag: given("tag").map(|tag| parse_tags(&[tag])).transpose()?.and_then(|mut tags| tags.pop()),
             status: given("status").as_deref().map(Presence::parse).transpose()?,

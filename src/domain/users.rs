@@ -91,6 +91,9 @@ pub fn parse_description(raw: &str) -> Result<String, Invalid> {
 pub fn parse_web_url(raw: &str, code: &'static str) -> Result<String, Invalid> {
     let refuse = || Invalid::new(code, "Give a full http:// or https:// URL of at most 1000 characters.");
     let trimmed = raw.trim();
+    if trimmed.contains('\0') {
+        return Err(super::storable(trimmed.to_owned(), "A URL").unwrap_err());
+    }
     if trimmed.len() > 1000 {
         return Err(refuse());
     }
@@ -111,7 +114,7 @@ pub fn check_metadata(value: &serde_json::Value) -> Result<(), Invalid> {
     if value.to_string().len() > MAX_METADATA_BYTES {
         return Err(Invalid::new("ERR_INVALID_METADATA", "Metadata is at most 5 KB of JSON."));
     }
-    Ok(())
+    super::storable_json(value, "Metadata")
 }
 
 /// Metadata as typed into a form: empty for none, else a JSON object.

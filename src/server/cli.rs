@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use serde_json::json;
 
 use super::{
-    auth::Caller,
+    auth::{Caller, password::PasswordChecks},
     db::Db,
     service::{api_keys, apps, operators, seed},
 };
@@ -75,6 +75,14 @@ pub struct ServeArgs {
     /// Seconds a realtime connection may go without a ping before it is closed.
     #[arg(long, env = "SWITCHBOARD_PING_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub ping_timeout: u64,
+    /// Reverse proxies (addresses or CIDR networks) whose `Forwarded` or
+    /// `X-Forwarded-For` header names the client, for the sign-in throttle
+    /// and the audit log. Repeat the flag, or separate them by commas.
+    #[arg(long = "trusted-proxy", env = "SWITCHBOARD_TRUSTED_PROXIES", value_delimiter = ',', value_parser = crate::server::client_address::parse_network)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Password checks run at once (about 19 MiB each); default, one per core.
+    #[arg(long, env = "SWITCHBOARD_PASSWORD_CHECKS", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub password_checks: Option<u16>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -158,7 +166,7 @@ pub async fn run(db: &Db, command: Command) -> anyhow::Result<()> {
             let mut password = String::new();
             std::io::stdin().read_to_string(&mut password)?;
             let password = Password::parse(password.trim_end_matches(['\r', '\n']))?;
-            let op = operators::create(db, &cli, operators::NewOperator { email, name, role, password }).await?;
+            let op = operators::create(db, &PasswordChecks::per_core(), &cli, operators::NewOperator { email, name, role, password }).await?;
             println!("created {} operator {}", op.role, op.email);
         }
         Command::Operator(OperatorCommand::List) => {

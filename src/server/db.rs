@@ -36,6 +36,11 @@ pub const SQLITE_CACHE_KIB: i64 = 65_536;
 /// default of 100 and had SQLite parse statements again and again.
 const STATEMENT_CACHE: usize = 500;
 
+/// How long a request waits for a Postgres connection before it answers
+/// 503: long enough to ride out a busy moment, short enough that clients
+/// hear of an outage while they still wait.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// How long a Postgres connection may sit idle before it is pinged on
 /// being taken again.
 const PING_AFTER_IDLE: Duration = Duration::from_secs(10);
@@ -466,7 +471,7 @@ impl Db {
             // round trip to Postgres before each of a page's queries.
             let pool = PgPoolOptions::new()
                 .max_connections(16)
-                .acquire_timeout(Duration::from_secs(10))
+                .acquire_timeout(ACQUIRE_TIMEOUT)
                 .test_before_acquire(false)
                 .before_acquire(|connection, taken| {
                     Box::pin(async move {
@@ -520,6 +525,13 @@ impl Db {
                 let database = options.get_database().unwrap_or_default();
                 format!("postgres://{}:{}/{database}", options.get_host(), options.get_port())
             }
+        }
+    }
+
+    pub fn is_closed(&self) -> bool {
+        match self {
+            Db::Sqlite(sqlite) => sqlite.writer.is_closed(),
+            Db::Postgres(pool) => pool.is_closed(),
         }
     }
 

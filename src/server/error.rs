@@ -4,7 +4,7 @@
 
 use axum::{
     Json,
-    http::StatusCode,
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use serde_json::json;
@@ -31,8 +31,13 @@ pub enum Error {
     NotSignedIn,
     #[error("The email or password is wrong.")]
     WrongCredentials,
-    #[error("Too many failed sign-ins. Wait {minutes} minutes, then try again.")]
-    TooManyAttempts { minutes: i64 },
+    #[error("Too many failed sign-ins. Try again in {}.", wait_for(*retry_after))]
+    TooManyAttempts { retry_after: i64 },
+    /// Every password check is taken; the attempt was not made.
+    #[error("The server is busy checking other sign-ins. Try again in a moment.")]
+    Busy { retry_after: i64 },
+    #[error("{message}")]
+    CrossSite { message: &'static str },
     #[error("Your role ({role}) may not {action}.")]
     Forbidden { role: &'static str, action: &'static str },
     #[error("{0}")]
@@ -89,7 +94,8 @@ impl Error {
             EmptyAppId | InvalidAppId | EmptyApiKey | ApiKeyNotFound | AuthTokenNotFound | NotSignedIn
             | WrongCredentials => StatusCode::UNAUTHORIZED,
             NoAccess | Forbidden { .. } | Refused { .. } => StatusCode::FORBIDDEN,
-            TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            TooManyAttempts { .. } | Busy { .. } => StatusCode::TOO_MANY_REQUESTS,
+            CrossSite { .. } => StatusCode::FORBIDDEN,
             Invalid(_) | BadRequest(_) | LimitExceeded { .. } => StatusCode::BAD_REQUEST,
             NotFound { .. } | NoRoute => StatusCode::NOT_FOUND,
             Conflict { .. } => StatusCode::CONFLICT,
@@ -112,6 +118,8 @@ impl Error {
             NotSignedIn => "ERR_NOT_SIGNED_IN",
             WrongCredentials => "ERR_WRONG_CREDENTIALS",
             TooManyAttempts { .. } => "ERR_TOO_MANY_ATTEMPTS",
+            Busy { .. } => "ERR_BUSY",
+            CrossSite { .. } => "ERR_CROSS_SITE",
             Forbidden { .. } => "ERR_FORBIDDEN",
             Invalid(invalid) => invalid.code,
             NotFound { code, .. } | Conflict { code, .. } | LimitExceeded { code, .. } | Refused { code, .. } => code,
@@ -122,6 +130,27 @@ impl Error {
             Unavailable => "ERR_UNAVAILABLE",
             Internal(_) => "ERR_INTERNAL",
         }
+    }
+
+    /// Seconds to wait before asking again, for answers that say so.
+    pub fn retry_after(&self) -> Option<i64> {
+        match self {
+            Error::TooManyAttempts { retry_after } | Error::Busy { retry_after } => Some(*retry_after),
+            Error::Unavailable => Some(UNAVAILABLE_RETRY_AFTER),
+            _ => None,
+        }
+    }
+}
+
+/// What a client waits, after the database went away, before trying again.
+const UNAVAILABLE_RETRY_AFTER: i64 = 5;
+
+/// "42 seconds", "3 minutes": a wait, for people.
+fn wait_for(seconds: i64) -> String {
+    match seconds {
+        ..=1 => "a second".to_owned(),
+        2..=119 => format!("{seconds} seconds"),
+        _ => format!("{} minutes", (seconds + 59) / 60),
     }
 }
 
@@ -138,11 +167,24 @@ impl From<Refusal> for Error {
 
 impl From<sqlx::Error> for Error {
     fn from(err: sqlx::Error) -> Self {
+        use sqlx::Error::{Database, Io, PoolClosed, PoolTimedOut, Protocol, Tls};
         match err {
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => Error::Unavailable,
+            PoolTimedOut | PoolClosed | Io(_) | Tls(_) | Protocol(_) => Error::Unavailable,
+            Database(db) => match db.code().as_deref() {
+                Some(code) if database_went_away(code) => Error::Unavailable,
+                // Text Postgres cannot store (a NUL) that a parser let through.
+                Some("22021" | "22P05") => Error::invalid(crate::domain::TEXT_WITH_NUL, db.message().to_owned()),
+                _ => Error::Internal(db.to_string()),
+            },
             other => Error::Internal(other.to_string()),
         }
     }
+}
+
+/// Postgres's codes for a connection lost or refused: class 08, and the
+/// server shutting down or starting up (57P01-57P03).
+fn database_went_away(code: &str) -> bool {
+    code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "53300")
 }
 
 impl Error {
@@ -173,6 +215,11 @@ pub fn answer_with_status(status: StatusCode) {
 impl From<Error> for ApiError {
     fn from(err: Error) -> Self {
         answer_with_status(err.status());
+        if let (Some(seconds), Some(response)) =
+            (err.retry_after(), leptos::prelude::use_context::<leptos_axum::ResponseOptions>())
+        {
+            response.insert_header(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         err.into_body()
     }
 }
@@ -180,7 +227,8 @@ impl From<Error> for ApiError {
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status();
-        (status, Json(json!({ "error": self.into_body() }))).into_response()
+        let retry_after = self.retry_after().map(|seconds| [(header::RETRY_AFTER, HeaderValue::from(seconds))]);
+        (status, retry_after, Json(json!({ "error": self.into_body() }))).into_response()
     }
 }
 

@@ -23,11 +23,17 @@ use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
 
 use super::{
     api,
-    auth::session::{RequestMemo, SESSION_IDLE, SessionBackend},
+    auth::{
+        password::PasswordChecks,
+        session::{RequestMemo, SESSION_IDLE, SessionBackend},
+    },
+    client_address,
+    security,
     config::Config,
     csv,
     db::Db,
     gateway::Gateway,
+    service::sign_in,
     state::AppState,
 };
 use crate::app::{App, shell};
@@ -48,7 +54,7 @@ static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route
 
 pub async fn app(db: Db, config: Config, leptos_options: LeptosOptions) -> anyhow::Result<Switchboard> {
     let sessions = SessionBackend::for_db(&db).await?;
-    spawn_expired_session_sweeper(sessions.clone());
+    spawn_hourly_sweeper(sessions.clone(), db.clone());
     let session_layer = SessionManagerLayer::new(sessions)
         .with_name("switchboard_session")
         .with_http_only(true)
@@ -57,7 +63,10 @@ pub async fn app(db: Db, config: Config, leptos_options: LeptosOptions) -> anyho
         .with_expiry(Expiry::OnInactivity(SESSION_IDLE));
 
     let gateway = Gateway::start(db.clone(), config.ping_timeout).await?;
-    let state = AppState { db, config: Arc::new(config), leptos_options, gateway: gateway.clone() };
+    let passwords = PasswordChecks::new(config.password_checks);
+    let proxies = Arc::new(config.trusted_proxies.clone());
+    let config = Arc::new(config);
+    let state = AppState { db, config: config.clone(), leptos_options, gateway: gateway.clone(), passwords };
     let options = state.leptos_options.clone();
     let router = Router::new()
         .leptos_routes_with_context(
@@ -79,6 +88,9 @@ pub async fn app(db: Db, config: Config, leptos_options: LeptosOptions) -> anyho
         .route("/apps/{app_id}/users.csv", get(csv::export))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(session_layer)
+        .layer(middleware::from_fn_with_state(config.clone(), security::same_origin_only))
+        .layer(middleware::from_fn_with_state(config, security::headers))
+        .layer(middleware::from_fn_with_state(proxies, client_address::client_address))
         .layer(TraceLayer::new_for_http())
         .with_state(state);
     Ok(Switchboard { router, gateway })
@@ -109,20 +121,29 @@ async fn pages_in_turn(State(turns): State<Arc<Semaphore>>, request: Request, ne
     next.run(request).await
 }
 
+/// How long readiness waits for the database: a probe must hear back
+/// well before its own timeout, and a request's wait is much longer.
+const READY_WITHIN: Duration = Duration::from_secs(2);
+
 async fn ready(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    match state.db.ping().await {
-        Ok(()) => (StatusCode::OK, "ready"),
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable"),
+    match tokio::time::timeout(READY_WITHIN, state.db.ping()).await {
+        Ok(Ok(())) => (StatusCode::OK, "ready"),
+        _ => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable"),
     }
 }
 
-fn spawn_expired_session_sweeper(sessions: SessionBackend) {
+/// Deletes expired sessions, and sign-in counts and devices that have run
+/// their course, every hour.
+fn spawn_hourly_sweeper(sessions: SessionBackend, db: Db) {
     tokio::spawn(async move {
         let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
         loop {
             every_hour.tick().await;
             if let Err(err) = sessions.delete_expired().await {
                 tracing::warn!(%err, "could not delete expired sessions");
+            }
+            if let Err(err) = sign_in::sweep(&db).await {
+                tracing::warn!(%err, "could not forget old sign-in counts");
             }
         }
     });

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod auth;
 pub mod cli;
+pub mod client_address;
 pub mod config;
 pub mod csv;
 pub mod db;
@@ -10,6 +11,7 @@ pub mod error;
 pub mod gateway;
 pub mod group_commit;
 pub mod http;
+pub mod security;
 pub mod service;
 pub mod state;
 

@@ -35,10 +35,10 @@ pub async fn save_group(
     };
     let (state, caller, app) = dashboard_app(&app_id).await?;
     if update {
-        groups::update(&state.db, &caller, &app, &Acting::App, &guid, fields).await?;
+        groups::update(&state.db, &state.passwords, &caller, &app, &Acting::App, &guid, fields).await?;
     } else {
         let new = NewGroup { guid: guid.clone(), fields, owner: None, members: Default::default() };
-        groups::create(&state.db, &caller, &app, &Acting::App, new).await?;
+        groups::create(&state.db, &state.passwords, &caller, &app, &Acting::App, new).await?;
         leptos_axum::redirect(&format!("/apps/{app_id}/groups/{guid}"));
     }
     Ok(())

@@ -9,11 +9,16 @@ use crate::domain::ApiError;
 
 #[server]
 pub async fn sign_in(email: String, password: String) -> Result<(), ApiError> {
-    use crate::server::{auth::session, service::operators, state::AppState};
+    use crate::server::{
+        auth::{device, session},
+        service::sign_in::{self, Attempt},
+        state::AppState,
+    };
     let state = expect_context::<AppState>();
-    let ip = session::client_ip().unwrap_or_else(|| "unknown".to_owned());
-    let operator = operators::sign_in(&state.db, &ip, &email, password).await?;
-    session::begin(&session::current_session()?, operator.id).await?;
+    let attempt = Attempt { email, password, address: session::client_address(), device: device::token() };
+    let signed_in = sign_in::sign_in(&state.db, &state.passwords, attempt).await?;
+    session::begin(&session::current_session()?, signed_in.operator.id).await?;
+    device::remember(&signed_in.device, state.config.secure_cookies);
     leptos_axum::redirect("/apps");
     Ok(())
 }

@@ -29,7 +29,7 @@ pub async fn add_operator(email: String, name: String, role: String, password: S
         password: Password::parse(&password)?,
     };
     let state = expect_context::<AppState>();
-    operators::create(&state.db, &dashboard_caller().await?, new).await?;
+    operators::create(&state.db, &state.passwords, &dashboard_caller().await?, new).await?;
     Ok(())
 }
 

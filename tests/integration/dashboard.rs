@@ -301,8 +301,13 @@ async fn signed_in_cookie(app: &crate::common::TestApp, email: &str) -> String {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    let set_cookie = res.headers().get("set-cookie").unwrap().to_str().unwrap();
-    set_cookie.split(';').next().unwrap().to_owned()
+    set_cookie(&res, "switchboard_session=").split(';').next().unwrap().to_owned()
+}
+
+/// The `Set-Cookie` header of an answer that sets the cookie `name=`.
+fn set_cookie(res: &reqwest::Response, name: &str) -> String {
+    let mut cookies = res.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap());
+    cookies.find(|c| c.starts_with(name)).unwrap_or_else(|| panic!("no {name} cookie set")).to_owned()
 }
 
 async fn the_session_cookie_is_http_only_and_same_site_lax(backend: Backend) {
@@ -314,10 +319,13 @@ async fn the_session_cookie_is_http_only_and_same_site_lax(backend: Backend) {
         .send()
         .await
         .unwrap();
-    let cookie = res.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
-    assert!(cookie.starts_with("switchboard_session="), "{cookie}");
+    let cookie = set_cookie(&res, "switchboard_session=");
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
     assert!(!cookie.contains("Secure"), "plain http gets no Secure flag: {cookie}");
+    // The known-browser cookie is never sent along with a request from another site.
+    let device = set_cookie(&res, "switchboard_device=");
+    assert!(device.contains("HttpOnly") && device.contains("SameSite=Strict"), "{device}");
+    assert!(!device.contains("Secure"), "{device}");
 }
 
 /// Signs an owner in and gives their session cookie, the session as the

@@ -14,6 +14,7 @@ mod dashboard_messages;
 mod dashboard_users;
 mod database;
 mod groups;
+mod hardening;
 mod messages;
 mod probes;
 mod realtime;

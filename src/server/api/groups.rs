@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::{
     ApiJson, ApiPath, ClientCall, Data, Listed, OnBehalfOf, Params, checked_metadata, listed, optional, optional_body,
-    outcome, paging, split, uid, uids,
+    outcome, paging, search_key, split, uid, uids,
 };
 use crate::domain::{
     BannedUserView, GroupPassword, GroupSort, GroupType, GroupView, Guid, MemberView, Scope, SortOrder, Uid,
@@ -137,7 +137,7 @@ pub async fn create(
     let owner = optional(body.owner, Uid::parse)?;
     let lists = body.members.as_ref().map(MembersBody::lists).transpose()?.unwrap_or_default();
     let new = NewGroup { guid, fields, owner, members: lists };
-    let (group, outcomes) = groups::create(&state.db, &api.caller, &api.app, &acting, new).await?;
+    let (group, outcomes) = groups::create(&state.db, &state.passwords, &api.caller, &api.app, &acting, new).await?;
     let mut answer = serde_json::to_value(group).map_err(|e| Error::Internal(e.to_string()))?;
     if !outcomes.is_empty() {
         answer["members"] = member_outcomes(outcomes);
@@ -176,12 +176,12 @@ pub struct ListGroupsParams {
 
 fn group_query(params: Params<ListGroupsParams>, default_sort: GroupSort) -> Result<GroupQuery> {
     let Query(p) = params.map_err(|e| Error::BadRequest(e.body_text()))?;
-    let mut types = split(p.types);
+    let mut types = split(p.types, "types")?;
     types.extend(p.group_type);
     Ok(GroupQuery {
-        search: p.search_key,
+        search: search_key(p.search_key)?,
         types: types.iter().map(|t| GroupType::parse(t)).collect::<std::result::Result<_, _>>()?,
-        tags: split(p.tags),
+        tags: split(p.tags, "tags")?,
         has_joined: p.has_joined,
         sort: optional(p.sort_by, GroupSort::parse)?.unwrap_or(default_sort),
         descending: optional(p.sort_order, SortOrder::parse)? == Some(SortOrder::Desc),
@@ -263,7 +263,7 @@ pub async fn update(
             }
         }
     }
-    groups::update(&state.db, &api.caller, &api.app, &acting, &guid(&raw)?, fields).await.map(Data)
+    groups::update(&state.db, &state.passwords, &api.caller, &api.app, &acting, &guid(&raw)?, fields).await.map(Data)
 }
 
 /// Delete a group with its members and bans: only its admins may.
@@ -330,8 +330,8 @@ pub struct ListMembersParams {
 fn member_query(params: Params<ListMembersParams>) -> Result<MemberQuery> {
     let Query(p) = params.map_err(|e| Error::BadRequest(e.body_text()))?;
     Ok(MemberQuery {
-        search: p.search_key,
-        scopes: split(p.scopes).iter().map(|s| Scope::parse(s)).collect::<std::result::Result<_, _>>()?,
+        search: search_key(p.search_key)?,
+        scopes: split(p.scopes, "scopes")?.iter().map(|s| Scope::parse(s)).collect::<std::result::Result<_, _>>()?,
         paging: paging(p.per_page, p.page, p.cursor)?,
     })
 }
@@ -423,7 +423,7 @@ pub async fn join(
     let body: JoinBody = optional_body(&headers, &body)?;
     let (uid, guid) = (on_behalf_of.user()?, guid(&raw)?);
     let password = group_password(body.password)?;
-    members::join(&state.db, &api.caller, &api.app, &uid, &guid, password).await.map(Data)
+    members::join(&state.db, &state.passwords, &api.caller, &api.app, &uid, &guid, password).await.map(Data)
 }
 
 /// The `onbehalfof` user leaves the group.

@@ -142,7 +142,7 @@ fn message_query(params: ListParams) -> Result<MessageQuery> {
         conversation: None,
         category,
         message_type: p.message_type,
-        tags: split(p.tags),
+        tags: split(p.tags, "tags")?,
         from: p.from,
         to: p.to,
         hide_deleted: p.hide_deleted,

@@ -25,7 +25,7 @@ use axum::{
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::{Value, json};
 
-use crate::domain::{Page, Uid, check_metadata};
+use crate::domain::{Page, Uid, check_metadata, storable};
 use crate::server::service::{MAX_PER_PAGE, Paging, groups::Acting};
 
 use crate::server::{
@@ -274,8 +274,15 @@ pub(super) fn optional_body<T: DeserializeOwned + Default>(headers: &HeaderMap, 
     serde_json::from_slice(body).map_err(|e| Error::BadRequest(e.to_string()))
 }
 
-pub(super) fn split(list: Option<String>) -> Vec<String> {
-    list.map(|l| l.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()).unwrap_or_default()
+/// A comma-separated list from the query string.
+pub(super) fn split(list: Option<String>, what: &str) -> Result<Vec<String>> {
+    let items: Option<Vec<String>> = list.map(|l| l.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect());
+    Ok(items.unwrap_or_default().into_iter().map(|item| storable(item, what)).collect::<std::result::Result<_, _>>()?)
+}
+
+/// A search key from the query string.
+pub(super) fn search_key(key: Option<String>) -> Result<Option<String>> {
+    Ok(key.map(|key| storable(key, "searchKey")).transpose()?)
 }
 
 pub(super) fn uids(raw: &[String]) -> Result<Vec<Uid>> {

@@ -9,11 +9,11 @@ use utoipa::ToSchema;
 
 use super::{
     ApiJson, ApiPath, ClientCall, Data, Listed, OnBehalfOf, Params, checked_metadata, listed, optional, optional_body,
-    outcome, paging, present, split, uid, uids,
+    outcome, paging, present, search_key, split, uid, uids,
 };
 use crate::domain::{
     AuthTokenView, NewAuthToken, Presence, RoleId, Showing, SortOrder, Uid, UserSort, UserView, parse_status_message,
-    parse_tags, parse_user_name, parse_web_url,
+    parse_tags, parse_user_name, parse_web_url, storable,
 };
 use crate::server::{
     Error, Result,
@@ -205,7 +205,7 @@ fn user_query(params: ListParams, friends_of: Option<Uid>) -> Result<UserQuery> 
     let sort = p.sort_by.as_deref().map(UserSort::parse).transpose()?;
     let order = UserOrder::chosen(sort, search_in, p.search_key.is_some());
     let descending = p.sort_order.as_deref().map(SortOrder::parse).transpose()? == Some(SortOrder::Desc);
-    let mut roles = split(p.roles);
+    let mut roles = split(p.roles, "roles")?;
     roles.extend(p.role);
     let roles = roles.iter().map(|r| RoleId::parse(r)).collect::<std::result::Result<Vec<_>, _>>()?;
     let status = p.status.as_deref().map(Presence::parse).transpose()?;
@@ -215,10 +215,10 @@ fn user_query(params: ListParams, friends_of: Option<Uid>) -> Result<UserQuery> 
         (false, false) => Showing::Active,
     };
     Ok(UserQuery {
-        search: p.search_key,
+        search: search_key(p.search_key)?,
         search_in,
         roles,
-        tags: split(p.tags),
+        tags: split(p.tags, "tags")?,
         friends_of,
         status,
         showing,
@@ -343,7 +343,7 @@ pub async fn issue_token(
             Some(v) if v.chars().count() > 200 => {
                 Err(Error::invalid("ERR_INVALID_DEVICE", format!("{what} is at most 200 characters.")))
             }
-            other => Ok(other),
+            other => Ok(other.map(|v| storable(v, what)).transpose()?),
         }
     };
     let device =

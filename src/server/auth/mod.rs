@@ -3,14 +3,14 @@
 
 mod actor;
 pub mod api_key;
+pub mod device;
 pub mod password;
 pub mod secret;
 pub mod session;
 
 pub use actor::{Actor, Caller, Permission};
 
-/// The address a request came from, as the listener saw it.
+/// The address a request came from: the client's, behind trusted proxies.
 fn peer_ip(parts: &axum::http::request::Parts) -> Option<String> {
-    use axum::extract::ConnectInfo;
-    parts.extensions.get::<ConnectInfo<std::net::SocketAddr>>().map(|ConnectInfo(addr)| addr.ip().to_string())
+    crate::server::client_address::of(parts).map(|addr| addr.to_string())
 }

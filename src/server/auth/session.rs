@@ -277,6 +277,10 @@ pub fn client_ip() -> Option<String> {
     request_parts(super::peer_ip).flatten()
 }
 
+pub fn client_address() -> Option<std::net::IpAddr> {
+    request_parts(crate::server::client_address::of).flatten()
+}
+
 pub fn current_session() -> Result<Session> {
     request_parts(|parts| parts.extensions.get::<Session>().cloned())
         .flatten()

@@ -30,7 +30,7 @@ use crate::server::{
     Result,
     db::Db,
     service::{
-        events::{Event, Listener},
+        events::{Event, Heard, Listener},
         gateway::{self, Login, SERVER_SILENT_AFTER, Servers},
         messages, now,
     },
@@ -72,6 +72,7 @@ struct AppConnections {
 struct Connection {
     id: u64,
     token_id: i64,
+    user_id: i64,
     presence: PresenceSubscription,
     outbox: mpsc::Sender<Arc<str>>,
     close: watch::Sender<Option<CloseReason>>,
@@ -137,7 +138,7 @@ impl Inner {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (outbox, outbox_rx) = mpsc::channel(OUTBOX_FRAMES);
         let (close, close_rx) = watch::channel(None);
-        let connection = Connection { id, token_id: login.token_id, presence: login.presence, outbox, close };
+        let connection = Connection { id, token_id: login.token_id, user_id: login.user_id, presence: login.presence, outbox, close };
         let mut apps = self.apps.write().unwrap_or_else(PoisonError::into_inner);
         let conns = apps.entry(app).or_default();
         let uid = login.uid.to_string();
@@ -198,6 +199,34 @@ impl Inner {
                 connection.close.send_replace(Some(reason));
             }
         }
+    }
+
+    /// After events may have been lost: closes the connections that a lost
+    /// event would have closed, and reads afresh which groups each connected
+    /// user is in, which lost joins, kicks and bans would have changed.
+    async fn recheck(&self) -> Result<()> {
+        let (tokens, users) = {
+            let apps = self.apps.read().unwrap_or_else(PoisonError::into_inner);
+            let connections = || apps.values().flat_map(|a| a.users.values()).flatten();
+            let tokens: Vec<i64> = connections().map(|c| c.token_id).collect::<HashSet<_>>().into_iter().collect();
+            let users: HashSet<i64> = connections().map(|c| c.user_id).collect();
+            (tokens, users)
+        };
+        if tokens.is_empty() {
+            return Ok(());
+        }
+        let closed = gateway::closed_since_login(&self.db, &tokens).await?;
+        let mut groups = gateway::groups_of(&self.db, &users.iter().copied().collect::<Vec<_>>()).await?;
+        let mut apps = self.apps.write().unwrap_or_else(PoisonError::into_inner);
+        for conns in apps.values_mut() {
+            for connection in conns.users.values().flatten() {
+                if let Some(reason) = closed.get(&connection.token_id) {
+                    connection.close.send_replace(Some(*reason));
+                }
+            }
+            conns.follow_groups(&users, &mut groups);
+        }
+        Ok(())
     }
 
     /// The users connected here whom a message, or typing, in this
@@ -301,6 +330,26 @@ impl Inner {
 }
 
 impl AppConnections {
+    /// Puts each of `read` (connected users whose groups were read, by
+    /// user id) in the groups `groups` lists for them; one listed in none
+    /// is in none. Users connected since were read at their login.
+    fn follow_groups(&mut self, read: &HashSet<i64>, groups: &mut HashMap<i64, Vec<String>>) {
+        let users: Vec<(String, i64)> = self
+            .users
+            .iter()
+            .filter_map(|(uid, list)| Some((uid.clone(), list.first()?.user_id)))
+            .filter(|(_, user_id)| read.contains(user_id))
+            .collect();
+        for (uid, user_id) in users {
+            for guid in self.memberships.remove(&uid).unwrap_or_default() {
+                self.leave(&guid, &uid);
+            }
+            for guid in groups.remove(&user_id).unwrap_or_default() {
+                self.join(&guid, &uid);
+            }
+        }
+    }
+
     fn join(&mut self, guid: &str, uid: &str) {
         self.groups.entry(guid.to_owned()).or_default().insert(uid.to_owned());
         self.memberships.entry(uid.to_owned()).or_default().insert(guid.to_owned());
@@ -340,10 +389,21 @@ async fn dispatch(gateway: std::sync::Weak<Inner>, mut listener: Listener) {
         let Some(gateway) = gateway.upgrade() else { return };
         match events {
             Ok(None) => return,
-            Ok(Some(events)) => {
+            Ok(Some(Heard::Events(events))) => {
                 for event in events {
                     if let Err(error) = gateway.handle(event).await {
                         tracing::warn!(%error, "could not push an event");
+                    }
+                }
+            }
+            Ok(Some(Heard::Gap)) => {
+                // Until the check is done, no event is trusted to be the
+                // latest word: should it fail, it is tried again.
+                while let Err(error) = gateway.recheck().await {
+                    tracing::warn!(%error, "could not check the connections after lost events; retrying");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    if gateway.db.is_closed() {
+                        return;
                     }
                 }
             }

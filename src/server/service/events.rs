@@ -124,7 +124,26 @@ pub async fn publish(db: &Db, events: &[Event]) -> Result<()> {
 /// The events of every process on the database, as they are announced.
 pub enum Listener {
     Sqlite(broadcast::Receiver<std::sync::Arc<str>>),
-    Postgres(Box<PgListener>),
+    Postgres { listener: Box<PgListener>, pool: sqlx::PgPool },
+}
+
+/// What a listener heard.
+#[derive(Debug)]
+pub enum Heard {
+    Events(Vec<Event>),
+    /// Events may have been lost (a listener that fell behind, a lost
+    /// connection to Postgres); the listener hears again from here on, so
+    /// whatever is read of the database now is at least as new as a lost event.
+    Gap,
+}
+
+/// How long a listener that lost Postgres waits before listening again.
+const RELISTEN_AFTER: std::time::Duration = std::time::Duration::from_millis(200);
+
+async fn listen(pool: &sqlx::PgPool) -> sqlx::Result<PgListener> {
+    let mut listener = PgListener::connect_with(pool).await?;
+    listener.listen(CHANNEL).await?;
+    Ok(listener)
 }
 
 impl Listener {
@@ -132,37 +151,46 @@ impl Listener {
         Ok(match db {
             Db::Sqlite(sqlite) => Listener::Sqlite(sqlite.subscribe()),
             Db::Postgres(pool) => {
-                let mut listener = PgListener::connect_with(pool).await?;
-                listener.listen(CHANNEL).await?;
-                Listener::Postgres(Box::new(listener))
+                let pool = sqlx::PgPool::clone(pool);
+                Listener::Postgres { listener: Box::new(listen(&pool).await?), pool }
             }
         })
     }
 
-    /// The next batch of events, or none once the database is closed.
-    /// Events missed (a listener that fell behind, a lost connection to
-    /// Postgres) are logged and skipped: the gateway pushes what it can,
-    /// clients fetch what they missed.
-    pub async fn next(&mut self) -> Result<Option<Vec<Event>>> {
+    /// The next batch of events, or a gap, or none once the database is closed.
+    pub async fn next(&mut self) -> Result<Option<Heard>> {
         loop {
             let payload: std::sync::Arc<str> = match self {
                 Listener::Sqlite(receiver) => match receiver.recv().await {
                     Ok(payload) => payload,
                     Err(broadcast::error::RecvError::Lagged(missed)) => {
                         tracing::warn!(missed, "the gateway fell behind and skipped events");
-                        continue;
+                        return Ok(Some(Heard::Gap));
                     }
                     Err(broadcast::error::RecvError::Closed) => return Ok(None),
                 },
-                // Reconnects by itself after a lost connection.
-                Listener::Postgres(listener) => match listener.recv().await {
-                    Ok(notification) => notification.payload().into(),
+                Listener::Postgres { listener, pool } => match listener.try_recv().await {
+                    Ok(Some(notification)) => notification.payload().into(),
+                    // The connection was lost, and sqlx listened again at once.
+                    Ok(None) => return Ok(Some(Heard::Gap)),
                     Err(sqlx::Error::PoolClosed) => return Ok(None),
-                    Err(error) => return Err(error.into()),
+                    Err(error) => {
+                        tracing::warn!(%error, "the gateway lost its events; listening again");
+                        *listener = Box::new(loop {
+                            if pool.is_closed() {
+                                return Ok(None);
+                            }
+                            match listen(pool).await {
+                                Ok(listener) => break listener,
+                                Err(_) => tokio::time::sleep(RELISTEN_AFTER).await,
+                            }
+                        });
+                        return Ok(Some(Heard::Gap));
+                    }
                 },
             };
             match serde_json::from_str(&payload) {
-                Ok(events) => return Ok(Some(events)),
+                Ok(events) => return Ok(Some(Heard::Events(events))),
                 Err(error) => tracing::warn!(%error, "skipped an event payload that does not parse"),
             }
         }

@@ -2,7 +2,7 @@
 //! which server process, and so who is online. Rows rather than memory, so
 //! that presence is right across every process of one Postgres database.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use rand::Rng;
 
@@ -16,7 +16,7 @@ use super::{
     users::{self, UserFields},
 };
 use crate::domain::{
-    AppId, Environment, LiveCounts, PlaygroundLogin, PresenceSubscription, Reach, Uid, parse_user_name,
+    AppId, CloseReason, Environment, LiveCounts, PlaygroundLogin, PresenceSubscription, Reach, Uid, parse_user_name,
 };
 use crate::server::{Error, Result, auth::Caller, db::BeginWrite, db::Db};
 use crate::with_db;
@@ -104,6 +104,50 @@ pub async fn playground_log_in(
     let device = Device { platform: Some("playground".into()), user_agent: None };
     let issued = auth_tokens::issue(db, caller, app, &uid, device).await?;
     Ok(PlaygroundLogin { uid: uid.to_string(), auth_token: issued.auth_token })
+}
+
+/// Of the connections logged in with `tokens`, those that may no longer
+/// stay open, each with why: its token revoked (or its user deleted with
+/// it), its user deactivated, or its app deleted.
+pub async fn closed_since_login(db: &Db, tokens: &[i64]) -> Result<HashMap<i64, CloseReason>> {
+    let mut closed: HashMap<i64, CloseReason> = tokens.iter().map(|&t| (t, CloseReason::TokenRevoked)).collect();
+    for chunk in tokens.chunks(super::rows_per_statement(1)) {
+        let list = (1..=chunk.len()).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "SELECT t.id, u.deactivated_at IS NOT NULL, a.deleted_at IS NOT NULL FROM auth_tokens t \
+             JOIN users u ON u.id = t.user_id JOIN apps a ON a.id = t.app WHERE t.id IN ({list})"
+        );
+        let rows: Vec<(i64, bool, bool)> = with_db!(db, pool => {
+            chunk.iter().fold(sqlx::query_as(&sql), |q, t| q.bind(*t)).fetch_all(pool).await?
+        });
+        for (token, user_gone, app_gone) in rows {
+            match (user_gone, app_gone) {
+                (_, true) => closed.insert(token, CloseReason::AppGone),
+                (true, false) => closed.insert(token, CloseReason::UserGone),
+                (false, false) => closed.remove(&token),
+            };
+        }
+    }
+    Ok(closed)
+}
+
+/// The GUIDs of the groups each of `users` is a member of (those in none
+/// are left out).
+pub async fn groups_of(db: &Db, users: &[i64]) -> Result<HashMap<i64, Vec<String>>> {
+    let mut groups: HashMap<i64, Vec<String>> = HashMap::new();
+    for chunk in users.chunks(super::rows_per_statement(1)) {
+        let list = (1..=chunk.len()).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "SELECT m.user_id, g.guid FROM group_members m JOIN groups g ON g.id = m.group_id WHERE m.user_id IN ({list})"
+        );
+        let rows: Vec<(i64, String)> = with_db!(db, pool => {
+            chunk.iter().fold(sqlx::query_as(&sql), |q, u| q.bind(*u)).fetch_all(pool).await?
+        });
+        for (user, guid) in rows {
+            groups.entry(user).or_default().push(guid);
+        }
+    }
+    Ok(groups)
 }
 
 /// Registers a server process; answers its id.

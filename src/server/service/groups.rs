@@ -23,7 +23,7 @@ use crate::domain::{
 };
 use crate::server::{
     Error, Result,
-    auth::{Caller, Permission, password},
+    auth::{Caller, Permission, password::PasswordChecks},
     db::{BeginWrite, Db},
     error::OnConstraint,
 };
@@ -186,9 +186,13 @@ impl MemberLists {
 
 /// The password hash a group of `group_type` keeps: a password group must
 /// be given one, other groups have none.
-async fn password_hash(group_type: GroupType, password: Option<&GroupPassword>) -> Result<Option<String>> {
+async fn password_hash(
+    passwords: &PasswordChecks,
+    group_type: GroupType,
+    password: Option<&GroupPassword>,
+) -> Result<Option<String>> {
     match (group_type, password) {
-        (GroupType::Password, Some(password)) => Ok(Some(password::hash(password.expose()).await?)),
+        (GroupType::Password, Some(password)) => Ok(Some(passwords.hash(password.expose()).await?)),
         (GroupType::Password, None) => {
             Err(Error::invalid("ERR_GROUP_PASSWORD_MISSING", "A password group needs a password."))
         }
@@ -212,6 +216,7 @@ pub struct NewGroup {
 
 pub async fn create(
     db: &Db,
+    passwords: &PasswordChecks,
     caller: &Caller,
     app: &App,
     acting: &Acting,
@@ -226,7 +231,7 @@ pub async fn create(
     }
     let name = fields.name.ok_or_else(|| Error::invalid("ERR_INVALID_GROUP_NAME", "A group name is required."))?;
     let group_type = fields.group_type.unwrap_or(GroupType::Public);
-    let password_hash = password_hash(group_type, fields.password.as_ref()).await?;
+    let password_hash = password_hash(passwords, group_type, fields.password.as_ref()).await?;
     let owner = owner.or(match acting {
         Acting::User(uid) => Some(uid.clone()),
         Acting::App => None,
@@ -330,6 +335,7 @@ pub(crate) use acting_scope;
 
 pub async fn update(
     db: &Db,
+    passwords: &PasswordChecks,
     caller: &Caller,
     app: &App,
     acting: &Acting,
@@ -345,7 +351,7 @@ pub async fn update(
     // A password group keeps its password unless given a new one.
     let keeps_password =
         group_type == GroupType::Password && current.group_type == GroupType::Password && fields.password.is_none();
-    let new_hash = if keeps_password { None } else { Some(password_hash(group_type, fields.password.as_ref()).await?) };
+    let new_hash = if keeps_password { None } else { Some(password_hash(passwords, group_type, fields.password.as_ref()).await?) };
     let name = fields.name.unwrap_or(current.name);
     let icon = fields.icon.unwrap_or(current.icon);
     let description = fields.description.unwrap_or(current.description);

@@ -20,7 +20,7 @@ use crate::domain::{
 };
 use crate::server::{
     Error, Result,
-    auth::{Caller, Permission, password},
+    auth::{Caller, Permission, password::PasswordChecks},
     db::{BeginWrite, Db},
 };
 use crate::with_db;
@@ -301,6 +301,7 @@ pub fn single(mut outcomes: Vec<Outcome>) -> Result<()> {
 /// members its admins add.
 pub async fn join(
     db: &Db,
+    passwords: &PasswordChecks,
     caller: &Caller,
     app: &App,
     uid: &Uid,
@@ -319,7 +320,7 @@ pub async fn join(
     if let Some(stored_hash) = stored_hash {
         let given = given_password
             .ok_or_else(|| Error::invalid("ERR_GROUP_PASSWORD_MISSING", "This group is joined with its password."))?;
-        if !password::verify(given.expose().to_owned(), Some(stored_hash)).await? {
+        if !passwords.verify(given.expose().to_owned(), Some(stored_hash)).await? {
             return Err(Error::Refused {
                 code: "ERR_WRONG_GROUP_PASS",
                 message: "The group's password is wrong.".into(),

@@ -20,6 +20,7 @@ pub mod operators;
 pub mod overview;
 pub mod roles;
 pub mod seed;
+pub mod sign_in;
 pub(crate) mod tags;
 mod usage;
 pub mod users;

@@ -10,21 +10,14 @@ use super::{
 use crate::domain::{AppId, Email, OperatorName, OperatorRole, OperatorView, Password};
 use crate::server::{
     Error, Result,
-    auth::{Actor, Caller, Permission, password},
+    auth::{Actor, Caller, Permission, password::PasswordChecks},
     db::{BeginWrite, Db},
     error::OnConstraint,
 };
 use crate::with_db;
 
-/// Sign-in throttling: failures counted over this window...
-const FAILURE_WINDOW: i64 = 15 * 60;
-/// ...lock an account after this many...
-const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
-/// ...and an address after this many, whatever accounts it tries.
-const MAX_FAILURES_PER_ADDRESS: i64 = 20;
-
 #[derive(FromRow)]
-struct OperatorRow {
+pub(super) struct OperatorRow {
     #[sqlx(rename = "operator_id")]
     id: i64,
     email: String,
@@ -38,7 +31,7 @@ struct OperatorRow {
 
 /// Named apart from an app's columns where the two share a name: a page
 /// reads its operator and its app together (see [`signed_in`]).
-const OPERATOR_COLUMNS: &str =
+pub(super) const OPERATOR_COLUMNS: &str =
     "id AS operator_id, email, name AS operator_name, role, created_at AS operator_created_at, disabled_at";
 
 /// An operator with the app their page is about.
@@ -48,15 +41,6 @@ struct OperatorWithApp {
     operator: OperatorRow,
     #[sqlx(flatten)]
     app: AppRow,
-}
-
-/// An operator with the hash their password is checked against; read only
-/// for signing in, so the hash never travels further.
-#[derive(FromRow)]
-struct Credentials {
-    #[sqlx(flatten)]
-    operator: OperatorRow,
-    password_hash: String,
 }
 
 impl TryFrom<OperatorRow> for OperatorView {
@@ -96,12 +80,13 @@ pub async fn none_yet(db: &Db) -> Result<bool> {
 /// people submit the set-up form at the same moment.
 pub async fn create_first_owner(
     db: &Db,
+    passwords: &PasswordChecks,
     ip: Option<String>,
     email: Email,
     name: OperatorName,
     password: Password,
 ) -> Result<OperatorView> {
-    let hash = password::hash(password.expose()).await?;
+    let hash = passwords.hash(password.expose()).await?;
     let row: Option<OperatorRow> = with_db!(db, pool => {
         let mut tx = pool.begin_write().await?;
         let row: Option<OperatorRow> = sqlx::query_as(&format!(
@@ -132,10 +117,10 @@ pub async fn create_first_owner(
         .try_into()
 }
 
-pub async fn create(db: &Db, caller: &Caller, new: NewOperator) -> Result<OperatorView> {
+pub async fn create(db: &Db, passwords: &PasswordChecks, caller: &Caller, new: NewOperator) -> Result<OperatorView> {
     caller.require(Permission::ManageTeam)?;
     require_may_assign(caller, new.role)?;
-    let hash = password::hash(new.password.expose()).await?;
+    let hash = passwords.hash(new.password.expose()).await?;
     let row: OperatorRow = with_db!(db, pool => {
         let mut tx = pool.begin_write().await?;
         let row: OperatorRow = sqlx::query_as(&format!(
@@ -171,50 +156,6 @@ fn require_may_assign(caller: &Caller, role: OperatorRole) -> Result<()> {
         });
     }
     Ok(())
-}
-
-/// Checks an email and password. Unknown emails cost the same argon2 work
-/// and get the same answer as wrong passwords.
-pub async fn sign_in(db: &Db, ip: &str, email: &str, password: String) -> Result<OperatorView> {
-    let email = Email::parse(email).map_err(|_| Error::WrongCredentials)?;
-    let since = now() - FAILURE_WINDOW;
-    let (by_account, by_address): (i64, i64) = with_db!(db, pool => {
-        sqlx::query_as(
-            "SELECT (SELECT COUNT(*) FROM sign_in_failures WHERE email = $1 AND failed_at > $3), \
-                    (SELECT COUNT(*) FROM sign_in_failures WHERE ip = $2 AND failed_at > $3)",
-        )
-        .bind(email.as_str())
-        .bind(ip)
-        .bind(since)
-        .fetch_one(pool)
-        .await?
-    });
-    if by_account >= MAX_FAILURES_PER_ACCOUNT || by_address >= MAX_FAILURES_PER_ADDRESS {
-        return Err(Error::TooManyAttempts { minutes: FAILURE_WINDOW / 60 });
-    }
-    let found: Option<Credentials> = with_db!(db, pool => {
-        sqlx::query_as(&format!(
-            "SELECT {OPERATOR_COLUMNS}, password_hash FROM operators WHERE email = $1 AND disabled_at IS NULL"
-        ))
-        .bind(email.as_str())
-        .fetch_optional(pool)
-        .await?
-    });
-    let (operator, hash) = found.map(|c| (c.operator, c.password_hash)).unzip();
-    if password::verify(password, hash).await?
-        && let Some(operator) = operator
-    {
-        return operator.try_into();
-    }
-    with_db!(db, pool => {
-        sqlx::query("INSERT INTO sign_in_failures (email, ip, failed_at) VALUES ($1, $2, $3)")
-            .bind(email.as_str())
-            .bind(ip)
-            .bind(now())
-            .execute(pool)
-            .await?;
-    });
-    Err(Error::WrongCredentials)
 }
 
 /// Operator `id`, signed in on session `session`, if they may still act

@@ -15,7 +15,7 @@ use super::{
 use crate::domain::{GroupType, RoleId, Scope, Uid};
 use crate::server::{
     Result,
-    auth::{Caller, Permission, password},
+    auth::{Caller, Permission, password::PasswordChecks},
     db::{BeginWrite, Db, SQLITE_CACHE_KIB},
 };
 use crate::with_db;
@@ -284,7 +284,7 @@ pub async fn groups(
     }
     let at = now();
     // Every seeded password group opens with the same password; one hash serves them all.
-    let password_hash = password::hash("letmein").await?;
+    let password_hash = PasswordChecks::new(1).hash("letmein").await?;
     let mut mix = Mix(app.id as u64 ^ 0x6752_6f75_7073);
     let mut report = GroupSeedReport { groups: 0, memberships: 0 };
     let mut done = 0;

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use switchboard::{
     domain::{AppId, AppName, Email, Environment, KeyName, KeyScope, OperatorName, OperatorRole, Password, Region},
     server::{
-        auth::Caller,
+        auth::{Caller, password::PasswordChecks},
         config::Config,
         db::Db,
         gateway::Gateway,
@@ -169,7 +169,7 @@ impl TestApp {
             role,
             password: Password::parse(PASSWORD).unwrap(),
         };
-        operators::create(&self.db, &Caller::cli(), new).await.unwrap().id
+        operators::create(&self.db, &PasswordChecks::per_core(), &Caller::cli(), new).await.unwrap().id
     }
 
     /// A new browser, signed in as a new operator with this role.

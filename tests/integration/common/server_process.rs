@@ -39,8 +39,17 @@ impl ServerProcess {
 
     /// The process's resident memory, in KiB.
     pub fn resident_kib(&self) -> u64 {
+        self.status_kib("VmRSS:")
+    }
+
+    /// The most resident memory the process has had, in KiB.
+    pub fn peak_kib(&self) -> u64 {
+        self.status_kib("VmHWM:")
+    }
+
+    fn status_kib(&self, field: &str) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
-        let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap_or("VmRSS: 0 kB");
+        let line = status.lines().find(|l| l.starts_with(field)).unwrap_or("x: 0 kB");
         line.split_whitespace().nth(1).and_then(|kib| kib.parse().ok()).unwrap_or(0)
     }
 }
