@@ -9,6 +9,12 @@ const owner = { email: "owner@example.com", name: "Olive Owner", password: "corr
 // the browser logs as failed loads.
 function failOnConsoleErrors(page: Page, expected: RegExp[] = []) {
   const errors: string[] = [];
+  // A script, style or connection the Content-Security-Policy blocks fails the test too.
+  page.addInitScript(() =>
+    document.addEventListener("securitypolicyviolation", (e) =>
+      console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`),
+    ),
+  );
   page.on("console", (msg) => {
     if (msg.type() === "error" && !expected.some((e) => e.test(msg.text()))) errors.push(msg.text());
   });
@@ -54,9 +60,11 @@ async function sceneOf(page: Page, appId: string, keyName: string, users: string
 test.describe.serial("an operator's first day", () => {
   test("the first visitor creates the owner account", async ({ page }) => {
     const noErrors = failOnConsoleErrors(page);
-    await page.goto("/");
+    const answer = await page.goto("/");
     await expect(page).toHaveURL(/\/setup$/);
     await hydrated(page);
+    // The page hydrated under a policy that runs only scripts with its nonce.
+    expect(answer!.headers()["content-security-policy"]).toMatch(/script-src 'nonce-[^']+' 'strict-dynamic'/);
 
     await page.getByLabel("Email").fill(owner.email);
     await page.getByLabel("Name").fill(owner.name);

@@ -166,7 +166,13 @@ pub async fn run(db: &Db, command: Command) -> anyhow::Result<()> {
             let mut password = String::new();
             std::io::stdin().read_to_string(&mut password)?;
             let password = Password::parse(password.trim_end_matches(['\r', '\n']))?;
-            let op = operators::create(db, &PasswordChecks::per_core(), &cli, operators::NewOperator { email, name, role, password }).await?;
+            let op = operators::create(
+                db,
+                &PasswordChecks::per_core(),
+                &cli,
+                operators::NewOperator { email, name, role, password },
+            )
+            .await?;
             println!("created {} operator {}", op.role, op.email);
         }
         Command::Operator(OperatorCommand::List) => {

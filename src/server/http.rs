@@ -28,11 +28,11 @@ use super::{
         session::{RequestMemo, SESSION_IDLE, SessionBackend},
     },
     client_address,
-    security,
     config::Config,
     csv,
     db::Db,
     gateway::Gateway,
+    security,
     service::sign_in,
     state::AppState,
 };

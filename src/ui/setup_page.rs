@@ -14,7 +14,8 @@ pub async fn create_owner(email: String, name: String, password: String) -> Resu
     use crate::server::{auth::session, service::operators, state::AppState};
     let (email, name, password) = (Email::parse(&email)?, OperatorName::parse(&name)?, Password::parse(&password)?);
     let state = expect_context::<AppState>();
-    let owner = operators::create_first_owner(&state.db, &state.passwords, session::client_ip(), email, name, password).await?;
+    let owner =
+        operators::create_first_owner(&state.db, &state.passwords, session::client_ip(), email, name, password).await?;
     session::begin(&session::current_session()?, owner.id).await?;
     leptos_axum::redirect("/apps");
     Ok(())

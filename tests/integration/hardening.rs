@@ -88,7 +88,8 @@ async fn guesses_made_at_once_get_no_further_than_guesses_in_turn(backend: Backe
     let (db, url) = fresh_database(backend).await;
     let app = spawn_configured(db, url, Config { password_checks: 128, ..Config::default() }).await;
     app.create_operator("ana@example.com", OperatorRole::Owner).await;
-    let guesses = (0..30).map(|_| async { code_of(sign_in_with(&app, &new_browser(), "ana@example.com", "guess").await).await });
+    let guesses =
+        (0..30).map(|_| async { code_of(sign_in_with(&app, &new_browser(), "ana@example.com", "guess").await).await });
     let codes = join_all(guesses).await;
     assert_eq!(codes.iter().filter(|c| *c == "ERR_WRONG_CREDENTIALS").count(), 5, "{codes:?}");
     assert_eq!(codes.iter().filter(|c| *c == "ERR_TOO_MANY_ATTEMPTS").count(), 25, "{codes:?}");
@@ -148,12 +149,21 @@ async fn a_known_browser_has_a_limit_of_its_own_and_helps_no_other_account(backe
     let anas_browser = app.sign_in("ana@example.com").await;
     // For another account, Ana's browser is any browser.
     for _ in 0..5 {
-        assert_eq!(code_of(sign_in_with(&app, &anas_browser, "bo@example.com", "guess").await).await, "ERR_WRONG_CREDENTIALS");
+        assert_eq!(
+            code_of(sign_in_with(&app, &anas_browser, "bo@example.com", "guess").await).await,
+            "ERR_WRONG_CREDENTIALS"
+        );
     }
-    assert_eq!(code_of(sign_in_with(&app, &anas_browser, "bo@example.com", "guess").await).await, "ERR_TOO_MANY_ATTEMPTS");
+    assert_eq!(
+        code_of(sign_in_with(&app, &anas_browser, "bo@example.com", "guess").await).await,
+        "ERR_TOO_MANY_ATTEMPTS"
+    );
     // For Ana's own, ten failures, then it waits too.
     for _ in 0..10 {
-        assert_eq!(code_of(sign_in_with(&app, &anas_browser, "ana@example.com", "typo").await).await, "ERR_WRONG_CREDENTIALS");
+        assert_eq!(
+            code_of(sign_in_with(&app, &anas_browser, "ana@example.com", "typo").await).await,
+            "ERR_WRONG_CREDENTIALS"
+        );
     }
     let res = sign_in_with(&app, &anas_browser, "ana@example.com", PASSWORD).await;
     assert_eq!(error_of(res).await.1, "ERR_TOO_MANY_ATTEMPTS");
@@ -168,7 +178,11 @@ async fn behind_a_trusted_proxy_the_forwarded_client_is_throttled_and_audited(ba
     let app = spawn_configured(db, url, behind_proxy()).await;
     app.create_operator("ana@example.com", OperatorRole::Owner).await;
     let from = |browser: &Client, client: &str, email: &str, password: &str| {
-        browser.post(app.url(path_of::<SignIn>())).header("x-forwarded-for", client).form(&sign_in_form(email, password)).send()
+        browser
+            .post(app.url(path_of::<SignIn>()))
+            .header("x-forwarded-for", client)
+            .form(&sign_in_form(email, password))
+            .send()
     };
     for n in 0..20 {
         let res = from(&new_browser(), "203.0.113.7", &format!("guess{n}@example.com"), PASSWORD).await.unwrap();
@@ -214,7 +228,11 @@ async fn cross_site_requests_with_the_operators_cookie_change_nothing(backend: B
     let attempts: [(&str, &[(&str, &str)], &[(&str, &str)]); 5] = [
         (path_of::<CreateApp>(), &create, &[("origin", "http://evil.example"), ("sec-fetch-site", "cross-site")]),
         (path_of::<AddOperator>(), &add, &[("origin", "http://evil.example"), ("sec-fetch-site", "cross-site")]),
-        (path_of::<CreateApp>(), &create, &[("origin", "http://sub.127.0.0.1.example"), ("sec-fetch-site", "same-site")]),
+        (
+            path_of::<CreateApp>(),
+            &create,
+            &[("origin", "http://sub.127.0.0.1.example"), ("sec-fetch-site", "same-site")],
+        ),
         (path_of::<AddOperator>(), &add, &[("origin", "http://evil.example")]),
         (path_of::<CreateApp>(), &create, &[("origin", "null")]),
     ];
@@ -223,7 +241,11 @@ async fn cross_site_requests_with_the_operators_cookie_change_nothing(backend: B
         for (name, value) in headers {
             req = req.header(*name, *value);
         }
-        assert_eq!(error_of(req.send().await.unwrap()).await, (StatusCode::FORBIDDEN, "ERR_CROSS_SITE".into()), "{headers:?}");
+        assert_eq!(
+            error_of(req.send().await.unwrap()).await,
+            (StatusCode::FORBIDDEN, "ERR_CROSS_SITE".into()),
+            "{headers:?}"
+        );
     }
     let plain = owner
         .post(app.url(path_of::<CreateApp>()))
@@ -397,7 +419,8 @@ async fn requests_cut_off_by_postgres_answer_503_never_500() {
         statuses
     };
     let ((), statuses) = tokio::join!(cutting, requests);
-    let failed: Vec<_> = statuses.iter().filter(|s| !s.is_success() && **s != StatusCode::SERVICE_UNAVAILABLE).collect();
+    let failed: Vec<_> =
+        statuses.iter().filter(|s| !s.is_success() && **s != StatusCode::SERVICE_UNAVAILABLE).collect();
     assert!(failed.is_empty(), "{failed:?}");
     assert!(statuses.iter().any(|s| s.is_success()));
 }

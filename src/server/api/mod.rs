@@ -276,7 +276,8 @@ pub(super) fn optional_body<T: DeserializeOwned + Default>(headers: &HeaderMap, 
 
 /// A comma-separated list from the query string.
 pub(super) fn split(list: Option<String>, what: &str) -> Result<Vec<String>> {
-    let items: Option<Vec<String>> = list.map(|l| l.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect());
+    let items: Option<Vec<String>> =
+        list.map(|l| l.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect());
     Ok(items.unwrap_or_default().into_iter().map(|item| storable(item, what)).collect::<std::result::Result<_, _>>()?)
 }
 

@@ -28,10 +28,9 @@ pub fn remember(token: &str, secure: bool) {
         .secure(secure)
         .max_age(Duration::seconds(DEVICE_LIFETIME))
         .build();
-    if let (Ok(value), Some(response)) = (
-        HeaderValue::from_str(&cookie.to_string()),
-        leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
-    ) {
+    if let (Ok(value), Some(response)) =
+        (HeaderValue::from_str(&cookie.to_string()), leptos::prelude::use_context::<leptos_axum::ResponseOptions>())
+    {
         response.append_header(header::SET_COOKIE, value);
     }
 }

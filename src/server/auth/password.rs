@@ -38,13 +38,22 @@ impl PasswordChecks {
     /// A turn now, or `Error::Busy` when all are taken: for sign-in, where
     /// a crowd of attempts is more likely an attack than a queue to serve.
     pub fn turn_now(&self) -> Result<Turn> {
-        self.turns.clone().try_acquire_owned().map(|_permit| Turn { _permit }).map_err(|_| Error::Busy { retry_after: 1 })
+        self.turns
+            .clone()
+            .try_acquire_owned()
+            .map(|_permit| Turn { _permit })
+            .map_err(|_| Error::Busy { retry_after: 1 })
     }
 
     /// The next free turn, waiting for it.
     pub async fn turn(&self) -> Result<Turn> {
         // The semaphore is never closed.
-        self.turns.clone().acquire_owned().await.map(|_permit| Turn { _permit }).map_err(|e| Error::Internal(e.to_string()))
+        self.turns
+            .clone()
+            .acquire_owned()
+            .await
+            .map(|_permit| Turn { _permit })
+            .map_err(|e| Error::Internal(e.to_string()))
     }
 
     /// Hashes an operator's password or a group's: anything a person types.

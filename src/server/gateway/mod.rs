@@ -138,7 +138,14 @@ impl Inner {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (outbox, outbox_rx) = mpsc::channel(OUTBOX_FRAMES);
         let (close, close_rx) = watch::channel(None);
-        let connection = Connection { id, token_id: login.token_id, user_id: login.user_id, presence: login.presence, outbox, close };
+        let connection = Connection {
+            id,
+            token_id: login.token_id,
+            user_id: login.user_id,
+            presence: login.presence,
+            outbox,
+            close,
+        };
         let mut apps = self.apps.write().unwrap_or_else(PoisonError::into_inner);
         let conns = apps.entry(app).or_default();
         let uid = login.uid.to_string();

@@ -351,7 +351,8 @@ pub async fn update(
     // A password group keeps its password unless given a new one.
     let keeps_password =
         group_type == GroupType::Password && current.group_type == GroupType::Password && fields.password.is_none();
-    let new_hash = if keeps_password { None } else { Some(password_hash(passwords, group_type, fields.password.as_ref()).await?) };
+    let new_hash =
+        if keeps_password { None } else { Some(password_hash(passwords, group_type, fields.password.as_ref()).await?) };
     let name = fields.name.unwrap_or(current.name);
     let icon = fields.icon.unwrap_or(current.icon);
     let description = fields.description.unwrap_or(current.description);
