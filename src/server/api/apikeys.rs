@@ -1,7 +1,7 @@
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::{ApiJson, ApiPath, Data};
+use super::{ApiJson, ApiPath, Data, answers::Envelope};
 use crate::domain::{ApiKeyView, KeyName, KeyScope, NewApiKey};
 use crate::server::{
     Error, Result,
@@ -44,15 +44,15 @@ fn key_id(raw: &str) -> Result<i64> {
 }
 
 /// List the app's API keys, revoked ones included. Never returns a key itself.
-#[utoipa::path(get, path = "/v3/apikeys", tag = "API keys",
-    responses((status = 200, description = "`{\"data\": [ApiKey]}`", body = Vec<ApiKeyView>)))]
+#[utoipa::path(get, path = "/apikeys", tag = "API keys",
+    responses((status = 200, body = Envelope<Vec<ApiKeyView>>)))]
 pub async fn list(State(state): State<AppState>, api: ApiCaller) -> Result<Data<Vec<ApiKeyView>>> {
     api_keys::list(&state.db, &api.caller, &api.app).await.map(Data)
 }
 
 /// Create an API key. The answer holds the full key, the only time it is shown.
-#[utoipa::path(post, path = "/v3/apikeys", tag = "API keys", request_body = CreateKeyBody,
-    responses((status = 200, description = "`{\"data\": NewApiKey}`", body = NewApiKey)))]
+#[utoipa::path(post, path = "/apikeys", tag = "API keys", request_body = CreateKeyBody,
+    responses((status = 200, body = Envelope<NewApiKey>)))]
 pub async fn create(
     State(state): State<AppState>,
     api: ApiCaller,
@@ -68,9 +68,9 @@ pub async fn create(
 }
 
 /// One API key, by its id.
-#[utoipa::path(get, path = "/v3/apikeys/{id}", tag = "API keys",
+#[utoipa::path(get, path = "/apikeys/{id}", tag = "API keys",
     params(("id" = i64, Path, description = "The key's id (not the key)")),
-    responses((status = 200, body = ApiKeyView)))]
+    responses((status = 200, body = Envelope<ApiKeyView>)))]
 pub async fn get(
     State(state): State<AppState>,
     api: ApiCaller,
@@ -80,9 +80,9 @@ pub async fn get(
 }
 
 /// Rename a key or change its expiry. A key cannot update itself.
-#[utoipa::path(put, path = "/v3/apikeys/{id}", tag = "API keys", request_body = UpdateKeyBody,
+#[utoipa::path(put, path = "/apikeys/{id}", tag = "API keys", request_body = UpdateKeyBody,
     params(("id" = i64, Path, description = "The key's id (not the key)")),
-    responses((status = 200, body = ApiKeyView)))]
+    responses((status = 200, body = Envelope<ApiKeyView>)))]
 pub async fn update(
     State(state): State<AppState>,
     api: ApiCaller,
@@ -95,9 +95,9 @@ pub async fn update(
 
 /// Revoke a key: its next request fails. The key stays listed, marked
 /// revoked, for the record. A key cannot revoke itself.
-#[utoipa::path(delete, path = "/v3/apikeys/{id}", tag = "API keys",
+#[utoipa::path(delete, path = "/apikeys/{id}", tag = "API keys",
     params(("id" = i64, Path, description = "The key's id (not the key)")),
-    responses((status = 200, body = ApiKeyView)))]
+    responses((status = 200, body = Envelope<ApiKeyView>)))]
 pub async fn revoke(
     State(state): State<AppState>,
     api: ApiCaller,

@@ -4,12 +4,13 @@ use axum::{
     http::HeaderMap,
 };
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::{
-    ApiJson, ApiPath, ClientCall, Data, Listed, OnBehalfOf, Params, checked_metadata, listed, optional, optional_body,
-    outcome, paging, search_key, split, uid, uids,
+    ApiJson, ApiPath, ClientCall, Data, Listed, OnBehalfOf, Params,
+    answers::{CreatedGroup, Envelope, MemberChanged, MemberOutcomes, Outcome, SUCCESS, Success},
+    checked_metadata, listed, optional, optional_body, paging, search_key, split, uid, uids,
 };
 use crate::domain::{
     BannedUserView, GroupPassword, GroupSort, GroupType, GroupView, Guid, MemberView, Scope, SortOrder, Uid,
@@ -55,19 +56,18 @@ impl MembersBody {
 
 /// `{"admins": {uid: outcome}, "moderators": ..., "participants": ..., "usersToBan": ...}`,
 /// each list only when something was asked of it.
-fn member_outcomes(outcomes: Vec<members::Outcome>) -> Value {
-    let mut lists: Map<String, Value> = Map::new();
+fn member_outcomes(outcomes: Vec<members::Outcome>) -> MemberOutcomes {
+    let mut lists = MemberOutcomes::default();
     for (uid, change, done) in outcomes {
         let list = match change {
-            MemberChange::Add(Scope::Admin) => "admins",
-            MemberChange::Add(Scope::Moderator) => "moderators",
-            MemberChange::Add(Scope::Participant) => "participants",
-            _ => "usersToBan",
+            MemberChange::Add(Scope::Admin) => &mut lists.admins,
+            MemberChange::Add(Scope::Moderator) => &mut lists.moderators,
+            MemberChange::Add(Scope::Participant) => &mut lists.participants,
+            _ => &mut lists.users_to_ban,
         };
-        let entry = lists.entry(list).or_insert_with(|| json!({}));
-        entry[uid.as_str()] = outcome(&done);
+        list.insert(uid.to_string(), Outcome::from(&done));
     }
-    Value::Object(lists)
+    lists
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -116,14 +116,14 @@ fn group_password(raw: Option<String>) -> Result<Option<GroupPassword>> {
 
 /// Create a group. Its owner becomes its first admin; with `members`, the
 /// answer says per user what became of them.
-#[utoipa::path(post, path = "/v3/groups", tag = "Groups", request_body = CreateGroupBody,
-    responses((status = 200, body = GroupView)))]
+#[utoipa::path(post, path = "/groups", tag = "Groups", request_body = CreateGroupBody,
+    responses((status = 200, body = Envelope<CreatedGroup>)))]
 pub async fn create(
     State(state): State<AppState>,
     api: ApiCaller,
     OnBehalfOf(acting): OnBehalfOf,
     ApiJson(body): ApiJson<CreateGroupBody>,
-) -> Result<Data<Value>> {
+) -> Result<Data<CreatedGroup>> {
     let guid = guid(&body.guid)?;
     let fields = GroupFields {
         name: Some(parse_group_name(&body.name)?),
@@ -138,11 +138,8 @@ pub async fn create(
     let lists = body.members.as_ref().map(MembersBody::lists).transpose()?.unwrap_or_default();
     let new = NewGroup { guid, fields, owner, members: lists };
     let (group, outcomes) = groups::create(&state.db, &state.passwords, &api.caller, &api.app, &acting, new).await?;
-    let mut answer = serde_json::to_value(group).map_err(|e| Error::Internal(e.to_string()))?;
-    if !outcomes.is_empty() {
-        answer["members"] = member_outcomes(outcomes);
-    }
-    Ok(Data(answer))
+    let members = (!outcomes.is_empty()).then(|| member_outcomes(outcomes));
+    Ok(Data(CreatedGroup { group, members }))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -191,8 +188,8 @@ fn group_query(params: Params<ListGroupsParams>, default_sort: GroupSort) -> Res
 
 /// List the groups the caller sees: with `onbehalfof`, public and password
 /// groups and that user's private groups; without it, every group.
-#[utoipa::path(get, path = "/v3/groups", tag = "Groups", params(ListGroupsParams),
-    responses((status = 200, body = Vec<GroupView>)))]
+#[utoipa::path(get, path = "/groups", tag = "Groups", params(ListGroupsParams),
+    responses((status = 200, body = Listed<GroupView>)))]
 pub async fn list(
     State(state): State<AppState>,
     ClientCall { api, on_behalf_of: OnBehalfOf(acting) }: ClientCall,
@@ -205,8 +202,8 @@ pub async fn list(
 }
 
 /// The groups a user is a member of, by GUID unless sorted otherwise.
-#[utoipa::path(get, path = "/v3/users/{uid}/groups", tag = "Groups", params(ListGroupsParams),
-    responses((status = 200, body = Vec<GroupView>)))]
+#[utoipa::path(get, path = "/users/{uid}/groups", tag = "Groups", params(ListGroupsParams),
+    responses((status = 200, body = Listed<GroupView>)))]
 pub async fn of_user(
     State(state): State<AppState>,
     api: ApiCaller,
@@ -220,7 +217,8 @@ pub async fn of_user(
     Ok(listed(found, &paging))
 }
 
-#[utoipa::path(get, path = "/v3/groups/{guid}", tag = "Groups", responses((status = 200, body = GroupView)))]
+#[utoipa::path(get, path = "/groups/{guid}", tag = "Groups",
+    responses((status = 200, body = Envelope<GroupView>)))]
 pub async fn get(
     State(state): State<AppState>,
     api: ApiCaller,
@@ -232,8 +230,8 @@ pub async fn get(
 
 /// Update a group: its admins and moderators may. `unset` clears icon,
 /// description or metadata.
-#[utoipa::path(put, path = "/v3/groups/{guid}", tag = "Groups", request_body = UpdateGroupBody,
-    responses((status = 200, body = GroupView)))]
+#[utoipa::path(put, path = "/groups/{guid}", tag = "Groups", request_body = UpdateGroupBody,
+    responses((status = 200, body = Envelope<GroupView>)))]
 pub async fn update(
     State(state): State<AppState>,
     api: ApiCaller,
@@ -267,15 +265,16 @@ pub async fn update(
 }
 
 /// Delete a group with its members and bans: only its admins may.
-#[utoipa::path(delete, path = "/v3/groups/{guid}", tag = "Groups")]
+#[utoipa::path(delete, path = "/groups/{guid}", tag = "Groups",
+    responses((status = 200, body = Envelope<Success>)))]
 pub async fn delete(
     State(state): State<AppState>,
     api: ApiCaller,
     OnBehalfOf(acting): OnBehalfOf,
     ApiPath(raw): ApiPath<String>,
-) -> Result<Data<Value>> {
+) -> Result<Data<Success>> {
     groups::delete(&state.db, &api.caller, &api.app, &acting, &guid(&raw)?).await?;
-    Ok(Data(json!({"success": true})))
+    Ok(Data(SUCCESS))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -286,8 +285,8 @@ pub struct OwnerBody {
 }
 
 /// Hand the group to another member. Only its owner (or the app) may.
-#[utoipa::path(patch, path = "/v3/groups/{guid}/owner", tag = "Groups", request_body = OwnerBody,
-    responses((status = 200, body = GroupView)))]
+#[utoipa::path(patch, path = "/groups/{guid}/owner", tag = "Groups", request_body = OwnerBody,
+    responses((status = 200, body = Envelope<GroupView>)))]
 pub async fn transfer_ownership(
     State(state): State<AppState>,
     api: ApiCaller,
@@ -300,14 +299,15 @@ pub async fn transfer_ownership(
 }
 
 /// Add members by scope, and ban users, at most 25 in all; answers per user.
-#[utoipa::path(post, path = "/v3/groups/{guid}/members", tag = "Members", request_body = MembersBody)]
+#[utoipa::path(post, path = "/groups/{guid}/members", tag = "Members", request_body = MembersBody,
+    responses((status = 200, body = Envelope<MemberOutcomes>)))]
 pub async fn add_members(
     State(state): State<AppState>,
     api: ApiCaller,
     OnBehalfOf(acting): OnBehalfOf,
     ApiPath(raw): ApiPath<String>,
     ApiJson(body): ApiJson<MembersBody>,
-) -> Result<Data<Value>> {
+) -> Result<Data<MemberOutcomes>> {
     let changes = body.lists()?.changes();
     let done = members::change(&state.db, &api.caller, &api.app, &acting, &guid(&raw)?, changes).await?;
     Ok(Data(member_outcomes(done)))
@@ -338,8 +338,8 @@ fn member_query(params: Params<ListMembersParams>) -> Result<MemberQuery> {
 
 /// A group's members, by UID. A user acting through `onbehalfof` reads the
 /// members of their own groups only.
-#[utoipa::path(get, path = "/v3/groups/{guid}/members", tag = "Members", params(ListMembersParams),
-    responses((status = 200, body = Vec<MemberView>)))]
+#[utoipa::path(get, path = "/groups/{guid}/members", tag = "Members", params(ListMembersParams),
+    responses((status = 200, body = Listed<MemberView>)))]
 pub async fn list_members(
     State(state): State<AppState>,
     api: ApiCaller,
@@ -367,7 +367,7 @@ async fn one_change(
     acting: &Acting,
     (raw_guid, raw_uid): (String, String),
     change: MemberChange,
-) -> Result<Data<Value>> {
+) -> Result<Data<MemberChanged>> {
     let (guid, uid) = (guid(&raw_guid)?, uid(&raw_uid)?);
     let done = members::change(&state.db, &api.caller, &api.app, acting, &guid, vec![(uid.clone(), change)]).await?;
     members::single(done)?;
@@ -375,30 +375,32 @@ async fn one_change(
         MemberChange::Add(scope) | MemberChange::SetScope(scope) => Some(scope),
         _ => None,
     };
-    Ok(Data(json!({"success": true, "guid": guid, "uid": uid, "scope": scope})))
+    Ok(Data(MemberChanged { success: true, guid: guid.to_string(), uid: uid.to_string(), scope }))
 }
 
 /// Change a member's scope, as the scope table allows.
-#[utoipa::path(put, path = "/v3/groups/{guid}/members/{uid}", tag = "Members", request_body = ScopeBody)]
+#[utoipa::path(put, path = "/groups/{guid}/members/{uid}", tag = "Members", request_body = ScopeBody,
+    responses((status = 200, body = Envelope<MemberChanged>)))]
 pub async fn change_scope(
     State(state): State<AppState>,
     api: ApiCaller,
     OnBehalfOf(acting): OnBehalfOf,
     ApiPath(path): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<ScopeBody>,
-) -> Result<Data<Value>> {
+) -> Result<Data<MemberChanged>> {
     let scope = Scope::parse(&body.scope)?;
     one_change(&state, &api, &acting, path, MemberChange::SetScope(scope)).await
 }
 
 /// Kick a member: they may join again, unlike a banned user.
-#[utoipa::path(delete, path = "/v3/groups/{guid}/members/{uid}", tag = "Members")]
+#[utoipa::path(delete, path = "/groups/{guid}/members/{uid}", tag = "Members",
+    responses((status = 200, body = Envelope<MemberChanged>)))]
 pub async fn kick(
     State(state): State<AppState>,
     api: ApiCaller,
     OnBehalfOf(acting): OnBehalfOf,
     ApiPath(path): ApiPath<(String, String)>,
-) -> Result<Data<Value>> {
+) -> Result<Data<MemberChanged>> {
     one_change(&state, &api, &acting, path, MemberChange::Kick).await
 }
 
@@ -411,8 +413,8 @@ pub struct JoinBody {
 
 /// The `onbehalfof` user joins a public group, or a password group with
 /// its password.
-#[utoipa::path(post, path = "/v3/groups/{guid}/join", tag = "Members", request_body = Option<JoinBody>,
-    responses((status = 200, body = GroupView)))]
+#[utoipa::path(post, path = "/groups/{guid}/join", tag = "Members", request_body = Option<JoinBody>,
+    responses((status = 200, body = Envelope<GroupView>)))]
 pub async fn join(
     State(state): State<AppState>,
     ClientCall { api, on_behalf_of }: ClientCall,
@@ -427,20 +429,21 @@ pub async fn join(
 }
 
 /// The `onbehalfof` user leaves the group.
-#[utoipa::path(post, path = "/v3/groups/{guid}/leave", tag = "Members")]
+#[utoipa::path(post, path = "/groups/{guid}/leave", tag = "Members",
+    responses((status = 200, body = Envelope<Success>)))]
 pub async fn leave(
     State(state): State<AppState>,
     ClientCall { api, on_behalf_of }: ClientCall,
     ApiPath(raw): ApiPath<String>,
-) -> Result<Data<Value>> {
+) -> Result<Data<Success>> {
     let (uid, guid) = (on_behalf_of.user()?, guid(&raw)?);
     members::leave(&state.db, &api.caller, &api.app, &uid, &guid).await?;
-    Ok(Data(json!({"success": true})))
+    Ok(Data(SUCCESS))
 }
 
 /// The users banned from a group, by UID.
-#[utoipa::path(get, path = "/v3/groups/{guid}/bannedusers", tag = "Members", params(ListMembersParams),
-    responses((status = 200, body = Vec<BannedUserView>)))]
+#[utoipa::path(get, path = "/groups/{guid}/bannedusers", tag = "Members", params(ListMembersParams),
+    responses((status = 200, body = Listed<BannedUserView>)))]
 pub async fn list_banned(
     State(state): State<AppState>,
     api: ApiCaller,
@@ -456,22 +459,24 @@ pub async fn list_banned(
 
 /// Ban a user: a member is removed, and nobody can add them back or let
 /// them join until they are unbanned.
-#[utoipa::path(post, path = "/v3/groups/{guid}/bannedusers/{uid}", tag = "Members")]
+#[utoipa::path(post, path = "/groups/{guid}/bannedusers/{uid}", tag = "Members",
+    responses((status = 200, body = Envelope<MemberChanged>)))]
 pub async fn ban(
     State(state): State<AppState>,
     api: ApiCaller,
     OnBehalfOf(acting): OnBehalfOf,
     ApiPath(path): ApiPath<(String, String)>,
-) -> Result<Data<Value>> {
+) -> Result<Data<MemberChanged>> {
     one_change(&state, &api, &acting, path, MemberChange::Ban).await
 }
 
-#[utoipa::path(delete, path = "/v3/groups/{guid}/bannedusers/{uid}", tag = "Members")]
+#[utoipa::path(delete, path = "/groups/{guid}/bannedusers/{uid}", tag = "Members",
+    responses((status = 200, body = Envelope<MemberChanged>)))]
 pub async fn unban(
     State(state): State<AppState>,
     api: ApiCaller,
     OnBehalfOf(acting): OnBehalfOf,
     ApiPath(path): ApiPath<(String, String)>,
-) -> Result<Data<Value>> {
+) -> Result<Data<MemberChanged>> {
     one_change(&state, &api, &acting, path, MemberChange::Unban).await
 }

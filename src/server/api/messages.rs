@@ -2,14 +2,15 @@ use axum::{
     body::Bytes,
     extract::{Query, State},
     http::HeaderMap,
-    response::{IntoResponse, Response},
 };
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde::Deserialize;
+use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::{
-    ApiJson, ApiPath, ClientCall, Data, OnBehalfOf, Params, checked_metadata, optional, optional_body, split, uid,
+    ApiJson, ApiPath, ClientCall, Data, OnBehalfOf, Params,
+    answers::{CursorList, Envelope, SUCCESS, Success},
+    checked_metadata, optional, optional_body, split, uid,
 };
 use crate::domain::{
     Content, ConversationView, Guid, MessageCategory, MessagePage, MessageView, Receiver, Uid, parse_tags,
@@ -50,8 +51,8 @@ pub struct SendBody {
 
 /// Send a message as the `onbehalfof` user: to a group they are a member
 /// of, or to any user unless their role writes to friends only.
-#[utoipa::path(post, path = "/v3/messages", tag = "Messages", request_body = SendBody,
-    responses((status = 200, body = MessageView)))]
+#[utoipa::path(post, path = "/messages", tag = "Messages", request_body = SendBody,
+    responses((status = 200, body = Envelope<MessageView>)))]
 pub async fn send(
     State(state): State<AppState>,
     ClientCall { api, on_behalf_of }: ClientCall,
@@ -152,31 +153,18 @@ fn message_query(params: ListParams) -> Result<MessageQuery> {
     })
 }
 
-/// A page of messages: `{"data": [...], "meta": {"count", "next"}}`;
-/// `next`, when there are older messages, is the cursor to them.
-#[derive(Serialize)]
-pub struct MessageList {
-    data: Vec<MessageView>,
-    meta: Value,
-}
+type MessageList = CursorList<MessageView>;
 
 impl From<MessagePage> for MessageList {
     fn from(page: MessagePage) -> Self {
-        let meta = json!({"count": page.items.len(), "next": page.next_cursor});
-        MessageList { data: page.items, meta }
-    }
-}
-
-impl IntoResponse for MessageList {
-    fn into_response(self) -> Response {
-        axum::Json(self).into_response()
+        CursorList::new(page.items, page.next_cursor)
     }
 }
 
 /// The app's messages, newest first, filtered. This is the app's view;
 /// a user reads theirs through their conversations.
-#[utoipa::path(get, path = "/v3/messages", tag = "Messages", params(ListMessagesParams),
-    responses((status = 200, body = Vec<MessageView>)))]
+#[utoipa::path(get, path = "/messages", tag = "Messages", params(ListMessagesParams),
+    responses((status = 200, body = CursorList<MessageView>)))]
 pub async fn list(
     State(state): State<AppState>,
     api: ApiCaller,
@@ -193,8 +181,8 @@ pub async fn list(
 }
 
 /// The conversation between the `onbehalfof` user and `uid`, newest first.
-#[utoipa::path(get, path = "/v3/users/{uid}/messages", tag = "Messages", params(ListMessagesParams),
-    responses((status = 200, body = Vec<MessageView>)))]
+#[utoipa::path(get, path = "/users/{uid}/messages", tag = "Messages", params(ListMessagesParams),
+    responses((status = 200, body = CursorList<MessageView>)))]
 pub async fn between(
     State(state): State<AppState>,
     ClientCall { api, on_behalf_of }: ClientCall,
@@ -207,8 +195,8 @@ pub async fn between(
 }
 
 /// A group's messages, newest first; with `onbehalfof`, for a member only.
-#[utoipa::path(get, path = "/v3/groups/{guid}/messages", tag = "Messages", params(ListMessagesParams),
-    responses((status = 200, body = Vec<MessageView>)))]
+#[utoipa::path(get, path = "/groups/{guid}/messages", tag = "Messages", params(ListMessagesParams),
+    responses((status = 200, body = CursorList<MessageView>)))]
 pub async fn of_group(
     State(state): State<AppState>,
     ClientCall { api, on_behalf_of: OnBehalfOf(acting) }: ClientCall,
@@ -222,7 +210,8 @@ pub async fn of_group(
 }
 
 /// One message; with `onbehalfof`, only one of that user's conversations.
-#[utoipa::path(get, path = "/v3/messages/{id}", tag = "Messages", responses((status = 200, body = MessageView)))]
+#[utoipa::path(get, path = "/messages/{id}", tag = "Messages",
+    responses((status = 200, body = Envelope<MessageView>)))]
 pub async fn get(
     State(state): State<AppState>,
     ClientCall { api, on_behalf_of: OnBehalfOf(acting) }: ClientCall,
@@ -232,8 +221,8 @@ pub async fn get(
 }
 
 /// The replies to a message, newest first.
-#[utoipa::path(get, path = "/v3/messages/{id}/thread", tag = "Messages", params(ListMessagesParams),
-    responses((status = 200, body = Vec<MessageView>)))]
+#[utoipa::path(get, path = "/messages/{id}/thread", tag = "Messages", params(ListMessagesParams),
+    responses((status = 200, body = CursorList<MessageView>)))]
 pub async fn thread(
     State(state): State<AppState>,
     api: ApiCaller,
@@ -261,8 +250,8 @@ pub struct EditBody {
 
 /// Edit a message: the app, or its sender. Its conversation gets an
 /// `edited` action message.
-#[utoipa::path(put, path = "/v3/messages/{id}", tag = "Messages", request_body = EditBody,
-    responses((status = 200, body = MessageView)))]
+#[utoipa::path(put, path = "/messages/{id}", tag = "Messages", request_body = EditBody,
+    responses((status = 200, body = Envelope<MessageView>)))]
 pub async fn edit(
     State(state): State<AppState>,
     api: ApiCaller,
@@ -301,8 +290,8 @@ pub struct DeleteBody {
 
 /// Delete a message: the app, its sender, or an admin or moderator of its
 /// group. Its conversation gets a `deleted` action message.
-#[utoipa::path(delete, path = "/v3/messages/{id}", tag = "Messages", request_body = Option<DeleteBody>,
-    responses((status = 200, body = MessageView)))]
+#[utoipa::path(delete, path = "/messages/{id}", tag = "Messages", request_body = Option<DeleteBody>,
+    responses((status = 200, body = Envelope<MessageView>)))]
 pub async fn delete(
     State(state): State<AppState>,
     api: ApiCaller,
@@ -342,20 +331,19 @@ pub struct ConversationParams {
 /// A user's conversations, the most recently active first: each with its
 /// last message and how many messages others wrote since the user read it
 /// (counted to 100).
-#[utoipa::path(get, path = "/v3/users/{uid}/conversations", tag = "Messages", params(ConversationParams),
-    responses((status = 200, body = Vec<ConversationView>)))]
+#[utoipa::path(get, path = "/users/{uid}/conversations", tag = "Messages", params(ConversationParams),
+    responses((status = 200, body = CursorList<ConversationView>)))]
 pub async fn conversations(
     State(state): State<AppState>,
     ClientCall { api, on_behalf_of }: ClientCall,
     ApiPath(raw): ApiPath<String>,
     params: Params<ConversationParams>,
-) -> Result<Response> {
+) -> Result<CursorList<ConversationView>> {
     let owner = own(on_behalf_of, &raw)?;
     let Query(p) = params.map_err(|e| Error::BadRequest(e.body_text()))?;
     let limit = limit(p.limit)?;
     let page = messages::conversations(&state.db, &api.caller, &api.app, &owner, limit, p.cursor).await?;
-    let meta = json!({"count": page.items.len(), "next": page.next_cursor});
-    Ok(axum::Json(json!({"data": page.items, "meta": meta})).into_response())
+    Ok(CursorList::new(page.items, page.next_cursor))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -366,14 +354,15 @@ pub struct ReadBody {
 }
 
 /// Mark the conversation of a message read, up to that message.
-#[utoipa::path(post, path = "/v3/users/{uid}/conversations/read", tag = "Messages", request_body = ReadBody)]
+#[utoipa::path(post, path = "/users/{uid}/conversations/read", tag = "Messages", request_body = ReadBody,
+    responses((status = 200, body = Envelope<Success>)))]
 pub async fn mark_read(
     State(state): State<AppState>,
     ClientCall { api, on_behalf_of }: ClientCall,
     ApiPath(raw): ApiPath<String>,
     ApiJson(body): ApiJson<ReadBody>,
-) -> Result<Data<Value>> {
+) -> Result<Data<Success>> {
     let owner = own(on_behalf_of, &raw)?;
     messages::mark_read(&state.db, &api.caller, &api.app, &owner, message_id(body.message_id)?).await?;
-    Ok(Data(json!({"success": true})))
+    Ok(Data(SUCCESS))
 }

@@ -1,6 +1,7 @@
 //! The REST API under `/v3`: JSON in, `{"data": ...}` out, errors as
 //! `{"error": {"code", "message"}}`. Handlers parse and hand over to services.
 
+pub mod answers;
 mod apikeys;
 mod groups;
 mod messages;
@@ -16,14 +17,18 @@ use axum::{
     },
     http::StatusCode,
     response::{IntoResponse, Response},
-    routing::{get, patch, post, put},
+    routing::get,
 };
 use axum::{
     body::Bytes,
     http::{HeaderMap, request::Parts},
 };
+use std::sync::Arc;
+
 use serde::{Serialize, de::DeserializeOwned};
-use serde_json::{Value, json};
+use serde_json::Value;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::domain::{Page, Uid, check_metadata, storable};
 use crate::server::service::{MAX_PER_PAGE, Paging, groups::Acting};
@@ -37,39 +42,42 @@ use crate::server::{
 /// The largest request body the API reads.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// The API's routes and its OpenAPI document, built from one list: each
+/// handler's `#[utoipa::path]` names its method and path, so a route is
+/// served exactly when it is documented.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/apikeys", get(apikeys::list).post(apikeys::create))
-        .route("/apikeys/{id}", get(apikeys::get).put(apikeys::update).delete(apikeys::revoke))
-        .route("/users", get(users::list).post(users::create).put(users::activate).delete(users::deactivate))
-        .route("/me", get(users::me))
-        .route("/users/{uid}", get(users::get).put(users::update).delete(users::delete))
-        .route(
-            "/users/{uid}/auth_tokens",
-            get(users::list_tokens).post(users::issue_token).delete(users::revoke_tokens),
-        )
-        .route("/users/{uid}/auth_tokens/{token}", get(users::get_token).delete(users::revoke_token))
-        .route("/users/{uid}/friends", get(users::list_friends).post(users::add_friends).delete(users::remove_friends))
-        .route("/users/{uid}/groups", get(groups::of_user))
-        .route("/users/{uid}/messages", get(messages::between))
-        .route("/users/{uid}/conversations", get(messages::conversations))
-        .route("/users/{uid}/conversations/read", post(messages::mark_read))
-        .route("/messages", get(messages::list).post(messages::send))
-        .route("/messages/{id}", get(messages::get).put(messages::edit).delete(messages::delete))
-        .route("/messages/{id}/thread", get(messages::thread))
-        .route("/groups/{guid}/messages", get(messages::of_group))
-        .route("/groups", get(groups::list).post(groups::create))
-        .route("/groups/{guid}", get(groups::get).put(groups::update).delete(groups::delete))
-        .route("/groups/{guid}/owner", patch(groups::transfer_ownership))
-        .route("/groups/{guid}/members", get(groups::list_members).post(groups::add_members))
-        .route("/groups/{guid}/members/{uid}", put(groups::change_scope).delete(groups::kick))
-        .route("/groups/{guid}/join", post(groups::join))
-        .route("/groups/{guid}/leave", post(groups::leave))
-        .route("/groups/{guid}/bannedusers", get(groups::list_banned))
-        .route("/groups/{guid}/bannedusers/{uid}", post(groups::ban).delete(groups::unban))
-        .route("/roles", get(roles::list).post(roles::create))
-        .route("/roles/{role}", get(roles::get).put(roles::update).delete(roles::delete))
-        .route("/openapi.json", get(openapi::document))
+    let (router, document) = OpenApiRouter::with_openapi(openapi::base())
+        .routes(routes!(apikeys::list, apikeys::create))
+        .routes(routes!(apikeys::get, apikeys::update, apikeys::revoke))
+        .routes(routes!(users::list, users::create, users::activate, users::deactivate))
+        .routes(routes!(users::me))
+        .routes(routes!(users::get, users::update, users::delete))
+        .routes(routes!(users::list_tokens, users::issue_token, users::revoke_tokens))
+        .routes(routes!(users::get_token, users::revoke_token))
+        .routes(routes!(users::list_friends, users::add_friends, users::remove_friends))
+        .routes(routes!(groups::of_user))
+        .routes(routes!(messages::between))
+        .routes(routes!(messages::conversations))
+        .routes(routes!(messages::mark_read))
+        .routes(routes!(messages::list, messages::send))
+        .routes(routes!(messages::get, messages::edit, messages::delete))
+        .routes(routes!(messages::thread))
+        .routes(routes!(messages::of_group))
+        .routes(routes!(groups::list, groups::create))
+        .routes(routes!(groups::get, groups::update, groups::delete))
+        .routes(routes!(groups::transfer_ownership))
+        .routes(routes!(groups::list_members, groups::add_members))
+        .routes(routes!(groups::change_scope, groups::kick))
+        .routes(routes!(groups::join))
+        .routes(routes!(groups::leave))
+        .routes(routes!(groups::list_banned))
+        .routes(routes!(groups::ban, groups::unban))
+        .routes(routes!(roles::list, roles::create))
+        .routes(routes!(roles::get, roles::update, roles::delete))
+        .split_for_parts();
+    let document = Arc::new(openapi::finish(document));
+    router
+        .route("/openapi.json", get(move || std::future::ready(Json(document.clone()))))
         .route("/realtime", get(crate::server::gateway::connect))
         .fallback(|| async { Error::NoRoute })
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
@@ -126,20 +134,21 @@ impl<T: Serialize> IntoResponse for Data<T> {
 }
 
 /// A page of a list: `{"data": [...], "meta": {"pagination": ..., "cursor": {"next": ...}}}`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Listed<T> {
     data: Vec<T>,
     meta: ListMeta,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct ListMeta {
     pagination: Pagination,
     cursor: Cursor,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Cursor {
+    /// The `cursor` of the next page; null on the last.
     next: Option<String>,
 }
 
@@ -149,7 +158,7 @@ impl<T> Listed<T> {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Pagination {
     total: i64,
     /// False when a filtered list had more matches than it counts.
@@ -288,15 +297,6 @@ pub(super) fn search_key(key: Option<String>) -> Result<Option<String>> {
 
 pub(super) fn uids(raw: &[String]) -> Result<Vec<Uid>> {
     Ok(raw.iter().map(|u| Uid::parse(u)).collect::<std::result::Result<Vec<_>, _>>()?)
-}
-
-/// One item of a call answered item by item: `{"success": true}`, or
-/// `{"success": false, "error": {"code", "message"}}`.
-pub(super) fn outcome(done: &std::result::Result<(), Error>) -> Value {
-    match done {
-        Ok(()) => json!({"success": true}),
-        Err(err) => json!({"success": false, "error": {"code": err.code(), "message": err.to_string()}}),
-    }
 }
 
 /// Query parameters whose rejection we answer ourselves.

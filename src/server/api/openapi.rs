@@ -1,7 +1,19 @@
-use axum::Json;
+//! The OpenAPI document of `/v3`. Each operation comes from its handler's
+//! `#[utoipa::path]` (see `api::router`); [`finish`] then adds what every
+//! operation shares: the `/v3` prefix, its path parameters, and its error
+//! answers with their codes.
+
 use utoipa::{
     Modify, OpenApi,
-    openapi::security::{ApiKey, ApiKeyValue, SecurityScheme},
+    openapi::{
+        PathItem, RefOr, Required,
+        content::ContentBuilder,
+        header::HeaderBuilder,
+        path::{Operation, Parameter, ParameterBuilder, ParameterIn},
+        response::{Response, ResponseBuilder},
+        schema::{ObjectBuilder, Ref, Type},
+        security::{ApiKey, ApiKeyValue, SecurityScheme},
+    },
 };
 
 use crate::domain::{
@@ -40,21 +52,6 @@ messages sent while a client pages never shift its pages. `action` messages (cat
 Roles carry `settings.listUsers` and `settings.sendMessagesTo` (`all` or `friendsOnly`), which \
 `GET /v3/users` and `POST /v3/messages` apply with `onbehalfof`.\n\nClient apps: the endpoints a client uses also take a user's own auth token, in an `authtoken` header with `appid` and no `apikey`; the call then acts as that user, exactly as `onbehalfof` would, and an `onbehalfof` naming anyone else is refused (`ERR_ONBEHALFOF_NOT_ALLOWED`). They are `GET /v3/me`, `GET /v3/users`, `GET /v3/groups`, `POST /v3/groups/{guid}/join`, `POST /v3/groups/{guid}/leave`, `POST /v3/messages`, `GET /v3/messages/{id}`, `GET /v3/users/{uid}/messages`, `GET /v3/groups/{guid}/messages`, `GET /v3/users/{uid}/conversations` and `POST /v3/users/{uid}/conversations/read`. A revoked token is refused on its next call (`ERR_AUTH_TOKEN_NOT_FOUND`).\n\nRealtime: `GET /v3/realtime?appid=<App ID>` upgrades to a WebSocket of JSON text frames tagged by `type`. The first frame logs in: `{\"type\": \"login\", \"authToken\": \"...\"}`, or, where the app allows it (development apps until told otherwise, production apps once told to), `{\"type\": \"login\", \"authKey\": \"...\", \"uid\": \"...\"}`, which mints a token for the device; `\"presence\": \"all\" | \"friends\" | \"none\"` chooses whose presence to be told of (a role with `listUsers: friendsOnly` narrows `all` to friends). The server answers `loggedIn`, then pushes `message`, `messageEdited`, `messageDeleted`, `presence`, `typing` and `receipt` frames; the client sends `ping` (answered `pong`) at least once per `pingTimeout` seconds, `typing` and `delivered`. A frame the server cannot take gets an `error` frame with a code; the server closes with 4001 (login failed), 4002 (token revoked), 4003 (user deactivated or deleted), 4004 (app deleted), 4005 (no ping in time), 4008 (too many frames), 4009 (events not read fast enough) or 1009 (a frame over 64 KB)."
     ),
-    paths(
-        super::users::me, super::apikeys::list, super::apikeys::create, super::apikeys::get, super::apikeys::update, super::apikeys::revoke,
-        super::users::create, super::users::list, super::users::get, super::users::update, super::users::delete,
-        super::users::activate, super::users::deactivate,
-        super::users::issue_token, super::users::list_tokens, super::users::revoke_tokens, super::users::get_token,
-        super::users::revoke_token, super::users::list_friends, super::users::add_friends, super::users::remove_friends,
-        super::roles::create, super::roles::list, super::roles::get, super::roles::update, super::roles::delete,
-        super::groups::create, super::groups::list, super::groups::of_user, super::groups::get, super::groups::update,
-        super::groups::delete, super::groups::transfer_ownership, super::groups::add_members,
-        super::groups::list_members, super::groups::change_scope, super::groups::kick, super::groups::join,
-        super::groups::leave, super::groups::list_banned, super::groups::ban, super::groups::unban,
-        super::messages::send, super::messages::list, super::messages::between, super::messages::of_group,
-        super::messages::get, super::messages::thread, super::messages::edit, super::messages::delete,
-        super::messages::conversations, super::messages::mark_read,
-    ),
     components(schemas(
         ApiKeyView, NewApiKey, super::apikeys::CreateKeyBody, super::apikeys::UpdateKeyBody,
         UserView, AuthTokenView, NewAuthToken, RoleView,
@@ -66,6 +63,7 @@ Roles carry `settings.listUsers` and `settings.sendMessagesTo` (`all` or `friend
         super::groups::MembersBody, super::groups::OwnerBody, super::groups::ScopeBody, super::groups::JoinBody,
         MessageView, ConversationView, RoleSettings, super::messages::SendBody, super::messages::EditBody,
         super::messages::DeleteBody, super::messages::ReadBody, super::roles::SettingsBody,
+        super::answers::ErrorAnswer, super::answers::ErrorDetail,
     )),
     modifiers(&Headers),
     security(("appid" = [], "apikey" = []))
@@ -90,6 +88,178 @@ impl Modify for Headers {
     }
 }
 
-pub async fn document() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+/// What the document says before the operations are added.
+pub fn base() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+/// The document as served: every path under `/v3`, each path parameter
+/// declared, and each operation's error answers.
+pub fn finish(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    let paths = std::mem::take(&mut document.paths.paths);
+    for (path, mut item) in paths {
+        for (method, operation) in operations(&mut item) {
+            operation.operation_id = Some(operation_id(method, &path));
+            declare_path_parameters(&path, operation);
+            add_error_answers(&path, method, operation);
+        }
+        document.paths.paths.insert(format!("/v3{path}"), item);
+    }
+    document
+}
+
+/// Each operation of a path, with its method's name.
+fn operations(item: &mut PathItem) -> Vec<(&'static str, &mut Operation)> {
+    [
+        ("get", &mut item.get),
+        ("post", &mut item.post),
+        ("put", &mut item.put),
+        ("patch", &mut item.patch),
+        ("delete", &mut item.delete),
+    ]
+    .into_iter()
+    .filter_map(|(method, operation)| Some((method, operation.as_mut()?)))
+    .collect()
+}
+
+/// `getUsersUidAuthTokens` for `GET /users/{uid}/auth_tokens`: unique, as
+/// generated clients need (handlers' names repeat from module to module).
+fn operation_id(method: &str, path: &str) -> String {
+    let words = path.split(['/', '_']).map(|w| w.trim_matches(['{', '}'])).filter(|w| !w.is_empty());
+    let capitalised = words.map(|w| w[..1].to_uppercase() + &w[1..]);
+    std::iter::once(method.to_owned()).chain(capitalised).collect()
+}
+
+/// The `{name}`s of a path, in order.
+fn path_parameters(path: &str) -> Vec<&str> {
+    path.split('/').filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}')).collect()
+}
+
+/// What each path parameter names.
+fn described(path: &str, name: &str) -> &'static str {
+    match name {
+        "uid" => "A user's UID (any case).",
+        "guid" => "A group's GUID (any case).",
+        "role" => "A role's id (any case).",
+        "token" => "The auth token itself.",
+        "id" if path.starts_with("/apikeys") => "The key's numeric id (not the key).",
+        "id" => "The message's id.",
+        _ => "",
+    }
+}
+
+fn declare_path_parameters(path: &str, operation: &mut Operation) {
+    let declared = operation.parameters.get_or_insert_with(Vec::new);
+    for name in path_parameters(path) {
+        let is_declared = |p: &Parameter| p.name == name && p.parameter_in == ParameterIn::Path;
+        if declared.iter().any(is_declared) {
+            continue;
+        }
+        let numeric = name == "id";
+        let parameter = ParameterBuilder::new()
+            .name(name)
+            .parameter_in(ParameterIn::Path)
+            .required(Required::True)
+            .description(Some(described(path, name)))
+            .schema(Some(ObjectBuilder::new().schema_type(if numeric { Type::Integer } else { Type::String })))
+            .build();
+        declared.push(parameter);
+    }
+}
+
+/// The codes a missing thing named in the path answers 404 with.
+fn not_found_codes(path: &str) -> Vec<&'static str> {
+    let mut codes: Vec<&'static str> = path_parameters(path)
+        .into_iter()
+        .filter_map(|name| match name {
+            "uid" => Some("ERR_UID_NOT_FOUND"),
+            "guid" => Some("ERR_GUID_NOT_FOUND"),
+            "role" => Some("ERR_ROLE_NOT_FOUND"),
+            "token" => Some("ERR_AUTH_TOKEN_NOT_FOUND"),
+            "id" if path.starts_with("/apikeys") => Some("ERR_APIKEY_NOT_FOUND"),
+            "id" => Some("ERR_MESSAGE_NOT_FOUND"),
+            _ => None,
+        })
+        .collect();
+    if path.starts_with("/groups/{guid}/members/") {
+        codes.push("ERR_NOT_A_MEMBER");
+    }
+    if path.starts_with("/groups/{guid}/bannedusers/") {
+        codes.push("ERR_NOT_BANNED");
+    }
+    if path.ends_with("/friends") {
+        codes.push("ERR_NOT_A_FRIEND");
+    }
+    if path.starts_with("/messages") || path.starts_with("/users/{uid}/messages") || path.ends_with("/read") {
+        codes.push("ERR_MESSAGE_NOT_FOUND");
+    }
+    codes.dedup();
+    codes
+}
+
+fn add_error_answers(path: &str, method: &str, operation: &mut Operation) {
+    let changes = method != "get";
+    let takes_body = operation.request_body.is_some();
+    let listed = |codes: &[&str]| codes.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ");
+    let mut answers: Vec<(&str, String)> = vec![
+        (
+            "400",
+            format!(
+                "The request does not parse: {}, or the code of the field at fault (`ERR_INVALID_UID`, `ERR_INVALID_NAME`, ...).",
+                listed(&["ERR_BAD_REQUEST", "ERR_NUL_IN_TEXT"])
+            ),
+        ),
+        (
+            "401",
+            format!(
+                "No app or key, or not one of the app's: {}.",
+                listed(&[
+                    "AUTH_ERR_EMPTY_APPID",
+                    "AUTH_ERR_INVALID_APPID",
+                    "AUTH_ERR_EMPTY_APIKEY",
+                    "AUTH_ERR_APIKEY_NOT_FOUND",
+                    "ERR_AUTH_TOKEN_NOT_FOUND"
+                ])
+            ),
+        ),
+        (
+            "403",
+            format!(
+                "The key, or the `onbehalfof` user, may not do this: {}.",
+                listed(&[
+                    "AUTH_ERR_NO_ACCESS",
+                    "ERR_ONBEHALFOF_NOT_ALLOWED",
+                    "ERR_GROUP_NO_SCOPE_CLEARANCE",
+                    "ERR_GROUP_NO_SELF_ACTION"
+                ])
+            ),
+        ),
+    ];
+    let missing = not_found_codes(path);
+    if !missing.is_empty() {
+        answers.push(("404", format!("Not found: {}.", listed(&missing))));
+    }
+    if changes {
+        answers.push(("409", "The change conflicts with what exists, e.g. `ERR_UID_ALREADY_EXISTS`, `ERR_GUID_ALREADY_EXISTS`, `ERR_ALREADY_JOINED`.".to_owned()));
+    }
+    if takes_body {
+        answers.push(("413", listed(&["ERR_PAYLOAD_TOO_LARGE"]) + ": the body is over 64 KB."));
+    }
+    answers.push((
+        "503",
+        listed(&["ERR_UNAVAILABLE"]) + ": the database is unreachable; try again after `Retry-After` seconds.",
+    ));
+    for (status, description) in answers {
+        operation.responses.responses.entry(status.to_owned()).or_insert_with(|| error_answer(status, description));
+    }
+}
+
+fn error_answer(status: &str, description: String) -> RefOr<Response> {
+    let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorAnswer"))).build();
+    let mut answer = ResponseBuilder::new().description(description).content("application/json", content);
+    if status == "503" {
+        let seconds = HeaderBuilder::new().schema(ObjectBuilder::new().schema_type(Type::Integer)).build();
+        answer = answer.header("Retry-After", seconds);
+    }
+    RefOr::T(answer.build())
 }

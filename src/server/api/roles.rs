@@ -1,9 +1,13 @@
 use axum::extract::State;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::{ApiJson, ApiPath, Data, optional};
+use super::{
+    ApiJson, ApiPath, Data,
+    answers::{Envelope, SUCCESS, Success},
+    optional,
+};
 use crate::domain::{Reach, RoleId, RoleView, check_metadata, parse_description, parse_role_name};
 use crate::server::{
     Error, Result,
@@ -70,7 +74,8 @@ fn role(raw: &str) -> Result<RoleId> {
 }
 
 /// Create a role. An app has at most 25, `default` included.
-#[utoipa::path(post, path = "/v3/roles", tag = "Roles", request_body = CreateRoleBody, responses((status = 200, body = RoleView)))]
+#[utoipa::path(post, path = "/roles", tag = "Roles", request_body = CreateRoleBody,
+    responses((status = 200, body = Envelope<RoleView>)))]
 pub async fn create(
     State(state): State<AppState>,
     api: ApiCaller,
@@ -81,12 +86,14 @@ pub async fn create(
     roles::create(&state.db, &api.caller, &api.app, id, fields).await.map(Data)
 }
 
-#[utoipa::path(get, path = "/v3/roles", tag = "Roles", responses((status = 200, body = Vec<RoleView>)))]
+#[utoipa::path(get, path = "/roles", tag = "Roles",
+    responses((status = 200, body = Envelope<Vec<RoleView>>)))]
 pub async fn list(State(state): State<AppState>, api: ApiCaller) -> Result<Data<Vec<RoleView>>> {
     roles::list(&state.db, &api.caller, &api.app).await.map(Data)
 }
 
-#[utoipa::path(get, path = "/v3/roles/{role}", tag = "Roles", responses((status = 200, body = RoleView)))]
+#[utoipa::path(get, path = "/roles/{role}", tag = "Roles",
+    responses((status = 200, body = Envelope<RoleView>)))]
 pub async fn get(
     State(state): State<AppState>,
     api: ApiCaller,
@@ -95,7 +102,8 @@ pub async fn get(
     roles::get(&state.db, &api.caller, &api.app, &role(&raw)?).await.map(Data)
 }
 
-#[utoipa::path(put, path = "/v3/roles/{role}", tag = "Roles", request_body = UpdateRoleBody, responses((status = 200, body = RoleView)))]
+#[utoipa::path(put, path = "/roles/{role}", tag = "Roles", request_body = UpdateRoleBody,
+    responses((status = 200, body = Envelope<RoleView>)))]
 pub async fn update(
     State(state): State<AppState>,
     api: ApiCaller,
@@ -118,12 +126,13 @@ pub async fn update(
 }
 
 /// Delete a role no user holds; `default` cannot be deleted.
-#[utoipa::path(delete, path = "/v3/roles/{role}", tag = "Roles")]
+#[utoipa::path(delete, path = "/roles/{role}", tag = "Roles",
+    responses((status = 200, body = Envelope<Success>)))]
 pub async fn delete(
     State(state): State<AppState>,
     api: ApiCaller,
     ApiPath(raw): ApiPath<String>,
-) -> Result<Data<Value>> {
+) -> Result<Data<Success>> {
     roles::delete(&state.db, &api.caller, &api.app, &role(&raw)?).await?;
-    Ok(Data(json!({"success": true})))
+    Ok(Data(SUCCESS))
 }

@@ -4,12 +4,16 @@ use axum::{
     http::HeaderMap,
 };
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::{
-    ApiJson, ApiPath, ClientCall, Data, Listed, OnBehalfOf, Params, checked_metadata, listed, optional, optional_body,
-    outcome, paging, present, search_key, split, uid, uids,
+    ApiJson, ApiPath, ClientCall, Data, Listed, OnBehalfOf, Params,
+    answers::{
+        Activated, CreatedUser, Deactivated, Envelope, FriendsAdded, FriendsRemoved, Outcome, Outcomes, SUCCESS,
+        Success, TokensRevoked,
+    },
+    checked_metadata, listed, optional, optional_body, paging, present, search_key, split, uid, uids,
 };
 use crate::domain::{
     AuthTokenView, NewAuthToken, Presence, RoleId, Showing, SortOrder, Uid, UserSort, UserView, parse_status_message,
@@ -130,13 +134,13 @@ pub struct ListUsersParams {
 
 /// Create a user; allowed to Auth Keys. With `withAuthToken`, the answer
 /// also holds the user's first auth token, shown this once.
-#[utoipa::path(post, path = "/v3/users", tag = "Users", request_body = CreateUserBody,
-    responses((status = 200, body = UserView)))]
+#[utoipa::path(post, path = "/users", tag = "Users", request_body = CreateUserBody,
+    responses((status = 200, body = Envelope<CreatedUser>)))]
 pub async fn create(
     State(state): State<AppState>,
     api: ApiCaller,
     ApiJson(body): ApiJson<CreateUserBody>,
-) -> Result<Data<Value>> {
+) -> Result<Data<CreatedUser>> {
     let uid = uid(&body.uid)?;
     let fields = UserFields {
         name: Some(parse_user_name(&body.name)?),
@@ -149,17 +153,13 @@ pub async fn create(
     };
     let device = body.with_auth_token.then(Device::default);
     let (user, token) = users::create(&state.db, &api.caller, &api.app, uid, fields, device).await?;
-    let mut answer = serde_json::to_value(user).map_err(|e| Error::Internal(e.to_string()))?;
-    if let Some(token) = token {
-        answer["authToken"] = json!(token.auth_token);
-    }
-    Ok(Data(answer))
+    Ok(Data(CreatedUser { user, auth_token: token.map(|token| token.auth_token) }))
 }
 
 /// List users: prefix search, filters, and paging by cursor (stable however
 /// deep) or by page number.
-#[utoipa::path(get, path = "/v3/users", tag = "Users", params(ListUsersParams),
-    responses((status = 200, body = Vec<UserView>)))]
+#[utoipa::path(get, path = "/users", tag = "Users", params(ListUsersParams),
+    responses((status = 200, body = Listed<UserView>)))]
 pub async fn list(
     State(state): State<AppState>,
     ClientCall { api, on_behalf_of: OnBehalfOf(acting) }: ClientCall,
@@ -175,8 +175,8 @@ pub async fn list(
 }
 
 /// A user's friends, with the same search and paging as the users list.
-#[utoipa::path(get, path = "/v3/users/{uid}/friends", tag = "Friends", params(ListUsersParams),
-    responses((status = 200, body = Vec<UserView>)))]
+#[utoipa::path(get, path = "/users/{uid}/friends", tag = "Friends", params(ListUsersParams),
+    responses((status = 200, body = Listed<UserView>)))]
 pub async fn list_friends(
     State(state): State<AppState>,
     api: ApiCaller,
@@ -229,12 +229,14 @@ fn user_query(params: ListParams, friends_of: Option<Uid>) -> Result<UserQuery> 
 }
 
 /// The user who calls: the auth token's, or the `onbehalfof` user.
-#[utoipa::path(get, path = "/v3/me", tag = "Users", responses((status = 200, body = UserView)))]
+#[utoipa::path(get, path = "/me", tag = "Users",
+    responses((status = 200, body = Envelope<UserView>)))]
 pub async fn me(State(state): State<AppState>, ClientCall { api, on_behalf_of }: ClientCall) -> Result<Data<UserView>> {
     users::get(&state.db, &api.caller, &api.app, &on_behalf_of.user()?).await.map(Data)
 }
 
-#[utoipa::path(get, path = "/v3/users/{uid}", tag = "Users", responses((status = 200, body = UserView)))]
+#[utoipa::path(get, path = "/users/{uid}", tag = "Users",
+    responses((status = 200, body = Envelope<UserView>)))]
 pub async fn get(
     State(state): State<AppState>,
     api: ApiCaller,
@@ -244,8 +246,8 @@ pub async fn get(
 }
 
 /// Update a user; `unset` clears avatar, link, metadata or statusMessage.
-#[utoipa::path(put, path = "/v3/users/{uid}", tag = "Users", request_body = UpdateUserBody,
-    responses((status = 200, body = UserView)))]
+#[utoipa::path(put, path = "/users/{uid}", tag = "Users", request_body = UpdateUserBody,
+    responses((status = 200, body = Envelope<UserView>)))]
 pub async fn update(
     State(state): State<AppState>,
     api: ApiCaller,
@@ -280,15 +282,15 @@ pub async fn update(
 
 /// Deactivate a user, or with `{"permanent": true}` delete them and all that
 /// is theirs.
-#[utoipa::path(delete, path = "/v3/users/{uid}", tag = "Users", request_body = Option<DeleteUserBody>,
-    responses((status = 200, description = "`{\"data\": {\"success\": true}}`")))]
+#[utoipa::path(delete, path = "/users/{uid}", tag = "Users", request_body = Option<DeleteUserBody>,
+    responses((status = 200, body = Envelope<Success>)))]
 pub async fn delete(
     State(state): State<AppState>,
     api: ApiCaller,
     ApiPath(raw): ApiPath<String>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Data<Value>> {
+) -> Result<Data<Success>> {
     let body: DeleteUserBody = optional_body(&headers, &body)?;
     let uid = uid(&raw)?;
     if body.permanent {
@@ -300,36 +302,38 @@ pub async fn delete(
         users::get(&state.db, &api.caller, &api.app, &uid).await?;
         users::set_deactivated(&state.db, &api.caller, &api.app, std::slice::from_ref(&uid), true).await?;
     }
-    Ok(Data(json!({"success": true})))
+    Ok(Data(SUCCESS))
 }
 
 /// Reactivate users in bulk; answers the UIDs that changed.
-#[utoipa::path(put, path = "/v3/users", tag = "Users", request_body = ActivateUsersBody)]
+#[utoipa::path(put, path = "/users", tag = "Users", request_body = ActivateUsersBody,
+    responses((status = 200, body = Envelope<Activated>)))]
 pub async fn activate(
     State(state): State<AppState>,
     api: ApiCaller,
     ApiJson(body): ApiJson<ActivateUsersBody>,
-) -> Result<Data<Value>> {
+) -> Result<Data<Activated>> {
     let changed =
         users::set_deactivated(&state.db, &api.caller, &api.app, &uids(&body.uids_to_activate)?, false).await?;
-    Ok(Data(json!({"activated": changed})))
+    Ok(Data(Activated { activated: changed }))
 }
 
 /// Deactivate users in bulk; answers the UIDs that changed.
-#[utoipa::path(delete, path = "/v3/users", tag = "Users", request_body = DeactivateUsersBody)]
+#[utoipa::path(delete, path = "/users", tag = "Users", request_body = DeactivateUsersBody,
+    responses((status = 200, body = Envelope<Deactivated>)))]
 pub async fn deactivate(
     State(state): State<AppState>,
     api: ApiCaller,
     ApiJson(body): ApiJson<DeactivateUsersBody>,
-) -> Result<Data<Value>> {
+) -> Result<Data<Deactivated>> {
     let changed =
         users::set_deactivated(&state.db, &api.caller, &api.app, &uids(&body.uids_to_deactivate)?, true).await?;
-    Ok(Data(json!({"deactivated": changed})))
+    Ok(Data(Deactivated { deactivated: changed }))
 }
 
 /// Issue an auth token for one of the user's devices; allowed to Auth Keys.
-#[utoipa::path(post, path = "/v3/users/{uid}/auth_tokens", tag = "Auth tokens", request_body = Option<IssueTokenBody>,
-    responses((status = 200, body = NewAuthToken)))]
+#[utoipa::path(post, path = "/users/{uid}/auth_tokens", tag = "Auth tokens", request_body = Option<IssueTokenBody>,
+    responses((status = 200, body = Envelope<NewAuthToken>)))]
 pub async fn issue_token(
     State(state): State<AppState>,
     api: ApiCaller,
@@ -351,7 +355,8 @@ pub async fn issue_token(
     auth_tokens::issue(&state.db, &api.caller, &api.app, &uid(&raw)?, device).await.map(Data)
 }
 
-#[utoipa::path(get, path = "/v3/users/{uid}/auth_tokens", tag = "Auth tokens", responses((status = 200, body = Vec<AuthTokenView>)))]
+#[utoipa::path(get, path = "/users/{uid}/auth_tokens", tag = "Auth tokens",
+    responses((status = 200, body = Envelope<Vec<AuthTokenView>>)))]
 pub async fn list_tokens(
     State(state): State<AppState>,
     api: ApiCaller,
@@ -361,18 +366,20 @@ pub async fn list_tokens(
 }
 
 /// Revoke every auth token of the user.
-#[utoipa::path(delete, path = "/v3/users/{uid}/auth_tokens", tag = "Auth tokens")]
+#[utoipa::path(delete, path = "/users/{uid}/auth_tokens", tag = "Auth tokens",
+    responses((status = 200, body = Envelope<TokensRevoked>)))]
 pub async fn revoke_tokens(
     State(state): State<AppState>,
     api: ApiCaller,
     ApiPath(raw): ApiPath<String>,
-) -> Result<Data<Value>> {
+) -> Result<Data<TokensRevoked>> {
     let count = auth_tokens::revoke_all(&state.db, &api.caller, &api.app, &uid(&raw)?).await?;
-    Ok(Data(json!({"success": true, "revoked": count})))
+    Ok(Data(TokensRevoked { success: true, revoked: count }))
 }
 
 /// One auth token, by its id or by the token itself.
-#[utoipa::path(get, path = "/v3/users/{uid}/auth_tokens/{token}", tag = "Auth tokens", responses((status = 200, body = AuthTokenView)))]
+#[utoipa::path(get, path = "/users/{uid}/auth_tokens/{token}", tag = "Auth tokens",
+    responses((status = 200, body = Envelope<AuthTokenView>)))]
 pub async fn get_token(
     State(state): State<AppState>,
     api: ApiCaller,
@@ -382,7 +389,8 @@ pub async fn get_token(
 }
 
 /// Revoke one auth token, by its id or by the token itself.
-#[utoipa::path(delete, path = "/v3/users/{uid}/auth_tokens/{token}", tag = "Auth tokens", responses((status = 200, body = AuthTokenView)))]
+#[utoipa::path(delete, path = "/users/{uid}/auth_tokens/{token}", tag = "Auth tokens",
+    responses((status = 200, body = Envelope<AuthTokenView>)))]
 pub async fn revoke_token(
     State(state): State<AppState>,
     api: ApiCaller,
@@ -406,30 +414,32 @@ pub struct RemoveFriendsBody {
 }
 
 /// `{uid: outcome}` per UID; see `outcome`.
-fn outcomes(outcomes: Vec<friends::Outcome>) -> Value {
-    Value::Object(outcomes.into_iter().map(|(uid, done)| (uid.to_string(), outcome(&done))).collect())
+fn outcomes(outcomes: Vec<friends::Outcome>) -> Outcomes {
+    outcomes.into_iter().map(|(uid, done)| (uid.to_string(), Outcome::from(&done))).collect()
 }
 
 /// Make users friends of this user (both ways); answers per UID.
-#[utoipa::path(post, path = "/v3/users/{uid}/friends", tag = "Friends", request_body = AddFriendsBody)]
+#[utoipa::path(post, path = "/users/{uid}/friends", tag = "Friends", request_body = AddFriendsBody,
+    responses((status = 200, body = Envelope<FriendsAdded>)))]
 pub async fn add_friends(
     State(state): State<AppState>,
     api: ApiCaller,
     ApiPath(raw): ApiPath<String>,
     ApiJson(body): ApiJson<AddFriendsBody>,
-) -> Result<Data<Value>> {
+) -> Result<Data<FriendsAdded>> {
     let done = friends::add(&state.db, &api.caller, &api.app, &uid(&raw)?, &uids(&body.accepted)?).await?;
-    Ok(Data(json!({"accepted": outcomes(done)})))
+    Ok(Data(FriendsAdded { accepted: outcomes(done) }))
 }
 
 /// End friendships; answers per UID.
-#[utoipa::path(delete, path = "/v3/users/{uid}/friends", tag = "Friends", request_body = RemoveFriendsBody)]
+#[utoipa::path(delete, path = "/users/{uid}/friends", tag = "Friends", request_body = RemoveFriendsBody,
+    responses((status = 200, body = Envelope<FriendsRemoved>)))]
 pub async fn remove_friends(
     State(state): State<AppState>,
     api: ApiCaller,
     ApiPath(raw): ApiPath<String>,
     ApiJson(body): ApiJson<RemoveFriendsBody>,
-) -> Result<Data<Value>> {
+) -> Result<Data<FriendsRemoved>> {
     let done = friends::remove(&state.db, &api.caller, &api.app, &uid(&raw)?, &uids(&body.friends)?).await?;
-    Ok(Data(json!({"removed": outcomes(done)})))
+    Ok(Data(FriendsRemoved { removed: outcomes(done) }))
 }
