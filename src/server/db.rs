@@ -27,6 +27,8 @@ use sqlx::{
 };
 use tokio::sync::{Mutex, Notify, OwnedMutexGuard, broadcast};
 
+use crate::server::service::events;
+
 /// Page cache per SQLite connection, in KiB: 64 MiB instead of the default
 /// 2, so that the indexes of a million users stay in memory.
 pub const SQLITE_CACHE_KIB: i64 = 65_536;
@@ -572,31 +574,55 @@ impl<DB: sqlx::Database> WriteTx<DB> {
     }
 }
 
-/// Events announced in a write transaction reach the listeners if it
-/// commits (see `service::events`).
+/// Events announced in a write transaction are logged in it, and reach
+/// the listeners, with their log ids, if it commits (see `service::events`).
 pub trait Announce {
     fn announce(&mut self, payloads: Vec<String>) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
 }
 
+fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
 impl Announce for WriteTx<sqlx::Sqlite> {
     async fn announce(&mut self, payloads: Vec<String>) -> Result<(), sqlx::Error> {
-        if let Some(sqlite) = &mut self.sqlite {
-            sqlite.announced.extend(payloads);
+        for payload in payloads {
+            let id: i64 = sqlx::query_scalar("INSERT INTO events (payload, created_at) VALUES ($1, $2) RETURNING id")
+                .bind(&payload)
+                .bind(unix_now())
+                .fetch_one(&mut *self.tx)
+                .await?;
+            if let Some(sqlite) = &mut self.sqlite {
+                sqlite.announced.push(events::logged(id, &payload));
+            }
         }
         Ok(())
     }
 }
 
 impl Announce for WriteTx<sqlx::Postgres> {
-    /// One statement for all of them; Postgres delivers them on commit.
+    /// Two statements for all of them; Postgres delivers them on commit.
     async fn announce(&mut self, payloads: Vec<String>) -> Result<(), sqlx::Error> {
-        if !payloads.is_empty() {
-            sqlx::query("SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload")
-                .bind(crate::server::service::events::CHANNEL)
-                .bind(payloads)
-                .execute(&mut *self.tx)
-                .await?;
+        if payloads.is_empty() {
+            return Ok(());
         }
+        // Rows are numbered in the order they are inserted, which is the
+        // order of the payloads.
+        let mut ids: Vec<i64> = sqlx::query_scalar(
+            "INSERT INTO events (payload, created_at) \
+             SELECT payload, $2 FROM unnest($1::text[]) WITH ORDINALITY AS p(payload, n) ORDER BY n RETURNING id",
+        )
+        .bind(&payloads)
+        .bind(unix_now())
+        .fetch_all(&mut *self.tx)
+        .await?;
+        ids.sort_unstable();
+        let notes: Vec<String> = ids.iter().zip(&payloads).map(|(id, payload)| events::logged(*id, payload)).collect();
+        sqlx::query("SELECT pg_notify($1, note) FROM unnest($2::text[]) WITH ORDINALITY AS p(note, n) ORDER BY n")
+            .bind(events::CHANNEL)
+            .bind(notes)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 }

@@ -557,25 +557,7 @@ async fn a_revocation_made_while_a_listener_is_cut_off_still_closes_its_socket()
             .header("appid", &api.app_id)
             .header("apikey", &api.key)
     };
-    // Ends every listener's connection to the database, every few
-    // milliseconds for a while: each time, the listener connects again.
-    let cut_listeners = || async {
-        let until = tokio::time::Instant::now() + Duration::from_millis(400);
-        let mut cut = 0;
-        while tokio::time::Instant::now() < until {
-            cut += switchboard::with_db!(&api.app.db, pool => {
-                sqlx::query_scalar::<_, i64>(
-                    "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity \
-                     WHERE datname = current_database() AND query ILIKE 'LISTEN%' AND pid <> pg_backend_pid()",
-                )
-                .fetch_one(pool)
-                .await
-                .unwrap()
-            });
-            tokio::time::sleep(Duration::from_millis(2)).await;
-        }
-        cut
-    };
+    let cut_listeners = || cut_listeners_for_a_while(&api);
     for cycle in 0..20 {
         let token = api.token("ana").await;
         let (mut socket, _) = Socket::logged_in(&api.app.base, &api.app_id, &token).await;
@@ -592,4 +574,67 @@ async fn a_revocation_made_while_a_listener_is_cut_off_still_closes_its_socket()
             "cycle {cycle}"
         );
     }
+}
+
+/// Ends every listener's connection to the database, every few
+/// milliseconds for 400 ms: each time, the listener connects again.
+/// Answers how many connections it ended.
+async fn cut_listeners_for_a_while(api: &Api) -> i64 {
+    let until = tokio::time::Instant::now() + Duration::from_millis(400);
+    let mut cut = 0;
+    while tokio::time::Instant::now() < until {
+        cut += switchboard::with_db!(&api.app.db, pool => {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND query ILIKE 'LISTEN%' AND pid <> pg_backend_pid()",
+            )
+            .fetch_one(pool)
+            .await
+            .unwrap()
+        });
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    cut
+}
+
+/// Messages sent while a process's listener is cut off again and again
+/// all reach its socket, once each and in order: it reads what it missed
+/// from the event log when it listens again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_sent_while_a_listener_is_cut_off_are_caught_up() {
+    if !postgres_available() {
+        return;
+    }
+    let api = Api::new(Backend::Postgres).await;
+    api.users(&["ana", "ben"]).await;
+    let second = ServerProcess::start(&api.app.database_url, &[], "error").await;
+    let mut ana = api.connect("ana").await;
+    let send = |n: usize| {
+        let text = json!({"receiver": "ana", "receiverType": "user", "category": "message", "type": "text", "data": {"text": format!("m{n}")}});
+        api.app
+            .api
+            .post(format!("http://{}/v3/messages", second.addr))
+            .header("appid", &api.app_id)
+            .header("apikey", &api.key)
+            .header("onbehalfof", "ben")
+            .json(&text)
+            .send()
+    };
+    let sending = async {
+        for n in 0..40 {
+            assert_eq!(send(n).await.unwrap().status(), StatusCode::OK);
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    let (cut, ()) = tokio::join!(cut_listeners_for_a_while(&api), sending);
+    assert!(cut >= 1);
+    let texts: Vec<String> = ana
+        .frames_within(Duration::from_secs(3))
+        .await
+        .into_iter()
+        .filter(|f| f["type"] == "message")
+        .map(|f| f["message"]["data"]["text"].as_str().unwrap().to_owned())
+        .collect();
+    let expected: Vec<String> = (0..40).map(|n| format!("m{n}")).collect();
+    assert_eq!(texts, expected, "every message once, in order");
 }

@@ -30,7 +30,7 @@ use crate::server::{
     Result,
     db::Db,
     service::{
-        events::{Event, Heard, Listener},
+        events::{self, Event, Heard, Listener},
         gateway::{self, Login, SERVER_SILENT_AFTER, Servers},
         messages, now,
     },
@@ -111,8 +111,9 @@ impl Gateway {
         gateway::end_servers(&db, Servers::SilentSince(silent_since)).await?;
         let server = gateway::register_server(&db).await?;
         let listener = Listener::start(&db).await?;
+        let handled = Handled::from(events::last_logged(&db).await?);
         let inner = Arc::new(Inner { db, server, ping_timeout, apps: RwLock::default(), next_id: AtomicU64::new(1) });
-        tokio::spawn(dispatch(Arc::downgrade(&inner), listener));
+        tokio::spawn(dispatch(Arc::downgrade(&inner), listener, handled));
         tokio::spawn(keep_alive(Arc::downgrade(&inner)));
         Ok(Gateway { inner })
     }
@@ -387,27 +388,94 @@ fn message_event(action: &Value) -> Option<(MessageEvent, i64)> {
     Some((event, action.get("messageId")?.as_i64()?))
 }
 
+/// The logged events this process has handled, as far as a catch-up
+/// needs to know: those it heard, from [`LATE_IDS`] below the highest on.
+/// Transactions commit out of the order their ids were given in, so a
+/// catch-up reads from there too, but never from before the process
+/// started listening (`floor`): those events are not its to push.
+struct Handled {
+    floor: i64,
+    high: i64,
+    recent: std::collections::BTreeSet<i64>,
+}
+
+/// How far below the highest id handled a late commit may still land.
+const LATE_IDS: i64 = 10_000;
+
+/// Logged events read at once while catching up.
+const CATCH_UP_BATCH: i64 = 500;
+
+impl From<i64> for Handled {
+    /// Handled nothing yet, and hears every event after `last_logged`.
+    fn from(last_logged: i64) -> Self {
+        Handled { floor: last_logged, high: last_logged, recent: std::collections::BTreeSet::new() }
+    }
+}
+
+impl Handled {
+    /// Notes `id` handled; false when it was already.
+    fn first_time(&mut self, id: i64) -> bool {
+        if !self.recent.insert(id) {
+            return false;
+        }
+        self.high = self.high.max(id);
+        let forget_below = self.high - LATE_IDS;
+        while self.recent.first().is_some_and(|&oldest| oldest <= forget_below) {
+            self.recent.pop_first();
+        }
+        true
+    }
+}
+
+impl Inner {
+    async fn handle_all(&self, events: Vec<Event>) {
+        for event in events {
+            if let Err(error) = self.handle(event).await {
+                tracing::warn!(%error, "could not push an event");
+            }
+        }
+    }
+
+    /// After a gap: handles, in order, the logged events it has not, then
+    /// re-checks its sockets for what the log no longer holds.
+    async fn catch_up(&self, handled: &mut Handled) -> Result<()> {
+        let mut after = (handled.high - LATE_IDS).max(handled.floor);
+        loop {
+            let batch = events::logged_after(&self.db, after, CATCH_UP_BATCH).await?;
+            let done = (batch.len() as i64) < CATCH_UP_BATCH;
+            for (id, events) in batch {
+                after = id;
+                if handled.first_time(id) {
+                    self.handle_all(events).await;
+                }
+            }
+            if done {
+                break;
+            }
+        }
+        self.recheck().await
+    }
+}
+
 /// Reads the events of every process, in order, until the gateway or the
 /// database is gone. It must end with the database: on Postgres the
 /// listener holds a connection, and closing the pool waits for it.
-async fn dispatch(gateway: std::sync::Weak<Inner>, mut listener: Listener) {
+async fn dispatch(gateway: std::sync::Weak<Inner>, mut listener: Listener, mut handled: Handled) {
     loop {
         let events = listener.next().await;
         let Some(gateway) = gateway.upgrade() else { return };
         match events {
             Ok(None) => return,
-            Ok(Some(Heard::Events(events))) => {
-                for event in events {
-                    if let Err(error) = gateway.handle(event).await {
-                        tracing::warn!(%error, "could not push an event");
-                    }
+            Ok(Some(Heard::Events(id, events))) => {
+                if id.is_none_or(|id| handled.first_time(id)) {
+                    gateway.handle_all(events).await;
                 }
             }
             Ok(Some(Heard::Gap)) => {
-                // Until the check is done, no event is trusted to be the
-                // latest word: should it fail, it is tried again.
-                while let Err(error) = gateway.recheck().await {
-                    tracing::warn!(%error, "could not check the connections after lost events; retrying");
+                // Until it has caught up, no event is trusted to be the
+                // latest word: should that fail, it is tried again.
+                while let Err(error) = gateway.catch_up(&mut handled).await {
+                    tracing::warn!(%error, "could not catch up after lost events; retrying");
                     tokio::time::sleep(Duration::from_millis(500)).await;
                     if gateway.db.is_closed() {
                         return;
@@ -422,8 +490,8 @@ async fn dispatch(gateway: std::sync::Weak<Inner>, mut listener: Listener) {
     }
 }
 
-/// Tells the database this process is alive, and ends the connections of
-/// processes that stopped saying so.
+/// Tells the database this process is alive, ends the connections of
+/// processes that stopped saying so, and forgets old logged events.
 async fn keep_alive(gateway: std::sync::Weak<Inner>) {
     let mut every = tokio::time::interval(HEARTBEAT);
     loop {
@@ -431,10 +499,35 @@ async fn keep_alive(gateway: std::sync::Weak<Inner>) {
         let Some(gateway) = gateway.upgrade() else { return };
         let done = async {
             gateway::heartbeat(&gateway.db, &gateway.server).await?;
-            gateway::end_servers(&gateway.db, Servers::SilentSince(now() - SERVER_SILENT_AFTER)).await
+            gateway::end_servers(&gateway.db, Servers::SilentSince(now() - SERVER_SILENT_AFTER)).await?;
+            events::forget_old(&gateway.db).await
         };
         if let Err(error) = done.await {
             tracing::warn!(%error, "the gateway's heartbeat failed");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_event_is_handled_once_however_often_it_is_heard() {
+        let mut handled = Handled::from(100);
+        assert!(handled.first_time(101));
+        assert!(!handled.first_time(101), "heard again while catching up");
+        assert!(handled.first_time(103));
+        assert!(handled.first_time(102), "committed late, heard late: still handled");
+    }
+
+    #[test]
+    fn what_a_catch_up_remembers_reaches_back_far_enough_for_late_commits_only() {
+        let mut handled = Handled::from(0);
+        for id in 1..=LATE_IDS + 50 {
+            assert!(handled.first_time(id));
+        }
+        assert_eq!(handled.recent.len() as i64, LATE_IDS);
+        assert_eq!(handled.recent.first().copied(), Some(51));
     }
 }

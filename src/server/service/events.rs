@@ -8,19 +8,38 @@
 //! the process's own channel when it commits. Both carry the same JSON:
 //! an array of events, small enough for a notification (8,000 bytes), so
 //! a message travels as its id and each process reads what it needs.
+//!
+//! Each payload is also logged (`events`) in the transaction, and its
+//! notification carries the log's id (`ID:JSON`): a listener that may have
+//! missed notifications reads the log on from the last id it handled.
+//! Events that change nothing stored (typing) are not logged.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sqlx::postgres::PgListener;
 use tokio::sync::broadcast;
 
-use crate::server::{Result, db::Db};
+use crate::server::{
+    Result,
+    db::{BeginWrite, Db},
+};
+use crate::with_db;
 
 /// The Postgres channel the events travel on.
 pub(crate) const CHANNEL: &str = "switchboard_events";
 
-/// A notification's payload stays under Postgres's limit of 8,000 bytes.
+/// A notification's payload stays under Postgres's limit of 8,000 bytes,
+/// with room for its log id.
 const MAX_PAYLOAD: usize = 7_900;
+
+/// How long the log keeps an event: a listener that lost its connection
+/// for longer has its sockets re-checked, and misses the messages.
+pub const LOG_KEPT_SECONDS: i64 = 600;
+
+/// A logged payload as notified: `ID:JSON`.
+pub(crate) fn logged(id: i64, payload: &str) -> String {
+    format!("{id}:{payload}")
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
@@ -130,7 +149,9 @@ pub enum Listener {
 /// What a listener heard.
 #[derive(Debug)]
 pub enum Heard {
-    Events(Vec<Event>),
+    /// Events, with the id the log keeps them under (none for events that
+    /// change nothing stored).
+    Events(Option<i64>, Vec<Event>),
     /// Events may have been lost (a listener that fell behind, a lost
     /// connection to Postgres); the listener hears again from here on, so
     /// whatever is read of the database now is at least as new as a lost event.
@@ -189,12 +210,53 @@ impl Listener {
                     }
                 },
             };
-            match serde_json::from_str(&payload) {
-                Ok(events) => return Ok(Some(Heard::Events(events))),
+            let (id, json) = match payload.split_once(':') {
+                Some((id, json)) if !payload.starts_with('[') => (id.parse().ok(), json),
+                _ => (None, &*payload),
+            };
+            match serde_json::from_str(json) {
+                Ok(events) => return Ok(Some(Heard::Events(id, events))),
                 Err(error) => tracing::warn!(%error, "skipped an event payload that does not parse"),
             }
         }
     }
+}
+
+/// The id of the last event logged so far; a listener started now hears
+/// every later one.
+pub async fn last_logged(db: &Db) -> Result<i64> {
+    let id: Option<i64> = with_db!(db, pool => sqlx::query_scalar("SELECT MAX(id) FROM events").fetch_one(pool).await?);
+    Ok(id.unwrap_or(0))
+}
+
+/// Up to `limit` logged payloads after id `after`, in order, each parsed.
+pub async fn logged_after(db: &Db, after: i64, limit: i64) -> Result<Vec<(i64, Vec<Event>)>> {
+    let rows: Vec<(i64, String)> = with_db!(db, pool => {
+        sqlx::query_as("SELECT id, payload FROM events WHERE id > $1 ORDER BY id LIMIT $2")
+            .bind(after)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+    });
+    let parsed = rows.into_iter().filter_map(|(id, payload)| match serde_json::from_str(&payload) {
+        Ok(events) => Some((id, events)),
+        Err(error) => {
+            tracing::warn!(%error, id, "skipped a logged event payload that does not parse");
+            None
+        }
+    });
+    Ok(parsed.collect())
+}
+
+/// Forgets events logged more than [`LOG_KEPT_SECONDS`] ago.
+pub async fn forget_old(db: &Db) -> Result<()> {
+    let before = super::now() - LOG_KEPT_SECONDS;
+    with_db!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        sqlx::query("DELETE FROM events WHERE created_at < $1").bind(before).execute(&mut *tx).await?;
+        tx.commit().await?;
+    });
+    Ok(())
 }
 
 #[cfg(test)]

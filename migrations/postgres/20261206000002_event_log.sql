@@ -1,0 +1,10 @@
+-- Every announced event, written in the transaction of the change it
+-- announces. Notifications carry its id; a process that may have missed
+-- some (its listener lost Postgres) reads on from the last id it handled.
+-- Kept for minutes: long enough to catch up, not a history.
+CREATE TABLE events (
+    id         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    payload    TEXT   NOT NULL,   -- a JSON array of events (service::events)
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX events_created ON events (created_at);
