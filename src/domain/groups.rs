@@ -69,11 +69,6 @@ impl GroupType {
             GroupType::Private => "Private",
         }
     }
-
-    /// Whether users who are not members see the group at all.
-    pub fn is_listed(self) -> bool {
-        self != GroupType::Private
-    }
 }
 
 impl Scope {

@@ -242,10 +242,6 @@ impl Content {
     pub fn data(&self) -> &Value {
         &self.data
     }
-
-    pub fn into_data(self) -> Value {
-        self.data
-    }
 }
 
 /// Why a moderator removed something, for the audit log: 1 to 500 characters.

@@ -47,12 +47,6 @@ pub struct ApiKeyView {
     pub revoked_at: Option<i64>,
 }
 
-impl ApiKeyView {
-    pub fn is_active(&self, now: i64) -> bool {
-        self.revoked_at.is_none() && self.expires_at.is_none_or(|at| at > now)
-    }
-}
-
 /// A key just created: the only time its secret is shown.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

@@ -1,8 +1,6 @@
 //! `switchboard ...`: serve, migrate and bootstrap without a browser. The
 //! CLI goes through the same services as the dashboard and the REST API.
 
-use std::io::Read;
-
 use clap::{Args, Parser, Subcommand};
 use serde_json::json;
 
@@ -87,7 +85,8 @@ pub struct ServeArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum OperatorCommand {
-    /// Create an operator; reads the password from standard input.
+    /// Create an operator. The password is asked for on a terminal, or
+    /// read from standard input with --password-stdin; never an argument.
     Create {
         #[arg(long)]
         email: String,
@@ -96,8 +95,8 @@ pub enum OperatorCommand {
         /// owner, admin, developer, support or viewer.
         #[arg(long, default_value = "owner")]
         role: String,
-        /// Read the password from standard input (required: never pass it as an argument).
-        #[arg(long, required = true)]
+        /// Read the password from standard input (its first line), for scripts.
+        #[arg(long)]
         password_stdin: bool,
     },
     /// List operators.
@@ -153,19 +152,36 @@ pub enum KeyCommand {
     },
 }
 
+/// A new password: the first line of standard input with `--password-stdin`,
+/// else asked for twice on the terminal, without echo.
+fn read_password(from_stdin: bool) -> anyhow::Result<String> {
+    use std::io::IsTerminal;
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_owned());
+    }
+    if !std::io::stdin().is_terminal() {
+        anyhow::bail!("no terminal to ask for the password on: pipe it in with --password-stdin");
+    }
+    let password = rpassword::prompt_password("Password (at least 12 characters): ")?;
+    if rpassword::prompt_password("Again: ")? != password {
+        anyhow::bail!("the two passwords differ");
+    }
+    Ok(password)
+}
+
 /// Runs one management command; `serve` is handled by `main`.
 pub async fn run(db: &Db, command: Command) -> anyhow::Result<()> {
     let cli = Caller::cli();
     match command {
         Command::Serve(_) | Command::Migrate => {}
-        Command::Operator(OperatorCommand::Create { email, name, role, password_stdin: _ }) => {
+        Command::Operator(OperatorCommand::Create { email, name, role, password_stdin }) => {
             let email = Email::parse(&email)?;
             let name =
                 OperatorName::parse(name.as_deref().unwrap_or_else(|| email.as_str().split('@').next().unwrap_or("")))?;
             let role = OperatorRole::parse(&role)?;
-            let mut password = String::new();
-            std::io::stdin().read_to_string(&mut password)?;
-            let password = Password::parse(password.trim_end_matches(['\r', '\n']))?;
+            let password = Password::parse(&read_password(password_stdin)?)?;
             let op = operators::create(
                 db,
                 &PasswordChecks::per_core(),

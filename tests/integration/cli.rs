@@ -34,6 +34,8 @@ async fn the_cli_bootstraps_an_owner_an_app_and_a_key(backend: Backend) {
     let create_owner = ["operator", "create", "--email", "ops@example.com", "--role", "owner", "--password-stdin"];
     let (ok, _, err) = switchboard(&url, &create_owner, Some("short\n")).await;
     assert!(!ok && err.contains("at least 12"), "a weak password is refused: {err}");
+    let (ok, _, err) = switchboard(&url, &create_owner[..6], Some("a long enough password\n")).await;
+    assert!(!ok && err.contains("--password-stdin"), "without the flag nor a terminal, nothing is read: {err}");
     let (ok, out, err) = switchboard(&url, &create_owner, Some("a long enough password\n")).await;
     assert!(ok, "{err}");
     assert!(out.contains("owner operator ops@example.com"));

@@ -85,15 +85,18 @@ fn hash_now(password: &str) -> Result<String> {
 
 /// A hash of nothing anybody knows, checked when the email is unknown so
 /// that a wrong email costs as much time as a wrong password.
-static DECOY: LazyLock<String> =
-    LazyLock::new(|| hash_now("no operator has this password").expect("argon2 hashes a constant"));
+static DECOY: LazyLock<Result<String, String>> =
+    LazyLock::new(|| hash_now("no operator has this password").map_err(|e| e.to_string()));
 
 /// True when `password` matches `stored`; with no stored hash, checks the
 /// decoy and answers false. Runs in `turn`.
 pub async fn verify(turn: Turn, password: String, stored: Option<String>) -> Result<bool> {
     run(turn, move || {
         let matches_decoy = stored.is_none();
-        let stored = stored.unwrap_or_else(|| DECOY.clone());
+        let stored = match stored {
+            Some(stored) => stored,
+            None => DECOY.clone().map_err(Error::Internal)?,
+        };
         let parsed = PasswordHash::new(&stored).map_err(|e| Error::Internal(e.to_string()))?;
         let ok = Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok();
         Ok(ok && !matches_decoy)

@@ -94,8 +94,9 @@ struct Registered {
     close: watch::Receiver<Option<CloseReason>>,
 }
 
-fn frame(frame: &ServerFrame) -> Arc<str> {
-    serde_json::to_string(frame).unwrap_or_default().into()
+/// A frame as sent: JSON text.
+fn frame(frame: &ServerFrame) -> Result<Arc<str>> {
+    serde_json::to_string(frame).map(Arc::from).map_err(|e| crate::server::Error::Internal(format!("a frame: {e}")))
 }
 
 impl Gateway {
@@ -276,14 +277,14 @@ impl Inner {
                 let parties = self.parties(app, &sender, &receiver, to_group);
                 if !parties.is_empty() {
                     let message = messages::pushed(&self.db, app, id).await?;
-                    self.push_to(app, parties.iter().map(String::as_str), &frame(&ServerFrame::Message { message }));
+                    self.push_to(app, parties.iter().map(String::as_str), &frame(&ServerFrame::Message { message })?);
                     if let Some((change, target)) = action.as_ref().and_then(message_event) {
                         let message = messages::pushed(&self.db, app, target).await?;
                         let changed = match change {
                             MessageEvent::Edited => ServerFrame::MessageEdited { message },
                             MessageEvent::Deleted => ServerFrame::MessageDeleted { message },
                         };
-                        self.push_to(app, parties.iter().map(String::as_str), &frame(&changed));
+                        self.push_to(app, parties.iter().map(String::as_str), &frame(&changed)?);
                     }
                 }
                 // A user who left is told so, and then hears no more.
@@ -293,7 +294,7 @@ impl Inner {
             }
             Event::Presence { app, uid, online, at } => {
                 let status = if online { Presence::Online } else { Presence::Offline };
-                let frame = frame(&ServerFrame::Presence { uid: uid.clone(), status, last_active_at: Some(at) });
+                let frame = frame(&ServerFrame::Presence { uid: uid.clone(), status, last_active_at: Some(at) })?;
                 let needs_friends = {
                     let apps = self.apps.read().unwrap_or_else(PoisonError::into_inner);
                     apps.get(&app).is_some_and(|a| {
@@ -325,12 +326,12 @@ impl Inner {
             Event::Typing { app, sender, receiver, to_group, started } => {
                 let receiver_type = if to_group { ReceiverType::Group } else { ReceiverType::User };
                 let parties = self.parties(app, &sender, &receiver, to_group);
-                let typing = frame(&ServerFrame::Typing { sender: sender.clone(), receiver, receiver_type, started });
+                let typing = frame(&ServerFrame::Typing { sender: sender.clone(), receiver, receiver_type, started })?;
                 self.push_to(app, parties.iter().map(String::as_str).filter(|p| *p != sender), &typing);
             }
             Event::Receipt { app, read, by, to, message_id } => {
                 let kind = if read { ReceiptKind::Read } else { ReceiptKind::Delivered };
-                self.push_to(app, [to.as_str()], &frame(&ServerFrame::Receipt { kind, by, message_id }));
+                self.push_to(app, [to.as_str()], &frame(&ServerFrame::Receipt { kind, by, message_id })?);
             }
         }
         Ok(())

@@ -68,7 +68,9 @@ async fn serve(gateway: Arc<Inner>, app: App, mut socket: WebSocket) {
     let login = match log_in(&gateway, &app, &mut socket).await {
         Ok(login) => login,
         Err(error) => {
-            let _ = socket.send(error_frame(&error)).await;
+            if let Ok(message) = as_message(&server_error(&error)) {
+                let _ = socket.send(message).await;
+            }
             close(&mut socket, CloseReason::LoginFailed).await;
             return;
         }
@@ -120,7 +122,8 @@ async fn run(gateway: &Inner, app: &App, login: &Login, mut registered: Register
         ping_timeout: gateway.ping_timeout.as_secs(),
         auth_token: login.minted_token.clone(),
     };
-    if socket.send(text(&frame(&logged_in))).await.is_err() {
+    let Ok(logged_in) = as_message(&logged_in) else { return };
+    if socket.send(logged_in).await.is_err() {
         return;
     }
     let mut ping_by = Instant::now() + gateway.ping_timeout;
@@ -173,8 +176,11 @@ async fn run(gateway: &Inner, app: &App, login: &Login, mut registered: Register
                     }),
                     Message::Close(_) => break None,
                 };
-                if let Some(answer) = answer && socket.send(text(&frame(&answer))).await.is_err() {
-                    break None;
+                if let Some(answer) = answer.as_ref().map(as_message) {
+                    let Ok(answer) = answer else { break None };
+                    if socket.send(answer).await.is_err() {
+                        break None;
+                    }
                 }
             }
         }
@@ -222,8 +228,14 @@ fn server_error(error: &Error) -> ServerFrame {
     ServerFrame::Error { code: error.code().to_owned(), message: error.to_string() }
 }
 
-fn error_frame(error: &Error) -> Message {
-    text(&frame(&server_error(error)))
+/// A frame as a WebSocket message; one that cannot be written is logged
+/// (by `frame`'s error) and ends the connection.
+fn as_message(server_frame: &ServerFrame) -> crate::server::Result<Message> {
+    let written = frame(server_frame).map(|f| text(&f));
+    if let Err(error) = &written {
+        tracing::error!(%error, "could not write a realtime frame");
+    }
+    written
 }
 
 fn text(frame: &Arc<str>) -> Message {

@@ -95,12 +95,12 @@ pub enum Event {
 }
 
 /// Packs events into as few payloads as fit a notification each.
-pub(crate) fn payloads(events: &[Event]) -> Vec<String> {
+pub(crate) fn payloads(events: &[Event]) -> Result<Vec<String>, sqlx::Error> {
     let mut payloads = Vec::new();
     let mut current: Vec<String> = Vec::new();
     let mut size = 2;
     for event in events {
-        let json = serde_json::to_string(event).unwrap_or_default();
+        let json = serde_json::to_string(event).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
         if !current.is_empty() && size + json.len() + 1 > MAX_PAYLOAD {
             payloads.push(format!("[{}]", current.join(",")));
             current.clear();
@@ -112,7 +112,7 @@ pub(crate) fn payloads(events: &[Event]) -> Vec<String> {
     if !current.is_empty() {
         payloads.push(format!("[{}]", current.join(",")));
     }
-    payloads
+    Ok(payloads)
 }
 
 /// Announces `$events` (a slice of [`Event`]) in write transaction `$tx`:
@@ -122,14 +122,17 @@ macro_rules! announce {
     ($tx:expr, $events:expr) => {{
         use $crate::server::db::Announce;
         let events: &[$crate::server::service::events::Event] = $events;
-        $tx.announce($crate::server::service::events::payloads(events)).await
+        match $crate::server::service::events::payloads(events) {
+            Ok(payloads) => $tx.announce(payloads).await,
+            Err(error) => Err(error),
+        }
     }};
 }
 pub(crate) use announce;
 
 /// Announces events that change nothing stored (typing, delivery), at once.
 pub async fn publish(db: &Db, events: &[Event]) -> Result<()> {
-    for payload in payloads(events) {
+    for payload in payloads(events)? {
         match db {
             Db::Sqlite(sqlite) => sqlite.publish(payload),
             Db::Postgres(pool) => {
@@ -270,7 +273,7 @@ mod tests {
     #[test]
     fn events_are_packed_into_payloads_that_fit_a_notification() {
         let events: Vec<Event> = (0..200).map(|_| typing(90)).collect();
-        let payloads = payloads(&events);
+        let payloads = payloads(&events).unwrap();
         assert!(payloads.len() > 1);
         let mut back = Vec::new();
         for payload in &payloads {
@@ -282,6 +285,6 @@ mod tests {
 
     #[test]
     fn no_events_make_no_payload() {
-        assert!(payloads(&[]).is_empty());
+        assert!(payloads(&[]).unwrap().is_empty());
     }
 }

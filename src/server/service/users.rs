@@ -260,10 +260,11 @@ macro_rules! insert_users {
             {
                 break 'insert Err(error);
             }
-            Ok(users
+            // Every user was written, or its insert failed above.
+            users
                 .iter()
-                .map(|user| written.remove(&(user.app, user.uid.to_string())).expect("every user is written"))
-                .collect())
+                .map(|user| written.remove(&(user.app, user.uid.to_string())).ok_or(sqlx::Error::RowNotFound))
+                .collect()
         }
     };
 }
