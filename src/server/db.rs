@@ -6,10 +6,9 @@
 use std::{
     collections::HashMap,
     ops::{Deref, DerefMut},
-    path::{Path, PathBuf},
     str::FromStr,
     sync::{
-        Arc, LazyLock, MutexGuard, PoisonError, Weak,
+        Arc, MutexGuard, PoisonError, Weak,
         atomic::{AtomicUsize, Ordering},
     },
     time::{Duration, Instant},
@@ -63,6 +62,28 @@ const EVENTS_BUFFERED: usize = 4096;
 /// to the pool (see [`ReadPool`]).
 const KEPT_IDLE: Duration = Duration::from_millis(100);
 
+/// What a process keeps in memory for one database, one value of each
+/// type: the services' write queues, caches and counters (each says why
+/// where it is defined). It lives as long as the `Db`, and every clone of
+/// it sees the same values.
+#[derive(Default)]
+pub struct Shared(std::sync::Mutex<HashMap<std::any::TypeId, Arc<dyn std::any::Any + Send + Sync>>>);
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Shared")
+    }
+}
+
+impl Shared {
+    fn get_or<T: Send + Sync + 'static>(&self, make: impl FnOnce() -> T) -> Arc<T> {
+        let mut values = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let value = values.entry(std::any::TypeId::of::<T>()).or_insert_with(|| Arc::new(make())).clone();
+        // Stored under T's own TypeId, so it is a T.
+        value.downcast::<T>().unwrap_or_else(|_| unreachable!("a kept value is stored under its own type"))
+    }
+}
+
 #[derive(Clone, Debug)]
 pub enum Db {
     Sqlite(SqliteDb),
@@ -95,11 +116,13 @@ pub type PgDb = ReadPool<Postgres>;
 pub struct ReadPool<DB: sqlx::Database> {
     pool: Pool<DB>,
     kept: Arc<Kept<DB>>,
+    /// What the process keeps for this database (see [`Db::kept`]).
+    shared: Arc<Shared>,
 }
 
 impl<DB: sqlx::Database> Clone for ReadPool<DB> {
     fn clone(&self) -> Self {
-        ReadPool { pool: self.pool.clone(), kept: self.kept.clone() }
+        ReadPool { pool: self.pool.clone(), kept: self.kept.clone(), shared: self.shared.clone() }
     }
 }
 
@@ -129,7 +152,7 @@ impl<DB: sqlx::Database> ReadPool<DB> {
             writes_waiting: AtomicUsize::new(0),
         });
         tokio::spawn(hand_back_idle(Arc::downgrade(&kept), idle));
-        ReadPool { pool, kept }
+        ReadPool { pool, kept, shared: Arc::default() }
     }
 
     /// The connection used last, else the first to come: from the pool, or
@@ -325,6 +348,8 @@ pub struct SqliteDb {
     /// The events of committed changes (see `service::events`): one
     /// process holds the file, so they need not leave it.
     events: broadcast::Sender<Arc<str>>,
+    /// The write turn of this process's writers (see [`BeginWrite`]).
+    turn: Arc<Mutex<()>>,
 }
 
 impl SqliteDb {
@@ -344,7 +369,7 @@ impl SqliteDb {
         tokio::spawn(checkpoint_after_writes(reads.clone(), written.clone()));
         let reads = ReadPool::new(reads, KEPT_IDLE);
         let (events, _) = broadcast::channel(EVENTS_BUFFERED);
-        Ok(SqliteDb { reads, writer, written, events })
+        Ok(SqliteDb { reads, writer, written, events, turn: Arc::default() })
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<str>> {
@@ -517,16 +542,12 @@ impl Db {
         with_db!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))
     }
 
-    /// Names the database itself, so that pools opened on the same one
-    /// share what is kept per database (see `group_commit`).
-    pub fn identity(&self) -> String {
+    /// The value of type `T` this process keeps for this database, made by
+    /// `make` the first time it is asked for.
+    pub fn kept<T: Send + Sync + 'static>(&self, make: impl FnOnce() -> T) -> Arc<T> {
         match self {
-            Db::Sqlite(pool) => format!("sqlite:{}", pool.connect_options().get_filename().display()),
-            Db::Postgres(pool) => {
-                let options = pool.connect_options();
-                let database = options.get_database().unwrap_or_default();
-                format!("postgres://{}:{}/{database}", options.get_host(), options.get_port())
-            }
+            Db::Sqlite(sqlite) => sqlite.reads.shared.get_or(make),
+            Db::Postgres(pool) => pool.shared.get_or(make),
         }
     }
 
@@ -677,7 +698,7 @@ impl<DB: sqlx::Database> DerefMut for WriteTx<DB> {
 /// taken waits in SQLite's busy handler, which sleeps in growing steps
 /// (1 ms, 2 ms, 5 ms, ... 100 ms), so under concurrent writes most time went
 /// to sleeping. Writers of this process therefore queue for their turn on
-/// an async lock per database file, and then take SQLite's write lock at
+/// an async lock per database, and then take SQLite's write lock at
 /// once (`BEGIN IMMEDIATE`): a deferred transaction that reads and then
 /// writes would fail with SQLITE_BUSY, without waiting, when another
 /// process's writer got there first. Postgres needs none of this.
@@ -686,17 +707,10 @@ pub trait BeginWrite {
     fn begin_write(&self) -> impl Future<Output = Result<WriteTx<Self::Database>, sqlx::Error>> + Send;
 }
 
-/// The write turn of each SQLite file this process has open.
-fn write_turn(file: &Path) -> Arc<Mutex<()>> {
-    static TURNS: LazyLock<std::sync::Mutex<HashMap<PathBuf, Arc<Mutex<()>>>>> = LazyLock::new(Default::default);
-    let mut turns = TURNS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    turns.entry(file.to_owned()).or_default().clone()
-}
-
 impl BeginWrite for SqliteDb {
     type Database = sqlx::Sqlite;
     async fn begin_write(&self) -> Result<WriteTx<sqlx::Sqlite>, sqlx::Error> {
-        let turn = write_turn(self.connect_options().get_filename()).lock_owned().await;
+        let turn = self.turn.clone().lock_owned().await;
         let tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         Ok(WriteTx { tx, sqlite: Some(SqliteWrite { _turn: turn, db: self.clone(), announced: Vec::new() }) })
     }

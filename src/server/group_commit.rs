@@ -12,10 +12,7 @@
 //! again alone, so one bad request (a taken UID) gets its own error and
 //! the others still land, each in its own transaction.
 
-use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex, PoisonError},
-};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use futures::future::BoxFuture;
 use tokio::sync::oneshot;
@@ -30,10 +27,11 @@ pub type WriteGroup<J, T> = fn(Db, Arc<[J]>) -> BoxFuture<'static, Result<Vec<T>
 /// stay small and the first in the queue do not wait for the last.
 const MOST_PER_GROUP: usize = 64;
 
+/// The queue of one kind of write to one database; the database keeps it
+/// (`Db::kept`).
 pub struct GroupCommit<J, T> {
     write: WriteGroup<J, T>,
-    /// One queue per database this process writes to.
-    lanes: Mutex<HashMap<String, Arc<Mutex<Lane<J, T>>>>>,
+    lane: Arc<Mutex<Lane<J, T>>>,
 }
 
 struct Lane<J, T> {
@@ -49,14 +47,14 @@ where
     T: Send + 'static,
 {
     pub fn new(write: WriteGroup<J, T>) -> Self {
-        GroupCommit { write, lanes: Mutex::default() }
+        GroupCommit { write, lane: Arc::new(Mutex::new(Lane { waiting: Vec::new(), writing: false })) }
     }
 
     /// Queues the job and answers its result once its group is written.
     /// The writing runs in its own task: a request that goes away (its
     /// client hung up) does not take the other requests' writes with it.
     pub async fn write(&self, db: &Db, job: J) -> Result<T> {
-        let lane = self.lane(db);
+        let lane = self.lane.clone();
         let (reply, result) = oneshot::channel();
         let start_writer = {
             let mut state = lane.lock().unwrap_or_else(PoisonError::into_inner);
@@ -67,12 +65,6 @@ where
             tokio::spawn(write_until_empty(self.write, db.clone(), lane));
         }
         result.await.unwrap_or_else(|_| Err(Error::Internal("a group write stopped before it answered".into())))
-    }
-
-    fn lane(&self, db: &Db) -> Arc<Mutex<Lane<J, T>>> {
-        let mut lanes = self.lanes.lock().unwrap_or_else(PoisonError::into_inner);
-        let lane = Lane { waiting: Vec::new(), writing: false };
-        lanes.entry(db.identity()).or_insert_with(|| Arc::new(Mutex::new(lane))).clone()
     }
 }
 

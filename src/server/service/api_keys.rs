@@ -246,6 +246,10 @@ struct KeyAuthRow {
     revoked_at: Option<i64>,
 }
 
+/// Which keys' "last used" times this process is writing (see `last_used`).
+#[derive(Default)]
+struct KeysUsed(Claims);
+
 /// The app and the acting key behind a REST request's headers, read in one
 /// query on the way in; only a refusal looks further, to say which header
 /// was wrong.
@@ -271,11 +275,9 @@ pub async fn authenticate(db: &Db, app_id: &AppId, key: &str) -> Result<(App, Ac
             Some(_) => Error::ApiKeyNotFound,
         });
     };
-    static CLAIMS: LazyLock<Claims> = LazyLock::new(Claims::default);
-    let database = db.identity();
-    usage::count(&database, row.key_id, day_of(at));
-    if CLAIMS.claim(database.clone(), row.key_id, row.last_used_at, at) {
-        let counts = usage::take(&database, row.key_id);
+    usage::count(db, row.key_id, day_of(at));
+    if db.kept(KeysUsed::default).0.claim(row.key_id, row.last_used_at, at) {
+        let counts = usage::take(db, row.key_id);
         with_db!(db, pool => {
             let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2").bind(at).bind(row.key_id).execute(&mut *tx).await?;

@@ -1,7 +1,7 @@
 //! Auth tokens: how an app's users will log in to the realtime gateway. Per
 //! user and per device; the value is shown once and stored as its hash.
 
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
 use serde_json::json;
 use sqlx::FromRow;
@@ -151,8 +151,14 @@ struct Issue {
     device: Device,
 }
 
-static ISSUES: LazyLock<GroupCommit<Issue, NewAuthToken>> =
-    LazyLock::new(|| GroupCommit::new(|db, issues| Box::pin(write_issues(db, issues))));
+/// Token issues queue to be written together (see `group_commit`).
+fn issues(db: &Db) -> Arc<GroupCommit<Issue, NewAuthToken>> {
+    db.kept(|| GroupCommit::new(|db, issues| Box::pin(write_issues(db, issues))))
+}
+
+/// Which tokens' "last used" times this process is writing (see `last_used`).
+#[derive(Default)]
+struct TokensUsed(Claims);
 
 /// Writes a group of tokens. The users are looked up here, for the whole
 /// group in one statement, rather than one read per request; a user who
@@ -184,7 +190,7 @@ pub async fn issue(db: &Db, caller: &Caller, app: &App, uid: &Uid, device: Devic
     caller.require_app(app.id)?;
     caller.require(Permission::IssueTokens)?;
     let issue = Issue { caller: caller.clone(), app: app.id, uid: uid.clone(), device };
-    ISSUES.write(db, issue).await
+    issues(db).write(db, issue).await
 }
 
 pub async fn list(db: &Db, caller: &Caller, app: &App, uid: &Uid) -> Result<Vec<AuthTokenView>> {
@@ -296,8 +302,7 @@ pub async fn authenticate(db: &Db, app: &App, token: &str) -> Result<Holder> {
         return Err(Error::AuthTokenNotFound);
     }
     let at = now();
-    static CLAIMS: LazyLock<Claims> = LazyLock::new(Claims::default);
-    if CLAIMS.claim(db.identity(), id, last_used_at, at) {
+    if db.kept(TokensUsed::default).0.claim(id, last_used_at, at) {
         with_db!(db, pool => {
             let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE auth_tokens SET last_used_at = $1 WHERE id = $2").bind(at).bind(id).execute(&mut *tx).await?;

@@ -12,10 +12,10 @@ use std::{
 /// Seconds between two writes of one row's time.
 pub(super) const GRANULARITY: i64 = 60;
 
-/// When this process last claimed the write for each row: by database and
-/// row id, since one process may serve several databases (the tests do).
+/// When this process last claimed the write for each row of one table of
+/// one database (the database keeps it: `Db::kept`).
 #[derive(Default)]
-pub(super) struct Claims(Mutex<HashMap<(String, i64), i64>>);
+pub(super) struct Claims(Mutex<HashMap<i64, i64>>);
 
 /// Past this many rows, claims older than a minute are let go.
 const KEPT: usize = 10_000;
@@ -23,16 +23,16 @@ const KEPT: usize = 10_000;
 impl Claims {
     /// Whether the caller, reading `stored` as row `id`'s time at `at`,
     /// is the one to write it.
-    pub(super) fn claim(&self, database: String, id: i64, stored: Option<i64>, at: i64) -> bool {
+    pub(super) fn claim(&self, id: i64, stored: Option<i64>, at: i64) -> bool {
         let mut claims = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        let last = claims.get(&(database.clone(), id)).copied().max(stored);
+        let last = claims.get(&id).copied().max(stored);
         if last.is_some_and(|last| at - last < GRANULARITY) {
             return false;
         }
         if claims.len() >= KEPT {
             claims.retain(|_, claimed| at - *claimed < GRANULARITY);
         }
-        claims.insert((database, id), at);
+        claims.insert(id, at);
         true
     }
 }
@@ -44,10 +44,10 @@ mod tests {
     #[test]
     fn only_the_first_of_a_minute_writes() {
         let claims = Claims::default();
-        assert!(claims.claim("db".into(), 1, None, 1000));
-        assert!(!claims.claim("db".into(), 1, None, 1030), "a request that read the old time still sees the claim");
-        assert!(claims.claim("other".into(), 1, None, 1030), "another database's row 1 is another row");
-        assert!(!claims.claim("db".into(), 2, Some(990), 1000), "a recent stored time is enough");
-        assert!(claims.claim("db".into(), 1, Some(1000), 1060));
+        assert!(claims.claim(1, None, 1000));
+        assert!(!claims.claim(1, None, 1030), "a request that read the old time still sees the claim");
+        assert!(claims.claim(3, None, 1030), "another row is claimed apart");
+        assert!(!claims.claim(2, Some(990), 1000), "a recent stored time is enough");
+        assert!(claims.claim(1, Some(1000), 1060));
     }
 }

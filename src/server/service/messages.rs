@@ -9,7 +9,7 @@
 
 use std::{
     collections::{BTreeMap, HashMap, HashSet},
-    sync::{Arc, LazyLock},
+    sync::Arc,
 };
 
 use serde_json::{Value, json};
@@ -389,8 +389,10 @@ struct Send {
 
 type Sent = std::result::Result<MessageView, Error>;
 
-static SENDS: LazyLock<GroupCommit<Send, Sent>> =
-    LazyLock::new(|| GroupCommit::new(|db, sends| Box::pin(write_sends(db, sends))));
+/// Messages sent queue to be written together (see `group_commit`).
+fn sends(db: &Db) -> Arc<GroupCommit<Send, Sent>> {
+    db.kept(|| GroupCommit::new(|db, sends| Box::pin(write_sends(db, sends))))
+}
 
 /// Reads rows of type `$row` for `$rows` (each a `Vec<Arg>` of `$columns`
 /// values) with `$sql`, which holds `{}` where its multi-row values go, in
@@ -566,7 +568,7 @@ async fn write_sends(db: Db, sends: Arc<[Send]>) -> Result<Vec<Sent>> {
 pub async fn send(db: &Db, caller: &Caller, app: &App, sender: &Uid, outgoing: Outgoing) -> Result<MessageView> {
     caller.require_app(app.id)?;
     caller.require(Permission::SendMessages)?;
-    SENDS.write(db, Send { app: app.id, sender: sender.clone(), outgoing: Arc::new(outgoing) }).await?
+    sends(db).write(db, Send { app: app.id, sender: sender.clone(), outgoing: Arc::new(outgoing) }).await?
 }
 
 #[derive(FromRow)]

@@ -67,7 +67,7 @@ pub async fn overview(db: &Db, caller: &Caller, app: &App) -> Result<OverviewVie
     }
     let key_ids: Vec<i64> = keys.iter().map(|(id, ..)| *id).collect();
     let mut per_key: HashMap<i64, Vec<i64>> = key_ids.iter().map(|id| (*id, vec![0; DAYS as usize])).collect();
-    for (key, day, n) in requests.into_iter().chain(usage::unwritten(&db.identity(), &key_ids)) {
+    for (key, day, n) in requests.into_iter().chain(usage::unwritten(db, &key_ids)) {
         if let (Some(counts), Some(i)) = (per_key.get_mut(&key), index(day)) {
             counts[i] += n;
         }

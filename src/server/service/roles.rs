@@ -1,6 +1,6 @@
 use std::{
     collections::HashMap,
-    sync::{Arc, LazyLock, Mutex, PoisonError},
+    sync::{Arc, Mutex, PoisonError},
 };
 
 use serde_json::{Value, json};
@@ -138,10 +138,10 @@ pub(super) fn new_roles_version() -> i64 {
 /// An app's roles as read, under the app's `roles_version` then.
 type KeptRoles = (i64, Arc<[RoleView]>);
 
-/// The roles of each app (by database and app) as this process last read
-/// them: a page that lists them needs no query of its own while they stay
-/// unchanged.
-static READ: LazyLock<Mutex<HashMap<(String, i64), KeptRoles>>> = LazyLock::new(Default::default);
+/// The roles of each app of a database as this process last read them: a
+/// page that lists them needs no query of its own while they stay unchanged.
+#[derive(Default)]
+struct RolesRead(Mutex<HashMap<i64, KeptRoles>>);
 
 /// The app's roles. `app` was read for this request, and with it the
 /// version of its roles: roles kept under that version were read after it
@@ -149,8 +149,8 @@ static READ: LazyLock<Mutex<HashMap<(String, i64), KeptRoles>>> = LazyLock::new(
 pub async fn list(db: &Db, caller: &Caller, app: &App) -> Result<Vec<RoleView>> {
     caller.require_app(app.id)?;
     caller.require(Permission::Read)?;
-    let key = (db.identity(), app.id);
-    let kept = READ.lock().unwrap_or_else(PoisonError::into_inner).get(&key).cloned();
+    let read = db.kept(RolesRead::default);
+    let kept = read.0.lock().unwrap_or_else(PoisonError::into_inner).get(&app.id).cloned();
     if let Some((_, roles)) = kept.filter(|(version, _)| *version == app.roles_version) {
         return Ok(roles.to_vec());
     }
@@ -161,7 +161,7 @@ pub async fn list(db: &Db, caller: &Caller, app: &App) -> Result<Vec<RoleView>> 
             .await?
     });
     let roles = rows.into_iter().map(RoleView::try_from).collect::<Result<Vec<_>>>()?;
-    READ.lock().unwrap_or_else(PoisonError::into_inner).insert(key, (app.roles_version, roles.as_slice().into()));
+    read.0.lock().unwrap_or_else(PoisonError::into_inner).insert(app.id, (app.roles_version, roles.as_slice().into()));
     Ok(roles)
 }
 

@@ -6,33 +6,38 @@
 
 use std::{
     collections::HashMap,
-    sync::{LazyLock, Mutex, PoisonError},
+    sync::{Arc, Mutex, PoisonError},
 };
 
-/// Requests not yet written: by database, key id and day.
-static PENDING: LazyLock<Mutex<HashMap<(String, i64, i64), i64>>> = LazyLock::new(Default::default);
+use crate::server::db::Db;
 
-pub(super) fn count(database: &str, key: i64, day: i64) {
-    let mut pending = PENDING.lock().unwrap_or_else(PoisonError::into_inner);
-    *pending.entry((database.to_owned(), key, day)).or_default() += 1;
+/// A database's requests not yet written, by key id and day; the database
+/// keeps them (`Db::kept`).
+#[derive(Default)]
+struct Pending(Mutex<HashMap<(i64, i64), i64>>);
+
+fn pending(db: &Db) -> Arc<Pending> {
+    db.kept(Pending::default)
+}
+
+pub(super) fn count(db: &Db, key: i64, day: i64) {
+    let pending = pending(db);
+    *pending.0.lock().unwrap_or_else(PoisonError::into_inner).entry((key, day)).or_default() += 1;
 }
 
 /// Takes key `key`'s counts out of memory, to be written: `(day, requests)`.
-pub(super) fn take(database: &str, key: i64) -> Vec<(i64, i64)> {
-    let mut pending = PENDING.lock().unwrap_or_else(PoisonError::into_inner);
-    let days: Vec<i64> =
-        pending.keys().filter(|(db, k, _)| db == database && *k == key).map(|(_, _, day)| *day).collect();
-    days.into_iter().filter_map(|day| pending.remove(&(database.to_owned(), key, day)).map(|n| (day, n))).collect()
+pub(super) fn take(db: &Db, key: i64) -> Vec<(i64, i64)> {
+    let pending = pending(db);
+    let mut pending = pending.0.lock().unwrap_or_else(PoisonError::into_inner);
+    let days: Vec<i64> = pending.keys().filter(|(k, _)| *k == key).map(|(_, day)| *day).collect();
+    days.into_iter().filter_map(|day| pending.remove(&(key, day)).map(|n| (day, n))).collect()
 }
 
 /// Counts still in memory for the keys in `keys`: `(key, day, requests)`.
-pub(super) fn unwritten(database: &str, keys: &[i64]) -> Vec<(i64, i64, i64)> {
-    let pending = PENDING.lock().unwrap_or_else(PoisonError::into_inner);
-    pending
-        .iter()
-        .filter(|((db, key, _), _)| db == database && keys.contains(key))
-        .map(|((_, key, day), n)| (*key, *day, *n))
-        .collect()
+pub(super) fn unwritten(db: &Db, keys: &[i64]) -> Vec<(i64, i64, i64)> {
+    let pending = pending(db);
+    let pending = pending.0.lock().unwrap_or_else(PoisonError::into_inner);
+    pending.iter().filter(|((key, _), _)| keys.contains(key)).map(|((key, day), n)| (*key, *day, *n)).collect()
 }
 
 /// Writes `$counts` (`(day, requests)`) of key `$key` in `$tx`.

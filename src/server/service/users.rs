@@ -3,7 +3,7 @@
 
 use std::{
     collections::{BTreeMap, HashMap},
-    sync::{Arc, LazyLock},
+    sync::Arc,
 };
 
 use futures::{Stream, stream};
@@ -379,7 +379,7 @@ pub async fn create(
         created_at: at,
         last_active_at: None,
     };
-    CREATIONS.write(db, Creation { caller: caller.clone(), user: Arc::new(user), with_token }).await
+    creations(db).write(db, Creation { caller: caller.clone(), user: Arc::new(user), with_token }).await
 }
 
 /// A user to create, waiting for its group to be written.
@@ -392,8 +392,10 @@ struct Creation {
 
 type Created = (UserView, Option<NewAuthToken>);
 
-static CREATIONS: LazyLock<GroupCommit<Creation, Created>> =
-    LazyLock::new(|| GroupCommit::new(|db, creations| Box::pin(write_creations(db, creations))));
+/// User creations queue to be written together (see `group_commit`).
+fn creations(db: &Db) -> Arc<GroupCommit<Creation, Created>> {
+    db.kept(|| GroupCommit::new(|db, creations| Box::pin(write_creations(db, creations))))
+}
 
 async fn write_creations(db: Db, creations: Arc<[Creation]>) -> Result<Vec<Created>> {
     // Which constraint failed is only known for a group of one, the way a
