@@ -22,6 +22,8 @@
 //! Postgres comes from SWITCHBOARD_BENCH_POSTGRES_URL, as for `users`.
 
 #![recursion_limit = "256"]
+// Shared with the tests, which use more of it.
+#[allow(dead_code)]
 #[path = "../tests/integration/common/server_process.rs"]
 mod server_process;
 mod support;
