@@ -88,10 +88,10 @@ pub async fn create(db: &Db, caller: &Caller, app: &App, new: NewKey) -> Result<
         // Touching the app row first serialises key creation per app on both
         // engines, so two requests cannot both take the 25th place.
         sqlx::query("UPDATE apps SET name = name WHERE id = $1").bind(app.id).execute(&mut *tx).await?;
-        let active: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM api_keys WHERE app = $1 AND revoked_at IS NULL \
-             AND (expires_at IS NULL OR expires_at > $2)",
-        )
+        let active: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM api_keys WHERE app = $1 AND {}",
+            active_at("revoked_at", "expires_at", "$2")
+        ))
         .bind(app.id)
         .bind(at)
         .fetch_one(&mut *tx)
@@ -241,9 +241,13 @@ struct KeyAuthRow {
     key_id: i64,
     scope: String,
     prefix: String,
-    expires_at: Option<i64>,
     last_used_at: Option<i64>,
-    revoked_at: Option<i64>,
+}
+
+/// The one rule of a key that works: not revoked, and not expired at the
+/// time bound to `at`. Columns named as the query has them.
+fn active_at(revoked_at: &str, expires_at: &str, at: &str) -> String {
+    format!("{revoked_at} IS NULL AND ({expires_at} IS NULL OR {expires_at} > {at})")
 }
 
 /// Which keys' "last used" times this process is writing (see `last_used`).
@@ -256,20 +260,23 @@ struct KeysUsed(Claims);
 pub async fn authenticate(db: &Db, app_id: &AppId, key: &str) -> Result<(App, Actor)> {
     static SQL: LazyLock<String> = LazyLock::new(|| {
         format!(
-            "SELECT {}, k.id AS key_id, k.scope, k.prefix, k.expires_at, k.last_used_at, k.revoked_at \
-             FROM api_keys k JOIN apps a ON a.id = k.app WHERE k.key_hash = $1 AND a.app_id = $2 AND a.deleted_at IS NULL",
-            qualified(apps::APP_COLUMNS, "a")
+            "SELECT {}, k.id AS key_id, k.scope, k.prefix, k.last_used_at \
+             FROM api_keys k JOIN apps a ON a.id = k.app \
+             WHERE k.key_hash = $1 AND a.app_id = $2 AND a.deleted_at IS NULL AND {}",
+            qualified(apps::APP_COLUMNS, "a"),
+            active_at("k.revoked_at", "k.expires_at", "$3")
         )
     });
+    let at = now();
     let row: Option<KeyAuthRow> = with_db!(db, pool => {
         sqlx::query_as(&SQL)
         .bind(secret::hash(key))
         .bind(app_id.as_str())
+        .bind(at)
         .fetch_optional(pool)
         .await?
     });
-    let at = now();
-    let Some(row) = row.filter(|k| k.revoked_at.is_none() && k.expires_at.is_none_or(|e| e > at)) else {
+    let Some(row) = row else {
         return Err(match apps::find(db, app_id).await? {
             None => Error::InvalidAppId,
             Some(_) => Error::ApiKeyNotFound,

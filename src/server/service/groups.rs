@@ -322,10 +322,7 @@ macro_rules! acting_scope {
                     return Err($crate::server::service::groups::guid_not_found($guid));
                 }
                 None => {
-                    return Err($crate::server::Error::not_found(
-                        "ERR_NOT_A_MEMBER",
-                        format!("The acting user is not a member of the group {}.", $guid),
-                    ));
+                    return Err($crate::server::service::members::not_a_member(&"The acting user", $guid));
                 }
             },
         }

@@ -102,8 +102,9 @@ macro_rules! is_banned {
     }};
 }
 
-pub fn not_a_member(uid: &Uid, guid: &Guid) -> Error {
-    Error::not_found("ERR_NOT_A_MEMBER", format!("{uid} is not a member of the group {guid}."))
+/// `who` (a UID, or "The acting user") is not in group `guid`.
+pub fn not_a_member(who: &dyn std::fmt::Display, guid: &Guid) -> Error {
+    Error::not_found("ERR_NOT_A_MEMBER", format!("{who} is not a member of the group {guid}."))
 }
 
 fn banned(uid: &Uid, guid: &Guid) -> Error {
