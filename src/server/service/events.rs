@@ -200,7 +200,7 @@ impl Listener {
                     Err(sqlx::Error::PoolClosed) => return Ok(None),
                     Err(error) => {
                         tracing::warn!(%error, "the gateway lost its events; listening again");
-                        *listener = Box::new(loop {
+                        **listener = loop {
                             if pool.is_closed() {
                                 return Ok(None);
                             }
@@ -208,7 +208,7 @@ impl Listener {
                                 Ok(listener) => break listener,
                                 Err(_) => tokio::time::sleep(RELISTEN_AFTER).await,
                             }
-                        });
+                        };
                         return Ok(Some(Heard::Gap));
                     }
                 },
