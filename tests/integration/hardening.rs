@@ -395,7 +395,8 @@ async fn requests_cut_off_by_postgres_answer_503_never_500() {
     let cutting = async {
         for _ in 0..10 {
             switchboard::with_db!(&admin, pool => {
-                sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
+                sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                     WHERE datname = $1 AND usename = current_user AND backend_type = 'client backend'")
                     .bind(&database)
                     .execute(pool)
                     .await

@@ -586,7 +586,8 @@ async fn cut_listeners_for_a_while(api: &Api) -> i64 {
         cut += switchboard::with_db!(&api.app.db, pool => {
             sqlx::query_scalar::<_, i64>(
                 "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity \
-                 WHERE datname = current_database() AND query ILIKE 'LISTEN%' AND pid <> pg_backend_pid()",
+                 WHERE datname = current_database() AND usename = current_user AND query ILIKE 'LISTEN%' \
+                 AND pid <> pg_backend_pid()",
             )
             .fetch_one(pool)
             .await
