@@ -364,16 +364,12 @@ pub trait Announce {
     fn announce(&mut self, payloads: Vec<String>) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
 }
 
-fn unix_now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
-}
-
 impl Announce for WriteTx<sqlx::Sqlite> {
     async fn announce(&mut self, payloads: Vec<String>) -> Result<(), sqlx::Error> {
         for payload in payloads {
             let id: i64 = sqlx::query_scalar("INSERT INTO events (payload, created_at) VALUES ($1, $2) RETURNING id")
                 .bind(&payload)
-                .bind(unix_now())
+                .bind(crate::server::service::now())
                 .fetch_one(&mut *self.tx)
                 .await?;
             if let Some(sqlite) = &mut self.sqlite {
@@ -397,7 +393,7 @@ impl Announce for WriteTx<sqlx::Postgres> {
              SELECT payload, $2 FROM unnest($1::text[]) WITH ORDINALITY AS p(payload, n) ORDER BY n RETURNING id",
         )
         .bind(&payloads)
-        .bind(unix_now())
+        .bind(crate::server::service::now())
         .fetch_all(&mut *self.tx)
         .await?;
         ids.sort_unstable();
