@@ -17,7 +17,7 @@ pub async fn load_audit_page(#[server(default)] app_id: String, before: Option<i
         return Ok(audit::list(&state.db, &caller, AuditScope::Team, before).await?);
     }
     let (state, caller, app) = dashboard_app(&app_id).await?;
-    Ok(audit::list(&state.db, &caller, AuditScope::App(&app), before).await?)
+    Ok(audit::list(&state.db, &caller, AuditScope::App(app.id), before).await?)
 }
 
 /// Every change to an app (under `/apps/:app_id`) or to the team (under

@@ -411,9 +411,8 @@ async fn dashboard_changes_are_audited_with_the_operator_and_address(backend: Ba
     json_of(app.server_fn(&owner, path_of::<DeleteApp>(), &[("app_id", &app_id), ("typed_name", "Chat 2")]).await)
         .await;
 
-    let rows: Vec<(String, String, Option<String>)> = switchboard::with_db!(&app.db, pool => {
-        sqlx::query_as("SELECT actor, action, ip FROM audit_log WHERE app IS NOT NULL ORDER BY id").fetch_all(pool).await.unwrap()
-    });
+    let sql = "SELECT actor, action, ip FROM audit_log WHERE app IS NOT NULL ORDER BY id";
+    let rows: Vec<(String, String, Option<String>)> = app.db.all(sql, &[]).await.unwrap();
     let actions: Vec<&str> = rows.iter().map(|r| r.1.as_str()).collect();
     assert_eq!(actions, ["app.create", "apikey.create", "apikey.revoke", "app.rename", "app.delete"]);
     for (actor, _, ip) in &rows {

@@ -105,9 +105,7 @@ impl Dashboard {
     }
 
     async fn active_and_deactivated(&self) -> (i64, i64) {
-        switchboard::with_db!(&self.app.db, pool => {
-            sqlx::query_as("SELECT active, deactivated FROM user_counts").fetch_one(pool).await.unwrap()
-        })
+        self.app.db.one("SELECT active, deactivated FROM user_counts", &[]).await.unwrap()
     }
 }
 

@@ -4,10 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use switchboard::{
-    server::db::{BeginWrite, Db},
-    with_db,
-};
+use switchboard::{server::db::Db, with_db};
 
 use crate::common::{Backend, fresh_database, postgres_available};
 use crate::on_both_backends;
@@ -88,8 +85,8 @@ async fn a_write_gets_a_connection_when_the_last_is_kept_after_a_read() {
     }
     sqlx::query("SELECT 1").execute(pool).await.unwrap();
     assert_eq!(pool.num_idle(), 0, "the last connection is kept, not idle in the pool");
-    let mut tx = pool.begin_write().await.unwrap();
-    let one: i32 = sqlx::query_scalar("SELECT 1").fetch_one(&mut *tx).await.unwrap();
+    let mut tx = db.begin_write().await.unwrap();
+    let one: i32 = tx.scalar("SELECT 1", &[]).await.unwrap();
     assert_eq!(one, 1);
     drop((tx, others));
     db.close().await;

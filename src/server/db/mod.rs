@@ -1,11 +1,11 @@
 //! The database, SQLite or Postgres, picked at run time from `DATABASE_URL`.
-//! SQL is written once with `$n` placeholders (both engines take them; the
-//! values of multi-row inserts are the exception, see [`MultiRowValues`]) and
-//! run through [`with_db!`], which compiles the same code for each backend.
+//! SQL is written once with `$n` placeholders and run through the methods
+//! of [`Db`] (reads) and [`Tx`] (writes) in `sql.rs`; the `match` on the
+//! backend stays in this module.
 
 use std::{
     collections::HashMap,
-    ops::{Deref, DerefMut},
+    ops::Deref,
     str::FromStr,
     sync::{Arc, PoisonError},
     time::Duration,
@@ -22,10 +22,33 @@ use sqlx::{
 };
 use tokio::sync::{Mutex, Notify, OwnedMutexGuard, broadcast};
 
-use crate::server::service::events;
+/// Runs `$body` with `$pool` bound to the concrete pool, once per backend.
+/// Services go through [`Db`] and [`Tx`]; outside this module only the
+/// database layer's own tests reach for the pool.
+#[macro_export]
+macro_rules! with_db {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::server::db::Db::Sqlite($pool) => $body,
+            $crate::server::db::Db::Postgres($pool) => $body,
+        }
+    };
+}
 
+mod notify;
 mod read_pool;
+mod sql;
+pub use notify::{Listening, Notified};
 pub use read_pool::ReadPool;
+pub use sql::{Arg, Row, Scalar, Tx, rows_per_statement};
+
+/// The Postgres channel the events travel on (see `service::events`).
+pub const CHANNEL: &str = "switchboard_events";
+
+/// A logged event payload as notified: `ID:JSON`.
+pub fn logged(id: i64, payload: &str) -> String {
+    format!("{id}:{payload}")
+}
 
 /// Page cache per SQLite connection, in KiB: 64 MiB instead of the default
 /// 2, so that the indexes of a million users stay in memory.
@@ -135,12 +158,12 @@ impl SqliteDb {
         Ok(SqliteDb { reads, writer, written, events, turn: Arc::default() })
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<str>> {
+    fn subscribe(&self) -> broadcast::Receiver<Arc<str>> {
         self.events.subscribe()
     }
 
     /// Hands an event payload to this process's listeners, if any.
-    pub fn publish(&self, payload: String) {
+    fn publish(&self, payload: String) {
         let _ = self.events.send(payload.into());
     }
 
@@ -198,7 +221,7 @@ impl Deref for SqliteDb {
 }
 
 /// Queries run on the reading connections; writes go through
-/// [`BeginWrite::begin_write`].
+/// [`Db::begin_write`].
 impl<'p> Executor<'p> for &'p SqliteDb {
     type Database = Sqlite;
 
@@ -238,17 +261,6 @@ impl<'p> Executor<'p> for &'p SqliteDb {
     {
         (&self.reads).describe(sql)
     }
-}
-
-/// Runs `$body` with `$pool` bound to the concrete pool, once per backend.
-#[macro_export]
-macro_rules! with_db {
-    ($db:expr, $pool:ident => $body:expr) => {
-        match $db {
-            $crate::server::db::Db::Sqlite($pool) => $body,
-            $crate::server::db::Db::Postgres($pool) => $body,
-        }
-    };
 }
 
 impl Db {
@@ -330,8 +342,7 @@ impl Db {
 }
 
 /// A transaction that will write. On SQLite it holds the file's write
-/// turn for its whole life: see [`BeginWrite`]. It is used as the
-/// connection it runs on (`&mut *tx`), like a plain transaction.
+/// turn for its whole life: see [`Db::begin_write`].
 pub struct WriteTx<DB: sqlx::Database> {
     tx: sqlx::Transaction<'static, DB>,
     /// SQLite's: the write turn, the checkpointer's signal, and the events
@@ -346,7 +357,7 @@ struct SqliteWrite {
 }
 
 impl<DB: sqlx::Database> WriteTx<DB> {
-    pub async fn commit(self) -> Result<(), sqlx::Error> {
+    async fn commit(self) -> Result<(), sqlx::Error> {
         self.tx.commit().await?;
         if let Some(SqliteWrite { db, announced, .. }) = self.sqlite {
             db.written.notify_one();
@@ -358,126 +369,72 @@ impl<DB: sqlx::Database> WriteTx<DB> {
     }
 }
 
-/// Events announced in a write transaction are logged in it, and reach
-/// the listeners, with their log ids, if it commits (see `service::events`).
-pub trait Announce {
-    fn announce(&mut self, payloads: Vec<String>) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
-}
-
-impl Announce for WriteTx<sqlx::Sqlite> {
-    async fn announce(&mut self, payloads: Vec<String>) -> Result<(), sqlx::Error> {
-        for payload in payloads {
-            let id: i64 = sqlx::query_scalar("INSERT INTO events (payload, created_at) VALUES ($1, $2) RETURNING id")
-                .bind(&payload)
-                .bind(crate::server::service::now())
-                .fetch_one(&mut *self.tx)
-                .await?;
-            if let Some(sqlite) = &mut self.sqlite {
-                sqlite.announced.push(events::logged(id, &payload));
+impl Db {
+    /// Starts a transaction that will write.
+    ///
+    /// SQLite lets one writer at a time into a file, and one that finds it
+    /// taken sleeps in SQLite's busy handler, in growing steps. Writers of
+    /// this process therefore queue for their turn on an async lock, and
+    /// then take SQLite's write lock at once (`BEGIN IMMEDIATE`): a deferred
+    /// transaction that reads and then writes would fail with SQLITE_BUSY,
+    /// without waiting, when another process's writer got there first.
+    pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
+        Ok(match self {
+            Db::Sqlite(sqlite) => {
+                let turn = sqlite.turn.clone().lock_owned().await;
+                let tx = sqlite.writer.begin_with("BEGIN IMMEDIATE").await?;
+                let write = SqliteWrite { _turn: turn, db: sqlite.clone(), announced: Vec::new() };
+                Tx::Sqlite(WriteTx { tx, sqlite: Some(write) })
             }
-        }
-        Ok(())
+            Db::Postgres(pool) => Tx::Postgres(WriteTx { tx: pool.begin().await?, sqlite: None }),
+        })
     }
 }
 
-impl Announce for WriteTx<sqlx::Postgres> {
-    /// Two statements for all of them; Postgres delivers them on commit.
-    async fn announce(&mut self, payloads: Vec<String>) -> Result<(), sqlx::Error> {
+impl Tx {
+    /// Logs event payloads in this transaction; they reach the listeners,
+    /// with their log ids, if it commits (see `service::events`).
+    pub async fn announce(&mut self, payloads: Vec<String>, now: i64) -> Result<(), sqlx::Error> {
         if payloads.is_empty() {
             return Ok(());
         }
-        // Rows are numbered in the order they are inserted, which is the
-        // order of the payloads.
-        let mut ids: Vec<i64> = sqlx::query_scalar(
-            "INSERT INTO events (payload, created_at) \
-             SELECT payload, $2 FROM unnest($1::text[]) WITH ORDINALITY AS p(payload, n) ORDER BY n RETURNING id",
-        )
-        .bind(&payloads)
-        .bind(crate::server::service::now())
-        .fetch_all(&mut *self.tx)
-        .await?;
-        ids.sort_unstable();
-        let notes: Vec<String> = ids.iter().zip(&payloads).map(|(id, payload)| events::logged(*id, payload)).collect();
-        sqlx::query("SELECT pg_notify($1, note) FROM unnest($2::text[]) WITH ORDINALITY AS p(note, n) ORDER BY n")
-            .bind(events::CHANNEL)
-            .bind(notes)
-            .execute(&mut *self.tx)
-            .await?;
+        match self {
+            Tx::Sqlite(write) => {
+                for payload in payloads {
+                    let id: i64 =
+                        sqlx::query_scalar("INSERT INTO events (payload, created_at) VALUES ($1, $2) RETURNING id")
+                            .bind(&payload)
+                            .bind(now)
+                            .fetch_one(&mut *write.tx)
+                            .await?;
+                    if let Some(sqlite) = &mut write.sqlite {
+                        sqlite.announced.push(logged(id, &payload));
+                    }
+                }
+            }
+            // Two statements for all of them; Postgres delivers them on commit.
+            Tx::Postgres(write) => {
+                // Rows are numbered in the order they are inserted, which is
+                // the order of the payloads.
+                let mut ids: Vec<i64> = sqlx::query_scalar(
+                    "INSERT INTO events (payload, created_at) \
+                     SELECT payload, $2 FROM unnest($1::text[]) WITH ORDINALITY AS p(payload, n) ORDER BY n RETURNING id",
+                )
+                .bind(&payloads)
+                .bind(now)
+                .fetch_all(&mut *write.tx)
+                .await?;
+                ids.sort_unstable();
+                let notes: Vec<String> = ids.iter().zip(&payloads).map(|(id, payload)| logged(*id, payload)).collect();
+                sqlx::query(
+                    "SELECT pg_notify($1, note) FROM unnest($2::text[]) WITH ORDINALITY AS p(note, n) ORDER BY n",
+                )
+                .bind(CHANNEL)
+                .bind(notes)
+                .execute(&mut *write.tx)
+                .await?;
+            }
+        }
         Ok(())
-    }
-}
-
-/// The parameters of a multi-row insert of `rows` rows of `columns` cells.
-/// SQLite gets anonymous ones (`(?, ?), (?, ?)`), bound by position: it
-/// looks a numbered one up by walking the statement's list of names, so
-/// binding numbered parameters costs the square of their number, and half
-/// of a bulk load went to it. Postgres numbers them (`($1, $2), ($3, $4)`).
-pub trait MultiRowValues {
-    fn values(&self, rows: usize, columns: usize) -> String;
-}
-
-fn rows_of_cells(rows: usize, columns: usize, cell: impl Fn(usize) -> String) -> String {
-    (0..rows)
-        .map(|r| {
-            let cells: Vec<String> = (1..=columns).map(|c| cell(r * columns + c)).collect();
-            format!("({})", cells.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-impl MultiRowValues for WriteTx<sqlx::Sqlite> {
-    fn values(&self, rows: usize, columns: usize) -> String {
-        rows_of_cells(rows, columns, |_| "?".to_owned())
-    }
-}
-
-impl MultiRowValues for WriteTx<sqlx::Postgres> {
-    fn values(&self, rows: usize, columns: usize) -> String {
-        rows_of_cells(rows, columns, |n| format!("${n}"))
-    }
-}
-
-impl<DB: sqlx::Database> Deref for WriteTx<DB> {
-    type Target = DB::Connection;
-    fn deref(&self) -> &DB::Connection {
-        &self.tx
-    }
-}
-
-impl<DB: sqlx::Database> DerefMut for WriteTx<DB> {
-    fn deref_mut(&mut self) -> &mut DB::Connection {
-        &mut self.tx
-    }
-}
-
-/// Starts a transaction that will write.
-///
-/// SQLite lets one writer at a time into a file. A writer that finds it
-/// taken waits in SQLite's busy handler, which sleeps in growing steps
-/// (1 ms, 2 ms, 5 ms, ... 100 ms), so under concurrent writes most time went
-/// to sleeping. Writers of this process therefore queue for their turn on
-/// an async lock per database, and then take SQLite's write lock at
-/// once (`BEGIN IMMEDIATE`): a deferred transaction that reads and then
-/// writes would fail with SQLITE_BUSY, without waiting, when another
-/// process's writer got there first. Postgres needs none of this.
-pub trait BeginWrite {
-    type Database: sqlx::Database;
-    fn begin_write(&self) -> impl Future<Output = Result<WriteTx<Self::Database>, sqlx::Error>> + Send;
-}
-
-impl BeginWrite for SqliteDb {
-    type Database = sqlx::Sqlite;
-    async fn begin_write(&self) -> Result<WriteTx<sqlx::Sqlite>, sqlx::Error> {
-        let turn = self.turn.clone().lock_owned().await;
-        let tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
-        Ok(WriteTx { tx, sqlite: Some(SqliteWrite { _turn: turn, db: self.clone(), announced: Vec::new() }) })
-    }
-}
-
-impl BeginWrite for PgDb {
-    type Database = sqlx::Postgres;
-    async fn begin_write(&self) -> Result<WriteTx<sqlx::Postgres>, sqlx::Error> {
-        Ok(WriteTx { tx: self.begin().await?, sqlite: None })
     }
 }

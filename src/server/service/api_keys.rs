@@ -10,13 +10,13 @@ use super::{
     last_used::Claims,
     now, qualified, stored, usage,
 };
+use crate::args;
 use crate::domain::{ApiKeyView, AppId, Environment, KeyName, KeyScope, NewApiKey};
 use crate::server::{
     Error, Result,
     auth::{Actor, Caller, Permission, secret},
-    db::{BeginWrite, Db},
+    db::Db,
 };
-use crate::with_db;
 
 /// Keys an app may hold at once (revoked and expired ones do not count).
 pub const MAX_ACTIVE_KEYS: i64 = 25;
@@ -83,48 +83,38 @@ pub async fn create(db: &Db, caller: &Caller, app: &App, new: NewKey) -> Result<
     }
     let secret = secret::generate();
     let at = now();
-    let row: KeyRow = with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        // Touching the app row first serialises key creation per app on both
-        // engines, so two requests cannot both take the 25th place.
-        sqlx::query("UPDATE apps SET name = name WHERE id = $1").bind(app.id).execute(&mut *tx).await?;
-        let active: i64 = sqlx::query_scalar(&format!(
-            "SELECT COUNT(*) FROM api_keys WHERE app = $1 AND {}",
-            active_at("revoked_at", "expires_at", "$2")
-        ))
-        .bind(app.id)
-        .bind(at)
-        .fetch_one(&mut *tx)
-        .await?;
-        if active >= MAX_ACTIVE_KEYS {
-            return Err(Error::LimitExceeded {
-                code: "ERR_APIKEY_LIMIT_EXCEEDED",
-                message: format!("An app holds at most {MAX_ACTIVE_KEYS} active keys. Revoke one first."),
-            });
-        }
-        let row: KeyRow = sqlx::query_as(&format!(
-            "INSERT INTO api_keys (app, name, scope, key_hash, prefix, created_by, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {KEY_COLUMNS}"
-        ))
-        .bind(app.id)
-        .bind(new.name.as_str())
-        .bind(new.scope.as_str())
-        .bind(&secret.hash)
-        .bind(&secret.prefix)
-        .bind(caller.label())
-        .bind(at)
-        .bind(new.expires_at)
-        .fetch_one(&mut *tx)
-        .await?;
-        record!(tx, caller, Change {
-            app: Some(app.id),
-            action: "apikey.create",
-            object: format!("apikey:{}", row.id),
-            details: json!({"name": new.name, "scope": new.scope, "prefix": secret.prefix, "expiresAt": new.expires_at}),
-        })?;
-        tx.commit().await?;
-        row
-    });
+    let mut tx = db.begin_write().await?;
+    // Touching the app row first serialises key creation per app on both
+    // engines, so two requests cannot both take the 25th place.
+    tx.execute("UPDATE apps SET name = name WHERE id = $1", args![app.id]).await?;
+    let sql =
+        format!("SELECT COUNT(*) FROM api_keys WHERE app = $1 AND {}", active_at("revoked_at", "expires_at", "$2"));
+    let active: i64 = tx.scalar(&sql, args![app.id, at]).await?;
+    if active >= MAX_ACTIVE_KEYS {
+        return Err(Error::LimitExceeded {
+            code: "ERR_APIKEY_LIMIT_EXCEEDED",
+            message: format!("An app holds at most {MAX_ACTIVE_KEYS} active keys. Revoke one first."),
+        });
+    }
+    let sql = format!(
+        "INSERT INTO api_keys (app, name, scope, key_hash, prefix, created_by, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {KEY_COLUMNS}"
+    );
+    let args = args![
+        app.id,
+        new.name.as_str(),
+        new.scope.as_str(),
+        &secret.hash,
+        &secret.prefix,
+        caller.label(),
+        at,
+        new.expires_at
+    ];
+    let row: KeyRow = tx.one(&sql, args).await?;
+    let details = json!({"name": new.name, "scope": new.scope, "prefix": secret.prefix, "expiresAt": new.expires_at});
+    let object = format!("apikey:{}", row.id);
+    record(&mut tx, caller, Change { app: Some(app.id), action: "apikey.create", object, details }).await?;
+    tx.commit().await?;
     Ok(NewApiKey { key: row.try_into()?, api_key: secret.value })
 }
 
@@ -133,25 +123,16 @@ pub async fn create(db: &Db, caller: &Caller, app: &App, new: NewKey) -> Result<
 pub async fn list(db: &Db, caller: &Caller, app: &App) -> Result<Vec<ApiKeyView>> {
     caller.require_app(app.id)?;
     caller.require(Permission::Read)?;
-    let rows: Vec<KeyRow> = with_db!(db, pool => {
-        sqlx::query_as(&format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE app = $1 ORDER BY id"))
-            .bind(app.id)
-            .fetch_all(pool)
-            .await?
-    });
+    let rows: Vec<KeyRow> =
+        db.all(&format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE app = $1 ORDER BY id"), args![app.id]).await?;
     rows.into_iter().map(ApiKeyView::try_from).collect()
 }
 
 pub async fn get(db: &Db, caller: &Caller, app: &App, id: i64) -> Result<ApiKeyView> {
     caller.require_app(app.id)?;
     caller.require(Permission::Read)?;
-    let row: Option<KeyRow> = with_db!(db, pool => {
-        sqlx::query_as(&format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE app = $1 AND id = $2"))
-            .bind(app.id)
-            .bind(id)
-            .fetch_optional(pool)
-            .await?
-    });
+    let sql = format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE app = $1 AND id = $2");
+    let row: Option<KeyRow> = db.optional(&sql, args![app.id, id]).await?;
     row.ok_or_else(|| Error::not_found("ERR_APIKEY_NOT_FOUND", format!("This app has no API key {id}.")))?.try_into()
 }
 
@@ -217,20 +198,12 @@ async fn save(
     action: &'static str,
     details: serde_json::Value,
 ) -> Result<()> {
-    with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        sqlx::query("UPDATE api_keys SET name = $1, expires_at = $2, revoked_at = $3 WHERE app = $4 AND id = $5")
-            .bind(key.name.as_str())
-            .bind(key.expires_at)
-            .bind(key.revoked_at)
-            .bind(app.id)
-            .bind(key.id)
-            .execute(&mut *tx)
-            .await?;
-        let object = format!("apikey:{}", key.id);
-        record!(tx, caller, Change { app: Some(app.id), action, object, details })?;
-        tx.commit().await?;
-    });
+    let mut tx = db.begin_write().await?;
+    let sql = "UPDATE api_keys SET name = $1, expires_at = $2, revoked_at = $3 WHERE app = $4 AND id = $5";
+    tx.execute(sql, args![key.name.as_str(), key.expires_at, key.revoked_at, app.id, key.id]).await?;
+    let object = format!("apikey:{}", key.id);
+    record(&mut tx, caller, Change { app: Some(app.id), action, object, details }).await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -268,14 +241,7 @@ pub async fn authenticate(db: &Db, app_id: &AppId, key: &str) -> Result<(App, Ac
         )
     });
     let at = now();
-    let row: Option<KeyAuthRow> = with_db!(db, pool => {
-        sqlx::query_as(&SQL)
-        .bind(secret::hash(key))
-        .bind(app_id.as_str())
-        .bind(at)
-        .fetch_optional(pool)
-        .await?
-    });
+    let row: Option<KeyAuthRow> = db.optional(&SQL, args![secret::hash(key), app_id.as_str(), at]).await?;
     let Some(row) = row else {
         return Err(match apps::find(db, app_id).await? {
             None => Error::InvalidAppId,
@@ -285,12 +251,10 @@ pub async fn authenticate(db: &Db, app_id: &AppId, key: &str) -> Result<(App, Ac
     usage::count(db, row.key_id, day_of(at));
     if db.kept(KeysUsed::default).0.claim(row.key_id, row.last_used_at, at) {
         let counts = usage::take(db, row.key_id);
-        with_db!(db, pool => {
-            let mut tx = pool.begin_write().await?;
-            sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2").bind(at).bind(row.key_id).execute(&mut *tx).await?;
-            usage::write_counts!(tx, row.key_id, counts);
-            tx.commit().await?;
-        });
+        let mut tx = db.begin_write().await?;
+        tx.execute("UPDATE api_keys SET last_used_at = $1 WHERE id = $2", args![at, row.key_id]).await?;
+        usage::write_counts(&mut tx, row.key_id, &counts).await?;
+        tx.commit().await?;
     }
     let app = App::try_from(row.app)?;
     let scope = stored(KeyScope::parse(&row.scope))?;

@@ -6,14 +6,14 @@ use super::{
     events::{self, Event},
     now, stored,
 };
+use crate::args;
 use crate::domain::{AppId, AppName, AppView, Environment, Region};
 use crate::server::{
     Error, Result,
     auth::{Caller, Permission},
-    db::{BeginWrite, Db},
+    db::Db,
     error::OnConstraint,
 };
-use crate::with_db;
 
 /// An app as the server knows it: the internal id every row below it
 /// carries, and what may be shown.
@@ -69,50 +69,36 @@ pub async fn create(db: &Db, caller: &Caller, new: NewApp) -> Result<App> {
     // 64 random bits make a clash unlikely, not impossible: draw again.
     for _ in 0..3 {
         let app_id = AppId::generate();
-        let inserted = with_db!(db, pool => {
-            let mut tx = pool.begin_write().await?;
-            let row: std::result::Result<AppRow, sqlx::Error> = sqlx::query_as(&format!(
-                "INSERT INTO apps (app_id, name, environment, region, created_by, created_at, auth_key_login) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {APP_COLUMNS}"
-            ))
-            .bind(app_id.as_str())
-            .bind(new.name.as_str())
-            .bind(new.environment.as_str())
-            .bind(new.region.as_str())
-            .bind(caller.label())
-            .bind(now())
-            .bind(new.environment == Environment::Development)
-            .fetch_one(&mut *tx)
-            .await;
-            match row.on_unique(|| Error::conflict("ERR_APPID_TAKEN", "")) {
-                Err(Error::Conflict { .. }) => None,
-                Err(other) => return Err(other),
-                Ok(row) => {
-                    let app = App::try_from(row)?;
-                    sqlx::query(
-                        "INSERT INTO roles (app, role, name, created_at, updated_at) VALUES ($1, 'default', 'Default', $2, $2)",
-                    )
-                    .bind(app.id)
-                    .bind(app.view.created_at)
-                    .execute(&mut *tx)
-                    .await?;
-                    for counts in ["user_counts", "group_counts", "message_counts"] {
-                        sqlx::query(&format!("INSERT INTO {counts} (app) VALUES ($1)")).bind(app.id).execute(&mut *tx).await?;
-                    }
-                    record!(tx, caller, Change {
-                        app: Some(app.id),
-                        action: "app.create",
-                        object: app.view.app_id.to_string(),
-                        details: json!({"name": app.view.name, "environment": app.view.environment, "region": app.view.region}),
-                    })?;
-                    tx.commit().await?;
-                    Some(app)
-                }
-            }
-        });
-        if let Some(app) = inserted {
-            return Ok(app);
+        let mut tx = db.begin_write().await?;
+        let sql = format!(
+            "INSERT INTO apps (app_id, name, environment, region, created_by, created_at, auth_key_login) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {APP_COLUMNS}"
+        );
+        let args = args![
+            app_id.as_str(),
+            new.name.as_str(),
+            new.environment.as_str(),
+            new.region.as_str(),
+            caller.label(),
+            now(),
+            new.environment == Environment::Development,
+        ];
+        let row = match tx.one::<AppRow>(&sql, args).await.on_unique(|| Error::conflict("ERR_APPID_TAKEN", "")) {
+            Err(Error::Conflict { .. }) => continue,
+            row => row?,
+        };
+        let app = App::try_from(row)?;
+        let sql =
+            "INSERT INTO roles (app, role, name, created_at, updated_at) VALUES ($1, 'default', 'Default', $2, $2)";
+        tx.execute(sql, args![app.id, app.view.created_at]).await?;
+        for counts in ["user_counts", "group_counts", "message_counts"] {
+            tx.execute(&format!("INSERT INTO {counts} (app) VALUES ($1)"), args![app.id]).await?;
         }
+        let details = json!({"name": app.view.name, "environment": app.view.environment, "region": app.view.region});
+        let object = app.view.app_id.to_string();
+        record(&mut tx, caller, Change { app: Some(app.id), action: "app.create", object, details }).await?;
+        tx.commit().await?;
+        return Ok(app);
     }
     Err(Error::Internal("three App ID clashes in a row".into()))
 }
@@ -120,13 +106,8 @@ pub async fn create(db: &Db, caller: &Caller, new: NewApp) -> Result<App> {
 /// Live apps the caller may see, newest first. A key sees only its own app.
 pub async fn list(db: &Db, caller: &Caller) -> Result<Vec<App>> {
     caller.require(Permission::Read)?;
-    let rows: Vec<AppRow> = with_db!(db, pool => {
-        sqlx::query_as(&format!(
-            "SELECT {APP_COLUMNS} FROM apps WHERE deleted_at IS NULL ORDER BY created_at DESC, id DESC"
-        ))
-        .fetch_all(pool)
-        .await?
-    });
+    let sql = format!("SELECT {APP_COLUMNS} FROM apps WHERE deleted_at IS NULL ORDER BY created_at DESC, id DESC");
+    let rows: Vec<AppRow> = db.all(&sql, &[]).await?;
     rows.into_iter()
         .map(App::try_from)
         .filter(|app| app.as_ref().map_or(true, |app| caller.require_app(app.id).is_ok()))
@@ -136,12 +117,8 @@ pub async fn list(db: &Db, caller: &Caller) -> Result<Vec<App>> {
 /// A live app by its App ID, without asking who wants it: for authenticating
 /// REST calls, which must find the app before they know the caller.
 pub(super) async fn find(db: &Db, app_id: &AppId) -> Result<Option<App>> {
-    let row: Option<AppRow> = with_db!(db, pool => {
-        sqlx::query_as(&format!("SELECT {APP_COLUMNS} FROM apps WHERE app_id = $1 AND deleted_at IS NULL"))
-            .bind(app_id.as_str())
-            .fetch_optional(pool)
-            .await?
-    });
+    let sql = format!("SELECT {APP_COLUMNS} FROM apps WHERE app_id = $1 AND deleted_at IS NULL");
+    let row: Option<AppRow> = db.optional(&sql, args![app_id.as_str()]).await?;
     row.map(App::try_from).transpose()
 }
 
@@ -164,17 +141,12 @@ pub fn shown_to(caller: &Caller, app: App) -> Result<App> {
 pub async fn rename(db: &Db, caller: &Caller, app_id: &AppId, name: AppName) -> Result<App> {
     let app = get(db, caller, app_id).await?;
     caller.require(Permission::ChangeApp(app.view.environment))?;
-    with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        sqlx::query("UPDATE apps SET name = $1 WHERE id = $2").bind(name.as_str()).bind(app.id).execute(&mut *tx).await?;
-        record!(tx, caller, Change {
-            app: Some(app.id),
-            action: "app.rename",
-            object: app_id.to_string(),
-            details: json!({"from": app.view.name, "to": name}),
-        })?;
-        tx.commit().await?;
-    });
+    let mut tx = db.begin_write().await?;
+    tx.execute("UPDATE apps SET name = $1 WHERE id = $2", args![name.as_str(), app.id]).await?;
+    let details = json!({"from": app.view.name, "to": name});
+    record(&mut tx, caller, Change { app: Some(app.id), action: "app.rename", object: app_id.to_string(), details })
+        .await?;
+    tx.commit().await?;
     Ok(App { view: AppView { name, ..app.view }, ..app })
 }
 
@@ -184,17 +156,16 @@ pub async fn rename(db: &Db, caller: &Caller, app_id: &AppId, name: AppName) -> 
 pub async fn set_auth_key_login(db: &Db, caller: &Caller, app_id: &AppId, allowed: bool) -> Result<App> {
     let app = get(db, caller, app_id).await?;
     caller.require(Permission::ChangeApp(app.view.environment))?;
-    with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        sqlx::query("UPDATE apps SET auth_key_login = $1 WHERE id = $2").bind(allowed).bind(app.id).execute(&mut *tx).await?;
-        record!(tx, caller, Change {
-            app: Some(app.id),
-            action: "app.auth_key_login",
-            object: app_id.to_string(),
-            details: json!({"allowed": allowed}),
-        })?;
-        tx.commit().await?;
-    });
+    let mut tx = db.begin_write().await?;
+    tx.execute("UPDATE apps SET auth_key_login = $1 WHERE id = $2", args![allowed, app.id]).await?;
+    let change = Change {
+        app: Some(app.id),
+        action: "app.auth_key_login",
+        object: app_id.to_string(),
+        details: json!({"allowed": allowed}),
+    };
+    record(&mut tx, caller, change).await?;
+    tx.commit().await?;
     Ok(App { view: AppView { auth_key_login: allowed, ..app.view }, ..app })
 }
 
@@ -210,17 +181,16 @@ pub async fn delete(db: &Db, caller: &Caller, app_id: &AppId, typed_name: &str) 
             format!("Type the app's name, {}, to delete it.", app.view.name),
         ));
     }
-    with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        sqlx::query("UPDATE apps SET deleted_at = $1 WHERE id = $2").bind(now()).bind(app.id).execute(&mut *tx).await?;
-        record!(tx, caller, Change {
-            app: Some(app.id),
-            action: "app.delete",
-            object: app_id.to_string(),
-            details: json!({"name": app.view.name}),
-        })?;
-        events::announce!(tx, &[Event::AppGone { app: app.id }])?;
-        tx.commit().await?;
-    });
+    let mut tx = db.begin_write().await?;
+    tx.execute("UPDATE apps SET deleted_at = $1 WHERE id = $2", args![now(), app.id]).await?;
+    let change = Change {
+        app: Some(app.id),
+        action: "app.delete",
+        object: app_id.to_string(),
+        details: json!({"name": app.view.name}),
+    };
+    record(&mut tx, caller, change).await?;
+    events::announce(&mut tx, &[Event::AppGone { app: app.id }]).await?;
+    tx.commit().await?;
     Ok(())
 }

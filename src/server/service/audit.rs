@@ -3,15 +3,15 @@
 use serde_json::Value;
 use sqlx::FromRow;
 
-use super::apps::App;
+use super::now;
 use crate::domain::{AuditEntryView, AuditPage};
 use crate::server::{
     Result,
     auth::{Caller, Permission},
+    db::{Arg, Db, Tx},
 };
-use crate::with_db;
 
-/// What changed. Written by `record!` inside the change's own transaction,
+/// What changed. Written by `record` inside the change's own transaction,
 /// so a change and its audit row land or fail together.
 pub struct Change {
     pub app: Option<i64>,
@@ -20,47 +20,32 @@ pub struct Change {
     pub details: Value,
 }
 
-/// Inserts the audit row for `$change` made by `$caller`, in write transaction `$tx`.
-macro_rules! record {
-    ($tx:ident, $caller:expr, $change:expr) => {
-        $crate::server::service::audit::record_all!($tx, [($caller, $change)])
-    };
+/// Inserts the audit row for `change` made by `caller`, in `tx`.
+pub(crate) async fn record(tx: &mut Tx, caller: &Caller, change: Change) -> Result<()> {
+    record_all(tx, [(caller, change)]).await
 }
 
-/// Inserts an audit row for each `(caller, change)` of `$entries`, in
-/// write transaction `$tx`, in multi-row statements; evaluates to a `sqlx`
-/// result.
-macro_rules! record_all {
-    ($tx:ident, $entries:expr) => {
-        'record: {
-            let at = $crate::server::service::now();
-            let entries: Vec<(&$crate::server::auth::Caller, $crate::server::service::audit::Change)> =
-                $entries.into_iter().collect();
-            for chunk in entries.chunks($crate::server::service::rows_per_statement(7)) {
-                let sql = format!(
-                    "INSERT INTO audit_log (app, actor, action, object, details, ip, created_at) VALUES {}",
-                    $crate::server::db::MultiRowValues::values(&$tx, chunk.len(), 7)
-                );
-                let mut insert = sqlx::query(&sql);
-                for (caller, change) in chunk {
-                    insert = insert
-                        .bind(change.app)
-                        .bind(caller.label())
-                        .bind(change.action)
-                        .bind(change.object.as_str())
-                        .bind(change.details.to_string())
-                        .bind(caller.ip.as_deref())
-                        .bind(at);
-                }
-                if let Err(error) = insert.execute(&mut *$tx).await {
-                    break 'record Err::<(), sqlx::Error>(error);
-                }
-            }
-            Ok(())
-        }
-    };
+/// Inserts an audit row for each `(caller, change)` of `entries`, in `tx`,
+/// in multi-row statements.
+pub(crate) async fn record_all<'c>(tx: &mut Tx, entries: impl IntoIterator<Item = (&'c Caller, Change)>) -> Result<()> {
+    let at = now();
+    let mut rows: Vec<Arg> = Vec::new();
+    for (caller, change) in entries {
+        let Change { app, action, object, details } = change;
+        rows.extend([
+            app.into(),
+            caller.label().into(),
+            action.into(),
+            object.into(),
+            details.into(),
+            caller.ip.as_deref().into(),
+            at.into(),
+        ]);
+    }
+    let sql = "INSERT INTO audit_log (app, actor, action, object, details, ip, created_at) VALUES {}";
+    tx.execute_rows(sql, 7, &rows).await?;
+    Ok(())
 }
-pub(crate) use {record, record_all};
 
 #[derive(FromRow)]
 struct EntryRow {
@@ -76,25 +61,21 @@ struct EntryRow {
 pub const PAGE_SIZE: i64 = 50;
 
 /// Whose log: one app's, or the team's (changes to operators).
-pub enum AuditScope<'a> {
-    App(&'a App),
+pub enum AuditScope {
+    /// The app with this internal id.
+    App(i64),
     Team,
 }
 
 /// A page of the log, newest first: `PAGE_SIZE` rows before the `before` cursor.
-pub async fn list(
-    db: &crate::server::db::Db,
-    caller: &Caller,
-    scope: AuditScope<'_>,
-    before: Option<i64>,
-) -> Result<AuditPage> {
+pub async fn list(db: &Db, caller: &Caller, scope: AuditScope, before: Option<i64>) -> Result<AuditPage> {
     caller.require(Permission::Read)?;
     // Separate statements, not `app IS NOT DISTINCT FROM $1`, which Postgres
     // cannot answer from the (app, id) index.
     let (filter, app) = match scope {
         AuditScope::App(app) => {
-            caller.require_app(app.id)?;
-            ("app = $3", Some(app.id))
+            caller.require_app(app)?;
+            ("app = $3", Some(app))
         }
         // The team is the dashboard's business, never an app key's.
         AuditScope::Team if caller.operator_role().is_none() => {
@@ -106,13 +87,9 @@ pub async fn list(
         "SELECT id, actor, action, object, details, ip, created_at FROM audit_log \
          WHERE {filter} AND id < $1 ORDER BY id DESC LIMIT $2"
     );
-    let rows: Vec<EntryRow> = with_db!(db, pool => {
-        let mut query = sqlx::query_as(&sql).bind(before.unwrap_or(i64::MAX)).bind(PAGE_SIZE + 1);
-        if let Some(app) = app {
-            query = query.bind(app);
-        }
-        query.fetch_all(pool).await?
-    });
+    let mut args = vec![Arg::from(before.unwrap_or(i64::MAX)), Arg::from(PAGE_SIZE + 1)];
+    args.extend(app.map(Arg::from));
+    let rows: Vec<EntryRow> = db.all(&sql, &args).await?;
     let more = rows.len() as i64 > PAGE_SIZE;
     let entries: Vec<AuditEntryView> = rows
         .into_iter()

@@ -1,7 +1,7 @@
 //! Auth tokens: how an app's users will log in to the realtime gateway. Per
 //! user and per device; the value is shown once and stored as its hash.
 
-use std::sync::Arc;
+use std::{collections::HashMap, sync::Arc};
 
 use serde_json::json;
 use sqlx::FromRow;
@@ -13,6 +13,7 @@ use super::{
     last_used::Claims,
     now, stored, users,
 };
+use crate::args;
 use crate::domain::{AuthTokenView, NewAuthToken, Uid};
 use crate::server::{
     Error, Result,
@@ -20,10 +21,9 @@ use crate::server::{
         Caller, Permission,
         secret::{self, Secret},
     },
-    db::{BeginWrite, Db},
+    db::{Arg, Db, Tx},
     group_commit::GroupCommit,
 };
-use crate::with_db;
 
 /// The device a token is for, as the client described it.
 #[derive(Debug, Clone, Default)]
@@ -102,45 +102,29 @@ impl NewToken {
     }
 }
 
-/// Inserts the `NewToken`s `$tokens` (an iterator of references) on `$tx`,
-/// in multi-row statements; evaluates to their ids in the same order, as a
-/// `sqlx` result.
-macro_rules! insert_tokens {
-    ($tx:ident, $tokens:expr) => {
-        'insert: {
-            use $crate::server::{
-                db::MultiRowValues,
-                service::{auth_tokens::NewToken, rows_per_statement},
-            };
-            let tokens: Vec<&NewToken> = $tokens.into_iter().collect();
-            let mut ids: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
-            for chunk in tokens.chunks(rows_per_statement(7)) {
-                let sql = format!(
-                    "INSERT INTO auth_tokens (app, user_id, token_hash, prefix, platform, user_agent, created_at) \
-                     VALUES {} RETURNING token_hash, id",
-                    $tx.values(chunk.len(), 7)
-                );
-                let mut insert = sqlx::query_as::<_, (String, i64)>(&sql);
-                for token in chunk {
-                    insert = insert
-                        .bind(token.app)
-                        .bind(token.user_id)
-                        .bind(token.secret.hash.as_str())
-                        .bind(token.secret.prefix.as_str())
-                        .bind(token.device.platform.as_deref())
-                        .bind(token.device.user_agent.as_deref())
-                        .bind(token.created_at);
-                }
-                match insert.fetch_all(&mut *$tx).await {
-                    Ok(written) => ids.extend(written),
-                    Err(error) => break 'insert Err::<Vec<i64>, sqlx::Error>(error),
-                }
-            }
-            Ok(tokens.iter().map(|token| ids[&token.secret.hash]).collect())
-        }
-    };
+/// Inserts `tokens` in `tx`, in multi-row statements; answers their ids
+/// in the same order.
+pub(super) async fn insert_tokens<'t>(tx: &mut Tx, tokens: impl IntoIterator<Item = &'t NewToken>) -> Result<Vec<i64>> {
+    let tokens: Vec<&NewToken> = tokens.into_iter().collect();
+    let rows: Vec<Arg> = tokens
+        .iter()
+        .flat_map(|token| {
+            [
+                token.app.into(),
+                token.user_id.into(),
+                token.secret.hash.as_str().into(),
+                token.secret.prefix.as_str().into(),
+                token.device.platform.as_deref().into(),
+                token.device.user_agent.as_deref().into(),
+                token.created_at.into(),
+            ]
+        })
+        .collect();
+    let sql = "INSERT INTO auth_tokens (app, user_id, token_hash, prefix, platform, user_agent, created_at) \
+               VALUES {} RETURNING token_hash, id";
+    let ids: HashMap<String, i64> = tx.all_rows::<(String, i64)>(sql, 7, &rows).await?.into_iter().collect();
+    Ok(tokens.iter().map(|token| ids[&token.secret.hash]).collect())
 }
-pub(crate) use insert_tokens;
 
 /// A token asked for a user, waiting for its group to be written.
 #[derive(Clone)]
@@ -164,23 +148,20 @@ struct TokensUsed(Claims);
 /// group in one statement, rather than one read per request; a user who
 /// does not exist fails the group, and then, tried alone, their request.
 async fn write_issues(db: Db, issues: Arc<[Issue]>) -> Result<Vec<NewAuthToken>> {
-    let (tokens, ids) = with_db!(&db, pool => {
-        let mut tx = pool.begin_write().await?;
-        let users = users::ids_of!(tx, issues.iter().map(|issue| (issue.app, &issue.uid)))?;
-        let tokens = issues
-            .iter()
-            .map(|issue| match users.get(&(issue.app, issue.uid.to_string())) {
-                Some(user_id) => Ok(NewToken::new(issue.app, *user_id, issue.device.clone())),
-                None => Err(users::uid_not_found(&issue.uid)),
-            })
-            .collect::<Result<Vec<NewToken>>>()?;
-        let ids = insert_tokens!(tx, &tokens)?;
-        record_all!(tx, issues.iter().zip(&tokens).zip(&ids).map(|((issue, token), id)| {
-            (&issue.caller, token.change(&issue.uid, *id))
-        }))?;
-        tx.commit().await?;
-        (tokens, ids)
-    });
+    let mut tx = db.begin_write().await?;
+    let users = users::ids_of(&mut tx, issues.iter().map(|issue| (issue.app, &issue.uid))).await?;
+    let tokens = issues
+        .iter()
+        .map(|issue| match users.get(&(issue.app, issue.uid.to_string())) {
+            Some(user_id) => Ok(NewToken::new(issue.app, *user_id, issue.device.clone())),
+            None => Err(users::uid_not_found(&issue.uid)),
+        })
+        .collect::<Result<Vec<NewToken>>>()?;
+    let ids = insert_tokens(&mut tx, &tokens).await?;
+    let changes =
+        issues.iter().zip(&tokens).zip(&ids).map(|((issue, token), id)| (&issue.caller, token.change(&issue.uid, *id)));
+    record_all(&mut tx, changes).await?;
+    tx.commit().await?;
     Ok(issues.iter().zip(tokens).zip(ids).map(|((issue, token), id)| token.shown(issue.uid.clone(), id)).collect())
 }
 
@@ -197,14 +178,10 @@ pub async fn list(db: &Db, caller: &Caller, app: &App, uid: &Uid) -> Result<Vec<
     caller.require_app(app.id)?;
     caller.require(Permission::Read)?;
     let user = users::find(db, app, uid).await?;
-    let rows: Vec<TokenRow> = with_db!(db, pool => {
-        sqlx::query_as(&format!(
-            "SELECT {TOKEN_COLUMNS} FROM auth_tokens t JOIN users u ON u.id = t.user_id WHERE t.user_id = $1 ORDER BY t.id"
-        ))
-        .bind(user.id)
-        .fetch_all(pool)
-        .await?
-    });
+    let sql = format!(
+        "SELECT {TOKEN_COLUMNS} FROM auth_tokens t JOIN users u ON u.id = t.user_id WHERE t.user_id = $1 ORDER BY t.id"
+    );
+    let rows: Vec<TokenRow> = db.all(&sql, args![user.id]).await?;
     rows.into_iter().map(AuthTokenView::try_from).collect()
 }
 
@@ -214,44 +191,33 @@ pub async fn get(db: &Db, caller: &Caller, app: &App, uid: &Uid, token: &str) ->
     caller.require(Permission::Read)?;
     let user = users::find(db, app, uid).await?;
     let (column, key) = match token.parse::<i64>() {
-        Ok(id) if token.len() < 20 => ("t.id = $2", KeyArg::Id(id)),
-        _ => ("t.token_hash = $2", KeyArg::Hash(secret::hash(token))),
+        Ok(id) if token.len() < 20 => ("t.id = $2", Arg::from(id)),
+        _ => ("t.token_hash = $2", Arg::from(secret::hash(token))),
     };
     let sql = format!(
         "SELECT {TOKEN_COLUMNS} FROM auth_tokens t JOIN users u ON u.id = t.user_id WHERE t.user_id = $1 AND {column}"
     );
-    let row: Option<TokenRow> = with_db!(db, pool => {
-        let query = sqlx::query_as(&sql).bind(user.id);
-        match &key {
-            KeyArg::Id(id) => query.bind(*id).fetch_optional(pool).await?,
-            KeyArg::Hash(hash) => query.bind(hash.as_str()).fetch_optional(pool).await?,
-        }
-    });
+    let row: Option<TokenRow> = db.optional(&sql, &[user.id.into(), key]).await?;
     row.ok_or_else(|| Error::not_found("ERR_AUTH_TOKEN_NOT_FOUND", format!("The user {uid} has no such auth token.")))?
         .try_into()
-}
-
-enum KeyArg {
-    Id(i64),
-    Hash(String),
 }
 
 /// Revokes one token (by id or value); it fails on its next use.
 pub async fn revoke(db: &Db, caller: &Caller, app: &App, uid: &Uid, token: &str) -> Result<AuthTokenView> {
     let found = get(db, caller, app, uid, token).await?;
     caller.require(Permission::ModerateUsers)?;
-    with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        sqlx::query("DELETE FROM auth_tokens WHERE id = $1").bind(found.id).execute(&mut *tx).await?;
-        record!(tx, caller, Change {
-            app: Some(app.id),
-            action: "authtoken.revoke",
-            object: format!("user:{uid}"),
-            details: json!({"id": found.id, "prefix": found.prefix}),
-        })?;
-        events::announce!(tx, &[Event::TokensRevoked { app: app.id, uid: uid.to_string(), token: Some(found.id) }])?;
-        tx.commit().await?;
-    });
+    let mut tx = db.begin_write().await?;
+    tx.execute("DELETE FROM auth_tokens WHERE id = $1", args![found.id]).await?;
+    let details = json!({"id": found.id, "prefix": found.prefix});
+    record(
+        &mut tx,
+        caller,
+        Change { app: Some(app.id), action: "authtoken.revoke", object: format!("user:{uid}"), details },
+    )
+    .await?;
+    events::announce(&mut tx, &[Event::TokensRevoked { app: app.id, uid: uid.to_string(), token: Some(found.id) }])
+        .await?;
+    tx.commit().await?;
     Ok(found)
 }
 
@@ -260,19 +226,18 @@ pub async fn revoke_all(db: &Db, caller: &Caller, app: &App, uid: &Uid) -> Resul
     caller.require_app(app.id)?;
     caller.require(Permission::ModerateUsers)?;
     let user = users::find(db, app, uid).await?;
-    with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        let done = sqlx::query("DELETE FROM auth_tokens WHERE user_id = $1").bind(user.id).execute(&mut *tx).await?;
-        record!(tx, caller, Change {
-            app: Some(app.id),
-            action: "authtoken.revoke_all",
-            object: format!("user:{uid}"),
-            details: json!({"count": done.rows_affected()}),
-        })?;
-        events::announce!(tx, &[Event::TokensRevoked { app: app.id, uid: uid.to_string(), token: None }])?;
-        tx.commit().await?;
-        Ok(done.rows_affected())
-    })
+    let mut tx = db.begin_write().await?;
+    let done = tx.execute("DELETE FROM auth_tokens WHERE user_id = $1", args![user.id]).await?;
+    let change = Change {
+        app: Some(app.id),
+        action: "authtoken.revoke_all",
+        object: format!("user:{uid}"),
+        details: json!({"count": done}),
+    };
+    record(&mut tx, caller, change).await?;
+    events::announce(&mut tx, &[Event::TokensRevoked { app: app.id, uid: uid.to_string(), token: None }]).await?;
+    tx.commit().await?;
+    Ok(done)
 }
 
 /// A valid token and the user it belongs to.
@@ -287,28 +252,20 @@ pub struct Holder {
 /// and the user's activity, at most once a minute so that a busy client
 /// does not turn every read into a write.
 pub async fn authenticate(db: &Db, app: &App, token: &str) -> Result<Holder> {
-    let row: Option<(i64, i64, String, Option<i64>, Option<i64>)> = with_db!(db, pool => {
-        sqlx::query_as(
-            "SELECT t.id, u.id, u.uid, t.last_used_at, u.deactivated_at FROM auth_tokens t JOIN users u ON u.id = t.user_id \
-             WHERE t.token_hash = $1 AND t.app = $2",
-        )
-        .bind(secret::hash(token))
-        .bind(app.id)
-        .fetch_optional(pool)
-        .await?
-    });
+    let sql = "SELECT t.id, u.id, u.uid, t.last_used_at, u.deactivated_at FROM auth_tokens t JOIN users u ON u.id = t.user_id \
+               WHERE t.token_hash = $1 AND t.app = $2";
+    type Found = (i64, i64, String, Option<i64>, Option<i64>);
+    let row: Option<Found> = db.optional(sql, args![secret::hash(token), app.id]).await?;
     let (id, user_id, uid, last_used_at, deactivated_at) = row.ok_or(Error::AuthTokenNotFound)?;
     if deactivated_at.is_some() {
         return Err(Error::AuthTokenNotFound);
     }
     let at = now();
     if db.kept(TokensUsed::default).0.claim(id, last_used_at, at) {
-        with_db!(db, pool => {
-            let mut tx = pool.begin_write().await?;
-            sqlx::query("UPDATE auth_tokens SET last_used_at = $1 WHERE id = $2").bind(at).bind(id).execute(&mut *tx).await?;
-            sqlx::query("UPDATE users SET last_active_at = $1 WHERE id = $2").bind(at).bind(user_id).execute(&mut *tx).await?;
-            tx.commit().await?;
-        });
+        let mut tx = db.begin_write().await?;
+        tx.execute("UPDATE auth_tokens SET last_used_at = $1 WHERE id = $2", args![at, id]).await?;
+        tx.execute("UPDATE users SET last_active_at = $1 WHERE id = $2", args![at, user_id]).await?;
+        tx.commit().await?;
     }
     Ok(Holder { token_id: id, user_id, uid: stored(Uid::parse(&uid))? })
 }

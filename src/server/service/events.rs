@@ -16,17 +16,13 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sqlx::postgres::PgListener;
-use tokio::sync::broadcast;
 
+use super::now;
+use crate::args;
 use crate::server::{
     Result,
-    db::{BeginWrite, Db},
+    db::{Db, Listening, Notified, Tx},
 };
-use crate::with_db;
-
-/// The Postgres channel the events travel on.
-pub(crate) const CHANNEL: &str = "switchboard_events";
 
 /// A notification's payload stays under Postgres's limit of 8,000 bytes,
 /// with room for its log id.
@@ -35,11 +31,6 @@ const MAX_PAYLOAD: usize = 7_900;
 /// How long the log keeps an event: a listener that lost its connection
 /// for longer has its sockets re-checked, and misses the messages.
 pub const LOG_KEPT_SECONDS: i64 = 600;
-
-/// A logged payload as notified: `ID:JSON`.
-pub(crate) fn logged(id: i64, payload: &str) -> String {
-    format!("{id}:{payload}")
-}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
@@ -115,38 +106,19 @@ pub(crate) fn payloads(events: &[Event]) -> Result<Vec<String>, sqlx::Error> {
     Ok(payloads)
 }
 
-/// Announces `$events` (a slice of [`Event`]) in write transaction `$tx`:
-/// they reach the listeners if and when it commits. Evaluates to a `sqlx`
-/// result.
-macro_rules! announce {
-    ($tx:expr, $events:expr) => {{
-        use $crate::server::db::Announce;
-        let events: &[$crate::server::service::events::Event] = $events;
-        match $crate::server::service::events::payloads(events) {
-            Ok(payloads) => $tx.announce(payloads).await,
-            Err(error) => Err(error),
-        }
-    }};
+/// Announces `events` in write transaction `tx`: they reach the listeners
+/// if and when it commits.
+pub(crate) async fn announce(tx: &mut Tx, events: &[Event]) -> Result<()> {
+    tx.announce(payloads(events)?, now()).await?;
+    Ok(())
 }
-pub(crate) use announce;
 
 /// Announces events that change nothing stored (typing, delivery), at once.
 pub async fn publish(db: &Db, events: &[Event]) -> Result<()> {
     for payload in payloads(events)? {
-        match db {
-            Db::Sqlite(sqlite) => sqlite.publish(payload),
-            Db::Postgres(pool) => {
-                sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(payload).execute(pool).await?;
-            }
-        }
+        db.publish(payload).await?;
     }
     Ok(())
-}
-
-/// The events of every process on the database, as they are announced.
-pub enum Listener {
-    Sqlite(broadcast::Receiver<std::sync::Arc<str>>),
-    Postgres { listener: Box<PgListener>, pool: sqlx::PgPool },
 }
 
 /// What a listener heard.
@@ -161,57 +133,21 @@ pub enum Heard {
     Gap,
 }
 
-/// How long a listener that lost Postgres waits before listening again.
-const RELISTEN_AFTER: std::time::Duration = std::time::Duration::from_millis(200);
-
-async fn listen(pool: &sqlx::PgPool) -> sqlx::Result<PgListener> {
-    let mut listener = PgListener::connect_with(pool).await?;
-    listener.listen(CHANNEL).await?;
-    Ok(listener)
-}
+/// The events of every process on the database, as they are announced.
+pub struct Listener(Listening);
 
 impl Listener {
     pub async fn start(db: &Db) -> Result<Self> {
-        Ok(match db {
-            Db::Sqlite(sqlite) => Listener::Sqlite(sqlite.subscribe()),
-            Db::Postgres(pool) => {
-                let pool = sqlx::PgPool::clone(pool);
-                Listener::Postgres { listener: Box::new(listen(&pool).await?), pool }
-            }
-        })
+        Ok(Listener(db.listen().await?))
     }
 
     /// The next batch of events, or a gap, or none once the database is closed.
     pub async fn next(&mut self) -> Result<Option<Heard>> {
         loop {
-            let payload: std::sync::Arc<str> = match self {
-                Listener::Sqlite(receiver) => match receiver.recv().await {
-                    Ok(payload) => payload,
-                    Err(broadcast::error::RecvError::Lagged(missed)) => {
-                        tracing::warn!(missed, "the gateway fell behind and skipped events");
-                        return Ok(Some(Heard::Gap));
-                    }
-                    Err(broadcast::error::RecvError::Closed) => return Ok(None),
-                },
-                Listener::Postgres { listener, pool } => match listener.try_recv().await {
-                    Ok(Some(notification)) => notification.payload().into(),
-                    // The connection was lost, and sqlx listened again at once.
-                    Ok(None) => return Ok(Some(Heard::Gap)),
-                    Err(sqlx::Error::PoolClosed) => return Ok(None),
-                    Err(error) => {
-                        tracing::warn!(%error, "the gateway lost its events; listening again");
-                        **listener = loop {
-                            if pool.is_closed() {
-                                return Ok(None);
-                            }
-                            match listen(pool).await {
-                                Ok(listener) => break listener,
-                                Err(_) => tokio::time::sleep(RELISTEN_AFTER).await,
-                            }
-                        };
-                        return Ok(Some(Heard::Gap));
-                    }
-                },
+            let payload = match self.0.next().await? {
+                None => return Ok(None),
+                Some(Notified::Gap) => return Ok(Some(Heard::Gap)),
+                Some(Notified::Payload(payload)) => payload,
             };
             let (id, json) = match payload.split_once(':') {
                 Some((id, json)) if !payload.starts_with('[') => (id.parse().ok(), json),
@@ -228,19 +164,14 @@ impl Listener {
 /// The id of the last event logged so far; a listener started now hears
 /// every later one.
 pub async fn last_logged(db: &Db) -> Result<i64> {
-    let id: Option<i64> = with_db!(db, pool => sqlx::query_scalar("SELECT MAX(id) FROM events").fetch_one(pool).await?);
+    let id: Option<i64> = db.scalar("SELECT MAX(id) FROM events", &[]).await?;
     Ok(id.unwrap_or(0))
 }
 
 /// Up to `limit` logged payloads after id `after`, in order, each parsed.
 pub async fn logged_after(db: &Db, after: i64, limit: i64) -> Result<Vec<(i64, Vec<Event>)>> {
-    let rows: Vec<(i64, String)> = with_db!(db, pool => {
-        sqlx::query_as("SELECT id, payload FROM events WHERE id > $1 ORDER BY id LIMIT $2")
-            .bind(after)
-            .bind(limit)
-            .fetch_all(pool)
-            .await?
-    });
+    let sql = "SELECT id, payload FROM events WHERE id > $1 ORDER BY id LIMIT $2";
+    let rows: Vec<(i64, String)> = db.all(sql, args![after, limit]).await?;
     let parsed = rows.into_iter().filter_map(|(id, payload)| match serde_json::from_str(&payload) {
         Ok(events) => Some((id, events)),
         Err(error) => {
@@ -253,12 +184,10 @@ pub async fn logged_after(db: &Db, after: i64, limit: i64) -> Result<Vec<(i64, V
 
 /// Forgets events logged more than [`LOG_KEPT_SECONDS`] ago.
 pub async fn forget_old(db: &Db) -> Result<()> {
-    let before = super::now() - LOG_KEPT_SECONDS;
-    with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        sqlx::query("DELETE FROM events WHERE created_at < $1").bind(before).execute(&mut *tx).await?;
-        tx.commit().await?;
-    });
+    let before = now() - LOG_KEPT_SECONDS;
+    let mut tx = db.begin_write().await?;
+    tx.execute("DELETE FROM events WHERE created_at < $1", args![before]).await?;
+    tx.commit().await?;
     Ok(())
 }
 

@@ -8,13 +8,13 @@ use super::{
     audit::{Change, record},
     now, users,
 };
+use crate::args;
 use crate::domain::Uid;
 use crate::server::{
     Error, Result,
     auth::{Caller, Permission},
-    db::{BeginWrite, Db},
+    db::Db,
 };
-use crate::with_db;
 
 /// At most this many friends in one call.
 pub const MAX_PER_CALL: usize = 25;
@@ -60,28 +60,22 @@ pub async fn add(db: &Db, caller: &Caller, app: &App, uid: &Uid, friends: &[Uid]
     let not_self =
         |friend: &Uid| (friend == uid).then(|| Error::invalid("ERR_FRIEND_SELF", "A user cannot befriend themselves."));
     let (found, mut outcomes) = resolve(db, app, friends, not_self).await;
-    with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        for (friend_uid, friend_id) in &found {
-            let mut added = 0;
-            for (a, b) in [(user.id, *friend_id), (*friend_id, user.id)] {
-                added += sqlx::query(
-                    "INSERT INTO friends (app, user_id, friend_id, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-                )
-                .bind(app.id)
-                .bind(a)
-                .bind(b)
-                .bind(now())
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            }
-            if added > 0 {
-                record!(tx, caller, Change { app: Some(app.id), action: "friend.add", object: format!("user:{uid}"), details: json!({"friend": friend_uid}) })?;
-            }
+    let mut tx = db.begin_write().await?;
+    for (friend_uid, friend_id) in &found {
+        let mut added = 0;
+        for (a, b) in [(user.id, *friend_id), (*friend_id, user.id)] {
+            let sql = "INSERT INTO friends (app, user_id, friend_id, created_at) VALUES ($1, $2, $3, $4) \
+                       ON CONFLICT DO NOTHING";
+            added += tx.execute(sql, args![app.id, a, b, now()]).await?;
         }
-        tx.commit().await?;
-    });
+        if added > 0 {
+            let object = format!("user:{uid}");
+            let change =
+                Change { app: Some(app.id), action: "friend.add", object, details: json!({"friend": friend_uid}) };
+            record(&mut tx, caller, change).await?;
+        }
+    }
+    tx.commit().await?;
     outcomes.extend(found.into_iter().map(|(friend_uid, _)| (friend_uid, Ok(()))));
     Ok(in_given_order(friends, outcomes))
 }
@@ -93,25 +87,20 @@ pub async fn remove(db: &Db, caller: &Caller, app: &App, uid: &Uid, friends: &[U
     check_batch(friends)?;
     let user = users::find(db, app, uid).await?;
     let (found, mut outcomes) = resolve(db, app, friends, |_| None).await;
-    let removed: Vec<bool> = with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        let mut removed = Vec::with_capacity(found.len());
-        for (friend_uid, friend_id) in &found {
-            let done = sqlx::query(
-                "DELETE FROM friends WHERE (user_id = $1 AND friend_id = $2) OR (user_id = $2 AND friend_id = $1)",
-            )
-            .bind(user.id)
-            .bind(*friend_id)
-            .execute(&mut *tx)
-            .await?;
-            if done.rows_affected() > 0 {
-                record!(tx, caller, Change { app: Some(app.id), action: "friend.remove", object: format!("user:{uid}"), details: json!({"friend": friend_uid}) })?;
-            }
-            removed.push(done.rows_affected() > 0);
+    let mut tx = db.begin_write().await?;
+    let mut removed = Vec::with_capacity(found.len());
+    for (friend_uid, friend_id) in &found {
+        let sql = "DELETE FROM friends WHERE (user_id = $1 AND friend_id = $2) OR (user_id = $2 AND friend_id = $1)";
+        let done = tx.execute(sql, args![user.id, *friend_id]).await? > 0;
+        if done {
+            let object = format!("user:{uid}");
+            let change =
+                Change { app: Some(app.id), action: "friend.remove", object, details: json!({"friend": friend_uid}) };
+            record(&mut tx, caller, change).await?;
         }
-        tx.commit().await?;
-        removed
-    });
+        removed.push(done);
+    }
+    tx.commit().await?;
     for ((friend_uid, _), removed) in found.into_iter().zip(removed) {
         let outcome = if removed {
             Ok(())

@@ -11,15 +11,18 @@ use super::{
     apps::App,
     auth_tokens::{self, Device},
     events::{self, Event},
-    keyset::{Arg, bind_all},
     now, roles,
     users::{self, UserFields},
 };
+use crate::args;
 use crate::domain::{
     AppId, CloseReason, Environment, LiveCounts, PlaygroundLogin, PresenceSubscription, Reach, Uid, parse_user_name,
 };
-use crate::server::{Error, Result, auth::Caller, db::BeginWrite, db::Db};
-use crate::with_db;
+use crate::server::{
+    Error, Result,
+    auth::Caller,
+    db::{Arg, Db},
+};
 
 /// A server silent this long is gone, and so are its connections.
 pub const SERVER_SILENT_AFTER: i64 = 60;
@@ -52,12 +55,8 @@ pub async fn log_in(db: &Db, app: &App, token: &str) -> Result<Login> {
         Reach::All => PresenceSubscription::All,
         Reach::FriendsOnly => PresenceSubscription::Friends,
     };
-    let groups: Vec<String> = with_db!(db, pool => {
-        sqlx::query_scalar("SELECT g.guid FROM group_members m JOIN groups g ON g.id = m.group_id WHERE m.user_id = $1")
-            .bind(user_id)
-            .fetch_all(pool)
-            .await?
-    });
+    let sql = "SELECT g.guid FROM group_members m JOIN groups g ON g.id = m.group_id WHERE m.user_id = $1";
+    let groups: Vec<String> = db.scalars(sql, args![user_id]).await?;
     Ok(Login { token_id, user_id, uid, presence, groups, minted_token: None })
 }
 
@@ -111,22 +110,16 @@ pub async fn playground_log_in(
 /// it), its user deactivated, or its app deleted.
 pub async fn closed_since_login(db: &Db, tokens: &[i64]) -> Result<HashMap<i64, CloseReason>> {
     let mut closed: HashMap<i64, CloseReason> = tokens.iter().map(|&t| (t, CloseReason::TokenRevoked)).collect();
-    for chunk in tokens.chunks(super::rows_per_statement(1)) {
-        let list = (1..=chunk.len()).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
-        let sql = format!(
-            "SELECT t.id, u.deactivated_at IS NOT NULL, a.deleted_at IS NOT NULL FROM auth_tokens t \
-             JOIN users u ON u.id = t.user_id JOIN apps a ON a.id = t.app WHERE t.id IN ({list})"
-        );
-        let rows: Vec<(i64, bool, bool)> = with_db!(db, pool => {
-            chunk.iter().fold(sqlx::query_as(&sql), |q, t| q.bind(*t)).fetch_all(pool).await?
-        });
-        for (token, user_gone, app_gone) in rows {
-            match (user_gone, app_gone) {
-                (_, true) => closed.insert(token, CloseReason::AppGone),
-                (true, false) => closed.insert(token, CloseReason::UserGone),
-                (false, false) => closed.remove(&token),
-            };
-        }
+    let sql = "SELECT t.id, u.deactivated_at IS NOT NULL, a.deleted_at IS NOT NULL FROM auth_tokens t \
+               JOIN users u ON u.id = t.user_id JOIN apps a ON a.id = t.app WHERE t.id IN ({})";
+    let list: Vec<Arg> = tokens.iter().map(|t| Arg::from(*t)).collect();
+    let rows: Vec<(i64, bool, bool)> = db.all_in(sql, &[], &list).await?;
+    for (token, user_gone, app_gone) in rows {
+        match (user_gone, app_gone) {
+            (_, true) => closed.insert(token, CloseReason::AppGone),
+            (true, false) => closed.insert(token, CloseReason::UserGone),
+            (false, false) => closed.remove(&token),
+        };
     }
     Ok(closed)
 }
@@ -135,17 +128,12 @@ pub async fn closed_since_login(db: &Db, tokens: &[i64]) -> Result<HashMap<i64, 
 /// are left out).
 pub async fn groups_of(db: &Db, users: &[i64]) -> Result<HashMap<i64, Vec<String>>> {
     let mut groups: HashMap<i64, Vec<String>> = HashMap::new();
-    for chunk in users.chunks(super::rows_per_statement(1)) {
-        let list = (1..=chunk.len()).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
-        let sql = format!(
-            "SELECT m.user_id, g.guid FROM group_members m JOIN groups g ON g.id = m.group_id WHERE m.user_id IN ({list})"
-        );
-        let rows: Vec<(i64, String)> = with_db!(db, pool => {
-            chunk.iter().fold(sqlx::query_as(&sql), |q, u| q.bind(*u)).fetch_all(pool).await?
-        });
-        for (user, guid) in rows {
-            groups.entry(user).or_default().push(guid);
-        }
+    let sql =
+        "SELECT m.user_id, g.guid FROM group_members m JOIN groups g ON g.id = m.group_id WHERE m.user_id IN ({})";
+    let list: Vec<Arg> = users.iter().map(|u| Arg::from(*u)).collect();
+    let rows: Vec<(i64, String)> = db.all_in(sql, &[], &list).await?;
+    for (user, guid) in rows {
+        groups.entry(user).or_default().push(guid);
     }
     Ok(groups)
 }
@@ -153,28 +141,20 @@ pub async fn groups_of(db: &Db, users: &[i64]) -> Result<HashMap<i64, Vec<String
 /// Registers a server process; answers its id.
 pub async fn register_server(db: &Db) -> Result<String> {
     let id = hex::encode(rand::rng().random::<[u8; 8]>());
-    with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        sqlx::query("INSERT INTO gateway_servers (id, seen_at) VALUES ($1, $2)").bind(&id).bind(now()).execute(&mut *tx).await?;
-        tx.commit().await?;
-    });
+    let mut tx = db.begin_write().await?;
+    tx.execute("INSERT INTO gateway_servers (id, seen_at) VALUES ($1, $2)", args![&id, now()]).await?;
+    tx.commit().await?;
     Ok(id)
 }
 
 /// Says that server `server` is alive. One found gone (swept while it was
 /// stalled) registers again; its connections were counted gone with it.
 pub async fn heartbeat(db: &Db, server: &str) -> Result<()> {
-    with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO gateway_servers (id, seen_at) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at",
-        )
-        .bind(server)
-        .bind(now())
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-    });
+    let mut tx = db.begin_write().await?;
+    let sql = "INSERT INTO gateway_servers (id, seen_at) VALUES ($1, $2) \
+               ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at";
+    tx.execute(sql, args![server, now()]).await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -192,8 +172,8 @@ pub enum Servers<'a> {
 pub async fn end_servers(db: &Db, servers: Servers<'_>) -> Result<()> {
     let at = now();
     let (which, arg) = match servers {
-        Servers::SilentSince(before) => ("seen_at < $1", Arg::Int(before)),
-        Servers::Named(id) => ("id = $1", Arg::Text(id.to_owned())),
+        Servers::SilentSince(before) => ("seen_at < $1", Arg::from(before)),
+        Servers::Named(id) => ("id = $1", Arg::from(id)),
     };
     let ending = format!("SELECT id FROM gateway_servers WHERE {which}");
     // One statement for every user of those connections, before the rows go:
@@ -209,20 +189,17 @@ pub async fn end_servers(db: &Db, servers: Servers<'_>) -> Result<()> {
     );
     let connections = format!("DELETE FROM connections WHERE server IN ({ending})");
     let servers = format!("DELETE FROM gateway_servers WHERE {which}");
-    with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        let users: Vec<(i64, String, String)> =
-            bind_all!(sqlx::query_as(&users), [&arg]).bind(at).fetch_all(&mut *tx).await?;
-        bind_all!(sqlx::query(&connections), [&arg]).execute(&mut *tx).await?;
-        bind_all!(sqlx::query(&servers), [&arg]).execute(&mut *tx).await?;
-        let offline: Vec<Event> = users
-            .into_iter()
-            .filter(|(.., status)| status == "offline")
-            .map(|(app, uid, _)| Event::Presence { app, uid, online: false, at })
-            .collect();
-        events::announce!(tx, &offline)?;
-        tx.commit().await?;
-    });
+    let mut tx = db.begin_write().await?;
+    let users: Vec<(i64, String, String)> = tx.all(&users, &[arg.clone(), at.into()]).await?;
+    tx.execute(&connections, std::slice::from_ref(&arg)).await?;
+    tx.execute(&servers, &[arg]).await?;
+    let offline: Vec<Event> = users
+        .into_iter()
+        .filter(|(.., status)| status == "offline")
+        .map(|(app, uid, _)| Event::Presence { app, uid, online: false, at })
+        .collect();
+    events::announce(&mut tx, &offline).await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -230,68 +207,53 @@ pub async fn end_servers(db: &Db, servers: Servers<'_>) -> Result<()> {
 /// user comes online with their first. Answers the connection's id.
 pub async fn connected(db: &Db, server: &str, app: &App, login: &Login) -> Result<i64> {
     let at = now();
-    with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        // Updating the user first locks their row: two servers connecting
-        // the same user at once take turns, and exactly one sees the first.
-        sqlx::query("UPDATE users SET last_active_at = $1 WHERE id = $2").bind(at).bind(login.user_id).execute(&mut *tx).await?;
-        let id: i64 = sqlx::query_scalar(
+    let mut tx = db.begin_write().await?;
+    // Updating the user first locks their row: two servers connecting
+    // the same user at once take turns, and exactly one sees the first.
+    tx.execute("UPDATE users SET last_active_at = $1 WHERE id = $2", args![at, login.user_id]).await?;
+    let id: i64 = tx
+        .scalar(
             "INSERT INTO connections (app, user_id, server, token_id, connected_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            args![app.id, login.user_id, server, login.token_id, at],
         )
-        .bind(app.id)
-        .bind(login.user_id)
-        .bind(server)
-        .bind(login.token_id)
-        .bind(at)
-        .fetch_one(&mut *tx)
         .await?;
-        let came_online = sqlx::query("UPDATE users SET status = 'online' WHERE id = $1 AND status <> 'online'")
-            .bind(login.user_id)
-            .execute(&mut *tx)
+    let came_online = tx
+        .execute("UPDATE users SET status = 'online' WHERE id = $1 AND status <> 'online'", args![login.user_id])
+        .await?;
+    if came_online == 1 {
+        events::announce(&mut tx, &[Event::Presence { app: app.id, uid: login.uid.to_string(), online: true, at }])
             .await?;
-        if came_online.rows_affected() == 1 {
-            events::announce!(tx, &[Event::Presence { app: app.id, uid: login.uid.to_string(), online: true, at }])?;
-        }
-        tx.commit().await?;
-        Ok(id)
-    })
+    }
+    tx.commit().await?;
+    Ok(id)
 }
 
 /// Notes that connection `id` of user `uid` closed; the user goes offline
 /// with their last.
 pub async fn disconnected(db: &Db, app: i64, id: i64, user_id: i64, uid: &Uid) -> Result<()> {
     let at = now();
-    with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        sqlx::query("UPDATE users SET last_active_at = $1 WHERE id = $2").bind(at).bind(user_id).execute(&mut *tx).await?;
-        sqlx::query("DELETE FROM connections WHERE id = $1").bind(id).execute(&mut *tx).await?;
-        let went = sqlx::query(
+    let mut tx = db.begin_write().await?;
+    tx.execute("UPDATE users SET last_active_at = $1 WHERE id = $2", args![at, user_id]).await?;
+    tx.execute("DELETE FROM connections WHERE id = $1", args![id]).await?;
+    let went = tx
+        .execute(
             "UPDATE users SET status = 'offline' WHERE id = $1 AND status = 'online' \
              AND NOT EXISTS (SELECT 1 FROM connections c WHERE c.user_id = $1)",
+            args![user_id],
         )
-        .bind(user_id)
-        .execute(&mut *tx)
         .await?;
-        if went.rows_affected() == 1 {
-            events::announce!(tx, &[Event::Presence { app, uid: uid.to_string(), online: false, at }])?;
-        }
-        tx.commit().await?;
-    });
+    if went == 1 {
+        events::announce(&mut tx, &[Event::Presence { app, uid: uid.to_string(), online: false, at }]).await?;
+    }
+    tx.commit().await?;
     Ok(())
 }
 
 /// The UIDs of user `uid`'s friends, for viewers who see friends only.
 pub async fn friends_of(db: &Db, app: i64, uid: &str) -> Result<HashSet<String>> {
-    let friends: Vec<String> = with_db!(db, pool => {
-        sqlx::query_scalar(
-            "SELECT f2.uid FROM users u JOIN friends f ON f.user_id = u.id JOIN users f2 ON f2.id = f.friend_id \
-             WHERE u.app = $1 AND u.uid = $2",
-        )
-        .bind(app)
-        .bind(uid)
-        .fetch_all(pool)
-        .await?
-    });
+    let sql = "SELECT f2.uid FROM users u JOIN friends f ON f.user_id = u.id JOIN users f2 ON f2.id = f.friend_id \
+               WHERE u.app = $1 AND u.uid = $2";
+    let friends: Vec<String> = db.scalars(sql, args![app, uid]).await?;
     Ok(friends.into_iter().collect())
 }
 
@@ -299,11 +261,7 @@ pub async fn friends_of(db: &Db, app: i64, uid: &str) -> Result<HashSet<String>>
 pub async fn live_counts(db: &Db, caller: &Caller, app: &App) -> Result<LiveCounts> {
     caller.require_app(app.id)?;
     caller.require(crate::server::auth::Permission::Read)?;
-    let (connections, online_users): (i64, i64) = with_db!(db, pool => {
-        sqlx::query_as("SELECT COUNT(*), COUNT(DISTINCT user_id) FROM connections WHERE app = $1")
-            .bind(app.id)
-            .fetch_one(pool)
-            .await?
-    });
+    let sql = "SELECT COUNT(*), COUNT(DISTINCT user_id) FROM connections WHERE app = $1";
+    let (connections, online_users): (i64, i64) = db.one(sql, args![app.id]).await?;
     Ok(LiveCounts { connections, online_users })
 }

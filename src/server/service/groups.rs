@@ -11,12 +11,13 @@ use sqlx::FromRow;
 use super::{
     apps::App,
     audit::{Change, record},
-    keyset::{self, Arg, Conditions, Paging, PrefixRange, bind_all},
+    keyset::{self, Conditions, Paging, PrefixRange},
     members::{self, MemberChange, Outcome},
     messages, now, stored,
     tags::{self, Tagged, WithTags, insert_tags, replace_tags},
     users::{self, COUNT_CAP},
 };
+use crate::args;
 use crate::domain::{
     Content, GroupAction, GroupPassword, GroupSort, GroupType, GroupView, Guid, MemberEvent, Page, SYSTEM_SENDER,
     Scope, Uid, may,
@@ -24,10 +25,9 @@ use crate::domain::{
 use crate::server::{
     Error, Result,
     auth::{Caller, Permission, password::PasswordChecks},
-    db::{BeginWrite, Db},
+    db::{Arg, Db, Tx},
     error::OnConstraint,
 };
-use crate::with_db;
 
 /// Who acts on a group: the app itself, with admin rights on every group,
 /// or one of its users, with the rights of their scope.
@@ -126,8 +126,8 @@ async fn with_tags(db: &Db, rows: Vec<GroupRow>, user_acts: bool) -> Result<Vec<
 /// A group as the acting user may see it, or `ERR_GUID_NOT_FOUND`.
 pub(super) async fn find(db: &Db, app: &App, acting: Option<i64>, guid: &Guid) -> Result<GroupRow> {
     let mut filter = Conditions::default();
-    let membership = acting.map(|id| membership_join(&filter.placeholder(Arg::Int(id)))).unwrap_or_default();
-    let (app_arg, guid_arg) = (filter.placeholder(Arg::Int(app.id)), filter.placeholder(Arg::Text(guid.to_string())));
+    let membership = acting.map(|id| membership_join(&filter.placeholder(Arg::from(id)))).unwrap_or_default();
+    let (app_arg, guid_arg) = (filter.placeholder(app.id), filter.placeholder(guid.to_string()));
     filter.parts.push(format!("g.app = {app_arg} AND g.guid = {guid_arg}"));
     if acting.is_some() {
         filter.parts.push(VISIBLE_TO_USER.to_owned());
@@ -137,9 +137,7 @@ pub(super) async fn find(db: &Db, app: &App, acting: Option<i64>, guid: &Guid) -
         group_columns(acting.is_some()),
         filter.sql()
     );
-    let row: Option<GroupRow> = with_db!(db, pool => {
-        bind_all!(sqlx::query_as(&sql), &filter.args).fetch_optional(pool).await?
-    });
+    let row: Option<GroupRow> = db.optional(&sql, &filter.args).await?;
     row.ok_or_else(|| guid_not_found(guid))
 }
 
@@ -242,41 +240,42 @@ pub async fn create(
     };
     let at = now();
     let tags = fields.tags.unwrap_or_default();
-    with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO groups (app, guid, name, name_lower, type, password_hash, icon, description, metadata, \
-             owner_id, members_count, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
-        )
-        .bind(app.id)
-        .bind(guid.as_str())
-        .bind(&name)
-        .bind(name.to_lowercase())
-        .bind(group_type.as_str())
-        .bind(&password_hash)
-        .bind(fields.icon.flatten())
-        .bind(fields.description.flatten())
-        .bind(fields.metadata.flatten().map(|m| m.to_string()))
-        .bind(owner_id)
-        .bind(i64::from(owner_id.is_some()))
-        .bind(at)
-        .fetch_one(&mut *tx)
+    let mut tx = db.begin_write().await?;
+    let sql = "INSERT INTO groups (app, guid, name, name_lower, type, password_hash, icon, description, metadata, \
+               owner_id, members_count, created_at, updated_at) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id";
+    let args = args![
+        app.id,
+        guid.as_str(),
+        &name,
+        name.to_lowercase(),
+        group_type.as_str(),
+        &password_hash,
+        fields.icon.flatten(),
+        fields.description.flatten(),
+        fields.metadata.flatten(),
+        owner_id,
+        i64::from(owner_id.is_some()),
+        at,
+    ];
+    let id: i64 = tx
+        .scalar(sql, args)
         .await
         .on_unique(|| Error::conflict("ERR_GUID_ALREADY_EXISTS", format!("The group {guid} exists already.")))?;
-        if let (Some(owner_id), Some(owner)) = (owner_id, &owner) {
-            members::insert_member!(tx, id, owner_id, &guid, owner, Scope::Admin, at);
-        }
-        insert_tags!(tx, Tagged::Group, tags.iter().map(|tag| (app.id, id, tag.as_str())))?;
-        count_groups!(tx, app.id, 1);
-        record!(tx, caller, Change {
-            app: Some(app.id),
-            action: "group.create",
-            object: format!("group:{guid}"),
-            details: json!({"name": name, "type": group_type, "owner": owner, "onBehalfOf": acting_uid(acting)}),
-        })?;
-        tx.commit().await?;
-    });
+    if let (Some(owner_id), Some(owner)) = (owner_id, &owner) {
+        let seat = members::Seat { group_id: id, user_id: owner_id, guid: &guid, uid: owner, scope: Scope::Admin, at };
+        members::insert_member(&mut tx, seat).await?;
+    }
+    insert_tags(&mut tx, Tagged::Group, tags.iter().map(|tag| (app.id, id, tag.as_str()))).await?;
+    count_groups(&mut tx, app.id, 1).await?;
+    let details = json!({"name": name, "type": group_type, "owner": owner, "onBehalfOf": acting_uid(acting)});
+    record(
+        &mut tx,
+        caller,
+        Change { app: Some(app.id), action: "group.create", object: format!("group:{guid}"), details },
+    )
+    .await?;
+    tx.commit().await?;
     // The members are added as the app: whoever may create a group may
     // seat its first members.
     let outcomes = if changes.is_empty() {
@@ -287,18 +286,11 @@ pub async fn create(
     Ok((get(db, caller, app, acting, &guid).await?, outcomes))
 }
 
-/// Moves the group count of the app with internal id `$app` by `$by`, in `$tx`.
-macro_rules! count_groups {
-    ($tx:ident, $app:expr, $by:expr) => {{
-        let (app, by): (i64, i64) = ($app, $by);
-        sqlx::query("UPDATE group_counts SET total = total + $1 WHERE app = $2")
-            .bind(by)
-            .bind(app)
-            .execute(&mut *$tx)
-            .await?;
-    }};
+/// Moves the group count of the app with internal id `app` by `by`.
+pub(super) async fn count_groups(tx: &mut Tx, app: i64, by: i64) -> Result<()> {
+    tx.execute("UPDATE group_counts SET total = total + $1 WHERE app = $2", args![by, app]).await?;
+    Ok(())
 }
-pub(crate) use count_groups;
 
 pub(super) fn acting_uid(acting: &Acting) -> Option<&Uid> {
     match acting {
@@ -306,29 +298,6 @@ pub(super) fn acting_uid(acting: &Acting) -> Option<&Uid> {
         Acting::User(uid) => Some(uid),
     }
 }
-
-/// The scope the acting user holds in the group, in transaction `$tx` that
-/// has locked it; the app counts as an admin. A user who is not a member
-/// is refused: with `ERR_GUID_NOT_FOUND` for a private group, which they
-/// may not know of, else `ERR_NOT_A_MEMBER`.
-macro_rules! acting_scope {
-    ($tx:ident, $group:expr, $acting_id:expr, $guid:expr) => {{
-        let group: &$crate::server::service::members::LockedGroup = $group;
-        match $acting_id {
-            None => $crate::domain::Scope::Admin,
-            Some(user_id) => match $crate::server::service::members::scope_of!($tx, group.id, user_id) {
-                Some(scope) => scope,
-                None if group.group_type == $crate::domain::GroupType::Private => {
-                    return Err($crate::server::service::groups::guid_not_found($guid));
-                }
-                None => {
-                    return Err($crate::server::service::members::not_a_member(&"The acting user", $guid));
-                }
-            },
-        }
-    }};
-}
-pub(crate) use acting_scope;
 
 pub async fn update(
     db: &Db,
@@ -356,38 +325,36 @@ pub async fn update(
     let metadata = fields.metadata.unwrap_or(current.metadata);
     let tags_changed = fields.tags.is_some();
     let tags = fields.tags.unwrap_or(current.tags);
-    with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        let group = members::lock_group!(tx, app, guid)?;
-        let scope = acting_scope!(tx, &group, acting_id, guid);
-        may(scope, GroupAction::UpdateGroup, None)?;
-        sqlx::query(&format!(
-            "UPDATE groups SET name = $1, name_lower = $2, type = $3, icon = $4, description = $5, metadata = $6, \
-             updated_at = $7{} WHERE id = $8",
-            if new_hash.is_some() { ", password_hash = $9" } else { "" }
-        ))
-        .bind(&name)
-        .bind(name.to_lowercase())
-        .bind(group_type.as_str())
-        .bind(&icon)
-        .bind(&description)
-        .bind(metadata.as_ref().map(Value::to_string))
-        .bind(now())
-        .bind(group.id)
-        .bind(new_hash.flatten())
-        .execute(&mut *tx)
-        .await?;
-        if tags_changed {
-            replace_tags!(tx, Tagged::Group, app.id, group.id, &tags);
-        }
-        record!(tx, caller, Change {
-            app: Some(app.id),
-            action: "group.update",
-            object: format!("group:{guid}"),
-            details: json!({"name": name, "type": group_type, "onBehalfOf": acting_uid(acting)}),
-        })?;
-        tx.commit().await?;
-    });
+    let mut tx = db.begin_write().await?;
+    let group = members::lock_group(&mut tx, app, guid).await?;
+    let scope = members::acting_scope(&mut tx, &group, acting_id, guid).await?;
+    may(scope, GroupAction::UpdateGroup, None)?;
+    let sql = format!(
+        "UPDATE groups SET name = $1, name_lower = $2, type = $3, icon = $4, description = $5, metadata = $6, \
+         updated_at = $7{} WHERE id = $8",
+        if new_hash.is_some() { ", password_hash = $9" } else { "" }
+    );
+    let mut args = vec![
+        Arg::from(&name),
+        name.to_lowercase().into(),
+        group_type.as_str().into(),
+        (&icon).into(),
+        (&description).into(),
+    ];
+    args.extend([Arg::from(&metadata), now().into(), group.id.into()]);
+    args.extend(new_hash.map(Arg::from));
+    tx.execute(&sql, &args).await?;
+    if tags_changed {
+        replace_tags(&mut tx, Tagged::Group, app.id, group.id, &tags).await?;
+    }
+    let details = json!({"name": name, "type": group_type, "onBehalfOf": acting_uid(acting)});
+    record(
+        &mut tx,
+        caller,
+        Change { app: Some(app.id), action: "group.update", object: format!("group:{guid}"), details },
+    )
+    .await?;
+    tx.commit().await?;
     get(db, caller, app, acting, guid).await
 }
 
@@ -395,28 +362,24 @@ pub async fn delete(db: &Db, caller: &Caller, app: &App, acting: &Acting, guid: 
     caller.require_app(app.id)?;
     caller.require(Permission::ManageGroups)?;
     let acting_id = acting_id(db, app, acting).await?;
-    with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        let group = members::lock_group!(tx, app, guid)?;
-        let scope = acting_scope!(tx, &group, acting_id, guid);
-        may(scope, GroupAction::DeleteGroup, None)?;
-        // Its messages go with it: its GUID may be taken again.
-        let removed = sqlx::query("DELETE FROM messages WHERE app = $1 AND conversation = $2")
-            .bind(app.id)
-            .bind(format!("group:{guid}"))
-            .execute(&mut *tx)
-            .await?;
-        messages::count_messages!(tx, BTreeMap::from([((app.id, None), -(removed.rows_affected() as i64))]))?;
-        sqlx::query("DELETE FROM groups WHERE id = $1").bind(group.id).execute(&mut *tx).await?;
-        count_groups!(tx, app.id, -1);
-        record!(tx, caller, Change {
-            app: Some(app.id),
-            action: "group.delete",
-            object: format!("group:{guid}"),
-            details: json!({"onBehalfOf": acting_uid(acting)}),
-        })?;
-        tx.commit().await?;
-    });
+    let mut tx = db.begin_write().await?;
+    let group = members::lock_group(&mut tx, app, guid).await?;
+    let scope = members::acting_scope(&mut tx, &group, acting_id, guid).await?;
+    may(scope, GroupAction::DeleteGroup, None)?;
+    // Its messages go with it: its GUID may be taken again.
+    let sql = "DELETE FROM messages WHERE app = $1 AND conversation = $2";
+    let removed = tx.execute(sql, args![app.id, format!("group:{guid}")]).await?;
+    messages::count_messages(&mut tx, &BTreeMap::from([((app.id, None), -(removed as i64))])).await?;
+    tx.execute("DELETE FROM groups WHERE id = $1", args![group.id]).await?;
+    count_groups(&mut tx, app.id, -1).await?;
+    let details = json!({"onBehalfOf": acting_uid(acting)});
+    record(
+        &mut tx,
+        caller,
+        Change { app: Some(app.id), action: "group.delete", object: format!("group:{guid}"), details },
+    )
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -434,44 +397,36 @@ pub async fn transfer_ownership(
     caller.require(Permission::ManageGroups)?;
     let acting_id = acting_id(db, app, acting).await?;
     let new_owner_id = users::find(db, app, new_owner).await?.id;
-    with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        let group = members::lock_group!(tx, app, guid)?;
-        acting_scope!(tx, &group, acting_id, guid);
-        if acting_id.is_some_and(|id| group.owner_id != Some(id)) {
-            return Err(Error::Refused {
-                code: "ERR_GROUP_NO_SCOPE_CLEARANCE",
-                message: "Only the group's owner can hand it over.".into(),
-            });
-        }
-        let Some(scope) = members::scope_of!(tx, group.id, new_owner_id) else {
-            return Err(members::not_a_member(new_owner, guid));
-        };
-        if scope != Scope::Admin {
-            let actor = acting_uid(acting).map_or(SYSTEM_SENDER, Uid::as_str);
-            let event = Content::member_event(MemberEvent::ScopeChanged, actor, new_owner, Some(scope), Some(Scope::Admin));
-            messages::insert_messages!(tx, &[messages::NewMessage::in_group(app.id, group.id, guid, event, now())])?;
-        }
-        sqlx::query("UPDATE groups SET owner_id = $1, updated_at = $2 WHERE id = $3")
-            .bind(new_owner_id)
-            .bind(now())
-            .bind(group.id)
-            .execute(&mut *tx)
+    let mut tx = db.begin_write().await?;
+    let group = members::lock_group(&mut tx, app, guid).await?;
+    members::acting_scope(&mut tx, &group, acting_id, guid).await?;
+    if acting_id.is_some_and(|id| group.owner_id != Some(id)) {
+        return Err(Error::Refused {
+            code: "ERR_GROUP_NO_SCOPE_CLEARANCE",
+            message: "Only the group's owner can hand it over.".into(),
+        });
+    }
+    let Some(scope) = members::scope_of(&mut tx, group.id, new_owner_id).await? else {
+        return Err(members::not_a_member(new_owner, guid));
+    };
+    if scope != Scope::Admin {
+        let actor = acting_uid(acting).map_or(SYSTEM_SENDER, Uid::as_str);
+        let event = Content::member_event(MemberEvent::ScopeChanged, actor, new_owner, Some(scope), Some(Scope::Admin));
+        messages::insert_messages(&mut tx, &[messages::NewMessage::in_group(app.id, group.id, guid, event, now())])
             .await?;
-        sqlx::query("UPDATE group_members SET scope = $1 WHERE group_id = $2 AND user_id = $3")
-            .bind(Scope::Admin.as_str())
-            .bind(group.id)
-            .bind(new_owner_id)
-            .execute(&mut *tx)
-            .await?;
-        record!(tx, caller, Change {
-            app: Some(app.id),
-            action: "group.owner",
-            object: format!("group:{guid}"),
-            details: json!({"owner": new_owner, "onBehalfOf": acting_uid(acting)}),
-        })?;
-        tx.commit().await?;
-    });
+    }
+    let sql = "UPDATE groups SET owner_id = $1, updated_at = $2 WHERE id = $3";
+    tx.execute(sql, args![new_owner_id, now(), group.id]).await?;
+    let sql = "UPDATE group_members SET scope = $1 WHERE group_id = $2 AND user_id = $3";
+    tx.execute(sql, args![Scope::Admin.as_str(), group.id, new_owner_id]).await?;
+    let details = json!({"owner": new_owner, "onBehalfOf": acting_uid(acting)});
+    record(
+        &mut tx,
+        caller,
+        Change { app: Some(app.id), action: "group.owner", object: format!("group:{guid}"), details },
+    )
+    .await?;
+    tx.commit().await?;
     get(db, caller, app, acting, guid).await
 }
 
@@ -551,7 +506,7 @@ pub async fn of_user(
 struct ListStatements {
     count_sql: String,
     page_sql: String,
-    args: Vec<Arg>,
+    args: Vec<Arg<'static>>,
     count_args: usize,
     per_page: i64,
     /// Counted from the kept total rather than the table.
@@ -568,17 +523,17 @@ fn list_statements(
     let (per_page, offset) = (query.paging.size(), query.paging.offset());
     let mut filter = Conditions::default();
     // The counted rows join only what the conditions need; the page's rows also their owners.
-    let membership = acting_id.map(|id| membership_join(&filter.placeholder(Arg::Int(id)))).unwrap_or_default();
+    let membership = acting_id.map(|id| membership_join(&filter.placeholder(Arg::from(id)))).unwrap_or_default();
     let from = match listing {
         Listing::App => {
-            let app_arg = filter.placeholder(Arg::Int(app.id));
+            let app_arg = filter.placeholder(Arg::from(app.id));
             filter.parts.push(format!("g.app = {app_arg}"));
             format!("groups g {membership}")
         }
         // A user's memberships are all in their app: the user alone picks
         // the rows, and no planner is tempted to walk the app's groups.
         Listing::MemberOf(user_id) => {
-            let user = filter.placeholder(Arg::Int(user_id));
+            let user = filter.placeholder(Arg::from(user_id));
             filter.parts.push(format!("um.user_id = {user}"));
             format!("group_members um JOIN groups g ON g.id = um.group_id {membership}")
         }
@@ -598,11 +553,11 @@ fn list_statements(
         search = Some((filter.parts.len() - 1, by_name, by_guid));
     }
     if !query.types.is_empty() {
-        let types = filter.list(query.types.iter().map(|t| Arg::Text(t.as_str().to_owned())));
+        let types = filter.list(query.types.iter().map(|t| Arg::from(t.as_str().to_owned())));
         filter.parts.push(format!("g.type IN ({types})"));
     }
     if !query.tags.is_empty() {
-        let tags = filter.list(query.tags.iter().cloned().map(Arg::Text));
+        let tags = filter.list(query.tags.iter().cloned().map(Arg::from));
         filter.parts.push(format!("EXISTS (SELECT 1 FROM group_tags t WHERE t.group_id = g.id AND t.tag IN ({tags}))"));
     }
     // The conditions with the search narrowed to one of its halves.
@@ -645,15 +600,15 @@ fn list_statements(
     let (direction, after) = if query.descending { ("DESC", "<") } else { ("ASC", ">") };
     if let Some(cursor) = &query.paging.cursor {
         let (at, guid) = keyset::parse_cursor(cursor)?;
-        let guid = filter.placeholder(Arg::Text(guid));
+        let guid = filter.placeholder(Arg::from(guid));
         let keyset = match (at, query.sort) {
             (Value::Null, GroupSort::Guid) => format!("{guid_column} {after} {guid}"),
             (Value::String(name), GroupSort::Name) => {
-                let name = filter.placeholder(Arg::Text(name));
+                let name = filter.placeholder(Arg::from(name));
                 format!("({column}, {guid_column}) {after} ({name}, {guid})")
             }
             (Value::Number(at), GroupSort::CreatedAt) => {
-                let at = filter.placeholder(Arg::Int(at.as_i64().ok_or_else(keyset::invalid_cursor)?));
+                let at = filter.placeholder(Arg::from(at.as_i64().ok_or_else(keyset::invalid_cursor)?));
                 format!("({column}, {guid_column}) {after} ({at}, {guid})")
             }
             _ => return Err(keyset::invalid_cursor()),

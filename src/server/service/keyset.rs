@@ -2,10 +2,12 @@
 //! numbered placeholders, and cursors that name the last row of a page.
 
 use serde_json::{Value, json};
-use sqlx::{FromRow, postgres::PgRow, sqlite::SqliteRow};
+use sqlx::FromRow;
 
-use crate::server::{Error, Result, db::Db};
-use crate::with_db;
+use crate::server::{
+    Error, Result,
+    db::{Arg, Db, Row},
+};
 
 /// The most rows a page holds.
 pub const MAX_PER_PAGE: i64 = 1000;
@@ -43,41 +45,21 @@ impl Paging {
     }
 }
 
-/// A value bound to a numbered placeholder.
-pub(super) enum Arg {
-    Text(String),
-    Int(i64),
-}
-
-/// Binds each argument to `$query`, in order.
-macro_rules! bind_all {
-    ($query:expr, $args:expr) => {{
-        let mut query = $query;
-        for arg in $args {
-            query = match arg {
-                $crate::server::service::keyset::Arg::Text(text) => query.bind(text.as_str()),
-                $crate::server::service::keyset::Arg::Int(int) => query.bind(*int),
-            };
-        }
-        query
-    }};
-}
-pub(super) use bind_all;
-
 /// A WHERE clause built from parts, numbering its placeholders as it goes.
 #[derive(Default)]
 pub(super) struct Conditions {
     pub(super) parts: Vec<String>,
-    pub(super) args: Vec<Arg>,
+    pub(super) args: Vec<Arg<'static>>,
 }
 
 impl Conditions {
-    pub(super) fn placeholder(&mut self, arg: Arg) -> String {
+    pub(super) fn placeholder(&mut self, arg: impl Into<Arg<'static>>) -> String {
+        let arg = arg.into();
         self.args.push(arg);
         format!("${}", self.args.len())
     }
 
-    pub(super) fn list(&mut self, args: impl IntoIterator<Item = Arg>) -> String {
+    pub(super) fn list(&mut self, args: impl IntoIterator<Item = Arg<'static>>) -> String {
         args.into_iter().map(|arg| self.placeholder(arg)).collect::<Vec<_>>().join(", ")
     }
 
@@ -87,8 +69,8 @@ impl Conditions {
 
     /// A prefix as a range on an indexed column: no scan, no leading wildcard.
     pub(super) fn prefix_of(&mut self, column: &str, prefix: &str) -> PrefixRange {
-        let from = self.placeholder(Arg::Text(prefix.to_owned()));
-        let to = self.placeholder(Arg::Text(format!("{prefix}\u{10FFFF}")));
+        let from = self.placeholder(prefix.to_owned());
+        let to = self.placeholder(format!("{prefix}\u{10FFFF}"));
         PrefixRange { column: column.to_owned(), from, to }
     }
 }
@@ -157,48 +139,29 @@ pub(super) fn listed(columns: &str, count_sql: &str) -> String {
 /// A page whose statement selects [`listed`] columns, and the list's total:
 /// brought by the page's rows, or for a page past the end, which has none,
 /// counted by `count_sql` alone, on the first `count_args` arguments.
-pub(super) async fn read_listed<Row>(
+pub(super) async fn read_listed<R>(
     db: &Db,
     page_sql: &str,
     count_sql: &str,
-    args: &[Arg],
+    args: &[Arg<'_>],
     count_args: usize,
-) -> Result<(Vec<Listed<Row>>, i64)>
+) -> Result<(Vec<Listed<R>>, i64)>
 where
-    Row: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin,
+    Listed<R>: Row,
 {
-    let rows: Vec<Listed<Row>> = with_db!(db, pool => bind_all!(sqlx::query_as(page_sql), args).fetch_all(pool).await?);
+    let rows: Vec<Listed<R>> = db.all(page_sql, args).await?;
     let total = match rows.first() {
         Some(row) => row.total,
-        None => with_db!(db, pool => {
-            bind_all!(sqlx::query_scalar(count_sql), &args[..count_args]).fetch_one(pool).await?
-        }),
+        None => db.scalar(count_sql, &args[..count_args]).await?,
     };
     Ok((rows, total))
 }
 
-/// How the database would run each statement with its arguments: `EXPLAIN
-/// QUERY PLAN` (SQLite) or `EXPLAIN` (Postgres), their lines one after the
-/// other. On Postgres sequential scans are priced out first, so that a
-/// `Seq Scan` in the answer means no index can serve the statement, whatever
-/// the table's size today.
-pub(super) async fn plans(db: &Db, statements: &[(&str, &[Arg])]) -> Result<Vec<String>> {
+/// How the database would run each statement with its arguments (see [`Db::plans`]).
+pub(super) async fn plans(db: &Db, statements: &[(&str, &[Arg<'_>])]) -> Result<Vec<String>> {
     let mut lines = Vec::new();
     for (sql, args) in statements {
-        let plan: Vec<String> = match db {
-            Db::Sqlite(pool) => {
-                let sql = format!("EXPLAIN QUERY PLAN {sql}");
-                let explain = bind_all!(sqlx::query_as::<_, (i64, i64, i64, String)>(&sql), args.iter());
-                explain.fetch_all(pool).await?.into_iter().map(|(.., detail)| detail).collect()
-            }
-            Db::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
-                sqlx::query("SET LOCAL enable_seqscan = off").execute(&mut *tx).await?;
-                let sql = format!("EXPLAIN {sql}");
-                bind_all!(sqlx::query_scalar::<_, String>(&sql), args.iter()).fetch_all(&mut *tx).await?
-            }
-        };
-        lines.extend(plan);
+        lines.extend(db.plan(sql, args).await?);
     }
     Ok(lines)
 }

@@ -8,12 +8,13 @@ use sqlx::FromRow;
 use super::{
     apps::App,
     audit::{Change, record},
-    groups::{self, Acting, acting_id, acting_scope, acting_uid, guid_not_found},
-    keyset::{self, Arg, Conditions, Paging, bind_all},
+    groups::{self, Acting, acting_id, acting_uid, guid_not_found},
+    keyset::{self, Conditions, Paging},
     messages::{NewMessage, insert_messages},
     now, stored,
     users::{self, COUNT_CAP},
 };
+use crate::args;
 use crate::domain::{
     BannedUserView, Content, GroupAction, GroupPassword, GroupType, GroupView, Guid, MemberEvent, MemberView, Page,
     SYSTEM_SENDER, Scope, Target, Uid, may,
@@ -21,9 +22,8 @@ use crate::domain::{
 use crate::server::{
     Error, Result,
     auth::{Caller, Permission, password::PasswordChecks},
-    db::{BeginWrite, Db},
+    db::{Arg, Db, Row, Tx},
 };
-use crate::with_db;
 
 /// At most this many users in one call.
 pub const MAX_PER_CALL: usize = 25;
@@ -35,71 +35,72 @@ pub struct LockedGroup {
     pub owner_id: Option<i64>,
 }
 
-/// Locks the app's group `$guid` in write transaction `$tx` (a no-op update
-/// takes its row lock on Postgres; SQLite's write turn is held already);
-/// evaluates to the `LockedGroup` or `ERR_GUID_NOT_FOUND`.
-macro_rules! lock_group {
-    ($tx:ident, $app:expr, $guid:expr) => {{
-        let guid: &$crate::domain::Guid = $guid;
-        let row: Option<(i64, String, Option<i64>)> = sqlx::query_as(
-            "UPDATE groups SET members_count = members_count WHERE app = $1 AND guid = $2 RETURNING id, type, owner_id",
-        )
-        .bind($app.id)
-        .bind(guid.as_str())
-        .fetch_optional(&mut *$tx)
-        .await?;
-        match row {
-            None => Err($crate::server::service::groups::guid_not_found(guid)),
-            Some((id, group_type, owner_id)) => {
-                $crate::server::service::stored($crate::domain::GroupType::parse(&group_type))
-                    .map(|group_type| $crate::server::service::members::LockedGroup { id, group_type, owner_id })
-            }
-        }
-    }};
+/// Locks the app's group `guid` in `tx` (a no-op update takes its row lock
+/// on Postgres; SQLite's write turn is held already).
+pub(super) async fn lock_group(tx: &mut Tx, app: &App, guid: &Guid) -> Result<LockedGroup> {
+    let sql =
+        "UPDATE groups SET members_count = members_count WHERE app = $1 AND guid = $2 RETURNING id, type, owner_id";
+    let row: Option<(i64, String, Option<i64>)> = tx.optional(sql, args![app.id, guid.as_str()]).await?;
+    let (id, group_type, owner_id) = row.ok_or_else(|| guid_not_found(guid))?;
+    Ok(LockedGroup { id, group_type: stored(GroupType::parse(&group_type))?, owner_id })
 }
 
-/// The scope user `$user_id` holds in group `$group_id`, if a member, read in `$tx`.
-macro_rules! scope_of {
-    ($tx:ident, $group_id:expr, $user_id:expr) => {{
-        let scope: Option<String> =
-            sqlx::query_scalar("SELECT scope FROM group_members WHERE group_id = $1 AND user_id = $2")
-                .bind($group_id)
-                .bind($user_id)
-                .fetch_optional(&mut *$tx)
-                .await?;
-        scope.map(|s| $crate::server::service::stored($crate::domain::Scope::parse(&s))).transpose()?
-    }};
+/// The scope user `user_id` holds in group `group_id`, if a member.
+pub(super) async fn scope_of(tx: &mut Tx, group_id: i64, user_id: i64) -> Result<Option<Scope>> {
+    let sql = "SELECT scope FROM group_members WHERE group_id = $1 AND user_id = $2";
+    let scope: Option<String> = tx.optional_scalar(sql, args![group_id, user_id]).await?;
+    scope.map(|s| stored(Scope::parse(&s))).transpose()
 }
-/// Seats user `$user_id` (`$uid`) in group `$group_id` (`$guid`) with `$scope`
-/// since `$at`, in `$tx`; the caller moves the member count.
-macro_rules! insert_member {
-    ($tx:ident, $group_id:expr, $user_id:expr, $guid:expr, $uid:expr, $scope:expr, $at:expr) => {{
-        let (guid, uid, scope): (&$crate::domain::Guid, &$crate::domain::Uid, $crate::domain::Scope) = ($guid, $uid, $scope);
-        sqlx::query(
-            "INSERT INTO group_members (group_id, user_id, guid, uid, scope, joined_at) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind($group_id)
-        .bind($user_id)
-        .bind(guid.as_str())
-        .bind(uid.as_str())
-        .bind(scope.as_str())
-        .bind($at)
-        .execute(&mut *$tx)
-        .await?;
-    }};
-}
-pub(crate) use {insert_member, lock_group, scope_of};
 
-/// Whether user `$user_id` is banned from group `$group_id`, read in `$tx`.
-macro_rules! is_banned {
-    ($tx:ident, $group_id:expr, $user_id:expr) => {{
-        let banned: Option<i32> = sqlx::query_scalar("SELECT 1 FROM group_bans WHERE group_id = $1 AND user_id = $2")
-            .bind($group_id)
-            .bind($user_id)
-            .fetch_optional(&mut *$tx)
-            .await?;
-        banned.is_some()
-    }};
+/// The scope the acting user (`acting_id`, none for the app, which counts
+/// as an admin) holds in `group`, locked in `tx`. A user who is not a
+/// member is refused: with `ERR_GUID_NOT_FOUND` for a private group, which
+/// they may not know of, else `ERR_NOT_A_MEMBER`.
+pub(super) async fn acting_scope(
+    tx: &mut Tx,
+    group: &LockedGroup,
+    acting_id: Option<i64>,
+    guid: &Guid,
+) -> Result<Scope> {
+    let Some(user_id) = acting_id else { return Ok(Scope::Admin) };
+    match scope_of(tx, group.id, user_id).await? {
+        Some(scope) => Ok(scope),
+        None if group.group_type == GroupType::Private => Err(guid_not_found(guid)),
+        None => Err(not_a_member(&"The acting user", guid)),
+    }
+}
+
+/// A seat in a group about to be taken.
+pub(super) struct Seat<'a> {
+    pub(super) group_id: i64,
+    pub(super) user_id: i64,
+    pub(super) guid: &'a Guid,
+    pub(super) uid: &'a Uid,
+    pub(super) scope: Scope,
+    pub(super) at: i64,
+}
+
+/// Seats a user in a group; the caller moves the member count.
+pub(super) async fn insert_member(tx: &mut Tx, seat: Seat<'_>) -> Result<()> {
+    let Seat { group_id, user_id, guid, uid, scope, at } = seat;
+    let sql =
+        "INSERT INTO group_members (group_id, user_id, guid, uid, scope, joined_at) VALUES ($1, $2, $3, $4, $5, $6)";
+    tx.execute(sql, args![group_id, user_id, guid.as_str(), uid.as_str(), scope.as_str(), at]).await?;
+    Ok(())
+}
+
+/// Whether user `user_id` is banned from group `group_id`.
+async fn is_banned(tx: &mut Tx, group_id: i64, user_id: i64) -> Result<bool> {
+    let sql = "SELECT 1 FROM group_bans WHERE group_id = $1 AND user_id = $2";
+    Ok(tx.optional_scalar::<i32>(sql, args![group_id, user_id]).await?.is_some())
+}
+
+/// Moves group `group_id`'s member count by `by`.
+pub(super) async fn add_to_count(tx: &mut Tx, group_id: i64, by: i64) -> Result<()> {
+    if by != 0 {
+        tx.execute("UPDATE groups SET members_count = members_count + $1 WHERE id = $2", args![by, group_id]).await?;
+    }
+    Ok(())
 }
 
 /// `who` (a UID, or "The acting user") is not in group `guid`.
@@ -195,99 +196,115 @@ pub async fn change(
     let acting_id = acting_id(db, app, acting).await?;
     let actor_uid = acting_uid(acting).map_or(SYSTEM_SENDER, Uid::as_str);
     let at = now();
-    let done: Vec<std::result::Result<(), Error>> = with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        let group = lock_group!(tx, app, guid)?;
-        let actor = acting_scope!(tx, &group, acting_id, guid);
-        let mut done = Vec::with_capacity(changes.len());
-        let mut notices: Vec<NewMessage> = Vec::new();
-        let mut joined: i64 = 0;
-        // The users named, read in one statement.
-        let ids = users::ids_of!(tx, changes.iter().map(|(uid, _)| (app.id, uid)))?;
-        for (uid, change) in &changes {
-            let Some(&user_id) = ids.get(&(app.id, uid.to_string())) else {
-                done.push(Err(users::uid_not_found(uid)));
-                continue;
-            };
-            let scope = scope_of!(tx, group.id, user_id);
-            let is_banned = is_banned!(tx, group.id, user_id);
-            let target = Target { scope, is_self: acting_id == Some(user_id), is_owner: group.owner_id == Some(user_id) };
-            let refused = match change {
-                MemberChange::Add(_) if is_banned => Some(banned(uid, guid)),
-                MemberChange::Add(_) if scope.is_some() => Some(already_joined(uid, guid)),
-                MemberChange::SetScope(_) | MemberChange::Kick if scope.is_none() => Some(not_a_member(uid, guid)),
-                MemberChange::Ban if is_banned => Some(Error::conflict("ERR_ALREADY_BANNED", format!("{uid} is banned from the group {guid} already."))),
-                MemberChange::Unban if !is_banned => Some(Error::not_found("ERR_NOT_BANNED", format!("{uid} is not banned from the group {guid}."))),
-                _ => may(actor, change.action(), Some(target).filter(|_| change.action().has_target())).err().map(Error::from),
-            };
-            if let Some(refused) = refused {
-                done.push(Err(refused));
-                continue;
+    let mut tx = db.begin_write().await?;
+    let group = lock_group(&mut tx, app, guid).await?;
+    let actor = acting_scope(&mut tx, &group, acting_id, guid).await?;
+    let mut done = Vec::with_capacity(changes.len());
+    let mut notices: Vec<NewMessage> = Vec::new();
+    let mut joined: i64 = 0;
+    // The users named, read in one statement.
+    let ids = users::ids_of(&mut tx, changes.iter().map(|(uid, _)| (app.id, uid))).await?;
+    let acting = Changing { caller, app, acting, acting_id, actor, actor_uid, group: &group, guid, at };
+    for (uid, change) in &changes {
+        let Some(&user_id) = ids.get(&(app.id, uid.to_string())) else {
+            done.push(Err(users::uid_not_found(uid)));
+            continue;
+        };
+        match apply(&mut tx, &acting, uid, user_id, *change).await? {
+            Ok((moved, notice)) => {
+                joined += moved;
+                notices.push(notice);
+                done.push(Ok(()));
             }
-            match change {
-                MemberChange::Add(scope) => {
-                    insert_member!(tx, group.id, user_id, guid, uid, *scope, at);
-                    joined += 1;
-                }
-                MemberChange::SetScope(scope) => {
-                    sqlx::query("UPDATE group_members SET scope = $1 WHERE group_id = $2 AND user_id = $3")
-                        .bind(scope.as_str()).bind(group.id).bind(user_id)
-                        .execute(&mut *tx).await?;
-                }
-                MemberChange::Kick | MemberChange::Ban => {
-                    let left = sqlx::query("DELETE FROM group_members WHERE group_id = $1 AND user_id = $2")
-                        .bind(group.id).bind(user_id)
-                        .execute(&mut *tx).await?;
-                    joined -= left.rows_affected() as i64;
-                    if *change == MemberChange::Ban {
-                        sqlx::query("INSERT INTO group_bans (group_id, user_id, uid, banned_by, banned_at) VALUES ($1, $2, $3, $4, $5)")
-                            .bind(group.id).bind(user_id).bind(uid.as_str())
-                            .bind(acting_uid(acting).map_or_else(|| caller.label(), Uid::to_string)).bind(at)
-                            .execute(&mut *tx).await?;
-                    }
-                }
-                MemberChange::Unban => {
-                    sqlx::query("DELETE FROM group_bans WHERE group_id = $1 AND user_id = $2")
-                        .bind(group.id).bind(user_id)
-                        .execute(&mut *tx).await?;
-                }
-            }
-            let new_scope = match change {
-                MemberChange::Add(scope) | MemberChange::SetScope(scope) => Some(*scope),
-                _ => None,
-            };
-            let event = Content::member_event(change.event(), actor_uid, uid, scope, new_scope);
-            notices.push(NewMessage::in_group(app.id, group.id, guid, event, at));
-            record!(tx, caller, Change {
-                app: Some(app.id),
-                action: change.audit_action(),
-                object: format!("group:{guid}"),
-                details: json!({"uid": uid, "scope": new_scope, "onBehalfOf": acting_uid(acting)}),
-            })?;
-            done.push(Ok(()));
+            Err(refused) => done.push(Err(refused)),
         }
-        add_to_count!(tx, group.id, joined);
-        insert_messages!(tx, &notices)?;
-        tx.commit().await?;
-        done
-    });
+    }
+    add_to_count(&mut tx, group.id, joined).await?;
+    insert_messages(&mut tx, &notices).await?;
+    tx.commit().await?;
     Ok(changes.into_iter().zip(done).map(|((uid, change), outcome)| (uid, change, outcome)).collect())
 }
 
-/// Moves group `$group_id`'s member count by `$by`, in `$tx`.
-macro_rules! add_to_count {
-    ($tx:ident, $group_id:expr, $by:expr) => {{
-        let by: i64 = $by;
-        if by != 0 {
-            sqlx::query("UPDATE groups SET members_count = members_count + $1 WHERE id = $2")
-                .bind(by)
-                .bind($group_id)
-                .execute(&mut *$tx)
-                .await?;
-        }
-    }};
+/// Who makes a batch of member changes, and where.
+struct Changing<'a> {
+    caller: &'a Caller,
+    app: &'a App,
+    acting: &'a Acting,
+    acting_id: Option<i64>,
+    /// The acting user's scope in the group.
+    actor: Scope,
+    actor_uid: &'a str,
+    group: &'a LockedGroup,
+    guid: &'a Guid,
+    at: i64,
 }
-use add_to_count;
+
+/// Makes one change to user `uid` (`user_id`), or answers why not: how
+/// it moved the member count, and the action message that tells of it.
+async fn apply(
+    tx: &mut Tx,
+    by: &Changing<'_>,
+    uid: &Uid,
+    user_id: i64,
+    change: MemberChange,
+) -> Result<std::result::Result<(i64, NewMessage), Error>> {
+    let Changing { caller, app, acting, acting_id, actor, actor_uid, group, guid, at } = *by;
+    let scope = scope_of(tx, group.id, user_id).await?;
+    let is_banned = is_banned(tx, group.id, user_id).await?;
+    let target = Target { scope, is_self: acting_id == Some(user_id), is_owner: group.owner_id == Some(user_id) };
+    let refused = match change {
+        MemberChange::Add(_) if is_banned => Some(banned(uid, guid)),
+        MemberChange::Add(_) if scope.is_some() => Some(already_joined(uid, guid)),
+        MemberChange::SetScope(_) | MemberChange::Kick if scope.is_none() => Some(not_a_member(uid, guid)),
+        MemberChange::Ban if is_banned => {
+            Some(Error::conflict("ERR_ALREADY_BANNED", format!("{uid} is banned from the group {guid} already.")))
+        }
+        MemberChange::Unban if !is_banned => {
+            Some(Error::not_found("ERR_NOT_BANNED", format!("{uid} is not banned from the group {guid}.")))
+        }
+        _ => may(actor, change.action(), Some(target).filter(|_| change.action().has_target())).err().map(Error::from),
+    };
+    if let Some(refused) = refused {
+        return Ok(Err(refused));
+    }
+    let mut moved = 0;
+    match change {
+        MemberChange::Add(scope) => {
+            insert_member(tx, Seat { group_id: group.id, user_id, guid, uid, scope, at }).await?;
+            moved = 1;
+        }
+        MemberChange::SetScope(scope) => {
+            let sql = "UPDATE group_members SET scope = $1 WHERE group_id = $2 AND user_id = $3";
+            tx.execute(sql, args![scope.as_str(), group.id, user_id]).await?;
+        }
+        MemberChange::Kick | MemberChange::Ban => {
+            let sql = "DELETE FROM group_members WHERE group_id = $1 AND user_id = $2";
+            moved = -(tx.execute(sql, args![group.id, user_id]).await? as i64);
+            if change == MemberChange::Ban {
+                let sql =
+                    "INSERT INTO group_bans (group_id, user_id, uid, banned_by, banned_at) VALUES ($1, $2, $3, $4, $5)";
+                let banned_by = acting_uid(acting).map_or_else(|| caller.label(), Uid::to_string);
+                tx.execute(sql, args![group.id, user_id, uid.as_str(), banned_by, at]).await?;
+            }
+        }
+        MemberChange::Unban => {
+            tx.execute("DELETE FROM group_bans WHERE group_id = $1 AND user_id = $2", args![group.id, user_id]).await?;
+        }
+    }
+    let new_scope = match change {
+        MemberChange::Add(scope) | MemberChange::SetScope(scope) => Some(scope),
+        _ => None,
+    };
+    let event = Content::member_event(change.event(), actor_uid, uid, scope, new_scope);
+    let change = Change {
+        app: Some(app.id),
+        action: change.audit_action(),
+        object: format!("group:{guid}"),
+        details: json!({"uid": uid, "scope": new_scope, "onBehalfOf": acting_uid(acting)}),
+    };
+    record(tx, caller, change).await?;
+    Ok(Ok((moved, NewMessage::in_group(app.id, group.id, guid, event, at))))
+}
 
 /// The one outcome of a call that made one change.
 pub fn single(mut outcomes: Vec<Outcome>) -> Result<()> {
@@ -314,9 +331,8 @@ pub async fn join(
     let acting = Acting::User(uid.clone());
     let user_id = users::find(db, app, uid).await?.id;
     let seen = groups::find(db, app, Some(user_id), guid).await?;
-    let stored_hash: Option<String> = with_db!(db, pool => {
-        sqlx::query_scalar("SELECT password_hash FROM groups WHERE id = $1").bind(seen.id).fetch_one(pool).await?
-    });
+    let stored_hash: Option<String> =
+        db.scalar("SELECT password_hash FROM groups WHERE id = $1", args![seen.id]).await?;
     // Checked before the write turn: argon2 takes tens of milliseconds.
     if let Some(stored_hash) = stored_hash {
         let given = given_password
@@ -328,26 +344,30 @@ pub async fn join(
             });
         }
     }
-    with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        let group = lock_group!(tx, app, guid)?;
-        if scope_of!(tx, group.id, user_id).is_some() {
-            return Err(already_joined(uid, guid));
-        }
-        if group.group_type == GroupType::Private {
-            return Err(guid_not_found(guid));
-        }
-        if is_banned!(tx, group.id, user_id) {
-            return Err(banned(uid, guid));
-        }
-        let at = now();
-        insert_member!(tx, group.id, user_id, guid, uid, Scope::Participant, at);
-        add_to_count!(tx, group.id, 1);
-        let event = Content::member_event(MemberEvent::Joined, uid.as_str(), uid, None, Some(Scope::Participant));
-        insert_messages!(tx, &[NewMessage::in_group(app.id, group.id, guid, event, at)])?;
-        record!(tx, caller, Change { app: Some(app.id), action: "member.join", object: format!("group:{guid}"), details: json!({"uid": uid}) })?;
-        tx.commit().await?;
-    });
+    let mut tx = db.begin_write().await?;
+    let group = lock_group(&mut tx, app, guid).await?;
+    if scope_of(&mut tx, group.id, user_id).await?.is_some() {
+        return Err(already_joined(uid, guid));
+    }
+    if group.group_type == GroupType::Private {
+        return Err(guid_not_found(guid));
+    }
+    if is_banned(&mut tx, group.id, user_id).await? {
+        return Err(banned(uid, guid));
+    }
+    let at = now();
+    insert_member(&mut tx, Seat { group_id: group.id, user_id, guid, uid, scope: Scope::Participant, at }).await?;
+    add_to_count(&mut tx, group.id, 1).await?;
+    let event = Content::member_event(MemberEvent::Joined, uid.as_str(), uid, None, Some(Scope::Participant));
+    insert_messages(&mut tx, &[NewMessage::in_group(app.id, group.id, guid, event, at)]).await?;
+    let details = json!({"uid": uid});
+    record(
+        &mut tx,
+        caller,
+        Change { app: Some(app.id), action: "member.join", object: format!("group:{guid}"), details },
+    )
+    .await?;
+    tx.commit().await?;
     groups::get(db, caller, app, &acting, guid).await
 }
 
@@ -356,22 +376,27 @@ pub async fn leave(db: &Db, caller: &Caller, app: &App, uid: &Uid, guid: &Guid) 
     caller.require_app(app.id)?;
     caller.require(Permission::JoinGroups)?;
     let user_id = users::find(db, app, uid).await?.id;
-    with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        let group = lock_group!(tx, app, guid)?;
-        let scope = acting_scope!(tx, &group, Some(user_id), guid);
-        if group.owner_id == Some(user_id) {
-            return Err(Error::conflict("ERR_OWNER_CANNOT_LEAVE", "The owner hands the group to another member before leaving."));
-        }
-        sqlx::query("DELETE FROM group_members WHERE group_id = $1 AND user_id = $2")
-            .bind(group.id).bind(user_id)
-            .execute(&mut *tx).await?;
-        add_to_count!(tx, group.id, -1);
-        let event = Content::member_event(MemberEvent::Left, uid.as_str(), uid, Some(scope), None);
-        insert_messages!(tx, &[NewMessage::in_group(app.id, group.id, guid, event, now())])?;
-        record!(tx, caller, Change { app: Some(app.id), action: "member.leave", object: format!("group:{guid}"), details: json!({"uid": uid}) })?;
-        tx.commit().await?;
-    });
+    let mut tx = db.begin_write().await?;
+    let group = lock_group(&mut tx, app, guid).await?;
+    let scope = acting_scope(&mut tx, &group, Some(user_id), guid).await?;
+    if group.owner_id == Some(user_id) {
+        return Err(Error::conflict(
+            "ERR_OWNER_CANNOT_LEAVE",
+            "The owner hands the group to another member before leaving.",
+        ));
+    }
+    tx.execute("DELETE FROM group_members WHERE group_id = $1 AND user_id = $2", args![group.id, user_id]).await?;
+    add_to_count(&mut tx, group.id, -1).await?;
+    let event = Content::member_event(MemberEvent::Left, uid.as_str(), uid, Some(scope), None);
+    insert_messages(&mut tx, &[NewMessage::in_group(app.id, group.id, guid, event, now())]).await?;
+    let details = json!({"uid": uid});
+    record(
+        &mut tx,
+        caller,
+        Change { app: Some(app.id), action: "member.leave", object: format!("group:{guid}"), details },
+    )
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -511,19 +536,15 @@ struct UidListing {
 /// A page of a group's rows in UID order, keyset-paged on the UID.
 async fn uid_page<R>(db: &Db, group_id: i64, listing: UidListing, query: MemberQuery) -> Result<Page<R>>
 where
-    R: for<'r> FromRow<'r, sqlx::sqlite::SqliteRow>
-        + for<'r> FromRow<'r, sqlx::postgres::PgRow>
-        + Send
-        + Unpin
-        + HasUid,
+    R: Row + HasUid,
 {
     let (per_page, offset) = (query.paging.size(), query.paging.offset());
     let mut filter = Conditions::default();
     let UidListing { table, columns, scopes, known_total } = listing;
-    let group = filter.placeholder(Arg::Int(group_id));
+    let group = filter.placeholder(group_id);
     filter.parts.push(format!("m.group_id = {group}"));
     if !scopes.is_empty() {
-        let scopes = filter.list(scopes.into_iter().map(Arg::Text));
+        let scopes = filter.list(scopes.into_iter().map(Arg::from));
         filter.parts.push(format!("m.scope IN ({scopes})"));
     }
     if let Some(prefix) = query.search.map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty()) {
@@ -538,7 +559,7 @@ where
     let count_args = filter.args.len();
     if let Some(cursor) = &query.paging.cursor {
         let (_, uid) = keyset::parse_cursor(cursor)?;
-        let uid = filter.placeholder(Arg::Text(uid));
+        let uid = filter.placeholder(uid);
         filter.parts.push(format!("m.uid > {uid}"));
     }
     let page_sql = format!(
@@ -546,13 +567,11 @@ where
         filter.sql(),
         per_page + 1
     );
-    let (total, mut rows): (i64, Vec<R>) = with_db!(db, pool => {
-        let total = match known_total {
-            Some(total) => total,
-            None => bind_all!(sqlx::query_scalar(&count_sql), &filter.args[..count_args]).fetch_one(pool).await?,
-        };
-        (total, bind_all!(sqlx::query_as(&page_sql), &filter.args).fetch_all(pool).await?)
-    });
+    let total = match known_total {
+        Some(total) => total,
+        None => db.scalar(&count_sql, &filter.args[..count_args]).await?,
+    };
+    let mut rows: Vec<R> = db.all(&page_sql, &filter.args).await?;
     let more = rows.len() as i64 > per_page;
     rows.truncate(per_page as usize);
     let next_cursor = if more { rows.last().map(|r| keyset::cursor(serde_json::Value::Null, r.uid())) } else { None };

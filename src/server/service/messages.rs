@@ -18,15 +18,16 @@ use sqlx::FromRow;
 use super::{
     apps::App,
     audit::{Change, record},
-    daily::day_of,
+    daily::{Figure, add_daily, day_of},
     events::{self, Event},
     groups::{self, Acting, acting_uid},
-    keyset::{Arg, Conditions, bind_all, invalid_cursor},
+    keyset::{Conditions, invalid_cursor},
     members::not_a_member,
-    now, rows_per_statement, stored,
+    now, stored,
     tags::{self, Tagged, WithTags, replace_tags},
     users,
 };
+use crate::args;
 use crate::domain::{
     Content, ConversationView, GroupAction, Guid, MessageCategory, MessageEvent, MessageFilter, MessagePage,
     MessageView, Reach, Receiver, ReceiverType, SYSTEM_SENDER, Scope, Uid, may,
@@ -34,10 +35,9 @@ use crate::domain::{
 use crate::server::{
     Error, Result,
     auth::{Caller, Permission},
-    db::{BeginWrite, Db, MultiRowValues},
+    db::{Arg, Db, Tx, rows_per_statement},
     group_commit::GroupCommit,
 };
-use crate::with_db;
 
 /// The most messages one page holds.
 pub const MAX_LIMIT: i64 = 100;
@@ -145,185 +145,115 @@ impl NewMessage {
     }
 }
 
-/// Runs `$sql`, which holds `{}` where its multi-row values go, over
-/// `$rows` (each a `Vec<Arg>` of `$columns` values), in chunks on `$tx`;
-/// evaluates to a `sqlx` result.
-macro_rules! with_values {
-    ($tx:ident, $sql:expr, $columns:expr, $rows:expr) => {
-        'run: {
-            use $crate::server::db::MultiRowValues;
-            let rows: &[Vec<$crate::server::service::keyset::Arg>] = &$rows;
-            for chunk in rows.chunks($crate::server::service::rows_per_statement($columns)) {
-                let sql = $sql.replace("{}", &$tx.values(chunk.len(), $columns));
-                let statement = $crate::server::service::keyset::bind_all!(sqlx::query(&sql), chunk.iter().flatten());
-                if let Err(error) = statement.execute(&mut *$tx).await {
-                    break 'run Err::<(), sqlx::Error>(error);
-                }
-            }
-            Ok(())
-        }
-    };
+/// Writes `messages` in `tx` as [`write_messages`] does, and announces
+/// them; answers their ids, in order.
+pub(crate) async fn insert_messages(tx: &mut Tx, messages: &[NewMessage]) -> Result<Vec<i64>> {
+    let ids = write_messages(tx, messages).await?;
+    let events: Vec<Event> = messages.iter().zip(&ids).map(|(m, id)| m.announced(*id)).collect();
+    events::announce(tx, &events).await?;
+    Ok(ids)
 }
 
-/// Writes the `NewMessage`s `$messages` (a slice) on `$tx` with their tags,
-/// and moves what follows from them: each conversation's last message, the
-/// sender's read mark, parents' reply counts, the app's totals. Evaluates
-/// to a `sqlx` result of their ids, in order.
-macro_rules! insert_messages {
-    ($tx:ident, $messages:expr) => {
-        'announced: {
-            let messages: &[$crate::server::service::messages::NewMessage] = $messages;
-            match $crate::server::service::messages::write_messages!($tx, messages) {
-                Ok(ids) => {
-                    let events: Vec<_> = messages.iter().zip(&ids).map(|(m, id)| m.announced(*id)).collect();
-                    match $crate::server::service::events::announce!($tx, &events) {
-                        Ok(()) => Ok(ids),
-                        Err(error) => break 'announced Err(error),
-                    }
-                }
-                Err(error) => Err(error),
-            }
-        }
-    };
+/// Writes `messages` with their tags in `tx`, and moves what follows from
+/// them: each conversation's last message, the sender's read mark,
+/// parents' reply counts, the app's totals. Answers their ids, in order;
+/// announces nothing, for bulk loads, which no client waits for.
+pub(crate) async fn write_messages(tx: &mut Tx, messages: &[NewMessage]) -> Result<Vec<i64>> {
+    let rows: Vec<Arg> = messages
+        .iter()
+        .flat_map(|m| {
+            [
+                m.app.into(),
+                m.conversation.as_str().into(),
+                m.sender_name().into(),
+                m.receiver.id().into(),
+                m.receiver.receiver_type().as_str().into(),
+                m.content.category().as_str().into(),
+                m.content.message_type().into(),
+                m.content.data().into(),
+                m.metadata.as_ref().into(),
+                m.parent_id.into(),
+                m.sent_at.into(),
+            ]
+        })
+        .collect();
+    let sql = "INSERT INTO messages (app, conversation, sender, receiver, receiver_type, category, type, data, \
+               metadata, parent_id, sent_at) VALUES {} RETURNING id";
+    let mut ids = Vec::with_capacity(messages.len());
+    for chunk in rows.chunks(rows_per_statement(11) * 11) {
+        let mut written: Vec<(i64,)> = tx.all_rows(sql, 11, chunk).await?;
+        // Rows take their ids in the order of the values, and ids only
+        // grow: sorted, they line up with the chunk.
+        written.sort_unstable();
+        ids.extend(written.into_iter().map(|(id,)| id));
+    }
+    let tags = messages.iter().zip(&ids).flat_map(|(m, id)| m.tags.iter().map(move |tag| (m.app, *id, tag.as_str())));
+    tags::insert_tags(tx, Tagged::Message, tags.collect::<Vec<_>>()).await?;
+    let follows = Followers::of(messages, &ids);
+    let moves = [
+        (
+            "INSERT INTO user_conversations (user_id, conversation, peer_uid, last_message_id, last_read_id) VALUES {} \
+             ON CONFLICT (user_id, conversation) DO UPDATE SET last_message_id = excluded.last_message_id, \
+             last_read_id = CASE WHEN excluded.last_read_id > user_conversations.last_read_id \
+             THEN excluded.last_read_id ELSE user_conversations.last_read_id END",
+            5,
+            &follows.user_sides,
+        ),
+        (
+            "WITH v (group_id, id) AS (VALUES {}) \
+             UPDATE groups SET last_message_id = v.id FROM v WHERE groups.id = v.group_id",
+            2,
+            &follows.group_lasts,
+        ),
+        (
+            "WITH v (group_id, user_id, id) AS (VALUES {}) UPDATE group_members SET last_read_id = v.id FROM v \
+             WHERE group_members.group_id = v.group_id AND group_members.user_id = v.user_id \
+             AND group_members.last_read_id < v.id",
+            3,
+            &follows.group_reads,
+        ),
+        (
+            "WITH v (id, replies) AS (VALUES {}) \
+             UPDATE messages SET replies_count = messages.replies_count + v.replies FROM v WHERE messages.id = v.id",
+            2,
+            &follows.replies,
+        ),
+    ];
+    for (sql, columns, rows) in moves {
+        tx.execute_rows(sql, columns, rows).await?;
+    }
+    count_messages(tx, &follows.per_app_day).await?;
+    Ok(ids)
 }
 
-/// Writes messages as [`insert_messages`] does, without announcing them:
-/// for bulk loads, which no client waits for.
-macro_rules! write_messages {
-    ($tx:ident, $messages:expr) => {
-        'insert: {
-            use $crate::server::{
-                db::MultiRowValues,
-                service::{messages::{Followers, NewMessage}, rows_per_statement},
-            };
-            let messages: &[NewMessage] = $messages;
-            let mut ids: Vec<i64> = Vec::with_capacity(messages.len());
-            for chunk in messages.chunks(rows_per_statement(11)) {
-                let sql = format!(
-                    "INSERT INTO messages (app, conversation, sender, receiver, receiver_type, category, type, data, \
-                     metadata, parent_id, sent_at) VALUES {} RETURNING id",
-                    $tx.values(chunk.len(), 11)
-                );
-                let mut insert = sqlx::query_scalar::<_, i64>(&sql);
-                for m in chunk {
-                    insert = insert
-                        .bind(m.app)
-                        .bind(m.conversation.as_str())
-                        .bind(m.sender_name())
-                        .bind(m.receiver.id())
-                        .bind(m.receiver.receiver_type().as_str())
-                        .bind(m.content.category().as_str())
-                        .bind(m.content.message_type())
-                        .bind(m.content.data().to_string())
-                        .bind(m.metadata.as_ref().map(|v| v.to_string()))
-                        .bind(m.parent_id)
-                        .bind(m.sent_at);
-                }
-                match insert.fetch_all(&mut *$tx).await {
-                    // Rows take their ids in the order of the values, and
-                    // ids only grow: sorted, they line up with the chunk.
-                    Ok(mut written) => {
-                        written.sort_unstable();
-                        ids.extend(written);
-                    }
-                    Err(error) => break 'insert Err::<Vec<i64>, sqlx::Error>(error),
-                }
-            }
-            let tags = messages
-                .iter()
-                .zip(&ids)
-                .flat_map(|(m, id)| m.tags.iter().map(move |tag| (m.app, *id, tag.as_str())));
-            if let Err(error) =
-                $crate::server::service::tags::insert_tags!($tx, $crate::server::service::tags::Tagged::Message, tags)
-            {
-                break 'insert Err(error);
-            }
-            let follows = Followers::of(messages, &ids);
-            let moves = [
-                (
-                    "INSERT INTO user_conversations (user_id, conversation, peer_uid, last_message_id, last_read_id) VALUES {} \
-                     ON CONFLICT (user_id, conversation) DO UPDATE SET last_message_id = excluded.last_message_id, \
-                     last_read_id = CASE WHEN excluded.last_read_id > user_conversations.last_read_id \
-                     THEN excluded.last_read_id ELSE user_conversations.last_read_id END",
-                    5,
-                    &follows.user_sides,
-                ),
-                (
-                    "WITH v (group_id, id) AS (VALUES {}) \
-                     UPDATE groups SET last_message_id = v.id FROM v WHERE groups.id = v.group_id",
-                    2,
-                    &follows.group_lasts,
-                ),
-                (
-                    "WITH v (group_id, user_id, id) AS (VALUES {}) UPDATE group_members SET last_read_id = v.id FROM v \
-                     WHERE group_members.group_id = v.group_id AND group_members.user_id = v.user_id \
-                     AND group_members.last_read_id < v.id",
-                    3,
-                    &follows.group_reads,
-                ),
-                (
-                    "WITH v (id, replies) AS (VALUES {}) \
-                     UPDATE messages SET replies_count = messages.replies_count + v.replies FROM v WHERE messages.id = v.id",
-                    2,
-                    &follows.replies,
-                ),
-            ];
-            for (sql, columns, rows) in moves {
-                if let Err(error) = $crate::server::service::messages::with_values!($tx, sql, columns, rows) {
-                    break 'insert Err(error);
-                }
-            }
-            if let Err(error) = $crate::server::service::messages::count_messages!($tx, follows.per_app_day) {
-                break 'insert Err(error);
-            }
-            Ok(ids)
-        }
-    };
+/// Adds `per_app_day` (`(app, day) -> messages`, fewer for a negative
+/// number) to the apps' totals and, where `day` is given, their daily figures.
+pub(crate) async fn count_messages(tx: &mut Tx, per_app_day: &BTreeMap<(i64, Option<i64>), i64>) -> Result<()> {
+    let mut per_app: BTreeMap<i64, i64> = BTreeMap::new();
+    for ((app, _), n) in per_app_day {
+        *per_app.entry(*app).or_default() += n;
+    }
+    let days: Vec<((i64, i64), i64)> =
+        per_app_day.iter().filter_map(|((app, day), n)| Some(((*app, (*day)?), *n))).collect();
+    add_daily(tx, Figure::Messages, &days).await?;
+    for (app, n) in per_app {
+        tx.execute("UPDATE message_counts SET total = total + $1 WHERE app = $2", args![n, app]).await?;
+    }
+    Ok(())
 }
-
-/// Adds `$per_app_day` (`(app, day) -> messages`, fewer for a negative
-/// number) to the apps' totals and, where `day` is given, their daily
-/// figures, in `$tx`; evaluates to a `sqlx` result.
-macro_rules! count_messages {
-    ($tx:ident, $per_app_day:expr) => {
-        'count: {
-            let per_app_day: &std::collections::BTreeMap<(i64, Option<i64>), i64> = &$per_app_day;
-            let mut per_app: std::collections::BTreeMap<i64, i64> = std::collections::BTreeMap::new();
-            for ((app, _), n) in per_app_day {
-                *per_app.entry(*app).or_default() += n;
-            }
-            let days = per_app_day.iter().filter_map(|((app, day), n)| Some(((*app, (*day)?), *n)));
-            if let Err(error) = $crate::server::service::daily::add_daily!($tx, "messages", days) {
-                break 'count Err(error);
-            }
-            for (app, n) in per_app {
-                let counted = sqlx::query("UPDATE message_counts SET total = total + $1 WHERE app = $2")
-                    .bind(n)
-                    .bind(app)
-                    .execute(&mut *$tx)
-                    .await;
-                if let Err(error) = counted {
-                    break 'count Err(error);
-                }
-            }
-            Ok(())
-        }
-    };
-}
-pub(crate) use {count_messages, insert_messages, with_values, write_messages};
 
 /// What writing some messages moves besides their rows, one row each.
 pub(super) struct Followers {
     /// `[user_id, conversation, peer_uid, message_id, read_id]`: each
     /// user's side of a conversation with another user.
-    pub(super) user_sides: Vec<Vec<Arg>>,
+    pub(super) user_sides: Vec<Arg<'static>>,
     /// `[group_id, message_id]`: each group's newest message.
-    pub(super) group_lasts: Vec<Vec<Arg>>,
+    pub(super) group_lasts: Vec<Arg<'static>>,
     /// `[group_id, user_id, message_id]`: a sender has read their group up
     /// to their own message.
-    pub(super) group_reads: Vec<Vec<Arg>>,
+    pub(super) group_reads: Vec<Arg<'static>>,
     /// `[parent_id, replies]`.
-    pub(super) replies: Vec<Vec<Arg>>,
+    pub(super) replies: Vec<Arg<'static>>,
     pub(super) per_app_day: BTreeMap<(i64, Option<i64>), i64>,
 }
 
@@ -356,23 +286,16 @@ impl Followers {
                 (Receiver::User(_), None) => {}
             }
         }
-        let ints = |values: &[i64]| values.iter().map(|v| Arg::Int(*v)).collect::<Vec<_>>();
         Followers {
             user_sides: user_sides
                 .into_iter()
-                .map(|((user, conversation), (peer, last, read))| {
-                    vec![
-                        Arg::Int(user),
-                        Arg::Text(conversation.to_owned()),
-                        Arg::Text(peer.to_owned()),
-                        Arg::Int(last),
-                        Arg::Int(read),
-                    ]
+                .flat_map(|((user, conversation), (peer, last, read))| {
+                    [user.into(), conversation.to_owned().into(), peer.to_owned().into(), last.into(), read.into()]
                 })
                 .collect(),
-            group_lasts: group_lasts.into_iter().map(|(g, id)| ints(&[g, id])).collect(),
-            group_reads: group_reads.into_iter().map(|((g, u), id)| ints(&[g, u, id])).collect(),
-            replies: replies.into_iter().map(|(p, n)| ints(&[p, n])).collect(),
+            group_lasts: group_lasts.into_iter().flat_map(|(g, id)| [g.into(), id.into()]).collect(),
+            group_reads: group_reads.into_iter().flat_map(|((g, u), id)| [g.into(), u.into(), id.into()]).collect(),
+            replies: replies.into_iter().flat_map(|(p, n)| [p.into(), n.into()]).collect(),
             per_app_day,
         }
     }
@@ -392,26 +315,6 @@ type Sent = std::result::Result<MessageView, Error>;
 /// Messages sent queue to be written together (see `group_commit`).
 fn sends(db: &Db) -> Arc<GroupCommit<Send, Sent>> {
     db.kept(|| GroupCommit::new(|db, sends| Box::pin(write_sends(db, sends))))
-}
-
-/// Reads rows of type `$row` for `$rows` (each a `Vec<Arg>` of `$columns`
-/// values) with `$sql`, which holds `{}` where its multi-row values go, in
-/// chunks on `$tx`; evaluates to a `sqlx` result of every row read.
-macro_rules! select_values {
-    ($tx:ident, $row:ty, $sql:expr, $columns:expr, $rows:expr) => {
-        'read: {
-            let rows: &[Vec<Arg>] = &$rows;
-            let mut found: Vec<$row> = Vec::new();
-            for chunk in rows.chunks(rows_per_statement($columns)) {
-                let sql = $sql.replace("{}", &$tx.values(chunk.len(), $columns));
-                match bind_all!(sqlx::query_as::<_, $row>(&sql), chunk.iter().flatten()).fetch_all(&mut *$tx).await {
-                    Ok(rows) => found.extend(rows),
-                    Err(error) => break 'read Err::<Vec<$row>, sqlx::Error>(error),
-                }
-            }
-            Ok(found)
-        }
-    };
 }
 
 /// What a group of sends needs to know, read in its transaction: each
@@ -493,72 +396,74 @@ impl Standing {
 /// refused gets its own error; the others are written.
 async fn write_sends(db: Db, sends: Arc<[Send]>) -> Result<Vec<Sent>> {
     let at = now();
-    let text = |value: &str| Arg::Text(value.to_owned());
-    with_db!(&db, pool => {
-        let mut tx = pool.begin_write().await?;
+    let mut tx = db.begin_write().await?;
+    let standing = Standing::read(&mut tx, &sends).await?;
+    let checked: Vec<std::result::Result<NewMessage, Error>> = sends.iter().map(|s| standing.check(s, at)).collect();
+    let written: Vec<NewMessage> = checked.iter().filter_map(|c| c.as_ref().ok().cloned()).collect();
+    let ids = insert_messages(&mut tx, &written).await?;
+    tx.commit().await?;
+    let mut views = written.iter().zip(ids).map(|(m, id)| m.view(id));
+    Ok(checked
+        .into_iter()
+        .map(|c| c.and_then(|_| views.next().ok_or_else(|| Error::Internal("a written message went missing".into()))))
+        .collect())
+}
+
+impl Standing {
+    /// What `sends` need to know, each check one statement for all of them.
+    async fn read(tx: &mut Tx, sends: &[Send]) -> Result<Standing> {
         let mut standing = Standing::default();
-        let wanted: Vec<Vec<Arg>> = sends.iter().map(|s| vec![Arg::Int(s.app), text(s.sender.as_str())]).collect();
-        let senders = select_values!(tx, (i64, String, i64, Option<i64>, String),
-            "WITH v (app, uid) AS (VALUES {}) SELECT u.app, u.uid, u.id, u.deactivated_at, r.send_messages_to FROM v \
-             JOIN users u ON u.app = v.app AND u.uid = v.uid JOIN roles r ON r.app = u.app AND r.role = u.role",
-            2, wanted)?;
+        let wanted: Vec<Arg> = sends.iter().flat_map(|s| [s.app.into(), s.sender.as_str().into()]).collect();
+        let sql = "WITH v (app, uid) AS (VALUES {}) SELECT u.app, u.uid, u.id, u.deactivated_at, r.send_messages_to FROM v \
+                   JOIN users u ON u.app = v.app AND u.uid = v.uid JOIN roles r ON r.app = u.app AND r.role = u.role";
+        let senders: Vec<(i64, String, i64, Option<i64>, String)> = tx.all_rows(sql, 2, &wanted).await?;
         for (app, uid, id, deactivated_at, reach) in senders {
             standing.senders.insert((app, uid), (id, deactivated_at.is_some(), reach));
         }
+        let to_users = sends.iter().filter_map(|s| match &s.outgoing.receiver {
+            Receiver::User(uid) => Some((s.app, uid)),
+            Receiver::Group(_) => None,
+        });
+        standing.receivers = users::ids_of(tx, to_users.collect::<Vec<_>>()).await?;
         let sender_id = |s: &Send| standing.senders.get(&(s.app, s.sender.to_string())).map(|found| found.0);
-        let to_users: Vec<(i64, &Uid)> = sends
-            .iter()
-            .filter_map(|s| match &s.outgoing.receiver {
-                Receiver::User(uid) => Some((s.app, uid)),
-                Receiver::Group(_) => None,
-            })
-            .collect();
-        standing.receivers = users::ids_of!(tx, to_users)?;
-        let to_groups: Vec<Vec<Arg>> = sends
+        let to_groups: Vec<Arg> = sends
             .iter()
             .filter_map(|s| match (&s.outgoing.receiver, sender_id(s)) {
-                (Receiver::Group(guid), Some(id)) => Some(vec![Arg::Int(s.app), text(guid.as_str()), Arg::Int(id)]),
+                (Receiver::Group(guid), Some(id)) => Some([s.app.into(), guid.as_str().into(), id.into()]),
                 _ => None,
             })
+            .flatten()
             .collect();
-        let seats = select_values!(tx, (i64, String, i64, i64, String, Option<String>),
-            "WITH v (app, guid, user_id) AS (VALUES {}) SELECT g.app, g.guid, v.user_id, g.id, g.type, m.scope FROM v \
-             JOIN groups g ON g.app = v.app AND g.guid = v.guid \
-             LEFT JOIN group_members m ON m.group_id = g.id AND m.user_id = v.user_id",
-            3, to_groups)?;
+        let sql = "WITH v (app, guid, user_id) AS (VALUES {}) SELECT g.app, g.guid, v.user_id, g.id, g.type, m.scope FROM v \
+                   JOIN groups g ON g.app = v.app AND g.guid = v.guid \
+                   LEFT JOIN group_members m ON m.group_id = g.id AND m.user_id = v.user_id";
+        let seats: Vec<(i64, String, i64, i64, String, Option<String>)> = tx.all_rows(sql, 3, &to_groups).await?;
         for (app, guid, user_id, id, group_type, scope) in seats {
             standing.groups.insert((app, guid, user_id), (id, group_type, scope));
         }
-        let pairs: Vec<Vec<Arg>> = sends
+        let any_friends_only = standing.senders.values().any(|(.., reach)| reach == Reach::FriendsOnly.as_str());
+        let pairs: Vec<Arg> = sends
             .iter()
             .filter_map(|s| match &s.outgoing.receiver {
-                Receiver::User(uid) => Some(vec![Arg::Int(sender_id(s)?), Arg::Int(*standing.receivers.get(&(s.app, uid.to_string()))?)]),
+                Receiver::User(uid) => {
+                    Some([sender_id(s)?.into(), (*standing.receivers.get(&(s.app, uid.to_string()))?).into()])
+                }
                 Receiver::Group(_) => None,
             })
-            .filter(|_| standing.senders.values().any(|(.., reach)| reach == Reach::FriendsOnly.as_str()))
+            .filter(|_| any_friends_only)
+            .flatten()
             .collect();
-        let friends = select_values!(tx, (i64, i64),
-            "WITH v (user_id, friend_id) AS (VALUES {}) SELECT f.user_id, f.friend_id FROM v \
-             JOIN friends f ON f.user_id = v.user_id AND f.friend_id = v.friend_id",
-            2, pairs)?;
+        let sql = "WITH v (user_id, friend_id) AS (VALUES {}) SELECT f.user_id, f.friend_id FROM v \
+                   JOIN friends f ON f.user_id = v.user_id AND f.friend_id = v.friend_id";
+        let friends: Vec<(i64, i64)> = tx.all_rows(sql, 2, &pairs).await?;
         standing.friends.extend(friends);
-        let parents: Vec<Vec<Arg>> = sends.iter().filter_map(|s| Some(vec![Arg::Int(s.outgoing.parent_id?)])).collect();
-        let parents = select_values!(tx, (i64, i64, String),
-            "WITH v (id) AS (VALUES {}) SELECT m.id, m.app, m.conversation FROM v JOIN messages m ON m.id = v.id \
-             WHERE m.parent_id IS NULL",
-            1, parents)?;
+        let parents: Vec<Arg> = sends.iter().filter_map(|s| Some(s.outgoing.parent_id?.into())).collect();
+        let sql = "WITH v (id) AS (VALUES {}) SELECT m.id, m.app, m.conversation FROM v JOIN messages m ON m.id = v.id \
+                   WHERE m.parent_id IS NULL";
+        let parents: Vec<(i64, i64, String)> = tx.all_rows(sql, 1, &parents).await?;
         standing.parents.extend(parents.into_iter().map(|(id, app, conversation)| (id, (app, conversation))));
-
-        let checked: Vec<std::result::Result<NewMessage, Error>> = sends.iter().map(|s| standing.check(s, at)).collect();
-        let written: Vec<NewMessage> = checked.iter().filter_map(|c| c.as_ref().ok().cloned()).collect();
-        let ids = insert_messages!(tx, &written)?;
-        tx.commit().await?;
-        let mut views = written.iter().zip(ids).map(|(m, id)| m.view(id));
-        Ok(checked
-            .into_iter()
-            .map(|c| c.and_then(|_| views.next().ok_or_else(|| Error::Internal("a written message went missing".into()))))
-            .collect())
-    })
+        Ok(standing)
+    }
 }
 
 /// Sends `outgoing` from user `sender`: to a group they are a member of,
@@ -679,31 +584,27 @@ fn parse_cursor(raw: &str) -> Result<i64> {
 /// The first and last ids of a time range, found on the time index, so
 /// that the list walks ids within them: ids and send times grow together.
 async fn id_bounds(db: &Db, app: &App, from: Option<i64>, to: Option<i64>) -> Result<(Option<i64>, Option<i64>)> {
-    with_db!(db, pool => {
-        let first: Option<i64> = match from {
-            None => None,
-            Some(from) => Some(
-                sqlx::query_scalar("SELECT id FROM messages WHERE app = $1 AND sent_at >= $2 ORDER BY sent_at, id LIMIT 1")
-                    .bind(app.id).bind(from).fetch_optional(pool).await?
-                    .unwrap_or(i64::MAX),
-            ),
-        };
-        let last: Option<i64> = match to {
-            None => None,
-            Some(to) => Some(
-                sqlx::query_scalar("SELECT id FROM messages WHERE app = $1 AND sent_at < $2 ORDER BY sent_at DESC, id DESC LIMIT 1")
-                    .bind(app.id).bind(to).fetch_optional(pool).await?
-                    .unwrap_or(0),
-            ),
-        };
-        Ok((first, last))
-    })
+    let first = match from {
+        None => None,
+        Some(from) => {
+            let sql = "SELECT id FROM messages WHERE app = $1 AND sent_at >= $2 ORDER BY sent_at, id LIMIT 1";
+            Some(db.optional_scalar(sql, args![app.id, from]).await?.unwrap_or(i64::MAX))
+        }
+    };
+    let last = match to {
+        None => None,
+        Some(to) => {
+            let sql = "SELECT id FROM messages WHERE app = $1 AND sent_at < $2 ORDER BY sent_at DESC, id DESC LIMIT 1";
+            Some(db.optional_scalar(sql, args![app.id, to]).await?.unwrap_or(0))
+        }
+    };
+    Ok((first, last))
 }
 
 /// The statement of one page, with its arguments.
-async fn page_statement(db: &Db, app: &App, query: &MessageQuery) -> Result<(String, Vec<Arg>)> {
+async fn page_statement(db: &Db, app: &App, query: &MessageQuery) -> Result<(String, Vec<Arg<'static>>)> {
     let mut filter = Conditions::default();
-    let app_arg = filter.placeholder(Arg::Int(app.id));
+    let app_arg = filter.placeholder(Arg::from(app.id));
     filter.parts.push(format!("m.app = {app_arg}"));
     // One index leads: the filter that names the fewest messages, in this
     // order. The other equalities are written as expressions, which no
@@ -720,36 +621,36 @@ async fn page_statement(db: &Db, app: &App, query: &MessageQuery) -> Result<(Str
     } else {
         "category"
     };
-    let equal = |filter: &mut Conditions, name: &str, column: &str, value: Arg| {
+    let equal = |filter: &mut Conditions, name: &str, column: &str, value: Arg<'static>| {
         let unindexed = match (&value, name == leader) {
             (_, true) => column.to_owned(),
-            (Arg::Text(_), false) => format!("{column} || ''"),
             (Arg::Int(_), false) => format!("{column} + 0"),
+            (_, false) => format!("{column} || ''"),
         };
         let at = filter.placeholder(value);
         filter.parts.push(format!("{unindexed} = {at}"));
     };
     if let Some(sender) = &query.sender {
-        equal(&mut filter, "sender", "m.sender", Arg::Text(sender.to_lowercase()));
+        equal(&mut filter, "sender", "m.sender", Arg::from(sender.to_lowercase()));
     }
     if let Some(receiver) = &query.receiver {
-        equal(&mut filter, "receiver", "m.receiver_type", Arg::Text(receiver.receiver_type().as_str().to_owned()));
-        equal(&mut filter, "receiver", "m.receiver", Arg::Text(receiver.id().to_owned()));
+        equal(&mut filter, "receiver", "m.receiver_type", Arg::from(receiver.receiver_type().as_str().to_owned()));
+        equal(&mut filter, "receiver", "m.receiver", Arg::from(receiver.id().to_owned()));
     }
     if let Some(conversation) = &query.conversation {
-        equal(&mut filter, "conversation", "m.conversation", Arg::Text(conversation.clone()));
+        equal(&mut filter, "conversation", "m.conversation", Arg::from(conversation.clone()));
     }
     if let Some(category) = query.category {
-        equal(&mut filter, "category", "m.category", Arg::Text(category.as_str().to_owned()));
+        equal(&mut filter, "category", "m.category", Arg::from(category.as_str().to_owned()));
     }
     if let Some(message_type) = &query.message_type {
-        equal(&mut filter, "type", "m.type", Arg::Text(message_type.to_ascii_lowercase()));
+        equal(&mut filter, "type", "m.type", Arg::from(message_type.to_ascii_lowercase()));
     }
     if let Some(parent) = query.parent_id {
-        equal(&mut filter, "parent", "m.parent_id", Arg::Int(parent));
+        equal(&mut filter, "parent", "m.parent_id", Arg::from(parent));
     }
     if !query.tags.is_empty() {
-        let tags = filter.list(query.tags.iter().cloned().map(Arg::Text));
+        let tags = filter.list(query.tags.iter().cloned().map(Arg::from));
         filter
             .parts
             .push(format!("EXISTS (SELECT 1 FROM message_tags t WHERE t.message_id = m.id AND t.tag IN ({tags}))"));
@@ -762,15 +663,15 @@ async fn page_statement(db: &Db, app: &App, query: &MessageQuery) -> Result<(Str
     // whole range off the time index to sort it.
     let (first, last) = id_bounds(db, app, query.from, query.to).await?;
     if let (Some(from), Some(first)) = (query.from, first) {
-        let (from, first) = (filter.placeholder(Arg::Int(from)), filter.placeholder(Arg::Int(first)));
+        let (from, first) = (filter.placeholder(Arg::from(from)), filter.placeholder(Arg::from(first)));
         filter.parts.push(format!("m.id >= {first} AND m.sent_at + 0 >= {from}"));
     }
     if let (Some(to), Some(last)) = (query.to, last) {
-        let (to, last) = (filter.placeholder(Arg::Int(to)), filter.placeholder(Arg::Int(last)));
+        let (to, last) = (filter.placeholder(Arg::from(to)), filter.placeholder(Arg::from(last)));
         filter.parts.push(format!("m.id <= {last} AND m.sent_at + 0 < {to}"));
     }
     if let Some(cursor) = &query.cursor {
-        let before = filter.placeholder(Arg::Int(parse_cursor(cursor)?));
+        let before = filter.placeholder(Arg::from(parse_cursor(cursor)?));
         filter.parts.push(format!("m.id < {before}"));
     }
     let limit = query.limit.clamp(1, MAX_LIMIT);
@@ -785,8 +686,7 @@ async fn page_statement(db: &Db, app: &App, query: &MessageQuery) -> Result<(Str
 
 async fn page(db: &Db, app: &App, query: MessageQuery) -> Result<MessagePage> {
     let (sql, args) = page_statement(db, app, &query).await?;
-    let mut rows: Vec<WithTags<MessageRow>> =
-        with_db!(db, pool => bind_all!(sqlx::query_as(&sql), &args).fetch_all(pool).await?);
+    let mut rows: Vec<WithTags<MessageRow>> = db.all(&sql, &args).await?;
     let limit = query.limit.clamp(1, MAX_LIMIT) as usize;
     let more = rows.len() > limit;
     rows.truncate(limit);
@@ -893,13 +793,8 @@ async fn find(db: &Db, app: &App, id: i64) -> Result<MessageRow> {
 }
 
 async fn find_in(db: &Db, app: i64, id: i64) -> Result<MessageRow> {
-    let row: Option<MessageRow> = with_db!(db, pool => {
-        sqlx::query_as(&format!("SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.app = $1 AND m.id = $2"))
-            .bind(app)
-            .bind(id)
-            .fetch_optional(pool)
-            .await?
-    });
+    let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.app = $1 AND m.id = $2");
+    let row: Option<MessageRow> = db.optional(&sql, args![app, id]).await?;
     row.ok_or_else(|| message_not_found(id))
 }
 
@@ -1021,25 +916,23 @@ pub async fn edit(db: &Db, caller: &Caller, app: &App, acting: &Acting, id: i64,
         Some(metadata) => metadata,
         None => row.metadata.as_deref().map(json_column).transpose()?,
     };
-    with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        let changed = sqlx::query("UPDATE messages SET data = $1, metadata = $2, edited_at = $3 WHERE id = $4 AND deleted_at IS NULL")
-            .bind(content.data().to_string())
-            .bind(metadata.as_ref().map(Value::to_string))
-            .bind(notice.sent_at)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        if changed.rows_affected() == 0 {
-            return Err(already_deleted(id));
-        }
-        if let Some(tags) = &edit.tags {
-            replace_tags!(tx, Tagged::Message, app.id, id, tags);
-        }
-        insert_messages!(tx, std::slice::from_ref(&notice))?;
-        record!(tx, caller, Change { app: Some(app.id), action: "message.edit", object: format!("message:{id}"), details: json!({"onBehalfOf": acting_uid(acting)}) })?;
-        tx.commit().await?;
-    });
+    let mut tx = db.begin_write().await?;
+    let sql = "UPDATE messages SET data = $1, metadata = $2, edited_at = $3 WHERE id = $4 AND deleted_at IS NULL";
+    if tx.execute(sql, args![content.data(), &metadata, notice.sent_at, id]).await? == 0 {
+        return Err(already_deleted(id));
+    }
+    if let Some(tags) = &edit.tags {
+        replace_tags(&mut tx, Tagged::Message, app.id, id, tags).await?;
+    }
+    insert_messages(&mut tx, std::slice::from_ref(&notice)).await?;
+    let details = json!({"onBehalfOf": acting_uid(acting)});
+    record(
+        &mut tx,
+        caller,
+        Change { app: Some(app.id), action: "message.edit", object: format!("message:{id}"), details },
+    )
+    .await?;
+    tx.commit().await?;
     get(db, caller, app, &Acting::App, id).await
 }
 
@@ -1069,35 +962,28 @@ pub async fn delete(
     let deleted_by = row.deleted_by.clone().unwrap_or_else(|| actor_of(acting).to_owned());
     let (conversation, sender) = (row.conversation.clone(), row.sender.clone());
     let view = with_tags(db, vec![row]).await?.pop().ok_or_else(|| message_not_found(id))?;
-    with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        if permanent {
-            let removed = sqlx::query("DELETE FROM messages WHERE id = $1").bind(id).execute(&mut *tx).await?;
-            if removed.rows_affected() == 0 {
-                return Err(message_not_found(id));
-            }
-            count_messages!(tx, BTreeMap::from([((app.id, None), -1)]))?;
-            refresh_last!(tx, app.id, &conversation)?;
-        } else {
-            let marked = sqlx::query("UPDATE messages SET deleted_at = $1, deleted_by = $2 WHERE id = $3 AND deleted_at IS NULL")
-                .bind(notice.sent_at)
-                .bind(&deleted_by)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            if marked.rows_affected() == 0 {
-                return Err(already_deleted(id));
-            }
+    let mut tx = db.begin_write().await?;
+    if permanent {
+        if tx.execute("DELETE FROM messages WHERE id = $1", args![id]).await? == 0 {
+            return Err(message_not_found(id));
         }
-        insert_messages!(tx, std::slice::from_ref(&notice))?;
-        record!(tx, caller, Change {
-            app: Some(app.id),
-            action: "message.delete",
-            object: format!("message:{id}"),
-            details: json!({"permanent": permanent, "reason": reason, "onBehalfOf": acting_uid(acting), "sender": sender}),
-        })?;
-        tx.commit().await?;
-    });
+        count_messages(&mut tx, &BTreeMap::from([((app.id, None), -1)])).await?;
+        refresh_last(&mut tx, app.id, &conversation).await?;
+    } else {
+        let sql = "UPDATE messages SET deleted_at = $1, deleted_by = $2 WHERE id = $3 AND deleted_at IS NULL";
+        if tx.execute(sql, args![notice.sent_at, &deleted_by, id]).await? == 0 {
+            return Err(already_deleted(id));
+        }
+    }
+    insert_messages(&mut tx, std::slice::from_ref(&notice)).await?;
+    let details = json!({"permanent": permanent, "reason": reason, "onBehalfOf": acting_uid(acting), "sender": sender});
+    record(
+        &mut tx,
+        caller,
+        Change { app: Some(app.id), action: "message.delete", object: format!("message:{id}"), details },
+    )
+    .await?;
+    tx.commit().await?;
     let deleted_at = view.deleted_at.unwrap_or(notice.sent_at);
     Ok(MessageView { deleted_at: Some(deleted_at), deleted_by: Some(deleted_by), ..view })
 }
@@ -1126,22 +1012,13 @@ pub async fn conversations(
     let before = cursor.as_deref().map(parse_cursor).transpose()?.unwrap_or(i64::MAX);
     // Each side is read in its own order and the two are merged: the
     // newest `limit` of both are among the newest `limit` of each.
-    let (peers, groups): (Vec<(String, String, i64, i64)>, Vec<(String, String, i64, i64)>) = with_db!(db, pool => {
-        let peers = sqlx::query_as(
-            "SELECT conversation, peer_uid, last_message_id, last_read_id FROM user_conversations \
-             WHERE user_id = $1 AND last_message_id < $2 ORDER BY last_message_id DESC LIMIT $3",
-        )
-        .bind(user).bind(before).bind(limit + 1)
-        .fetch_all(pool).await?;
-        let groups = sqlx::query_as(
-            "SELECT 'group:' || g.guid, g.guid, g.last_message_id, m.last_read_id FROM group_members m \
-             JOIN groups g ON g.id = m.group_id WHERE m.user_id = $1 AND g.last_message_id < $2 \
-             ORDER BY g.last_message_id DESC LIMIT $3",
-        )
-        .bind(user).bind(before).bind(limit + 1)
-        .fetch_all(pool).await?;
-        (peers, groups)
-    });
+    let sql = "SELECT conversation, peer_uid, last_message_id, last_read_id FROM user_conversations \
+               WHERE user_id = $1 AND last_message_id < $2 ORDER BY last_message_id DESC LIMIT $3";
+    let peers: Vec<(String, String, i64, i64)> = db.all(sql, args![user, before, limit + 1]).await?;
+    let sql = "SELECT 'group:' || g.guid, g.guid, g.last_message_id, m.last_read_id FROM group_members m \
+               JOIN groups g ON g.id = m.group_id WHERE m.user_id = $1 AND g.last_message_id < $2 \
+               ORDER BY g.last_message_id DESC LIMIT $3";
+    let groups: Vec<(String, String, i64, i64)> = db.all(sql, args![user, before, limit + 1]).await?;
     let mut found: Vec<(ReceiverType, String, String, i64, i64)> = peers
         .into_iter()
         .map(|(c, with, last, read)| (ReceiverType::User, c, with, last, read))
@@ -1155,11 +1032,9 @@ pub async fn conversations(
     let last_ids: Vec<i64> = found.iter().map(|f| f.3).collect();
     let mut lasts: HashMap<i64, MessageView> = HashMap::new();
     if !last_ids.is_empty() {
-        let mut filter = Conditions::default();
-        let ids = filter.list(last_ids.iter().map(|id| Arg::Int(*id)));
-        let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.id IN ({ids})");
-        let rows: Vec<MessageRow> =
-            with_db!(db, pool => bind_all!(sqlx::query_as(&sql), &filter.args).fetch_all(pool).await?);
+        let ids: Vec<Arg> = last_ids.iter().map(|id| Arg::from(*id)).collect();
+        let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.id IN ({{}})");
+        let rows: Vec<MessageRow> = db.all_in(&sql, &[], &ids).await?;
         lasts.extend(with_tags(db, rows).await?.into_iter().map(|m| (m.id, m)));
     }
     let unread = unread_counts(db, app, uid, &found).await?;
@@ -1190,13 +1065,13 @@ async fn unread_counts(
         return Ok(Vec::new());
     }
     let mut filter = Conditions::default();
-    let (app_arg, me) = (filter.placeholder(Arg::Int(app.id)), filter.placeholder(Arg::Text(uid.to_string())));
+    let (app_arg, me) = (filter.placeholder(Arg::from(app.id)), filter.placeholder(Arg::from(uid.to_string())));
     let counts: Vec<String> = found
         .iter()
         .enumerate()
         .map(|(n, (_, conversation, _, _, read))| {
-            let conversation = filter.placeholder(Arg::Text(conversation.clone()));
-            let read = filter.placeholder(Arg::Int(*read));
+            let conversation = filter.placeholder(Arg::from(conversation.clone()));
+            let read = filter.placeholder(Arg::from(*read));
             format!(
                 "SELECT CAST({n} AS BIGINT) AS n, COUNT(*) AS unread FROM (SELECT 1 FROM messages m WHERE m.app = {app_arg} \
                  AND m.conversation = {conversation} AND m.id > {read} AND m.sender <> {me} \
@@ -1205,8 +1080,7 @@ async fn unread_counts(
         })
         .collect();
     let sql = counts.join(" UNION ALL ");
-    let rows: Vec<(i64, i64)> =
-        with_db!(db, pool => bind_all!(sqlx::query_as(&sql), &filter.args).fetch_all(pool).await?);
+    let rows: Vec<(i64, i64)> = db.all(&sql, &filter.args).await?;
     let mut unread = vec![0; found.len()];
     for (n, count) in rows {
         unread[n as usize] = count;
@@ -1226,110 +1100,67 @@ pub async fn mark_read(db: &Db, caller: &Caller, app: &App, uid: &Uid, id: i64) 
     }
     let user = users::find(db, app, uid).await?.id;
     let receiver_id = receiver_id(db, app, &receiver).await?;
-    with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        match receiver {
-            Receiver::User(_) => {
-                sqlx::query("UPDATE user_conversations SET last_read_id = $1 WHERE user_id = $2 AND conversation = $3 AND last_read_id < $1")
-                    .bind(id).bind(user).bind(&row.conversation)
-                    .execute(&mut *tx).await?;
-            }
-            Receiver::Group(_) => {
-                sqlx::query("UPDATE group_members SET last_read_id = $1 WHERE group_id = $2 AND user_id = $3 AND last_read_id < $1")
-                    .bind(id).bind(receiver_id).bind(user)
-                    .execute(&mut *tx).await?;
-            }
+    let mut tx = db.begin_write().await?;
+    match receiver {
+        Receiver::User(_) => {
+            let sql = "UPDATE user_conversations SET last_read_id = $1 \
+                       WHERE user_id = $2 AND conversation = $3 AND last_read_id < $1";
+            tx.execute(sql, args![id, user, &row.conversation]).await?;
         }
-        if row.sender != uid.as_str() {
-            let receipt = Event::Receipt { app: app.id, read: true, by: uid.to_string(), to: row.sender.clone(), message_id: id };
-            events::announce!(tx, &[receipt])?;
+        Receiver::Group(_) => {
+            let sql =
+                "UPDATE group_members SET last_read_id = $1 WHERE group_id = $2 AND user_id = $3 AND last_read_id < $1";
+            tx.execute(sql, args![id, receiver_id, user]).await?;
         }
-        tx.commit().await?;
-    });
+    }
+    if row.sender != uid.as_str() {
+        let receipt =
+            Event::Receipt { app: app.id, read: true, by: uid.to_string(), to: row.sender.clone(), message_id: id };
+        events::announce(&mut tx, &[receipt]).await?;
+    }
+    tx.commit().await?;
     Ok(())
 }
 
-/// Points conversation `$conversation` of app `$app` at its newest message
-/// again, after messages of it were removed for good, in `$tx`; evaluates
-/// to a `sqlx` result.
-macro_rules! refresh_last {
-    ($tx:ident, $app:expr, $conversation:expr) => {{
-        let (app, conversation): (i64, &str) = ($app, $conversation);
-        let newest = "(SELECT MAX(m.id) FROM messages m WHERE m.app = $1 AND m.conversation = $2)";
-        match conversation.strip_prefix("group:") {
-            Some(guid) => {
-                sqlx::query(&format!("UPDATE groups SET last_message_id = {newest} WHERE app = $1 AND guid = $3"))
-                    .bind(app)
-                    .bind(conversation)
-                    .bind(guid)
-                    .execute(&mut *$tx)
-                    .await
-                    .map(|_| ())
-            }
-            None => sqlx::query(&format!(
+/// Points conversation `conversation` of app `app` at its newest message
+/// again, after messages of it were removed for good.
+pub(crate) async fn refresh_last(tx: &mut Tx, app: i64, conversation: &str) -> Result<()> {
+    let newest = "(SELECT MAX(m.id) FROM messages m WHERE m.app = $1 AND m.conversation = $2)";
+    match conversation.strip_prefix("group:") {
+        Some(guid) => {
+            let sql = format!("UPDATE groups SET last_message_id = {newest} WHERE app = $1 AND guid = $3");
+            tx.execute(&sql, args![app, conversation, guid]).await?
+        }
+        None => {
+            let sql = format!(
                 "UPDATE user_conversations SET last_message_id = COALESCE({newest}, 0) WHERE conversation = $2 \
                  AND user_id IN (SELECT u.id FROM users u WHERE u.app = $1)"
-            ))
-            .bind(app)
-            .bind(conversation)
-            .execute(&mut *$tx)
-            .await
-            .map(|_| ()),
-        }
-    }};
-}
-pub(crate) use refresh_last;
-
-/// Removes every message user `uid` sent or was sent, and their side of
-/// each conversation, in `$tx`; for deleting the user for good. Evaluates
-/// to a `sqlx` result.
-macro_rules! remove_messages_of {
-    ($tx:ident, $app:expr, $uid:expr, $user_id:expr) => {
-        'remove: {
-            let (app, uid, user_id): (i64, &$crate::domain::Uid, i64) = ($app, $uid, $user_id);
-            let peers = sqlx::query(
-                "DELETE FROM user_conversations WHERE conversation IN \
-                 (SELECT conversation FROM user_conversations WHERE user_id = $1)",
-            )
-            .bind(user_id)
-            .execute(&mut *$tx)
-            .await;
-            if let Err(error) = peers {
-                break 'remove Err::<(), sqlx::Error>(error);
-            }
-            // The group conversations they wrote in, to point at their newest
-            // message again once theirs are gone.
-            let written_in: Vec<String> = match sqlx::query_scalar(
-                "SELECT DISTINCT conversation FROM messages WHERE app = $1 AND sender = $2 AND receiver_type = 'group'",
-            )
-            .bind(app)
-            .bind(uid.as_str())
-            .fetch_all(&mut *$tx)
-            .await
-            {
-                Ok(conversations) => conversations,
-                Err(error) => break 'remove Err(error),
-            };
-            let mut removed: i64 = 0;
-            for sql in [
-                "DELETE FROM messages WHERE app = $1 AND sender = $2",
-                "DELETE FROM messages WHERE app = $1 AND receiver_type = 'user' AND receiver = $2",
-            ] {
-                match sqlx::query(sql).bind(app).bind(uid.as_str()).execute(&mut *$tx).await {
-                    Ok(done) => removed += done.rows_affected() as i64,
-                    Err(error) => break 'remove Err(error),
-                }
-            }
-            for conversation in &written_in {
-                if let Err(error) = $crate::server::service::messages::refresh_last!($tx, app, conversation) {
-                    break 'remove Err(error);
-                }
-            }
-            $crate::server::service::messages::count_messages!(
-                $tx,
-                std::collections::BTreeMap::from([((app, None), -removed)])
-            )
+            );
+            tx.execute(&sql, args![app, conversation]).await?
         }
     };
+    Ok(())
 }
-pub(crate) use remove_messages_of;
+
+/// Removes every message user `uid` sent or was sent, and their side of
+/// each conversation; for deleting the user for good.
+pub(crate) async fn remove_messages_of(tx: &mut Tx, app: i64, uid: &Uid, user_id: i64) -> Result<()> {
+    let sql = "DELETE FROM user_conversations WHERE conversation IN \
+               (SELECT conversation FROM user_conversations WHERE user_id = $1)";
+    tx.execute(sql, args![user_id]).await?;
+    // The group conversations they wrote in, to point at their newest
+    // message again once theirs are gone.
+    let sql = "SELECT DISTINCT conversation FROM messages WHERE app = $1 AND sender = $2 AND receiver_type = 'group'";
+    let written_in: Vec<String> = tx.scalars(sql, args![app, uid.as_str()]).await?;
+    let mut removed: i64 = 0;
+    for sql in [
+        "DELETE FROM messages WHERE app = $1 AND sender = $2",
+        "DELETE FROM messages WHERE app = $1 AND receiver_type = 'user' AND receiver = $2",
+    ] {
+        removed += tx.execute(sql, args![app, uid.as_str()]).await? as i64;
+    }
+    for conversation in &written_in {
+        refresh_last(tx, app, conversation).await?;
+    }
+    count_messages(tx, &BTreeMap::from([((app, None), -removed)])).await
+}

@@ -43,13 +43,3 @@ fn stored<T>(parsed: std::result::Result<T, Invalid>) -> Result<T> {
 fn qualified(columns: &str, alias: &str) -> String {
     columns.split(", ").map(|column| format!("{alias}.{column}")).collect::<Vec<_>>().join(", ")
 }
-
-/// Parameters per multi-row statement: small statements stay in the
-/// statement cache and hold the write lock for a short time each.
-const PARAMS_PER_STATEMENT: usize = 256;
-
-/// Rows per multi-row statement (an insert, or a list of values to look up)
-/// of rows with `columns` cells.
-pub(crate) fn rows_per_statement(columns: usize) -> usize {
-    PARAMS_PER_STATEMENT / columns
-}

@@ -7,14 +7,14 @@ use super::{
     audit::{Change, record},
     now, qualified, stored,
 };
+use crate::args;
 use crate::domain::{AppId, Email, OperatorName, OperatorRole, OperatorView, Password};
 use crate::server::{
     Error, Result,
     auth::{Actor, Caller, Permission, password::PasswordChecks},
-    db::{BeginWrite, Db},
+    db::Db,
     error::OnConstraint,
 };
-use crate::with_db;
 
 #[derive(FromRow)]
 pub(super) struct OperatorRow {
@@ -70,9 +70,7 @@ fn email_taken(email: &Email) -> Error {
 
 /// True until the first operator exists; the dashboard then offers set-up.
 pub async fn none_yet(db: &Db) -> Result<bool> {
-    let any: Option<i64> = with_db!(db, pool => {
-        sqlx::query_scalar("SELECT id FROM operators LIMIT 1").fetch_optional(pool).await?
-    });
+    let any: Option<i64> = db.optional_scalar("SELECT id FROM operators LIMIT 1", &[]).await?;
     Ok(any.is_none())
 }
 
@@ -87,32 +85,24 @@ pub async fn create_first_owner(
     password: Password,
 ) -> Result<OperatorView> {
     let hash = passwords.hash(password.expose()).await?;
-    let row: Option<OperatorRow> = with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        let row: Option<OperatorRow> = sqlx::query_as(&format!(
-            "INSERT INTO operators (email, name, role, password_hash, created_at) \
-             SELECT $1, $2, 'owner', $3, $4 WHERE NOT EXISTS (SELECT 1 FROM operators) \
-             RETURNING {OPERATOR_COLUMNS}"
-        ))
-        .bind(email.as_str())
-        .bind(name.as_str())
-        .bind(&hash)
-        .bind(now())
-        .fetch_optional(&mut *tx)
+    let mut tx = db.begin_write().await?;
+    let sql = format!(
+        "INSERT INTO operators (email, name, role, password_hash, created_at) \
+         SELECT $1, $2, 'owner', $3, $4 WHERE NOT EXISTS (SELECT 1 FROM operators) \
+         RETURNING {OPERATOR_COLUMNS}"
+    );
+    let row: Option<OperatorRow> = tx
+        .optional(&sql, args![email.as_str(), name.as_str(), &hash, now()])
         .await
         .on_unique(|| email_taken(&email))?;
-        if let Some(row) = &row {
-            let caller = Caller { actor: Actor::Operator { id: row.id, email: email.clone(), role: OperatorRole::Owner }, ip };
-            record!(tx, &caller, Change {
-                app: None,
-                action: "operator.setup",
-                object: format!("operator:{}", row.id),
-                details: json!({"email": email, "role": "owner"}),
-            })?;
-        }
-        tx.commit().await?;
-        row
-    });
+    if let Some(row) = &row {
+        let caller =
+            Caller { actor: Actor::Operator { id: row.id, email: email.clone(), role: OperatorRole::Owner }, ip };
+        let details = json!({"email": email, "role": "owner"});
+        let change = Change { app: None, action: "operator.setup", object: format!("operator:{}", row.id), details };
+        record(&mut tx, &caller, change).await?;
+    }
+    tx.commit().await?;
     row.ok_or_else(|| Error::conflict("ERR_ALREADY_SET_UP", "The owner account exists already. Sign in instead."))?
         .try_into()
 }
@@ -121,29 +111,23 @@ pub async fn create(db: &Db, passwords: &PasswordChecks, caller: &Caller, new: N
     caller.require(Permission::ManageTeam)?;
     require_may_assign(caller, new.role)?;
     let hash = passwords.hash(new.password.expose()).await?;
-    let row: OperatorRow = with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        let row: OperatorRow = sqlx::query_as(&format!(
-            "INSERT INTO operators (email, name, role, password_hash, created_at) \
-             VALUES ($1, $2, $3, $4, $5) RETURNING {OPERATOR_COLUMNS}"
-        ))
-        .bind(new.email.as_str())
-        .bind(new.name.as_str())
-        .bind(new.role.as_str())
-        .bind(&hash)
-        .bind(now())
-        .fetch_one(&mut *tx)
+    let mut tx = db.begin_write().await?;
+    let sql = format!(
+        "INSERT INTO operators (email, name, role, password_hash, created_at) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING {OPERATOR_COLUMNS}"
+    );
+    let row: OperatorRow = tx
+        .one(&sql, args![new.email.as_str(), new.name.as_str(), new.role.as_str(), &hash, now()])
         .await
         .on_unique(|| email_taken(&new.email))?;
-        record!(tx, caller, Change {
-            app: None,
-            action: "operator.create",
-            object: format!("operator:{}", row.id),
-            details: json!({"email": new.email, "role": new.role}),
-        })?;
-        tx.commit().await?;
-        row
-    });
+    let details = json!({"email": new.email, "role": new.role});
+    record(
+        &mut tx,
+        caller,
+        Change { app: None, action: "operator.create", object: format!("operator:{}", row.id), details },
+    )
+    .await?;
+    tx.commit().await?;
     row.try_into()
 }
 
@@ -172,7 +156,7 @@ pub async fn signed_in(
     session: &Id,
     app: Option<&AppId>,
 ) -> Result<Option<(OperatorView, Option<App>)>> {
-    let session_is_live = format!("EXISTS (SELECT 1 FROM {} WHERE id = $2 AND expiry_date > $3)", session_table(db));
+    let session_is_live = format!("EXISTS (SELECT 1 FROM {} WHERE id = $2 AND expiry_date > $3)", db.session_table());
     let (session, now) = (session.to_string(), time::OffsetDateTime::now_utc());
     if let Some(app_id) = app {
         let sql = format!(
@@ -181,45 +165,27 @@ pub async fn signed_in(
             qualified(OPERATOR_COLUMNS, "o"),
             qualified(APP_COLUMNS, "a")
         );
-        let row: Option<OperatorWithApp> = with_db!(db, pool => {
-            sqlx::query_as(&sql).bind(id).bind(&session).bind(now).bind(app_id.as_str()).fetch_optional(pool).await?
-        });
+        let row: Option<OperatorWithApp> = db.optional(&sql, args![id, &session, now, app_id.as_str()]).await?;
         if let Some(row) = row {
             return Ok(Some((OperatorView::try_from(row.operator)?, Some(App::try_from(row.app)?))));
         }
     }
     let sql =
         format!("SELECT {OPERATOR_COLUMNS} FROM operators WHERE id = $1 AND disabled_at IS NULL AND {session_is_live}");
-    let row: Option<OperatorRow> =
-        with_db!(db, pool => sqlx::query_as(&sql).bind(id).bind(session).bind(now).fetch_optional(pool).await?);
+    let row: Option<OperatorRow> = db.optional(&sql, args![id, session, now]).await?;
     row.map(|row| Ok((OperatorView::try_from(row)?, None))).transpose()
-}
-
-/// The table tower-sessions' SQLx store (0.15) keeps sessions in.
-fn session_table(db: &Db) -> &'static str {
-    match db {
-        Db::Sqlite(_) => "tower_sessions",
-        Db::Postgres(_) => r#""tower_sessions"."session""#,
-    }
 }
 
 pub async fn list(db: &Db, caller: &Caller) -> Result<Vec<OperatorView>> {
     caller.require(Permission::Read)?;
-    let rows: Vec<OperatorRow> = with_db!(db, pool => {
-        sqlx::query_as(&format!("SELECT {OPERATOR_COLUMNS} FROM operators ORDER BY created_at, id"))
-            .fetch_all(pool)
-            .await?
-    });
+    let rows: Vec<OperatorRow> =
+        db.all(&format!("SELECT {OPERATOR_COLUMNS} FROM operators ORDER BY created_at, id"), &[]).await?;
     rows.into_iter().map(OperatorView::try_from).collect()
 }
 
 async fn get(db: &Db, id: i64) -> Result<OperatorView> {
-    let row: Option<OperatorRow> = with_db!(db, pool => {
-        sqlx::query_as(&format!("SELECT {OPERATOR_COLUMNS} FROM operators WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(pool)
-            .await?
-    });
+    let row: Option<OperatorRow> =
+        db.optional(&format!("SELECT {OPERATOR_COLUMNS} FROM operators WHERE id = $1"), args![id]).await?;
     row.ok_or_else(|| Error::not_found("ERR_OPERATOR_NOT_FOUND", format!("No operator has the id {id}.")))?.try_into()
 }
 
@@ -285,20 +251,13 @@ async fn write_change(
     details: serde_json::Value,
     columns: Columns,
 ) -> Result<()> {
-    with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        sqlx::query(
-            "UPDATE operators SET role = COALESCE($1, role), \
-             disabled_at = CASE WHEN $2 THEN $3 ELSE disabled_at END WHERE id = $4",
-        )
-        .bind(columns.role.map(OperatorRole::as_str))
-        .bind(columns.disabled_at.is_some())
-        .bind(columns.disabled_at.flatten())
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        record!(tx, caller, Change { app: None, action, object: format!("operator:{id}"), details })?;
-        tx.commit().await?;
-    });
+    let mut tx = db.begin_write().await?;
+    let sql = "UPDATE operators SET role = COALESCE($1, role), \
+               disabled_at = CASE WHEN $2 THEN $3 ELSE disabled_at END WHERE id = $4";
+    let args =
+        args![columns.role.map(OperatorRole::as_str), columns.disabled_at.is_some(), columns.disabled_at.flatten(), id];
+    tx.execute(sql, args).await?;
+    record(&mut tx, caller, Change { app: None, action, object: format!("operator:{id}"), details }).await?;
+    tx.commit().await?;
     Ok(())
 }

@@ -4,13 +4,13 @@
 use std::collections::HashMap;
 
 use super::{apps::App, daily::day_of, now, stored, usage};
+use crate::args;
 use crate::domain::{DayFigures, KeyRequestsView, KeyScope, OverviewView};
 use crate::server::{
     Result,
     auth::{Caller, Permission},
     db::Db,
 };
-use crate::with_db;
 
 /// Days the overview's charts cover, today the last.
 pub const DAYS: i64 = 30;
@@ -21,41 +21,22 @@ pub async fn overview(db: &Db, caller: &Caller, app: &App) -> Result<OverviewVie
     let at = now();
     let today = day_of(at);
     let first = today - (DAYS - 1);
-    let (totals, days, keys, requests): (
-        (i64, i64, i64, i64),
-        Vec<(i64, i64, i64)>,
-        Vec<(i64, String, String, String)>,
-        Vec<(i64, i64, i64)>,
-    ) = with_db!(db, pool => {
-        let totals = sqlx::query_as(
+    let totals: (i64, i64, i64, i64) = db
+        .one(
             "SELECT (SELECT active + deactivated FROM user_counts WHERE app = $1), \
              (SELECT COUNT(*) FROM users WHERE app = $1 AND last_active_at >= $2), \
              (SELECT total FROM group_counts WHERE app = $1), \
              (SELECT total FROM message_counts WHERE app = $1)",
+            args![app.id, at - 86_400],
         )
-        .bind(app.id)
-        .bind(at - 86_400)
-        .fetch_one(pool)
         .await?;
-        let days = sqlx::query_as("SELECT day, users, messages FROM daily_counts WHERE app = $1 AND day >= $2 ORDER BY day")
-            .bind(app.id)
-            .bind(first)
-            .fetch_all(pool)
-            .await?;
-        let keys = sqlx::query_as("SELECT id, name, prefix, scope FROM api_keys WHERE app = $1 ORDER BY id")
-            .bind(app.id)
-            .fetch_all(pool)
-            .await?;
-        let requests = sqlx::query_as(
-            "SELECT r.key_id, r.day, r.requests FROM key_requests r JOIN api_keys k ON k.id = r.key_id \
-             WHERE k.app = $1 AND r.day >= $2",
-        )
-        .bind(app.id)
-        .bind(first)
-        .fetch_all(pool)
-        .await?;
-        (totals, days, keys, requests)
-    });
+    let sql = "SELECT day, users, messages FROM daily_counts WHERE app = $1 AND day >= $2 ORDER BY day";
+    let days: Vec<(i64, i64, i64)> = db.all(sql, args![app.id, first]).await?;
+    let sql = "SELECT id, name, prefix, scope FROM api_keys WHERE app = $1 ORDER BY id";
+    let keys: Vec<(i64, String, String, String)> = db.all(sql, args![app.id]).await?;
+    let sql = "SELECT r.key_id, r.day, r.requests FROM key_requests r JOIN api_keys k ON k.id = r.key_id \
+               WHERE k.app = $1 AND r.day >= $2";
+    let requests: Vec<(i64, i64, i64)> = db.all(sql, args![app.id, first]).await?;
     let index = |day: i64| usize::try_from(day - first).ok().filter(|i| *i < DAYS as usize);
     let mut figures: Vec<DayFigures> =
         (first..=today).map(|day| DayFigures { day: day * 86_400, new_users: 0, messages: 0 }).collect();

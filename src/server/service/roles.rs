@@ -11,14 +11,14 @@ use super::{
     audit::{Change, record},
     now, stored,
 };
+use crate::args;
 use crate::domain::{Reach, RoleId, RoleSettings, RoleView};
 use crate::server::{
     Error, Result,
     auth::{Caller, Permission},
-    db::{BeginWrite, Db},
+    db::{Db, Tx},
     error::OnConstraint,
 };
-use crate::with_db;
 
 /// Roles an app may define, `default` included.
 pub const MAX_ROLES: i64 = 25;
@@ -91,48 +91,53 @@ pub async fn create(db: &Db, caller: &Caller, app: &App, role: RoleId, fields: R
         list_users: fields.list_users.unwrap_or(Reach::All),
         send_messages_to: fields.send_messages_to.unwrap_or(Reach::All),
     };
-    let row: RoleRow = with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        // Also serialises role creation per app, so the limit holds under races.
-        sqlx::query(ROLES_CHANGED).bind(app.id).bind(new_roles_version()).execute(&mut *tx).await?;
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM roles WHERE app = $1").bind(app.id).fetch_one(&mut *tx).await?;
-        if count >= MAX_ROLES {
-            return Err(Error::LimitExceeded {
-                code: "ERR_ROLE_LIMIT_EXCEEDED",
-                message: format!("An app has at most {MAX_ROLES} roles."),
-            });
-        }
-        let row: RoleRow = sqlx::query_as(&format!(
-            "INSERT INTO roles (app, role, name, description, metadata, list_users, send_messages_to, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING {ROLE_COLUMNS}"
-        ))
-        .bind(app.id)
-        .bind(role.as_str())
-        .bind(&name)
-        .bind(fields.description.unwrap_or_default())
-        .bind(&metadata)
-        .bind(settings.list_users.as_str())
-        .bind(settings.send_messages_to.as_str())
-        .bind(at)
-        .fetch_one(&mut *tx)
+    let mut tx = db.begin_write().await?;
+    // Also serialises role creation per app, so the limit holds under races.
+    roles_changed(&mut tx, app.id).await?;
+    let count: i64 = tx.scalar("SELECT COUNT(*) FROM roles WHERE app = $1", args![app.id]).await?;
+    if count >= MAX_ROLES {
+        return Err(Error::LimitExceeded {
+            code: "ERR_ROLE_LIMIT_EXCEEDED",
+            message: format!("An app has at most {MAX_ROLES} roles."),
+        });
+    }
+    let sql = format!(
+        "INSERT INTO roles (app, role, name, description, metadata, list_users, send_messages_to, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING {ROLE_COLUMNS}"
+    );
+    let description = fields.description.unwrap_or_default();
+    let args = args![
+        app.id,
+        role.as_str(),
+        &name,
+        description,
+        metadata,
+        settings.list_users.as_str(),
+        settings.send_messages_to.as_str(),
+        at
+    ];
+    let row: RoleRow = tx
+        .one(&sql, args)
         .await
         .on_unique(|| Error::conflict("ERR_ROLE_ALREADY_EXISTS", format!("The role {role} exists already.")))?;
-        record!(tx, caller, Change { app: Some(app.id), action: "role.create", object: format!("role:{role}"), details: json!({"name": name}) })?;
-        tx.commit().await?;
-        row
-    });
+    let change = Change {
+        app: Some(app.id),
+        action: "role.create",
+        object: format!("role:{role}"),
+        details: json!({"name": name}),
+    };
+    record(&mut tx, caller, change).await?;
+    tx.commit().await?;
     row.try_into()
 }
 
-/// Every write to an app's roles runs this in its transaction, with the
-/// app's id and [`new_roles_version`] (see [`list`]).
-pub(super) const ROLES_CHANGED: &str = "UPDATE apps SET roles_version = $2 WHERE id = $1";
-
-/// A number no earlier state of the roles had: drawn at random rather than
-/// counted, so that even a database restored under a running process
-/// cannot bring back a version that the process kept other roles under.
-pub(super) fn new_roles_version() -> i64 {
-    rand::random()
+/// Every write to an app's roles runs this in its transaction (see [`list`]).
+/// The new version is drawn at random rather than counted, so that even a
+/// database restored under a running process cannot bring back a version
+/// that the process kept other roles under.
+pub(super) async fn roles_changed(tx: &mut Tx, app: i64) -> Result<()> {
+    tx.execute("UPDATE apps SET roles_version = $2 WHERE id = $1", args![app, rand::random::<i64>()]).await?;
+    Ok(())
 }
 
 /// An app's roles as read, under the app's `roles_version` then.
@@ -154,12 +159,8 @@ pub async fn list(db: &Db, caller: &Caller, app: &App) -> Result<Vec<RoleView>> 
     if let Some((_, roles)) = kept.filter(|(version, _)| *version == app.roles_version) {
         return Ok(roles.to_vec());
     }
-    let rows: Vec<RoleRow> = with_db!(db, pool => {
-        sqlx::query_as(&format!("SELECT {ROLE_COLUMNS} FROM roles WHERE app = $1 ORDER BY role"))
-            .bind(app.id)
-            .fetch_all(pool)
-            .await?
-    });
+    let rows: Vec<RoleRow> =
+        db.all(&format!("SELECT {ROLE_COLUMNS} FROM roles WHERE app = $1 ORDER BY role"), args![app.id]).await?;
     let roles = rows.into_iter().map(RoleView::try_from).collect::<Result<Vec<_>>>()?;
     read.0.lock().unwrap_or_else(PoisonError::into_inner).insert(app.id, (app.roles_version, roles.as_slice().into()));
     Ok(roles)
@@ -168,13 +169,8 @@ pub async fn list(db: &Db, caller: &Caller, app: &App) -> Result<Vec<RoleView>> 
 pub async fn get(db: &Db, caller: &Caller, app: &App, role: &RoleId) -> Result<RoleView> {
     caller.require_app(app.id)?;
     caller.require(Permission::Read)?;
-    let row: Option<RoleRow> = with_db!(db, pool => {
-        sqlx::query_as(&format!("SELECT {ROLE_COLUMNS} FROM roles WHERE app = $1 AND role = $2"))
-            .bind(app.id)
-            .bind(role.as_str())
-            .fetch_optional(pool)
-            .await?
-    });
+    let sql = format!("SELECT {ROLE_COLUMNS} FROM roles WHERE app = $1 AND role = $2");
+    let row: Option<RoleRow> = db.optional(&sql, args![app.id, role.as_str()]).await?;
     row.ok_or_else(|| not_found(role))?.try_into()
 }
 
@@ -192,26 +188,29 @@ pub async fn update(db: &Db, caller: &Caller, app: &App, role: &RoleId, fields: 
         updated_at: now(),
         ..current
     };
-    with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        sqlx::query(
-            "UPDATE roles SET name = $1, description = $2, metadata = $3, list_users = $4, send_messages_to = $5, \
-             updated_at = $6 WHERE app = $7 AND role = $8",
-        )
-            .bind(&updated.name)
-            .bind(&updated.description)
-            .bind(updated.metadata.as_ref().map(Value::to_string))
-            .bind(updated.settings.list_users.as_str())
-            .bind(updated.settings.send_messages_to.as_str())
-            .bind(updated.updated_at)
-            .bind(app.id)
-            .bind(role.as_str())
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(ROLES_CHANGED).bind(app.id).bind(new_roles_version()).execute(&mut *tx).await?;
-        record!(tx, caller, Change { app: Some(app.id), action: "role.update", object: format!("role:{role}"), details: json!({"name": updated.name, "settings": updated.settings}) })?;
-        tx.commit().await?;
-    });
+    let mut tx = db.begin_write().await?;
+    let sql = "UPDATE roles SET name = $1, description = $2, metadata = $3, list_users = $4, send_messages_to = $5, \
+               updated_at = $6 WHERE app = $7 AND role = $8";
+    let args = args![
+        &updated.name,
+        &updated.description,
+        &updated.metadata,
+        updated.settings.list_users.as_str(),
+        updated.settings.send_messages_to.as_str(),
+        updated.updated_at,
+        app.id,
+        role.as_str(),
+    ];
+    tx.execute(sql, args).await?;
+    roles_changed(&mut tx, app.id).await?;
+    let details = json!({"name": updated.name, "settings": updated.settings});
+    record(
+        &mut tx,
+        caller,
+        Change { app: Some(app.id), action: "role.update", object: format!("role:{role}"), details },
+    )
+    .await?;
+    tx.commit().await?;
     Ok(updated)
 }
 
@@ -222,41 +221,28 @@ pub async fn delete(db: &Db, caller: &Caller, app: &App, role: &RoleId) -> Resul
     if role.is_default() {
         return Err(Error::invalid("ERR_ROLE_DELETE_DENIED", "The default role cannot be deleted."));
     }
-    with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        let holders: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT 1 FROM users WHERE app = $1 AND role = $2 LIMIT 1) AS one")
-            .bind(app.id)
-            .bind(role.as_str())
-            .fetch_one(&mut *tx)
-            .await?;
-        if holders > 0 {
-            return Err(role_in_use(role));
-        }
-        sqlx::query("DELETE FROM roles WHERE app = $1 AND role = $2")
-            .bind(app.id)
-            .bind(role.as_str())
-            .execute(&mut *tx)
-            .await
-            .on_foreign_key(|| role_in_use(role))?;
-        sqlx::query(ROLES_CHANGED).bind(app.id).bind(new_roles_version()).execute(&mut *tx).await?;
-        record!(tx, caller, Change { app: Some(app.id), action: "role.delete", object: format!("role:{role}"), details: json!({}) })?;
-        tx.commit().await?;
-    });
+    let mut tx = db.begin_write().await?;
+    let sql = "SELECT COUNT(*) FROM (SELECT 1 FROM users WHERE app = $1 AND role = $2 LIMIT 1) AS one";
+    let holders: i64 = tx.scalar(sql, args![app.id, role.as_str()]).await?;
+    if holders > 0 {
+        return Err(role_in_use(role));
+    }
+    tx.execute("DELETE FROM roles WHERE app = $1 AND role = $2", args![app.id, role.as_str()])
+        .await
+        .on_foreign_key(|| role_in_use(role))?;
+    roles_changed(&mut tx, app.id).await?;
+    let change =
+        Change { app: Some(app.id), action: "role.delete", object: format!("role:{role}"), details: json!({}) };
+    record(&mut tx, caller, change).await?;
+    tx.commit().await?;
     Ok(())
 }
 
 /// The settings of the role user `uid` holds.
 pub(super) async fn settings_of(db: &Db, app: &App, uid: &crate::domain::Uid) -> Result<RoleSettings> {
-    let row: Option<(String, String)> = with_db!(db, pool => {
-        sqlx::query_as(
-            "SELECT r.list_users, r.send_messages_to FROM users u \
-             JOIN roles r ON r.app = u.app AND r.role = u.role WHERE u.app = $1 AND u.uid = $2",
-        )
-        .bind(app.id)
-        .bind(uid.as_str())
-        .fetch_optional(pool)
-        .await?
-    });
+    let sql = "SELECT r.list_users, r.send_messages_to FROM users u \
+               JOIN roles r ON r.app = u.app AND r.role = u.role WHERE u.app = $1 AND u.uid = $2";
+    let row: Option<(String, String)> = db.optional(sql, args![app.id, uid.as_str()]).await?;
     let (list_users, send_messages_to) = row.ok_or_else(|| super::users::uid_not_found(uid))?;
     Ok(RoleSettings {
         list_users: stored(Reach::parse(&list_users))?,

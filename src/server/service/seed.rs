@@ -7,18 +7,18 @@ use super::{
     apps::App,
     audit::{Change, record},
     auth_tokens::{Device, NewToken, insert_tokens},
-    daily::{add_daily, day_of},
+    daily::{Figure, add_daily, day_of},
     groups::count_groups,
-    now, roles, rows_per_statement, stored,
+    now, roles, stored,
     users::{NewUser, adjust_counts, insert_users},
 };
+use crate::args;
 use crate::domain::{GroupType, RoleId, Scope, Uid};
 use crate::server::{
     Result,
     auth::{Caller, Permission, password::PasswordChecks},
-    db::{BeginWrite, Db, SQLITE_CACHE_KIB},
+    db::{Arg, Db},
 };
-use crate::with_db;
 
 const FIRST: &[&str] = &[
     "Ana", "Ben", "Chloe", "Dev", "Elif", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kemi", "Luca", "Maya", "Noor",
@@ -37,10 +37,6 @@ const ROLES: &[(&str, &str)] = &[("premium", "Premium"), ("moderator", "Moderato
 /// random keys touch a page per insert unless the batch is large enough
 /// for many to share one.
 const BATCH: u64 = 50_000;
-
-/// Page cache for a seeding transaction on SQLite, in KiB, so that a
-/// batch's dirty index pages stay in memory until its commit.
-const SEED_CACHE_KIB: i64 = 1 << 20;
 
 pub struct SeedReport {
     pub users: u64,
@@ -78,24 +74,15 @@ pub async fn users(db: &Db, caller: &Caller, app: &App, count: u64, progress: im
     caller.require_app(app.id)?;
     caller.require(Permission::ManageUsers)?;
     let at = now();
-    let start: i64 = with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        for (role, name) in ROLES {
-            sqlx::query(
-                "INSERT INTO roles (app, role, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) ON CONFLICT DO NOTHING",
-            )
-            .bind(app.id)
-            .bind(role)
-            .bind(name)
-            .bind(at)
-            .execute(&mut *tx)
-            .await?;
-        }
-        sqlx::query(roles::ROLES_CHANGED).bind(app.id).bind(roles::new_roles_version()).execute(&mut *tx).await?;
-        let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE app = $1").bind(app.id).fetch_one(&mut *tx).await?;
-        tx.commit().await?;
-        existing
-    });
+    let mut tx = db.begin_write().await?;
+    for (role, name) in ROLES {
+        let sql = "INSERT INTO roles (app, role, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) \
+                   ON CONFLICT DO NOTHING";
+        tx.execute(sql, args![app.id, *role, *name, at]).await?;
+    }
+    roles::roles_changed(&mut tx, app.id).await?;
+    let start: i64 = tx.scalar("SELECT COUNT(*) FROM users WHERE app = $1", args![app.id]).await?;
+    tx.commit().await?;
     let mut mix = Mix(app.id as u64 ^ start as u64);
     let mut report = SeedReport { users: 0, tags: 0, tokens: 0 };
     let mut done = 0;
@@ -153,69 +140,40 @@ pub async fn users(db: &Db, caller: &Caller, app: &App, count: u64, progress: im
 /// Ends a bulk load of `tables` (on Postgres; SQLite takes the whole
 /// file) and records it in the audit log.
 async fn finish(db: &Db, caller: &Caller, tables: &str, change: Change) -> Result<()> {
-    // A bulk load leaves the planner's statistics behind; without fresh ones
-    // it may scan where an index would do.
-    match db {
-        // A load of gigabytes also leaves them in the write-ahead log: copied
-        // back now, and the log emptied, instead of by the background
-        // checkpointer while the first requests come in.
-        Db::Sqlite(pool) => {
-            sqlx::query("ANALYZE").execute(pool).await?;
-            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(pool).await?;
-        }
-        // Vacuuming also marks the loaded pages all-visible, which index-only
-        // scans need before they can skip the table.
-        Db::Postgres(pool) => {
-            sqlx::query(&format!("VACUUM ANALYZE {tables}")).execute(pool).await?;
-            // The same for the pages the load dirtied: written out now rather
-            // than by the checkpointer under the first requests. It takes a
-            // superuser or `pg_checkpoint`; without, the checkpointer does it.
-            if let Err(error) = sqlx::query("CHECKPOINT").execute(pool).await {
-                tracing::info!(%error, "no checkpoint after the load");
-            }
-        }
-    }
-    with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        record!(tx, caller, change)?;
-        tx.commit().await?;
-    });
+    db.after_bulk_load(tables).await?;
+    let mut tx = db.begin_write().await?;
+    record(&mut tx, caller, change).await?;
+    tx.commit().await?;
     Ok(())
 }
 
 /// Writes one batch of users with their tags and tokens, in one
 /// transaction; answers how many tags and tokens it wrote.
 async fn write_batch(db: &Db, app: &App, batch: &[SeedUser]) -> Result<(u64, u64)> {
-    let tokens = with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        if matches!(db, Db::Sqlite(_)) {
-            sqlx::query(&format!("PRAGMA cache_size = -{SEED_CACHE_KIB}")).execute(&mut *tx).await?;
-        }
-        let rows = insert_users!(tx, batch.iter().map(|seeded| &seeded.user))?;
-        let new_tokens: Vec<NewToken> = batch
-            .iter()
-            .zip(&rows)
-            .filter(|(seeded, _)| seeded.token)
-            .map(|(seeded, row)| NewToken {
-                created_at: seeded.user.created_at,
-                ..NewToken::new(app.id, row.id, Device { platform: Some("web".into()), user_agent: None })
-            })
-            .collect();
-        insert_tokens!(tx, &new_tokens)?;
-        adjust_counts!(tx, app.id, batch.len() as i64, 0);
-        let mut per_day: std::collections::BTreeMap<(i64, i64), i64> = std::collections::BTreeMap::new();
-        for seeded in batch {
-            *per_day.entry((app.id, day_of(seeded.user.created_at))).or_default() += 1;
-        }
-        add_daily!(tx, "users", per_day)?;
-        if matches!(db, Db::Sqlite(_)) {
-            // Back to the size every connection has: the clean pages go now,
-            // the dirty ones once the commit has written them.
-            sqlx::query(&format!("PRAGMA cache_size = -{SQLITE_CACHE_KIB}")).execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
-        new_tokens.len() as u64
-    });
+    let mut tx = db.begin_write().await?;
+    tx.bulk_cache(true).await?;
+    let rows = insert_users(&mut tx, batch.iter().map(|seeded| &seeded.user)).await?;
+    let new_tokens: Vec<NewToken> = batch
+        .iter()
+        .zip(&rows)
+        .filter(|(seeded, _)| seeded.token)
+        .map(|(seeded, row)| NewToken {
+            created_at: seeded.user.created_at,
+            ..NewToken::new(app.id, row.id, Device { platform: Some("web".into()), user_agent: None })
+        })
+        .collect();
+    insert_tokens(&mut tx, &new_tokens).await?;
+    adjust_counts(&mut tx, app.id, batch.len() as i64, 0).await?;
+    let mut per_day: std::collections::BTreeMap<(i64, i64), i64> = std::collections::BTreeMap::new();
+    for seeded in batch {
+        *per_day.entry((app.id, day_of(seeded.user.created_at))).or_default() += 1;
+    }
+    add_daily(&mut tx, Figure::Users, &per_day.into_iter().collect::<Vec<_>>()).await?;
+    // Back to the size every connection has: the clean pages go now, the
+    // dirty ones once the commit has written them.
+    tx.bulk_cache(false).await?;
+    tx.commit().await?;
+    let tokens = new_tokens.len() as u64;
     let tags = batch.iter().map(|seeded| seeded.user.tags.len() as u64).sum();
     Ok((tags, tokens))
 }
@@ -276,9 +234,8 @@ pub async fn groups(
 ) -> Result<GroupSeedReport> {
     caller.require_app(app.id)?;
     caller.require(Permission::ManageGroups)?;
-    let users: Vec<(i64, String)> = with_db!(db, pool => {
-        sqlx::query_as("SELECT id, uid FROM users WHERE app = $1 ORDER BY id").bind(app.id).fetch_all(pool).await?
-    });
+    let users: Vec<(i64, String)> =
+        db.all("SELECT id, uid FROM users WHERE app = $1 ORDER BY id", args![app.id]).await?;
     if users.is_empty() {
         return Err(crate::server::Error::invalid("ERR_NO_USERS", "Seed users first: groups are made of them."));
     }
@@ -366,58 +323,49 @@ pub async fn groups(
 /// Writes groups with their members in one transaction, in multi-row
 /// statements; answers how many memberships it wrote.
 async fn write_groups(db: &Db, app: &App, batch: &[SeedGroup], password_hash: &str) -> Result<u64> {
-    use crate::server::db::MultiRowValues;
-    with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        let mut ids = std::collections::HashMap::new();
-        for chunk in batch.chunks(rows_per_statement(10)) {
-            let sql = format!(
-                "INSERT INTO groups (app, guid, name, name_lower, type, password_hash, owner_id, members_count, created_at, updated_at) \
-                 VALUES {} RETURNING guid, id",
-                tx.values(chunk.len(), 10)
-            );
-            let mut insert = sqlx::query_as::<_, (String, i64)>(&sql);
-            for group in chunk {
-                insert = insert
-                    .bind(app.id)
-                    .bind(group.guid.as_str())
-                    .bind(group.name.as_str())
-                    .bind(group.name.to_lowercase())
-                    .bind(group.group_type.as_str())
-                    .bind((group.group_type == GroupType::Password).then_some(password_hash))
-                    .bind(group.members.first().map(|(id, ..)| *id))
-                    .bind(group.members.len() as i64)
-                    .bind(group.created_at)
-                    .bind(group.created_at);
-            }
-            ids.extend(insert.fetch_all(&mut *tx).await?);
-        }
-        let members: Vec<(i64, &SeedGroup, &(i64, String, Scope))> =
-            batch.iter().flat_map(|group| {
-                let id = ids[&group.guid];
-                group.members.iter().map(move |member| (id, group, member))
-            }).collect();
-        for chunk in members.chunks(rows_per_statement(6)) {
-            let sql = format!(
-                "INSERT INTO group_members (group_id, user_id, guid, uid, scope, joined_at) VALUES {}",
-                tx.values(chunk.len(), 6)
-            );
-            let mut insert = sqlx::query(&sql);
-            for (group_id, group, (user_id, uid, scope)) in chunk {
-                insert = insert
-                    .bind(group_id)
-                    .bind(user_id)
-                    .bind(group.guid.as_str())
-                    .bind(uid.as_str())
-                    .bind(scope.as_str())
-                    .bind(group.created_at);
-            }
-            insert.execute(&mut *tx).await?;
-        }
-        count_groups!(tx, app.id, batch.len() as i64);
-        tx.commit().await?;
-        Ok(members.len() as u64)
-    })
+    let mut tx = db.begin_write().await?;
+    let rows: Vec<Arg> = batch
+        .iter()
+        .flat_map(|group| {
+            [
+                app.id.into(),
+                group.guid.as_str().into(),
+                group.name.as_str().into(),
+                group.name.to_lowercase().into(),
+                group.group_type.as_str().into(),
+                (group.group_type == GroupType::Password).then_some(password_hash).into(),
+                group.members.first().map(|(id, ..)| *id).into(),
+                group.members.len().into(),
+                group.created_at.into(),
+                group.created_at.into(),
+            ]
+        })
+        .collect();
+    let sql = "INSERT INTO groups (app, guid, name, name_lower, type, password_hash, owner_id, members_count, \
+               created_at, updated_at) VALUES {} RETURNING guid, id";
+    let ids: std::collections::HashMap<String, i64> =
+        tx.all_rows::<(String, i64)>(sql, 10, &rows).await?.into_iter().collect();
+    let members: Vec<Arg> = batch
+        .iter()
+        .flat_map(|group| {
+            let id = ids[&group.guid];
+            group.members.iter().flat_map(move |(user_id, uid, scope)| -> [Arg; 6] {
+                [
+                    id.into(),
+                    (*user_id).into(),
+                    group.guid.as_str().into(),
+                    uid.as_str().into(),
+                    scope.as_str().into(),
+                    group.created_at.into(),
+                ]
+            })
+        })
+        .collect();
+    let sql = "INSERT INTO group_members (group_id, user_id, guid, uid, scope, joined_at) VALUES {}";
+    tx.execute_rows(sql, 6, &members).await?;
+    count_groups(&mut tx, app.id, batch.len() as i64).await?;
+    tx.commit().await?;
+    Ok((members.len() / 6) as u64)
 }
 
 /// Messages per transaction.
@@ -458,17 +406,11 @@ pub async fn messages(
     use crate::domain::{Content, Guid, Receiver};
     caller.require_app(app.id)?;
     caller.require(Permission::SendMessages)?;
-    let (users, members): (Vec<(i64, String)>, Vec<(i64, String, i64, String)>) = with_db!(db, pool => {
-        let users = sqlx::query_as("SELECT id, uid FROM users WHERE app = $1 ORDER BY id").bind(app.id).fetch_all(pool).await?;
-        let members = sqlx::query_as(
-            "SELECT m.group_id, m.guid, m.user_id, m.uid FROM group_members m JOIN groups g ON g.id = m.group_id \
-             WHERE g.app = $1 ORDER BY m.group_id, m.user_id",
-        )
-        .bind(app.id)
-        .fetch_all(pool)
-        .await?;
-        (users, members)
-    });
+    let users: Vec<(i64, String)> =
+        db.all("SELECT id, uid FROM users WHERE app = $1 ORDER BY id", args![app.id]).await?;
+    let sql = "SELECT m.group_id, m.guid, m.user_id, m.uid FROM group_members m JOIN groups g ON g.id = m.group_id \
+               WHERE g.app = $1 ORDER BY m.group_id, m.user_id";
+    let members: Vec<(i64, String, i64, String)> = db.all(sql, args![app.id]).await?;
     if users.len() < 2 {
         return Err(crate::server::Error::invalid("ERR_NO_USERS", "Seed users first: messages are sent between them."));
     }
@@ -526,17 +468,11 @@ pub async fn messages(
                 })
             })
             .collect::<Result<_>>()?;
-        with_db!(db, pool => {
-            let mut tx = pool.begin_write().await?;
-            if matches!(db, Db::Sqlite(_)) {
-                sqlx::query(&format!("PRAGMA cache_size = -{SEED_CACHE_KIB}")).execute(&mut *tx).await?;
-            }
-            write_messages!(tx, &batch)?;
-            if matches!(db, Db::Sqlite(_)) {
-                sqlx::query(&format!("PRAGMA cache_size = -{SQLITE_CACHE_KIB}")).execute(&mut *tx).await?;
-            }
-            tx.commit().await?;
-        });
+        let mut tx = db.begin_write().await?;
+        tx.bulk_cache(true).await?;
+        write_messages(&mut tx, &batch).await?;
+        tx.bulk_cache(false).await?;
+        tx.commit().await?;
         done += size;
         progress(done);
     }

@@ -20,13 +20,13 @@ use std::net::IpAddr;
 use sqlx::FromRow;
 
 use super::{now, operators::OperatorRow};
+use crate::args;
 use crate::domain::{Email, OperatorView};
 use crate::server::{
     Error, Result,
     auth::{password, password::PasswordChecks, secret},
-    db::{BeginWrite, Db},
+    db::Db,
 };
-use crate::with_db;
 
 /// How one kind of bucket counts.
 struct Policy {
@@ -126,15 +126,11 @@ pub async fn sign_in(db: &Db, passwords: &PasswordChecks, attempt: Attempt) -> R
         }
     };
     count_attempt(db, &buckets).await?;
-    let found: Option<Credentials> = with_db!(db, pool => {
-        sqlx::query_as(&format!(
-            "SELECT {}, password_hash FROM operators WHERE email = $1 AND disabled_at IS NULL",
-            super::operators::OPERATOR_COLUMNS
-        ))
-        .bind(email.as_str())
-        .fetch_optional(pool)
-        .await?
-    });
+    let sql = format!(
+        "SELECT {}, password_hash FROM operators WHERE email = $1 AND disabled_at IS NULL",
+        super::operators::OPERATOR_COLUMNS
+    );
+    let found: Option<Credentials> = db.optional(&sql, args![email.as_str()]).await?;
     let (operator, hash) = found.map(|c| (c.operator, c.password_hash)).unzip();
     let operator = match (password::verify(turn, attempt.password, hash).await?, operator) {
         (true, Some(operator)) => OperatorView::try_from(operator)?,
@@ -147,18 +143,9 @@ pub async fn sign_in(db: &Db, passwords: &PasswordChecks, attempt: Attempt) -> R
 /// The hash of `token`'s device, when it is a known device of the
 /// operator with this email.
 async fn known_device(db: &Db, email: &Email, token_hash: &str) -> Result<Option<String>> {
-    let found: Option<String> = with_db!(db, pool => {
-        sqlx::query_scalar(
-            "SELECT d.token_hash FROM known_devices d JOIN operators o ON o.id = d.operator_id \
-             WHERE d.token_hash = $1 AND o.email = $2 AND d.last_used_at > $3",
-        )
-        .bind(token_hash)
-        .bind(email.as_str())
-        .bind(now() - DEVICE_LIFETIME)
-        .fetch_optional(pool)
-        .await?
-    });
-    Ok(found)
+    let sql = "SELECT d.token_hash FROM known_devices d JOIN operators o ON o.id = d.operator_id \
+               WHERE d.token_hash = $1 AND o.email = $2 AND d.last_used_at > $3";
+    Ok(db.optional_scalar(sql, args![token_hash, email.as_str(), now() - DEVICE_LIFETIME]).await?)
 }
 
 /// Counts the attempt against every bucket, or against none and refuses
@@ -166,40 +153,27 @@ async fn known_device(db: &Db, email: &Email, token_hash: &str) -> Result<Option
 /// attempt (account before address), so two never wait on each other.
 async fn count_attempt(db: &Db, buckets: &[Bucket]) -> Result<()> {
     let at = now();
-    with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        for bucket in buckets {
-            let failures: Option<i64> = sqlx::query_scalar(
-                "INSERT INTO sign_in_throttle (bucket, failures, window_start, blocked_until) VALUES ($1, 1, $2, 0) \
-                 ON CONFLICT (bucket) DO UPDATE SET \
+    let mut tx = db.begin_write().await?;
+    for bucket in buckets {
+        let sql = "INSERT INTO sign_in_throttle (bucket, failures, window_start, blocked_until) VALUES ($1, 1, $2, 0) \
+                   ON CONFLICT (bucket) DO UPDATE SET \
                    failures = CASE WHEN sign_in_throttle.window_start <= $3 THEN 1 ELSE sign_in_throttle.failures + 1 END, \
                    window_start = CASE WHEN sign_in_throttle.window_start <= $3 THEN $2 ELSE sign_in_throttle.window_start END \
-                 WHERE sign_in_throttle.blocked_until <= $2 \
-                 RETURNING failures",
-            )
-            .bind(&bucket.key)
-            .bind(at)
-            .bind(at - bucket.policy.window)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some(failures) = failures else {
-                let until: i64 = sqlx::query_scalar("SELECT blocked_until FROM sign_in_throttle WHERE bucket = $1")
-                    .bind(&bucket.key)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                return Err(Error::TooManyAttempts { retry_after: (until - at).max(1) });
-            };
-            let until = bucket.policy.blocked_until(failures, at);
-            if until > 0 {
-                sqlx::query("UPDATE sign_in_throttle SET blocked_until = $1 WHERE bucket = $2")
-                    .bind(until)
-                    .bind(&bucket.key)
-                    .execute(&mut *tx)
-                    .await?;
-            }
+                   WHERE sign_in_throttle.blocked_until <= $2 \
+                   RETURNING failures";
+        let failures: Option<i64> = tx.optional_scalar(sql, args![&bucket.key, at, at - bucket.policy.window]).await?;
+        let Some(failures) = failures else {
+            let sql = "SELECT blocked_until FROM sign_in_throttle WHERE bucket = $1";
+            let until: i64 = tx.scalar(sql, args![&bucket.key]).await?;
+            return Err(Error::TooManyAttempts { retry_after: (until - at).max(1) });
+        };
+        let until = bucket.policy.blocked_until(failures, at);
+        if until > 0 {
+            tx.execute("UPDATE sign_in_throttle SET blocked_until = $1 WHERE bucket = $2", args![until, &bucket.key])
+                .await?;
         }
-        tx.commit().await?;
-    });
+    }
+    tx.commit().await?;
     Ok(())
 }
 
@@ -216,33 +190,19 @@ async fn succeeded(
 ) -> Result<String> {
     let at = now();
     let token = known_token.unwrap_or_else(|| secret::generate().value);
-    with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        for bucket in buckets {
-            let proved = bucket.key == Bucket::account(email).key || bucket.key.starts_with("device:");
-            sqlx::query(
-                "UPDATE sign_in_throttle SET \
+    let mut tx = db.begin_write().await?;
+    for bucket in buckets {
+        let proved = bucket.key == Bucket::account(email).key || bucket.key.starts_with("device:");
+        let sql = "UPDATE sign_in_throttle SET \
                    failures = CASE WHEN $2 THEN 0 ELSE failures - 1 END, \
                    blocked_until = CASE WHEN $2 OR failures - 1 < $3 THEN 0 ELSE blocked_until END \
-                 WHERE bucket = $1",
-            )
-            .bind(&bucket.key)
-            .bind(proved)
-            .bind(bucket.policy.free)
-            .execute(&mut *tx)
-            .await?;
-        }
-        sqlx::query(
-            "INSERT INTO known_devices (token_hash, operator_id, created_at, last_used_at) VALUES ($1, $2, $3, $3) \
-             ON CONFLICT (token_hash) DO UPDATE SET last_used_at = $3",
-        )
-        .bind(secret::hash(&token))
-        .bind(operator)
-        .bind(at)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-    });
+                   WHERE bucket = $1";
+        tx.execute(sql, args![&bucket.key, proved, bucket.policy.free]).await?;
+    }
+    let sql = "INSERT INTO known_devices (token_hash, operator_id, created_at, last_used_at) VALUES ($1, $2, $3, $3) \
+               ON CONFLICT (token_hash) DO UPDATE SET last_used_at = $3";
+    tx.execute(sql, args![secret::hash(&token), operator, at]).await?;
+    tx.commit().await?;
     Ok(token)
 }
 
@@ -252,19 +212,11 @@ async fn succeeded(
 pub async fn sweep(db: &Db) -> Result<()> {
     let at = now();
     let longest_window = ACCOUNT.window.max(ADDRESS.window).max(DEVICE.window);
-    with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        sqlx::query("DELETE FROM sign_in_throttle WHERE window_start <= $1 AND blocked_until <= $2")
-            .bind(at - longest_window)
-            .bind(at)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM known_devices WHERE last_used_at <= $1")
-            .bind(at - DEVICE_LIFETIME)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-    });
+    let mut tx = db.begin_write().await?;
+    let sql = "DELETE FROM sign_in_throttle WHERE window_start <= $1 AND blocked_until <= $2";
+    tx.execute(sql, args![at - longest_window, at]).await?;
+    tx.execute("DELETE FROM known_devices WHERE last_used_at <= $1", args![at - DEVICE_LIFETIME]).await?;
+    tx.commit().await?;
     Ok(())
 }
 

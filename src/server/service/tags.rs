@@ -2,9 +2,11 @@
 
 use sqlx::FromRow;
 
-use super::rows_per_statement;
-use crate::server::{Error, Result, db::Db};
-use crate::with_db;
+use crate::args;
+use crate::server::{
+    Error, Result,
+    db::{Arg, Db, Tx},
+};
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Tagged {
@@ -24,40 +26,26 @@ impl Tagged {
     }
 }
 
-/// Adds tags to rows (users or groups, as `$tagged` says) that have none of
-/// them: `$rows` yields `(app, id, tag)`. In multi-row statements on `$tx`;
-/// evaluates to a `sqlx` result.
-macro_rules! insert_tags {
-    ($tx:expr, $tagged:expr, $rows:expr) => {
-        'insert: {
-            use $crate::server::{db::MultiRowValues, service::rows_per_statement};
-            let (table, owner) = $crate::server::service::tags::Tagged::table($tagged);
-            let rows: Vec<(i64, i64, &str)> = $rows.into_iter().collect();
-            for chunk in rows.chunks(rows_per_statement(3)) {
-                let sql = format!("INSERT INTO {table} (app, {owner}, tag) VALUES {}", $tx.values(chunk.len(), 3));
-                let mut insert = sqlx::query(&sql);
-                for (app, id, tag) in chunk {
-                    insert = insert.bind(app).bind(id).bind(tag);
-                }
-                if let Err(error) = insert.execute(&mut *$tx).await {
-                    break 'insert Err::<(), sqlx::Error>(error);
-                }
-            }
-            Ok(())
-        }
-    };
+/// Adds tags to rows (users, groups or messages, as `tagged` says) that
+/// have none of them: `rows` yields `(app, id, tag)`.
+pub(crate) async fn insert_tags<'t>(
+    tx: &mut Tx,
+    tagged: Tagged,
+    rows: impl IntoIterator<Item = (i64, i64, &'t str)>,
+) -> std::result::Result<(), sqlx::Error> {
+    let (table, owner) = tagged.table();
+    let args: Vec<Arg> = rows.into_iter().flat_map(|(app, id, tag)| [app.into(), id.into(), tag.into()]).collect();
+    tx.execute_rows(&format!("INSERT INTO {table} (app, {owner}, tag) VALUES {{}}"), 3, &args).await?;
+    Ok(())
 }
 
-/// Writes the tags of the row with internal id `$id`, replacing what it had.
-macro_rules! replace_tags {
-    ($tx:expr, $tagged:expr, $app:expr, $id:expr, $tags:expr) => {{
-        let (app, id): (i64, i64) = ($app, $id);
-        let (table, owner) = $crate::server::service::tags::Tagged::table($tagged);
-        sqlx::query(&format!("DELETE FROM {table} WHERE {owner} = $1")).bind(id).execute(&mut *$tx).await?;
-        $crate::server::service::tags::insert_tags!($tx, $tagged, $tags.iter().map(|tag| (app, id, tag.as_str())))?;
-    }};
+/// Writes the tags of the row with internal id `id`, replacing what it had.
+pub(crate) async fn replace_tags(tx: &mut Tx, tagged: Tagged, app: i64, id: i64, tags: &[String]) -> Result<()> {
+    let (table, owner) = tagged.table();
+    tx.execute(&format!("DELETE FROM {table} WHERE {owner} = $1"), args![id]).await?;
+    insert_tags(tx, tagged, tags.iter().map(|tag| (app, id, tag.as_str()))).await?;
+    Ok(())
 }
-pub(crate) use {insert_tags, replace_tags};
 
 /// SQL for the tags of the row whose internal id is the expression `id`,
 /// as a JSON array (NULL on Postgres when there are none), selected `AS
@@ -65,10 +53,7 @@ pub(crate) use {insert_tags, replace_tags};
 /// no statement of their own.
 pub(super) fn json_of(db: &Db, tagged: Tagged, id: &str) -> String {
     let (table, owner) = tagged.table();
-    let aggregate = match db {
-        Db::Sqlite(_) => "json_group_array",
-        Db::Postgres(_) => "json_agg",
-    };
+    let aggregate = db.json_array_aggregate();
     format!("(SELECT CAST({aggregate}(tag) AS TEXT) FROM {table} WHERE {owner} = {id}) AS tags")
 }
 
@@ -128,18 +113,7 @@ async fn tags_of(db: &Db, tagged: Tagged, ids: &[i64]) -> Result<Vec<(i64, Strin
         return Ok(Vec::new());
     }
     let (table, owner) = tagged.table();
-    let mut found = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(rows_per_statement(1)) {
-        let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
-        let sql = format!("SELECT {owner}, tag FROM {table} WHERE {owner} IN ({})", placeholders.join(", "));
-        let rows: Vec<(i64, String)> = with_db!(db, pool => {
-            let mut query = sqlx::query_as(&sql);
-            for id in chunk {
-                query = query.bind(id);
-            }
-            query.fetch_all(pool).await?
-        });
-        found.extend(rows);
-    }
+    let ids: Vec<Arg> = ids.iter().map(|id| Arg::from(*id)).collect();
+    let found = db.all_in(&format!("SELECT {owner}, tag FROM {table} WHERE {owner} IN ({{}})"), &[], &ids).await?;
     Ok(found)
 }

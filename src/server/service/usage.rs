@@ -9,7 +9,11 @@ use std::{
     sync::{Arc, Mutex, PoisonError},
 };
 
-use crate::server::db::Db;
+use crate::args;
+use crate::server::{
+    Result,
+    db::{Db, Tx},
+};
 
 /// A database's requests not yet written, by key id and day; the database
 /// keeps them (`Db::kept`).
@@ -40,20 +44,15 @@ pub(super) fn unwritten(db: &Db, keys: &[i64]) -> Vec<(i64, i64, i64)> {
     pending.iter().filter(|((key, _), _)| keys.contains(key)).map(|((key, day), n)| (*key, *day, *n)).collect()
 }
 
-/// Writes `$counts` (`(day, requests)`) of key `$key` in `$tx`.
-macro_rules! write_counts {
-    ($tx:ident, $key:expr, $counts:expr) => {{
-        for (day, requests) in $counts {
-            sqlx::query(
-                "INSERT INTO key_requests (key_id, day, requests) VALUES ($1, $2, $3) \
-                 ON CONFLICT (key_id, day) DO UPDATE SET requests = key_requests.requests + excluded.requests",
-            )
-            .bind($key)
-            .bind(day)
-            .bind(requests)
-            .execute(&mut *$tx)
-            .await?;
-        }
-    }};
+/// Writes `counts` (`(day, requests)`) of key `key` in `tx`.
+pub(super) async fn write_counts(tx: &mut Tx, key: i64, counts: &[(i64, i64)]) -> Result<()> {
+    for (day, requests) in counts {
+        tx.execute(
+            "INSERT INTO key_requests (key_id, day, requests) VALUES ($1, $2, $3) \
+             ON CONFLICT (key_id, day) DO UPDATE SET requests = key_requests.requests + excluded.requests",
+            args![key, *day, *requests],
+        )
+        .await?;
+    }
+    Ok(())
 }
-pub(super) use write_counts;

@@ -8,19 +8,21 @@ use std::{
 
 use futures::{Stream, stream};
 use serde_json::{Value, json};
-use sqlx::{FromRow, postgres::PgRow, sqlite::SqliteRow};
+use sqlx::FromRow;
 
 use super::{
     apps::App,
     audit::record_all,
     audit::{Change, record},
     auth_tokens::{self, Device, NewToken},
-    daily::{add_daily, day_of},
+    daily::{Figure, add_daily, day_of},
     events::{self, Event},
-    keyset::{self, Arg, Conditions, Paging, PrefixRange},
+    keyset::{self, Conditions, Paging, PrefixRange},
+    messages::remove_messages_of,
     now, roles, stored,
     tags::{self, Tagged, WithTags, replace_tags},
 };
+use crate::args;
 use crate::domain::{
     ImportReport, Invalid, NewAuthToken, Page, Presence, Reach, RejectedRow, RoleId, Showing, SortOrder, Uid,
     UserFilter, UserSort, UserSummary, UserView, parse_metadata, parse_status_message, parse_tag_list, parse_user_name,
@@ -29,11 +31,10 @@ use crate::domain::{
 use crate::server::{
     Error, Result,
     auth::{Caller, Permission},
-    db::{BeginWrite, Db},
+    db::{Arg, Db, Row, Tx},
     error::OnConstraint,
     group_commit::GroupCommit,
 };
-use crate::with_db;
 
 /// A user as `users` holds them. Public only as the row a public trait
 /// names ([`Listable`]); its fields stay inside the service.
@@ -85,7 +86,7 @@ impl UserRow {
 /// REST API answers, or the summary a dashboard table shows, which reads
 /// neither metadata nor tags.
 pub trait Listable: Sized {
-    type Row: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin;
+    type Row: Row;
     /// The columns of `users` the row reads.
     const COLUMNS: &'static str;
     /// What a page's statement selects of the user whose internal id is
@@ -157,33 +158,19 @@ impl Listable for UserSummary {
     }
 }
 
-/// Fails with `ERR_ROLE_NOT_FOUND` unless the app has the role, on `$conn`.
-macro_rules! require_role {
-    ($conn:expr, $app:expr, $role:expr) => {{
-        let role: &RoleId = $role;
-        let found: Option<i32> = sqlx::query_scalar("SELECT 1 FROM roles WHERE app = $1 AND role = $2")
-            .bind($app.id)
-            .bind(role.as_str())
-            .fetch_optional($conn)
-            .await?;
-        found.map(|_| ()).ok_or_else(|| roles::not_found(role))
-    }};
+/// Fails with `ERR_ROLE_NOT_FOUND` unless the app has the role.
+async fn require_role(tx: &mut Tx, app: &App, role: &RoleId) -> Result<()> {
+    let sql = "SELECT 1 FROM roles WHERE app = $1 AND role = $2";
+    let found: Option<i32> = tx.optional_scalar(sql, args![app.id, role.as_str()]).await?;
+    found.map(|_| ()).ok_or_else(|| roles::not_found(role))
 }
 
-/// Moves the user counts of the app with internal id `$app` by the given
-/// amounts, in transaction `$tx`.
-macro_rules! adjust_counts {
-    ($tx:ident, $app:expr, $active:expr, $deactivated:expr) => {{
-        let (app, active, deactivated): (i64, i64, i64) = ($app, $active, $deactivated);
-        sqlx::query("UPDATE user_counts SET active = active + $1, deactivated = deactivated + $2 WHERE app = $3")
-            .bind(active)
-            .bind(deactivated)
-            .bind(app)
-            .execute(&mut *$tx)
-            .await?;
-    }};
+/// Moves the user counts of the app with internal id `app` by the given amounts.
+pub(super) async fn adjust_counts(tx: &mut Tx, app: i64, active: i64, deactivated: i64) -> Result<()> {
+    let sql = "UPDATE user_counts SET active = active + $1, deactivated = deactivated + $2 WHERE app = $3";
+    tx.execute(sql, args![active, deactivated, app]).await?;
+    Ok(())
 }
-pub(crate) use adjust_counts;
 
 /// A user about to be written, every field checked.
 pub(super) struct NewUser {
@@ -208,98 +195,62 @@ pub(super) struct Inserted {
     pub(super) row: UserRow,
 }
 
-/// Inserts the `NewUser`s `$users` (an iterator of references) with their
-/// tags on `$tx`, in multi-row statements; evaluates to their rows in the
-/// same order, as a `sqlx` result.
-macro_rules! insert_users {
-    ($tx:ident, $users:expr) => {
-        'insert: {
-            use $crate::server::{
-                db::MultiRowValues,
-                service::{
-                    rows_per_statement,
-                    users::{Inserted, NewUser, UserRow},
-                },
-            };
-            let users: Vec<&NewUser> = $users.into_iter().collect();
-            let mut written: std::collections::HashMap<(i64, String), UserRow> = std::collections::HashMap::new();
-            for chunk in users.chunks(rows_per_statement(12)) {
-                let sql = format!(
-                    "INSERT INTO users (app, uid, name, name_lower, avatar, link, role, metadata, status_message, \
-                     created_at, updated_at, last_active_at) VALUES {} RETURNING app, {}",
-                    $tx.values(chunk.len(), 12),
-                    $crate::server::service::users::USER_COLUMNS
-                );
-                let mut insert = sqlx::query_as::<_, Inserted>(&sql);
-                for user in chunk {
-                    insert = insert
-                        .bind(user.app)
-                        .bind(user.uid.as_str())
-                        .bind(user.name.as_str())
-                        .bind(user.name.to_lowercase())
-                        .bind(user.avatar.as_deref())
-                        .bind(user.link.as_deref())
-                        .bind(user.role.as_str())
-                        .bind(user.metadata.as_deref())
-                        .bind(user.status_message.as_deref())
-                        .bind(user.created_at)
-                        .bind(user.created_at)
-                        .bind(user.last_active_at);
-                }
-                match insert.fetch_all(&mut *$tx).await {
-                    Ok(rows) => written.extend(rows.into_iter().map(|i| ((i.app, i.row.uid.clone()), i.row))),
-                    Err(error) => break 'insert Err::<Vec<UserRow>, sqlx::Error>(error),
-                }
-            }
-            let tags = users.iter().flat_map(|user| {
-                let id = written[&(user.app, user.uid.to_string())].id;
-                user.tags.iter().map(move |tag| (user.app, id, tag.as_str()))
-            });
-            if let Err(error) =
-                $crate::server::service::tags::insert_tags!($tx, $crate::server::service::tags::Tagged::User, tags)
-            {
-                break 'insert Err(error);
-            }
-            // Every user was written, or its insert failed above.
-            users
-                .iter()
-                .map(|user| written.remove(&(user.app, user.uid.to_string())).ok_or(sqlx::Error::RowNotFound))
-                .collect()
-        }
-    };
+/// Inserts `users` with their tags in `tx`, in multi-row statements;
+/// answers their rows in the same order.
+pub(super) async fn insert_users<'u>(
+    tx: &mut Tx,
+    users: impl IntoIterator<Item = &'u NewUser>,
+) -> std::result::Result<Vec<UserRow>, sqlx::Error> {
+    let users: Vec<&NewUser> = users.into_iter().collect();
+    let rows: Vec<Arg> = users
+        .iter()
+        .flat_map(|user| {
+            [
+                user.app.into(),
+                user.uid.as_str().into(),
+                user.name.as_str().into(),
+                user.name.to_lowercase().into(),
+                user.avatar.as_deref().into(),
+                user.link.as_deref().into(),
+                user.role.as_str().into(),
+                user.metadata.as_deref().into(),
+                user.status_message.as_deref().into(),
+                user.created_at.into(),
+                user.created_at.into(),
+                user.last_active_at.into(),
+            ]
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO users (app, uid, name, name_lower, avatar, link, role, metadata, status_message, \
+         created_at, updated_at, last_active_at) VALUES {{}} RETURNING app, {USER_COLUMNS}"
+    );
+    let inserted: Vec<Inserted> = tx.all_rows(&sql, 12, &rows).await?;
+    let mut written: HashMap<(i64, String), UserRow> =
+        inserted.into_iter().map(|i| ((i.app, i.row.uid.clone()), i.row)).collect();
+    let tags = users.iter().flat_map(|user| {
+        let id = written.get(&(user.app, user.uid.to_string())).map_or(0, |row| row.id);
+        user.tags.iter().map(move |tag| (user.app, id, tag.as_str()))
+    });
+    tags::insert_tags(tx, Tagged::User, tags.collect::<Vec<_>>()).await?;
+    // Every user was written, or its insert failed above.
+    users.iter().map(|user| written.remove(&(user.app, user.uid.to_string())).ok_or(sqlx::Error::RowNotFound)).collect()
 }
-/// The internal ids of the users named by `$keys` (an iterator of `(app,
-/// &Uid)`), read in write transaction `$tx`; evaluates to a `sqlx` result
-/// of a map from `(app, uid)` that leaves out the users who do not exist.
-macro_rules! ids_of {
-    ($tx:ident, $keys:expr) => {
-        'read: {
-            use $crate::server::{db::MultiRowValues, service::rows_per_statement};
-            let keys: Vec<(i64, &$crate::domain::Uid)> = $keys.into_iter().collect();
-            let mut ids: std::collections::HashMap<(i64, String), i64> = std::collections::HashMap::new();
-            for chunk in keys.chunks(rows_per_statement(2)) {
-                // A join on a list of values, which both databases answer
-                // from the (app, uid) index; `(app, uid) IN (VALUES ...)`
-                // scans on SQLite.
-                let sql = format!(
-                    "WITH wanted (app, uid) AS (VALUES {}) \
-                     SELECT u.app, u.uid, u.id FROM wanted JOIN users u ON u.app = wanted.app AND u.uid = wanted.uid",
-                    $tx.values(chunk.len(), 2)
-                );
-                let mut read = sqlx::query_as::<_, (i64, String, i64)>(&sql);
-                for (app, uid) in chunk {
-                    read = read.bind(app).bind(uid.as_str());
-                }
-                match read.fetch_all(&mut *$tx).await {
-                    Ok(found) => ids.extend(found.into_iter().map(|(app, uid, id)| ((app, uid), id))),
-                    Err(error) => break 'read Err::<_, sqlx::Error>(error),
-                }
-            }
-            Ok(ids)
-        }
-    };
+
+/// The internal ids of the users named by `keys` (`(app, &Uid)`), read in
+/// `tx`: a map from `(app, uid)` that leaves out the users who do not exist.
+pub(super) async fn ids_of<'u>(
+    tx: &mut Tx,
+    keys: impl IntoIterator<Item = (i64, &'u Uid)>,
+) -> Result<HashMap<(i64, String), i64>> {
+    let rows: Vec<Arg> = keys.into_iter().flat_map(|(app, uid)| [app.into(), uid.as_str().into()]).collect();
+    // A join on a list of values, which both databases answer from the
+    // (app, uid) index; `(app, uid) IN (VALUES ...)` scans on SQLite.
+    let sql = "WITH wanted (app, uid) AS (VALUES {}) \
+               SELECT u.app, u.uid, u.id FROM wanted JOIN users u ON u.app = wanted.app AND u.uid = wanted.uid";
+    let found: Vec<(i64, String, i64)> = tx.all_rows(sql, 2, &rows).await?;
+    Ok(found.into_iter().map(|(app, uid, id)| ((app, uid), id)).collect())
 }
-pub(crate) use {ids_of, insert_users};
 
 pub fn uid_not_found(uid: &Uid) -> Error {
     Error::not_found("ERR_UID_NOT_FOUND", format!("This app has no user {uid}."))
@@ -405,39 +356,38 @@ async fn write_creations(db: Db, creations: Arc<[Creation]>) -> Result<Vec<Creat
     for creation in creations.iter() {
         *added.entry(creation.user.app).or_default() += 1;
     }
-    let (rows, tokens, token_ids) = with_db!(&db, pool => {
-        let mut tx = pool.begin_write().await?;
-        let rows = insert_users!(tx, creations.iter().map(|c| &*c.user)).on_constraint(
-            || Error::conflict("ERR_UID_ALREADY_EXISTS", format!("The user {} exists already.", first.uid)),
-            || roles::not_found(&first.role),
-        )?;
-        for (app, count) in &added {
-            adjust_counts!(tx, *app, *count, 0);
-        }
-        add_daily!(tx, "users", added.iter().map(|(app, count)| ((*app, day_of(first.created_at)), *count)))?;
-        let tokens: Vec<(usize, NewToken)> = creations
-            .iter()
-            .zip(&rows)
-            .enumerate()
-            .filter_map(|(n, (c, row))| Some((n, NewToken::new(c.user.app, row.id, c.with_token.clone()?))))
-            .collect();
-        let token_ids = auth_tokens::insert_tokens!(tx, tokens.iter().map(|(_, token)| token))?;
-        let user_changes = creations.iter().map(|c| {
-            (&c.caller, Change {
-                app: Some(c.user.app),
-                action: "user.create",
-                object: format!("user:{}", c.user.uid),
-                details: json!({"name": c.user.name, "role": c.user.role}),
-            })
-        });
-        let token_changes = tokens
-            .iter()
-            .zip(&token_ids)
-            .map(|((n, token), id)| (&creations[*n].caller, token.change(&creations[*n].user.uid, *id)));
-        record_all!(tx, user_changes.chain(token_changes))?;
-        tx.commit().await?;
-        (rows, tokens, token_ids)
+    let mut tx = db.begin_write().await?;
+    let rows = insert_users(&mut tx, creations.iter().map(|c| &*c.user)).await.on_constraint(
+        || Error::conflict("ERR_UID_ALREADY_EXISTS", format!("The user {} exists already.", first.uid)),
+        || roles::not_found(&first.role),
+    )?;
+    for (app, count) in &added {
+        adjust_counts(&mut tx, *app, *count, 0).await?;
+    }
+    let per_app_day: Vec<_> = added.iter().map(|(app, count)| ((*app, day_of(first.created_at)), *count)).collect();
+    add_daily(&mut tx, Figure::Users, &per_app_day).await?;
+    let tokens: Vec<(usize, NewToken)> = creations
+        .iter()
+        .zip(&rows)
+        .enumerate()
+        .filter_map(|(n, (c, row))| Some((n, NewToken::new(c.user.app, row.id, c.with_token.clone()?))))
+        .collect();
+    let token_ids = auth_tokens::insert_tokens(&mut tx, tokens.iter().map(|(_, token)| token)).await?;
+    let user_changes = creations.iter().map(|c| {
+        let change = Change {
+            app: Some(c.user.app),
+            action: "user.create",
+            object: format!("user:{}", c.user.uid),
+            details: json!({"name": c.user.name, "role": c.user.role}),
+        };
+        (&c.caller, change)
     });
+    let token_changes = tokens
+        .iter()
+        .zip(&token_ids)
+        .map(|((n, token), id)| (&creations[*n].caller, token.change(&creations[*n].user.uid, *id)));
+    record_all(&mut tx, user_changes.chain(token_changes)).await?;
+    tx.commit().await?;
     let mut minted: HashMap<usize, NewAuthToken> = tokens
         .into_iter()
         .zip(token_ids)
@@ -453,13 +403,8 @@ async fn write_creations(db: Db, creations: Arc<[Creation]>) -> Result<Vec<Creat
 
 /// The user row and internal id behind a UID, or `ERR_UID_NOT_FOUND`.
 pub(super) async fn find(db: &Db, app: &App, uid: &Uid) -> Result<UserRow> {
-    let row: Option<UserRow> = with_db!(db, pool => {
-        sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.app = $1 AND u.uid = $2"))
-            .bind(app.id)
-            .bind(uid.as_str())
-            .fetch_optional(pool)
-            .await?
-    });
+    let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.app = $1 AND u.uid = $2");
+    let row: Option<UserRow> = db.optional(&sql, args![app.id, uid.as_str()]).await?;
     row.ok_or_else(|| uid_not_found(uid))
 }
 
@@ -504,35 +449,33 @@ pub async fn update(db: &Db, caller: &Caller, app: &App, uid: &Uid, fields: User
         user.status_message = status_message;
     }
     user.updated_at = now();
-    with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        require_role!(&mut *tx, app, &user.role)?;
-        sqlx::query(
-            "UPDATE users SET name = $1, name_lower = $2, avatar = $3, link = $4, role = $5, metadata = $6, \
-             status_message = $7, updated_at = $8 WHERE id = $9",
-        )
-        .bind(&user.name)
-        .bind(user.name.to_lowercase())
-        .bind(&user.avatar)
-        .bind(&user.link)
-        .bind(user.role.as_str())
-        .bind(user.metadata.as_ref().map(Value::to_string))
-        .bind(&user.status_message)
-        .bind(user.updated_at)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        if tags_changed {
-            replace_tags!(tx, Tagged::User, app.id, id, &user.tags);
-        }
-        record!(tx, caller, Change {
-            app: Some(app.id),
-            action: "user.update",
-            object: format!("user:{uid}"),
-            details: json!({"name": user.name, "role": user.role}),
-        })?;
-        tx.commit().await?;
-    });
+    let mut tx = db.begin_write().await?;
+    require_role(&mut tx, app, &user.role).await?;
+    let sql = "UPDATE users SET name = $1, name_lower = $2, avatar = $3, link = $4, role = $5, metadata = $6, \
+               status_message = $7, updated_at = $8 WHERE id = $9";
+    let args = args![
+        &user.name,
+        user.name.to_lowercase(),
+        &user.avatar,
+        &user.link,
+        user.role.as_str(),
+        &user.metadata,
+        &user.status_message,
+        user.updated_at,
+        id,
+    ];
+    tx.execute(sql, args).await?;
+    if tags_changed {
+        replace_tags(&mut tx, Tagged::User, app.id, id, &user.tags).await?;
+    }
+    let details = json!({"name": user.name, "role": user.role});
+    record(
+        &mut tx,
+        caller,
+        Change { app: Some(app.id), action: "user.update", object: format!("user:{uid}"), details },
+    )
+    .await?;
+    tx.commit().await?;
     Ok(user)
 }
 
@@ -547,30 +490,24 @@ pub async fn set_deactivated(db: &Db, caller: &Caller, app: &App, uids: &[Uid], 
     require_bulk_size(uids)?;
     let (action, at) = if deactivated { ("user.deactivate", Some(now())) } else { ("user.reactivate", None) };
     let mut changed = Vec::new();
-    with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        for uid in uids {
-            let done = sqlx::query(&format!(
-                "UPDATE users SET deactivated_at = $1 WHERE app = $2 AND uid = $3 AND deactivated_at IS {}NULL",
-                if deactivated { "" } else { "NOT " }
-            ))
-            .bind(at)
-            .bind(app.id)
-            .bind(uid.as_str())
-            .execute(&mut *tx)
-            .await?;
-            if done.rows_affected() == 1 {
-                let moved = if deactivated { 1 } else { -1 };
-                adjust_counts!(tx, app.id, -moved, moved);
-                record!(tx, caller, Change { app: Some(app.id), action, object: format!("user:{uid}"), details: json!({}) })?;
-                if deactivated {
-                    events::announce!(tx, &[Event::UserGone { app: app.id, uid: uid.to_string() }])?;
-                }
-                changed.push(uid.clone());
+    let sql = format!(
+        "UPDATE users SET deactivated_at = $1 WHERE app = $2 AND uid = $3 AND deactivated_at IS {}NULL",
+        if deactivated { "" } else { "NOT " }
+    );
+    let mut tx = db.begin_write().await?;
+    for uid in uids {
+        if tx.execute(&sql, args![at, app.id, uid.as_str()]).await? == 1 {
+            let moved = if deactivated { 1 } else { -1 };
+            adjust_counts(&mut tx, app.id, -moved, moved).await?;
+            let change = Change { app: Some(app.id), action, object: format!("user:{uid}"), details: json!({}) };
+            record(&mut tx, caller, change).await?;
+            if deactivated {
+                events::announce(&mut tx, &[Event::UserGone { app: app.id, uid: uid.to_string() }]).await?;
             }
+            changed.push(uid.clone());
         }
-        tx.commit().await?;
-    });
+    }
+    tx.commit().await?;
     Ok(changed)
 }
 
@@ -581,45 +518,36 @@ pub async fn delete_permanently(db: &Db, caller: &Caller, app: &App, uids: &[Uid
     caller.require(Permission::ManageUsers)?;
     require_bulk_size(uids)?;
     let mut deleted = Vec::new();
-    with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        for uid in uids {
-            // Their memberships go with them (the foreign key cascades), and
-            // so do their seats in the member counts, and every message they
-            // sent or were sent: their UID may be taken again.
-            sqlx::query(
-                "UPDATE groups SET members_count = members_count - 1 WHERE id IN \
-                 (SELECT m.group_id FROM group_members m JOIN users u ON u.id = m.user_id WHERE u.app = $1 AND u.uid = $2)",
-            )
-            .bind(app.id)
-            .bind(uid.as_str())
-            .execute(&mut *tx)
-            .await?;
-            let user_id: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE app = $1 AND uid = $2")
-                .bind(app.id)
-                .bind(uid.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
-            if let Some(user_id) = user_id {
-                super::messages::remove_messages_of!(tx, app.id, uid, user_id)?;
-            }
-            let was: Option<Option<i64>> =
-                sqlx::query_scalar("DELETE FROM users WHERE app = $1 AND uid = $2 RETURNING deactivated_at")
-                    .bind(app.id)
-                    .bind(uid.as_str())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            match was {
-                None => continue,
-                Some(None) => adjust_counts!(tx, app.id, -1, 0),
-                Some(Some(_)) => adjust_counts!(tx, app.id, 0, -1),
-            }
-            record!(tx, caller, Change { app: Some(app.id), action: "user.delete", object: format!("user:{uid}"), details: json!({"permanent": true}) })?;
-            events::announce!(tx, &[Event::UserGone { app: app.id, uid: uid.to_string() }])?;
-            deleted.push(uid.clone());
+    let mut tx = db.begin_write().await?;
+    for uid in uids {
+        // Their memberships go with them (the foreign key cascades), and
+        // so do their seats in the member counts, and every message they
+        // sent or were sent: their UID may be taken again.
+        let sql = "UPDATE groups SET members_count = members_count - 1 WHERE id IN \
+                   (SELECT m.group_id FROM group_members m JOIN users u ON u.id = m.user_id WHERE u.app = $1 AND u.uid = $2)";
+        tx.execute(sql, args![app.id, uid.as_str()]).await?;
+        let sql = "SELECT id FROM users WHERE app = $1 AND uid = $2";
+        if let Some(user_id) = tx.optional_scalar::<i64>(sql, args![app.id, uid.as_str()]).await? {
+            remove_messages_of(&mut tx, app.id, uid, user_id).await?;
         }
-        tx.commit().await?;
-    });
+        let sql = "DELETE FROM users WHERE app = $1 AND uid = $2 RETURNING deactivated_at";
+        let was: Option<Option<i64>> = tx.optional_scalar(sql, args![app.id, uid.as_str()]).await?;
+        match was {
+            None => continue,
+            Some(None) => adjust_counts(&mut tx, app.id, -1, 0).await?,
+            Some(Some(_)) => adjust_counts(&mut tx, app.id, 0, -1).await?,
+        }
+        let details = json!({"permanent": true});
+        record(
+            &mut tx,
+            caller,
+            Change { app: Some(app.id), action: "user.delete", object: format!("user:{uid}"), details },
+        )
+        .await?;
+        events::announce(&mut tx, &[Event::UserGone { app: app.id, uid: uid.to_string() }]).await?;
+        deleted.push(uid.clone());
+    }
+    tx.commit().await?;
     Ok(deleted)
 }
 
@@ -629,24 +557,18 @@ pub async fn set_role(db: &Db, caller: &Caller, app: &App, uids: &[Uid], role: &
     caller.require(Permission::ManageUsers)?;
     require_bulk_size(uids)?;
     let mut changed = Vec::new();
-    with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        require_role!(&mut *tx, app, role)?;
-        for uid in uids {
-            let done = sqlx::query("UPDATE users SET role = $1, updated_at = $2 WHERE app = $3 AND uid = $4 AND role <> $1")
-                .bind(role.as_str())
-                .bind(now())
-                .bind(app.id)
-                .bind(uid.as_str())
-                .execute(&mut *tx)
-                .await?;
-            if done.rows_affected() == 1 {
-                record!(tx, caller, Change { app: Some(app.id), action: "user.update", object: format!("user:{uid}"), details: json!({"role": role}) })?;
-                changed.push(uid.clone());
-            }
+    let mut tx = db.begin_write().await?;
+    require_role(&mut tx, app, role).await?;
+    for uid in uids {
+        let sql = "UPDATE users SET role = $1, updated_at = $2 WHERE app = $3 AND uid = $4 AND role <> $1";
+        if tx.execute(sql, args![role.as_str(), now(), app.id, uid.as_str()]).await? == 1 {
+            let details = json!({"role": role});
+            let change = Change { app: Some(app.id), action: "user.update", object: format!("user:{uid}"), details };
+            record(&mut tx, caller, change).await?;
+            changed.push(uid.clone());
         }
-        tx.commit().await?;
-    });
+    }
+    tx.commit().await?;
     Ok(changed)
 }
 
@@ -767,14 +689,14 @@ fn match_key<'a>(uid: &'a str, name_lower: &'a str, search: Option<&str>, descen
     if matches(uid) && !(matches(name_lower) && name_first) { uid } else { name_lower }
 }
 
-fn parse_cursor(order: UserOrder, raw: &str) -> Result<(Option<Arg>, String)> {
+fn parse_cursor(order: UserOrder, raw: &str) -> Result<(Option<Arg<'static>>, String)> {
     let invalid = keyset::invalid_cursor;
     let (at, uid) = keyset::parse_cursor(raw)?;
     let at = match (order, at) {
         (UserOrder::Uid, Value::Null) => None,
-        (UserOrder::Name | UserOrder::Match, Value::String(text)) => Some(Arg::Text(text)),
+        (UserOrder::Name | UserOrder::Match, Value::String(text)) => Some(Arg::from(text)),
         (UserOrder::CreatedAt | UserOrder::LastActiveAt, Value::Number(n)) => {
-            Some(Arg::Int(n.as_i64().ok_or_else(invalid)?))
+            Some(Arg::from(n.as_i64().ok_or_else(invalid)?))
         }
         _ => return Err(invalid()),
     };
@@ -839,7 +761,7 @@ pub async fn explain<L: Listable>(db: &Db, caller: &Caller, app: &App, query: Us
 struct ListStatements {
     count_sql: String,
     page_sql: String,
-    args: Vec<Arg>,
+    args: Vec<Arg<'static>>,
     count_args: usize,
     per_page: i64,
     /// Counted from the kept totals rather than the table.
@@ -859,7 +781,7 @@ fn list_statements<L: Listable>(
     let per_page = query.paging.size();
     let offset = query.paging.offset();
     let mut filter = Conditions::default();
-    let app_arg = filter.placeholder(Arg::Int(app.id));
+    let app_arg = filter.placeholder(Arg::from(app.id));
     filter.parts.push(format!("u.app = {app_arg}"));
     match query.showing {
         Showing::Active => filter.parts.push("u.deactivated_at IS NULL".into()),
@@ -883,19 +805,19 @@ fn list_statements<L: Listable>(
         filter.parts.push(search);
     }
     if !query.roles.is_empty() {
-        let roles = filter.list(query.roles.iter().map(|r| Arg::Text(r.to_string())));
+        let roles = filter.list(query.roles.iter().map(|r| Arg::from(r.to_string())));
         filter.parts.push(format!("u.role IN ({roles})"));
     }
     if let Some(status) = query.status {
-        let status = filter.placeholder(Arg::Text(status.as_str().to_owned()));
+        let status = filter.placeholder(Arg::from(status.as_str().to_owned()));
         filter.parts.push(format!("u.status = {status}"));
     }
     if !query.tags.is_empty() {
-        let tags = filter.list(query.tags.into_iter().map(Arg::Text));
+        let tags = filter.list(query.tags.into_iter().map(Arg::from));
         filter.parts.push(format!("EXISTS (SELECT 1 FROM user_tags t WHERE t.user_id = u.id AND t.tag IN ({tags}))"));
     }
     if let Some(friend_of) = friend_of {
-        let user = filter.placeholder(Arg::Int(friend_of));
+        let user = filter.placeholder(Arg::from(friend_of));
         filter.parts.push(format!("EXISTS (SELECT 1 FROM friends f WHERE f.user_id = {user} AND f.friend_id = u.id)"));
     }
     // With no filter but the active/deactivated one, the kept counts answer.
@@ -949,7 +871,7 @@ fn list_statements<L: Listable>(
     let mut match_after: Option<(String, String)> = None;
     if let Some(cursor) = &query.paging.cursor {
         let (at, uid) = parse_cursor(order, cursor)?;
-        let uid = filter.placeholder(Arg::Text(uid));
+        let uid = filter.placeholder(Arg::from(uid));
         let keyset = match at {
             Some(at) if order == UserOrder::Match => {
                 // Each half of the union compares with its own key, below.
@@ -1111,11 +1033,10 @@ pub async fn export(
 ) -> Result<impl Stream<Item = Result<Vec<UserView>>> + Send + 'static> {
     let details = json!({"filter": filter.to_query()});
     let first = list::<UserView>(db, caller, app, UserQuery::filtered(filter.clone(), EXPORT_PAGE, None)).await?;
-    with_db!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        record!(tx, caller, Change { app: Some(app.id), action: "users.export", object: "users".to_owned(), details })?;
-        tx.commit().await?;
-    });
+    let mut tx = db.begin_write().await?;
+    record(&mut tx, caller, Change { app: Some(app.id), action: "users.export", object: "users".to_owned(), details })
+        .await?;
+    tx.commit().await?;
     let (db, caller, app) = (db.clone(), caller.clone(), app.clone());
     let pages = stream::try_unfold(Some(first), move |page| {
         let (db, caller, app, filter) = (db.clone(), caller.clone(), app.clone(), filter.clone());
