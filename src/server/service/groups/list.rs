@@ -1,0 +1,294 @@
+//! Listing groups: keyset pages by name, by GUID or by creation, filtered
+//! by type and tags, searched by prefix, with a capped count.
+
+use super::*;
+
+#[derive(Debug, Clone)]
+pub struct GroupQuery {
+    /// A prefix of the name or the GUID, any case.
+    pub search: Option<String>,
+    pub types: Vec<GroupType>,
+    /// Groups with any of these tags.
+    pub tags: Vec<String>,
+    /// Only the groups the acting user is a member of.
+    pub has_joined: bool,
+    pub sort: GroupSort,
+    pub descending: bool,
+    pub paging: Paging,
+}
+
+impl Default for GroupQuery {
+    fn default() -> Self {
+        Self {
+            search: None,
+            types: Vec::new(),
+            tags: Vec::new(),
+            has_joined: false,
+            sort: GroupSort::Name,
+            descending: false,
+            paging: Paging::first(100),
+        }
+    }
+}
+
+/// Whose groups a list reads: all the app's, or one user's.
+enum Listing {
+    App,
+    MemberOf(i64),
+}
+
+/// One page of the groups the acting user sees.
+pub async fn list(db: &Db, caller: &Caller, app: &App, acting: &Acting, query: GroupQuery) -> Result<Page<GroupView>> {
+    caller.require_app(app.id)?;
+    caller.require(Permission::Read)?;
+    let acting_id = acting_id(db, app, acting).await?;
+    if query.has_joined && acting_id.is_none() {
+        return Err(Error::invalid(
+            "ERR_ONBEHALFOF_REQUIRED",
+            "hasJoined lists the groups of the user named by onbehalfof.",
+        ));
+    }
+    // The user's own memberships are the shorter road to the groups they joined.
+    let listing = match acting_id {
+        Some(user_id) if query.has_joined => Listing::MemberOf(user_id),
+        _ => Listing::App,
+    };
+    read_page(db, app, acting_id, listing, query).await
+}
+
+/// One page of the groups a user is a member of, by GUID, as the acting
+/// user sees them.
+pub async fn of_user(
+    db: &Db,
+    caller: &Caller,
+    app: &App,
+    acting: &Acting,
+    uid: &Uid,
+    query: GroupQuery,
+) -> Result<Page<GroupView>> {
+    caller.require_app(app.id)?;
+    caller.require(Permission::Read)?;
+    let acting_id = acting_id(db, app, acting).await?;
+    let member = users::find(db, app, uid).await?.id;
+    read_page(db, app, acting_id, Listing::MemberOf(member), query).await
+}
+
+/// The statements behind a page of groups: a count, and the page, whose
+/// rows bring that count and their tags (see [`keyset::Listed`]). The
+/// count takes the first `count_args` of the page's arguments.
+struct ListStatements {
+    count_sql: String,
+    page_sql: String,
+    args: Vec<Arg<'static>>,
+    count_args: usize,
+    per_page: i64,
+    /// Counted from the kept total rather than the table.
+    whole_list: bool,
+}
+
+fn list_statements(
+    db: &Db,
+    app: &App,
+    acting_id: Option<i64>,
+    listing: Listing,
+    query: &GroupQuery,
+) -> Result<ListStatements> {
+    let (per_page, offset) = (query.paging.size(), query.paging.offset());
+    let mut filter = Conditions::default();
+    // The counted rows join only what the conditions need; the page's rows also their owners.
+    let membership = acting_id.map(|id| membership_join(&filter.placeholder(Arg::from(id)))).unwrap_or_default();
+    let from = match listing {
+        Listing::App => {
+            let app_arg = filter.placeholder(Arg::from(app.id));
+            filter.parts.push(format!("g.app = {app_arg}"));
+            format!("groups g {membership}")
+        }
+        // A user's memberships are all in their app: the user alone picks
+        // the rows, and no planner is tempted to walk the app's groups.
+        Listing::MemberOf(user_id) => {
+            let user = filter.placeholder(Arg::from(user_id));
+            filter.parts.push(format!("um.user_id = {user}"));
+            format!("group_members um JOIN groups g ON g.id = um.group_id {membership}")
+        }
+    };
+    if acting_id.is_some() {
+        filter.parts.push(VISIBLE_TO_USER.to_owned());
+    }
+    if query.has_joined {
+        filter.parts.push("m.user_id IS NOT NULL".into());
+    }
+    // Where a search sits among the conditions, and its two halves.
+    let mut search: Option<(usize, PrefixRange, PrefixRange)> = None;
+    if let Some(prefix) = query.search.as_deref().map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty()) {
+        let by_name = filter.prefix_of("g.name_lower", &prefix);
+        let by_guid = filter.prefix_of("g.guid", &prefix);
+        filter.parts.push(format!("({by_name} OR {by_guid})"));
+        search = Some((filter.parts.len() - 1, by_name, by_guid));
+    }
+    if !query.types.is_empty() {
+        let types = filter.list(query.types.iter().map(|t| Arg::from(t.as_str().to_owned())));
+        filter.parts.push(format!("g.type IN ({types})"));
+    }
+    if !query.tags.is_empty() {
+        let tags = filter.list(query.tags.iter().cloned().map(Arg::from));
+        filter.parts.push(format!("EXISTS (SELECT 1 FROM group_tags t WHERE t.group_id = g.id AND t.tag IN ({tags}))"));
+    }
+    // The conditions with the search narrowed to one of its halves.
+    let search_at = search.as_ref().map(|(at, ..)| *at);
+    let narrowed = |parts: &[String], search_part: String| {
+        let mut parts = parts.to_vec();
+        if let Some(at) = search_at {
+            parts[at] = search_part;
+        }
+        parts.join(" AND ")
+    };
+    let capped_count = |conditions: String| {
+        format!("SELECT COUNT(*) AS n FROM (SELECT 1 FROM {from} WHERE {conditions} LIMIT {}) AS half", COUNT_CAP + 1)
+    };
+    // The whole list, as the app sees it, is counted already.
+    let whole_list = matches!(listing, Listing::App) && filter.parts.len() == 1;
+    let count_sql = match &search {
+        None if whole_list => "SELECT total FROM group_counts WHERE app = $1".to_owned(),
+        None => capped_count(filter.sql()),
+        // Name matches, then, unless they are past the cap already, GUID
+        // matches whose name does not match: each a range on its own
+        // index, where an OR of the two has the planner walk the whole app.
+        Some((_, by_name, by_guid)) => format!(
+            "SELECT CASE WHEN n > {COUNT_CAP} THEN n ELSE n + ({}) END FROM ({}) AS counted",
+            capped_count(narrowed(
+                &filter.parts,
+                format!("({} AND NOT {})", by_guid.hidden_from_planner(), by_name.hidden_from_planner())
+            )),
+            capped_count(narrowed(&filter.parts, by_name.to_string()))
+        ),
+    };
+    let count_args = filter.args.len();
+    // A user's groups read in GUID order straight from their memberships.
+    let guid_column = if matches!(listing, Listing::MemberOf(_)) { "um.guid" } else { "g.guid" };
+    let column = match query.sort {
+        GroupSort::Guid => guid_column,
+        GroupSort::Name => "g.name_lower",
+        GroupSort::CreatedAt => "g.created_at",
+    };
+    let (direction, after) = if query.descending { ("DESC", "<") } else { ("ASC", ">") };
+    if let Some(cursor) = &query.paging.cursor {
+        let (at, guid) = keyset::parse_cursor(cursor)?;
+        let guid = filter.placeholder(Arg::from(guid));
+        let keyset = match (at, query.sort) {
+            (Value::Null, GroupSort::Guid) => format!("{guid_column} {after} {guid}"),
+            (Value::String(name), GroupSort::Name) => {
+                let name = filter.placeholder(Arg::from(name));
+                format!("({column}, {guid_column}) {after} ({name}, {guid})")
+            }
+            (Value::Number(at), GroupSort::CreatedAt) => {
+                let at = filter.placeholder(Arg::from(at.as_i64().ok_or_else(keyset::invalid_cursor)?));
+                format!("({column}, {guid_column}) {after} ({at}, {guid})")
+            }
+            _ => return Err(keyset::invalid_cursor()),
+        };
+        filter.parts.push(keyset);
+    }
+    let order = if column == guid_column {
+        format!("{column} {direction}")
+    } else {
+        format!("{column} {direction}, {guid_column} {direction}")
+    };
+    let columns = format!("{}, {}", group_columns(acting_id.is_some()), tags::json_of(db, Tagged::Group, "g.id"));
+    let columns = keyset::listed(&columns, &count_sql);
+    let page_sql = match search {
+        None => format!(
+            "SELECT {columns} FROM {from} {OWNER_JOIN} WHERE {} ORDER BY {order} LIMIT {} OFFSET {offset}",
+            filter.sql(),
+            per_page + 1
+        ),
+        // An OR of two ranges has the planner sort every match; a union of
+        // two range reads, each cut to the page, keeps to the indexes.
+        Some((_, by_name, by_guid)) => {
+            // Each half reads its range and sorts what it matched, unless
+            // its range is on the sort column; ordering on an expression
+            // keeps a planner (SQLite's, before it has statistics) from
+            // walking another index in order to spare that sort.
+            let sorted_on = |key: &str, range: &str| match key {
+                _ if key == range => key.to_owned(),
+                "g.created_at" => format!("({key} + 0)"),
+                _ => format!("({key} || '')"),
+            };
+            let half = |search: &PrefixRange, range: &str| {
+                let order = if column == guid_column {
+                    format!("{} {direction}", sorted_on(column, range))
+                } else {
+                    format!("{} {direction}, {} {direction}", sorted_on(column, range), sorted_on(guid_column, range))
+                };
+                format!(
+                    "SELECT g.id AS hit_id, {column} AS hit_key, {guid_column} AS hit_guid FROM {from} WHERE {} \
+                     ORDER BY {order} LIMIT {}",
+                    narrowed(&filter.parts, search.to_string()),
+                    per_page + 1 + offset
+                )
+            };
+            format!(
+                "SELECT {columns} FROM (SELECT * FROM ({}) AS by_name UNION SELECT * FROM ({}) AS by_guid) AS hits \
+                 JOIN groups g ON g.id = hits.hit_id {membership} {OWNER_JOIN} \
+                 ORDER BY hits.hit_key {direction}, hits.hit_guid {direction} LIMIT {} OFFSET {offset}",
+                half(&by_name, "g.name_lower"),
+                half(&by_guid, guid_column),
+                per_page + 1
+            )
+        }
+    };
+    Ok(ListStatements { count_sql, page_sql, args: filter.args, count_args, per_page, whole_list })
+}
+
+async fn read_page(
+    db: &Db,
+    app: &App,
+    acting_id: Option<i64>,
+    listing: Listing,
+    query: GroupQuery,
+) -> Result<Page<GroupView>> {
+    let ListStatements { count_sql, page_sql, args, count_args, per_page, whole_list } =
+        list_statements(db, app, acting_id, listing, &query)?;
+    let (rows, total) = keyset::read_listed::<WithTags<GroupRow>>(db, &page_sql, &count_sql, &args, count_args).await?;
+    let more = rows.len() as i64 > per_page;
+    let groups = rows
+        .into_iter()
+        .take(per_page as usize)
+        .map(|listed| listed.item.view(|row, tags| row.into_view(tags, acting_id.is_some())))
+        .collect::<Result<Vec<_>>>()?;
+    let next_cursor = if more {
+        groups.last().map(|g| {
+            let at = match query.sort {
+                GroupSort::Name => json!(g.name.to_lowercase()),
+                GroupSort::CreatedAt => json!(g.created_at),
+                GroupSort::Guid => Value::Null,
+            };
+            keyset::cursor(at, g.guid.as_str())
+        })
+    } else {
+        None
+    };
+    let (total, total_is_exact) = if whole_list || total <= COUNT_CAP { (total, true) } else { (COUNT_CAP, false) };
+    Ok(Page { items: groups, total, total_is_exact, next_cursor })
+}
+
+/// How the database would run a groups list (`of_user`: that user's groups),
+/// as `keyset::plans` tells it.
+pub async fn explain(
+    db: &Db,
+    caller: &Caller,
+    app: &App,
+    acting: &Acting,
+    of_user: Option<&Uid>,
+    query: GroupQuery,
+) -> Result<Vec<String>> {
+    caller.require_app(app.id)?;
+    caller.require(Permission::Read)?;
+    let acting_id = acting_id(db, app, acting).await?;
+    let listing = match of_user {
+        Some(uid) => Listing::MemberOf(users::find(db, app, uid).await?.id),
+        None => Listing::App,
+    };
+    let ListStatements { count_sql, page_sql, args, count_args, .. } =
+        list_statements(db, app, acting_id, listing, &query)?;
+    keyset::plans(db, &[(&count_sql, &args[..count_args]), (&page_sql, &args)]).await
+}

@@ -1,0 +1,258 @@
+//! Reading messages a page at a time, newest first: the REST lists, a
+//! conversation, a group, a thread, and the dashboard's explorer.
+
+use super::*;
+
+/// Which messages a list holds, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct MessageQuery {
+    pub sender: Option<String>,
+    pub receiver: Option<Receiver>,
+    /// Messages of one conversation, as `conversation_id` names it.
+    pub conversation: Option<String>,
+    pub category: Option<MessageCategory>,
+    pub message_type: Option<String>,
+    /// Messages with any of these tags.
+    pub tags: Vec<String>,
+    /// Sent at or after this time (seconds since 1970).
+    pub from: Option<i64>,
+    /// Sent before this time.
+    pub to: Option<i64>,
+    pub hide_deleted: bool,
+    /// Replies to this message.
+    pub parent_id: Option<i64>,
+    pub limit: i64,
+    /// Older than the message this names, as `next_cursor` gave it.
+    pub cursor: Option<String>,
+}
+
+impl MessageQuery {
+    /// The explorer's list: a filter as the address holds it. Its last day
+    /// counts whole.
+    pub fn filtered(filter: MessageFilter, limit: i64, cursor: Option<String>) -> Self {
+        let receiver = match (filter.receiver, filter.group) {
+            (Some(uid), _) => Some(Receiver::User(uid)),
+            (None, Some(guid)) => Some(Receiver::Group(guid)),
+            (None, None) => None,
+        };
+        MessageQuery {
+            sender: filter.sender.map(|uid| uid.to_string()),
+            receiver,
+            category: filter.category,
+            message_type: filter.message_type,
+            from: filter.from,
+            to: filter.until.map(|day| day + 86_400),
+            hide_deleted: filter.hide_deleted,
+            limit,
+            cursor,
+            ..MessageQuery::default()
+        }
+    }
+}
+
+/// The first and last ids of a time range, found on the time index, so
+/// that the list walks ids within them: ids and send times grow together.
+async fn id_bounds(db: &Db, app: &App, from: Option<i64>, to: Option<i64>) -> Result<(Option<i64>, Option<i64>)> {
+    let first = match from {
+        None => None,
+        Some(from) => {
+            let sql = "SELECT id FROM messages WHERE app = $1 AND sent_at >= $2 ORDER BY sent_at, id LIMIT 1";
+            Some(db.optional_scalar(sql, args![app.id, from]).await?.unwrap_or(i64::MAX))
+        }
+    };
+    let last = match to {
+        None => None,
+        Some(to) => {
+            let sql = "SELECT id FROM messages WHERE app = $1 AND sent_at < $2 ORDER BY sent_at DESC, id DESC LIMIT 1";
+            Some(db.optional_scalar(sql, args![app.id, to]).await?.unwrap_or(0))
+        }
+    };
+    Ok((first, last))
+}
+
+/// The statement of one page, with its arguments.
+async fn page_statement(db: &Db, app: &App, query: &MessageQuery) -> Result<(String, Vec<Arg<'static>>)> {
+    let mut filter = Conditions::default();
+    let app_arg = filter.placeholder(Arg::from(app.id));
+    filter.parts.push(format!("m.app = {app_arg}"));
+    // One index leads: the filter that names the fewest messages, in this
+    // order. The other equalities are written as expressions, which no
+    // index serves, so that no planner walks a broad index (a category
+    // holds most of an app) while a narrow one was there to take.
+    let leader = if query.parent_id.is_some() {
+        "parent"
+    } else if query.conversation.is_some() {
+        "conversation"
+    } else if query.sender.is_some() {
+        "sender"
+    } else if query.receiver.is_some() {
+        "receiver"
+    } else {
+        "category"
+    };
+    let equal = |filter: &mut Conditions, name: &str, column: &str, value: Arg<'static>| {
+        let unindexed = match (&value, name == leader) {
+            (_, true) => column.to_owned(),
+            (Arg::Int(_), false) => format!("{column} + 0"),
+            (_, false) => format!("{column} || ''"),
+        };
+        let at = filter.placeholder(value);
+        filter.parts.push(format!("{unindexed} = {at}"));
+    };
+    if let Some(sender) = &query.sender {
+        equal(&mut filter, "sender", "m.sender", Arg::from(sender.to_lowercase()));
+    }
+    if let Some(receiver) = &query.receiver {
+        equal(&mut filter, "receiver", "m.receiver_type", Arg::from(receiver.receiver_type().as_str().to_owned()));
+        equal(&mut filter, "receiver", "m.receiver", Arg::from(receiver.id().to_owned()));
+    }
+    if let Some(conversation) = &query.conversation {
+        equal(&mut filter, "conversation", "m.conversation", Arg::from(conversation.clone()));
+    }
+    if let Some(category) = query.category {
+        equal(&mut filter, "category", "m.category", Arg::from(category.as_str().to_owned()));
+    }
+    if let Some(message_type) = &query.message_type {
+        equal(&mut filter, "type", "m.type", Arg::from(message_type.to_ascii_lowercase()));
+    }
+    if let Some(parent) = query.parent_id {
+        equal(&mut filter, "parent", "m.parent_id", Arg::from(parent));
+    }
+    if !query.tags.is_empty() {
+        let tags = filter.list(query.tags.iter().cloned().map(Arg::from));
+        filter
+            .parts
+            .push(format!("EXISTS (SELECT 1 FROM message_tags t WHERE t.message_id = m.id AND t.tag IN ({tags}))"));
+    }
+    if query.hide_deleted {
+        filter.parts.push("m.deleted_at IS NULL".into());
+    }
+    // A time range is walked as its range of ids, newest first. The times
+    // are checked too, as expressions (`+ 0`), so that no planner reads the
+    // whole range off the time index to sort it.
+    let (first, last) = id_bounds(db, app, query.from, query.to).await?;
+    if let (Some(from), Some(first)) = (query.from, first) {
+        let (from, first) = (filter.placeholder(Arg::from(from)), filter.placeholder(Arg::from(first)));
+        filter.parts.push(format!("m.id >= {first} AND m.sent_at + 0 >= {from}"));
+    }
+    if let (Some(to), Some(last)) = (query.to, last) {
+        let (to, last) = (filter.placeholder(Arg::from(to)), filter.placeholder(Arg::from(last)));
+        filter.parts.push(format!("m.id <= {last} AND m.sent_at + 0 < {to}"));
+    }
+    if let Some(cursor) = &query.cursor {
+        let before = filter.placeholder(Arg::from(parse_cursor(cursor)?));
+        filter.parts.push(format!("m.id < {before}"));
+    }
+    let limit = query.limit.clamp(1, MAX_LIMIT);
+    let sql = format!(
+        "SELECT {MESSAGE_COLUMNS}, {} FROM messages m WHERE {} ORDER BY m.id DESC LIMIT {}",
+        tags::json_of(db, Tagged::Message, "m.id"),
+        filter.sql(),
+        limit + 1
+    );
+    Ok((sql, filter.args))
+}
+
+async fn page(db: &Db, app: &App, query: MessageQuery) -> Result<MessagePage> {
+    let (sql, args) = page_statement(db, app, &query).await?;
+    let mut rows: Vec<WithTags<MessageRow>> = db.all(&sql, &args).await?;
+    let limit = query.limit.clamp(1, MAX_LIMIT) as usize;
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    let next_cursor = if more { rows.last().map(|r| r.row.id.to_string()) } else { None };
+    let items = rows.into_iter().map(|tagged| tagged.view(MessageRow::into_view)).collect::<Result<_>>()?;
+    Ok(MessagePage { items, next_cursor })
+}
+
+/// How the database would run a page of `query`.
+pub async fn explain(db: &Db, caller: &Caller, app: &App, query: MessageQuery) -> Result<Vec<String>> {
+    caller.require_app(app.id)?;
+    caller.require(Permission::Read)?;
+    let (sql, args) = page_statement(db, app, &query).await?;
+    crate::server::service::keyset::plans(db, &[(&sql, &args)]).await
+}
+
+/// The app's messages, newest first, as the explorer filters them.
+pub async fn list(db: &Db, caller: &Caller, app: &App, query: MessageQuery) -> Result<MessagePage> {
+    caller.require_app(app.id)?;
+    caller.require(Permission::Read)?;
+    page(db, app, query).await
+}
+
+/// The conversation between users `viewer` and `other`, newest first.
+pub async fn between(
+    db: &Db,
+    caller: &Caller,
+    app: &App,
+    viewer: &Uid,
+    other: &Uid,
+    query: MessageQuery,
+) -> Result<MessagePage> {
+    caller.require_app(app.id)?;
+    caller.require(Permission::Read)?;
+    users::find(db, app, viewer).await?;
+    users::find(db, app, other).await?;
+    let conversation = Receiver::User(other.clone()).conversation_with(viewer);
+    page(db, app, MessageQuery { conversation: Some(conversation), ..query }).await
+}
+
+/// A group's messages, newest first: for the app, or for a member.
+pub async fn of_group(
+    db: &Db,
+    caller: &Caller,
+    app: &App,
+    acting: &Acting,
+    guid: &Guid,
+    query: MessageQuery,
+) -> Result<MessagePage> {
+    caller.require_app(app.id)?;
+    caller.require(Permission::Read)?;
+    let acting_id = groups::acting_id(db, app, acting).await?;
+    let group = groups::find(db, app, acting_id, guid).await?;
+    if let (Acting::User(uid), None) = (acting, &group.scope) {
+        return Err(not_a_member(uid, guid));
+    }
+    page(db, app, MessageQuery { conversation: Some(format!("group:{guid}")), ..query }).await
+}
+
+/// Message `id` of app `app` for the realtime gateway, which pushes it only
+/// to the parties of its conversation.
+pub(crate) async fn pushed(db: &Db, app: i64, id: i64) -> Result<MessageView> {
+    let row = find_in(db, app, id).await?;
+    with_tags(db, vec![row]).await?.pop().ok_or_else(|| message_not_found(id))
+}
+
+/// Who sent message `id` of app `app`, and to whom: all a delivery receipt
+/// needs, read without the message's tags.
+pub(crate) async fn addressing(db: &Db, app: i64, id: i64) -> Result<(String, Receiver)> {
+    let row = find_in(db, app, id).await?;
+    Ok((row.sender, stored(Receiver::parse(&row.receiver, &row.receiver_type))?))
+}
+
+/// The message `id`, as the app or a user sees it: a user sees the
+/// messages of their own conversations and of their groups.
+pub async fn get(db: &Db, caller: &Caller, app: &App, acting: &Acting, id: i64) -> Result<MessageView> {
+    caller.require_app(app.id)?;
+    caller.require(Permission::Read)?;
+    let row = find(db, app, id).await?;
+    if let Acting::User(uid) = acting {
+        let receiver = stored(Receiver::parse(&row.receiver, &row.receiver_type))?;
+        if !is_party(db, app, uid, &row.conversation, &receiver).await? {
+            return Err(message_not_found(id));
+        }
+    }
+    with_tags(db, vec![row]).await?.pop().ok_or_else(|| message_not_found(id))
+}
+
+/// Replies to message `id`, newest first.
+pub async fn thread(
+    db: &Db,
+    caller: &Caller,
+    app: &App,
+    acting: &Acting,
+    id: i64,
+    query: MessageQuery,
+) -> Result<MessagePage> {
+    get(db, caller, app, acting, id).await?;
+    page(db, app, MessageQuery { parent_id: Some(id), ..query }).await
+}

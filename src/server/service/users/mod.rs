@@ -1,0 +1,161 @@
+//! An app's users. Reads are keyset-paged on indexed columns, so a page
+//! costs the same at the millionth user as at the first.
+
+mod change;
+mod create;
+mod import;
+mod list;
+
+pub use change::*;
+pub use create::*;
+pub use import::*;
+pub use list::*;
+
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::Arc,
+};
+
+use futures::{Stream, stream};
+use serde_json::{Value, json};
+use sqlx::FromRow;
+
+use super::{
+    apps::App,
+    audit::record_all,
+    audit::{Change, record},
+    auth_tokens::{self, Device, NewToken},
+    daily::{Figure, add_daily, day_of},
+    events::{self, Event},
+    keyset::{self, Conditions, Paging, PrefixRange},
+    messages::remove_messages_of,
+    now, roles, stored,
+    tags::{self, Tagged, WithTags, replace_tags},
+};
+use crate::args;
+use crate::domain::{
+    ImportReport, Invalid, NewAuthToken, Page, Presence, Reach, RejectedRow, RoleId, Showing, SortOrder, Uid,
+    UserFilter, UserSort, UserSummary, UserView, parse_metadata, parse_status_message, parse_tag_list, parse_user_name,
+    parse_web_url,
+};
+use crate::server::{
+    Error, Result,
+    auth::{Caller, Permission},
+    db::{Arg, Db, Row, Tx},
+    error::OnConstraint,
+    group_commit::GroupCommit,
+};
+
+/// A user as `users` holds them. Public only as the row a public trait
+/// names ([`Listable`]); its fields stay inside the service.
+#[derive(FromRow)]
+pub struct UserRow {
+    pub(super) id: i64,
+    pub(super) uid: String,
+    name: String,
+    avatar: Option<String>,
+    link: Option<String>,
+    role: String,
+    metadata: Option<String>,
+    status_message: Option<String>,
+    status: String,
+    created_at: i64,
+    updated_at: i64,
+    last_active_at: Option<i64>,
+    deactivated_at: Option<i64>,
+}
+
+pub(super) const USER_COLUMNS: &str = "id, uid, name, avatar, link, role, metadata, status_message, status, created_at, updated_at, \
+                            last_active_at, deactivated_at";
+
+impl UserRow {
+    fn into_view(self, tags: Vec<String>) -> Result<UserView> {
+        Ok(UserView {
+            uid: stored(Uid::parse(&self.uid))?,
+            name: self.name,
+            avatar: self.avatar,
+            link: self.link,
+            role: stored(RoleId::parse(&self.role))?,
+            metadata: self
+                .metadata
+                .map(|m| serde_json::from_str(&m))
+                .transpose()
+                .map_err(|e| Error::Internal(e.to_string()))?,
+            status_message: self.status_message,
+            status: self.status,
+            tags,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            last_active_at: self.last_active_at,
+            deactivated_at: self.deactivated_at,
+        })
+    }
+}
+
+pub fn uid_not_found(uid: &Uid) -> Error {
+    Error::not_found("ERR_UID_NOT_FOUND", format!("This app has no user {uid}."))
+}
+
+/// A user's fields as the caller checked them; `None` leaves a field as it is,
+/// `Some(None)` clears it.
+#[derive(Debug, Default)]
+pub struct UserFields {
+    pub name: Option<String>,
+    pub avatar: Option<Option<String>>,
+    pub link: Option<Option<String>>,
+    pub role: Option<RoleId>,
+    pub metadata: Option<Option<Value>>,
+    pub tags: Option<Vec<String>>,
+    pub status_message: Option<Option<String>>,
+}
+
+/// A user's fields as typed into a form or a CSV row, where an empty
+/// optional field means none and an empty role the default one.
+pub struct TypedUser<'a> {
+    pub name: &'a str,
+    pub role: &'a str,
+    pub avatar: &'a str,
+    pub link: &'a str,
+    pub tags: &'a str,
+    pub status_message: &'a str,
+    pub metadata: &'a str,
+}
+
+impl UserFields {
+    pub fn typed(typed: TypedUser) -> std::result::Result<Self, Invalid> {
+        fn given<T>(
+            text: &str,
+            parse: impl Fn(&str) -> std::result::Result<T, Invalid>,
+        ) -> std::result::Result<Option<T>, Invalid> {
+            Some(text.trim()).filter(|t| !t.is_empty()).map(parse).transpose()
+        }
+        Ok(Self {
+            name: Some(parse_user_name(typed.name)?),
+            avatar: Some(given(typed.avatar, |v| parse_web_url(v, "ERR_INVALID_AVATAR"))?),
+            link: Some(given(typed.link, |v| parse_web_url(v, "ERR_INVALID_LINK"))?),
+            role: Some(given(typed.role, RoleId::parse)?.unwrap_or_else(RoleId::default_role)),
+            metadata: Some(parse_metadata(typed.metadata)?),
+            tags: Some(parse_tag_list(typed.tags)?),
+            status_message: Some(given(typed.status_message, parse_status_message)?),
+        })
+    }
+}
+
+/// The user row and internal id behind a UID, or `ERR_UID_NOT_FOUND`.
+pub(super) async fn find(db: &Db, app: &App, uid: &Uid) -> Result<UserRow> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.app = $1 AND u.uid = $2");
+    let row: Option<UserRow> = db.optional(&sql, args![app.id, uid.as_str()]).await?;
+    row.ok_or_else(|| uid_not_found(uid))
+}
+
+/// Views of the rows, each with its tags, fetched in one query.
+async fn with_tags(db: &Db, rows: Vec<UserRow>) -> Result<Vec<UserView>> {
+    tags::with_tags(db, Tagged::User, rows, |row| row.id, UserRow::into_view).await
+}
+
+pub async fn get(db: &Db, caller: &Caller, app: &App, uid: &Uid) -> Result<UserView> {
+    caller.require_app(app.id)?;
+    caller.require(Permission::Read)?;
+    let row = find(db, app, uid).await?;
+    with_tags(db, vec![row]).await?.pop().ok_or_else(|| uid_not_found(uid))
+}
