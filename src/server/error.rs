@@ -10,6 +10,7 @@ use axum::{
 use serde_json::json;
 
 use crate::domain::{ApiError, Invalid, Refusal};
+use crate::server::db::Constraint;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -64,6 +65,10 @@ pub enum Error {
     /// Whatever went wrong is logged; the client sees only that it did.
     #[error("Something went wrong on the server.")]
     Internal(String),
+    /// A write broke a named constraint; the service that expects it turns
+    /// it into its own error (`OnConstraint`), else it is an internal one.
+    #[error("Something went wrong on the server.")]
+    Broken { constraint: Constraint, detail: String },
 }
 
 impl Error {
@@ -102,7 +107,7 @@ impl Error {
             PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Internal(_) | Broken { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -128,7 +133,7 @@ impl Error {
             NoRoute => "ERR_NOT_FOUND",
             MethodNotAllowed => "ERR_METHOD_NOT_ALLOWED",
             Unavailable => "ERR_UNAVAILABLE",
-            Internal(_) => "ERR_INTERNAL",
+            Internal(_) | Broken { .. } => "ERR_INTERNAL",
         }
     }
 
@@ -168,6 +173,9 @@ impl From<Refusal> for Error {
 impl From<sqlx::Error> for Error {
     fn from(err: sqlx::Error) -> Self {
         use sqlx::Error::{Database, Io, PoolClosed, PoolTimedOut, Protocol, Tls};
+        if let Some(constraint) = Constraint::broken_by(&err) {
+            return Error::Broken { constraint, detail: err.to_string() };
+        }
         match err {
             PoolTimedOut | PoolClosed | Io(_) | Tls(_) | Protocol(_) => Error::Unavailable,
             Database(db) => match db.code().as_deref() {
@@ -190,7 +198,7 @@ fn database_went_away(code: &str) -> bool {
 impl Error {
     /// The body clients see. Internal details are logged, never shown.
     fn into_body(self) -> ApiError {
-        if let Error::Internal(detail) = &self {
+        if let Error::Internal(detail) | Error::Broken { detail, .. } = &self {
             tracing::error!(%detail, "internal error");
         }
         ApiError { code: self.code().to_owned(), message: self.to_string() }
@@ -232,35 +240,17 @@ impl IntoResponse for Error {
     }
 }
 
-/// Constraint violations become the domain error the caller names, where
-/// they occur; anything else stays an internal error.
+/// A violation of a named constraint becomes the domain error the caller
+/// names for it, where the write is made; anything else stays as it was.
 pub trait OnConstraint<T> {
-    fn on_unique(self, error: impl FnOnce() -> Error) -> Result<T>;
-    fn on_foreign_key(self, error: impl FnOnce() -> Error) -> Result<T>;
-    /// For a write that may break either kind of constraint.
-    fn on_constraint(self, unique: impl FnOnce() -> Error, foreign_key: impl FnOnce() -> Error) -> Result<T>;
+    fn on_constraint(self, constraint: Constraint, error: impl FnOnce() -> Error) -> Result<T>;
 }
 
-impl<T> OnConstraint<T> for std::result::Result<T, sqlx::Error> {
-    fn on_unique(self, error: impl FnOnce() -> Error) -> Result<T> {
-        self.map_err(|err| match &err {
-            sqlx::Error::Database(db) if db.is_unique_violation() => error(),
-            _ => err.into(),
-        })
-    }
-
-    fn on_foreign_key(self, error: impl FnOnce() -> Error) -> Result<T> {
-        self.map_err(|err| match &err {
-            sqlx::Error::Database(db) if db.is_foreign_key_violation() => error(),
-            _ => err.into(),
-        })
-    }
-
-    fn on_constraint(self, unique: impl FnOnce() -> Error, foreign_key: impl FnOnce() -> Error) -> Result<T> {
-        self.map_err(|err| match &err {
-            sqlx::Error::Database(db) if db.is_unique_violation() => unique(),
-            sqlx::Error::Database(db) if db.is_foreign_key_violation() => foreign_key(),
-            _ => err.into(),
+impl<T, E: Into<Error>> OnConstraint<T> for std::result::Result<T, E> {
+    fn on_constraint(self, constraint: Constraint, error: impl FnOnce() -> Error) -> Result<T> {
+        self.map_err(|err| match err.into() {
+            Error::Broken { constraint: broken, .. } if broken == constraint => error(),
+            other => other,
         })
     }
 }

@@ -35,9 +35,11 @@ macro_rules! with_db {
     };
 }
 
+mod constraint;
 mod notify;
 mod read_pool;
 mod sql;
+pub use constraint::Constraint;
 pub use notify::{Listening, Notified};
 pub use read_pool::ReadPool;
 pub use sql::{Arg, Row, Scalar, Tx, rows_per_statement};

@@ -12,7 +12,7 @@ use crate::domain::{AppId, Email, OperatorName, OperatorRole, OperatorView, Pass
 use crate::server::{
     Error, Result,
     auth::{Actor, Caller, Permission, password::PasswordChecks},
-    db::Db,
+    db::{Constraint, Db},
     error::OnConstraint,
 };
 
@@ -94,7 +94,7 @@ pub async fn create_first_owner(
     let row: Option<OperatorRow> = tx
         .optional(&sql, args![email.as_str(), name.as_str(), &hash, now()])
         .await
-        .on_unique(|| email_taken(&email))?;
+        .on_constraint(Constraint::OperatorEmail, || email_taken(&email))?;
     if let Some(row) = &row {
         let caller =
             Caller { actor: Actor::Operator { id: row.id, email: email.clone(), role: OperatorRole::Owner }, ip };
@@ -119,7 +119,7 @@ pub async fn create(db: &Db, passwords: &PasswordChecks, caller: &Caller, new: N
     let row: OperatorRow = tx
         .one(&sql, args![new.email.as_str(), new.name.as_str(), new.role.as_str(), &hash, now()])
         .await
-        .on_unique(|| email_taken(&new.email))?;
+        .on_constraint(Constraint::OperatorEmail, || email_taken(&new.email))?;
     let details = json!({"email": new.email, "role": new.role});
     record(
         &mut tx,

@@ -16,7 +16,7 @@ use crate::domain::{Reach, RoleId, RoleSettings, RoleView};
 use crate::server::{
     Error, Result,
     auth::{Caller, Permission},
-    db::{Db, Tx},
+    db::{Constraint, Db, Tx},
     error::OnConstraint,
 };
 
@@ -119,7 +119,9 @@ pub async fn create(db: &Db, caller: &Caller, app: &App, role: RoleId, fields: R
     let row: RoleRow = tx
         .one(&sql, args)
         .await
-        .on_unique(|| Error::conflict("ERR_ROLE_ALREADY_EXISTS", format!("The role {role} exists already.")))?;
+        .on_constraint(Constraint::RoleId, || {
+            Error::conflict("ERR_ROLE_ALREADY_EXISTS", format!("The role {role} exists already."))
+        })?;
     let change = Change {
         app: Some(app.id),
         action: "role.create",
@@ -229,7 +231,7 @@ pub async fn delete(db: &Db, caller: &Caller, app: &App, role: &RoleId) -> Resul
     }
     tx.execute("DELETE FROM roles WHERE app = $1 AND role = $2", args![app.id, role.as_str()])
         .await
-        .on_foreign_key(|| role_in_use(role))?;
+        .on_constraint(Constraint::UserRole, || role_in_use(role))?;
     roles_changed(&mut tx, app.id).await?;
     let change =
         Change { app: Some(app.id), action: "role.delete", object: format!("role:{role}"), details: json!({}) };

@@ -29,7 +29,7 @@ use crate::domain::{
 use crate::server::{
     Error, Result,
     auth::{Caller, Permission, password::PasswordChecks},
-    db::{Arg, Db, Tx},
+    db::{Arg, Constraint, Db, Tx},
     error::OnConstraint,
 };
 
@@ -265,7 +265,9 @@ pub async fn create(
     let id: i64 = tx
         .scalar(sql, args)
         .await
-        .on_unique(|| Error::conflict("ERR_GUID_ALREADY_EXISTS", format!("The group {guid} exists already.")))?;
+        .on_constraint(Constraint::Guid, || {
+            Error::conflict("ERR_GUID_ALREADY_EXISTS", format!("The group {guid} exists already."))
+        })?;
     if let (Some(owner_id), Some(owner)) = (owner_id, &owner) {
         let seat = members::Seat { group_id: id, user_id: owner_id, guid: &guid, uid: owner, scope: Scope::Admin, at };
         members::insert_member(&mut tx, seat).await?;

@@ -50,7 +50,7 @@ pub(in crate::server::service) struct Inserted {
 pub(in crate::server::service) async fn insert_users<'u>(
     tx: &mut Tx,
     users: impl IntoIterator<Item = &'u NewUser>,
-) -> std::result::Result<Vec<UserRow>, sqlx::Error> {
+) -> Result<Vec<UserRow>> {
     let users: Vec<&NewUser> = users.into_iter().collect();
     let rows: Vec<Arg> = users
         .iter()
@@ -84,7 +84,8 @@ pub(in crate::server::service) async fn insert_users<'u>(
     });
     tags::insert_tags(tx, Tagged::User, tags.collect::<Vec<_>>()).await?;
     // Every user was written, or its insert failed above.
-    users.iter().map(|user| written.remove(&(user.app, user.uid.to_string())).ok_or(sqlx::Error::RowNotFound)).collect()
+    let not_written = |uid: &Uid| Error::Internal(format!("the user {uid} was not written"));
+    users.iter().map(|user| written.remove(&(user.app, user.uid.to_string())).ok_or_else(|| not_written(&user.uid))).collect()
 }
 
 /// The internal ids of the users named by `keys` (`(app, &Uid)`), read in
@@ -158,10 +159,12 @@ async fn write_creations(db: Db, creations: Arc<[Creation]>) -> Result<Vec<Creat
         *added.entry(creation.user.app).or_default() += 1;
     }
     let mut tx = db.begin_write().await?;
-    let rows = insert_users(&mut tx, creations.iter().map(|c| &*c.user)).await.on_constraint(
-        || Error::conflict("ERR_UID_ALREADY_EXISTS", format!("The user {} exists already.", first.uid)),
-        || roles::not_found(&first.role),
-    )?;
+    let rows = insert_users(&mut tx, creations.iter().map(|c| &*c.user))
+        .await
+        .on_constraint(Constraint::Uid, || {
+            Error::conflict("ERR_UID_ALREADY_EXISTS", format!("The user {} exists already.", first.uid))
+        })
+        .on_constraint(Constraint::UserRole, || roles::not_found(&first.role))?;
     for (app, count) in &added {
         adjust_counts(&mut tx, *app, *count, 0).await?;
     }

@@ -41,7 +41,7 @@ use crate::domain::{
 use crate::server::{
     Error, Result,
     auth::{Caller, Permission},
-    db::{Arg, Db, Row, Tx},
+    db::{Arg, Constraint, Db, Row, Tx},
     error::OnConstraint,
     group_commit::GroupCommit,
 };
