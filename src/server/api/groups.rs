@@ -254,10 +254,7 @@ pub async fn update(
             "description" => fields.description = Some(None),
             "metadata" => fields.metadata = Some(None),
             other => {
-                return Err(Error::invalid(
-                    "ERR_INVALID_UNSET",
-                    format!("{other} cannot be unset; unset takes icon, description and metadata."),
-                ));
+                return Err(super::cannot_unset(other, "icon, description and metadata"));
             }
         }
     }

@@ -268,10 +268,7 @@ pub async fn edit(
         match field.as_str() {
             "metadata" => edit.metadata = Some(None),
             other => {
-                return Err(Error::invalid(
-                    "ERR_INVALID_UNSET",
-                    format!("{other} cannot be unset; unset takes metadata."),
-                ));
+                return Err(super::cannot_unset(other, "metadata"));
             }
         }
     }

@@ -321,3 +321,8 @@ pub(super) fn listed<T>(page: Page<T>, paging: &Paging) -> Listed<T> {
         Pagination::new(page.total, page.total_is_exact, page.items.len(), paging.per_page, paging.page.unwrap_or(1));
     Listed::new(page.items, pagination, page.next_cursor)
 }
+
+/// `field`, named in an update's `unset`, is not one it takes (`takes`).
+fn cannot_unset(field: &str, takes: &str) -> Error {
+    Error::invalid("ERR_INVALID_UNSET", format!("{field} cannot be unset; unset takes {takes}."))
+}

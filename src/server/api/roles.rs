@@ -10,7 +10,7 @@ use super::{
 };
 use crate::domain::{Reach, RoleId, RoleView, check_metadata, parse_description, parse_role_name};
 use crate::server::{
-    Error, Result,
+    Result,
     auth::api_key::ApiCaller,
     service::roles::{self, RoleFields},
     state::AppState,
@@ -115,10 +115,7 @@ pub async fn update(
         match field.as_str() {
             "metadata" => fields.metadata = Some(None),
             other => {
-                return Err(Error::invalid(
-                    "ERR_INVALID_UNSET",
-                    format!("{other} cannot be unset; unset takes metadata."),
-                ));
+                return Err(super::cannot_unset(other, "metadata"));
             }
         }
     }

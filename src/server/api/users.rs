@@ -270,10 +270,7 @@ pub async fn update(
             "metadata" => fields.metadata = Some(None),
             "statusMessage" => fields.status_message = Some(None),
             other => {
-                return Err(Error::invalid(
-                    "ERR_INVALID_UNSET",
-                    format!("{other} cannot be unset; unset takes avatar, link, metadata and statusMessage."),
-                ));
+                return Err(super::cannot_unset(other, "avatar, link, metadata and statusMessage"));
             }
         }
     }

@@ -83,7 +83,11 @@ pub async fn create(db: &Db, caller: &Caller, new: NewApp) -> Result<App> {
             now(),
             new.environment == Environment::Development,
         ];
-        let row = match tx.one::<AppRow>(&sql, args).await.on_constraint(Constraint::AppId, || Error::conflict("ERR_APPID_TAKEN", "")) {
+        let row = match tx
+            .one::<AppRow>(&sql, args)
+            .await
+            .on_constraint(Constraint::AppId, || Error::conflict("ERR_APPID_TAKEN", ""))
+        {
             Err(Error::Conflict { .. }) => continue,
             row => row?,
         };

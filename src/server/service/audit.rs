@@ -90,10 +90,9 @@ pub async fn list(db: &Db, caller: &Caller, scope: AuditScope, before: Option<i6
     let mut args = vec![Arg::from(before.unwrap_or(i64::MAX)), Arg::from(PAGE_SIZE + 1)];
     args.extend(app.map(Arg::from));
     let rows: Vec<EntryRow> = db.all(&sql, &args).await?;
-    let more = rows.len() as i64 > PAGE_SIZE;
+    let (rows, next) = super::keyset::page_end(rows, PAGE_SIZE as usize, |r| r.id);
     let entries: Vec<AuditEntryView> = rows
         .into_iter()
-        .take(PAGE_SIZE as usize)
         .map(|r| AuditEntryView {
             id: r.id,
             actor: r.actor,
@@ -104,6 +103,5 @@ pub async fn list(db: &Db, caller: &Caller, scope: AuditScope, before: Option<i6
             created_at: r.created_at,
         })
         .collect();
-    let next = if more { entries.last().map(|e| e.id) } else { None };
     Ok(AuditPage { entries, next })
 }

@@ -12,6 +12,11 @@ use crate::server::{
 /// The most rows a page holds.
 pub const MAX_PER_PAGE: i64 = 1000;
 
+/// A filtered list counts its matches up to here: counting every match of
+/// a broad prefix among millions would cost more than the page itself, and
+/// past a thousand an operator narrows the search rather than reads the number.
+pub const COUNT_CAP: i64 = 1_000;
+
 /// Which page of a list to read: how many rows, and from where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Paging {
@@ -67,6 +72,13 @@ impl Conditions {
         self.parts.join(" AND ")
     }
 
+    /// The conditions with part `at` replaced by `part`.
+    pub(super) fn with_part(&self, at: usize, part: String) -> String {
+        let mut parts = self.parts.clone();
+        parts[at] = part;
+        parts.join(" AND ")
+    }
+
     /// A prefix as a range on an indexed column: no scan, no leading wildcard.
     pub(super) fn prefix_of(&mut self, column: &str, prefix: &str) -> PrefixRange {
         let from = self.placeholder(prefix.to_owned());
@@ -103,6 +115,48 @@ impl std::fmt::Display for PrefixRange {
         let PrefixRange { column, from, to } = self;
         write!(f, "({column} >= {from} AND {column} < {to})")
     }
+}
+
+/// A count of the rows of `from` (tables, aliased as `conditions` names
+/// them) that meet `conditions`, read up to one past [`COUNT_CAP`].
+pub(super) fn capped_count(from: &str, conditions: &str) -> String {
+    format!("SELECT COUNT(*) AS n FROM (SELECT 1 FROM {from} WHERE {conditions} LIMIT {}) AS counted", COUNT_CAP + 1)
+}
+
+/// The capped count of a search on either of two prefixes, whose condition
+/// is part `at` of `filter`: the rows `first` matches, then, only if they
+/// are not past the cap already, those only `second` matches. Each count
+/// reads its own index, where an OR of the two ranges walks the whole
+/// table; the second meets at most as many rows of the first as the first
+/// counted, so neither reads far past the cap.
+pub(super) fn capped_count_of_either(
+    from: &str,
+    filter: &Conditions,
+    at: usize,
+    first: &PrefixRange,
+    second: &PrefixRange,
+) -> String {
+    let only_second = format!("({} AND NOT {})", second.hidden_from_planner(), first.hidden_from_planner());
+    format!(
+        "SELECT CASE WHEN n > {COUNT_CAP} THEN n ELSE n + ({}) END FROM ({}) AS firsts",
+        capped_count(from, &filter.with_part(at, only_second)),
+        capped_count(from, &filter.with_part(at, first.to_string()))
+    )
+}
+
+/// A total as a list answers it: exact when it was kept rather than
+/// counted, or when the count stayed within [`COUNT_CAP`].
+pub(super) fn capped_total(total: i64, kept: bool) -> (i64, bool) {
+    if kept || total <= COUNT_CAP { (total, true) } else { (COUNT_CAP, false) }
+}
+
+/// The rows of a page read with one row past its end, and the cursor after
+/// its last row (made by `cursor`) when more follow.
+pub(super) fn page_end<R, C>(mut rows: Vec<R>, per_page: usize, cursor: impl FnOnce(&R) -> C) -> (Vec<R>, Option<C>) {
+    let more = rows.len() > per_page;
+    rows.truncate(per_page);
+    let next = if more { rows.last().map(cursor) } else { None };
+    (rows, next)
 }
 
 /// The cursor after a row whose sort value is `at` (null when the list is

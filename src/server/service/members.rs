@@ -11,8 +11,7 @@ use super::{
     groups::{self, Acting, acting_id, acting_uid, guid_not_found},
     keyset::{self, Conditions, Paging},
     messages::{NewMessage, insert_messages},
-    now, stored,
-    users::{self, COUNT_CAP},
+    now, stored, users,
 };
 use crate::args;
 use crate::domain::{
@@ -551,11 +550,7 @@ where
         let search = filter.prefix_of("m.uid", &prefix);
         filter.parts.push(search.to_string());
     }
-    let count_sql = format!(
-        "SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE {} LIMIT {}) AS counted",
-        filter.sql(),
-        COUNT_CAP + 1
-    );
+    let count_sql = keyset::capped_count(table, &filter.sql());
     let count_args = filter.args.len();
     if let Some(cursor) = &query.paging.cursor {
         let (_, uid) = keyset::parse_cursor(cursor)?;
@@ -571,12 +566,10 @@ where
         Some(total) => total,
         None => db.scalar(&count_sql, &filter.args[..count_args]).await?,
     };
-    let mut rows: Vec<R> = db.all(&page_sql, &filter.args).await?;
-    let more = rows.len() as i64 > per_page;
-    rows.truncate(per_page as usize);
-    let next_cursor = if more { rows.last().map(|r| keyset::cursor(serde_json::Value::Null, r.uid())) } else { None };
-    let (total, total_is_exact) =
-        if known_total.is_some() || total <= COUNT_CAP { (total, true) } else { (COUNT_CAP, false) };
+    let rows: Vec<R> = db.all(&page_sql, &filter.args).await?;
+    let (rows, next_cursor) =
+        keyset::page_end(rows, per_page as usize, |r| keyset::cursor(serde_json::Value::Null, r.uid()));
+    let (total, total_is_exact) = keyset::capped_total(total, known_total.is_some());
     Ok(Page { items: rows, total, total_is_exact, next_cursor })
 }
 

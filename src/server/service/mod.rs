@@ -12,7 +12,7 @@ pub mod friends;
 pub mod gateway;
 pub mod groups;
 mod keyset;
-pub use keyset::{MAX_PER_PAGE, Paging};
+pub use keyset::{COUNT_CAP, MAX_PER_PAGE, Paging};
 mod last_used;
 pub mod members;
 pub mod messages;

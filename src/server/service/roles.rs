@@ -116,12 +116,9 @@ pub async fn create(db: &Db, caller: &Caller, app: &App, role: RoleId, fields: R
         settings.send_messages_to.as_str(),
         at
     ];
-    let row: RoleRow = tx
-        .one(&sql, args)
-        .await
-        .on_constraint(Constraint::RoleId, || {
-            Error::conflict("ERR_ROLE_ALREADY_EXISTS", format!("The role {role} exists already."))
-        })?;
+    let row: RoleRow = tx.one(&sql, args).await.on_constraint(Constraint::RoleId, || {
+        Error::conflict("ERR_ROLE_ALREADY_EXISTS", format!("The role {role} exists already."))
+    })?;
     let change = Change {
         app: Some(app.id),
         action: "role.create",

@@ -133,34 +133,12 @@ fn list_statements(
         let tags = filter.list(query.tags.iter().cloned().map(Arg::from));
         filter.parts.push(format!("EXISTS (SELECT 1 FROM group_tags t WHERE t.group_id = g.id AND t.tag IN ({tags}))"));
     }
-    // The conditions with the search narrowed to one of its halves.
-    let search_at = search.as_ref().map(|(at, ..)| *at);
-    let narrowed = |parts: &[String], search_part: String| {
-        let mut parts = parts.to_vec();
-        if let Some(at) = search_at {
-            parts[at] = search_part;
-        }
-        parts.join(" AND ")
-    };
-    let capped_count = |conditions: String| {
-        format!("SELECT COUNT(*) AS n FROM (SELECT 1 FROM {from} WHERE {conditions} LIMIT {}) AS half", COUNT_CAP + 1)
-    };
     // The whole list, as the app sees it, is counted already.
     let whole_list = matches!(listing, Listing::App) && filter.parts.len() == 1;
     let count_sql = match &search {
         None if whole_list => "SELECT total FROM group_counts WHERE app = $1".to_owned(),
-        None => capped_count(filter.sql()),
-        // Name matches, then, unless they are past the cap already, GUID
-        // matches whose name does not match: each a range on its own
-        // index, where an OR of the two has the planner walk the whole app.
-        Some((_, by_name, by_guid)) => format!(
-            "SELECT CASE WHEN n > {COUNT_CAP} THEN n ELSE n + ({}) END FROM ({}) AS counted",
-            capped_count(narrowed(
-                &filter.parts,
-                format!("({} AND NOT {})", by_guid.hidden_from_planner(), by_name.hidden_from_planner())
-            )),
-            capped_count(narrowed(&filter.parts, by_name.to_string()))
-        ),
+        None => keyset::capped_count(&from, &filter.sql()),
+        Some((at, by_name, by_guid)) => keyset::capped_count_of_either(&from, &filter, *at, by_name, by_guid),
     };
     let count_args = filter.args.len();
     // A user's groups read in GUID order straight from their memberships.
@@ -203,7 +181,7 @@ fn list_statements(
         ),
         // An OR of two ranges has the planner sort every match; a union of
         // two range reads, each cut to the page, keeps to the indexes.
-        Some((_, by_name, by_guid)) => {
+        Some((search_at, by_name, by_guid)) => {
             // Each half reads its range and sorts what it matched, unless
             // its range is on the sort column; ordering on an expression
             // keeps a planner (SQLite's, before it has statistics) from
@@ -222,7 +200,7 @@ fn list_statements(
                 format!(
                     "SELECT g.id AS hit_id, {column} AS hit_key, {guid_column} AS hit_guid FROM {from} WHERE {} \
                      ORDER BY {order} LIMIT {}",
-                    narrowed(&filter.parts, search.to_string()),
+                    filter.with_part(search_at, search.to_string()),
                     per_page + 1 + offset
                 )
             };
@@ -249,25 +227,19 @@ async fn read_page(
     let ListStatements { count_sql, page_sql, args, count_args, per_page, whole_list } =
         list_statements(db, app, acting_id, listing, &query)?;
     let (rows, total) = keyset::read_listed::<WithTags<GroupRow>>(db, &page_sql, &count_sql, &args, count_args).await?;
-    let more = rows.len() as i64 > per_page;
     let groups = rows
         .into_iter()
-        .take(per_page as usize)
         .map(|listed| listed.item.view(|row, tags| row.into_view(tags, acting_id.is_some())))
         .collect::<Result<Vec<_>>>()?;
-    let next_cursor = if more {
-        groups.last().map(|g| {
-            let at = match query.sort {
-                GroupSort::Name => json!(g.name.to_lowercase()),
-                GroupSort::CreatedAt => json!(g.created_at),
-                GroupSort::Guid => Value::Null,
-            };
-            keyset::cursor(at, g.guid.as_str())
-        })
-    } else {
-        None
-    };
-    let (total, total_is_exact) = if whole_list || total <= COUNT_CAP { (total, true) } else { (COUNT_CAP, false) };
+    let (groups, next_cursor) = keyset::page_end(groups, per_page as usize, |g| {
+        let at = match query.sort {
+            GroupSort::Name => json!(g.name.to_lowercase()),
+            GroupSort::CreatedAt => json!(g.created_at),
+            GroupSort::Guid => Value::Null,
+        };
+        keyset::cursor(at, g.guid.as_str())
+    });
+    let (total, total_is_exact) = keyset::capped_total(total, whole_list);
     Ok(Page { items: groups, total, total_is_exact, next_cursor })
 }
 

@@ -19,7 +19,7 @@ use super::{
     members::{self, MemberChange, Outcome},
     messages, now, stored,
     tags::{self, Tagged, WithTags, insert_tags, replace_tags},
-    users::{self, COUNT_CAP},
+    users,
 };
 use crate::args;
 use crate::domain::{
@@ -262,12 +262,9 @@ pub async fn create(
         i64::from(owner_id.is_some()),
         at,
     ];
-    let id: i64 = tx
-        .scalar(sql, args)
-        .await
-        .on_constraint(Constraint::Guid, || {
-            Error::conflict("ERR_GUID_ALREADY_EXISTS", format!("The group {guid} exists already."))
-        })?;
+    let id: i64 = tx.scalar(sql, args).await.on_constraint(Constraint::Guid, || {
+        Error::conflict("ERR_GUID_ALREADY_EXISTS", format!("The group {guid} exists already."))
+    })?;
     if let (Some(owner_id), Some(owner)) = (owner_id, &owner) {
         let seat = members::Seat { group_id: id, user_id: owner_id, guid: &guid, uid: owner, scope: Scope::Admin, at };
         members::insert_member(&mut tx, seat).await?;

@@ -39,9 +39,7 @@ pub async fn conversations(
         .chain(groups.into_iter().map(|(c, with, last, read)| (ReceiverType::Group, c, with, last, read)))
         .collect();
     found.sort_by_key(|f| std::cmp::Reverse(f.3));
-    let more = found.len() as i64 > limit;
-    found.truncate(limit as usize);
-    let next_cursor = if more { found.last().map(|f| f.3.to_string()) } else { None };
+    let (found, next_cursor) = keyset::page_end(found, limit as usize, |f| f.3.to_string());
 
     let last_ids: Vec<i64> = found.iter().map(|f| f.3).collect();
     let mut lasts: HashMap<i64, MessageView> = HashMap::new();

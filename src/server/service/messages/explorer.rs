@@ -155,11 +155,9 @@ async fn page_statement(db: &Db, app: &App, query: &MessageQuery) -> Result<(Str
 
 async fn page(db: &Db, app: &App, query: MessageQuery) -> Result<MessagePage> {
     let (sql, args) = page_statement(db, app, &query).await?;
-    let mut rows: Vec<WithTags<MessageRow>> = db.all(&sql, &args).await?;
+    let rows: Vec<WithTags<MessageRow>> = db.all(&sql, &args).await?;
     let limit = query.limit.clamp(1, MAX_LIMIT) as usize;
-    let more = rows.len() > limit;
-    rows.truncate(limit);
-    let next_cursor = if more { rows.last().map(|r| r.row.id.to_string()) } else { None };
+    let (rows, next_cursor) = keyset::page_end(rows, limit, |r| r.row.id.to_string());
     let items = rows.into_iter().map(|tagged| tagged.view(MessageRow::into_view)).collect::<Result<_>>()?;
     Ok(MessagePage { items, next_cursor })
 }
@@ -169,7 +167,7 @@ pub async fn explain(db: &Db, caller: &Caller, app: &App, query: MessageQuery) -
     caller.require_app(app.id)?;
     caller.require(Permission::Read)?;
     let (sql, args) = page_statement(db, app, &query).await?;
-    crate::server::service::keyset::plans(db, &[(&sql, &args)]).await
+    keyset::plans(db, &[(&sql, &args)]).await
 }
 
 /// The app's messages, newest first, as the explorer filters them.

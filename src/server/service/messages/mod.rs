@@ -29,7 +29,7 @@ use super::{
     daily::{Figure, add_daily, day_of},
     events::{self, Event},
     groups::{self, Acting, acting_uid},
-    keyset::{Conditions, invalid_cursor},
+    keyset::{self, Conditions, invalid_cursor},
     members::not_a_member,
     now, stored,
     tags::{self, Tagged, WithTags, replace_tags},

@@ -85,7 +85,10 @@ pub(in crate::server::service) async fn insert_users<'u>(
     tags::insert_tags(tx, Tagged::User, tags.collect::<Vec<_>>()).await?;
     // Every user was written, or its insert failed above.
     let not_written = |uid: &Uid| Error::Internal(format!("the user {uid} was not written"));
-    users.iter().map(|user| written.remove(&(user.app, user.uid.to_string())).ok_or_else(|| not_written(&user.uid))).collect()
+    users
+        .iter()
+        .map(|user| written.remove(&(user.app, user.uid.to_string())).ok_or_else(|| not_written(&user.uid)))
+        .collect()
 }
 
 /// The internal ids of the users named by `keys` (`(app, &Uid)`), read in

@@ -159,12 +159,6 @@ impl UserQuery {
     }
 }
 
-/// A filtered list counts its matches up to here: counting every match of a
-/// broad prefix among millions would cost more than the page itself. Past
-/// a thousand, an operator narrows the search rather than reads the number;
-/// counting to ten thousand took half of a search's time at a million users.
-pub const COUNT_CAP: i64 = 1_000;
-
 /// The last-active sort key, as its index holds it.
 const LAST_ACTIVE: &str = "COALESCE(u.last_active_at, 0)";
 
@@ -215,15 +209,12 @@ pub async fn list<L: Listable>(db: &Db, caller: &Caller, app: &App, query: UserQ
     let statements = list_statements::<L>(db, app, query, friend_of)?;
     let ListStatements { count_sql, page_sql, args, count_args, per_page, unfiltered, order, descending, prefix } =
         statements;
-    let (mut rows, total) = keyset::read_listed::<L::Row>(db, &page_sql, &count_sql, &args, count_args).await?;
-    let more = rows.len() as i64 > per_page;
-    rows.truncate(per_page as usize);
-    let next_cursor = match rows.last() {
-        Some(last) if more => Some(cursor_after(order, descending, L::keys(&last.item), prefix.as_deref())),
-        _ => None,
-    };
+    let (rows, total) = keyset::read_listed::<L::Row>(db, &page_sql, &count_sql, &args, count_args).await?;
+    let (rows, next_cursor) = keyset::page_end(rows, per_page as usize, |last| {
+        cursor_after(order, descending, L::keys(&last.item), prefix.as_deref())
+    });
     let users = rows.into_iter().map(|listed| L::from_row(listed.item)).collect::<Result<Vec<_>>>()?;
-    let (total, total_is_exact) = if unfiltered || total <= COUNT_CAP { (total, true) } else { (COUNT_CAP, false) };
+    let (total, total_is_exact) = keyset::capped_total(total, unfiltered);
     Ok(Page { items: users, total, total_is_exact, next_cursor })
 }
 
@@ -330,31 +321,9 @@ fn list_statements<L: Listable>(
         };
         format!("SELECT {counted} FROM user_counts WHERE app = {app_arg}")
     } else if let Some((at, by_uid, by_name)) = &either {
-        // Users whose UID matches, then, only if they are not already past
-        // the cap, those whose name alone does. Each count reads its own
-        // index; an OR of the two ranges would walk the whole app. The
-        // second count meets at most as many UID-matched users as the
-        // first counted, so neither reads far past the cap.
-        let count = |search: String| {
-            let mut parts = filter.parts.clone();
-            parts[*at] = search;
-            format!(
-                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM users u WHERE {} LIMIT {}) AS half",
-                parts.join(" AND "),
-                COUNT_CAP + 1
-            )
-        };
-        format!(
-            "SELECT CASE WHEN n > {COUNT_CAP} THEN n ELSE n + ({}) END FROM ({}) AS counted",
-            count(format!("({} AND NOT {})", by_name.hidden_from_planner(), by_uid.hidden_from_planner())),
-            count(by_uid.to_string())
-        )
+        keyset::capped_count_of_either("users u", &filter, *at, by_uid, by_name)
     } else {
-        format!(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM users u WHERE {} LIMIT {}) AS counted",
-            filter.sql(),
-            COUNT_CAP + 1
-        )
+        keyset::capped_count("users u", &filter.sql())
     };
     let count_args = filter.args.len();
     // What a page selects of the user whose internal id is `id`.
