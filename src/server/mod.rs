@@ -1,5 +1,6 @@
 //! Everything that runs only on the server.
 
+pub mod access;
 pub mod api;
 pub mod auth;
 pub mod cli;

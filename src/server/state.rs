@@ -3,7 +3,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use super::{auth::password::PasswordChecks, config::Config, db::Db, gateway::Gateway};
+use super::{access::password::PasswordChecks, config::Config, db::Db, gateway::Gateway};
 
 /// What every request may need. Handed to axum as state and to server
 /// functions as Leptos context; the pool lives here and nowhere global.
@@ -13,6 +13,6 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
     pub gateway: Gateway,
-    /// The process's turns at argon2 (see `auth::password`).
+    /// The process's turns at argon2 (see `access::password`).
     pub passwords: PasswordChecks,
 }

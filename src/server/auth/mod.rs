@@ -1,14 +1,11 @@
 //! Who is asking, and may they: operators in the dashboard, API keys on
 //! REST, the CLI on the machine itself.
 
-mod actor;
 pub mod api_key;
 pub mod device;
-pub mod password;
-pub mod secret;
 pub mod session;
 
-pub use actor::{Actor, Caller, Permission};
+pub use crate::server::access::{Actor, Caller, Permission, password, secret};
 
 /// The address a request came from: the client's, behind trusted proxies.
 fn peer_ip(parts: &axum::http::request::Parts) -> Option<String> {

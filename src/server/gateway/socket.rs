@@ -23,7 +23,6 @@ use crate::server::{
         gateway::{self, Login},
         members, messages,
     },
-    state::AppState,
 };
 
 /// The largest frame a client may send.
@@ -45,14 +44,14 @@ const FRAMES_PER_SECOND: f64 = 20.0;
 /// `GET /v3/realtime?appid=…`: upgrades to a WebSocket whose first frame
 /// logs in. An unknown app is refused before the upgrade, with its code.
 pub async fn connect(
-    State(state): State<AppState>,
+    State(gateway): State<super::Gateway>,
     Query(query): Query<HashMap<String, String>>,
     upgrade: std::result::Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response> {
     let app_id = query.get("appid").ok_or(Error::EmptyAppId)?;
-    let app = gateway::app(&state.db, app_id).await?;
+    let app = gateway::app(&gateway.inner.db, app_id).await?;
     let upgrade = upgrade.map_err(|rejection| Error::BadRequest(rejection.body_text()))?;
-    let gateway = state.gateway.inner.clone();
+    let gateway = gateway.inner.clone();
     Ok(upgrade
         // tungstenite's 128 KiB buffers each way were most of a connection's
         // memory; frames here are small, and a larger one grows its buffer.

@@ -14,7 +14,7 @@ use crate::args;
 use crate::domain::{ApiKeyView, AppId, Environment, KeyName, KeyScope, NewApiKey};
 use crate::server::{
     Error, Result,
-    auth::{Actor, Caller, Permission, secret},
+    access::{Actor, Caller, Permission, secret},
     db::Db,
 };
 

@@ -10,7 +10,7 @@ use crate::args;
 use crate::domain::{AppId, AppName, AppView, Environment, Region};
 use crate::server::{
     Error, Result,
-    auth::{Caller, Permission},
+    access::{Caller, Permission},
     db::{Constraint, Db},
     error::OnConstraint,
 };

@@ -7,7 +7,7 @@ use super::now;
 use crate::domain::{AuditEntryView, AuditPage};
 use crate::server::{
     Result,
-    auth::{Caller, Permission},
+    access::{Caller, Permission},
     db::{Arg, Db, Tx},
 };
 

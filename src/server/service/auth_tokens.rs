@@ -17,7 +17,7 @@ use crate::args;
 use crate::domain::{AuthTokenView, NewAuthToken, Uid};
 use crate::server::{
     Error, Result,
-    auth::{
+    access::{
         Caller, Permission,
         secret::{self, Secret},
     },

@@ -12,7 +12,7 @@ use crate::args;
 use crate::domain::Uid;
 use crate::server::{
     Error, Result,
-    auth::{Caller, Permission},
+    access::{Caller, Permission},
     db::Db,
 };
 

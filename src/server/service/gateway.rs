@@ -20,7 +20,7 @@ use crate::domain::{
 };
 use crate::server::{
     Error, Result,
-    auth::Caller,
+    access::Caller,
     db::{Arg, Db},
 };
 
@@ -260,7 +260,7 @@ pub async fn friends_of(db: &Db, app: i64, uid: &str) -> Result<HashSet<String>>
 /// Connections open to the app on every server, and the users behind them.
 pub async fn live_counts(db: &Db, caller: &Caller, app: &App) -> Result<LiveCounts> {
     caller.require_app(app.id)?;
-    caller.require(crate::server::auth::Permission::Read)?;
+    caller.require(crate::server::access::Permission::Read)?;
     let sql = "SELECT COUNT(*), COUNT(DISTINCT user_id) FROM connections WHERE app = $1";
     let (connections, online_users): (i64, i64) = db.one(sql, args![app.id]).await?;
     Ok(LiveCounts { connections, online_users })

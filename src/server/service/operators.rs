@@ -11,7 +11,7 @@ use crate::args;
 use crate::domain::{AppId, Email, OperatorName, OperatorRole, OperatorView, Password};
 use crate::server::{
     Error, Result,
-    auth::{Actor, Caller, Permission, password::PasswordChecks},
+    access::{Actor, Caller, Permission, password::PasswordChecks},
     db::{Constraint, Db},
     error::OnConstraint,
 };

@@ -8,7 +8,7 @@ use crate::args;
 use crate::domain::{DayFigures, KeyRequestsView, KeyScope, OverviewView};
 use crate::server::{
     Result,
-    auth::{Caller, Permission},
+    access::{Caller, Permission},
     db::Db,
 };
 

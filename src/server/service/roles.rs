@@ -15,7 +15,7 @@ use crate::args;
 use crate::domain::{Reach, RoleId, RoleSettings, RoleView};
 use crate::server::{
     Error, Result,
-    auth::{Caller, Permission},
+    access::{Caller, Permission},
     db::{Constraint, Db, Tx},
     error::OnConstraint,
 };

@@ -16,7 +16,7 @@ use crate::args;
 use crate::domain::{GroupType, RoleId, Scope, Uid};
 use crate::server::{
     Result,
-    auth::{Caller, Permission, password::PasswordChecks},
+    access::{Caller, Permission, password::PasswordChecks},
     db::{Arg, Db},
 };
 

@@ -24,7 +24,7 @@ use crate::args;
 use crate::domain::{Email, OperatorView};
 use crate::server::{
     Error, Result,
-    auth::{password, password::PasswordChecks, secret},
+    access::{password, password::PasswordChecks, secret},
     db::Db,
 };
 

@@ -28,7 +28,7 @@ use crate::domain::{
 };
 use crate::server::{
     Error, Result,
-    auth::{Caller, Permission, password::PasswordChecks},
+    access::{Caller, Permission, password::PasswordChecks},
     db::{Arg, Constraint, Db, Tx},
     error::OnConstraint,
 };

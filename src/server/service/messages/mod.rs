@@ -42,7 +42,7 @@ use crate::domain::{
 };
 use crate::server::{
     Error, Result,
-    auth::{Caller, Permission},
+    access::{Caller, Permission},
     db::{Arg, Db, Tx, rows_per_statement},
     group_commit::GroupCommit,
 };

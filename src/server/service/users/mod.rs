@@ -40,7 +40,7 @@ use crate::domain::{
 };
 use crate::server::{
     Error, Result,
-    auth::{Caller, Permission},
+    access::{Caller, Permission},
     db::{Arg, Constraint, Db, Row, Tx},
     error::OnConstraint,
     group_commit::GroupCommit,
