@@ -11,7 +11,7 @@ use super::{
     audit::{Change, record, record_all},
     events::{self, Event},
     last_used::Claims,
-    now, stored, users,
+    now, stored, user_rows,
 };
 use crate::args;
 use crate::domain::{AuthTokenView, NewAuthToken, Uid};
@@ -149,12 +149,12 @@ struct TokensUsed(Claims);
 /// does not exist fails the group, and then, tried alone, their request.
 async fn write_issues(db: Db, issues: Arc<[Issue]>) -> Result<Vec<NewAuthToken>> {
     let mut tx = db.begin_write().await?;
-    let users = users::ids_of(&mut tx, issues.iter().map(|issue| (issue.app, &issue.uid))).await?;
+    let users = user_rows::ids_of(&mut tx, issues.iter().map(|issue| (issue.app, &issue.uid))).await?;
     let tokens = issues
         .iter()
         .map(|issue| match users.get(&(issue.app, issue.uid.to_string())) {
             Some(user_id) => Ok(NewToken::new(issue.app, *user_id, issue.device.clone())),
-            None => Err(users::uid_not_found(&issue.uid)),
+            None => Err(user_rows::uid_not_found(&issue.uid)),
         })
         .collect::<Result<Vec<NewToken>>>()?;
     let ids = insert_tokens(&mut tx, &tokens).await?;
@@ -177,7 +177,7 @@ pub async fn issue(db: &Db, caller: &Caller, app: &App, uid: &Uid, device: Devic
 pub async fn list(db: &Db, caller: &Caller, app: &App, uid: &Uid) -> Result<Vec<AuthTokenView>> {
     caller.require_app(app.id)?;
     caller.require(Permission::Read)?;
-    let user = users::find(db, app, uid).await?;
+    let user = user_rows::find(db, app, uid).await?;
     let sql = format!(
         "SELECT {TOKEN_COLUMNS} FROM auth_tokens t JOIN users u ON u.id = t.user_id WHERE t.user_id = $1 ORDER BY t.id"
     );
@@ -189,7 +189,7 @@ pub async fn list(db: &Db, caller: &Caller, app: &App, uid: &Uid) -> Result<Vec<
 pub async fn get(db: &Db, caller: &Caller, app: &App, uid: &Uid, token: &str) -> Result<AuthTokenView> {
     caller.require_app(app.id)?;
     caller.require(Permission::Read)?;
-    let user = users::find(db, app, uid).await?;
+    let user = user_rows::find(db, app, uid).await?;
     let (column, key) = match token.parse::<i64>() {
         Ok(id) if token.len() < 20 => ("t.id = $2", Arg::from(id)),
         _ => ("t.token_hash = $2", Arg::from(secret::hash(token))),
@@ -225,7 +225,7 @@ pub async fn revoke(db: &Db, caller: &Caller, app: &App, uid: &Uid, token: &str)
 pub async fn revoke_all(db: &Db, caller: &Caller, app: &App, uid: &Uid) -> Result<u64> {
     caller.require_app(app.id)?;
     caller.require(Permission::ModerateUsers)?;
-    let user = users::find(db, app, uid).await?;
+    let user = user_rows::find(db, app, uid).await?;
     let mut tx = db.begin_write().await?;
     let done = tx.execute("DELETE FROM auth_tokens WHERE user_id = $1", args![user.id]).await?;
     let change = Change {

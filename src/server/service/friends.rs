@@ -6,7 +6,7 @@ use serde_json::json;
 use super::{
     apps::App,
     audit::{Change, record},
-    now, users,
+    now, user_rows,
 };
 use crate::args;
 use crate::domain::Uid;
@@ -43,7 +43,7 @@ async fn resolve(
             refused.push((friend_uid.clone(), Err(err)));
             continue;
         }
-        match users::find(db, app, friend_uid).await {
+        match user_rows::find(db, app, friend_uid).await {
             Ok(friend) => found.push((friend_uid.clone(), friend.id)),
             Err(err) => refused.push((friend_uid.clone(), Err(err))),
         }
@@ -56,7 +56,7 @@ pub async fn add(db: &Db, caller: &Caller, app: &App, uid: &Uid, friends: &[Uid]
     caller.require_app(app.id)?;
     caller.require(Permission::ManageUsers)?;
     check_batch(friends)?;
-    let user = users::find(db, app, uid).await?;
+    let user = user_rows::find(db, app, uid).await?;
     let not_self =
         |friend: &Uid| (friend == uid).then(|| Error::invalid("ERR_FRIEND_SELF", "A user cannot befriend themselves."));
     let (found, mut outcomes) = resolve(db, app, friends, not_self).await;
@@ -85,7 +85,7 @@ pub async fn remove(db: &Db, caller: &Caller, app: &App, uid: &Uid, friends: &[U
     caller.require_app(app.id)?;
     caller.require(Permission::ManageUsers)?;
     check_batch(friends)?;
-    let user = users::find(db, app, uid).await?;
+    let user = user_rows::find(db, app, uid).await?;
     let (found, mut outcomes) = resolve(db, app, friends, |_| None).await;
     let mut tx = db.begin_write().await?;
     let mut removed = Vec::with_capacity(found.len());

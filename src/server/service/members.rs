@@ -8,10 +8,13 @@ use sqlx::FromRow;
 use super::{
     apps::App,
     audit::{Change, record},
-    groups::{self, Acting, acting_id, acting_uid, guid_not_found},
+    group_rows::{
+        self, Acting, LockedGroup, Seat, acting_id, acting_scope, acting_uid, add_to_count, guid_not_found,
+        insert_member, lock_group, scope_of,
+    },
     keyset::{self, Conditions, Paging},
-    messages::{NewMessage, insert_messages},
-    now, stored, users,
+    message_writes::{NewMessage, insert_messages},
+    now, stored, user_rows,
 };
 use crate::args;
 use crate::domain::{
@@ -24,87 +27,15 @@ use crate::server::{
     db::{Arg, Db, Row, Tx},
 };
 
+pub use super::group_rows::not_a_member;
+
 /// At most this many users in one call.
 pub const MAX_PER_CALL: usize = 25;
-
-/// A group's row as a change sees it, locked for the change's transaction.
-pub struct LockedGroup {
-    pub id: i64,
-    pub group_type: GroupType,
-    pub owner_id: Option<i64>,
-}
-
-/// Locks the app's group `guid` in `tx` (a no-op update takes its row lock
-/// on Postgres; SQLite's write turn is held already).
-pub(super) async fn lock_group(tx: &mut Tx, app: &App, guid: &Guid) -> Result<LockedGroup> {
-    let sql =
-        "UPDATE groups SET members_count = members_count WHERE app = $1 AND guid = $2 RETURNING id, type, owner_id";
-    let row: Option<(i64, String, Option<i64>)> = tx.optional(sql, args![app.id, guid.as_str()]).await?;
-    let (id, group_type, owner_id) = row.ok_or_else(|| guid_not_found(guid))?;
-    Ok(LockedGroup { id, group_type: stored(GroupType::parse(&group_type))?, owner_id })
-}
-
-/// The scope user `user_id` holds in group `group_id`, if a member.
-pub(super) async fn scope_of(tx: &mut Tx, group_id: i64, user_id: i64) -> Result<Option<Scope>> {
-    let sql = "SELECT scope FROM group_members WHERE group_id = $1 AND user_id = $2";
-    let scope: Option<String> = tx.optional_scalar(sql, args![group_id, user_id]).await?;
-    scope.map(|s| stored(Scope::parse(&s))).transpose()
-}
-
-/// The scope the acting user (`acting_id`, none for the app, which counts
-/// as an admin) holds in `group`, locked in `tx`. A user who is not a
-/// member is refused: with `ERR_GUID_NOT_FOUND` for a private group, which
-/// they may not know of, else `ERR_NOT_A_MEMBER`.
-pub(super) async fn acting_scope(
-    tx: &mut Tx,
-    group: &LockedGroup,
-    acting_id: Option<i64>,
-    guid: &Guid,
-) -> Result<Scope> {
-    let Some(user_id) = acting_id else { return Ok(Scope::Admin) };
-    match scope_of(tx, group.id, user_id).await? {
-        Some(scope) => Ok(scope),
-        None if group.group_type == GroupType::Private => Err(guid_not_found(guid)),
-        None => Err(not_a_member(&"The acting user", guid)),
-    }
-}
-
-/// A seat in a group about to be taken.
-pub(super) struct Seat<'a> {
-    pub(super) group_id: i64,
-    pub(super) user_id: i64,
-    pub(super) guid: &'a Guid,
-    pub(super) uid: &'a Uid,
-    pub(super) scope: Scope,
-    pub(super) at: i64,
-}
-
-/// Seats a user in a group; the caller moves the member count.
-pub(super) async fn insert_member(tx: &mut Tx, seat: Seat<'_>) -> Result<()> {
-    let Seat { group_id, user_id, guid, uid, scope, at } = seat;
-    let sql =
-        "INSERT INTO group_members (group_id, user_id, guid, uid, scope, joined_at) VALUES ($1, $2, $3, $4, $5, $6)";
-    tx.execute(sql, args![group_id, user_id, guid.as_str(), uid.as_str(), scope.as_str(), at]).await?;
-    Ok(())
-}
 
 /// Whether user `user_id` is banned from group `group_id`.
 async fn is_banned(tx: &mut Tx, group_id: i64, user_id: i64) -> Result<bool> {
     let sql = "SELECT 1 FROM group_bans WHERE group_id = $1 AND user_id = $2";
     Ok(tx.optional_scalar::<i32>(sql, args![group_id, user_id]).await?.is_some())
-}
-
-/// Moves group `group_id`'s member count by `by`.
-pub(super) async fn add_to_count(tx: &mut Tx, group_id: i64, by: i64) -> Result<()> {
-    if by != 0 {
-        tx.execute("UPDATE groups SET members_count = members_count + $1 WHERE id = $2", args![by, group_id]).await?;
-    }
-    Ok(())
-}
-
-/// `who` (a UID, or "The acting user") is not in group `guid`.
-pub fn not_a_member(who: &dyn std::fmt::Display, guid: &Guid) -> Error {
-    Error::not_found("ERR_NOT_A_MEMBER", format!("{who} is not a member of the group {guid}."))
 }
 
 fn banned(uid: &Uid, guid: &Guid) -> Error {
@@ -202,11 +133,11 @@ pub async fn change(
     let mut notices: Vec<NewMessage> = Vec::new();
     let mut joined: i64 = 0;
     // The users named, read in one statement.
-    let ids = users::ids_of(&mut tx, changes.iter().map(|(uid, _)| (app.id, uid))).await?;
+    let ids = user_rows::ids_of(&mut tx, changes.iter().map(|(uid, _)| (app.id, uid))).await?;
     let acting = Changing { caller, app, acting, acting_id, actor, actor_uid, group: &group, guid, at };
     for (uid, change) in &changes {
         let Some(&user_id) = ids.get(&(app.id, uid.to_string())) else {
-            done.push(Err(users::uid_not_found(uid)));
+            done.push(Err(user_rows::uid_not_found(uid)));
             continue;
         };
         match apply(&mut tx, &acting, uid, user_id, *change).await? {
@@ -328,8 +259,8 @@ pub async fn join(
     caller.require_app(app.id)?;
     caller.require(Permission::JoinGroups)?;
     let acting = Acting::User(uid.clone());
-    let user_id = users::find(db, app, uid).await?.id;
-    let seen = groups::find(db, app, Some(user_id), guid).await?;
+    let user_id = user_rows::find(db, app, uid).await?.id;
+    let seen = group_rows::find(db, app, Some(user_id), guid).await?;
     let stored_hash: Option<String> =
         db.scalar("SELECT password_hash FROM groups WHERE id = $1", args![seen.id]).await?;
     // Checked before the write turn: argon2 takes tens of milliseconds.
@@ -367,14 +298,14 @@ pub async fn join(
     )
     .await?;
     tx.commit().await?;
-    groups::get(db, caller, app, &acting, guid).await
+    group_rows::get(db, caller, app, &acting, guid).await
 }
 
 /// The user `uid` leaves the group. The owner hands it over first.
 pub async fn leave(db: &Db, caller: &Caller, app: &App, uid: &Uid, guid: &Guid) -> Result<()> {
     caller.require_app(app.id)?;
     caller.require(Permission::JoinGroups)?;
-    let user_id = users::find(db, app, uid).await?.id;
+    let user_id = user_rows::find(db, app, uid).await?.id;
     let mut tx = db.begin_write().await?;
     let group = lock_group(&mut tx, app, guid).await?;
     let scope = acting_scope(&mut tx, &group, Some(user_id), guid).await?;
@@ -466,11 +397,11 @@ async fn readable_group(
     acting: &Acting,
     guid: &Guid,
     bans: bool,
-) -> Result<groups::GroupRow> {
+) -> Result<group_rows::GroupRow> {
     caller.require_app(app.id)?;
     caller.require(Permission::Read)?;
     let acting_id = acting_id(db, app, acting).await?;
-    let group = groups::find(db, app, acting_id, guid).await?;
+    let group = group_rows::find(db, app, acting_id, guid).await?;
     if let Acting::User(uid) = acting {
         let scope = group.scope.as_deref().ok_or_else(|| not_a_member(uid, guid))?;
         if bans {

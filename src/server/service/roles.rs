@@ -242,7 +242,7 @@ pub(super) async fn settings_of(db: &Db, app: &App, uid: &crate::domain::Uid) ->
     let sql = "SELECT r.list_users, r.send_messages_to FROM users u \
                JOIN roles r ON r.app = u.app AND r.role = u.role WHERE u.app = $1 AND u.uid = $2";
     let row: Option<(String, String)> = db.optional(sql, args![app.id, uid.as_str()]).await?;
-    let (list_users, send_messages_to) = row.ok_or_else(|| super::users::uid_not_found(uid))?;
+    let (list_users, send_messages_to) = row.ok_or_else(|| super::user_rows::uid_not_found(uid))?;
     Ok(RoleSettings {
         list_users: stored(Reach::parse(&list_users))?,
         send_messages_to: stored(Reach::parse(&send_messages_to))?,

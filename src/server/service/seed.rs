@@ -402,7 +402,7 @@ pub async fn messages(
     count: u64,
     progress: impl Fn(u64),
 ) -> Result<MessageSeedReport> {
-    use super::messages::{NewMessage, write_messages};
+    use super::message_writes::{NewMessage, write_messages};
     use crate::domain::{Content, Guid, Receiver};
     caller.require_app(app.id)?;
     caller.require(Permission::SendMessages)?;

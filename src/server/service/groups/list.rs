@@ -69,7 +69,7 @@ pub async fn of_user(
     caller.require_app(app.id)?;
     caller.require(Permission::Read)?;
     let acting_id = acting_id(db, app, acting).await?;
-    let member = users::find(db, app, uid).await?.id;
+    let member = user_rows::find(db, app, uid).await?.id;
     read_page(db, app, acting_id, Listing::MemberOf(member), query).await
 }
 
@@ -257,7 +257,7 @@ pub async fn explain(
     caller.require(Permission::Read)?;
     let acting_id = acting_id(db, app, acting).await?;
     let listing = match of_user {
-        Some(uid) => Listing::MemberOf(users::find(db, app, uid).await?.id),
+        Some(uid) => Listing::MemberOf(user_rows::find(db, app, uid).await?.id),
         None => Listing::App,
     };
     let ListStatements { count_sql, page_sql, args, count_args, .. } =

@@ -7,19 +7,24 @@ mod list;
 
 pub use list::*;
 
+pub use super::group_rows::{Acting, get, guid_not_found};
+use super::group_rows::{
+    GroupRow, OWNER_JOIN, Seat, VISIBLE_TO_USER, acting_id, acting_scope, acting_uid, find, group_columns,
+    insert_member, lock_group, membership_join, not_a_member, scope_of, with_tags,
+};
+
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
-use sqlx::FromRow;
 
 use super::{
     apps::App,
     audit::{Change, record},
     keyset::{self, Conditions, Paging, PrefixRange},
     members::{self, MemberChange, Outcome},
-    messages, now, stored,
+    message_writes, now,
     tags::{self, Tagged, WithTags, insert_tags, replace_tags},
-    users,
+    user_rows,
 };
 use crate::args;
 use crate::domain::{
@@ -32,126 +37,6 @@ use crate::server::{
     db::{Arg, Constraint, Db, Tx},
     error::OnConstraint,
 };
-
-/// Who acts on a group: the app itself, with admin rights on every group,
-/// or one of its users, with the rights of their scope.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Acting {
-    App,
-    User(Uid),
-}
-
-/// The acting user's internal id, or none when the app acts.
-pub(super) async fn acting_id(db: &Db, app: &App, acting: &Acting) -> Result<Option<i64>> {
-    match acting {
-        Acting::App => Ok(None),
-        Acting::User(uid) => Ok(Some(users::find(db, app, uid).await?.id)),
-    }
-}
-
-pub fn guid_not_found(guid: &Guid) -> Error {
-    Error::not_found("ERR_GUID_NOT_FOUND", format!("This app has no group {guid}."))
-}
-
-#[derive(FromRow)]
-pub(super) struct GroupRow {
-    pub(super) id: i64,
-    guid: String,
-    name: String,
-    #[sqlx(rename = "type")]
-    group_type: String,
-    icon: Option<String>,
-    description: Option<String>,
-    metadata: Option<String>,
-    owner: Option<String>,
-    pub(super) members_count: i64,
-    created_at: i64,
-    updated_at: i64,
-    /// The acting user's scope, when a user acts and is a member.
-    pub(super) scope: Option<String>,
-    joined_at: Option<i64>,
-}
-
-/// The columns of `GroupRow`, for `groups g` joined to its owner `o` and,
-/// when a user acts (`user_acts`), to their membership `m`.
-fn group_columns(user_acts: bool) -> String {
-    let membership = if user_acts {
-        "m.scope, m.joined_at"
-    } else {
-        "CAST(NULL AS TEXT) AS scope, CAST(NULL AS BIGINT) AS joined_at"
-    };
-    format!(
-        "g.id, g.guid, g.name, g.type, g.icon, g.description, g.metadata, o.uid AS owner, g.members_count, \
-         g.created_at, g.updated_at, {membership}"
-    )
-}
-
-const OWNER_JOIN: &str = "LEFT JOIN users o ON o.id = g.owner_id";
-
-/// Joins the membership `m` of the acting user, whose id is at placeholder `acting`.
-fn membership_join(acting: &str) -> String {
-    format!("LEFT JOIN group_members m ON m.group_id = g.id AND m.user_id = {acting}")
-}
-
-/// For a user acting: whether they see the group (`m` being their membership).
-const VISIBLE_TO_USER: &str = "(g.type <> 'private' OR m.user_id IS NOT NULL)";
-
-impl GroupRow {
-    fn into_view(self, tags: Vec<String>, user_acts: bool) -> Result<GroupView> {
-        let scope = self.scope.as_deref().map(Scope::parse).transpose();
-        Ok(GroupView {
-            guid: stored(Guid::parse(&self.guid))?,
-            name: self.name,
-            group_type: stored(GroupType::parse(&self.group_type))?,
-            icon: self.icon,
-            description: self.description,
-            metadata: self
-                .metadata
-                .map(|m| serde_json::from_str(&m))
-                .transpose()
-                .map_err(|e| Error::Internal(e.to_string()))?,
-            owner: self.owner.as_deref().map(Uid::parse).transpose().map_err(|e| Error::Internal(e.message))?,
-            tags,
-            members_count: self.members_count,
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-            has_joined: user_acts.then_some(self.joined_at.is_some()),
-            scope: stored(scope)?,
-            joined_at: self.joined_at,
-        })
-    }
-}
-
-/// Views of the rows, each with its tags, fetched in one query.
-async fn with_tags(db: &Db, rows: Vec<GroupRow>, user_acts: bool) -> Result<Vec<GroupView>> {
-    tags::with_tags(db, Tagged::Group, rows, |row| row.id, |row, tags| row.into_view(tags, user_acts)).await
-}
-
-/// A group as the acting user may see it, or `ERR_GUID_NOT_FOUND`.
-pub(super) async fn find(db: &Db, app: &App, acting: Option<i64>, guid: &Guid) -> Result<GroupRow> {
-    let mut filter = Conditions::default();
-    let membership = acting.map(|id| membership_join(&filter.placeholder(Arg::from(id)))).unwrap_or_default();
-    let (app_arg, guid_arg) = (filter.placeholder(app.id), filter.placeholder(guid.to_string()));
-    filter.parts.push(format!("g.app = {app_arg} AND g.guid = {guid_arg}"));
-    if acting.is_some() {
-        filter.parts.push(VISIBLE_TO_USER.to_owned());
-    }
-    let sql = format!(
-        "SELECT {} FROM groups g {OWNER_JOIN} {membership} WHERE {}",
-        group_columns(acting.is_some()),
-        filter.sql()
-    );
-    let row: Option<GroupRow> = db.optional(&sql, &filter.args).await?;
-    row.ok_or_else(|| guid_not_found(guid))
-}
-
-pub async fn get(db: &Db, caller: &Caller, app: &App, acting: &Acting, guid: &Guid) -> Result<GroupView> {
-    caller.require_app(app.id)?;
-    caller.require(Permission::Read)?;
-    let acting_id = acting_id(db, app, acting).await?;
-    let row = find(db, app, acting_id, guid).await?;
-    with_tags(db, vec![row], acting_id.is_some()).await?.pop().ok_or_else(|| guid_not_found(guid))
-}
 
 /// A group's fields as the caller checked them; `None` leaves one as it is,
 /// `Some(None)` clears it.
@@ -239,7 +124,7 @@ pub async fn create(
         Acting::App => None,
     });
     let owner_id = match &owner {
-        Some(uid) => Some(users::find(db, app, uid).await?.id),
+        Some(uid) => Some(user_rows::find(db, app, uid).await?.id),
         None => None,
     };
     let at = now();
@@ -266,8 +151,8 @@ pub async fn create(
         Error::conflict("ERR_GUID_ALREADY_EXISTS", format!("The group {guid} exists already."))
     })?;
     if let (Some(owner_id), Some(owner)) = (owner_id, &owner) {
-        let seat = members::Seat { group_id: id, user_id: owner_id, guid: &guid, uid: owner, scope: Scope::Admin, at };
-        members::insert_member(&mut tx, seat).await?;
+        let seat = Seat { group_id: id, user_id: owner_id, guid: &guid, uid: owner, scope: Scope::Admin, at };
+        insert_member(&mut tx, seat).await?;
     }
     insert_tags(&mut tx, Tagged::Group, tags.iter().map(|tag| (app.id, id, tag.as_str()))).await?;
     count_groups(&mut tx, app.id, 1).await?;
@@ -293,13 +178,6 @@ pub async fn create(
 pub(super) async fn count_groups(tx: &mut Tx, app: i64, by: i64) -> Result<()> {
     tx.execute("UPDATE group_counts SET total = total + $1 WHERE app = $2", args![by, app]).await?;
     Ok(())
-}
-
-pub(super) fn acting_uid(acting: &Acting) -> Option<&Uid> {
-    match acting {
-        Acting::App => None,
-        Acting::User(uid) => Some(uid),
-    }
 }
 
 pub async fn update(
@@ -329,8 +207,8 @@ pub async fn update(
     let tags_changed = fields.tags.is_some();
     let tags = fields.tags.unwrap_or(current.tags);
     let mut tx = db.begin_write().await?;
-    let group = members::lock_group(&mut tx, app, guid).await?;
-    let scope = members::acting_scope(&mut tx, &group, acting_id, guid).await?;
+    let group = lock_group(&mut tx, app, guid).await?;
+    let scope = acting_scope(&mut tx, &group, acting_id, guid).await?;
     may(scope, GroupAction::UpdateGroup, None)?;
     let sql = format!(
         "UPDATE groups SET name = $1, name_lower = $2, type = $3, icon = $4, description = $5, metadata = $6, \
@@ -366,13 +244,13 @@ pub async fn delete(db: &Db, caller: &Caller, app: &App, acting: &Acting, guid: 
     caller.require(Permission::ManageGroups)?;
     let acting_id = acting_id(db, app, acting).await?;
     let mut tx = db.begin_write().await?;
-    let group = members::lock_group(&mut tx, app, guid).await?;
-    let scope = members::acting_scope(&mut tx, &group, acting_id, guid).await?;
+    let group = lock_group(&mut tx, app, guid).await?;
+    let scope = acting_scope(&mut tx, &group, acting_id, guid).await?;
     may(scope, GroupAction::DeleteGroup, None)?;
     // Its messages go with it: its GUID may be taken again.
     let sql = "DELETE FROM messages WHERE app = $1 AND conversation = $2";
     let removed = tx.execute(sql, args![app.id, format!("group:{guid}")]).await?;
-    messages::count_messages(&mut tx, &BTreeMap::from([((app.id, None), -(removed as i64))])).await?;
+    message_writes::count_messages(&mut tx, &BTreeMap::from([((app.id, None), -(removed as i64))])).await?;
     tx.execute("DELETE FROM groups WHERE id = $1", args![group.id]).await?;
     count_groups(&mut tx, app.id, -1).await?;
     let details = json!({"onBehalfOf": acting_uid(acting)});
@@ -399,24 +277,27 @@ pub async fn transfer_ownership(
     caller.require_app(app.id)?;
     caller.require(Permission::ManageGroups)?;
     let acting_id = acting_id(db, app, acting).await?;
-    let new_owner_id = users::find(db, app, new_owner).await?.id;
+    let new_owner_id = user_rows::find(db, app, new_owner).await?.id;
     let mut tx = db.begin_write().await?;
-    let group = members::lock_group(&mut tx, app, guid).await?;
-    members::acting_scope(&mut tx, &group, acting_id, guid).await?;
+    let group = lock_group(&mut tx, app, guid).await?;
+    acting_scope(&mut tx, &group, acting_id, guid).await?;
     if acting_id.is_some_and(|id| group.owner_id != Some(id)) {
         return Err(Error::Refused {
             code: "ERR_GROUP_NO_SCOPE_CLEARANCE",
             message: "Only the group's owner can hand it over.".into(),
         });
     }
-    let Some(scope) = members::scope_of(&mut tx, group.id, new_owner_id).await? else {
-        return Err(members::not_a_member(new_owner, guid));
+    let Some(scope) = scope_of(&mut tx, group.id, new_owner_id).await? else {
+        return Err(not_a_member(new_owner, guid));
     };
     if scope != Scope::Admin {
         let actor = acting_uid(acting).map_or(SYSTEM_SENDER, Uid::as_str);
         let event = Content::member_event(MemberEvent::ScopeChanged, actor, new_owner, Some(scope), Some(Scope::Admin));
-        messages::insert_messages(&mut tx, &[messages::NewMessage::in_group(app.id, group.id, guid, event, now())])
-            .await?;
+        message_writes::insert_messages(
+            &mut tx,
+            &[message_writes::NewMessage::in_group(app.id, group.id, guid, event, now())],
+        )
+        .await?;
     }
     let sql = "UPDATE groups SET owner_id = $1, updated_at = $2 WHERE id = $3";
     tx.execute(sql, args![new_owner_id, now(), group.id]).await?;

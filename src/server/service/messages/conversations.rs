@@ -21,7 +21,7 @@ pub async fn conversations(
 ) -> Result<ConversationPage> {
     caller.require_app(app.id)?;
     caller.require(Permission::Read)?;
-    let user = users::find(db, app, uid).await?.id;
+    let user = user_rows::find(db, app, uid).await?.id;
     let limit = limit.clamp(1, MAX_LIMIT);
     let before = cursor.as_deref().map(parse_cursor).transpose()?.unwrap_or(i64::MAX);
     // Each side is read in its own order and the two are merged: the
@@ -110,7 +110,7 @@ pub async fn mark_read(db: &Db, caller: &Caller, app: &App, uid: &Uid, id: i64) 
     if !is_party(db, app, uid, &row.conversation, &receiver).await? {
         return Err(message_not_found(id));
     }
-    let user = users::find(db, app, uid).await?.id;
+    let user = user_rows::find(db, app, uid).await?.id;
     let receiver_id = receiver_id(db, app, &receiver).await?;
     let mut tx = db.begin_write().await?;
     match receiver {

@@ -188,8 +188,8 @@ pub async fn between(
 ) -> Result<MessagePage> {
     caller.require_app(app.id)?;
     caller.require(Permission::Read)?;
-    users::find(db, app, viewer).await?;
-    users::find(db, app, other).await?;
+    user_rows::find(db, app, viewer).await?;
+    user_rows::find(db, app, other).await?;
     let conversation = Receiver::User(other.clone()).conversation_with(viewer);
     page(db, app, MessageQuery { conversation: Some(conversation), ..query }).await
 }
@@ -205,8 +205,8 @@ pub async fn of_group(
 ) -> Result<MessagePage> {
     caller.require_app(app.id)?;
     caller.require(Permission::Read)?;
-    let acting_id = groups::acting_id(db, app, acting).await?;
-    let group = groups::find(db, app, acting_id, guid).await?;
+    let acting_id = group_rows::acting_id(db, app, acting).await?;
+    let group = group_rows::find(db, app, acting_id, guid).await?;
     if let (Acting::User(uid), None) = (acting, &group.scope) {
         return Err(not_a_member(uid, guid));
     }

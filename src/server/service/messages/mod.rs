@@ -7,13 +7,12 @@ mod conversations;
 mod explorer;
 mod moderation;
 mod send;
-mod write;
 
+pub(crate) use super::message_writes::*;
 pub use conversations::*;
 pub use explorer::*;
 pub use moderation::*;
 pub use send::*;
-pub(crate) use write::*;
 
 use std::{
     collections::{BTreeMap, HashMap, HashSet},
@@ -26,14 +25,12 @@ use sqlx::FromRow;
 use super::{
     apps::App,
     audit::{Change, record},
-    daily::{Figure, add_daily, day_of},
     events::{self, Event},
-    groups::{self, Acting, acting_uid},
+    group_rows::{self, Acting, acting_uid, not_a_member},
     keyset::{self, Conditions, invalid_cursor},
-    members::not_a_member,
     now, stored,
     tags::{self, Tagged, WithTags, replace_tags},
-    users,
+    user_rows,
 };
 use crate::args;
 use crate::domain::{
@@ -43,7 +40,7 @@ use crate::domain::{
 use crate::server::{
     Error, Result,
     access::{Caller, Permission},
-    db::{Arg, Db, Tx, rows_per_statement},
+    db::{Arg, Db, Tx},
     group_commit::GroupCommit,
 };
 
@@ -144,8 +141,8 @@ async fn is_party(db: &Db, app: &App, uid: &Uid, conversation: &str, receiver: &
             Ok(conversation.strip_prefix("user:").is_some_and(|pair| pair.split(':').any(|u| u == uid.as_str())))
         }
         Receiver::Group(guid) => {
-            let user = users::find(db, app, uid).await?.id;
-            match groups::find(db, app, Some(user), guid).await {
+            let user = user_rows::find(db, app, uid).await?.id;
+            match group_rows::find(db, app, Some(user), guid).await {
                 Ok(group) => Ok(group.scope.is_some()),
                 Err(Error::NotFound { .. }) => Ok(false),
                 Err(other) => Err(other),
@@ -157,7 +154,7 @@ async fn is_party(db: &Db, app: &App, uid: &Uid, conversation: &str, receiver: &
 /// The internal id of a message's receiver: the user's or the group's.
 async fn receiver_id(db: &Db, app: &App, receiver: &Receiver) -> Result<i64> {
     match receiver {
-        Receiver::User(uid) => Ok(users::find(db, app, uid).await?.id),
-        Receiver::Group(guid) => Ok(groups::find(db, app, None, guid).await?.id),
+        Receiver::User(uid) => Ok(user_rows::find(db, app, uid).await?.id),
+        Receiver::Group(guid) => Ok(group_rows::find(db, app, None, guid).await?.id),
     }
 }

@@ -12,8 +12,8 @@ async fn check_author(db: &Db, app: &App, acting: &Acting, row: &MessageRow, mod
     }
     let receiver = stored(Receiver::parse(&row.receiver, &row.receiver_type))?;
     if let (true, Receiver::Group(guid)) = (moderating, &receiver) {
-        let user = users::find(db, app, uid).await?.id;
-        let scope = match groups::find(db, app, Some(user), guid).await {
+        let user = user_rows::find(db, app, uid).await?.id;
+        let scope = match group_rows::find(db, app, Some(user), guid).await {
             Ok(group) => group.scope.map(|s| stored(Scope::parse(&s))).transpose()?,
             Err(Error::NotFound { .. }) => None,
             Err(other) => return Err(other),

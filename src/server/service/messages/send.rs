@@ -42,7 +42,7 @@ impl Standing {
     fn check(&self, send: &Send, at: i64) -> std::result::Result<NewMessage, Error> {
         let (app, sender, outgoing) = (send.app, &send.sender, &send.outgoing);
         let &(sender_id, deactivated, ref reach) =
-            self.senders.get(&(app, sender.to_string())).ok_or_else(|| users::uid_not_found(sender))?;
+            self.senders.get(&(app, sender.to_string())).ok_or_else(|| user_rows::uid_not_found(sender))?;
         if deactivated {
             return Err(Error::Refused {
                 code: "ERR_UID_DEACTIVATED",
@@ -51,7 +51,7 @@ impl Standing {
         }
         let receiver_id = match &outgoing.receiver {
             Receiver::User(uid) => {
-                let id = *self.receivers.get(&(app, uid.to_string())).ok_or_else(|| users::uid_not_found(uid))?;
+                let id = *self.receivers.get(&(app, uid.to_string())).ok_or_else(|| user_rows::uid_not_found(uid))?;
                 let friends_only = reach == Reach::FriendsOnly.as_str();
                 if friends_only && id != sender_id && !self.friends.contains(&(sender_id, id)) {
                     return Err(Error::Refused {
@@ -62,11 +62,13 @@ impl Standing {
                 id
             }
             Receiver::Group(guid) => {
-                let (id, group_type, scope) =
-                    self.groups.get(&(app, guid.to_string(), sender_id)).ok_or_else(|| groups::guid_not_found(guid))?;
+                let (id, group_type, scope) = self
+                    .groups
+                    .get(&(app, guid.to_string(), sender_id))
+                    .ok_or_else(|| group_rows::guid_not_found(guid))?;
                 match (scope, group_type.as_str()) {
                     (Some(_), _) => *id,
-                    (None, "private") => return Err(groups::guid_not_found(guid)),
+                    (None, "private") => return Err(group_rows::guid_not_found(guid)),
                     (None, _) => return Err(not_a_member(sender, guid)),
                 }
             }
@@ -128,7 +130,7 @@ impl Standing {
             Receiver::User(uid) => Some((s.app, uid)),
             Receiver::Group(_) => None,
         });
-        standing.receivers = users::ids_of(tx, to_users.collect::<Vec<_>>()).await?;
+        standing.receivers = user_rows::ids_of(tx, to_users.collect::<Vec<_>>()).await?;
         let sender_id = |s: &Send| standing.senders.get(&(s.app, s.sender.to_string())).map(|found| found.0);
         let to_groups: Vec<Arg> = sends
             .iter()

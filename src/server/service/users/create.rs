@@ -91,21 +91,6 @@ pub(in crate::server::service) async fn insert_users<'u>(
         .collect()
 }
 
-/// The internal ids of the users named by `keys` (`(app, &Uid)`), read in
-/// `tx`: a map from `(app, uid)` that leaves out the users who do not exist.
-pub(in crate::server::service) async fn ids_of<'u>(
-    tx: &mut Tx,
-    keys: impl IntoIterator<Item = (i64, &'u Uid)>,
-) -> Result<HashMap<(i64, String), i64>> {
-    let rows: Vec<Arg> = keys.into_iter().flat_map(|(app, uid)| [app.into(), uid.as_str().into()]).collect();
-    // A join on a list of values, which both databases answer from the
-    // (app, uid) index; `(app, uid) IN (VALUES ...)` scans on SQLite.
-    let sql = "WITH wanted (app, uid) AS (VALUES {}) \
-               SELECT u.app, u.uid, u.id FROM wanted JOIN users u ON u.app = wanted.app AND u.uid = wanted.uid";
-    let found: Vec<(i64, String, i64)> = tx.all_rows(sql, 2, &rows).await?;
-    Ok(found.into_iter().map(|(app, uid, id)| ((app, uid), id)).collect())
-}
-
 /// Creates a user, and with `with_token` their first auth token, in one transaction.
 pub async fn create(
     db: &Db,

@@ -11,6 +11,9 @@ pub use create::*;
 pub use import::*;
 pub use list::*;
 
+pub(super) use super::user_rows::{USER_COLUMNS, find};
+pub use super::user_rows::{UserRow, uid_not_found};
+
 use std::{
     collections::{BTreeMap, HashMap},
     sync::Arc,
@@ -28,7 +31,7 @@ use super::{
     daily::{Figure, add_daily, day_of},
     events::{self, Event},
     keyset::{self, Conditions, Paging, PrefixRange},
-    messages::remove_messages_of,
+    message_writes::remove_messages_of,
     now, roles, stored,
     tags::{self, Tagged, WithTags, replace_tags},
 };
@@ -45,56 +48,6 @@ use crate::server::{
     error::OnConstraint,
     group_commit::GroupCommit,
 };
-
-/// A user as `users` holds them. Public only as the row a public trait
-/// names ([`Listable`]); its fields stay inside the service.
-#[derive(FromRow)]
-pub struct UserRow {
-    pub(super) id: i64,
-    pub(super) uid: String,
-    name: String,
-    avatar: Option<String>,
-    link: Option<String>,
-    role: String,
-    metadata: Option<String>,
-    status_message: Option<String>,
-    status: String,
-    created_at: i64,
-    updated_at: i64,
-    last_active_at: Option<i64>,
-    deactivated_at: Option<i64>,
-}
-
-pub(super) const USER_COLUMNS: &str = "id, uid, name, avatar, link, role, metadata, status_message, status, created_at, updated_at, \
-                            last_active_at, deactivated_at";
-
-impl UserRow {
-    fn into_view(self, tags: Vec<String>) -> Result<UserView> {
-        Ok(UserView {
-            uid: stored(Uid::parse(&self.uid))?,
-            name: self.name,
-            avatar: self.avatar,
-            link: self.link,
-            role: stored(RoleId::parse(&self.role))?,
-            metadata: self
-                .metadata
-                .map(|m| serde_json::from_str(&m))
-                .transpose()
-                .map_err(|e| Error::Internal(e.to_string()))?,
-            status_message: self.status_message,
-            status: self.status,
-            tags,
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-            last_active_at: self.last_active_at,
-            deactivated_at: self.deactivated_at,
-        })
-    }
-}
-
-pub fn uid_not_found(uid: &Uid) -> Error {
-    Error::not_found("ERR_UID_NOT_FOUND", format!("This app has no user {uid}."))
-}
 
 /// A user's fields as the caller checked them; `None` leaves a field as it is,
 /// `Some(None)` clears it.
@@ -139,13 +92,6 @@ impl UserFields {
             status_message: Some(given(typed.status_message, parse_status_message)?),
         })
     }
-}
-
-/// The user row and internal id behind a UID, or `ERR_UID_NOT_FOUND`.
-pub(super) async fn find(db: &Db, app: &App, uid: &Uid) -> Result<UserRow> {
-    let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.app = $1 AND u.uid = $2");
-    let row: Option<UserRow> = db.optional(&sql, args![app.id, uid.as_str()]).await?;
-    row.ok_or_else(|| uid_not_found(uid))
 }
 
 /// Views of the rows, each with its tags, fetched in one query.

@@ -1,7 +1,21 @@
 //! Writing messages, and all that moves with them: tags, each conversation's
 //! last message and read marks, reply counts, the app's totals.
 
-use super::*;
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::{
+    daily::{Figure, add_daily, day_of},
+    events::{self, Event},
+    tags::{self, Tagged},
+};
+use crate::args;
+use crate::domain::{Content, Guid, MessageCategory, MessageView, Receiver, ReceiverType, SYSTEM_SENDER, Uid};
+use crate::server::{
+    Result,
+    db::{Arg, Tx, rows_per_statement},
+};
 
 /// A message about to be written, every field checked.
 #[derive(Debug, Clone)]
@@ -62,11 +76,11 @@ impl NewMessage {
         }
     }
 
-    pub(super) fn sender_name(&self) -> &str {
+    pub(in crate::server::service) fn sender_name(&self) -> &str {
         self.sender.as_ref().map_or(SYSTEM_SENDER, |(uid, _)| uid.as_str())
     }
 
-    pub(super) fn view(&self, id: i64) -> MessageView {
+    pub(in crate::server::service) fn view(&self, id: i64) -> MessageView {
         MessageView {
             id,
             conversation_id: self.conversation.clone(),
@@ -186,22 +200,22 @@ pub(crate) async fn count_messages(tx: &mut Tx, per_app_day: &BTreeMap<(i64, Opt
 }
 
 /// What writing some messages moves besides their rows, one row each.
-pub(super) struct Followers {
+pub(in crate::server::service) struct Followers {
     /// `[user_id, conversation, peer_uid, message_id, read_id]`: each
     /// user's side of a conversation with another user.
-    pub(super) user_sides: Vec<Arg<'static>>,
+    pub(in crate::server::service) user_sides: Vec<Arg<'static>>,
     /// `[group_id, message_id]`: each group's newest message.
-    pub(super) group_lasts: Vec<Arg<'static>>,
+    pub(in crate::server::service) group_lasts: Vec<Arg<'static>>,
     /// `[group_id, user_id, message_id]`: a sender has read their group up
     /// to their own message.
-    pub(super) group_reads: Vec<Arg<'static>>,
+    pub(in crate::server::service) group_reads: Vec<Arg<'static>>,
     /// `[parent_id, replies]`.
-    pub(super) replies: Vec<Arg<'static>>,
-    pub(super) per_app_day: BTreeMap<(i64, Option<i64>), i64>,
+    pub(in crate::server::service) replies: Vec<Arg<'static>>,
+    pub(in crate::server::service) per_app_day: BTreeMap<(i64, Option<i64>), i64>,
 }
 
 impl Followers {
-    pub(super) fn of(messages: &[NewMessage], ids: &[i64]) -> Self {
+    pub(in crate::server::service) fn of(messages: &[NewMessage], ids: &[i64]) -> Self {
         // Keyed, so that one statement never touches a row twice.
         let mut user_sides: BTreeMap<(i64, &str), (&str, i64, i64)> = BTreeMap::new();
         let mut group_lasts: BTreeMap<i64, i64> = BTreeMap::new();
