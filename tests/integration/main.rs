@@ -6,6 +6,7 @@
 mod common;
 
 mod apikeys;
+mod architecture;
 mod cli;
 mod client_api;
 mod dashboard;
