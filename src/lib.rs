@@ -9,10 +9,10 @@ pub mod ui;
 #[cfg(feature = "ssr")]
 pub mod server;
 
-// Every request allocates and frees on whichever worker thread runs it, and
-// sqlx's SQLite connections hand rows across threads: glibc's allocator
-// spent a sixth of a dashboard render's time on that (perf, 1M users).
-// Set in the library so the server, its tests and its benchmark share it.
+// Requests allocate on one worker thread and free on another, and sqlx's
+// SQLite connections hand rows across threads, which glibc's allocator
+// handles poorly (see benches/README.md). Set in the library so that the
+// server, its tests and its benchmark share it.
 #[cfg(feature = "ssr")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -96,12 +96,11 @@ pub async fn app(db: Db, config: Config, leptos_options: LeptosOptions) -> anyho
     Ok(Switchboard { router, gateway })
 }
 
-/// Dashboard pages rendered at once, per core. Rendering is CPU work: with
-/// every page in progress sharing the cores, each took as long as all of
-/// them together, and the unluckiest twice as long as the median. Pages
-/// past these wait their turn, first come first served, and then render at
-/// full speed; there are still enough of them at once that while one
-/// waits for the database, another has the core.
+/// Dashboard pages rendered at once, per core. Rendering is CPU work: pages
+/// that all share the cores all finish late. Pages past these wait their
+/// turn, first come first served, and then render at full speed; there are
+/// still enough at once that while one waits for the database, another has
+/// the core.
 const PAGES_AT_ONCE_PER_CORE: usize = 2;
 
 /// The turns that dashboard pages take: see [`pages_in_turn`].

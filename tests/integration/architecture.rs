@@ -43,7 +43,8 @@ fn no_service_file_is_longer_than_one_concern_needs() {
 
 #[test]
 fn the_import_reader_sees_use_trees_and_paths_in_code() {
-    let source = "use super::{a, b::{self, C}, d::e};\npub use list::*;\nfn f() { crate::server::x::y(); super::g::h() }";
+    let source =
+        "use super::{a, b::{self, C}, d::e};\npub use list::*;\nfn f() { crate::server::x::y(); super::g::h() }";
     let mut paths = paths_in(source);
     paths.sort();
     let expected =

@@ -1,7 +1,7 @@
 //! argon2id, always off the async runtime: one hash costs tens of
 //! milliseconds of CPU and would stall every other request on the worker.
-//! Each check also takes about 19 MiB while it runs, so checks run a few
-//! at a time: unbounded, a hundred sign-ins at once took 1.9 GB.
+//! Each check also holds its memory cost (argon2's `m_cost`) while it runs,
+//! so checks run a few at a time (see `benches/README.md` for a crowd's peak).
 
 use std::sync::{Arc, LazyLock};
 

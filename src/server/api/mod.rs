@@ -122,7 +122,7 @@ impl From<PathRejection> for Error {
 pub struct Data<T>(pub T);
 
 // Answers are serialized straight from their types: going through a
-// `serde_json::Value` built a map per user, a tenth of a list's time.
+// `serde_json::Value` would build a map per row.
 impl<T: Serialize> IntoResponse for Data<T> {
     fn into_response(self) -> Response {
         #[derive(Serialize)]

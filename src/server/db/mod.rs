@@ -56,9 +56,8 @@ pub fn logged(id: i64, payload: &str) -> String {
 /// 2, so that the indexes of a million users stay in memory.
 pub const SQLITE_CACHE_KIB: i64 = 65_536;
 
-/// Prepared statements kept per connection. Multi-row inserts come in a
-/// statement per row count (see `group_commit`), which overflowed the
-/// default of 100 and had SQLite parse statements again and again.
+/// Prepared statements kept per connection: multi-row inserts come in a
+/// statement per row count (see `group_commit`), more than sqlx's default keeps.
 const STATEMENT_CACHE: usize = 500;
 
 /// How long a request waits for a Postgres connection before it answers
@@ -123,9 +122,9 @@ pub type PgDb = ReadPool<Postgres>;
 /// from another connection would have emptied it, and it never waits on
 /// another of this process's writers in SQLite's busy handler.
 ///
-/// Copying the write-ahead log back into the file (a checkpoint) fell on
-/// whichever commit filled the log, and took half of a busy writer's time:
-/// a task of its own does it now, on a reading connection, while writes go on.
+/// Copying the write-ahead log back into the file (a checkpoint) would
+/// fall on whichever commit filled the log; a task of its own does it, on
+/// a reading connection, while writes go on.
 #[derive(Clone, Debug)]
 pub struct SqliteDb {
     reads: ReadPool<Sqlite>,
@@ -136,15 +135,15 @@ pub struct SqliteDb {
     /// The events of committed changes (see `service::events`): one
     /// process holds the file, so they need not leave it.
     events: broadcast::Sender<Arc<str>>,
-    /// The write turn of this process's writers (see [`BeginWrite`]).
+    /// The write turn of this process's writers (see [`Db::begin_write`]).
     turn: Arc<Mutex<()>>,
 }
 
 impl SqliteDb {
     async fn open(options: SqliteConnectOptions) -> Result<Self, sqlx::Error> {
         // A file the process itself holds open cannot drop away, so the
-        // pools hand a connection out without pinging it first: that ping
-        // was a round trip to the connection's thread before every query.
+        // pools hand a connection out without a ping, a round trip to the
+        // connection's thread.
         let pool = |size| {
             SqlitePoolOptions::new()
                 .max_connections(size)
@@ -179,8 +178,8 @@ impl SqliteDb {
 /// Turns on SQLite's query planner stability guarantee for `connection`.
 /// Once ANALYZE has sampled an index (`sqlite_stat4`), SQLite otherwise
 /// prepares a cached statement again whenever a newly bound value might
-/// change its plan: a prefix search was prepared anew at every call, a
-/// seventh of a dashboard render's time. The plans are the same index reads.
+/// change its plan, and a prefix search was prepared anew at every call.
+/// The plans are the same index reads.
 async fn keep_one_plan_per_statement(connection: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error> {
     use libsqlite3_sys::{SQLITE_DBCONFIG_ENABLE_QPSG, SQLITE_OK, sqlite3_db_config};
     let mut handle = connection.lock_handle().await?;
@@ -271,8 +270,7 @@ impl Db {
             let options = PgConnectOptions::from_str(url)?.statement_cache_capacity(STATEMENT_CACHE);
             // A connection that was just in use is pinged by the query it is
             // taken for; one that sat idle may have been dropped by the server
-            // or the network, and is pinged first. Pinging every time was a
-            // round trip to Postgres before each of a page's queries.
+            // or the network, and is pinged first.
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(ACQUIRE_TIMEOUT)

@@ -22,9 +22,7 @@ use super::Shared;
 ///
 /// sqlx pings every connection on its way back to the pool, a round trip
 /// to the database each time, and taking one from the pool has its own
-/// cost. A dashboard page makes half a dozen reads, and paid both for each;
-/// keeping a connection for the reads of one request still paid them once
-/// a page, about a twelfth of a users page's CPU on Postgres. A connection
+/// cost; a dashboard page makes half a dozen reads. A connection
 /// whose read ran to its end is in a known state, so it waits here for
 /// the next read, of any request, with no ping; the one used last is
 /// taken first, so a busy server keeps using a few. One that has waited

@@ -100,10 +100,9 @@ impl PrefixRange {
     /// The same condition with its bounds out of the query planner's
     /// sight, read once as scalar subqueries: the plan cannot depend on
     /// them. Postgres plans a statement anew at each call while plans made
-    /// for the values at hand look cheaper than one plan for any value, and
-    /// a prefix's estimated matches swing from one to thousands: that
-    /// planning took longer than running the search's capped count. The
-    /// index range is the same either way.
+    /// for the values at hand look cheaper than one plan for any value, as a
+    /// prefix's estimated matches swing from one to thousands; that planning
+    /// costs more than the capped count itself. The index range is the same.
     pub(super) fn hidden_from_planner(&self) -> String {
         let PrefixRange { column, from, to } = self;
         format!("({column} >= (SELECT {from}) AND {column} < (SELECT {to}))")
