@@ -269,50 +269,8 @@ fn list_statements<L: Listable>(
     query: UserQuery,
     friend_of: Option<i64>,
 ) -> Result<ListStatements> {
-    let per_page = query.paging.size();
-    let offset = query.paging.offset();
-    let mut filter = Conditions::default();
-    let app_arg = filter.placeholder(Arg::from(app.id));
-    filter.parts.push(format!("u.app = {app_arg}"));
-    match query.showing {
-        Showing::Active => filter.parts.push("u.deactivated_at IS NULL".into()),
-        Showing::Deactivated => filter.parts.push("u.deactivated_at IS NOT NULL".into()),
-        Showing::All => {}
-    }
-    let base_conditions = filter.parts.len();
-    // Where a search on UID or name sits among the conditions, and its two halves.
-    let mut either: Option<(usize, PrefixRange, PrefixRange)> = None;
-    let prefix = query.search.map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty());
-    if let Some(prefix) = prefix.clone() {
-        let search = match query.search_in {
-            SearchIn::Uid => filter.prefix_of("u.uid", &prefix).to_string(),
-            SearchIn::Name => filter.prefix_of("u.name_lower", &prefix).to_string(),
-            SearchIn::Either => {
-                let (by_uid, by_name) = (filter.prefix_of("u.uid", &prefix), filter.prefix_of("u.name_lower", &prefix));
-                either = Some((filter.parts.len(), by_uid.clone(), by_name.clone()));
-                format!("({by_uid} OR {by_name})")
-            }
-        };
-        filter.parts.push(search);
-    }
-    if !query.roles.is_empty() {
-        let roles = filter.list(query.roles.iter().map(|r| Arg::from(r.to_string())));
-        filter.parts.push(format!("u.role IN ({roles})"));
-    }
-    if let Some(status) = query.status {
-        let status = filter.placeholder(Arg::from(status.as_str().to_owned()));
-        filter.parts.push(format!("u.status = {status}"));
-    }
-    if !query.tags.is_empty() {
-        let tags = filter.list(query.tags.into_iter().map(Arg::from));
-        filter.parts.push(format!("EXISTS (SELECT 1 FROM user_tags t WHERE t.user_id = u.id AND t.tag IN ({tags}))"));
-    }
-    if let Some(friend_of) = friend_of {
-        let user = filter.placeholder(Arg::from(friend_of));
-        filter.parts.push(format!("EXISTS (SELECT 1 FROM friends f WHERE f.user_id = {user} AND f.friend_id = u.id)"));
-    }
-    // With no filter but the active/deactivated one, the kept counts answer.
-    let unfiltered = filter.parts.len() == base_conditions;
+    let (per_page, offset) = (query.paging.size(), query.paging.offset());
+    let Filtered { mut filter, app_arg, unfiltered, either, prefix } = filtered(app, &query, friend_of);
     let count_sql = if unfiltered {
         let counted = match query.showing {
             Showing::Active => "active",
@@ -326,107 +284,36 @@ fn list_statements<L: Listable>(
         keyset::capped_count("users u", &filter.sql())
     };
     let count_args = filter.args.len();
-    // What a page selects of the user whose internal id is `id`.
-    let listed = |id: &str| keyset::listed(&L::selected(db, id), &count_sql);
     let order = if query.order == UserOrder::Match && either.is_none() { UserOrder::Uid } else { query.order };
-
     let column = match order {
         UserOrder::Uid | UserOrder::Match => "u.uid",
         UserOrder::Name => "u.name_lower",
         UserOrder::CreatedAt => "u.created_at",
         UserOrder::LastActiveAt => LAST_ACTIVE,
     };
-    let (direction, after) = if query.descending { ("DESC", "<") } else { ("ASC", ">") };
-    let mut match_after: Option<(String, String)> = None;
-    if let Some(cursor) = &query.paging.cursor {
-        let (at, uid) = parse_cursor(order, cursor)?;
-        let uid = filter.placeholder(Arg::from(uid));
-        let keyset = match at {
-            Some(at) if order == UserOrder::Match => {
-                // Each half of the union compares with its own key, below.
-                match_after = Some((filter.placeholder(at), uid));
-                String::new()
-            }
-            None => format!("u.uid {after} {uid}"),
-            Some(at) => {
-                let at = filter.placeholder(at);
-                format!("({column}, u.uid) {after} ({at}, {uid})")
-            }
-        };
-        if !keyset.is_empty() {
-            filter.parts.push(keyset);
-        }
-    }
+    let match_after = match &query.paging.cursor {
+        Some(cursor) => after_cursor(&mut filter, order, column, query.descending, cursor)?,
+        None => None,
+    };
+    let shape = PageShape { column, descending: query.descending, limit: per_page + 1, offset };
+    // What a page selects of the user whose internal id is `id`.
+    let listed = |id: &str| keyset::listed(&L::selected(db, id), &count_sql);
     let page_sql = match either {
         Some((at, by_uid, by_name)) if order == UserOrder::Match => {
-            let (by_uid, by_name) = (by_uid.to_string(), by_name.to_string());
-            // A user whose UID and name both match is listed once, under
-            // whichever of the two comes first in this order (the UID on a
-            // tie); see `match_key`. Each half takes its first rows from its
-            // index and drops, after its LIMIT, the users the other half lists. The
-            // page is still whole: every row a half passes over before a
-            // user of the page is a distinct user listed earlier on the same
-            // page. Filtering before the LIMIT instead made a half walk past
-            // every user the other half lists: all of "ana_smith_…" for "ana".
-            let before = if query.descending { ">" } else { "<" };
-            let half = |search: &str, key: &str, other_search: &str, other: &str, listed_here: &str| {
-                let mut parts = filter.parts.clone();
-                parts[at] = search.to_owned();
-                if let Some((after_key, after_uid)) = &match_after {
-                    parts.push(format!("({key}, u.uid) {after} ({after_key}, {after_uid})"));
-                    // Users an earlier page listed under their other key.
-                    parts.push(format!(
-                        "NOT ({other_search} AND NOT (({other}, u.uid) {after} ({after_key}, {after_uid})))"
-                    ));
-                }
-                format!(
-                    "SELECT hit_id, hit_key, hit_uid FROM (SELECT u.id AS hit_id, {key} AS hit_key, u.uid AS hit_uid, \
-                     CASE WHEN {other_search} THEN {other} END AS other_key \
-                     FROM users u WHERE {} ORDER BY {key} {direction}, u.uid {direction} LIMIT {}) AS half \
-                     WHERE other_key IS NULL OR {listed_here}",
-                    parts.join(" AND "),
-                    per_page + 1 + offset
-                )
-            };
+            let halves = (at, by_uid.to_string(), by_name.to_string());
+            by_match(&filter, halves, match_after.as_ref(), &shape, &listed("users.id"))
+        }
+        None => {
+            let PageShape { column, limit, offset, .. } = shape;
+            let direction = shape.direction();
             format!(
-                "SELECT {} FROM users JOIN ({} UNION ALL {} ORDER BY hit_key {direction}, hit_uid {direction} \
-                 LIMIT {} OFFSET {offset}) AS hits ON hits.hit_id = users.id \
-                 ORDER BY hit_key {direction}, hit_uid {direction}",
-                listed("users.id"),
-                half(&by_uid, "u.uid", &by_name, "u.name_lower", &format!("NOT (other_key {before} hit_key)")),
-                half(&by_name, "u.name_lower", &by_uid, "u.uid", &format!("hit_key {before} other_key")),
-                per_page + 1
+                "SELECT {} FROM users u WHERE {} ORDER BY {column} {direction}, u.uid {direction} LIMIT {limit} OFFSET {offset}",
+                listed("u.id"),
+                filter.sql(),
             )
         }
-        None => format!(
-            "SELECT {} FROM users u WHERE {} ORDER BY {column} {direction}, u.uid {direction} LIMIT {} OFFSET {offset}",
-            listed("u.id"),
-            filter.sql(),
-            per_page + 1
-        ),
-        // An OR of two ranges makes the planner walk one index and filter;
-        // a union of two range reads, each cut to the page, stays on indexes.
         Some((at, by_uid, by_name)) => {
-            let (by_uid, by_name) = (by_uid.to_string(), by_name.to_string());
-            let half = |search: &str| {
-                let mut parts = filter.parts.clone();
-                parts[at] = search.to_owned();
-                format!(
-                    "SELECT {}, name_lower FROM users u WHERE {} ORDER BY {column} {direction}, u.uid {direction} LIMIT {}",
-                    L::COLUMNS,
-                    parts.join(" AND "),
-                    per_page + 1 + offset
-                )
-            };
-            let outer = column.replace("u.", "");
-            format!(
-                "SELECT {} FROM (SELECT * FROM ({}) AS by_uid UNION SELECT * FROM ({}) AS by_name) AS hits \
-                 ORDER BY {outer} {direction}, uid {direction} LIMIT {} OFFSET {offset}",
-                listed("hits.id"),
-                half(&by_uid),
-                half(&by_name),
-                per_page + 1
-            )
+            either_union::<L>(&filter, (at, by_uid.to_string(), by_name.to_string()), &shape, &listed("hits.id"))
         }
     };
 
@@ -441,4 +328,173 @@ fn list_statements<L: Listable>(
         descending: query.descending,
         prefix,
     })
+}
+
+/// A users list's conditions, as a query and its friend filter make them.
+struct Filtered {
+    filter: Conditions,
+    /// The placeholder of the app's id.
+    app_arg: String,
+    /// No filter but the active/deactivated one: the kept counts answer.
+    unfiltered: bool,
+    /// Where a search on UID or name sits among the conditions, and its two halves.
+    either: Option<(usize, PrefixRange, PrefixRange)>,
+    /// The search, trimmed and lowercased.
+    prefix: Option<String>,
+}
+
+fn filtered(app: &App, query: &UserQuery, friend_of: Option<i64>) -> Filtered {
+    let mut filter = Conditions::default();
+    let app_arg = filter.placeholder(app.id);
+    filter.parts.push(format!("u.app = {app_arg}"));
+    match query.showing {
+        Showing::Active => filter.parts.push("u.deactivated_at IS NULL".into()),
+        Showing::Deactivated => filter.parts.push("u.deactivated_at IS NOT NULL".into()),
+        Showing::All => {}
+    }
+    let base_conditions = filter.parts.len();
+    let mut either = None;
+    let prefix = query.search.as_deref().map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty());
+    if let Some(prefix) = &prefix {
+        let search = match query.search_in {
+            SearchIn::Uid => filter.prefix_of("u.uid", prefix).to_string(),
+            SearchIn::Name => filter.prefix_of("u.name_lower", prefix).to_string(),
+            SearchIn::Either => {
+                let (by_uid, by_name) = (filter.prefix_of("u.uid", prefix), filter.prefix_of("u.name_lower", prefix));
+                let search = format!("({by_uid} OR {by_name})");
+                either = Some((filter.parts.len(), by_uid, by_name));
+                search
+            }
+        };
+        filter.parts.push(search);
+    }
+    if !query.roles.is_empty() {
+        let roles = filter.list(query.roles.iter().map(|r| Arg::from(r.to_string())));
+        filter.parts.push(format!("u.role IN ({roles})"));
+    }
+    if let Some(status) = query.status {
+        let status = filter.placeholder(status.as_str().to_owned());
+        filter.parts.push(format!("u.status = {status}"));
+    }
+    if !query.tags.is_empty() {
+        let tags = filter.list(query.tags.iter().cloned().map(Arg::from));
+        filter.parts.push(format!("EXISTS (SELECT 1 FROM user_tags t WHERE t.user_id = u.id AND t.tag IN ({tags}))"));
+    }
+    if let Some(friend_of) = friend_of {
+        let user = filter.placeholder(friend_of);
+        filter.parts.push(format!("EXISTS (SELECT 1 FROM friends f WHERE f.user_id = {user} AND f.friend_id = u.id)"));
+    }
+    let unfiltered = filter.parts.len() == base_conditions;
+    Filtered { filter, app_arg, unfiltered, either, prefix }
+}
+
+/// Adds the condition that places a page after `cursor` to `filter`; for
+/// the order by match, where each half of the union compares with its own
+/// key, answers the placeholders of the cursor's key and UID instead.
+fn after_cursor(
+    filter: &mut Conditions,
+    order: UserOrder,
+    column: &str,
+    descending: bool,
+    cursor: &str,
+) -> Result<Option<(String, String)>> {
+    let after = if descending { "<" } else { ">" };
+    let (at, uid) = parse_cursor(order, cursor)?;
+    let uid = filter.placeholder(uid);
+    let keyset = match at {
+        Some(at) if order == UserOrder::Match => return Ok(Some((filter.placeholder(at), uid))),
+        None => format!("u.uid {after} {uid}"),
+        Some(at) => {
+            let at = filter.placeholder(at);
+            format!("({column}, u.uid) {after} ({at}, {uid})")
+        }
+    };
+    filter.parts.push(keyset);
+    Ok(None)
+}
+
+/// How a page is cut: its sort column and direction, and its rows.
+struct PageShape<'a> {
+    column: &'a str,
+    descending: bool,
+    /// The page's rows and one more, to tell whether more follow.
+    limit: i64,
+    offset: i64,
+}
+
+impl PageShape<'_> {
+    fn direction(&self) -> &'static str {
+        if self.descending { "DESC" } else { "ASC" }
+    }
+}
+
+/// A page of a search on UID or name, in the order of the text that
+/// matched. A user whose UID and name both match is listed once, under
+/// whichever of the two comes first in this order (the UID on a tie); see
+/// `match_key`. Each half takes its first rows from its index and drops,
+/// after its LIMIT, the users the other half lists. The page is still whole:
+/// every row a half passes over before a user of the page is a distinct
+/// user listed earlier on the same page. Filtering before the LIMIT instead
+/// made a half walk past every user the other half lists: all of
+/// "ana_smith_…" for "ana".
+fn by_match(
+    filter: &Conditions,
+    (at, by_uid, by_name): (usize, String, String),
+    match_after: Option<&(String, String)>,
+    shape: &PageShape<'_>,
+    listed: &str,
+) -> String {
+    let (direction, limit, offset) = (shape.direction(), shape.limit, shape.offset);
+    let (after, before) = if shape.descending { ("<", ">") } else { (">", "<") };
+    let half = |search: &str, key: &str, other_search: &str, other: &str, listed_here: &str| {
+        let mut parts = filter.parts.clone();
+        parts[at] = search.to_owned();
+        if let Some((after_key, after_uid)) = match_after {
+            parts.push(format!("({key}, u.uid) {after} ({after_key}, {after_uid})"));
+            // Users an earlier page listed under their other key.
+            parts.push(format!("NOT ({other_search} AND NOT (({other}, u.uid) {after} ({after_key}, {after_uid})))"));
+        }
+        format!(
+            "SELECT hit_id, hit_key, hit_uid FROM (SELECT u.id AS hit_id, {key} AS hit_key, u.uid AS hit_uid, \
+             CASE WHEN {other_search} THEN {other} END AS other_key \
+             FROM users u WHERE {} ORDER BY {key} {direction}, u.uid {direction} LIMIT {}) AS half \
+             WHERE other_key IS NULL OR {listed_here}",
+            parts.join(" AND "),
+            limit + offset
+        )
+    };
+    format!(
+        "SELECT {listed} FROM users JOIN ({} UNION ALL {} ORDER BY hit_key {direction}, hit_uid {direction} \
+         LIMIT {limit} OFFSET {offset}) AS hits ON hits.hit_id = users.id \
+         ORDER BY hit_key {direction}, hit_uid {direction}",
+        half(&by_uid, "u.uid", &by_name, "u.name_lower", &format!("NOT (other_key {before} hit_key)")),
+        half(&by_name, "u.name_lower", &by_uid, "u.uid", &format!("hit_key {before} other_key")),
+    )
+}
+
+/// A page of a search on UID or name in another order. An OR of two ranges
+/// makes the planner walk one index and filter; a union of two range
+/// reads, each cut to the page, stays on indexes.
+fn either_union<L: Listable>(
+    filter: &Conditions,
+    (at, by_uid, by_name): (usize, String, String),
+    shape: &PageShape<'_>,
+    listed: &str,
+) -> String {
+    let (column, direction, limit, offset) = (shape.column, shape.direction(), shape.limit, shape.offset);
+    let half = |search: &str| {
+        format!(
+            "SELECT {}, name_lower FROM users u WHERE {} ORDER BY {column} {direction}, u.uid {direction} LIMIT {}",
+            L::COLUMNS,
+            filter.with_part(at, search.to_owned()),
+            limit + offset
+        )
+    };
+    let outer = column.replace("u.", "");
+    format!(
+        "SELECT {listed} FROM (SELECT * FROM ({}) AS by_uid UNION SELECT * FROM ({}) AS by_name) AS hits \
+         ORDER BY {outer} {direction}, uid {direction} LIMIT {limit} OFFSET {offset}",
+        half(&by_uid),
+        half(&by_name),
+    )
 }
