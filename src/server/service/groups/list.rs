@@ -32,6 +32,7 @@ impl Default for GroupQuery {
 }
 
 /// Whose groups a list reads: all the app's, or one user's.
+#[derive(Clone, Copy)]
 enum Listing {
     App,
     MemberOf(i64),
@@ -94,6 +95,66 @@ fn list_statements(
     query: &GroupQuery,
 ) -> Result<ListStatements> {
     let (per_page, offset) = (query.paging.size(), query.paging.offset());
+    let Filtered { mut filter, from, membership, search } = filtered(app, acting_id, listing, query);
+    // The whole list, as the app sees it, is counted already.
+    let whole_list = matches!(listing, Listing::App) && filter.parts.len() == 1;
+    let count_sql = match &search {
+        None if whole_list => "SELECT total FROM group_counts WHERE app = $1".to_owned(),
+        None => keyset::capped_count(&from, &filter.sql()),
+        Some((at, by_name, by_guid)) => keyset::capped_count_of_either(&from, &filter, *at, by_name, by_guid),
+    };
+    let count_args = filter.args.len();
+    // A user's groups read in GUID order straight from their memberships.
+    let guid_column = if matches!(listing, Listing::MemberOf(_)) { "um.guid" } else { "g.guid" };
+    let column = match query.sort {
+        GroupSort::Guid => guid_column,
+        GroupSort::Name => "g.name_lower",
+        GroupSort::CreatedAt => "g.created_at",
+    };
+    if let Some(cursor) = &query.paging.cursor {
+        let keyset = after_cursor(&mut filter, query, column, guid_column, cursor)?;
+        filter.parts.push(keyset);
+    }
+    let columns = format!("{}, {}", group_columns(acting_id.is_some()), tags::json_of(db, Tagged::Group, "g.id"));
+    let columns = keyset::listed(&columns, &count_sql);
+    let direction = if query.descending { "DESC" } else { "ASC" };
+    let order = if column == guid_column {
+        format!("{column} {direction}")
+    } else {
+        format!("{column} {direction}, {guid_column} {direction}")
+    };
+    let page_sql = match search {
+        None => format!(
+            "SELECT {columns} FROM {from} {OWNER_JOIN} WHERE {} ORDER BY {order} LIMIT {} OFFSET {offset}",
+            filter.sql(),
+            per_page + 1
+        ),
+        Some((search_at, by_name, by_guid)) => {
+            let halves = Halves { at: search_at, by_name, by_guid, column, guid_column, direction };
+            let hits = halves.union(&filter, &from, per_page + 1 + offset);
+            format!(
+                "SELECT {columns} FROM ({hits}) AS hits \
+                 JOIN groups g ON g.id = hits.hit_id {membership} {OWNER_JOIN} \
+                 ORDER BY hits.hit_key {direction}, hits.hit_guid {direction} LIMIT {} OFFSET {offset}",
+                per_page + 1
+            )
+        }
+    };
+    Ok(ListStatements { count_sql, page_sql, args: filter.args, count_args, per_page, whole_list })
+}
+
+/// A groups list's conditions and the tables they read.
+struct Filtered {
+    filter: Conditions,
+    /// The tables the counted rows come from.
+    from: String,
+    /// The join to the acting user's memberships, if a user acts.
+    membership: String,
+    /// Where a search sits among the conditions, and its two halves.
+    search: Option<(usize, PrefixRange, PrefixRange)>,
+}
+
+fn filtered(app: &App, acting_id: Option<i64>, listing: Listing, query: &GroupQuery) -> Filtered {
     let mut filter = Conditions::default();
     // The counted rows join only what the conditions need; the page's rows also their owners.
     let membership = acting_id.map(|id| membership_join(&filter.placeholder(Arg::from(id)))).unwrap_or_default();
@@ -133,88 +194,79 @@ fn list_statements(
         let tags = filter.list(query.tags.iter().cloned().map(Arg::from));
         filter.parts.push(format!("EXISTS (SELECT 1 FROM group_tags t WHERE t.group_id = g.id AND t.tag IN ({tags}))"));
     }
-    // The whole list, as the app sees it, is counted already.
-    let whole_list = matches!(listing, Listing::App) && filter.parts.len() == 1;
-    let count_sql = match &search {
-        None if whole_list => "SELECT total FROM group_counts WHERE app = $1".to_owned(),
-        None => keyset::capped_count(&from, &filter.sql()),
-        Some((at, by_name, by_guid)) => keyset::capped_count_of_either(&from, &filter, *at, by_name, by_guid),
-    };
-    let count_args = filter.args.len();
-    // A user's groups read in GUID order straight from their memberships.
-    let guid_column = if matches!(listing, Listing::MemberOf(_)) { "um.guid" } else { "g.guid" };
-    let column = match query.sort {
-        GroupSort::Guid => guid_column,
-        GroupSort::Name => "g.name_lower",
-        GroupSort::CreatedAt => "g.created_at",
-    };
-    let (direction, after) = if query.descending { ("DESC", "<") } else { ("ASC", ">") };
-    if let Some(cursor) = &query.paging.cursor {
-        let (at, guid) = keyset::parse_cursor(cursor)?;
-        let guid = filter.placeholder(Arg::from(guid));
-        let keyset = match (at, query.sort) {
-            (Value::Null, GroupSort::Guid) => format!("{guid_column} {after} {guid}"),
-            (Value::String(name), GroupSort::Name) => {
-                let name = filter.placeholder(Arg::from(name));
-                format!("({column}, {guid_column}) {after} ({name}, {guid})")
-            }
-            (Value::Number(at), GroupSort::CreatedAt) => {
-                let at = filter.placeholder(Arg::from(at.as_i64().ok_or_else(keyset::invalid_cursor)?));
-                format!("({column}, {guid_column}) {after} ({at}, {guid})")
-            }
-            _ => return Err(keyset::invalid_cursor()),
-        };
-        filter.parts.push(keyset);
-    }
-    let order = if column == guid_column {
-        format!("{column} {direction}")
-    } else {
-        format!("{column} {direction}, {guid_column} {direction}")
-    };
-    let columns = format!("{}, {}", group_columns(acting_id.is_some()), tags::json_of(db, Tagged::Group, "g.id"));
-    let columns = keyset::listed(&columns, &count_sql);
-    let page_sql = match search {
-        None => format!(
-            "SELECT {columns} FROM {from} {OWNER_JOIN} WHERE {} ORDER BY {order} LIMIT {} OFFSET {offset}",
-            filter.sql(),
-            per_page + 1
-        ),
-        // An OR of two ranges has the planner sort every match; a union of
-        // two range reads, each cut to the page, keeps to the indexes.
-        Some((search_at, by_name, by_guid)) => {
-            // Each half reads its range and sorts what it matched, unless
-            // its range is on the sort column; ordering on an expression
-            // keeps a planner (SQLite's, before it has statistics) from
-            // walking another index in order to spare that sort.
-            let sorted_on = |key: &str, range: &str| match key {
-                _ if key == range => key.to_owned(),
-                "g.created_at" => format!("({key} + 0)"),
-                _ => format!("({key} || '')"),
-            };
-            let half = |search: &PrefixRange, range: &str| {
-                let order = if column == guid_column {
-                    format!("{} {direction}", sorted_on(column, range))
-                } else {
-                    format!("{} {direction}, {} {direction}", sorted_on(column, range), sorted_on(guid_column, range))
-                };
-                format!(
-                    "SELECT g.id AS hit_id, {column} AS hit_key, {guid_column} AS hit_guid FROM {from} WHERE {} \
-                     ORDER BY {order} LIMIT {}",
-                    filter.with_part(search_at, search.to_string()),
-                    per_page + 1 + offset
-                )
-            };
-            format!(
-                "SELECT {columns} FROM (SELECT * FROM ({}) AS by_name UNION SELECT * FROM ({}) AS by_guid) AS hits \
-                 JOIN groups g ON g.id = hits.hit_id {membership} {OWNER_JOIN} \
-                 ORDER BY hits.hit_key {direction}, hits.hit_guid {direction} LIMIT {} OFFSET {offset}",
-                half(&by_name, "g.name_lower"),
-                half(&by_guid, guid_column),
-                per_page + 1
-            )
+    Filtered { filter, from, membership, search }
+}
+
+/// The condition that places a page after `cursor`, its placeholders added to `filter`.
+fn after_cursor(
+    filter: &mut Conditions,
+    query: &GroupQuery,
+    column: &str,
+    guid_column: &str,
+    cursor: &str,
+) -> Result<String> {
+    let after = if query.descending { "<" } else { ">" };
+    let (at, guid) = keyset::parse_cursor(cursor)?;
+    let guid = filter.placeholder(guid);
+    Ok(match (at, query.sort) {
+        (Value::Null, GroupSort::Guid) => format!("{guid_column} {after} {guid}"),
+        (Value::String(name), GroupSort::Name) => {
+            let name = filter.placeholder(name);
+            format!("({column}, {guid_column}) {after} ({name}, {guid})")
         }
-    };
-    Ok(ListStatements { count_sql, page_sql, args: filter.args, count_args, per_page, whole_list })
+        (Value::Number(at), GroupSort::CreatedAt) => {
+            let at = filter.placeholder(at.as_i64().ok_or_else(keyset::invalid_cursor)?);
+            format!("({column}, {guid_column}) {after} ({at}, {guid})")
+        }
+        _ => return Err(keyset::invalid_cursor()),
+    })
+}
+
+/// A search's two halves, by name and by GUID. An OR of two ranges has the
+/// planner sort every match; a union of two range reads, each cut to the
+/// page, keeps to the indexes.
+struct Halves<'a> {
+    /// Where the search sits among the conditions.
+    at: usize,
+    by_name: PrefixRange,
+    by_guid: PrefixRange,
+    column: &'a str,
+    guid_column: &'a str,
+    direction: &'a str,
+}
+
+impl Halves<'_> {
+    /// The ids and sort keys of the first `limit` matches of each half.
+    fn union(&self, filter: &Conditions, from: &str, limit: i64) -> String {
+        format!(
+            "SELECT * FROM ({}) AS by_name UNION SELECT * FROM ({}) AS by_guid",
+            self.half(filter, from, &self.by_name, "g.name_lower", limit),
+            self.half(filter, from, &self.by_guid, self.guid_column, limit)
+        )
+    }
+
+    /// One half reads its range and sorts what it matched, unless its range
+    /// is on the sort column; ordering on an expression keeps a planner
+    /// (SQLite's, before it has statistics) from walking another index in
+    /// order to spare that sort.
+    fn half(&self, filter: &Conditions, from: &str, search: &PrefixRange, range: &str, limit: i64) -> String {
+        let Halves { column, guid_column, direction, .. } = *self;
+        let sorted_on = |key: &str| match key {
+            _ if key == range => key.to_owned(),
+            "g.created_at" => format!("({key} + 0)"),
+            _ => format!("({key} || '')"),
+        };
+        let order = if column == guid_column {
+            format!("{} {direction}", sorted_on(column))
+        } else {
+            format!("{} {direction}, {} {direction}", sorted_on(column), sorted_on(guid_column))
+        };
+        format!(
+            "SELECT g.id AS hit_id, {column} AS hit_key, {guid_column} AS hit_guid FROM {from} WHERE {} \
+             ORDER BY {order} LIMIT {limit}",
+            filter.with_part(self.at, search.to_string())
+        )
+    }
 }
 
 async fn read_page(
