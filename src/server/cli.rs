@@ -173,10 +173,21 @@ fn read_password(from_stdin: bool) -> anyhow::Result<String> {
 
 /// Runs one management command; `serve` is handled by `main`.
 pub async fn run(db: &Db, command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve(_) | Command::Migrate => Ok(()),
+        Command::Operator(command) => operator(db, command).await,
+        Command::App(command) => app(db, command).await,
+        Command::Key(command) => key(db, command).await,
+        Command::SeedDemo { app, users, groups, crowd, messages } => {
+            seed_demo(db, &app, Demo { users, groups, crowd, messages }).await
+        }
+    }
+}
+
+async fn operator(db: &Db, command: OperatorCommand) -> anyhow::Result<()> {
     let cli = Caller::cli();
     match command {
-        Command::Serve(_) | Command::Migrate => {}
-        Command::Operator(OperatorCommand::Create { email, name, role, password_stdin }) => {
+        OperatorCommand::Create { email, name, role, password_stdin } => {
             let email = Email::parse(&email)?;
             let name =
                 OperatorName::parse(name.as_deref().unwrap_or_else(|| email.as_str().split('@').next().unwrap_or("")))?;
@@ -191,13 +202,20 @@ pub async fn run(db: &Db, command: Command) -> anyhow::Result<()> {
             .await?;
             println!("created {} operator {}", op.role, op.email);
         }
-        Command::Operator(OperatorCommand::List) => {
+        OperatorCommand::List => {
             for op in operators::list(db, &cli).await? {
                 let state = if op.disabled_at.is_some() { "disabled" } else { "active" };
                 println!("{}\t{}\t{}\t{}", op.email, op.role, state, op.name);
             }
         }
-        Command::App(AppCommand::Create { name, env, region, json }) => {
+    }
+    Ok(())
+}
+
+async fn app(db: &Db, command: AppCommand) -> anyhow::Result<()> {
+    let cli = Caller::cli();
+    match command {
+        AppCommand::Create { name, env, region, json } => {
             let new = apps::NewApp {
                 name: AppName::parse(&name)?,
                 environment: Environment::parse(&env)?,
@@ -210,7 +228,7 @@ pub async fn run(db: &Db, command: Command) -> anyhow::Result<()> {
                 println!("{}", app.view.app_id);
             }
         }
-        Command::App(AppCommand::List { json }) => {
+        AppCommand::List { json } => {
             let apps = apps::list(db, &cli).await?;
             if json {
                 println!("{}", serde_json::to_string(&apps.iter().map(|a| &a.view).collect::<Vec<_>>())?);
@@ -228,7 +246,14 @@ pub async fn run(db: &Db, command: Command) -> anyhow::Result<()> {
                 }
             }
         }
-        Command::Key(KeyCommand::Create { app, name, scope, yes_auth_key_in_production, json }) => {
+    }
+    Ok(())
+}
+
+async fn key(db: &Db, command: KeyCommand) -> anyhow::Result<()> {
+    let cli = Caller::cli();
+    match command {
+        KeyCommand::Create { app, name, scope, yes_auth_key_in_production, json } => {
             let app = apps::get(db, &cli, &AppId::parse(&app)?).await?;
             let new = api_keys::NewKey {
                 name: KeyName::parse(&name)?,
@@ -244,51 +269,7 @@ pub async fn run(db: &Db, command: Command) -> anyhow::Result<()> {
                 eprintln!("Store this key now: it is not shown again.");
             }
         }
-        Command::SeedDemo { app, users, groups, crowd, messages } => {
-            let app = apps::get(db, &cli, &AppId::parse(&app)?).await?;
-            let bar = indicatif::ProgressBar::new(users).with_style(indicatif::ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} users, {per_sec}, {eta} left",
-            )?);
-            let started = std::time::Instant::now();
-            let report = seed::users(db, &cli, &app, users, |done| bar.set_position(done)).await?;
-            bar.finish();
-            let seconds = started.elapsed().as_secs_f64();
-            println!(
-                "seeded {} users, {} tags and {} auth tokens in {seconds:.1} s ({:.0} users/s)",
-                report.users,
-                report.tags,
-                report.tokens,
-                report.users as f64 / seconds
-            );
-            if groups > 0 {
-                let bar = indicatif::ProgressBar::new(groups)
-                    .with_style(indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} groups, {eta} left")?);
-                let started = std::time::Instant::now();
-                let report = seed::groups(db, &cli, &app, groups, crowd, |done| bar.set_position(done)).await?;
-                bar.finish();
-                println!(
-                    "seeded {} groups with {} memberships in {:.1} s",
-                    report.groups,
-                    report.memberships,
-                    started.elapsed().as_secs_f64()
-                );
-            }
-            if messages > 0 {
-                let bar = indicatif::ProgressBar::new(messages).with_style(indicatif::ProgressStyle::with_template(
-                    "{bar:40} {pos}/{len} messages, {per_sec}, {eta} left",
-                )?);
-                let started = std::time::Instant::now();
-                let report = seed::messages(db, &cli, &app, messages, |done| bar.set_position(done)).await?;
-                bar.finish();
-                let seconds = started.elapsed().as_secs_f64();
-                println!(
-                    "seeded {} messages in {seconds:.1} s ({:.0} messages/s)",
-                    report.messages,
-                    report.messages as f64 / seconds
-                );
-            }
-        }
-        Command::Key(KeyCommand::List { app, json }) => {
+        KeyCommand::List { app, json } => {
             let app = apps::get(db, &cli, &AppId::parse(&app)?).await?;
             let keys = api_keys::list(db, &cli, &app).await?;
             if json {
@@ -300,6 +281,60 @@ pub async fn run(db: &Db, command: Command) -> anyhow::Result<()> {
                 }
             }
         }
+    }
+    Ok(())
+}
+
+/// How much demo data to seed.
+struct Demo {
+    users: u64,
+    groups: u64,
+    crowd: u64,
+    messages: u64,
+}
+
+async fn seed_demo(db: &Db, app: &str, Demo { users, groups, crowd, messages }: Demo) -> anyhow::Result<()> {
+    let cli = Caller::cli();
+    let app = apps::get(db, &cli, &AppId::parse(app)?).await?;
+    let bar = indicatif::ProgressBar::new(users)
+        .with_style(indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} users, {per_sec}, {eta} left")?);
+    let started = std::time::Instant::now();
+    let report = seed::users(db, &cli, &app, users, |done| bar.set_position(done)).await?;
+    bar.finish();
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "seeded {} users, {} tags and {} auth tokens in {seconds:.1} s ({:.0} users/s)",
+        report.users,
+        report.tags,
+        report.tokens,
+        report.users as f64 / seconds
+    );
+    if groups > 0 {
+        let bar = indicatif::ProgressBar::new(groups)
+            .with_style(indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} groups, {eta} left")?);
+        let started = std::time::Instant::now();
+        let report = seed::groups(db, &cli, &app, groups, crowd, |done| bar.set_position(done)).await?;
+        bar.finish();
+        println!(
+            "seeded {} groups with {} memberships in {:.1} s",
+            report.groups,
+            report.memberships,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    if messages > 0 {
+        let bar = indicatif::ProgressBar::new(messages).with_style(indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} messages, {per_sec}, {eta} left",
+        )?);
+        let started = std::time::Instant::now();
+        let report = seed::messages(db, &cli, &app, messages, |done| bar.set_position(done)).await?;
+        bar.finish();
+        let seconds = started.elapsed().as_secs_f64();
+        println!(
+            "seeded {} messages in {seconds:.1} s ({:.0} messages/s)",
+            report.messages,
+            report.messages as f64 / seconds
+        );
     }
     Ok(())
 }

@@ -9,11 +9,12 @@ use super::{
     auth_tokens::{Device, NewToken, insert_tokens},
     daily::{Figure, add_daily, day_of},
     groups::count_groups,
+    message_writes::{NewMessage, write_messages},
     now, roles, stored,
     users::{NewUser, adjust_counts, insert_users},
 };
 use crate::args;
-use crate::domain::{GroupType, RoleId, Scope, Uid};
+use crate::domain::{Content, GroupType, Guid, Receiver, RoleId, Scope, Uid};
 use crate::server::{
     Result,
     access::{Caller, Permission, password::PasswordChecks},
@@ -247,62 +248,13 @@ pub async fn groups(
     let mut done = 0;
     while done < count {
         let size = GROUP_BATCH.min(count - done);
-        let batch: Vec<SeedGroup> = (done..done + size)
-            .map(|n| {
-                let mut picked = std::collections::BTreeSet::new();
-                while picked.len() < MEMBERS_PER_GROUP.min(users.len()) {
-                    picked.insert((mix.next() % users.len() as u64) as usize);
-                }
-                let members = picked
-                    .into_iter()
-                    .enumerate()
-                    .map(|(k, i)| {
-                        let scope = match k {
-                            0 => Scope::Admin,
-                            1 => Scope::Moderator,
-                            _ => Scope::Participant,
-                        };
-                        (users[i].0, users[i].1.clone(), scope)
-                    })
-                    .collect();
-                SeedGroup {
-                    guid: format!("g{n:07}"),
-                    name: format!("{} {} {n}", mix.pick(TOPICS), mix.pick(KINDS)),
-                    group_type: match n % 10 {
-                        0 => GroupType::Private,
-                        1 => GroupType::Password,
-                        _ => GroupType::Public,
-                    },
-                    created_at: at - (mix.next() % (365 * 86_400)) as i64,
-                    members,
-                }
-            })
-            .collect();
+        let batch: Vec<SeedGroup> = (done..done + size).map(|n| seeded_group(&mut mix, &users, n, at)).collect();
         report.memberships += write_groups(db, app, &batch, &password_hash).await?;
         report.groups += size;
         done += size;
         progress(done);
     }
-    let crowd: Vec<(i64, String, Scope)> = users
-        .iter()
-        .take(crowd as usize)
-        .enumerate()
-        .map(|(k, (id, uid))| {
-            let scope = match k {
-                0 => Scope::Admin,
-                k if k % 100 == 1 => Scope::Moderator,
-                _ => Scope::Participant,
-            };
-            (*id, uid.clone(), scope)
-        })
-        .collect();
-    let square = SeedGroup {
-        guid: CROWD_GUID.to_owned(),
-        name: "Town square".into(),
-        group_type: GroupType::Public,
-        created_at: at,
-        members: crowd,
-    };
+    let square = town_square(&users, crowd, at);
     report.memberships += write_groups(db, app, std::slice::from_ref(&square), &password_hash).await?;
     report.groups += 1;
     finish(
@@ -318,6 +270,62 @@ pub async fn groups(
     )
     .await?;
     Ok(report)
+}
+
+/// Group `n` of a seeded app: a few members picked at random, the first
+/// its admin and the second a moderator; one in ten private, one password.
+fn seeded_group(mix: &mut Mix, users: &[(i64, String)], n: u64, at: i64) -> SeedGroup {
+    let mut picked = std::collections::BTreeSet::new();
+    while picked.len() < MEMBERS_PER_GROUP.min(users.len()) {
+        picked.insert((mix.next() % users.len() as u64) as usize);
+    }
+    let members = picked
+        .into_iter()
+        .enumerate()
+        .map(|(k, i)| {
+            let scope = match k {
+                0 => Scope::Admin,
+                1 => Scope::Moderator,
+                _ => Scope::Participant,
+            };
+            (users[i].0, users[i].1.clone(), scope)
+        })
+        .collect();
+    SeedGroup {
+        guid: format!("g{n:07}"),
+        name: format!("{} {} {n}", mix.pick(TOPICS), mix.pick(KINDS)),
+        group_type: match n % 10 {
+            0 => GroupType::Private,
+            1 => GroupType::Password,
+            _ => GroupType::Public,
+        },
+        created_at: at - (mix.next() % (365 * 86_400)) as i64,
+        members,
+    }
+}
+
+/// The crowd's group: the first `crowd` users, one in a hundred a moderator.
+fn town_square(users: &[(i64, String)], crowd: u64, at: i64) -> SeedGroup {
+    let members = users
+        .iter()
+        .take(crowd as usize)
+        .enumerate()
+        .map(|(k, (id, uid))| {
+            let scope = match k {
+                0 => Scope::Admin,
+                k if k % 100 == 1 => Scope::Moderator,
+                _ => Scope::Participant,
+            };
+            (*id, uid.clone(), scope)
+        })
+        .collect();
+    SeedGroup {
+        guid: CROWD_GUID.to_owned(),
+        name: "Town square".into(),
+        group_type: GroupType::Public,
+        created_at: at,
+        members,
+    }
 }
 
 /// Writes groups with their members in one transaction, in multi-row
@@ -402,8 +410,6 @@ pub async fn messages(
     count: u64,
     progress: impl Fn(u64),
 ) -> Result<MessageSeedReport> {
-    use super::message_writes::{NewMessage, write_messages};
-    use crate::domain::{Content, Guid, Receiver};
     caller.require_app(app.id)?;
     caller.require(Permission::SendMessages)?;
     let users: Vec<(i64, String)> =
@@ -415,59 +421,23 @@ pub async fn messages(
         return Err(crate::server::Error::invalid("ERR_NO_USERS", "Seed users first: messages are sent between them."));
     }
     let (crowd, seats): (Vec<_>, Vec<_>) = members.iter().partition(|m| m.1 == CROWD_GUID);
-    // Most users who write have a few people they talk to; a tenth of the
-    // users do most of the talking.
-    let talkers = (users.len() / 10).max(2);
     let end = now();
-    let start = end - MESSAGE_DAYS * 86_400;
+    let talk = Talk {
+        app: app.id,
+        users: &users,
+        crowd: &crowd,
+        seats: &seats,
+        // Most users who write have a few people they talk to; a tenth of
+        // the users do most of the talking.
+        talkers: (users.len() / 10).max(2),
+        start: end - MESSAGE_DAYS * 86_400,
+        count,
+    };
     let mut mix = Mix(app.id as u64 ^ 0x6d65_7373_6167_6573);
-    let uid = |raw: &str| stored(Uid::parse(raw));
     let mut done = 0;
     while done < count {
         let size = MESSAGE_BATCH.min(count - done);
-        let batch: Vec<NewMessage> = (done..done + size)
-            .map(|n| {
-                let sent_at = start + (n as i64 * MESSAGE_DAYS * 86_400) / count as i64;
-                let roll = mix.next() % 100;
-                let (sender, receiver, receiver_id) = match roll {
-                    0..=4 if !crowd.is_empty() => {
-                        let seat = crowd[(mix.next() % crowd.len() as u64) as usize];
-                        ((uid(&seat.3)?, seat.2), Receiver::Group(stored(Guid::parse(&seat.1))?), seat.0)
-                    }
-                    5..=34 if !seats.is_empty() => {
-                        let seat = seats[(mix.next() % seats.len() as u64) as usize];
-                        ((uid(&seat.3)?, seat.2), Receiver::Group(stored(Guid::parse(&seat.1))?), seat.0)
-                    }
-                    _ => {
-                        let a = (mix.next() % talkers as u64) as usize;
-                        let b = (a + 1 + (mix.next() % 3) as usize) % users.len();
-                        let (from, to) = if mix.next().is_multiple_of(2) { (a, b) } else { (b, a) };
-                        ((uid(&users[from].1)?, users[from].0), Receiver::User(uid(&users[to].1)?), users[to].0)
-                    }
-                };
-                let content = match mix.next() % 100 {
-                    0..=3 => {
-                        let file = json!({"url": format!("https://cdn.example.com/p/{n}.jpg"), "name": format!("{n}.jpg"), "mimeType": "image/jpeg", "size": 20_000 + n % 90_000});
-                        Content::parse("message", "image", json!({"attachments": [file]}))
-                    }
-                    4..=6 => Content::parse("custom", "location", json!({"customData": {"lat": 52.5, "lng": 13.4}})),
-                    7..=9 => Content::parse("call", if n % 2 == 0 { "audio" } else { "video" }, json!({"status": "ended"})),
-                    _ => Content::parse("message", "text", json!({"text": mix.pick(SAYINGS)})),
-                };
-                Ok(NewMessage {
-                    app: app.id,
-                    conversation: receiver.conversation_with(&sender.0),
-                    sender: Some(sender),
-                    receiver,
-                    receiver_id,
-                    content: stored(content)?,
-                    metadata: None,
-                    tags: if n % 20 == 0 { vec!["important".to_owned()] } else { Vec::new() },
-                    parent_id: None,
-                    sent_at,
-                })
-            })
-            .collect::<Result<_>>()?;
+        let batch: Vec<NewMessage> = (done..done + size).map(|n| talk.message(&mut mix, n)).collect::<Result<_>>()?;
         let mut tx = db.begin_write().await?;
         tx.bulk_cache(true).await?;
         write_messages(&mut tx, &batch).await?;
@@ -489,4 +459,61 @@ pub async fn messages(
     )
     .await?;
     Ok(MessageSeedReport { messages: count })
+}
+
+/// Who talks to whom in a seeded app, and over which days.
+struct Talk<'a> {
+    app: i64,
+    users: &'a [(i64, String)],
+    /// The crowd's seats, and every other group's: `(group, guid, user, uid)`.
+    crowd: &'a [&'a (i64, String, i64, String)],
+    seats: &'a [&'a (i64, String, i64, String)],
+    talkers: usize,
+    start: i64,
+    count: u64,
+}
+
+impl Talk<'_> {
+    /// Message `n`: a twentieth to the crowd, a third in other groups, the
+    /// rest between pairs of users; mostly text, with images, custom
+    /// messages and calls among them.
+    fn message(&self, mix: &mut Mix, n: u64) -> Result<NewMessage> {
+        let uid = |raw: &str| stored(Uid::parse(raw));
+        let in_group = |seat: &(i64, String, i64, String)| -> Result<_> {
+            Ok(((uid(&seat.3)?, seat.2), Receiver::Group(stored(Guid::parse(&seat.1))?), seat.0))
+        };
+        let sent_at = self.start + (n as i64 * MESSAGE_DAYS * 86_400) / self.count as i64;
+        let ((sender, sender_id), receiver, receiver_id) = match mix.next() % 100 {
+            0..=4 if !self.crowd.is_empty() => in_group(self.crowd[(mix.next() % self.crowd.len() as u64) as usize])?,
+            5..=34 if !self.seats.is_empty() => in_group(self.seats[(mix.next() % self.seats.len() as u64) as usize])?,
+            _ => {
+                let users = self.users;
+                let a = (mix.next() % self.talkers as u64) as usize;
+                let b = (a + 1 + (mix.next() % 3) as usize) % users.len();
+                let (from, to) = if mix.next().is_multiple_of(2) { (a, b) } else { (b, a) };
+                ((uid(&users[from].1)?, users[from].0), Receiver::User(uid(&users[to].1)?), users[to].0)
+            }
+        };
+        let content = match mix.next() % 100 {
+            0..=3 => {
+                let file = json!({"url": format!("https://cdn.example.com/p/{n}.jpg"), "name": format!("{n}.jpg"), "mimeType": "image/jpeg", "size": 20_000 + n % 90_000});
+                Content::parse("message", "image", json!({"attachments": [file]}))
+            }
+            4..=6 => Content::parse("custom", "location", json!({"customData": {"lat": 52.5, "lng": 13.4}})),
+            7..=9 => Content::parse("call", if n % 2 == 0 { "audio" } else { "video" }, json!({"status": "ended"})),
+            _ => Content::parse("message", "text", json!({"text": mix.pick(SAYINGS)})),
+        };
+        Ok(NewMessage {
+            app: self.app,
+            conversation: receiver.conversation_with(&sender),
+            sender: Some((sender, sender_id)),
+            receiver,
+            receiver_id,
+            content: stored(content)?,
+            metadata: None,
+            tags: if n % 20 == 0 { vec!["important".to_owned()] } else { Vec::new() },
+            parent_id: None,
+            sent_at,
+        })
+    }
 }

@@ -27,6 +27,24 @@ pub struct MessageQuery {
 }
 
 impl MessageQuery {
+    /// The filter whose index leads: the one that names the fewest
+    /// messages, in this order. The other equalities are written as
+    /// expressions, which no index serves, so that no planner walks a broad
+    /// index (a category holds most of an app) while a narrow one was there.
+    fn leading_filter(&self) -> &'static str {
+        if self.parent_id.is_some() {
+            "parent"
+        } else if self.conversation.is_some() {
+            "conversation"
+        } else if self.sender.is_some() {
+            "sender"
+        } else if self.receiver.is_some() {
+            "receiver"
+        } else {
+            "category"
+        }
+    }
+
     /// The explorer's list: a filter as the address holds it. Its last day
     /// counts whole.
     pub fn filtered(filter: MessageFilter, limit: i64, cursor: Option<String>) -> Self {
@@ -75,21 +93,7 @@ async fn page_statement(db: &Db, app: &App, query: &MessageQuery) -> Result<(Str
     let mut filter = Conditions::default();
     let app_arg = filter.placeholder(Arg::from(app.id));
     filter.parts.push(format!("m.app = {app_arg}"));
-    // One index leads: the filter that names the fewest messages, in this
-    // order. The other equalities are written as expressions, which no
-    // index serves, so that no planner walks a broad index (a category
-    // holds most of an app) while a narrow one was there to take.
-    let leader = if query.parent_id.is_some() {
-        "parent"
-    } else if query.conversation.is_some() {
-        "conversation"
-    } else if query.sender.is_some() {
-        "sender"
-    } else if query.receiver.is_some() {
-        "receiver"
-    } else {
-        "category"
-    };
+    let leader = query.leading_filter();
     let equal = |filter: &mut Conditions, name: &str, column: &str, value: Arg<'static>| {
         let unindexed = match (&value, name == leader) {
             (_, true) => column.to_owned(),
