@@ -31,110 +31,38 @@ macro_rules! args {
     };
 }
 
-macro_rules! from_int {
-    ($($int:ty),*) => {$(
-        impl From<$int> for Arg<'_> {
-            fn from(value: $int) -> Self {
-                Arg::Int(Some(i64::from(value)))
-            }
-        }
-        impl From<Option<$int>> for Arg<'_> {
-            fn from(value: Option<$int>) -> Self {
-                Arg::Int(value.map(i64::from))
+/// `From` for each kind of value an argument is made of: `|value| arg`.
+macro_rules! from_values {
+    ($($value:ty => $arg:expr;)*) => {$(
+        impl<'a> From<$value> for Arg<'a> {
+            fn from(value: $value) -> Self {
+                let make: fn($value) -> Arg<'a> = $arg;
+                make(value)
             }
         }
     )*};
 }
-from_int!(i64, i32, u32);
 
-impl From<usize> for Arg<'_> {
-    fn from(value: usize) -> Self {
-        Arg::Int(Some(i64::try_from(value).unwrap_or(i64::MAX)))
-    }
-}
-
-impl From<time::OffsetDateTime> for Arg<'_> {
-    fn from(value: time::OffsetDateTime) -> Self {
-        Arg::Time(value)
-    }
-}
-
-impl From<bool> for Arg<'_> {
-    fn from(value: bool) -> Self {
-        Arg::Bool(Some(value))
-    }
-}
-
-impl From<Option<bool>> for Arg<'_> {
-    fn from(value: Option<bool>) -> Self {
-        Arg::Bool(value)
-    }
-}
-
-impl<'a> From<&'a str> for Arg<'a> {
-    fn from(value: &'a str) -> Self {
-        Arg::Text(Some(Cow::Borrowed(value)))
-    }
-}
-
-impl<'a> From<&'a String> for Arg<'a> {
-    fn from(value: &'a String) -> Self {
-        Arg::Text(Some(Cow::Borrowed(value)))
-    }
-}
-
-impl From<String> for Arg<'_> {
-    fn from(value: String) -> Self {
-        Arg::Text(Some(Cow::Owned(value)))
-    }
-}
-
-impl<'a> From<Option<&'a str>> for Arg<'a> {
-    fn from(value: Option<&'a str>) -> Self {
-        Arg::Text(value.map(Cow::Borrowed))
-    }
-}
-
-impl<'a> From<&'a Option<String>> for Arg<'a> {
-    fn from(value: &'a Option<String>) -> Self {
-        Arg::Text(value.as_deref().map(Cow::Borrowed))
-    }
-}
-
-impl From<Option<String>> for Arg<'_> {
-    fn from(value: Option<String>) -> Self {
-        Arg::Text(value.map(Cow::Owned))
-    }
-}
-
-impl<'a> From<&'a Value> for Arg<'a> {
-    fn from(value: &'a Value) -> Self {
-        Arg::Json(Some(Cow::Borrowed(value)))
-    }
-}
-
-impl<'a> From<Option<&'a Value>> for Arg<'a> {
-    fn from(value: Option<&'a Value>) -> Self {
-        Arg::Json(value.map(Cow::Borrowed))
-    }
-}
-
-impl<'a> From<&'a Option<Value>> for Arg<'a> {
-    fn from(value: &'a Option<Value>) -> Self {
-        Arg::Json(value.as_ref().map(Cow::Borrowed))
-    }
-}
-
-impl From<Value> for Arg<'_> {
-    fn from(value: Value) -> Self {
-        Arg::Json(Some(Cow::Owned(value)))
-    }
-}
-
-impl From<Option<Value>> for Arg<'_> {
-    fn from(value: Option<Value>) -> Self {
-        Arg::Json(value.map(Cow::Owned))
-    }
+from_values! {
+    i64 => |v| Arg::Int(Some(v));
+    Option<i64> => Arg::Int;
+    i32 => |v| Arg::Int(Some(v.into()));
+    u32 => |v| Arg::Int(Some(v.into()));
+    usize => |v| Arg::Int(Some(i64::try_from(v).unwrap_or(i64::MAX)));
+    bool => |v| Arg::Bool(Some(v));
+    Option<bool> => Arg::Bool;
+    time::OffsetDateTime => Arg::Time;
+    &'a str => |v| Arg::Text(Some(Cow::Borrowed(v)));
+    &'a String => |v| Arg::Text(Some(Cow::Borrowed(v)));
+    String => |v| Arg::Text(Some(Cow::Owned(v)));
+    Option<&'a str> => |v| Arg::Text(v.map(Cow::Borrowed));
+    &'a Option<String> => |v| Arg::Text(v.as_deref().map(Cow::Borrowed));
+    Option<String> => |v| Arg::Text(v.map(Cow::Owned));
+    &'a Value => |v| Arg::Json(Some(Cow::Borrowed(v)));
+    Option<&'a Value> => |v| Arg::Json(v.map(Cow::Borrowed));
+    &'a Option<Value> => |v| Arg::Json(v.as_ref().map(Cow::Borrowed));
+    Value => |v| Arg::Json(Some(Cow::Owned(v)));
+    Option<Value> => |v| Arg::Json(v.map(Cow::Owned));
 }
 
 /// A row read on both backends: a `FromRow` struct or a tuple.
