@@ -15,11 +15,16 @@ use tower_sessions::{
     session_store,
 };
 use tower_sessions_moka_store::MokaStore;
-use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
 use super::{Actor, Caller};
 use crate::domain::{AppId, OperatorView};
-use crate::server::{Error, Result, db::Db, service, service::apps::App, state::AppState};
+use crate::server::{
+    Error, Result,
+    db::{Db, SessionRows},
+    service,
+    service::apps::App,
+    state::AppState,
+};
 
 const OPERATOR_ID: &str = "operator_id";
 
@@ -46,41 +51,19 @@ const SESSIONS_IN_MEMORY: u64 = 10_000;
 /// one process ends the session on every one.
 #[derive(Debug, Clone)]
 pub struct SessionBackend {
-    sessions: CachingSessionStore<MokaStore, SqlxStore>,
-    saved: SqlxStore,
-}
-
-/// Sessions as saved in the database, by tower-sessions' SQLx store.
-#[derive(Debug, Clone)]
-enum SqlxStore {
-    Sqlite(SqliteStore),
-    Postgres(PostgresStore),
+    sessions: CachingSessionStore<MokaStore, SessionRows>,
+    saved: SessionRows,
 }
 
 impl SessionBackend {
     pub async fn for_db(db: &Db) -> sqlx::Result<Self> {
-        let saved = match db {
-            Db::Sqlite(pool) => {
-                let store = SqliteStore::new(sqlx::SqlitePool::clone(pool));
-                store.migrate().await?;
-                SqlxStore::Sqlite(store)
-            }
-            Db::Postgres(pool) => {
-                let store = PostgresStore::new(sqlx::PgPool::clone(pool));
-                store.migrate().await?;
-                SqlxStore::Postgres(store)
-            }
-        };
+        let saved = db.session_rows().await?;
         let sessions = CachingSessionStore::new(MokaStore::new(Some(SESSIONS_IN_MEMORY)), saved.clone());
         Ok(SessionBackend { sessions, saved })
     }
 
     pub async fn delete_expired(&self) -> session_store::Result<()> {
-        use tower_sessions::ExpiredDeletion;
-        match &self.saved {
-            SqlxStore::Sqlite(s) => s.delete_expired().await,
-            SqlxStore::Postgres(s) => s.delete_expired().await,
-        }
+        self.saved.delete_expired().await
     }
 }
 
@@ -100,37 +83,6 @@ impl SessionStore for SessionBackend {
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
         self.sessions.delete(id).await
-    }
-}
-
-#[async_trait]
-impl SessionStore for SqlxStore {
-    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        match self {
-            SqlxStore::Sqlite(s) => s.create(record).await,
-            SqlxStore::Postgres(s) => s.create(record).await,
-        }
-    }
-
-    async fn save(&self, record: &Record) -> session_store::Result<()> {
-        match self {
-            SqlxStore::Sqlite(s) => s.save(record).await,
-            SqlxStore::Postgres(s) => s.save(record).await,
-        }
-    }
-
-    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        match self {
-            SqlxStore::Sqlite(s) => s.load(id).await,
-            SqlxStore::Postgres(s) => s.load(id).await,
-        }
-    }
-
-    async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        match self {
-            SqlxStore::Sqlite(s) => s.delete(id).await,
-            SqlxStore::Postgres(s) => s.delete(id).await,
-        }
     }
 }
 

@@ -38,10 +38,12 @@ macro_rules! with_db {
 mod constraint;
 mod notify;
 mod read_pool;
+mod sessions;
 mod sql;
 pub use constraint::Constraint;
 pub use notify::{Listening, Notified};
 pub use read_pool::ReadPool;
+pub use sessions::SessionRows;
 pub use sql::{Arg, Row, Scalar, Tx, rows_per_statement};
 
 /// The Postgres channel the events travel on (see `service::events`).
@@ -324,6 +326,12 @@ impl Db {
             Db::Sqlite(sqlite) => sqlite.reads.shared.get_or(make),
             Db::Postgres(pool) => pool.shared.get_or(make),
         }
+    }
+
+    /// Whether other processes may use this database too: a Postgres
+    /// server, where an SQLite file is this process's alone.
+    pub fn is_shared(&self) -> bool {
+        matches!(self, Db::Postgres(_))
     }
 
     pub fn is_closed(&self) -> bool {

@@ -205,14 +205,6 @@ impl Db {
         Ok(())
     }
 
-    /// The table tower-sessions' SQLx store (0.15) keeps sessions in.
-    pub fn session_table(&self) -> &'static str {
-        match self {
-            Db::Sqlite(_) => "tower_sessions",
-            Db::Postgres(_) => r#""tower_sessions"."session""#,
-        }
-    }
-
     /// The aggregate that makes a JSON array of a column's values.
     pub fn json_array_aggregate(&self) -> &'static str {
         match self {

@@ -103,12 +103,9 @@ impl Gateway {
     /// Starts this process's gateway on `db`: it registers the process,
     /// listens for events, keeps its heartbeat and sweeps dead servers.
     pub async fn start(db: Db, ping_timeout: Duration) -> Result<Self> {
-        // With SQLite this process is the only one: any connection rows
-        // are a previous run's, whatever their age.
-        let silent_since = match db {
-            Db::Sqlite(_) => i64::MAX,
-            Db::Postgres(_) => now() - SERVER_SILENT_AFTER,
-        };
+        // A database of this process's alone holds no other live server:
+        // any connection rows are a previous run's, whatever their age.
+        let silent_since = if db.is_shared() { now() - SERVER_SILENT_AFTER } else { i64::MAX };
         gateway::end_servers(&db, Servers::SilentSince(silent_since)).await?;
         let server = gateway::register_server(&db).await?;
         let listener = Listener::start(&db).await?;
