@@ -197,9 +197,7 @@ async fn behind_a_trusted_proxy_the_forwarded_client_is_throttled_and_audited(ba
     let create = [("name", "Chat"), ("environment", "development"), ("region", "eu")];
     let res = anas.post(app.url(path_of::<CreateApp>())).header("x-forwarded-for", "198.51.100.2").form(&create).send();
     assert!(res.await.unwrap().status().is_success());
-    let ip: String = switchboard::with_db!(&app.db, pool => {
-        sqlx::query_scalar("SELECT ip FROM audit_log WHERE action = 'app.create'").fetch_one(pool).await.unwrap()
-    });
+    let ip: String = app.db.scalar("SELECT ip FROM audit_log WHERE action = 'app.create'", &[]).await.unwrap();
     assert_eq!(ip, "198.51.100.2");
 }
 
@@ -389,19 +387,12 @@ async fn requests_cut_off_by_postgres_answer_503_never_500() {
     let api = Api::new(Backend::Postgres).await;
     api.user("ana", "Ana").await;
     let (admin, _) = fresh_database(Backend::Postgres).await;
-    let database: String = switchboard::with_db!(&api.app.db, pool => {
-        sqlx::query_scalar("SELECT current_database()").fetch_one(pool).await.unwrap()
-    });
+    let database: String = api.app.db.scalar("SELECT current_database()", &[]).await.unwrap();
     let cutting = async {
         for _ in 0..10 {
-            switchboard::with_db!(&admin, pool => {
-                sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-                     WHERE datname = $1 AND usename = current_user AND backend_type = 'client backend'")
-                    .bind(&database)
-                    .execute(pool)
-                    .await
-                    .unwrap();
-            });
+            let sql = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                       WHERE datname = $1 AND usename = current_user AND backend_type = 'client backend'";
+            admin.execute(sql, switchboard::args![&database]).await.unwrap();
             tokio::time::sleep(Duration::from_millis(30)).await;
         }
     };

@@ -583,16 +583,10 @@ async fn cut_listeners_for_a_while(api: &Api) -> i64 {
     let until = tokio::time::Instant::now() + Duration::from_millis(400);
     let mut cut = 0;
     while tokio::time::Instant::now() < until {
-        cut += switchboard::with_db!(&api.app.db, pool => {
-            sqlx::query_scalar::<_, i64>(
-                "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity \
-                 WHERE datname = current_database() AND usename = current_user AND query ILIKE 'LISTEN%' \
-                 AND pid <> pg_backend_pid()",
-            )
-            .fetch_one(pool)
-            .await
-            .unwrap()
-        });
+        let sql = "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity \
+                   WHERE datname = current_database() AND usename = current_user AND query ILIKE 'LISTEN%' \
+                   AND pid <> pg_backend_pid()";
+        cut += api.app.db.scalar::<i64>(sql, &[]).await.unwrap();
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
     cut

@@ -184,9 +184,9 @@ async fn an_expired_key_is_refused(backend: Backend) {
     let app = spawn_app(backend).await;
     let app_id = app.create_app(Environment::Development).await;
     let (id, key) = app.create_key(&app_id, KeyScope::FullAccess).await;
-    switchboard::with_db!(&app.db, pool => {
-        sqlx::query("UPDATE api_keys SET expires_at = 1 WHERE id = $1").bind(id).execute(pool).await.unwrap();
-    });
+    let mut tx = app.db.begin_write().await.unwrap();
+    tx.execute("UPDATE api_keys SET expires_at = 1 WHERE id = $1", switchboard::args![id]).await.unwrap();
+    tx.commit().await.unwrap();
     let res = app.rest("GET", "/v3/apikeys", &app_id, &key, None).await;
     assert_eq!(error_of(res).await, (StatusCode::UNAUTHORIZED, "AUTH_ERR_APIKEY_NOT_FOUND".into()));
 }

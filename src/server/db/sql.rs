@@ -119,7 +119,7 @@ pub enum Tx {
 }
 
 impl Db {
-    /// Runs a statement that changes nothing's shape: answers the rows it touched.
+    /// Runs a statement outside any write transaction; answers the rows it touched.
     pub async fn execute(&self, sql: &str, args: &[Arg<'_>]) -> Result<u64, sqlx::Error> {
         with_db!(self, pool => Ok(bound!(sqlx::query(sql), args).execute(pool).await?.rows_affected()))
     }

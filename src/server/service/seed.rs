@@ -500,7 +500,7 @@ impl Talk<'_> {
                 Content::parse("message", "image", json!({"attachments": [file]}))
             }
             4..=6 => Content::parse("custom", "location", json!({"customData": {"lat": 52.5, "lng": 13.4}})),
-            7..=9 => Content::parse("call", if n % 2 == 0 { "audio" } else { "video" }, json!({"status": "ended"})),
+            7..=9 => Content::parse("call", if n.is_multiple_of(2) { "audio" } else { "video" }, json!({"status": "ended"})),
             _ => Content::parse("message", "text", json!({"text": mix.pick(SAYINGS)})),
         };
         Ok(NewMessage {
@@ -511,7 +511,7 @@ impl Talk<'_> {
             receiver_id,
             content: stored(content)?,
             metadata: None,
-            tags: if n % 20 == 0 { vec!["important".to_owned()] } else { Vec::new() },
+            tags: if n.is_multiple_of(20) { vec!["important".to_owned()] } else { Vec::new() },
             parent_id: None,
             sent_at,
         })

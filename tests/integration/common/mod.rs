@@ -212,12 +212,7 @@ impl TestApp {
 
     /// Every audit row, oldest first, as `(actor, action, object, details)`.
     pub async fn audit_rows(&self) -> Vec<(String, String, String, String)> {
-        switchboard::with_db!(&self.db, pool => {
-            sqlx::query_as("SELECT actor, action, object, details FROM audit_log ORDER BY id")
-                .fetch_all(pool)
-                .await
-                .unwrap()
-        })
+        self.db.all("SELECT actor, action, object, details FROM audit_log ORDER BY id", &[]).await.unwrap()
     }
 
     pub async fn count(&self, table: &str) -> i64 {
@@ -226,7 +221,7 @@ impl TestApp {
 
     /// The one number a query answers.
     pub async fn scalar(&self, sql: &str) -> i64 {
-        switchboard::with_db!(&self.db, pool => sqlx::query_scalar(sql).fetch_one(pool).await.unwrap())
+        self.db.scalar(sql, &[]).await.unwrap()
     }
 }
 
