@@ -7,7 +7,7 @@ use serde_json::json;
 use super::{
     auth::{Caller, password::PasswordChecks},
     db::Db,
-    service::{api_keys, apps, operators, seed},
+    service::{api_keys, apps, operators, seed, sign_in},
 };
 use crate::domain::{
     AppId, AppName, Email, Environment, KeyName, KeyScope, OperatorName, OperatorRole, Password, Region,
@@ -95,6 +95,16 @@ pub enum OperatorCommand {
         /// owner, admin, developer, support or viewer.
         #[arg(long, default_value = "owner")]
         role: String,
+        /// Read the password from standard input (its first line), for scripts.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Give an operator a new password (asked for as `create` asks): their
+    /// sessions end, their known browsers are forgotten, and a lock-out of
+    /// their account is lifted.
+    ResetPassword {
+        #[arg(long)]
+        email: String,
         /// Read the password from standard input (its first line), for scripts.
         #[arg(long)]
         password_stdin: bool,
@@ -201,6 +211,12 @@ async fn operator(db: &Db, command: OperatorCommand) -> anyhow::Result<()> {
             )
             .await?;
             println!("created {} operator {}", op.role, op.email);
+        }
+        OperatorCommand::ResetPassword { email, password_stdin } => {
+            let email = Email::parse(&email)?;
+            let password = Password::parse(&read_password(password_stdin)?)?;
+            sign_in::reset_password(db, &PasswordChecks::per_core(), &cli, &email, password).await?;
+            println!("reset the password of {email}: their sessions are signed out");
         }
         OperatorCommand::List => {
             for op in operators::list(db, &cli).await? {

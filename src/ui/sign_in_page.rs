@@ -17,7 +17,7 @@ pub async fn sign_in(email: String, password: String) -> Result<(), ApiError> {
     let state = expect_context::<AppState>();
     let attempt = Attempt { email, password, address: session::client_address(), device: device::token() };
     let signed_in = sign_in::sign_in(&state.db, &state.passwords, attempt).await?;
-    session::begin(&session::current_session()?, signed_in.operator.id).await?;
+    session::begin(&session::current_session()?, signed_in.operator.id, signed_in.epoch).await?;
     device::remember(&signed_in.device, state.config.secure_cookies);
     leptos_axum::redirect("/apps");
     Ok(())

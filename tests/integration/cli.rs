@@ -5,10 +5,12 @@ use std::process::Stdio;
 use serde_json::Value;
 use tokio::{io::AsyncWriteExt, process::Command};
 
+use switchboard::server::{access::password::PasswordChecks, service::sign_in};
+
 use crate::common::{Backend, fresh_database};
 use crate::on_both_backends;
 
-on_both_backends!(the_cli_bootstraps_an_owner_an_app_and_a_key);
+on_both_backends!(the_cli_bootstraps_an_owner_an_app_and_a_key, the_cli_resets_a_password);
 
 async fn switchboard(database_url: &str, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
@@ -74,4 +76,34 @@ async fn the_cli_bootstraps_an_owner_an_app_and_a_key(backend: Backend) {
 
     let (ok, out, _) = switchboard(&url, &["--help"], None).await;
     assert!(ok && out.contains("operator") && out.contains("migrate"));
+}
+
+async fn the_cli_resets_a_password(backend: Backend) {
+    let (db, url) = fresh_database(backend).await;
+    let create = ["operator", "create", "--email", "ops@example.com", "--role", "owner", "--password-stdin"];
+    let (ok, _, err) = switchboard(&url, &create, Some("a long enough password\n")).await;
+    assert!(ok, "{err}");
+
+    let reset = ["operator", "reset-password", "--email", "ops@example.com", "--password-stdin"];
+    let (ok, _, err) = switchboard(&url, &reset, Some("short\n")).await;
+    assert!(!ok && err.contains("at least 12"), "a weak password is refused: {err}");
+    let unknown = ["operator", "reset-password", "--email", "nobody@example.com", "--password-stdin"];
+    let (ok, _, err) = switchboard(&url, &unknown, Some("another long enough password\n")).await;
+    assert!(!ok && err.contains("No operator has the email nobody@example.com"), "{err}");
+    let (ok, out, err) = switchboard(&url, &reset, Some("another long enough password\n")).await;
+    assert!(ok, "{err}");
+    assert!(out.contains("reset the password of ops@example.com"), "{out}");
+
+    let attempt = |password: &str| sign_in::Attempt {
+        email: "ops@example.com".into(),
+        password: password.into(),
+        address: None,
+        device: None,
+    };
+    let passwords = PasswordChecks::new(1);
+    let old = sign_in::sign_in(&db, &passwords, attempt("a long enough password")).await;
+    assert_eq!(old.err().map(|e| e.code()), Some("ERR_WRONG_CREDENTIALS"));
+    let new = sign_in::sign_in(&db, &passwords, attempt("another long enough password")).await;
+    assert!(new.is_ok(), "the new password signs in");
+    db.close().await;
 }

@@ -4,10 +4,11 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 use switchboard::{
-    domain::{AppId, Environment, KeyScope, OperatorRole},
+    domain::{AppId, Email, Environment, KeyScope, OperatorRole, Password},
     server::{
+        access::password::PasswordChecks,
         auth::{Caller, session::SessionBackend},
-        service::apps,
+        service::{apps, sign_in},
     },
     ui::{
         activity_page::LoadAuditPage,
@@ -38,6 +39,7 @@ on_both_backends!(
     a_viewer_is_refused_every_change_made_directly,
     a_developer_manages_development_apps_only,
     disabling_an_operator_ends_their_session_at_once,
+    a_password_reset_signs_the_operator_out_everywhere_and_lifts_their_lock_out,
     an_app_page_shows_its_operator_and_app_and_says_which_is_missing,
     a_session_works_on_every_server_process_and_ends_on_sign_out,
     the_session_cookie_is_http_only_and_same_site_lax,
@@ -224,6 +226,37 @@ async fn disabling_an_operator_ends_their_session_at_once(backend: Backend) {
     json_of(app.server_fn(&admin, path_of::<SetOperatorDisabled>(), &[("id", &dev_id), ("disabled", "false")]).await)
         .await;
     app.sign_in("dev@example.com").await;
+}
+
+async fn a_password_reset_signs_the_operator_out_everywhere_and_lifts_their_lock_out(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.create_operator("dev@example.com", OperatorRole::Developer).await;
+    let (laptop, phone) = (app.sign_in("dev@example.com").await, app.sign_in("dev@example.com").await);
+    json_of(app.server_fn(&laptop, path_of::<ListApps>(), &[]).await).await;
+    for _ in 0..6 {
+        let wrong = [("email", "dev@example.com"), ("password", "guess guess guess")];
+        app.server_fn(&new_browser(), path_of::<SignIn>(), &wrong).await;
+    }
+    let right = [("email", "dev@example.com"), ("password", PASSWORD)];
+    let res = app.server_fn(&new_browser(), path_of::<SignIn>(), &right).await;
+    assert_eq!(error_of(res).await.1, "ERR_TOO_MANY_ATTEMPTS", "the account is locked out");
+
+    let new_password = "another long enough password";
+    let email = Email::parse("dev@example.com").unwrap();
+    let password = Password::parse(new_password).unwrap();
+    sign_in::reset_password(&app.db, &PasswordChecks::new(1), &Caller::cli(), &email, password).await.unwrap();
+    for browser in [&laptop, &phone] {
+        let res = app.server_fn(browser, path_of::<ListApps>(), &[]).await;
+        assert_eq!(error_of(res).await, (StatusCode::UNAUTHORIZED, "ERR_NOT_SIGNED_IN".into()));
+    }
+    let res = app.server_fn(&new_browser(), path_of::<SignIn>(), &right).await;
+    assert_eq!(error_of(res).await.1, "ERR_WRONG_CREDENTIALS", "the old password is gone");
+    let browser = new_browser();
+    let again = [("email", "dev@example.com"), ("password", new_password)];
+    json_of(app.server_fn(&browser, path_of::<SignIn>(), &again).await).await;
+    json_of(app.server_fn(&browser, path_of::<ListApps>(), &[]).await).await;
+    let actions: Vec<String> = app.audit_rows().await.into_iter().map(|row| row.1).collect();
+    assert!(actions.contains(&"operator.password_reset".to_owned()), "{actions:?}");
 }
 
 /// A page about an app reads its operator and the app in one query (see

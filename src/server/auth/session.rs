@@ -28,6 +28,10 @@ use crate::server::{
 
 const OPERATOR_ID: &str = "operator_id";
 
+/// The operator's session epoch when they signed in (see
+/// `sign_in::reset_password`); sessions from before epochs were kept hold none.
+const SESSION_EPOCH: &str = "session_epoch";
+
 /// Dashboard sessions last a week of inactivity.
 pub const SESSION_IDLE: time::Duration = time::Duration::days(7);
 
@@ -112,9 +116,10 @@ fn session_failed(err: tower_sessions::session::Error) -> Error {
 
 /// Starts a fresh session for the operator; a new id, so a session id
 /// planted before sign-in is worthless after it.
-pub async fn begin(session: &Session, operator_id: i64) -> Result<()> {
+pub async fn begin(session: &Session, operator_id: i64, epoch: i64) -> Result<()> {
     session.cycle_id().await.map_err(session_failed)?;
-    session.insert(OPERATOR_ID, operator_id).await.map_err(session_failed)
+    session.insert(OPERATOR_ID, operator_id).await.map_err(session_failed)?;
+    session.insert(SESSION_EPOCH, epoch).await.map_err(session_failed)
 }
 
 pub async fn end(session: &Session) -> Result<()> {
@@ -141,7 +146,8 @@ async fn operator_on(session: &Session, db: &Db, app: Option<&AppId>) -> Result<
     };
     // A session that holds an operator was loaded, so it has its id.
     let Some(session_id) = session.id() else { return Ok(None) };
-    let signed_in = service::operators::signed_in(db, id, &session_id, app).await?;
+    let epoch = session.get::<i64>(SESSION_EPOCH).await.map_err(session_failed)?.unwrap_or(0);
+    let signed_in = service::operators::signed_in(db, id, &session_id, epoch, app).await?;
     match signed_in {
         Some(_) => renew_if_due(session).await?,
         None => end(session).await?,

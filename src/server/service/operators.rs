@@ -64,6 +64,10 @@ pub struct NewOperator {
     pub password: Password,
 }
 
+pub(super) fn email_not_found(email: &Email) -> Error {
+    Error::not_found("ERR_OPERATOR_NOT_FOUND", format!("No operator has the email {email}."))
+}
+
 fn email_taken(email: &Email) -> Error {
     Error::conflict("ERR_EMAIL_TAKEN", format!("An operator with the email {email} exists already."))
 }
@@ -132,7 +136,7 @@ pub async fn create(db: &Db, passwords: &PasswordChecks, caller: &Caller, new: N
 }
 
 /// Only an owner may hand out, or take away, the owner role.
-fn require_may_assign(caller: &Caller, role: OperatorRole) -> Result<()> {
+pub(super) fn require_may_assign(caller: &Caller, role: OperatorRole) -> Result<()> {
     if role == OperatorRole::Owner && caller.operator_role() != Some(OperatorRole::Owner) {
         return Err(Error::Forbidden {
             role: caller.operator_role().map_or("key", OperatorRole::as_str),
@@ -142,9 +146,10 @@ fn require_may_assign(caller: &Caller, role: OperatorRole) -> Result<()> {
     Ok(())
 }
 
-/// Operator `id`, signed in on session `session`, if they may still act
-/// and the session is still saved and unexpired: a process keeps sessions
-/// in memory, and this read is what ends one that was signed out, or that
+/// Operator `id`, signed in on session `session` under session epoch
+/// `epoch`, if they may still act, their password was not reset since, and
+/// the session is still saved and unexpired: a process keeps sessions in
+/// memory, and this read is what ends one that was signed out, or that
 /// expired, on another.
 ///
 /// With `app`, the live app of that App ID comes too, when there is one: a
@@ -154,25 +159,29 @@ pub async fn signed_in(
     db: &Db,
     id: i64,
     session: &Id,
+    epoch: i64,
     app: Option<&AppId>,
 ) -> Result<Option<(OperatorView, Option<App>)>> {
-    let session_is_live = format!("EXISTS (SELECT 1 FROM {} WHERE id = $2 AND expiry_date > $3)", db.session_table());
+    let session_is_live = format!(
+        "session_epoch = $4 AND EXISTS (SELECT 1 FROM {} WHERE id = $2 AND expiry_date > $3)",
+        db.session_table()
+    );
     let (session, now) = (session.to_string(), time::OffsetDateTime::now_utc());
     if let Some(app_id) = app {
         let sql = format!(
-            "SELECT {}, {} FROM operators o JOIN apps a ON a.app_id = $4 AND a.deleted_at IS NULL \
+            "SELECT {}, {} FROM operators o JOIN apps a ON a.app_id = $5 AND a.deleted_at IS NULL \
              WHERE o.id = $1 AND o.disabled_at IS NULL AND {session_is_live}",
             qualified(OPERATOR_COLUMNS, "o"),
             qualified(APP_COLUMNS, "a")
         );
-        let row: Option<OperatorWithApp> = db.optional(&sql, args![id, &session, now, app_id.as_str()]).await?;
+        let row: Option<OperatorWithApp> = db.optional(&sql, args![id, &session, now, epoch, app_id.as_str()]).await?;
         if let Some(row) = row {
             return Ok(Some((OperatorView::try_from(row.operator)?, Some(App::try_from(row.app)?))));
         }
     }
     let sql =
         format!("SELECT {OPERATOR_COLUMNS} FROM operators WHERE id = $1 AND disabled_at IS NULL AND {session_is_live}");
-    let row: Option<OperatorRow> = db.optional(&sql, args![id, session, now]).await?;
+    let row: Option<OperatorRow> = db.optional(&sql, args![id, session, now, epoch]).await?;
     row.map(|row| Ok((OperatorView::try_from(row)?, None))).transpose()
 }
 

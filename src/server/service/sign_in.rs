@@ -19,12 +19,18 @@ use std::net::IpAddr;
 
 use sqlx::FromRow;
 
-use super::{now, operators::OperatorRow};
+use serde_json::json;
+
+use super::{
+    audit::{Change, record},
+    now,
+    operators::OperatorRow,
+};
 use crate::args;
-use crate::domain::{Email, OperatorView};
+use crate::domain::{Email, OperatorView, Password};
 use crate::server::{
     Error, Result,
-    access::{password, password::PasswordChecks, secret},
+    access::{Caller, Permission, password, password::PasswordChecks, secret},
     db::Db,
 };
 
@@ -99,6 +105,9 @@ pub struct Attempt {
 pub struct SignedIn {
     pub operator: OperatorView,
     pub device: String,
+    /// The operator's session epoch, which their session holds (see
+    /// [`reset_password`]).
+    pub epoch: i64,
 }
 
 #[derive(FromRow)]
@@ -106,6 +115,7 @@ struct Credentials {
     #[sqlx(flatten)]
     operator: OperatorRow,
     password_hash: String,
+    session_epoch: i64,
 }
 
 /// Checks an email and password. Unknown emails cost the same argon2 work
@@ -127,17 +137,51 @@ pub async fn sign_in(db: &Db, passwords: &PasswordChecks, attempt: Attempt) -> R
     };
     count_attempt(db, &buckets).await?;
     let sql = format!(
-        "SELECT {}, password_hash FROM operators WHERE email = $1 AND disabled_at IS NULL",
+        "SELECT {}, password_hash, session_epoch FROM operators WHERE email = $1 AND disabled_at IS NULL",
         super::operators::OPERATOR_COLUMNS
     );
     let found: Option<Credentials> = db.optional(&sql, args![email.as_str()]).await?;
+    let epoch = found.as_ref().map_or(0, |c| c.session_epoch);
     let (operator, hash) = found.map(|c| (c.operator, c.password_hash)).unzip();
     let operator = match (password::verify(turn, attempt.password, hash).await?, operator) {
         (true, Some(operator)) => OperatorView::try_from(operator)?,
         _ => return Err(Error::WrongCredentials),
     };
     let device = succeeded(db, &buckets, &email, operator.id, known_device.and(attempt.device)).await?;
-    Ok(SignedIn { operator, device })
+    Ok(SignedIn { operator, device, epoch })
+}
+
+/// Gives the operator with this email a new password, from the team's
+/// side (an owner or admin, or the CLI on the machine): their sessions end
+/// on their next request, their known browsers are forgotten, and their
+/// account's failed sign-ins are forgiven, which lifts a lock-out.
+pub async fn reset_password(
+    db: &Db,
+    passwords: &PasswordChecks,
+    caller: &Caller,
+    email: &Email,
+    password: Password,
+) -> Result<OperatorView> {
+    caller.require(Permission::ManageTeam)?;
+    let sql = format!("SELECT {} FROM operators WHERE email = $1", super::operators::OPERATOR_COLUMNS);
+    let row: Option<OperatorRow> = db.optional(&sql, args![email.as_str()]).await?;
+    let operator = OperatorView::try_from(row.ok_or_else(|| super::operators::email_not_found(email))?)?;
+    super::operators::require_may_assign(caller, operator.role)?;
+    let hash = passwords.hash(password.expose()).await?;
+    let mut tx = db.begin_write().await?;
+    let sql = "UPDATE operators SET password_hash = $1, session_epoch = $2 WHERE id = $3";
+    tx.execute(sql, args![&hash, rand::random::<i64>(), operator.id]).await?;
+    tx.execute("DELETE FROM known_devices WHERE operator_id = $1", args![operator.id]).await?;
+    tx.execute("DELETE FROM sign_in_throttle WHERE bucket = $1", args![Bucket::account(email).key]).await?;
+    let change = Change {
+        app: None,
+        action: "operator.password_reset",
+        object: format!("operator:{}", operator.id),
+        details: json!({"email": email}),
+    };
+    record(&mut tx, caller, change).await?;
+    tx.commit().await?;
+    Ok(operator)
 }
 
 /// The hash of `token`'s device, when it is a known device of the
