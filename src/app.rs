@@ -7,9 +7,9 @@ use leptos_router::{
 };
 
 use crate::ui::{
-    activity_page::ActivityPage, app_layout::AppLayout, app_settings_page::AppSettingsPage, apps_page::AppsPage,
-    conversation_page::ConversationPage, group_page::GroupPage, groups_page::GroupsPage, home::Home,
-    keys_page::KeysPage, messages_page::MessagesPage, not_found::NotFound, overview_page::OverviewPage,
+    account_page::AccountPage, activity_page::ActivityPage, app_layout::AppLayout, app_settings_page::AppSettingsPage,
+    apps_page::AppsPage, conversation_page::ConversationPage, group_page::GroupPage, groups_page::GroupsPage,
+    home::Home, keys_page::KeysPage, messages_page::MessagesPage, not_found::NotFound, overview_page::OverviewPage,
     playground_page::PlaygroundPage, roles_page::RolesPage, setup_page::SetupPage, sign_in_page::SignInPage,
     signed_in_layout::SignedInLayout, team_activity_page::TeamActivityPage, team_page::TeamPage, user_page::UserPage,
     users_page::UsersPage,
@@ -57,6 +57,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=SignedInLayout ssr=SsrMode::Async>
                     <Route path=path!("/apps") view=AppsPage ssr=SsrMode::Async />
                     <Route path=path!("/team") view=TeamPage ssr=SsrMode::Async />
+                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/team/activity") view=TeamActivityPage ssr=SsrMode::Async />
                     <ParentRoute path=path!("/apps/:app_id") view=AppLayout ssr=SsrMode::Async>
                         <Route path=path!("") view=KeysPage ssr=SsrMode::Async />

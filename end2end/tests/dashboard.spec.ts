@@ -161,7 +161,7 @@ test.describe.serial("an operator's first day", () => {
     await signIn(page);
     await page.locator(".app-card.env-production").first().getByRole("link").click();
     const app = page.url();
-    const pages = [app, `${app}/overview`, `${app}/users`, `${app}/roles`, `${app}/groups`, `${app}/messages`, `${app}/activity`, `${app}/settings`, "/team", "/team/activity", "/apps"];
+    const pages = [app, `${app}/overview`, `${app}/users`, `${app}/roles`, `${app}/groups`, `${app}/messages`, `${app}/activity`, `${app}/settings`, "/team", "/team/activity", "/account", "/apps"];
     for (const path of pages) {
       await page.goto(path);
       await hydrated(page);

@@ -1,6 +1,7 @@
 //! The dashboard: one file per page or widget. Each page's server functions
 //! live beside it; they parse input, then call `server::service`.
 
+pub mod account_page;
 pub mod activity_page;
 pub mod app_layout;
 pub mod app_settings_page;

@@ -39,10 +39,10 @@ fn TopBar(operator: OperatorView) -> impl IntoView {
                 <A href="/apps">"Apps"</A>
                 <A href="/team">"Team"</A>
             </nav>
-            <span class="who">
+            <A href="/account" attr:class="who">
                 {operator.name.to_string()}
                 <span class="badge role">{operator.role.label()}</span>
-            </span>
+            </A>
             <ActionForm action=sign_out attr:class="inline">
                 <button type="submit" class="link">"Sign out"</button>
             </ActionForm>

@@ -11,6 +11,7 @@ use switchboard::{
         service::{apps, sign_in},
     },
     ui::{
+        account_page::ChangePassword,
         activity_page::LoadAuditPage,
         app_settings_page::{DeleteApp, RenameApp},
         apps_page::{CreateApp, ListApps},
@@ -40,6 +41,7 @@ on_both_backends!(
     a_developer_manages_development_apps_only,
     disabling_an_operator_ends_their_session_at_once,
     a_password_reset_signs_the_operator_out_everywhere_and_lifts_their_lock_out,
+    changing_your_password_signs_out_your_other_sessions_only,
     an_app_page_shows_its_operator_and_app_and_says_which_is_missing,
     a_session_works_on_every_server_process_and_ends_on_sign_out,
     the_session_cookie_is_http_only_and_same_site_lax,
@@ -257,6 +259,33 @@ async fn a_password_reset_signs_the_operator_out_everywhere_and_lifts_their_lock
     json_of(app.server_fn(&browser, path_of::<ListApps>(), &[]).await).await;
     let actions: Vec<String> = app.audit_rows().await.into_iter().map(|row| row.1).collect();
     assert!(actions.contains(&"operator.password_reset".to_owned()), "{actions:?}");
+}
+
+async fn changing_your_password_signs_out_your_other_sessions_only(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.create_operator("dev@example.com", OperatorRole::Developer).await;
+    let (laptop, phone) = (app.sign_in("dev@example.com").await, app.sign_in("dev@example.com").await);
+    let new_password = "another long enough password";
+    let wrong = [("current", "not my password at all"), ("new", new_password)];
+    let res = app.server_fn(&laptop, path_of::<ChangePassword>(), &wrong).await;
+    assert_eq!(error_of(res).await, (StatusCode::BAD_REQUEST, "ERR_WRONG_PASSWORD".into()));
+    let weak = [("current", PASSWORD), ("new", "short")];
+    let res = app.server_fn(&laptop, path_of::<ChangePassword>(), &weak).await;
+    assert_eq!(error_of(res).await.0, StatusCode::BAD_REQUEST, "a weak new password is refused");
+    json_of(app.server_fn(&phone, path_of::<ListApps>(), &[]).await).await;
+
+    let right = [("current", PASSWORD), ("new", new_password)];
+    json_of(app.server_fn(&laptop, path_of::<ChangePassword>(), &right).await).await;
+    json_of(app.server_fn(&laptop, path_of::<ListApps>(), &[]).await).await;
+    let res = app.server_fn(&phone, path_of::<ListApps>(), &[]).await;
+    assert_eq!(error_of(res).await, (StatusCode::UNAUTHORIZED, "ERR_NOT_SIGNED_IN".into()));
+    let old = [("email", "dev@example.com"), ("password", PASSWORD)];
+    let res = app.server_fn(&new_browser(), path_of::<SignIn>(), &old).await;
+    assert_eq!(error_of(res).await.1, "ERR_WRONG_CREDENTIALS", "the old password is gone");
+    let again = [("email", "dev@example.com"), ("password", new_password)];
+    json_of(app.server_fn(&new_browser(), path_of::<SignIn>(), &again).await).await;
+    let res = app.server_fn(&new_browser(), path_of::<ChangePassword>(), &right).await;
+    assert_eq!(error_of(res).await, (StatusCode::UNAUTHORIZED, "ERR_NOT_SIGNED_IN".into()));
 }
 
 /// A page about an app reads its operator and the app in one query (see

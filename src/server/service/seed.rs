@@ -500,7 +500,9 @@ impl Talk<'_> {
                 Content::parse("message", "image", json!({"attachments": [file]}))
             }
             4..=6 => Content::parse("custom", "location", json!({"customData": {"lat": 52.5, "lng": 13.4}})),
-            7..=9 => Content::parse("call", if n.is_multiple_of(2) { "audio" } else { "video" }, json!({"status": "ended"})),
+            7..=9 => {
+                Content::parse("call", if n.is_multiple_of(2) { "audio" } else { "video" }, json!({"status": "ended"}))
+            }
             _ => Content::parse("message", "text", json!({"text": mix.pick(SAYINGS)})),
         };
         Ok(NewMessage {

@@ -30,7 +30,7 @@ use crate::args;
 use crate::domain::{Email, OperatorView, Password};
 use crate::server::{
     Error, Result,
-    access::{Caller, Permission, password, password::PasswordChecks, secret},
+    access::{Actor, Caller, Permission, password, password::PasswordChecks, secret},
     db::Db,
 };
 
@@ -149,6 +149,40 @@ pub async fn sign_in(db: &Db, passwords: &PasswordChecks, attempt: Attempt) -> R
     };
     let device = succeeded(db, &buckets, &email, operator.id, known_device.and(attempt.device)).await?;
     Ok(SignedIn { operator, device, epoch })
+}
+
+/// The signed-in operator changes their own password, proving the current
+/// one: their other sessions end and their known browsers are forgotten.
+/// Answers the new session epoch, for the session that made the change to
+/// carry on under. Wrong current passwords count against the account, as
+/// failed sign-ins do, so that a session left open cannot guess it.
+pub async fn change_password(
+    db: &Db,
+    passwords: &PasswordChecks,
+    caller: &Caller,
+    current: String,
+    new: Password,
+) -> Result<i64> {
+    let Actor::Operator { id, email, .. } = &caller.actor else { return Err(Error::NotSignedIn) };
+    let account = [Bucket::account(email)];
+    count_attempt(db, &account).await?;
+    let stored: Option<String> =
+        db.optional_scalar("SELECT password_hash FROM operators WHERE id = $1", args![*id]).await?;
+    if !passwords.verify(current, stored).await? {
+        return Err(Error::invalid("ERR_WRONG_PASSWORD", "Your current password is wrong."));
+    }
+    let hash = passwords.hash(new.expose()).await?;
+    let epoch = rand::random::<i64>();
+    let mut tx = db.begin_write().await?;
+    tx.execute("UPDATE operators SET password_hash = $1, session_epoch = $2 WHERE id = $3", args![&hash, epoch, *id])
+        .await?;
+    tx.execute("DELETE FROM known_devices WHERE operator_id = $1", args![*id]).await?;
+    tx.execute("DELETE FROM sign_in_throttle WHERE bucket = $1", args![&account[0].key]).await?;
+    let change =
+        Change { app: None, action: "operator.password_change", object: format!("operator:{id}"), details: json!({}) };
+    record(&mut tx, caller, change).await?;
+    tx.commit().await?;
+    Ok(epoch)
 }
 
 /// Gives the operator with this email a new password, from the team's
