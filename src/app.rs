@@ -10,9 +10,9 @@ use crate::ui::{
     account_page::AccountPage, activity_page::ActivityPage, app_layout::AppLayout, app_settings_page::AppSettingsPage,
     apps_page::AppsPage, conversation_page::ConversationPage, group_page::GroupPage, groups_page::GroupsPage,
     home::Home, keys_page::KeysPage, messages_page::MessagesPage, not_found::NotFound, overview_page::OverviewPage,
-    playground_page::PlaygroundPage, roles_page::RolesPage, setup_page::SetupPage, sign_in_page::SignInPage,
-    signed_in_layout::SignedInLayout, team_activity_page::TeamActivityPage, team_page::TeamPage, user_page::UserPage,
-    users_page::UsersPage,
+    playground_page::PlaygroundPage, reset_password_page::ResetPasswordPage, roles_page::RolesPage,
+    setup_page::SetupPage, sign_in_page::SignInPage, signed_in_layout::SignedInLayout,
+    team_activity_page::TeamActivityPage, team_page::TeamPage, user_page::UserPage, users_page::UsersPage,
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -54,6 +54,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=Home ssr=SsrMode::Async />
                 <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async />
                 <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async />
+                <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async />
                 <ParentRoute path=path!("") view=SignedInLayout ssr=SsrMode::Async>
                     <Route path=path!("/apps") view=AppsPage ssr=SsrMode::Async />
                     <Route path=path!("/team") view=TeamPage ssr=SsrMode::Async />

@@ -30,6 +30,7 @@ pub mod not_found;
 pub mod overview_page;
 pub mod permitted;
 pub mod playground_page;
+pub mod reset_password_page;
 pub mod role_select;
 pub mod roles_page;
 pub mod session;

@@ -49,11 +49,22 @@ pub async fn set_operator_disabled(id: i64, disabled: bool) -> Result<(), ApiErr
     Ok(())
 }
 
+/// A one-time link that sets operator `id`'s password, as a path: the
+/// operator's sessions end once it is used.
+#[server]
+pub async fn create_reset_link(id: i64) -> Result<String, ApiError> {
+    use crate::server::{auth::session::dashboard_caller, service::password_links, state::AppState};
+    let state = expect_context::<AppState>();
+    let token = password_links::reset_link(&state.db, &dashboard_caller().await?, id).await?;
+    Ok(format!("/reset-password?token={token}"))
+}
+
 #[component]
 pub fn TeamPage() -> impl IntoView {
     let add = ServerAction::<AddOperator>::new();
     let change_role = ServerAction::<ChangeOperatorRole>::new();
     let set_disabled = ServerAction::<SetOperatorDisabled>::new();
+    let reset_link = ServerAction::<CreateResetLink>::new();
     let team = Resource::new(
         move || (add.version().get(), change_role.version().get(), set_disabled.version().get()),
         |_| list_operators(),
@@ -64,13 +75,22 @@ pub fn TeamPage() -> impl IntoView {
             <p><a href="/team/activity">"Team activity"</a></p>
             <ActionError value=change_role.value() />
             <ActionError value=set_disabled.value() />
+            <ActionError value=reset_link.value() />
+            {move || {
+                reset_link.value().get().and_then(Result::ok).map(|link| view! {
+                    <p class="notice" role="status">
+                        "Send them this link: it sets their password, once, within a day. "
+                        <code class="reset-link">{link}</code>
+                    </p>
+                })
+            }}
             <Transition fallback=|| view! { <p class="muted">"Loading the team…"</p> }>
                 {move || Suspend::new(async move {
                     match team.await {
                         Ok((me, team)) => {
                             let may_manage = me.role.at_least(OperatorRole::Admin);
                             view! {
-                                <TeamTable team me=me.id change_role set_disabled may_manage />
+                                <TeamTable team me=me.id change_role set_disabled reset_link may_manage />
                                 {may_manage.then(|| view! { <AddOperatorForm add /> })}
                             }
                                 .into_any()
@@ -89,6 +109,7 @@ fn TeamTable(
     me: i64,
     change_role: ServerAction<ChangeOperatorRole>,
     set_disabled: ServerAction<SetOperatorDisabled>,
+    reset_link: ServerAction<CreateResetLink>,
     may_manage: bool,
 ) -> impl IntoView {
     view! {
@@ -101,7 +122,7 @@ fn TeamTable(
                     .into_iter()
                     .map(|op| {
                         let editable = may_manage && op.id != me;
-                        view! { <OperatorRow op change_role set_disabled editable /> }
+                        view! { <OperatorRow op change_role set_disabled reset_link editable /> }
                     })
                     .collect_view()}
             </tbody>
@@ -114,6 +135,7 @@ fn OperatorRow(
     op: OperatorView,
     change_role: ServerAction<ChangeOperatorRole>,
     set_disabled: ServerAction<SetOperatorDisabled>,
+    reset_link: ServerAction<CreateResetLink>,
     editable: bool,
 ) -> impl IntoView {
     let disabled = op.disabled_at.is_some();
@@ -149,6 +171,10 @@ fn OperatorRow(
                         <button type="submit" class=if disabled { "secondary" } else { "danger" }>
                             {if disabled { "Enable" } else { "Disable" }}
                         </button>
+                    </ActionForm>
+                    <ActionForm action=reset_link attr:class="inline">
+                        <input type="hidden" name="id" value=op.id />
+                        <button type="submit" class="secondary">"Password link"</button>
                     </ActionForm>
                 })}
             </td>

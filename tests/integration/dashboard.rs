@@ -16,10 +16,11 @@ use switchboard::{
         app_settings_page::{DeleteApp, RenameApp},
         apps_page::{CreateApp, ListApps},
         keys_page::{CreateKey, ListKeys, RevokeKey},
+        reset_password_page::SetPasswordWithLink,
         session::{CurrentVisitor, SignOut},
         setup_page::CreateOwner,
         sign_in_page::SignIn,
-        team_page::{AddOperator, ChangeOperatorRole, SetOperatorDisabled},
+        team_page::{AddOperator, ChangeOperatorRole, CreateResetLink, SetOperatorDisabled},
     },
 };
 
@@ -42,6 +43,7 @@ on_both_backends!(
     disabling_an_operator_ends_their_session_at_once,
     a_password_reset_signs_the_operator_out_everywhere_and_lifts_their_lock_out,
     changing_your_password_signs_out_your_other_sessions_only,
+    a_password_link_works_once_and_signs_its_operator_in,
     an_app_page_shows_its_operator_and_app_and_says_which_is_missing,
     a_session_works_on_every_server_process_and_ends_on_sign_out,
     the_session_cookie_is_http_only_and_same_site_lax,
@@ -286,6 +288,56 @@ async fn changing_your_password_signs_out_your_other_sessions_only(backend: Back
     json_of(app.server_fn(&new_browser(), path_of::<SignIn>(), &again).await).await;
     let res = app.server_fn(&new_browser(), path_of::<ChangePassword>(), &right).await;
     assert_eq!(error_of(res).await, (StatusCode::UNAUTHORIZED, "ERR_NOT_SIGNED_IN".into()));
+}
+
+async fn a_password_link_works_once_and_signs_its_operator_in(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.browser_signed_in_as("admin@example.com", OperatorRole::Admin).await;
+    let viewer = app.browser_signed_in_as("viewer@example.com", OperatorRole::Viewer).await;
+    let owner_id = app.create_operator("owner@example.com", OperatorRole::Owner).await.to_string();
+    let dev_id = app.create_operator("dev@example.com", OperatorRole::Developer).await.to_string();
+    let old_session = app.sign_in("dev@example.com").await;
+
+    let res = app.server_fn(&viewer, path_of::<CreateResetLink>(), &[("id", &dev_id)]).await;
+    assert_eq!(error_of(res).await.0, StatusCode::FORBIDDEN, "a viewer makes no links");
+    let res = app.server_fn(&admin, path_of::<CreateResetLink>(), &[("id", &owner_id)]).await;
+    assert_eq!(error_of(res).await.0, StatusCode::FORBIDDEN, "an admin makes none for an owner");
+    let link = json_of(app.server_fn(&admin, path_of::<CreateResetLink>(), &[("id", &dev_id)]).await).await;
+    let token = link.as_str().unwrap().strip_prefix("/reset-password?token=").unwrap().to_owned();
+    assert!(app.audit_rows().await.iter().all(|row| !row.3.contains(&token)), "the audit log never holds a token");
+    let page = new_browser().get(app.url(link.as_str().unwrap())).send().await.unwrap();
+    assert!(page.status().is_success());
+
+    let new_password = "another long enough password";
+    let weak = [("token", token.as_str()), ("password", "short")];
+    let res = app.server_fn(&new_browser(), path_of::<SetPasswordWithLink>(), &weak).await;
+    assert_eq!(error_of(res).await.0, StatusCode::BAD_REQUEST, "a weak password leaves the link unused");
+    let browser = new_browser();
+    let form = [("token", token.as_str()), ("password", new_password)];
+    json_of(app.server_fn(&browser, path_of::<SetPasswordWithLink>(), &form).await).await;
+    json_of(app.server_fn(&browser, path_of::<ListApps>(), &[]).await).await;
+    let res = app.server_fn(&old_session, path_of::<ListApps>(), &[]).await;
+    assert_eq!(error_of(res).await, (StatusCode::UNAUTHORIZED, "ERR_NOT_SIGNED_IN".into()));
+    let res = app.server_fn(&new_browser(), path_of::<SetPasswordWithLink>(), &form).await;
+    assert_eq!(error_of(res).await, (StatusCode::BAD_REQUEST, "ERR_LINK_INVALID".into()), "a link works once");
+    let again = [("email", "dev@example.com"), ("password", new_password)];
+    json_of(app.server_fn(&new_browser(), path_of::<SignIn>(), &again).await).await;
+
+    let second = json_of(app.server_fn(&admin, path_of::<CreateResetLink>(), &[("id", &dev_id)]).await).await;
+    let third = json_of(app.server_fn(&admin, path_of::<CreateResetLink>(), &[("id", &dev_id)]).await).await;
+    let token_of = |link: &Value| link.as_str().unwrap().rsplit('=').next().unwrap().to_owned();
+    let replaced = [("token", token_of(&second)), ("password", new_password.to_owned())];
+    let replaced: Vec<(&str, &str)> = replaced.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let res = app.server_fn(&new_browser(), path_of::<SetPasswordWithLink>(), &replaced).await;
+    assert_eq!(error_of(res).await.1, "ERR_LINK_INVALID", "a newer link replaces an older one");
+    let expired = token_of(&third);
+    let mut tx = app.db.begin_write().await.unwrap();
+    tx.execute("UPDATE operator_links SET expires_at = 1", &[]).await.unwrap();
+    tx.commit().await.unwrap();
+    let res = app
+        .server_fn(&new_browser(), path_of::<SetPasswordWithLink>(), &[("token", &expired), ("password", new_password)])
+        .await;
+    assert_eq!(error_of(res).await.1, "ERR_LINK_INVALID", "an expired link works no more");
 }
 
 /// A page about an app reads its operator and the app in one query (see

@@ -20,6 +20,7 @@ mod message_writes;
 pub mod messages;
 pub mod operators;
 pub mod overview;
+pub mod password_links;
 pub mod roles;
 pub mod seed;
 pub mod sign_in;

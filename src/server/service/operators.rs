@@ -237,7 +237,7 @@ pub async fn set_disabled(db: &Db, caller: &Caller, id: i64, disabled: bool) -> 
 }
 
 /// The operator a team change is about, once the caller may make it.
-async fn team_change_target(db: &Db, caller: &Caller, id: i64) -> Result<OperatorView> {
+pub(super) async fn team_change_target(db: &Db, caller: &Caller, id: i64) -> Result<OperatorView> {
     caller.require(Permission::ManageTeam)?;
     refuse_self(caller, id)?;
     let target = get(db, id).await?;

@@ -31,7 +31,7 @@ use crate::domain::{Email, OperatorView, Password};
 use crate::server::{
     Error, Result,
     access::{Actor, Caller, Permission, password, password::PasswordChecks, secret},
-    db::Db,
+    db::{Db, Tx},
 };
 
 /// How one kind of bucket counts.
@@ -151,6 +151,18 @@ pub async fn sign_in(db: &Db, passwords: &PasswordChecks, attempt: Attempt) -> R
     Ok(SignedIn { operator, device, epoch })
 }
 
+/// Writes operator `operator`'s (`email`'s) new password hash: a new session
+/// epoch ends their sessions, their known browsers are forgotten, and their
+/// account's failed sign-ins are forgiven. Answers the new epoch.
+pub(super) async fn replace_password(tx: &mut Tx, operator: i64, email: &Email, hash: &str) -> Result<i64> {
+    let epoch = rand::random::<i64>();
+    let sql = "UPDATE operators SET password_hash = $1, session_epoch = $2 WHERE id = $3";
+    tx.execute(sql, args![hash, epoch, operator]).await?;
+    tx.execute("DELETE FROM known_devices WHERE operator_id = $1", args![operator]).await?;
+    tx.execute("DELETE FROM sign_in_throttle WHERE bucket = $1", args![Bucket::account(email).key]).await?;
+    Ok(epoch)
+}
+
 /// The signed-in operator changes their own password, proving the current
 /// one: their other sessions end and their known browsers are forgotten.
 /// Answers the new session epoch, for the session that made the change to
@@ -172,12 +184,8 @@ pub async fn change_password(
         return Err(Error::invalid("ERR_WRONG_PASSWORD", "Your current password is wrong."));
     }
     let hash = passwords.hash(new.expose()).await?;
-    let epoch = rand::random::<i64>();
     let mut tx = db.begin_write().await?;
-    tx.execute("UPDATE operators SET password_hash = $1, session_epoch = $2 WHERE id = $3", args![&hash, epoch, *id])
-        .await?;
-    tx.execute("DELETE FROM known_devices WHERE operator_id = $1", args![*id]).await?;
-    tx.execute("DELETE FROM sign_in_throttle WHERE bucket = $1", args![&account[0].key]).await?;
+    let epoch = replace_password(&mut tx, *id, email, &hash).await?;
     let change =
         Change { app: None, action: "operator.password_change", object: format!("operator:{id}"), details: json!({}) };
     record(&mut tx, caller, change).await?;
@@ -203,10 +211,7 @@ pub async fn reset_password(
     super::operators::require_may_assign(caller, operator.role)?;
     let hash = passwords.hash(password.expose()).await?;
     let mut tx = db.begin_write().await?;
-    let sql = "UPDATE operators SET password_hash = $1, session_epoch = $2 WHERE id = $3";
-    tx.execute(sql, args![&hash, rand::random::<i64>(), operator.id]).await?;
-    tx.execute("DELETE FROM known_devices WHERE operator_id = $1", args![operator.id]).await?;
-    tx.execute("DELETE FROM sign_in_throttle WHERE bucket = $1", args![Bucket::account(email).key]).await?;
+    replace_password(&mut tx, operator.id, email, &hash).await?;
     let change = Change {
         app: None,
         action: "operator.password_reset",
