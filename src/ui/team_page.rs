@@ -19,18 +19,29 @@ pub async fn list_operators() -> Result<(OperatorView, Vec<OperatorView>), ApiEr
     Ok((me, operators::list(&state.db, &caller).await?))
 }
 
+/// Adds an operator: with a password given, that one; without, an
+/// invitation, whose one-time link (a path) is answered to send them.
 #[server]
-pub async fn add_operator(email: String, name: String, role: String, password: String) -> Result<(), ApiError> {
-    use crate::server::{auth::session::dashboard_caller, service::operators, state::AppState};
-    let new = operators::NewOperator {
-        email: Email::parse(&email)?,
-        name: OperatorName::parse(&name)?,
-        role: OperatorRole::parse(&role)?,
-        password: Password::parse(&password)?,
+pub async fn add_operator(
+    email: String,
+    name: String,
+    role: String,
+    password: String,
+) -> Result<Option<String>, ApiError> {
+    use crate::server::{
+        auth::session::dashboard_caller,
+        service::{operators, password_links},
+        state::AppState,
     };
-    let state = expect_context::<AppState>();
-    operators::create(&state.db, &state.passwords, &dashboard_caller().await?, new).await?;
-    Ok(())
+    let (email, name, role) = (Email::parse(&email)?, OperatorName::parse(&name)?, OperatorRole::parse(&role)?);
+    let (state, caller) = (expect_context::<AppState>(), dashboard_caller().await?);
+    if password.is_empty() {
+        let (_, token) = password_links::invite(&state.db, &state.passwords, &caller, &email, &name, role).await?;
+        return Ok(Some(format!("/reset-password?token={token}")));
+    }
+    let new = operators::NewOperator { email, name, role, password: Password::parse(&password)? };
+    operators::create(&state.db, &state.passwords, &caller, new).await?;
+    Ok(None)
 }
 
 #[server]
@@ -197,9 +208,18 @@ fn AddOperatorForm(add: ServerAction<AddOperator>) -> impl IntoView {
                         .map(|r| view! { <option value=r.as_str() selected=*r == OperatorRole::Developer>{r.label()}</option> })
                         .collect_view()}
                 </select>
-                <CheckedInput label="Initial password (at least 12 characters)" name="password" kind="password"
-                    autocomplete="new-password" check=|v| Password::parse(v).map(|_| ()) />
+                <CheckedInput label="Initial password (leave empty to invite them with a one-time link instead)"
+                    name="password" kind="password" autocomplete="new-password" optional=true
+                    check=|v| Password::parse(v).map(|_| ()) />
                 <ActionError value=add.value() />
+                {move || {
+                    add.value().get().and_then(Result::ok).flatten().map(|link| view! {
+                        <p class="notice" role="status">
+                            "Send them this invitation: it sets their password, once, within a week. "
+                            <code class="invite-link">{link}</code>
+                        </p>
+                    })
+                }}
                 <button type="submit">"Add operator"</button>
             </ActionForm>
         </section>

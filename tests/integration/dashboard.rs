@@ -44,6 +44,7 @@ on_both_backends!(
     a_password_reset_signs_the_operator_out_everywhere_and_lifts_their_lock_out,
     changing_your_password_signs_out_your_other_sessions_only,
     a_password_link_works_once_and_signs_its_operator_in,
+    an_invited_operator_sets_their_own_password_with_the_link,
     an_app_page_shows_its_operator_and_app_and_says_which_is_missing,
     a_session_works_on_every_server_process_and_ends_on_sign_out,
     the_session_cookie_is_http_only_and_same_site_lax,
@@ -338,6 +339,36 @@ async fn a_password_link_works_once_and_signs_its_operator_in(backend: Backend) 
         .server_fn(&new_browser(), path_of::<SetPasswordWithLink>(), &[("token", &expired), ("password", new_password)])
         .await;
     assert_eq!(error_of(res).await.1, "ERR_LINK_INVALID", "an expired link works no more");
+}
+
+async fn an_invited_operator_sets_their_own_password_with_the_link(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.browser_signed_in_as("admin@example.com", OperatorRole::Admin).await;
+    let viewer = app.browser_signed_in_as("viewer@example.com", OperatorRole::Viewer).await;
+    let invite =
+        |email: &'static str, role: &'static str| [("email", email), ("name", "Dev"), ("role", role), ("password", "")];
+    let res = app.server_fn(&viewer, path_of::<AddOperator>(), &invite("dev@example.com", "developer")).await;
+    assert_eq!(error_of(res).await.0, StatusCode::FORBIDDEN, "a viewer invites nobody");
+    let res = app.server_fn(&admin, path_of::<AddOperator>(), &invite("boss@example.com", "owner")).await;
+    assert_eq!(error_of(res).await.0, StatusCode::FORBIDDEN, "an admin invites no owner");
+
+    let link =
+        json_of(app.server_fn(&admin, path_of::<AddOperator>(), &invite("dev@example.com", "developer")).await).await;
+    let token = link.as_str().unwrap().strip_prefix("/reset-password?token=").unwrap().to_owned();
+    let res = app.server_fn(&admin, path_of::<AddOperator>(), &invite("dev@example.com", "developer")).await;
+    assert_eq!(error_of(res).await.1, "ERR_EMAIL_TAKEN", "an invitation holds the email");
+    let guess = [("email", "dev@example.com"), ("password", PASSWORD)];
+    let res = app.server_fn(&new_browser(), path_of::<SignIn>(), &guess).await;
+    assert_eq!(error_of(res).await.1, "ERR_WRONG_CREDENTIALS", "no password signs in before the link is used");
+
+    let browser = new_browser();
+    let form = [("token", token.as_str()), ("password", "my own long password")];
+    json_of(app.server_fn(&browser, path_of::<SetPasswordWithLink>(), &form).await).await;
+    json_of(app.server_fn(&browser, path_of::<ListApps>(), &[]).await).await;
+    let mine = [("email", "dev@example.com"), ("password", "my own long password")];
+    json_of(app.server_fn(&new_browser(), path_of::<SignIn>(), &mine).await).await;
+    let actions: Vec<String> = app.audit_rows().await.into_iter().map(|row| row.1).collect();
+    assert!(actions.contains(&"operator.invite".to_owned()) && actions.contains(&"operator.password_set".to_owned()));
 }
 
 /// A page about an app reads its operator and the app in one query (see

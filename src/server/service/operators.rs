@@ -12,7 +12,7 @@ use crate::domain::{AppId, Email, OperatorName, OperatorRole, OperatorView, Pass
 use crate::server::{
     Error, Result,
     access::{Actor, Caller, Permission, password::PasswordChecks},
-    db::{Constraint, Db},
+    db::{Constraint, Db, Tx},
     error::OnConstraint,
 };
 
@@ -116,14 +116,7 @@ pub async fn create(db: &Db, passwords: &PasswordChecks, caller: &Caller, new: N
     require_may_assign(caller, new.role)?;
     let hash = passwords.hash(new.password.expose()).await?;
     let mut tx = db.begin_write().await?;
-    let sql = format!(
-        "INSERT INTO operators (email, name, role, password_hash, created_at) \
-         VALUES ($1, $2, $3, $4, $5) RETURNING {OPERATOR_COLUMNS}"
-    );
-    let row: OperatorRow = tx
-        .one(&sql, args![new.email.as_str(), new.name.as_str(), new.role.as_str(), &hash, now()])
-        .await
-        .on_constraint(Constraint::OperatorEmail, || email_taken(&new.email))?;
+    let row = insert_operator(&mut tx, &new.email, &new.name, new.role, &hash).await?;
     let details = json!({"email": new.email, "role": new.role});
     record(
         &mut tx,
@@ -133,6 +126,23 @@ pub async fn create(db: &Db, passwords: &PasswordChecks, caller: &Caller, new: N
     .await?;
     tx.commit().await?;
     row.try_into()
+}
+
+/// Writes a new operator's row with the password hash `hash`.
+pub(super) async fn insert_operator(
+    tx: &mut Tx,
+    email: &Email,
+    name: &OperatorName,
+    role: OperatorRole,
+    hash: &str,
+) -> Result<OperatorRow> {
+    let sql = format!(
+        "INSERT INTO operators (email, name, role, password_hash, created_at) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING {OPERATOR_COLUMNS}"
+    );
+    tx.one(&sql, args![email.as_str(), name.as_str(), role.as_str(), hash, now()])
+        .await
+        .on_constraint(Constraint::OperatorEmail, || email_taken(email))
 }
 
 /// Only an owner may hand out, or take away, the owner role.

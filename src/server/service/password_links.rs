@@ -1,26 +1,58 @@
 //! One-time links to set an operator's password, which an owner or admin
-//! makes for someone who forgot theirs: the link, not a password typed by
-//! someone else, reaches them. A link works once, for a day; using it ends
-//! the operator's sessions as any new password does, and signs them in.
+//! makes for someone who forgot theirs, or invites: the link, not a
+//! password typed by someone else, reaches them. A link works once, for a
+//! day (an invitation for a week); using it ends the operator's sessions
+//! as any new password does, and signs them in.
 
 use serde_json::json;
 
 use super::{
     audit::{Change, record},
     now,
-    operators::{OPERATOR_COLUMNS, OperatorRow, team_change_target},
+    operators::{OPERATOR_COLUMNS, OperatorRow, insert_operator, require_may_assign, team_change_target},
     sign_in::replace_password,
 };
 use crate::args;
-use crate::domain::{OperatorView, Password};
+use crate::domain::{Email, OperatorName, OperatorRole, OperatorView, Password};
 use crate::server::{
     Error, Result,
-    access::{Actor, Caller, password::PasswordChecks, secret},
+    access::{Actor, Caller, Permission, password::PasswordChecks, secret},
     db::Db,
 };
 
 /// How long a link works, in seconds.
 pub const LINK_LIFETIME: i64 = 86_400;
+
+/// How long an invitation works, in seconds.
+pub const INVITATION_LIFETIME: i64 = 7 * 86_400;
+
+/// Adds an operator who sets their own password with the link answered
+/// (its token, shown this once); until then no password signs them in.
+pub async fn invite(
+    db: &Db,
+    passwords: &PasswordChecks,
+    caller: &Caller,
+    email: &Email,
+    name: &OperatorName,
+    role: OperatorRole,
+) -> Result<(OperatorView, String)> {
+    caller.require(Permission::ManageTeam)?;
+    require_may_assign(caller, role)?;
+    // A password nobody knows, so that the row never signs in unset.
+    let unknown = passwords.hash(&secret::generate().value).await?;
+    let token = secret::generate();
+    let at = now();
+    let mut tx = db.begin_write().await?;
+    let row = insert_operator(&mut tx, email, name, role, &unknown).await?;
+    let operator = OperatorView::try_from(row)?;
+    let sql = "INSERT INTO operator_links (token_hash, operator_id, created_at, expires_at) VALUES ($1, $2, $3, $4)";
+    tx.execute(sql, args![&token.hash, operator.id, at, at + INVITATION_LIFETIME]).await?;
+    let details = json!({"email": email, "role": role, "prefix": token.prefix});
+    let object = format!("operator:{}", operator.id);
+    record(&mut tx, caller, Change { app: None, action: "operator.invite", object, details }).await?;
+    tx.commit().await?;
+    Ok((operator, token.value))
+}
 
 /// A new link for operator `id`; an earlier one stops working. Answers the
 /// token the link carries, shown this once.
