@@ -175,13 +175,18 @@ test.describe.serial("an operator's first day", () => {
     noErrors();
   });
 
-  test("the owner signs out", async ({ page }) => {
+  test("the owner signs out, and signing in again returns to the page asked for", async ({ page }) => {
     await signIn(page);
     await hydrated(page);
     await page.getByRole("button", { name: "Sign out" }).click();
     await expect(page).toHaveURL(/\/sign-in$/);
-    await page.goto("/apps");
-    await expect(page).toHaveURL(/\/sign-in$/);
+    await page.goto("/team");
+    await expect(page).toHaveURL(/\/sign-in\?next=%2Fteam$/);
+    await hydrated(page);
+    await page.getByLabel("Email").fill(owner.email);
+    await page.getByLabel("Password").fill(owner.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page).toHaveURL(/\/team$/);
   });
 });
 

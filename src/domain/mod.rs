@@ -9,6 +9,7 @@ mod kinds;
 mod message_filter;
 mod messages;
 mod realtime;
+mod return_to;
 mod text;
 mod time;
 mod user_filter;
@@ -27,6 +28,7 @@ pub use messages::{
     MessageEvent, Reach, Receiver, ReceiverType, SYSTEM_SENDER, parse_reason,
 };
 pub use realtime::{ClientFrame, CloseReason, PresenceSubscription, ReceiptKind, ServerFrame};
+pub use return_to::{return_path, sign_in_returning_to};
 pub use text::{TEXT_WITH_NUL, storable, storable_json};
 pub use time::{format_date, format_timestamp, parse_date};
 pub use user_filter::UserFilter;

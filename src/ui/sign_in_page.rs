@@ -1,14 +1,16 @@
 use leptos::prelude::*;
-use leptos_router::components::Redirect;
+use leptos_router::{components::Redirect, hooks::use_query_map};
 
 use super::{
     error_notice::ActionError,
     session::{Visitor, current_visitor},
 };
-use crate::domain::ApiError;
+use crate::domain::{ApiError, return_path};
 
+/// Signs in, and goes to `next` (the page the visitor asked for) when it
+/// is a page of this site, else to the apps.
 #[server]
-pub async fn sign_in(email: String, password: String) -> Result<(), ApiError> {
+pub async fn sign_in(email: String, password: String, #[server(default)] next: String) -> Result<(), ApiError> {
     use crate::server::{
         auth::{device, session},
         service::sign_in::{self, Attempt},
@@ -19,7 +21,7 @@ pub async fn sign_in(email: String, password: String) -> Result<(), ApiError> {
     let signed_in = sign_in::sign_in(&state.db, &state.passwords, attempt).await?;
     session::begin(&session::current_session()?, signed_in.operator.id, signed_in.epoch).await?;
     device::remember(&signed_in.device, state.config.secure_cookies);
-    leptos_axum::redirect("/apps");
+    leptos_axum::redirect(return_path(&next).unwrap_or("/apps"));
     Ok(())
 }
 
@@ -27,6 +29,8 @@ pub async fn sign_in(email: String, password: String) -> Result<(), ApiError> {
 pub fn SignInPage() -> impl IntoView {
     let visitor = Resource::new(|| (), |_| current_visitor());
     let sign_in = ServerAction::<SignIn>::new();
+    let next = move || use_query_map().read().get("next").unwrap_or_default();
+    let onward = move || return_path(&next()).unwrap_or("/apps").to_owned();
     view! {
         <main class="narrow">
             <h1>"Sign in to Switchboard"</h1>
@@ -34,10 +38,11 @@ pub fn SignInPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match visitor.await {
                         Ok(Visitor::NeedsSetup) => view! { <Redirect path="/setup" /> }.into_any(),
-                        Ok(Visitor::SignedIn(_)) => view! { <Redirect path="/apps" /> }.into_any(),
+                        Ok(Visitor::SignedIn(_)) => view! { <Redirect path=onward() /> }.into_any(),
                         _ => {
                             view! {
                                 <ActionForm action=sign_in attr:class="card form">
+                                    <input type="hidden" name="next" value=next />
                                     <label for="email">"Email"</label>
                                     <input id="email" name="email" type="email" autocomplete="username" required />
                                     <label for="password">"Password"</label>

@@ -45,6 +45,7 @@ on_both_backends!(
     changing_your_password_signs_out_your_other_sessions_only,
     a_password_link_works_once_and_signs_its_operator_in,
     an_invited_operator_sets_their_own_password_with_the_link,
+    signing_in_returns_to_the_page_asked_for_on_this_site_only,
     an_app_page_shows_its_operator_and_app_and_says_which_is_missing,
     a_session_works_on_every_server_process_and_ends_on_sign_out,
     the_session_cookie_is_http_only_and_same_site_lax,
@@ -371,6 +372,25 @@ async fn an_invited_operator_sets_their_own_password_with_the_link(backend: Back
     assert!(actions.contains(&"operator.invite".to_owned()) && actions.contains(&"operator.password_set".to_owned()));
 }
 
+async fn signing_in_returns_to_the_page_asked_for_on_this_site_only(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.create_operator("dev@example.com", OperatorRole::Developer).await;
+    let sign_in_to = |next: &'static str| {
+        let form = [("email", "dev@example.com"), ("password", PASSWORD), ("next", next)];
+        let request = new_browser().post(app.url(path_of::<SignIn>())).header("accept", "text/html").form(&form).send();
+        async move {
+            let res = request.await.unwrap();
+            res.headers().get("location").map(|l| l.to_str().unwrap().to_owned())
+        }
+    };
+    assert_eq!(sign_in_to("/team?tab=1").await.as_deref(), Some("/team?tab=1"));
+    for away in ["//evil.example/apps", "https://evil.example", "/\\evil.example", ""] {
+        assert_eq!(sign_in_to(away).await.as_deref(), Some("/apps"), "{away:?} is not followed");
+    }
+    let page = new_browser().get(app.url("/sign-in?next=%2Fteam")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(r#"name="next" value="/team""#), "the sign-in form carries the page on");
+}
+
 /// A page about an app reads its operator and the app in one query (see
 /// `operators::signed_in`); when that finds nothing, the page still tells
 /// a missing app from a missing operator.
@@ -404,16 +424,22 @@ async fn an_app_page_shows_its_operator_and_app_and_says_which_is_missing(backen
         assert!(html.contains(&format!("No app has the App ID {missing}.")), "the page says there is no such app");
     }
 
-    let (status, location, _) = page(&new_browser(), format!("/apps/{app_id}/users")).await;
-    assert_eq!((status, location.as_deref()), (StatusCode::FOUND, Some("/sign-in")), "a visitor is sent to sign in");
+    let (status, location, _) = page(&new_browser(), format!("/apps/{app_id}/users?search=ana")).await;
+    let back_here = format!("/sign-in?next=%2Fapps%2F{app_id}%2Fusers%3Fsearch%3Dana");
+    assert_eq!(
+        (status, location.as_deref()),
+        (StatusCode::FOUND, Some(back_here.as_str())),
+        "a visitor is sent to sign in, and back to the page after"
+    );
     let owner_id = app.scalar("SELECT id FROM operators WHERE email = 'owner@example.com'").await.to_string();
     let admin = app.browser_signed_in_as("admin@example.com", OperatorRole::Owner).await;
     json_of(app.server_fn(&admin, path_of::<SetOperatorDisabled>(), &[("id", &owner_id), ("disabled", "true")]).await)
         .await;
     let (status, location, _) = page(&owner, format!("/apps/{app_id}/users")).await;
+    let back_here = format!("/sign-in?next=%2Fapps%2F{app_id}%2Fusers");
     assert_eq!(
         (status, location.as_deref()),
-        (StatusCode::FOUND, Some("/sign-in")),
+        (StatusCode::FOUND, Some(back_here.as_str())),
         "a disabled operator is signed out"
     );
 }
