@@ -5,31 +5,29 @@
 
 use std::{
     collections::HashMap,
-    ops::Deref,
     str::FromStr,
     sync::{Arc, PoisonError},
     time::Duration,
 };
 
-use futures::{future::BoxFuture, stream::BoxStream};
 use sqlx::{
-    Describe, Either, Execute, Executor, Postgres, Sqlite, SqlitePool,
+    Postgres, Sqlite, SqlitePool,
     postgres::{PgConnectOptions, PgPoolOptions},
-    sqlite::{
-        SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteQueryResult, SqliteRow, SqliteStatement,
-        SqliteSynchronous, SqliteTypeInfo,
-    },
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 use tokio::sync::{Mutex, Notify, OwnedMutexGuard, broadcast};
 
-/// Runs `$body` with `$pool` bound to the concrete pool, once per backend.
+/// Runs `$body` with `$pool` bound to the backend's reading pool, once per backend.
 /// Services go through [`Db`] and [`Tx`]; outside this module only the
 /// database layer's own tests reach for the pool.
 #[macro_export]
 macro_rules! with_db {
     ($db:expr, $pool:ident => $body:expr) => {
         match $db {
-            $crate::server::db::Db::Sqlite($pool) => $body,
+            $crate::server::db::Db::Sqlite(sqlite) => {
+                let $pool = sqlite.reads();
+                $body
+            }
             $crate::server::db::Db::Postgres($pool) => $body,
         }
     };
@@ -44,7 +42,7 @@ pub use constraint::Constraint;
 pub use notify::{Listening, Notified};
 pub use read_pool::ReadPool;
 pub use sessions::SessionRows;
-pub use sql::{Arg, Row, Scalar, Tx, rows_per_statement};
+pub use sql::{Arg, Row, Scalar, Tx};
 
 /// The Postgres channel the events travel on (see `service::events`).
 pub const CHANNEL: &str = "switchboard_events";
@@ -161,6 +159,11 @@ impl SqliteDb {
         Ok(SqliteDb { reads, writer, written, events, turn: Arc::default() })
     }
 
+    /// The pool that reads; writes go through [`Db::begin_write`].
+    pub fn reads(&self) -> &ReadPool<Sqlite> {
+        &self.reads
+    }
+
     fn subscribe(&self) -> broadcast::Receiver<Arc<str>> {
         self.events.subscribe()
     }
@@ -213,56 +216,6 @@ async fn checkpoint_after_writes(reads: SqlitePool, written: Arc<Notify>) {
         {
             tracing::warn!(%error, "could not copy the write-ahead log back into the database");
         }
-    }
-}
-
-impl Deref for SqliteDb {
-    type Target = SqlitePool;
-    fn deref(&self) -> &SqlitePool {
-        &self.reads.pool
-    }
-}
-
-/// Queries run on the reading connections; writes go through
-/// [`Db::begin_write`].
-impl<'p> Executor<'p> for &'p SqliteDb {
-    type Database = Sqlite;
-
-    fn fetch_many<'e, 'q: 'e, E>(
-        self,
-        query: E,
-    ) -> BoxStream<'e, Result<Either<SqliteQueryResult, SqliteRow>, sqlx::Error>>
-    where
-        'p: 'e,
-        E: 'q + Execute<'q, Sqlite>,
-    {
-        (&self.reads).fetch_many(query)
-    }
-
-    fn fetch_optional<'e, 'q: 'e, E>(self, query: E) -> BoxFuture<'e, Result<Option<SqliteRow>, sqlx::Error>>
-    where
-        'p: 'e,
-        E: 'q + Execute<'q, Sqlite>,
-    {
-        (&self.reads).fetch_optional(query)
-    }
-
-    fn prepare_with<'e, 'q: 'e>(
-        self,
-        sql: &'q str,
-        parameters: &'e [SqliteTypeInfo],
-    ) -> BoxFuture<'e, Result<SqliteStatement<'q>, sqlx::Error>>
-    where
-        'p: 'e,
-    {
-        (&self.reads).prepare_with(sql, parameters)
-    }
-
-    fn describe<'e, 'q: 'e>(self, sql: &'q str) -> BoxFuture<'e, Result<Describe<Sqlite>, sqlx::Error>>
-    where
-        'p: 'e,
-    {
-        (&self.reads).describe(sql)
     }
 }
 

@@ -22,8 +22,8 @@ impl Db {
     /// The session store of this database, its table made if need be.
     pub async fn session_rows(&self) -> Result<SessionRows, sqlx::Error> {
         Ok(match self {
-            Db::Sqlite(pool) => {
-                let store = SqliteStore::new(sqlx::SqlitePool::clone(pool));
+            Db::Sqlite(sqlite) => {
+                let store = SqliteStore::new(sqlx::SqlitePool::clone(sqlite.reads()));
                 store.migrate().await?;
                 SessionRows::Sqlite(store)
             }

@@ -188,9 +188,9 @@ impl Db {
     /// now rather than under the first requests.
     pub async fn after_bulk_load(&self, tables: &str) -> Result<(), sqlx::Error> {
         match self {
-            Db::Sqlite(pool) => {
-                sqlx::query("ANALYZE").execute(pool).await?;
-                sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(pool).await?;
+            Db::Sqlite(_) => {
+                self.execute("ANALYZE", &[]).await?;
+                self.execute("PRAGMA wal_checkpoint(TRUNCATE)", &[]).await?;
             }
             // Vacuuming also marks the pages all-visible, which index-only
             // scans need. CHECKPOINT takes a superuser or `pg_checkpoint`;
@@ -316,7 +316,7 @@ const BULK_CACHE_KIB: i64 = 1 << 20;
 const PARAMS_PER_STATEMENT: usize = 256;
 
 /// Rows per multi-row statement of rows with `columns` cells.
-pub fn rows_per_statement(columns: usize) -> usize {
+fn rows_per_statement(columns: usize) -> usize {
     (PARAMS_PER_STATEMENT / columns.max(1)).max(1)
 }
 

@@ -14,7 +14,7 @@ use crate::args;
 use crate::domain::{Content, Guid, MessageCategory, MessageView, Receiver, ReceiverType, SYSTEM_SENDER, Uid};
 use crate::server::{
     Result,
-    db::{Arg, Tx, rows_per_statement},
+    db::{Arg, Tx},
 };
 
 /// A message about to be written, every field checked.
@@ -136,14 +136,10 @@ pub(crate) async fn write_messages(tx: &mut Tx, messages: &[NewMessage]) -> Resu
         .collect();
     let sql = "INSERT INTO messages (app, conversation, sender, receiver, receiver_type, category, type, data, \
                metadata, parent_id, sent_at) VALUES {} RETURNING id";
-    let mut ids = Vec::with_capacity(messages.len());
-    for chunk in rows.chunks(rows_per_statement(11) * 11) {
-        let mut written: Vec<(i64,)> = tx.all_rows(sql, 11, chunk).await?;
-        // Rows take their ids in the order of the values, and ids only
-        // grow: sorted, they line up with the chunk.
-        written.sort_unstable();
-        ids.extend(written.into_iter().map(|(id,)| id));
-    }
+    // Rows take their ids in the order of the values, and ids only grow,
+    // from one statement to the next too: sorted, they line up with `messages`.
+    let mut ids: Vec<i64> = tx.all_rows::<(i64,)>(sql, 11, &rows).await?.into_iter().map(|(id,)| id).collect();
+    ids.sort_unstable();
     let tags = messages.iter().zip(&ids).flat_map(|(m, id)| m.tags.iter().map(move |tag| (m.app, *id, tag.as_str())));
     tags::insert_tags(tx, Tagged::Message, tags.collect::<Vec<_>>()).await?;
     let follows = Followers::of(messages, &ids);
