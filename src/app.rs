@@ -11,8 +11,9 @@ use crate::ui::{
     apps_page::AppsPage, conversation_page::ConversationPage, group_page::GroupPage, groups_page::GroupsPage,
     home::Home, keys_page::KeysPage, messages_page::MessagesPage, not_found::NotFound, overview_page::OverviewPage,
     playground_page::PlaygroundPage, reset_password_page::ResetPasswordPage, roles_page::RolesPage,
-    setup_page::SetupPage, sign_in_page::SignInPage, signed_in_layout::SignedInLayout,
-    team_activity_page::TeamActivityPage, team_page::TeamPage, user_page::UserPage, users_page::UsersPage,
+    second_factor_page::SecondFactorPage, setup_page::SetupPage, sign_in_page::SignInPage,
+    signed_in_layout::SignedInLayout, team_activity_page::TeamActivityPage, team_page::TeamPage,
+    team_sessions_page::TeamSessionsPage, two_factor_page::TwoFactorPage, user_page::UserPage, users_page::UsersPage,
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -54,11 +55,14 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=Home ssr=SsrMode::Async />
                 <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async />
                 <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async />
+                <Route path=path!("/sign-in/code") view=SecondFactorPage ssr=SsrMode::Async />
                 <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async />
                 <ParentRoute path=path!("") view=SignedInLayout ssr=SsrMode::Async>
                     <Route path=path!("/apps") view=AppsPage ssr=SsrMode::Async />
                     <Route path=path!("/team") view=TeamPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/account/two-factor") view=TwoFactorPage ssr=SsrMode::Async />
+                    <Route path=path!("/team/sessions") view=TeamSessionsPage ssr=SsrMode::Async />
                     <Route path=path!("/team/activity") view=TeamActivityPage ssr=SsrMode::Async />
                     <ParentRoute path=path!("/apps/:app_id") view=AppLayout ssr=SsrMode::Async>
                         <Route path=path!("") view=KeysPage ssr=SsrMode::Async />

@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { expect, test, type Page } from "@playwright/test";
 
@@ -161,7 +162,7 @@ test.describe.serial("an operator's first day", () => {
     await signIn(page);
     await page.locator(".app-card.env-production").first().getByRole("link").click();
     const app = page.url();
-    const pages = [app, `${app}/overview`, `${app}/users`, `${app}/roles`, `${app}/groups`, `${app}/messages`, `${app}/activity`, `${app}/settings`, "/team", "/team/activity", "/account", "/apps"];
+    const pages = [app, `${app}/overview`, `${app}/users`, `${app}/roles`, `${app}/groups`, `${app}/messages`, `${app}/activity`, `${app}/settings`, "/team", "/team/activity", "/team/sessions", "/account", "/account/two-factor", "/apps"];
     for (const path of pages) {
       await page.goto(path);
       await hydrated(page);
@@ -187,6 +188,72 @@ test.describe.serial("an operator's first day", () => {
     await page.getByLabel("Password").fill(owner.password);
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect(page).toHaveURL(/\/team$/);
+  });
+});
+
+// The code an authenticator app shows for a base32 secret (RFC 6238:
+// HMAC-SHA-1, 30-second steps, 6 digits), `ahead` steps from now: the
+// test's own reckoning, apart from the server's.
+function totp(secret: string, ahead = 0): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const c of secret.replace(/=+$/, "")) bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
+  const key = Buffer.from(bits.match(/.{8}/g)!.map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30000) + ahead));
+  const mac = createHmac("sha1", key).update(counter).digest();
+  const at = mac[mac.length - 1] & 0xf;
+  return String((mac.readUInt32BE(at) & 0x7fffffff) % 1_000_000).padStart(6, "0");
+}
+
+test.describe.serial("two-factor sign-in", () => {
+  const dev = { email: "two.factor@example.com", password: "a long enough password" };
+
+  test("an operator turns on two-factor, and sign-in then asks for a code", async ({ browser, page }) => {
+    const noErrors = failOnConsoleErrors(page);
+    await signIn(page);
+    await page.goto("/team");
+    await hydrated(page);
+    const add = page.locator("#add-operator");
+    await add.getByLabel("Email").fill(dev.email);
+    await add.getByLabel("Name").fill("Tess Factor");
+    await add.getByLabel(/Initial password/).fill(dev.password);
+    await add.getByRole("button", { name: "Add operator" }).click();
+    await expect(page.locator(`tr[data-email="${dev.email}"]`)).toBeVisible();
+
+    const theirs = await (await browser.newContext()).newPage();
+    await theirs.goto("/sign-in");
+    await hydrated(theirs);
+    await theirs.getByLabel("Email").fill(dev.email);
+    await theirs.getByLabel("Password").fill(dev.password);
+    await theirs.getByRole("button", { name: "Sign in" }).click();
+    await expect(theirs).toHaveURL(/\/apps$/);
+    await theirs.goto("/account/two-factor");
+    await hydrated(theirs);
+    await theirs.getByRole("button", { name: "Set up an authenticator app" }).click();
+    await expect(theirs.locator(".qr svg")).toBeVisible();
+    const secret = (await theirs.locator(".totp-secret").textContent())!;
+    await theirs.getByLabel("The 6-digit code the app shows").fill(totp(secret));
+    await theirs.getByRole("button", { name: "Turn on" }).click();
+    await expect(theirs.locator(".recovery-codes li")).toHaveCount(10);
+    await expect(theirs.getByText("Two-factor sign-in is on.")).toBeVisible();
+
+    await theirs.getByRole("button", { name: "Sign out" }).click();
+    await expect(theirs).toHaveURL(/\/sign-in$/);
+    await hydrated(theirs);
+    await theirs.getByLabel("Email").fill(dev.email);
+    await theirs.getByLabel("Password").fill(dev.password);
+    await theirs.getByRole("button", { name: "Sign in" }).click();
+    await expect(theirs).toHaveURL(/\/sign-in\/code/);
+    await hydrated(theirs);
+    await theirs.getByLabel(/Code from your authenticator app/).fill(totp(secret, 1));
+    await theirs.getByRole("button", { name: "Sign in" }).click();
+    await expect(theirs).toHaveURL(/\/apps$/);
+
+    await page.goto("/team/sessions");
+    await hydrated(page);
+    await expect(page.locator(`table.sessions tr[data-email="${dev.email}"]`)).toContainText("two-factor");
+    noErrors();
   });
 });
 

@@ -2,6 +2,7 @@
 //! the shapes that cross the wire. No I/O here, so the dashboard validates
 //! input with exactly the parsers the server trusts.
 
+mod account;
 mod error;
 mod groups;
 mod ids;
@@ -16,6 +17,7 @@ mod user_filter;
 mod users;
 mod views;
 
+pub use account::{SecondFactor, SessionView, SignInStatus, TOTP_DIGITS, TotpSetup, TwoFactorPolicy, TwoFactorView};
 pub use error::{ApiError, Invalid};
 pub use groups::{
     GroupAction, GroupPassword, GroupSort, GroupType, Guid, MemberAction, Refusal, Scope, Target, may, parse_group_name,
@@ -28,7 +30,7 @@ pub use messages::{
     MessageEvent, Reach, Receiver, ReceiverType, SYSTEM_SENDER, parse_reason,
 };
 pub use realtime::{ClientFrame, CloseReason, PresenceSubscription, ReceiptKind, ServerFrame};
-pub use return_to::{return_path, sign_in_returning_to};
+pub use return_to::{return_path, second_factor_returning_to, sign_in_returning_to};
 pub use text::{TEXT_WITH_NUL, storable, storable_json};
 pub use time::{format_date, format_timestamp, parse_date};
 pub use user_filter::UserFilter;

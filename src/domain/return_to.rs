@@ -14,12 +14,21 @@ pub fn return_path(raw: &str) -> Option<&str> {
 
 /// The sign-in page's address that returns to `path` (a path with its query).
 pub fn sign_in_returning_to(path: &str) -> String {
+    returning_to("/sign-in", path)
+}
+
+/// The second-factor page's address that returns to `path`, as sign-in does.
+pub fn second_factor_returning_to(path: &str) -> String {
+    returning_to("/sign-in/code", path)
+}
+
+fn returning_to(page: &str, path: &str) -> String {
     match return_path(path) {
         Some(path) if path != "/" => {
             let next: String = url::form_urlencoded::byte_serialize(path.as_bytes()).collect();
-            format!("/sign-in?next={next}")
+            format!("{page}?next={next}")
         }
-        _ => "/sign-in".to_owned(),
+        _ => page.to_owned(),
     }
 }
 

@@ -7,7 +7,7 @@ use serde_json::json;
 use super::{
     auth::{Caller, password::PasswordChecks},
     db::Db,
-    service::{api_keys, apps, operators, seed, sign_in},
+    service::{api_keys, apps, operators, seed, sign_in, two_factor},
 };
 use crate::domain::{
     AppId, AppName, Email, Environment, KeyName, KeyScope, OperatorName, OperatorRole, Password, Region,
@@ -108,6 +108,13 @@ pub enum OperatorCommand {
         /// Read the password from standard input (its first line), for scripts.
         #[arg(long)]
         password_stdin: bool,
+    },
+    /// Take away an operator's second factor, when they lost it and their
+    /// recovery codes: their sessions end, and they sign in with their
+    /// password alone (setting one up again if their role must).
+    ResetTwoFactor {
+        #[arg(long)]
+        email: String,
     },
     /// List operators.
     List,
@@ -217,6 +224,11 @@ async fn operator(db: &Db, command: OperatorCommand) -> anyhow::Result<()> {
             let password = Password::parse(&read_password(password_stdin)?)?;
             sign_in::reset_password(db, &PasswordChecks::per_core(), &cli, &email, password).await?;
             println!("reset the password of {email}: their sessions are signed out");
+        }
+        OperatorCommand::ResetTwoFactor { email } => {
+            let operator = operators::by_email(db, &cli, &Email::parse(&email)?).await?;
+            two_factor::reset_for(db, &cli, operator.id).await?;
+            println!("took away the second factor of {email}: their sessions are signed out");
         }
         OperatorCommand::List => {
             for op in operators::list(db, &cli).await? {

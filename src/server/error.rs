@@ -39,6 +39,10 @@ pub enum Error {
     Busy { retry_after: i64 },
     #[error("{message}")]
     CrossSite { message: &'static str },
+    /// The operator's role must sign in with a second factor, and this
+    /// session did not: it may only set one up.
+    #[error("Your role must sign in with two-factor. Set it up on your account page first.")]
+    TwoFactorRequired,
     #[error("Your role ({role}) may not {action}.")]
     Forbidden { role: &'static str, action: &'static str },
     #[error("{0}")]
@@ -98,7 +102,7 @@ impl Error {
         match self {
             EmptyAppId | InvalidAppId | EmptyApiKey | ApiKeyNotFound | AuthTokenNotFound | NotSignedIn
             | WrongCredentials => StatusCode::UNAUTHORIZED,
-            NoAccess | Forbidden { .. } | Refused { .. } => StatusCode::FORBIDDEN,
+            NoAccess | Forbidden { .. } | Refused { .. } | TwoFactorRequired => StatusCode::FORBIDDEN,
             TooManyAttempts { .. } | Busy { .. } => StatusCode::TOO_MANY_REQUESTS,
             CrossSite { .. } => StatusCode::FORBIDDEN,
             Invalid(_) | BadRequest(_) | LimitExceeded { .. } => StatusCode::BAD_REQUEST,
@@ -126,6 +130,7 @@ impl Error {
             Busy { .. } => "ERR_BUSY",
             CrossSite { .. } => "ERR_CROSS_SITE",
             Forbidden { .. } => "ERR_FORBIDDEN",
+            TwoFactorRequired => "ERR_TWO_FACTOR_REQUIRED",
             Invalid(invalid) => invalid.code,
             NotFound { code, .. } | Conflict { code, .. } | LimitExceeded { code, .. } | Refused { code, .. } => code,
             BadRequest(_) => "ERR_BAD_REQUEST",

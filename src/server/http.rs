@@ -25,7 +25,8 @@ use super::{
     api,
     auth::{
         password::PasswordChecks,
-        session::{RequestMemo, SESSION_IDLE, SessionBackend},
+        session::{SESSION_IDLE, SessionBackend},
+        two_factor_gate,
     },
     client_address,
     config::Config,
@@ -74,14 +75,12 @@ pub async fn app(db: Db, config: Config, leptos_options: LeptosOptions) -> anyho
             ROUTES.clone(),
             {
                 let state = state.clone();
-                move || {
-                    provide_context(RequestMemo::default());
-                    provide_context(state.clone());
-                }
+                move || provide_context(state.clone())
             },
             move || shell(options.clone()),
         )
         .route_layer(middleware::from_fn_with_state(page_turns(), pages_in_turn))
+        .route_layer(middleware::from_fn_with_state(state.clone(), two_factor_gate::gate))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .nest("/v3", api::router())

@@ -1,25 +1,24 @@
 use leptos::prelude::*;
 
-use super::error_notice::ActionError;
+use super::{
+    error_notice::ActionError,
+    sessions_table::{EndOtherSessions, EndSession, SessionsTable, list_own_sessions},
+};
 use crate::domain::ApiError;
 
-/// Changes the signed-in operator's password. This session carries on
-/// under the new session epoch; the operator's other sessions end.
+/// Changes the signed-in operator's password. This session carries on; the
+/// operator's other sessions end.
 #[server]
 pub async fn change_password(current: String, new: String) -> Result<(), ApiError> {
     use crate::domain::Password;
     use crate::server::{
-        auth::session::{self, dashboard_caller, signed_in_operator},
+        auth::session::{dashboard_caller, own_key},
         service::sign_in,
         state::AppState,
     };
-    let state = expect_context::<AppState>();
-    let (caller, me) =
-        (dashboard_caller().await?, signed_in_operator().await?.ok_or(crate::server::Error::NotSignedIn)?);
+    let (state, caller) = (expect_context::<AppState>(), dashboard_caller().await?);
     let new = Password::parse(&new)?;
-    let epoch = sign_in::change_password(&state.db, &state.passwords, &caller, current, new).await?;
-    session::begin(&session::current_session()?, me.id, epoch).await?;
-    Ok(())
+    Ok(sign_in::change_password(&state.db, &state.passwords, &caller, current, new, &own_key().await?).await?)
 }
 
 /// The signed-in operator's own account.
@@ -27,9 +26,16 @@ pub async fn change_password(current: String, new: String) -> Result<(), ApiErro
 pub fn AccountPage() -> impl IntoView {
     let change = ServerAction::<ChangePassword>::new();
     let changed = move || matches!(change.value().get(), Some(Ok(())));
+    let end = ServerAction::<EndSession>::new();
+    let end_others = ServerAction::<EndOtherSessions>::new();
+    let sessions = Resource::new(
+        move || (end.version().get(), end_others.version().get(), change.version().get()),
+        |_| list_own_sessions(),
+    );
     view! {
         <main class="narrow">
             <h1>"Your account"</h1>
+            <p><a href="/account/two-factor">"Two-factor sign-in"</a></p>
             <h2>"Change your password"</h2>
             <p>"Your other sessions are signed out, and browsers you signed in on before are forgotten."</p>
             <ActionForm action=change attr:class="card form">
@@ -43,6 +49,12 @@ pub fn AccountPage() -> impl IntoView {
                 </Show>
                 <button type="submit">"Change password"</button>
             </ActionForm>
+            <h2>"Your sessions"</h2>
+            <SessionsTable sessions end show_operator=false />
+            <ActionForm action=end_others attr:class="inline">
+                <button type="submit" class="secondary">"Sign out all other sessions"</button>
+            </ActionForm>
+            <ActionError value=end_others.value() />
         </main>
     }
 }

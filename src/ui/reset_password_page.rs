@@ -5,16 +5,16 @@ use super::{checked_input::CheckedInput, error_notice::ActionError};
 use crate::domain::{ApiError, Password};
 
 /// Sets a new password with a one-time link an owner or admin made, and
-/// signs its operator in.
+/// signs its operator in (after their second factor, if they have one).
 #[server]
 pub async fn set_password_with_link(token: String, password: String) -> Result<(), ApiError> {
     use crate::server::{auth::session, service::password_links, state::AppState};
     let state = expect_context::<AppState>();
     let password = Password::parse(&password)?;
-    let (operator, epoch) =
+    let (operator, two_factor) =
         password_links::set_password(&state.db, &state.passwords, &token, password, session::client_ip()).await?;
-    session::begin(&session::current_session()?, operator.id, epoch).await?;
-    leptos_axum::redirect("/apps");
+    let waits = session::password_proved(&state.db, operator.id, two_factor).await?;
+    leptos_axum::redirect(if waits { "/sign-in/code" } else { "/apps" });
     Ok(())
 }
 

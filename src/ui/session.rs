@@ -14,7 +14,7 @@ pub enum Visitor {
     SignedIn(Session),
 }
 
-#[server]
+#[server(prefix = "/api/session")]
 pub async fn current_visitor() -> Result<Visitor, ApiError> {
     use crate::server::{auth::session::signed_in_operator, service::operators, state::AppState};
     // A signed-in operator proves set-up is done: one query fewer on every page.
@@ -25,10 +25,13 @@ pub async fn current_visitor() -> Result<Visitor, ApiError> {
     Ok(if operators::none_yet(&state.db).await? { Visitor::NeedsSetup } else { Visitor::SignedOut })
 }
 
-#[server]
+#[server(prefix = "/api/session")]
 pub async fn sign_out() -> Result<(), ApiError> {
-    use crate::server::auth::session::{current_session, end};
-    end(&current_session()?).await?;
+    use crate::server::{
+        auth::session::{current_session, end},
+        state::AppState,
+    };
+    end(&expect_context::<AppState>().db, &current_session()?).await?;
     leptos_axum::redirect("/sign-in");
     Ok(())
 }

@@ -16,8 +16,7 @@ pub async fn create_owner(email: String, name: String, password: String) -> Resu
     let state = expect_context::<AppState>();
     let owner =
         operators::create_first_owner(&state.db, &state.passwords, session::client_ip(), email, name, password).await?;
-    // A new operator's session epoch is the column's default.
-    session::begin(&session::current_session()?, owner.id, 0).await?;
+    session::begin(&state.db, &session::current_session()?, owner.id, false).await?;
     leptos_axum::redirect("/apps");
     Ok(())
 }

@@ -8,9 +8,11 @@ use super::{
 use crate::domain::{ApiError, return_path};
 
 /// Signs in, and goes to `next` (the page the visitor asked for) when it
-/// is a page of this site, else to the apps.
-#[server]
+/// is a page of this site, else to the apps; by way of the second-factor
+/// page when the operator has one.
+#[server(prefix = "/api/session")]
 pub async fn sign_in(email: String, password: String, #[server(default)] next: String) -> Result<(), ApiError> {
+    use crate::domain::second_factor_returning_to;
     use crate::server::{
         auth::{device, session},
         service::sign_in::{self, Attempt},
@@ -19,9 +21,10 @@ pub async fn sign_in(email: String, password: String, #[server(default)] next: S
     let state = expect_context::<AppState>();
     let attempt = Attempt { email, password, address: session::client_address(), device: device::token() };
     let signed_in = sign_in::sign_in(&state.db, &state.passwords, attempt).await?;
-    session::begin(&session::current_session()?, signed_in.operator.id, signed_in.epoch).await?;
+    let waits = session::password_proved(&state.db, signed_in.operator.id, signed_in.two_factor).await?;
     device::remember(&signed_in.device, state.config.secure_cookies);
-    leptos_axum::redirect(return_path(&next).unwrap_or("/apps"));
+    let onward = return_path(&next).unwrap_or("/apps");
+    leptos_axum::redirect(&if waits { second_factor_returning_to(onward) } else { onward.to_owned() });
     Ok(())
 }
 

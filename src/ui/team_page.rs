@@ -5,18 +5,67 @@ use super::{
     error_notice::{ActionError, ErrorNotice},
     timestamp::Timestamp,
 };
-use crate::domain::{ApiError, Email, OperatorName, OperatorRole, OperatorView, Password};
+use crate::domain::{
+    ApiError, Email, OperatorName, OperatorRole, OperatorView, Password, SignInStatus, TwoFactorPolicy,
+};
 
 /// The team, and who is looking at it (their own row is not editable).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Team {
+    me: OperatorView,
+    operators: Vec<OperatorView>,
+    sign_in: SignInStatus,
+}
+
 #[server]
-pub async fn list_operators() -> Result<(OperatorView, Vec<OperatorView>), ApiError> {
+pub async fn list_operators() -> Result<Team, ApiError> {
     use crate::server::{
-        auth::session::dashboard_caller, auth::session::signed_in_operator, service::operators, state::AppState,
+        auth::session::dashboard_caller,
+        auth::session::signed_in_operator,
+        service::{operators, sign_in, two_factor},
+        state::AppState,
     };
-    let state = expect_context::<AppState>();
-    let caller = dashboard_caller().await?;
+    let (state, caller) = (expect_context::<AppState>(), dashboard_caller().await?);
     let me = signed_in_operator().await?.ok_or(crate::server::Error::NotSignedIn)?;
-    Ok((me, operators::list(&state.db, &caller).await?))
+    let sign_in = SignInStatus {
+        locked_out: sign_in::locked_out(&state.db, &caller).await?,
+        two_factor: two_factor::enabled_operators(&state.db, &caller).await?,
+        policy: two_factor::policy(&state.db, &caller).await?,
+    };
+    Ok(Team { me, operators: operators::list(&state.db, &caller).await?, sign_in })
+}
+
+/// Forgives operator `id`'s failed sign-ins, which ends their lock-out.
+#[server]
+pub async fn lift_lock_out(id: i64) -> Result<(), ApiError> {
+    use crate::server::{auth::session::dashboard_caller, service::sign_in, state::AppState};
+    Ok(sign_in::lift_lock_out(&expect_context::<AppState>().db, &dashboard_caller().await?, id).await?)
+}
+
+/// Takes away operator `id`'s second factor (lost with their recovery codes).
+#[server]
+pub async fn reset_two_factor(id: i64) -> Result<(), ApiError> {
+    use crate::server::{auth::session::dashboard_caller, service::two_factor, state::AppState};
+    Ok(two_factor::reset_for(&expect_context::<AppState>().db, &dashboard_caller().await?, id).await?)
+}
+
+/// Sets which roles must sign in with a second factor: a form field per
+/// role, present when ticked (as a checkbox sends it). Owners only.
+#[server]
+pub async fn set_two_factor_policy(
+    #[server(default)] owner: Option<String>,
+    #[server(default)] admin: Option<String>,
+    #[server(default)] developer: Option<String>,
+    #[server(default)] support: Option<String>,
+    #[server(default)] viewer: Option<String>,
+) -> Result<(), ApiError> {
+    use crate::domain::TwoFactorPolicy;
+    use crate::server::{auth::session::dashboard_caller, service::two_factor, state::AppState};
+    use OperatorRole::{Admin, Developer, Owner, Support, Viewer};
+    let fields = [(Owner, owner), (Admin, admin), (Developer, developer), (Support, support), (Viewer, viewer)];
+    let roles = fields.into_iter().filter(|(_, field)| field.is_some()).map(|(role, _)| role).collect();
+    let policy = TwoFactorPolicy { roles };
+    Ok(two_factor::set_policy(&expect_context::<AppState>().db, &dashboard_caller().await?, &policy).await?)
 }
 
 /// Adds an operator: with a password given, that one; without, an
@@ -76,8 +125,22 @@ pub fn TeamPage() -> impl IntoView {
     let change_role = ServerAction::<ChangeOperatorRole>::new();
     let set_disabled = ServerAction::<SetOperatorDisabled>::new();
     let reset_link = ServerAction::<CreateResetLink>::new();
+    let sign_in_actions = SignInActions {
+        lift: ServerAction::<LiftLockOut>::new(),
+        reset_two_factor: ServerAction::<ResetTwoFactor>::new(),
+        policy: ServerAction::<SetTwoFactorPolicy>::new(),
+    };
     let team = Resource::new(
-        move || (add.version().get(), change_role.version().get(), set_disabled.version().get()),
+        move || {
+            (
+                add.version().get(),
+                change_role.version().get(),
+                set_disabled.version().get(),
+                sign_in_actions.lift.version().get(),
+                sign_in_actions.reset_two_factor.version().get(),
+                sign_in_actions.policy.version().get(),
+            )
+        },
         |_| list_operators(),
     );
     view! {
@@ -87,6 +150,8 @@ pub fn TeamPage() -> impl IntoView {
             <ActionError value=change_role.value() />
             <ActionError value=set_disabled.value() />
             <ActionError value=reset_link.value() />
+            <ActionError value=sign_in_actions.lift.value() />
+            <ActionError value=sign_in_actions.reset_two_factor.value() />
             {move || {
                 reset_link.value().get().and_then(Result::ok).map(|link| view! {
                     <p class="notice" role="status">
@@ -98,11 +163,16 @@ pub fn TeamPage() -> impl IntoView {
             <Transition fallback=|| view! { <p class="muted">"Loading the team…"</p> }>
                 {move || Suspend::new(async move {
                     match team.await {
-                        Ok((me, team)) => {
+                        Ok(Team { me, operators, sign_in }) => {
                             let may_manage = me.role.at_least(OperatorRole::Admin);
+                            let is_owner = me.role == OperatorRole::Owner;
+                            let policy = sign_in.policy.clone();
+                            let rows = TeamRows { me: me.id, may_manage, sign_in };
                             view! {
-                                <TeamTable team me=me.id change_role set_disabled reset_link may_manage />
+                                {may_manage.then(|| view! { <p><a href="/team/sessions">"Team sessions"</a></p> })}
+                                <TeamTable team=operators rows change_role set_disabled reset_link sign_in_actions />
                                 {may_manage.then(|| view! { <AddOperatorForm add /> })}
+                                <TwoFactorPolicyForm policy action=sign_in_actions.policy editable=is_owner />
                             }
                                 .into_any()
                         }
@@ -114,31 +184,117 @@ pub fn TeamPage() -> impl IntoView {
     }
 }
 
+/// The team page's sign-in controls.
+#[derive(Clone, Copy)]
+struct SignInActions {
+    lift: ServerAction<LiftLockOut>,
+    reset_two_factor: ServerAction<ResetTwoFactor>,
+    policy: ServerAction<SetTwoFactorPolicy>,
+}
+
+/// What each row of the team table needs to know besides its operator.
+struct TeamRows {
+    me: i64,
+    may_manage: bool,
+    sign_in: SignInStatus,
+}
+
 #[component]
 fn TeamTable(
     team: Vec<OperatorView>,
-    me: i64,
+    rows: TeamRows,
     change_role: ServerAction<ChangeOperatorRole>,
     set_disabled: ServerAction<SetOperatorDisabled>,
     reset_link: ServerAction<CreateResetLink>,
-    may_manage: bool,
+    sign_in_actions: SignInActions,
 ) -> impl IntoView {
     view! {
-        <table class="team">
-            <thead>
-                <tr><th>"Name"</th><th>"Email"</th><th>"Role"</th><th>"Since"</th><th>"Status"</th></tr>
-            </thead>
-            <tbody>
-                {team
-                    .into_iter()
-                    .map(|op| {
-                        let editable = may_manage && op.id != me;
-                        view! { <OperatorRow op change_role set_disabled reset_link editable /> }
+        <div class="table-scroll">
+            <table class="team">
+                <thead>
+                    <tr><th>"Name"</th><th>"Email"</th><th>"Role"</th><th>"Since"</th><th>"Sign-in"</th><th>"Status"</th></tr>
+                </thead>
+                <tbody>
+                    {team
+                        .into_iter()
+                        .map(|op| {
+                            let editable = rows.may_manage && op.id != rows.me;
+                            let locked_out = rows.sign_in.locked_out.contains(&op.id);
+                            let two_factor = rows.sign_in.two_factor.contains(&op.id);
+                            let id = op.id;
+                            view! {
+                                <OperatorRow op change_role set_disabled reset_link editable>
+                                    <SignInCell id locked_out two_factor editable actions=sign_in_actions />
+                                </OperatorRow>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+/// An operator's lock-out and second factor, with the controls to lift
+/// the one and take away the other.
+#[component]
+fn SignInCell(id: i64, locked_out: bool, two_factor: bool, editable: bool, actions: SignInActions) -> impl IntoView {
+    view! {
+        <td class="sign-in">
+            {two_factor.then(|| view! { <span class="badge">"Two-factor"</span> })}
+            {locked_out.then(|| view! { <span class="badge danger">"Locked out"</span> })}
+            {(editable && locked_out).then(|| view! {
+                <ActionForm action=actions.lift attr:class="inline">
+                    <input type="hidden" name="id" value=id />
+                    <button type="submit" class="secondary">"Lift lock-out"</button>
+                </ActionForm>
+            })}
+            {(editable && two_factor).then(|| view! {
+                <ActionForm action=actions.reset_two_factor attr:class="inline">
+                    <input type="hidden" name="id" value=id />
+                    <button type="submit" class="secondary">"Reset two-factor"</button>
+                </ActionForm>
+            })}
+        </td>
+    }
+}
+
+/// Which roles must sign in with two-factor: a form for owners, a sentence
+/// for everyone else.
+#[component]
+fn TwoFactorPolicyForm(
+    policy: TwoFactorPolicy,
+    action: ServerAction<SetTwoFactorPolicy>,
+    editable: bool,
+) -> impl IntoView {
+    if !editable {
+        let roles: Vec<&str> = policy.roles.iter().map(|r| r.label()).collect();
+        let said = if roles.is_empty() { "no role".to_owned() } else { roles.join(", ") };
+        return view! { <p class="muted">"Two-factor sign-in is required of: " {said} "."</p> }.into_any();
+    }
+    view! {
+        <section class="card">
+            <h2>"Two-factor sign-in"</h2>
+            <ActionForm action attr:class="form" attr:id="two-factor-policy">
+                <p>"Require it of these roles. Their operators signed in with a password alone must set it up first."</p>
+                {OperatorRole::ALL
+                    .iter()
+                    .map(|role| view! {
+                        <label class="choice">
+                            <input type="checkbox" name=role.as_str() value="on" checked=policy.roles.contains(role) />
+                            {role.label()}
+                        </label>
                     })
                     .collect_view()}
-            </tbody>
-        </table>
+                <ActionError value=action.value() />
+                {move || matches!(action.value().get(), Some(Ok(()))).then(|| view! {
+                    <p class="notice" role="status">"Saved."</p>
+                })}
+                <button type="submit">"Save"</button>
+            </ActionForm>
+        </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -148,6 +304,7 @@ fn OperatorRow(
     set_disabled: ServerAction<SetOperatorDisabled>,
     reset_link: ServerAction<CreateResetLink>,
     editable: bool,
+    children: Children,
 ) -> impl IntoView {
     let disabled = op.disabled_at.is_some();
     let role_cell = if editable {
@@ -173,8 +330,9 @@ fn OperatorRow(
             <td>{op.email.to_string()}</td>
             <td>{role_cell}</td>
             <td><Timestamp at=Some(op.created_at) /></td>
+            {children()}
             <td>
-                {if disabled { "Disabled" } else { "Active" }}
+                <span>{if disabled { "Disabled" } else { "Active" }}</span>
                 {editable.then(|| view! {
                     <ActionForm action=set_disabled attr:class="inline">
                         <input type="hidden" name="id" value=op.id />

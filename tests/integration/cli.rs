@@ -5,12 +5,22 @@ use std::process::Stdio;
 use serde_json::Value;
 use tokio::{io::AsyncWriteExt, process::Command};
 
-use switchboard::server::{access::password::PasswordChecks, service::sign_in};
+use switchboard::{
+    domain::{Email, OperatorRole, SecondFactor},
+    server::{
+        access::{Actor, Caller, password::PasswordChecks},
+        service::{operator_sessions, sign_in, two_factor},
+    },
+};
 
 use crate::common::{Backend, fresh_database};
 use crate::on_both_backends;
 
-on_both_backends!(the_cli_bootstraps_an_owner_an_app_and_a_key, the_cli_resets_a_password);
+on_both_backends!(
+    the_cli_bootstraps_an_owner_an_app_and_a_key,
+    the_cli_resets_a_password,
+    the_cli_takes_away_a_lost_second_factor
+);
 
 async fn switchboard(database_url: &str, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
@@ -105,5 +115,42 @@ async fn the_cli_resets_a_password(backend: Backend) {
     assert_eq!(old.err().map(|e| e.code()), Some("ERR_WRONG_CREDENTIALS"));
     let new = sign_in::sign_in(&db, &passwords, attempt("another long enough password")).await;
     assert!(new.is_ok(), "the new password signs in");
+    db.close().await;
+}
+
+async fn the_cli_takes_away_a_lost_second_factor(backend: Backend) {
+    let (db, url) = fresh_database(backend).await;
+    let create = ["operator", "create", "--email", "ops@example.com", "--role", "owner", "--password-stdin"];
+    let (ok, _, err) = switchboard(&url, &create, Some("a long enough password\n")).await;
+    assert!(ok, "{err}");
+    let attempt = || sign_in::Attempt {
+        email: "ops@example.com".into(),
+        password: "a long enough password".into(),
+        address: None,
+        device: None,
+    };
+    let passwords = PasswordChecks::new(1);
+    let id = sign_in::sign_in(&db, &passwords, attempt()).await.unwrap().operator.id;
+    let email = Email::parse("ops@example.com").unwrap();
+    let owner = Caller { actor: Actor::Operator { id, email, role: OperatorRole::Owner }, ip: None };
+    let origin = operator_sessions::Origin { address: None, user_agent: None };
+    let key = operator_sessions::start(&db, id, origin, false).await.unwrap();
+    let setup = two_factor::begin_setup(&db, &owner).await.unwrap();
+    let totp =
+        totp_rs::Builder::new().with_secret(totp_rs::Secret::try_from_base32(&setup.secret).unwrap()).build().unwrap();
+    let code = SecondFactor::parse(&totp.generate_current().to_string()).unwrap();
+    two_factor::confirm_setup(&db, &owner, &code, &key).await.unwrap();
+    assert!(sign_in::sign_in(&db, &passwords, attempt()).await.unwrap().two_factor, "a code is asked for");
+
+    let reset = ["operator", "reset-two-factor", "--email", "ops@example.com"];
+    let (ok, out, err) = switchboard(&url, &reset, None).await;
+    assert!(ok, "{err}");
+    assert!(out.contains("took away the second factor of ops@example.com"), "{out}");
+    assert!(!sign_in::sign_in(&db, &passwords, attempt()).await.unwrap().two_factor, "the password alone signs in");
+    let live: i64 = db.scalar("SELECT COUNT(*) FROM operator_sessions", &[]).await.unwrap();
+    assert_eq!(live, 0, "their sessions ended");
+    let unknown = ["operator", "reset-two-factor", "--email", "nobody@example.com"];
+    let (ok, _, err) = switchboard(&url, &unknown, None).await;
+    assert!(!ok && err.contains("No operator has the email nobody@example.com"), "{err}");
     db.close().await;
 }

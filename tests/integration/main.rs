@@ -10,6 +10,7 @@ mod architecture;
 mod cli;
 mod client_api;
 mod dashboard;
+mod dashboard_account;
 mod dashboard_groups;
 mod dashboard_messages;
 mod dashboard_users;

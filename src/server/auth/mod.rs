@@ -4,6 +4,7 @@
 pub mod api_key;
 pub mod device;
 pub mod session;
+pub mod two_factor_gate;
 
 pub use crate::server::access::{Actor, Caller, Permission, password, secret};
 

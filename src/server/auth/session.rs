@@ -22,18 +22,26 @@ use crate::server::{
     Error, Result,
     db::{Db, SessionRows},
     service,
-    service::apps::App,
+    service::{
+        apps::App,
+        operator_sessions::{self, Origin, SignedIn as SignedInRow},
+    },
     state::AppState,
 };
 
-const OPERATOR_ID: &str = "operator_id";
+/// The session's key, whose row in `operator_sessions` says who is signed
+/// in (see `service::operator_sessions`).
+const SESSION_KEY: &str = "session_key";
 
-/// The operator's session epoch when they signed in (see
-/// `sign_in::reset_password`); sessions from before epochs were kept hold none.
-const SESSION_EPOCH: &str = "session_epoch";
+/// The operator whose password was right and whose second factor is asked
+/// for next, and until when.
+const PENDING_SECOND_FACTOR: &str = "second_factor_pending";
+
+/// How long the second factor may be asked for after the password.
+const SECOND_FACTOR_WITHIN: i64 = 300;
 
 /// Dashboard sessions last a week of inactivity.
-pub const SESSION_IDLE: time::Duration = time::Duration::days(7);
+pub const SESSION_IDLE: time::Duration = time::Duration::seconds(operator_sessions::SESSION_IDLE_SECONDS);
 
 /// A session in use is saved again, for a fresh week and with its cookie
 /// sent again, on its first request a day or more after it was last saved:
@@ -114,43 +122,85 @@ fn session_failed(err: tower_sessions::session::Error) -> Error {
     Error::Internal(format!("session: {err}"))
 }
 
-/// Starts a fresh session for the operator; a new id, so a session id
-/// planted before sign-in is worthless after it.
-pub async fn begin(session: &Session, operator_id: i64, epoch: i64) -> Result<()> {
+/// Starts a fresh session for the operator, signed in with a second factor
+/// or not; a new id, so a session id planted before sign-in is worthless
+/// after it.
+pub async fn begin(db: &Db, session: &Session, operator_id: i64, two_factor: bool) -> Result<()> {
+    let user_agent = request_parts(|parts| {
+        parts.headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned)
+    })
+    .flatten();
+    let origin = Origin { address: client_ip(), user_agent };
+    let key = operator_sessions::start(db, operator_id, origin, two_factor).await?;
     session.cycle_id().await.map_err(session_failed)?;
-    session.insert(OPERATOR_ID, operator_id).await.map_err(session_failed)?;
-    session.insert(SESSION_EPOCH, epoch).await.map_err(session_failed)
+    session.remove::<serde_json::Value>(PENDING_SECOND_FACTOR).await.map_err(session_failed)?;
+    session.insert(SESSION_KEY, key).await.map_err(session_failed)
 }
 
-pub async fn end(session: &Session) -> Result<()> {
+/// The operator's password (or a password link) was right: signs them in,
+/// or, when they have a second factor, has the session wait for it.
+/// Answers whether it waits.
+pub async fn password_proved(db: &Db, operator_id: i64, has_second_factor: bool) -> Result<bool> {
+    let session = current_session()?;
+    if has_second_factor {
+        await_second_factor(&session, operator_id).await?;
+    } else {
+        begin(db, &session, operator_id, false).await?;
+    }
+    Ok(has_second_factor)
+}
+
+/// The password was right: the session waits for operator `operator_id`'s
+/// second factor, for a few minutes, signing no one in meanwhile.
+pub async fn await_second_factor(session: &Session, operator_id: i64) -> Result<()> {
+    session.cycle_id().await.map_err(session_failed)?;
+    session.remove::<String>(SESSION_KEY).await.map_err(session_failed)?;
+    let until = service::now() + SECOND_FACTOR_WITHIN;
+    session.insert(PENDING_SECOND_FACTOR, (operator_id, until)).await.map_err(session_failed)
+}
+
+/// The operator whose second factor this session waits for, if it still does.
+pub async fn pending_second_factor(session: &Session) -> Result<Option<i64>> {
+    let pending = session.get::<(i64, i64)>(PENDING_SECOND_FACTOR).await.map_err(session_failed)?;
+    Ok(pending.filter(|(_, until)| *until > service::now()).map(|(operator, _)| operator))
+}
+
+/// Signs out: the session's row goes, and the session with it.
+pub async fn end(db: &Db, session: &Session) -> Result<()> {
+    if let Some(key) = session.get::<String>(SESSION_KEY).await.map_err(session_failed)? {
+        operator_sessions::end_by_key(db, &key).await?;
+    }
     session.flush().await.map_err(session_failed)
 }
 
+/// This request's session key, which the sessions pages mark and keep.
+pub async fn own_key() -> Result<String> {
+    current_session()?.get::<String>(SESSION_KEY).await.map_err(session_failed)?.ok_or(Error::NotSignedIn)
+}
+
 /// The operator signed in on this request's session, if any. The row is
-/// read once per request (see `RequestMemo`), so disabling someone,
+/// read once per request (see [`RequestMemo`]), so disabling someone,
 /// changing their role or signing them out takes effect on their very next
 /// request; a disabled operator's session ends.
 pub async fn signed_in_operator() -> Result<Option<OperatorView>> {
     let state = leptos::prelude::expect_context::<AppState>();
-    match leptos::prelude::use_context::<RequestMemo>() {
-        Some(memo) => memo.operator.get_or_try_init(|| memo.read_operator(&state.db)).await.cloned(),
-        None => Ok(operator_on(&current_session()?, &state.db, None).await?.map(|(operator, _)| operator)),
-    }
+    let (session, path) = (current_session()?, request_parts(|p| p.uri.path().to_owned()).unwrap_or_default());
+    let memo = request_parts(|parts| parts.extensions.get::<RequestMemo>().cloned()).flatten().unwrap_or_default();
+    Ok(memo.signed_in(&state.db, &session, &path).await?.map(|(operator, _)| operator))
 }
 
 /// The operator signed in on `session`, and the app `app` with them when
-/// asked for and found (see `operators::signed_in`).
-async fn operator_on(session: &Session, db: &Db, app: Option<&AppId>) -> Result<Option<(OperatorView, Option<App>)>> {
-    let Some(id) = session.get::<i64>(OPERATOR_ID).await.map_err(session_failed)? else {
+/// asked for and found (see `operator_sessions::signed_in`).
+async fn operator_on(session: &Session, db: &Db, app: Option<&AppId>) -> Result<Option<SignedInRow>> {
+    let Some(key) = session.get::<String>(SESSION_KEY).await.map_err(session_failed)? else {
         return Ok(None);
     };
-    // A session that holds an operator was loaded, so it has its id.
+    // A session that holds a key was loaded, so it has its id.
     let Some(session_id) = session.id() else { return Ok(None) };
-    let epoch = session.get::<i64>(SESSION_EPOCH).await.map_err(session_failed)?.unwrap_or(0);
-    let signed_in = service::operators::signed_in(db, id, &session_id, epoch, app).await?;
+    let signed_in = operator_sessions::signed_in(db, &key, &session_id.to_string(), app).await?;
     match signed_in {
         Some(_) => renew_if_due(session).await?,
-        None => end(session).await?,
+        None => session.flush().await.map_err(session_failed)?,
     }
     Ok(signed_in)
 }
@@ -162,30 +212,37 @@ fn operator_caller(op: OperatorView, ip: Option<String>) -> Caller {
 /// What one dashboard request has read of its operator and of the apps it
 /// asked for. A page renders several resources at once, each through
 /// server functions that would otherwise read the same rows again; the
-/// first to ask reads, the others wait for its answer. The memo lives as
-/// long as its request: the next one reads afresh, so a disabled operator
-/// is still stopped on their very next request.
+/// first to ask reads, the others wait for its answer. The two-factor gate
+/// puts one in each request (see `two_factor_gate`); it lives as long as
+/// its request: the next one reads afresh, so a disabled operator is still
+/// stopped on their very next request.
 #[derive(Clone, Default)]
 pub struct RequestMemo {
-    operator: Arc<OnceCell<Option<OperatorView>>>,
+    signed_in: Arc<OnceCell<Option<(OperatorView, bool)>>>,
     apps: Arc<Mutex<HashMap<String, Arc<OnceCell<App>>>>>,
 }
 
 impl RequestMemo {
+    /// The operator signed in on `session`, and whether they must set up a
+    /// second factor before anything else; read on the first call.
+    pub async fn signed_in(&self, db: &Db, session: &Session, path: &str) -> Result<Option<(OperatorView, bool)>> {
+        self.signed_in.get_or_try_init(|| self.read_operator(db, session, path)).await.cloned()
+    }
+
     /// Reads the operator, and with them the app that the request's
     /// address names, if it names one: the app a page is about, which its
     /// resources will ask for next.
-    async fn read_operator(&self, db: &Db) -> Result<Option<OperatorView>> {
-        let page_app = request_parts(|parts| app_in_path(parts.uri.path())).flatten();
-        let Some((operator, app)) = operator_on(&current_session()?, db, page_app.as_ref()).await? else {
+    async fn read_operator(&self, db: &Db, session: &Session, path: &str) -> Result<Option<(OperatorView, bool)>> {
+        let page_app = app_in_path(path);
+        let Some(signed_in) = operator_on(session, db, page_app.as_ref()).await? else {
             return Ok(None);
         };
-        if let (Some(app_id), Some(app)) = (page_app, app) {
+        if let (Some(app_id), Some(app)) = (page_app, signed_in.app) {
             // Nothing asks for an app before its operator, so no one has
             // filled the cell meanwhile.
             let _ = self.app(app_id.as_str()).set(app);
         }
-        Ok(Some(operator))
+        Ok(Some((signed_in.operator, signed_in.must_set_up_two_factor)))
     }
 
     fn app(&self, app_id: &str) -> Arc<OnceCell<App>> {
@@ -209,7 +266,8 @@ pub async fn dashboard_caller() -> Result<Caller> {
 pub async fn dashboard_app(app_id: &str) -> Result<(AppState, Caller, App)> {
     let (state, caller) = (leptos::prelude::expect_context::<AppState>(), dashboard_caller().await?);
     let read = || async { service::apps::get(&state.db, &caller, &AppId::parse(app_id)?).await };
-    let app = match leptos::prelude::use_context::<RequestMemo>() {
+    let memo = request_parts(|parts| parts.extensions.get::<RequestMemo>().cloned()).flatten();
+    let app = match memo {
         Some(memo) => service::apps::shown_to(&caller, memo.app(app_id).get_or_try_init(read).await?.clone())?,
         None => read().await?,
     };
@@ -225,9 +283,12 @@ impl FromRequestParts<AppState> for SignedIn {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
         let session = Session::from_request_parts(parts, state).await.map_err(|(_, e)| Error::Internal(e.into()))?;
-        let (op, _) = operator_on(&session, &state.db, None).await?.ok_or(Error::NotSignedIn)?;
+        let signed_in = operator_on(&session, &state.db, None).await?.ok_or(Error::NotSignedIn)?;
+        if signed_in.must_set_up_two_factor {
+            return Err(Error::TwoFactorRequired);
+        }
         let ip = super::peer_ip(parts);
-        Ok(SignedIn(operator_caller(op, ip)))
+        Ok(SignedIn(operator_caller(signed_in.operator, ip)))
     }
 }
 

@@ -1,14 +1,12 @@
 use serde_json::json;
 use sqlx::FromRow;
-use tower_sessions::session::Id;
 
 use super::{
-    apps::{APP_COLUMNS, App, AppRow},
     audit::{Change, record},
-    now, qualified, stored,
+    now, stored,
 };
 use crate::args;
-use crate::domain::{AppId, Email, OperatorName, OperatorRole, OperatorView, Password};
+use crate::domain::{Email, OperatorName, OperatorRole, OperatorView, Password};
 use crate::server::{
     Error, Result,
     access::{Actor, Caller, Permission, password::PasswordChecks},
@@ -30,18 +28,9 @@ pub(super) struct OperatorRow {
 }
 
 /// Named apart from an app's columns where the two share a name: a page
-/// reads its operator and its app together (see [`signed_in`]).
+/// reads its operator and its app together (see `operator_sessions`).
 pub(super) const OPERATOR_COLUMNS: &str =
     "id AS operator_id, email, name AS operator_name, role, created_at AS operator_created_at, disabled_at";
-
-/// An operator with the app their page is about.
-#[derive(FromRow)]
-struct OperatorWithApp {
-    #[sqlx(flatten)]
-    operator: OperatorRow,
-    #[sqlx(flatten)]
-    app: AppRow,
-}
 
 impl TryFrom<OperatorRow> for OperatorView {
     type Error = Error;
@@ -156,50 +145,20 @@ pub(super) fn require_may_assign(caller: &Caller, role: OperatorRole) -> Result<
     Ok(())
 }
 
-/// Operator `id`, signed in on session `session` under session epoch
-/// `epoch`, if they may still act, their password was not reset since, and
-/// the session is still saved and unexpired: a process keeps sessions in
-/// memory, and this read is what ends one that was signed out, or that
-/// expired, on another.
-///
-/// With `app`, the live app of that App ID comes too, when there is one: a
-/// page about an app needs both, and one query brings them. Only when it
-/// brings nothing does a second look for the operator alone.
-pub async fn signed_in(
-    db: &Db,
-    id: i64,
-    session: &Id,
-    epoch: i64,
-    app: Option<&AppId>,
-) -> Result<Option<(OperatorView, Option<App>)>> {
-    let session_is_live = format!(
-        "session_epoch = $4 AND EXISTS (SELECT 1 FROM {} WHERE id = $2 AND expiry_date > $3)",
-        db.session_table()
-    );
-    let (session, now) = (session.to_string(), time::OffsetDateTime::now_utc());
-    if let Some(app_id) = app {
-        let sql = format!(
-            "SELECT {}, {} FROM operators o JOIN apps a ON a.app_id = $5 AND a.deleted_at IS NULL \
-             WHERE o.id = $1 AND o.disabled_at IS NULL AND {session_is_live}",
-            qualified(OPERATOR_COLUMNS, "o"),
-            qualified(APP_COLUMNS, "a")
-        );
-        let row: Option<OperatorWithApp> = db.optional(&sql, args![id, &session, now, epoch, app_id.as_str()]).await?;
-        if let Some(row) = row {
-            return Ok(Some((OperatorView::try_from(row.operator)?, Some(App::try_from(row.app)?))));
-        }
-    }
-    let sql =
-        format!("SELECT {OPERATOR_COLUMNS} FROM operators WHERE id = $1 AND disabled_at IS NULL AND {session_is_live}");
-    let row: Option<OperatorRow> = db.optional(&sql, args![id, session, now, epoch]).await?;
-    row.map(|row| Ok((OperatorView::try_from(row)?, None))).transpose()
-}
-
 pub async fn list(db: &Db, caller: &Caller) -> Result<Vec<OperatorView>> {
     caller.require(Permission::Read)?;
     let rows: Vec<OperatorRow> =
         db.all(&format!("SELECT {OPERATOR_COLUMNS} FROM operators ORDER BY created_at, id"), &[]).await?;
     rows.into_iter().map(OperatorView::try_from).collect()
+}
+
+/// The operator with this email, for the CLI, which names them so.
+pub async fn by_email(db: &Db, caller: &Caller, email: &Email) -> Result<OperatorView> {
+    caller.require(Permission::Read)?;
+    let row: Option<OperatorRow> = db
+        .optional(&format!("SELECT {OPERATOR_COLUMNS} FROM operators WHERE email = $1"), args![email.as_str()])
+        .await?;
+    row.ok_or_else(|| email_not_found(email))?.try_into()
 }
 
 async fn get(db: &Db, id: i64) -> Result<OperatorView> {

@@ -77,14 +77,15 @@ pub async fn reset_link(db: &Db, caller: &Caller, id: i64) -> Result<String> {
 
 /// Sets the password of the operator a link was made for, and uses the
 /// link up; `ip` is where it was used from, for the audit log. Answers the
-/// operator and their new session epoch, to sign them in with.
+/// operator, to sign in, and whether they have a second factor to prove
+/// first: the link stands in for the password only.
 pub async fn set_password(
     db: &Db,
     passwords: &PasswordChecks,
     token: &str,
     password: Password,
     ip: Option<String>,
-) -> Result<(OperatorView, i64)> {
+) -> Result<(OperatorView, bool)> {
     let (token_hash, at) = (secret::hash(token), now());
     // A link is looked at before argon2 runs for it: an unknown token
     // costs no turn at the password checks, which sign-ins share.
@@ -97,13 +98,15 @@ pub async fn set_password(
     let sql = format!("SELECT {OPERATOR_COLUMNS} FROM operators WHERE id = $1 AND disabled_at IS NULL");
     let row: OperatorRow = tx.optional(&sql, args![id]).await?.ok_or_else(link_invalid)?;
     let operator = OperatorView::try_from(row)?;
-    let epoch = replace_password(&mut tx, operator.id, &operator.email, &hash).await?;
+    let sql = format!("SELECT {} FROM operators WHERE id = $1", super::two_factor::ENABLED);
+    let two_factor: bool = tx.scalar(&sql, args![id]).await?;
+    replace_password(&mut tx, operator.id, &operator.email, &hash, None).await?;
     let caller = Caller { actor: Actor::Operator { id, email: operator.email.clone(), role: operator.role }, ip };
     let change =
         Change { app: None, action: "operator.password_set", object: format!("operator:{id}"), details: json!({}) };
     record(&mut tx, &caller, change).await?;
     tx.commit().await?;
-    Ok((operator, epoch))
+    Ok((operator, two_factor))
 }
 
 fn link_invalid() -> Error {
