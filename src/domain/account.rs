@@ -21,6 +21,10 @@ pub struct SessionView {
     pub two_factor: bool,
     /// The session this list is shown in.
     pub this_one: bool,
+    /// The viewer may sign it out: any of their own but this one (which
+    /// signs out in the header), and, for owners and admins, others' but
+    /// an owner's, which only owners end.
+    pub may_end: bool,
 }
 
 /// Where an operator stands with two-factor sign-in.

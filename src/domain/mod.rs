@@ -9,6 +9,7 @@ mod ids;
 mod kinds;
 mod message_filter;
 mod messages;
+mod permission;
 mod realtime;
 mod return_to;
 mod text;
@@ -29,6 +30,7 @@ pub use messages::{
     CallStatus, CallType, Content, MAX_ATTACHMENTS, MAX_TEXT_CHARS, MediaType, MemberEvent, MessageCategory,
     MessageEvent, Reach, Receiver, ReceiverType, SYSTEM_SENDER, parse_reason,
 };
+pub use permission::{Permission, Powers};
 pub use realtime::{ClientFrame, CloseReason, PresenceSubscription, ReceiptKind, ServerFrame};
 pub use return_to::{return_path, second_factor_returning_to, sign_in_returning_to};
 pub use text::{TEXT_WITH_NUL, storable, storable_json};
@@ -41,6 +43,6 @@ pub use users::{
 pub use views::{
     ApiKeyView, AppView, AuditEntryView, AuditPage, AuthTokenView, BannedUserView, ConversationView, DayFigures,
     GroupView, ImportReport, KeyRequestsView, LiveCounts, MemberView, MessagePage, MessageView, NewApiKey,
-    NewAuthToken, OperatorView, OverviewView, Page, PlaygroundLogin, Powers, RejectedRow, RoleSettings, RoleView,
-    Session, UserDetail, UserListPage, UserSummary, UserSummaryPage, UserView,
+    NewAuthToken, OperatorView, OverviewView, Page, PlaygroundLogin, RejectedRow, RoleSettings, RoleView, Session,
+    UserDetail, UserListPage, UserSummary, UserSummaryPage, UserView,
 };

@@ -221,17 +221,6 @@ pub struct RejectedRow {
     pub message: String,
 }
 
-/// What the signed-in operator may do to an app's users and groups, so
-/// that pages offer only that. The server checks every action again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct Powers {
-    /// Create, edit and delete users, roles, friendships, groups and
-    /// memberships.
-    pub manage: bool,
-    /// Revoke auth tokens, deactivate users, kick and ban members.
-    pub moderate: bool,
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]

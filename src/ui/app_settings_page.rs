@@ -4,6 +4,7 @@ use super::{
     app_layout::{get_app, use_app_id},
     checked_input::CheckedInput,
     error_notice::ActionError,
+    permitted::load_user_powers,
 };
 use crate::domain::{ApiError, AppName, AppView};
 
@@ -40,17 +41,37 @@ pub async fn delete_app(app_id: String, typed_name: String) -> Result<(), ApiErr
 pub fn AppSettingsPage() -> impl IntoView {
     let app_id = use_app_id();
     let app = Resource::new(move || app_id.get(), get_app);
+    let powers = Resource::new(move || app_id.get(), load_user_powers);
     view! {
         <section class="settings-page">
             <Suspense>
                 {move || Suspend::new(async move {
+                    let powers = powers.await.unwrap_or_default();
                     app.await.ok().map(|app| view! {
-                        <RenameForm app=app.clone() />
-                        <AuthKeyLoginForm app=app.clone() />
-                        <DeleteForm app />
+                        {(!powers.change_app && !powers.delete_app).then(|| view! { <ReadOnlySettings app=app.clone() /> })}
+                        {powers.change_app.then(|| view! {
+                            <RenameForm app=app.clone() />
+                            <AuthKeyLoginForm app=app.clone() />
+                        })}
+                        {powers.delete_app.then(|| view! { <DeleteForm app /> })}
                     })
                 })}
             </Suspense>
+        </section>
+    }
+}
+
+/// The settings, for a role that may not change them.
+#[component]
+fn ReadOnlySettings(app: AppView) -> impl IntoView {
+    view! {
+        <section class="card">
+            <h2>"Settings"</h2>
+            <p>
+                "Realtime login with an Auth Key and a UID is "
+                <strong>{if app.auth_key_login { "on" } else { "off" }}</strong>"."
+            </p>
+            <p class="muted">"Your role may not change this app's settings."</p>
         </section>
     }
 }

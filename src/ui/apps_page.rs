@@ -4,9 +4,10 @@ use super::{
     checked_input::CheckedInput,
     environment_badge::EnvironmentBadge,
     error_notice::{ActionError, ErrorNotice},
+    session::{Visitor, current_visitor},
     timestamp::Timestamp,
 };
-use crate::domain::{ApiError, AppName, AppView, Environment, Region};
+use crate::domain::{ApiError, AppName, AppView, Environment, Permission, Region};
 
 #[server]
 pub async fn list_apps() -> Result<Vec<AppView>, ApiError> {
@@ -32,6 +33,7 @@ pub async fn create_app(name: String, environment: String, region: String) -> Re
 pub fn AppsPage() -> impl IntoView {
     let create = ServerAction::<CreateApp>::new();
     let apps = Resource::new(move || create.version().get(), |_| list_apps());
+    let visitor = Resource::new(|| (), |_| current_visitor());
     view! {
         <main>
             <h1>"Apps"</h1>
@@ -43,7 +45,12 @@ pub fn AppsPage() -> impl IntoView {
                     }
                 })}
             </Transition>
-            <NewAppForm create />
+            <Transition>
+                {move || Suspend::new(async move {
+                    let environments = creatable_environments(visitor.await);
+                    (!environments.is_empty()).then(|| view! { <NewAppForm create environments /> })
+                })}
+            </Transition>
         </main>
     }
 }
@@ -76,8 +83,16 @@ fn AppList(apps: Vec<AppView>) -> impl IntoView {
     .into_any()
 }
 
+/// The environments the signed-in operator may create apps in.
+fn creatable_environments(visitor: Result<Visitor, ApiError>) -> Vec<Environment> {
+    let Ok(Visitor::SignedIn(session)) = visitor else { return Vec::new() };
+    let role = session.operator.role;
+    Environment::ALL.iter().copied().filter(|env| role.may(Permission::ChangeApp(*env))).collect()
+}
+
 #[component]
-fn NewAppForm(create: ServerAction<CreateApp>) -> impl IntoView {
+fn NewAppForm(create: ServerAction<CreateApp>, environments: Vec<Environment>) -> impl IntoView {
+    let first = environments[0];
     view! {
         <section class="card">
             <h2>"Create an app"</h2>
@@ -85,14 +100,13 @@ fn NewAppForm(create: ServerAction<CreateApp>) -> impl IntoView {
                 <CheckedInput label="Name" name="name" check=|v| AppName::parse(v).map(|_| ()) />
                 <fieldset>
                     <legend>"Environment"</legend>
-                    {Environment::ALL
-                        .iter()
+                    {environments
+                        .into_iter()
                         .map(|env| {
                             view! {
                                 <label class="choice">
-                                    <input type="radio" name="environment" value=env.as_str()
-                                        checked=*env == Environment::Development />
-                                    <EnvironmentBadge environment=*env />
+                                    <input type="radio" name="environment" value=env.as_str() checked=env == first />
+                                    <EnvironmentBadge environment=env />
                                 </label>
                             }
                         })

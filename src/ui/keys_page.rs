@@ -6,15 +6,17 @@ use super::{
     error_notice::{ActionError, ErrorNotice},
     timestamp::Timestamp,
 };
-use crate::domain::{ApiError, ApiKeyView, AppView, Environment, KeyName, KeyScope, NewApiKey};
+use crate::domain::{ApiError, ApiKeyView, AppView, Environment, KeyName, KeyScope, NewApiKey, Powers};
 
-/// An app and its keys, fetched together for the keys page.
+/// An app and its keys, fetched together for the keys page, with what the
+/// operator may do to them.
 #[server]
-pub async fn list_keys(app_id: String) -> Result<(AppView, Vec<ApiKeyView>), ApiError> {
+pub async fn list_keys(app_id: String) -> Result<(AppView, Vec<ApiKeyView>, Powers), ApiError> {
     use crate::server::{auth::session::dashboard_app, service::api_keys};
     let (state, caller, app) = dashboard_app(&app_id).await?;
     let keys = api_keys::list(&state.db, &caller, &app).await?;
-    Ok((app.view, keys))
+    let powers = caller.operator_role().map(|role| Powers::of(role, app.view.environment)).unwrap_or_default();
+    Ok((app.view, keys, powers))
 }
 
 #[server]
@@ -60,10 +62,11 @@ pub fn KeysPage() -> impl IntoView {
             <Transition fallback=|| view! { <p class="muted">"Loading keys…"</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
-                        Ok((app, keys)) => {
+                        Ok((app, keys, powers)) => {
+                            let may_manage = powers.manage_keys;
                             view! {
-                                <KeyTable keys revoke app_id=app.app_id.to_string() />
-                                <NewKeyForm app create />
+                                <KeyTable keys revoke app_id=app.app_id.to_string() may_manage />
+                                {may_manage.then(|| view! { <NewKeyForm app create /> })}
                             }
                                 .into_any()
                         }
@@ -114,7 +117,7 @@ fn CopyButton(text: String) -> impl IntoView {
 }
 
 #[component]
-fn KeyTable(keys: Vec<ApiKeyView>, revoke: ServerAction<RevokeKey>, app_id: String) -> impl IntoView {
+fn KeyTable(keys: Vec<ApiKeyView>, revoke: ServerAction<RevokeKey>, app_id: String, may_manage: bool) -> impl IntoView {
     if keys.is_empty() {
         return view! { <p class="muted">"No keys yet."</p> }.into_any();
     }
@@ -130,7 +133,7 @@ fn KeyTable(keys: Vec<ApiKeyView>, revoke: ServerAction<RevokeKey>, app_id: Stri
             <tbody>
                 {keys
                     .into_iter()
-                    .map(|key| view! { <KeyRow key revoke app_id=app_id.clone() /> })
+                    .map(|key| view! { <KeyRow key revoke app_id=app_id.clone() may_manage /> })
                     .collect_view()}
             </tbody>
         </table>
@@ -139,7 +142,7 @@ fn KeyTable(keys: Vec<ApiKeyView>, revoke: ServerAction<RevokeKey>, app_id: Stri
 }
 
 #[component]
-fn KeyRow(key: ApiKeyView, revoke: ServerAction<RevokeKey>, app_id: String) -> impl IntoView {
+fn KeyRow(key: ApiKeyView, revoke: ServerAction<RevokeKey>, app_id: String, may_manage: bool) -> impl IntoView {
     let revoked = key.revoked_at.is_some();
     view! {
         <tr class:revoked=revoked data-key-name=key.name.to_string()>
@@ -153,6 +156,8 @@ fn KeyRow(key: ApiKeyView, revoke: ServerAction<RevokeKey>, app_id: String) -> i
             <td>
                 {if revoked {
                     view! { <span class="badge revoked">"Revoked"</span> }.into_any()
+                } else if !may_manage {
+                    ().into_any()
                 } else {
                     view! {
                         <ActionForm action=revoke attr:class="inline">

@@ -10,6 +10,7 @@ use wasm_bindgen::{JsCast, closure::Closure};
 use super::{
     app_layout::use_app_id,
     error_notice::{ActionError, ErrorNotice},
+    permitted::{Needs, Permitted, load_user_powers},
     users_page::list_users,
 };
 use crate::domain::{
@@ -62,6 +63,7 @@ pub fn PlaygroundPage() -> impl IntoView {
     let app_id = use_app_id();
     let log_in = ServerAction::<PlaygroundLogIn>::new();
     let logged_in = move || log_in.value().get().and_then(Result::ok);
+    let powers = Resource::new(move || app_id.get(), load_user_powers);
     view! {
         <section class="playground-page card">
             <h2>"Playground"</h2>
@@ -70,7 +72,12 @@ pub fn PlaygroundPage() -> impl IntoView {
                 "Open a second tab as another user to be the other side."
             </p>
             {move || match logged_in() {
-                None => view! { <ConnectForm app_id=app_id.get() log_in /> }.into_any(),
+                None => view! {
+                    <Permitted powers needs=Needs::ActAsUsers>
+                        <ConnectForm app_id=app_id.get() log_in />
+                    </Permitted>
+                }
+                .into_any(),
                 Some(login) => {
                     let disconnect = move || log_in.value().set(None);
                     view! { <PlaygroundChat app_id=app_id.get_untracked() login disconnect /> }.into_any()

@@ -98,6 +98,8 @@ fn SessionRow(s: SessionView, end: ServerAction<EndSession>, show_operator: bool
             <td>
                 {if s.this_one {
                     view! { <span class="badge">"This browser"</span> }.into_any()
+                } else if !s.may_end {
+                    ().into_any()
                 } else {
                     view! {
                         <ActionForm action=end attr:class="inline">

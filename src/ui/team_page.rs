@@ -167,11 +167,11 @@ pub fn TeamPage() -> impl IntoView {
                             let may_manage = me.role.at_least(OperatorRole::Admin);
                             let is_owner = me.role == OperatorRole::Owner;
                             let policy = sign_in.policy.clone();
-                            let rows = TeamRows { me: me.id, may_manage, sign_in };
+                            let rows = TeamRows { me: me.id, me_role: me.role, may_manage, sign_in };
                             view! {
                                 {may_manage.then(|| view! { <p><a href="/team/sessions">"Team sessions"</a></p> })}
                                 <TeamTable team=operators rows change_role set_disabled reset_link sign_in_actions />
-                                {may_manage.then(|| view! { <AddOperatorForm add /> })}
+                                {may_manage.then(|| view! { <AddOperatorForm add assigner=me.role /> })}
                                 <TwoFactorPolicyForm policy action=sign_in_actions.policy editable=is_owner />
                             }
                                 .into_any()
@@ -195,6 +195,7 @@ struct SignInActions {
 /// What each row of the team table needs to know besides its operator.
 struct TeamRows {
     me: i64,
+    me_role: OperatorRole,
     may_manage: bool,
     sign_in: SignInStatus,
 }
@@ -218,12 +219,14 @@ fn TeamTable(
                     {team
                         .into_iter()
                         .map(|op| {
-                            let editable = rows.may_manage && op.id != rows.me;
+                            // Only an owner changes owners (or makes them): the server's rule.
+                            let owner_only = op.role == OperatorRole::Owner && rows.me_role != OperatorRole::Owner;
+                            let editable = rows.may_manage && op.id != rows.me && !owner_only;
                             let locked_out = rows.sign_in.locked_out.contains(&op.id);
                             let two_factor = rows.sign_in.two_factor.contains(&op.id);
                             let id = op.id;
                             view! {
-                                <OperatorRow op change_role set_disabled reset_link editable>
+                                <OperatorRow op change_role set_disabled reset_link editable assigner=rows.me_role>
                                     <SignInCell id locked_out two_factor editable actions=sign_in_actions />
                                 </OperatorRow>
                             }
@@ -304,6 +307,7 @@ fn OperatorRow(
     set_disabled: ServerAction<SetOperatorDisabled>,
     reset_link: ServerAction<CreateResetLink>,
     editable: bool,
+    assigner: OperatorRole,
     children: Children,
 ) -> impl IntoView {
     let disabled = op.disabled_at.is_some();
@@ -312,9 +316,8 @@ fn OperatorRow(
             <ActionForm action=change_role attr:class="inline">
                 <input type="hidden" name="id" value=op.id />
                 <select name="role" aria-label="Role">
-                    {OperatorRole::ALL
-                        .iter()
-                        .map(|r| view! { <option value=r.as_str() selected=*r == op.role>{r.label()}</option> })
+                    {assignable_roles(assigner)
+                        .map(|r| view! { <option value=r.as_str() selected=r == op.role>{r.label()}</option> })
                         .collect_view()}
                 </select>
                 <button type="submit" class="secondary">"Change"</button>
@@ -351,8 +354,13 @@ fn OperatorRow(
     }
 }
 
+/// The roles an operator of role `assigner` may give: only an owner makes owners.
+fn assignable_roles(assigner: OperatorRole) -> impl Iterator<Item = OperatorRole> {
+    OperatorRole::ALL.iter().copied().filter(move |r| *r != OperatorRole::Owner || assigner == OperatorRole::Owner)
+}
+
 #[component]
-fn AddOperatorForm(add: ServerAction<AddOperator>) -> impl IntoView {
+fn AddOperatorForm(add: ServerAction<AddOperator>, assigner: OperatorRole) -> impl IntoView {
     view! {
         <section class="card">
             <h2>"Add an operator"</h2>
@@ -361,9 +369,8 @@ fn AddOperatorForm(add: ServerAction<AddOperator>) -> impl IntoView {
                 <CheckedInput label="Name" name="name" check=|v| OperatorName::parse(v).map(|_| ()) />
                 <label for="role">"Role"</label>
                 <select id="role" name="role">
-                    {OperatorRole::ALL
-                        .iter()
-                        .map(|r| view! { <option value=r.as_str() selected=*r == OperatorRole::Developer>{r.label()}</option> })
+                    {assignable_roles(assigner)
+                        .map(|r| view! { <option value=r.as_str() selected=r == OperatorRole::Developer>{r.label()}</option> })
                         .collect_view()}
                 </select>
                 <CheckedInput label="Initial password (leave empty to invite them with a one-time link instead)"

@@ -36,14 +36,17 @@ pub async fn change_users(
     Ok(changed.len())
 }
 
-/// What can be done to the ticked rows of the users table. The rows'
-/// checkboxes belong to this form through their `form` attribute.
+/// What can be done to the ticked rows of the users table: deactivating
+/// for those who moderate; reactivating, changing roles and deleting for
+/// those who manage users too. The rows' checkboxes belong to this
+/// form through their `form` attribute.
 #[component]
 pub fn UsersBulkBar(
     app_id: String,
     ticked: RwSignal<Vec<String>>,
     roles: Resource<Result<Vec<RoleView>, ApiError>>,
     change: ServerAction<ChangeUsers>,
+    may_manage: bool,
 ) -> impl IntoView {
     let count = move || ticked.with(Vec::len);
     let outcome = move || match change.value().get() {
@@ -63,22 +66,24 @@ pub fn UsersBulkBar(
             <button type="submit" name="change" value=BulkChange::Deactivate.as_str() class="danger">
                 "Deactivate"
             </button>
-            <button type="submit" name="change" value=BulkChange::Reactivate.as_str() class="secondary">
-                "Reactivate"
-            </button>
-            <span class="role-change">
-                <RoleSelect roles name="role" id="bulk-role" form="bulk-change" />
-                <button type="submit" name="change" value=BulkChange::ChangeRole.as_str() class="secondary">
-                    "Change role"
+            {may_manage.then(|| view! {
+                <button type="submit" name="change" value=BulkChange::Reactivate.as_str() class="secondary">
+                    "Reactivate"
                 </button>
-            </span>
-            <label class="choice">
-                <input type="checkbox" name="confirm" value="yes" />
-                "Deleting is for good"
-            </label>
-            <button type="submit" name="change" value=BulkChange::Delete.as_str() class="danger">
-                "Delete"
-            </button>
+                <span class="role-change">
+                    <RoleSelect roles name="role" id="bulk-role" form="bulk-change" />
+                    <button type="submit" name="change" value=BulkChange::ChangeRole.as_str() class="secondary">
+                        "Change role"
+                    </button>
+                </span>
+                <label class="choice">
+                    <input type="checkbox" name="confirm" value="yes" />
+                    "Deleting is for good"
+                </label>
+                <button type="submit" name="change" value=BulkChange::Delete.as_str() class="danger">
+                    "Delete"
+                </button>
+            })}
             <span class="notice" aria-live="polite">{outcome}</span>
         </ActionForm>
     }

@@ -65,9 +65,14 @@ pub fn UsersPage() -> impl IntoView {
             <UsersToolbar app_id filter=shown roles powers create import />
             <UserFilters filter=shown roles />
             <ActionError value=change.value() />
-            <Permitted powers needs=Needs::Moderate>
-                <UsersBulkBar app_id=app_id.get_untracked() ticked roles change />
-            </Permitted>
+            <Transition>
+                {move || Suspend::new(async move {
+                    let powers = powers.await.unwrap_or_default();
+                    powers.moderate.then(|| view! {
+                        <UsersBulkBar app_id=app_id.get_untracked() ticked roles change may_manage=powers.manage />
+                    })
+                })}
+            </Transition>
             <Transition fallback=|| view! { <p class="muted">"Loading users…"</p> }>
                 {move || Suspend::new(async move {
                     let may_tick = powers.await.is_ok_and(|p| p.moderate);

@@ -164,11 +164,12 @@ async fn a_viewer_is_refused_every_change_made_directly(backend: Backend) {
     }
     assert_eq!(app.count("audit_log").await, audit_before, "nothing changed");
     assert_eq!(app.count("apps").await, 1);
-    let (_, keys) = serde_json::from_value::<(Value, Value)>(
+    let (_, keys, powers) = serde_json::from_value::<(Value, Value, Value)>(
         json_of(app.server_fn(&viewer, path_of::<ListKeys>(), &[("app_id", &app_id)]).await).await,
     )
     .unwrap();
     assert!(keys[0]["revokedAt"].is_null(), "viewers read, and the key is still active");
+    assert_eq!(powers["manage_keys"], false, "and are offered no key controls");
 }
 
 async fn a_developer_manages_development_apps_only(backend: Backend) {

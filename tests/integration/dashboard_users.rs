@@ -241,9 +241,27 @@ async fn each_operator_role_may_make_only_its_own_bulk_changes(backend: Backend)
 
     // Each sees only the controls they may use, in the page the server renders.
     for (who, powers, bulk_bar, new_user) in [
-        (&viewer, json!({"manage": false, "moderate": false}), false, false),
-        (&support, json!({"manage": false, "moderate": true}), true, false),
-        (&dash.browser, json!({"manage": true, "moderate": true}), true, true),
+        (
+            &viewer,
+            json!({"change_app": false, "delete_app": false, "manage_keys": false, "manage": false, "moderate": false,
+                   "act_as_users": false}),
+            false,
+            false,
+        ),
+        (
+            &support,
+            json!({"change_app": false, "delete_app": false, "manage_keys": false, "manage": false, "moderate": true,
+                   "act_as_users": false}),
+            true,
+            false,
+        ),
+        (
+            &dash.browser,
+            json!({"change_app": true, "delete_app": false, "manage_keys": true, "manage": true, "moderate": true,
+                   "act_as_users": true}),
+            true,
+            true,
+        ),
     ] {
         let res = dash.call_as(who, path_of::<LoadUserPowers>(), &[]).await;
         assert_eq!(res.json::<Value>().await.unwrap(), powers);

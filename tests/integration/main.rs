@@ -13,6 +13,7 @@ mod dashboard;
 mod dashboard_account;
 mod dashboard_groups;
 mod dashboard_messages;
+mod dashboard_roles;
 mod dashboard_users;
 mod database;
 mod groups;

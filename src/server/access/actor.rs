@@ -1,4 +1,5 @@
-use crate::domain::{Email, Environment, KeyScope, OperatorRole, Uid};
+pub use crate::domain::Permission;
+use crate::domain::{Email, KeyScope, OperatorRole, Uid};
 use crate::server::{Error, Result};
 
 /// Who makes a change. Services take one with every call and decide from it.
@@ -34,78 +35,6 @@ pub struct Caller {
     pub ip: Option<String>,
 }
 
-/// What an action needs. The matrix lives in `Caller::may`, nowhere else.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Permission {
-    Read,
-    ChangeApp(Environment),
-    DeleteApp,
-    ManageKeys(Environment),
-    ManageTeam,
-    /// Create users: what an Auth Key is for.
-    CreateUsers,
-    /// Issue auth tokens: what an Auth Key is for.
-    IssueTokens,
-    /// Change users, roles and friends.
-    ManageUsers,
-    /// Revoke auth tokens, deactivate users: support's work.
-    ModerateUsers,
-    /// Create, change and delete groups; add members, change their scopes.
-    ManageGroups,
-    /// Have a user join or leave a group, by the group's own rules.
-    JoinGroups,
-    /// Kick, ban and unban group members: support's work.
-    ModerateGroups,
-    /// Send, edit and delete messages as the app's users.
-    SendMessages,
-    /// Delete any message: support's work.
-    ModerateMessages,
-}
-
-impl Permission {
-    fn described(self) -> &'static str {
-        match self {
-            Permission::Read => "read this",
-            Permission::ChangeApp(Environment::Development) => "create or change development apps",
-            Permission::ChangeApp(Environment::Production) => "create or change production apps",
-            Permission::DeleteApp => "delete apps",
-            Permission::ManageKeys(Environment::Development) => "manage development apps' keys",
-            Permission::ManageKeys(Environment::Production) => "manage production apps' keys",
-            Permission::ManageTeam => "manage the team",
-            Permission::CreateUsers => "create users",
-            Permission::IssueTokens => "issue auth tokens",
-            Permission::ManageUsers => "change users, roles or friends",
-            Permission::ModerateUsers => "revoke auth tokens or deactivate users",
-            Permission::ManageGroups => "change groups or their members' scopes",
-            Permission::JoinGroups => "have users join or leave groups",
-            Permission::ModerateGroups => "kick or ban group members",
-            Permission::SendMessages => "send messages as users",
-            Permission::ModerateMessages => "delete messages",
-        }
-    }
-
-    fn least_role(self) -> OperatorRole {
-        match self {
-            Permission::Read => OperatorRole::Viewer,
-            Permission::ChangeApp(Environment::Development)
-            | Permission::ManageKeys(Environment::Development)
-            | Permission::CreateUsers
-            | Permission::IssueTokens
-            | Permission::ManageUsers
-            | Permission::ManageGroups
-            | Permission::JoinGroups
-            | Permission::SendMessages => OperatorRole::Developer,
-            Permission::ModerateUsers | Permission::ModerateGroups | Permission::ModerateMessages => {
-                OperatorRole::Support
-            }
-            Permission::ChangeApp(Environment::Production)
-            | Permission::ManageKeys(Environment::Production)
-            | Permission::DeleteApp
-            | Permission::ManageTeam => OperatorRole::Admin,
-        }
-    }
-}
-
 impl Caller {
     pub fn cli() -> Self {
         Caller { actor: Actor::Cli, ip: None }
@@ -128,7 +57,7 @@ impl Caller {
     pub fn require(&self, permission: Permission) -> Result<()> {
         match &self.actor {
             Actor::Cli => Ok(()),
-            Actor::Operator { role, .. } if role.at_least(permission.least_role()) => Ok(()),
+            Actor::Operator { role, .. } if role.may(permission) => Ok(()),
             Actor::Operator { role, .. } => {
                 Err(Error::Forbidden { role: role.as_str(), action: permission.described() })
             }
@@ -177,6 +106,7 @@ impl Caller {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Environment;
 
     fn operator(role: OperatorRole) -> Caller {
         Caller { actor: Actor::Operator { id: 1, email: Email::parse("a@b.co").unwrap(), role }, ip: None }

@@ -14,7 +14,7 @@ use super::{
     qualified, stored,
 };
 use crate::args;
-use crate::domain::{AppId, Email, OperatorView, SessionView};
+use crate::domain::{AppId, Email, OperatorRole, OperatorView, SessionView};
 use crate::server::{
     Error, Result,
     access::{Actor, Caller, Permission, secret},
@@ -161,10 +161,20 @@ struct SessionRow {
     user_agent: Option<String>,
     two_factor: bool,
     key_hash: String,
+    role: String,
 }
 
 impl SessionRow {
-    fn view(self, own_key_hash: &str) -> Result<SessionView> {
+    /// The row as `viewer` sees it, their own session's key hashing to
+    /// `own_key_hash`.
+    fn view(self, viewer: &Caller, own_key_hash: &str) -> Result<SessionView> {
+        let this_one = self.key_hash == own_key_hash;
+        let role = stored(OperatorRole::parse(&self.role))?;
+        let own = matches!(viewer.actor, Actor::Operator { id, .. } if id == self.operator_id);
+        let may_end = !this_one
+            && (own
+                || (viewer.may(Permission::ManageTeam)
+                    && (role != OperatorRole::Owner || viewer.operator_role() == Some(OperatorRole::Owner))));
         Ok(SessionView {
             id: self.id,
             operator_id: self.operator_id,
@@ -174,7 +184,8 @@ impl SessionRow {
             address: self.address,
             device: device(self.user_agent.as_deref()),
             two_factor: self.two_factor,
-            this_one: self.key_hash == own_key_hash,
+            this_one,
+            may_end,
         })
     }
 }
@@ -192,7 +203,7 @@ fn device(user_agent: Option<&str>) -> String {
 }
 
 const SESSION_COLUMNS: &str = "s.id, s.operator_id, o.email, s.created_at, s.last_seen_at, s.address, \
-                               s.user_agent, s.two_factor, s.key_hash";
+                               s.user_agent, s.two_factor, s.key_hash, o.role";
 
 /// The signed-in operator's own live sessions, newest first, the one with
 /// key `own_key` marked.
@@ -204,7 +215,7 @@ pub async fn list_own(db: &Db, caller: &Caller, own_key: &str) -> Result<Vec<Ses
     );
     let rows: Vec<SessionRow> = db.all(&sql, args![*id, now() - SESSION_IDLE_SECONDS]).await?;
     let own = secret::hash(own_key);
-    rows.into_iter().map(|row| row.view(&own)).collect()
+    rows.into_iter().map(|row| row.view(caller, &own)).collect()
 }
 
 /// Every operator's live sessions, for those who manage the team.
@@ -216,7 +227,7 @@ pub async fn list_all(db: &Db, caller: &Caller, own_key: &str) -> Result<Vec<Ses
     );
     let rows: Vec<SessionRow> = db.all(&sql, args![now() - SESSION_IDLE_SECONDS]).await?;
     let own = secret::hash(own_key);
-    rows.into_iter().map(|row| row.view(&own)).collect()
+    rows.into_iter().map(|row| row.view(caller, &own)).collect()
 }
 
 /// Ends session `id`: the caller's own, or anyone's when they manage the
