@@ -144,8 +144,12 @@ test.describe.serial("an operator's first day", () => {
     await expect(page.locator("tr[data-key-name=Backend]")).toBeVisible();
     expect(await page.content(), "after a reload the key is gone for good").not.toContain(key);
 
-    await page.locator("tr[data-key-name=Backend]").getByRole("button", { name: "Revoke" }).click();
-    await expect(page.locator("tr[data-key-name=Backend]")).toContainText("Revoked");
+    // Revoking asks for a tick first.
+    const backend = page.locator("tr[data-key-name=Backend]");
+    await backend.getByText("Revoke", { exact: true }).click();
+    await backend.getByLabel("Whatever uses this key stops working at once").check();
+    await backend.getByRole("button", { name: "Revoke key" }).click();
+    await expect(backend).toContainText("Revoked");
 
     const appId = page.url().split("/apps/")[1];
     const res = await page.request.get("/v3/apikeys", { headers: { appid: appId, apikey: key } });
@@ -300,14 +304,18 @@ test.describe.serial("support staff and a user's devices", () => {
     await expect(page.getByRole("heading", { name: /Marta Kowalski/ })).toBeVisible();
     const tokens = page.locator("table.tokens tbody tr");
     await expect(tokens).toHaveCount(2);
-    await tokens.first().getByRole("button", { name: "Revoke" }).click();
+    await tokens.first().getByText("Revoke", { exact: true }).click();
+    await tokens.first().getByLabel("This device is signed out at once").check();
+    await tokens.first().getByRole("button", { name: "Revoke token" }).click();
     await expect(tokens).toHaveCount(1);
     await page.getByLabel("Sign this user out of every device").check();
     await page.getByRole("button", { name: "Revoke all" }).click();
     await expect(tokens).toHaveCount(0);
     await expect(page.getByText("No devices are signed in.")).toBeVisible();
 
-    await page.getByRole("button", { name: "Deactivate" }).click();
+    await page.getByText("Deactivate", { exact: true }).click();
+    await page.getByLabel("They are signed out everywhere and cannot sign in").check();
+    await page.getByRole("button", { name: "Deactivate user" }).click();
     await expect(page.getByRole("button", { name: "Reactivate" })).toBeVisible();
     const user = await (await page.request.get("/v3/users/marta_k", rest)).json();
     expect(user.data.deactivatedAt).toBeGreaterThan(0);
@@ -337,6 +345,7 @@ test.describe.serial("support staff and a user's devices", () => {
     await page.getByLabel("Tick mario_r").check();
     await page.getByLabel("Tick zed").check();
     await expect(page.locator(".bulk-bar")).toContainText("2 users ticked");
+    await page.locator(".bulk-bar").getByLabel(/deactivating signs them out/).check();
     await page.locator(".bulk-bar").getByRole("button", { name: "Deactivate" }).click();
     await expect(page.locator(".bulk-bar")).toContainText("Changed 2 users.");
     await expect(rows).toHaveCount(1);
@@ -399,11 +408,17 @@ test.describe.serial("groups and their members", () => {
     await member("hal").getByRole("button", { name: "Change scope" }).click();
     await expect(member("hal").locator(".badge.scope-moderator")).toBeVisible();
 
-    await member("gia").getByRole("button", { name: "Kick" }).click();
+    await member("gia").getByText("Kick", { exact: true }).click();
+    await member("gia").getByLabel("They leave the group; they may join again").check();
+    await member("gia").getByRole("button", { name: "Kick member" }).click();
     await expect(member("gia")).toHaveCount(0);
-    await member("ida").getByRole("button", { name: "Ban" }).click();
+    await member("ida").getByText("Ban", { exact: true }).click();
+    await member("ida").getByLabel("Reason (optional)").fill("Spoilers");
+    await member("ida").getByLabel("They leave the group and may not join again while banned").check();
+    await member("ida").getByRole("button", { name: "Ban member" }).click();
     await expect(member("ida")).toHaveCount(0);
-    await expect(page.locator("table.banned tr[data-uid=ida]")).toBeVisible();
+    await expect(page.locator("table.banned tr[data-uid=ida]")).toContainText("Spoilers");
+    await expect(page.locator("table.banned tr[data-uid=ida]")).toContainText("For good");
     await expect(page.locator(".members-count")).toHaveText("1");
 
     // The ban holds over REST too, until it is lifted here.
@@ -537,5 +552,108 @@ test.describe.serial("the playground", () => {
     // The overview follows without a reload.
     await expect(overview.locator('[data-total="Online users"]')).toHaveText("1");
     checks.forEach((check) => check());
+  });
+});
+
+// Adds an operator on the Team page, as the owner, with a password.
+async function addOperator(page: Page, who: { email: string; name: string; role: string; password: string }) {
+  await page.goto("/team");
+  await hydrated(page);
+  const add = page.locator("#add-operator");
+  await add.getByLabel("Email").fill(who.email);
+  await add.getByLabel("Name").fill(who.name);
+  await add.getByLabel("Role").selectOption(who.role);
+  await add.getByLabel(/Initial password/).fill(who.password);
+  await add.getByRole("button", { name: "Add operator" }).click();
+  await expect(page.locator(`tr[data-email="${who.email}"]`)).toBeVisible();
+}
+
+// The server functions the page's forms post to, hash left off.
+async function formActions(page: Page): Promise<string[]> {
+  const actions = await page.locator("form[action^='/api/']").evaluateAll((forms) =>
+    forms.map((f) => f.getAttribute("action")!.replace(/\d+$/, "")),
+  );
+  return [...new Set(actions)].sort();
+}
+
+test.describe.serial("roles and phones", () => {
+  const viewer = { email: "vera.viewer@example.com", name: "Vera Viewer", role: "viewer", password: "a long enough password" };
+  const support = { email: "sam.support@example.com", name: "Sam Support", role: "support", password: "a long enough password" };
+
+  test("a viewer's and support staff's pages offer only what their role may do", async ({ browser, page }) => {
+    const appId = await openDevApp(page);
+    await addOperator(page, viewer);
+    await addOperator(page, support);
+    const pages = ["/apps", "/team", "/account", `/apps/${appId}`, `/apps/${appId}/users`, `/apps/${appId}/users/mario_r`,
+      `/apps/${appId}/roles`, `/apps/${appId}/groups`, `/apps/${appId}/groups/book-club`, `/apps/${appId}/messages`,
+      `/apps/${appId}/playground`, `/apps/${appId}/settings`];
+    // What support staff may do: sign out, deactivate users and revoke their
+    // tokens, kick, ban and unban members, delete messages.
+    const supportMay = ["/api/change_members", "/api/change_users", "/api/delete_message", "/api/revoke_all_user_tokens",
+      "/api/revoke_user_token", "/api/session/sign_out", "/api/end_other_sessions", "/api/end_session"];
+    const own = ["/api/session/sign_out", "/api/end_other_sessions", "/api/end_session", "/api/change_password"];
+    for (const [who, allowed] of [[viewer, own], [support, [...own, ...supportMay]]] as const) {
+      const theirs = await (await browser.newContext()).newPage();
+      const noErrors = failOnConsoleErrors(theirs);
+      await theirs.goto("/sign-in");
+      await hydrated(theirs);
+      await theirs.getByLabel("Email").fill(who.email);
+      await theirs.getByLabel("Password").fill(who.password);
+      await theirs.getByRole("button", { name: "Sign in" }).click();
+      await expect(theirs).toHaveURL(/\/apps$/);
+      for (const path of pages) {
+        await theirs.goto(path);
+        await hydrated(theirs);
+        const offered = (await formActions(theirs)).filter((a) => !allowed.includes(a));
+        expect(offered, `${who.role} on ${path}`).toEqual([]);
+      }
+      await expect(theirs.getByRole("button", { name: "Create app" })).toHaveCount(0);
+      noErrors();
+    }
+  });
+
+  test("on a 390 px phone: sign in, find a user, revoke a token", async ({ browser }) => {
+    const phone = await (await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })).newPage();
+    const noErrors = failOnConsoleErrors(phone);
+    const fitsTheScreen = async (where: string) => {
+      const width = await phone.evaluate(() => document.documentElement.scrollWidth);
+      expect(width, `${where} is no wider than the screen`).toBeLessThanOrEqual(390);
+    };
+    await phone.goto("/sign-in");
+    await hydrated(phone);
+    await fitsTheScreen("sign-in");
+    await phone.getByLabel("Email").fill(owner.email);
+    await phone.getByLabel("Password").fill(owner.password);
+    await phone.getByRole("button", { name: "Sign in" }).click();
+    await expect(phone).toHaveURL(/\/apps$/);
+    await hydrated(phone);
+    await expect(phone.getByRole("button", { name: "Sign out" })).toBeInViewport();
+    await fitsTheScreen("the apps");
+
+    await phone.locator(".app-card", { hasText: "Chat (dev)" }).getByRole("link").click();
+    const appId = phone.url().split("/apps/")[1].split("/")[0];
+    const rest = await sceneOf(phone, appId, "Phone scene", [["pia_phone", "Pia Phone"]]);
+    expect((await phone.request.post("/v3/users/pia_phone/auth_tokens", { ...rest, data: { platform: "android" } })).status()).toBe(200);
+    for (const path of [`/apps/${appId}`, `/apps/${appId}/overview`, `/apps/${appId}/messages`, "/team", "/account"]) {
+      await phone.goto(path);
+      await hydrated(phone);
+      await fitsTheScreen(path);
+    }
+
+    await phone.goto(`/apps/${appId}/users`);
+    await hydrated(phone);
+    await fitsTheScreen("the users");
+    await phone.getByLabel("Find a user by UID or name").fill("pia");
+    await expect(phone.locator("tr[data-uid]")).toHaveCount(1);
+    await phone.getByRole("link", { name: "pia_phone" }).click();
+    await expect(phone.getByRole("heading", { name: /Pia Phone/ })).toBeVisible();
+    await fitsTheScreen("the user");
+    const tokens = phone.locator("table.tokens tbody tr");
+    await expect(tokens).toHaveCount(1);
+    await tokens.first().getByText("Revoke", { exact: true }).click();
+    await tokens.first().getByLabel("This device is signed out at once").check();
+    await tokens.first().getByRole("button", { name: "Revoke token" }).click();
+    await expect(tokens).toHaveCount(0);
+    noErrors();
   });
 });

@@ -296,3 +296,62 @@ mod tests {
         assert_eq!(same, Err(Refusal::SameScope));
     }
 }
+
+/// How long a ban lasts: for good, or for a while, after which the user
+/// may join or be added again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BanLength {
+    #[default]
+    ForGood,
+    Seconds(i64),
+}
+
+impl BanLength {
+    /// The lengths the dashboard offers: form value and label.
+    pub const OFFERED: [(&'static str, &'static str); 5] =
+        [("", "For good"), ("1h", "1 hour"), ("1d", "1 day"), ("7d", "7 days"), ("30d", "30 days")];
+
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        let hour = 3600;
+        Ok(match raw.trim() {
+            "" => BanLength::ForGood,
+            "1h" => BanLength::Seconds(hour),
+            "1d" => BanLength::Seconds(24 * hour),
+            "7d" => BanLength::Seconds(7 * 24 * hour),
+            "30d" => BanLength::Seconds(30 * 24 * hour),
+            _ => {
+                return Err(Invalid::new("ERR_INVALID_BAN_LENGTH", "A ban lasts 1h, 1d, 7d, 30d or for good (empty)."));
+            }
+        })
+    }
+
+    /// When a ban of this length made at `at` ends, if it does.
+    pub fn until(self, at: i64) -> Option<i64> {
+        match self {
+            BanLength::ForGood => None,
+            BanLength::Seconds(seconds) => Some(at + seconds),
+        }
+    }
+}
+
+/// What a moderator says of a ban: why, and for how long.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BanTerms {
+    pub reason: Option<String>,
+    pub length: BanLength,
+}
+
+#[cfg(test)]
+mod ban_tests {
+    use super::*;
+
+    #[test]
+    fn a_ban_lasts_for_good_or_one_of_the_offered_lengths() {
+        assert_eq!(BanLength::parse("").unwrap().until(100), None);
+        assert_eq!(BanLength::parse("1d").unwrap().until(100), Some(100 + 86_400));
+        for (value, _) in BanLength::OFFERED {
+            assert!(BanLength::parse(value).is_ok(), "{value}");
+        }
+        assert_eq!(BanLength::parse("2y").unwrap_err().code, "ERR_INVALID_BAN_LENGTH");
+    }
+}

@@ -21,7 +21,8 @@ mod views;
 pub use account::{SecondFactor, SessionView, SignInStatus, TOTP_DIGITS, TotpSetup, TwoFactorPolicy, TwoFactorView};
 pub use error::{ApiError, Invalid};
 pub use groups::{
-    GroupAction, GroupPassword, GroupSort, GroupType, Guid, MemberAction, Refusal, Scope, Target, may, parse_group_name,
+    BanLength, BanTerms, GroupAction, GroupPassword, GroupSort, GroupType, Guid, MemberAction, Refusal, Scope, Target,
+    may, parse_group_name,
 };
 pub use ids::{AppId, AppName, Email, KeyName, OperatorName, Password};
 pub use kinds::{BulkChange, Environment, KeyScope, OperatorRole, Presence, Region, Showing, SortOrder, UserSort};

@@ -276,6 +276,12 @@ pub struct BannedUserView {
     /// The audit log's name for who banned them.
     pub banned_by: String,
     pub banned_at: i64,
+    /// Why, as the moderator said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// When the ban ends; a ban without an end is for good.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<i64>,
 }
 
 /// A message as it was sent, with what happened to it since.

@@ -13,3 +13,13 @@ pub fn ConfirmedSubmit(consequence: &'static str, button: &'static str) -> impl 
         <button type="submit" class="danger">{button}</button>
     }
 }
+
+/// The server's half of a confirmation: a destructive change whose form
+/// came without its tick is refused, and nothing changes. `what` finishes
+/// "Tick the box to …".
+pub fn require_confirmation(confirm: &Option<String>, what: &str) -> Result<(), crate::domain::Invalid> {
+    match confirm {
+        Some(_) => Ok(()),
+        None => Err(crate::domain::Invalid::new("ERR_CONFIRMATION_REQUIRED", format!("Tick the box to {what}."))),
+    }
+}

@@ -44,7 +44,7 @@ pub fn GroupBans(
                             let (app_id, guid) = (app_id.get_untracked(), guid.get_untracked());
                             view! {
                                 <table class="banned">
-                                    <thead><tr><th>"UID"</th><th>"Name"</th><th>"Banned by"</th><th>"Banned"</th><th></th></tr></thead>
+                                    <thead><tr><th>"UID"</th><th>"Name"</th><th>"Banned by"</th><th>"Banned"</th><th>"Until"</th><th>"Reason"</th><th></th></tr></thead>
                                     <tbody>
                                         {page.items.into_iter().map(|ban| {
                                             let uid = ban.uid.to_string();
@@ -55,6 +55,11 @@ pub fn GroupBans(
                                                     <td>{ban.name}</td>
                                                     <td>{ban.banned_by}</td>
                                                     <td><Timestamp at=Some(ban.banned_at) /></td>
+                                                    <td>{match ban.until {
+                                                        Some(until) => view! { <Timestamp at=Some(until) /> }.into_any(),
+                                                        None => view! { "For good" }.into_any(),
+                                                    }}</td>
+                                                    <td>{ban.reason.unwrap_or_default()}</td>
                                                     <td>
                                                         {may_unban.then(|| view! {
                                                             <ActionForm action=change attr:class="inline unban">

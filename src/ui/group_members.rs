@@ -1,12 +1,13 @@
 use leptos::prelude::*;
 
 use super::{
+    confirmed_submit::ConfirmedSubmit,
     error_notice::{ActionError, ErrorNotice},
     group_badges::ScopeBadge,
     timestamp::Timestamp,
     users_page::list_users,
 };
-use crate::domain::{ApiError, MemberAction, MemberView, Page, Powers, Scope, UserFilter};
+use crate::domain::{ApiError, BanLength, MemberAction, MemberView, Page, Powers, Scope, UserFilter};
 
 /// A page of the group's members, by UID: those whose UID starts with
 /// `search`, of one scope or any (`scope` empty).
@@ -41,7 +42,8 @@ pub async fn list_members(
 
 /// Does `action` to each of `uids` (adding them, or changing their scope,
 /// with `scope`); answers why any of several could not be done. With one
-/// user, their refusal is the error.
+/// user, their refusal is the error. Kicking and banning need the form's
+/// box ticked; a ban carries its `reason` and `length` (see `BanLength`).
 #[server]
 pub async fn change_members(
     app_id: String,
@@ -49,8 +51,11 @@ pub async fn change_members(
     action: MemberAction,
     #[server(default)] uids: Vec<String>,
     #[server(default)] scope: String,
+    #[server(default)] confirm: Option<String>,
+    #[server(default)] reason: String,
+    #[server(default)] length: String,
 ) -> Result<Vec<String>, ApiError> {
-    use crate::domain::{Guid, Uid};
+    use crate::domain::{BanLength, BanTerms, Guid, Uid, parse_reason};
     use crate::server::{
         Error,
         auth::session::dashboard_app,
@@ -59,10 +64,18 @@ pub async fn change_members(
             members::{self, MemberChange},
         },
     };
+    use crate::ui::confirmed_submit::require_confirmation;
     let uids = uids.iter().map(|uid| Uid::parse(uid)).collect::<Result<Vec<_>, _>>()?;
     if uids.is_empty() {
         return Err(Error::invalid("ERR_NO_UIDS", "Pick at least one user first.").into());
     }
+    match action {
+        MemberAction::Kick => require_confirmation(&confirm, "kick them")?,
+        MemberAction::Ban => require_confirmation(&confirm, "ban them")?,
+        _ => {}
+    }
+    let reason = Some(reason.trim()).filter(|r| !r.is_empty()).map(parse_reason).transpose()?;
+    let ban = BanTerms { reason, length: BanLength::parse(&length)? };
     let scope = || Scope::parse(&scope);
     let change = match action {
         MemberAction::Add => MemberChange::Add(scope()?),
@@ -74,7 +87,8 @@ pub async fn change_members(
     let (state, caller, app) = dashboard_app(&app_id).await?;
     let changes: Vec<_> = uids.into_iter().map(|uid| (uid, change)).collect();
     let single = changes.len() == 1;
-    let outcomes = members::change(&state.db, &caller, &app, &Acting::App, &Guid::parse(&guid)?, changes).await?;
+    let guid = Guid::parse(&guid)?;
+    let outcomes = members::change_banning(&state.db, &caller, &app, &Acting::App, &guid, changes, &ban).await?;
     if single {
         members::single(outcomes)?;
         return Ok(Vec::new());
@@ -236,14 +250,32 @@ fn MemberRow(
                     </ActionForm>
                 })}
                 {powers.moderate.then(|| view! {
-                    <ActionForm action=change attr:class="inline kick">
-                        {hidden()}
-                        <button type="submit" name="action" value=MemberAction::Kick.as_str() class="secondary">"Kick"</button>
-                    </ActionForm>
-                    <ActionForm action=change attr:class="inline ban">
-                        {hidden()}
-                        <button type="submit" name="action" value=MemberAction::Ban.as_str() class="danger">"Ban"</button>
-                    </ActionForm>
+                    <details class="confirmed-action kick">
+                        <summary>"Kick"</summary>
+                        <ActionForm action=change attr:class="form">
+                            {hidden()}
+                            <input type="hidden" name="action" value=MemberAction::Kick.as_str() />
+                            <ConfirmedSubmit consequence="They leave the group; they may join again" button="Kick member" />
+                        </ActionForm>
+                    </details>
+                    <details class="confirmed-action ban">
+                        <summary>"Ban"</summary>
+                        <ActionForm action=change attr:class="form">
+                            {hidden()}
+                            <input type="hidden" name="action" value=MemberAction::Ban.as_str() />
+                            <label>"Reason (optional)" <input name="reason" maxlength="500" autocomplete="off" /></label>
+                            <label>
+                                "For"
+                                <select name="length">
+                                    {BanLength::OFFERED
+                                        .iter()
+                                        .map(|(value, label)| view! { <option value=*value>{*label}</option> })
+                                        .collect_view()}
+                                </select>
+                            </label>
+                            <ConfirmedSubmit consequence="They leave the group and may not join again while banned" button="Ban member" />
+                        </ActionForm>
+                    </details>
                 })}
             </td>
         </tr>

@@ -34,13 +34,11 @@ pub async fn delete_group(
 ) -> Result<(), ApiError> {
     use crate::domain::Guid;
     use crate::server::{
-        Error,
         auth::session::dashboard_app,
         service::groups::{self, Acting},
     };
-    if confirm.is_none() {
-        return Err(Error::invalid("ERR_CONFIRMATION_REQUIRED", "Tick the box to delete this group for good.").into());
-    }
+    use crate::ui::confirmed_submit::require_confirmation;
+    require_confirmation(&confirm, "delete this group for good")?;
     let (state, caller, app) = dashboard_app(&app_id).await?;
     groups::delete(&state.db, &caller, &app, &Acting::App, &Guid::parse(&guid)?).await?;
     leptos_axum::redirect(&format!("/apps/{app_id}/groups"));

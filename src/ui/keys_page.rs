@@ -3,6 +3,7 @@ use leptos::prelude::*;
 use super::{
     app_layout::use_app_id,
     checked_input::CheckedInput,
+    confirmed_submit::ConfirmedSubmit,
     error_notice::{ActionError, ErrorNotice},
     timestamp::Timestamp,
 };
@@ -39,9 +40,13 @@ pub async fn create_key(
     Ok(api_keys::create(&state.db, &caller, &app, new).await?)
 }
 
+/// Revokes a key, once its form's box is ticked: whatever uses it stops
+/// working at once.
 #[server]
-pub async fn revoke_key(app_id: String, id: i64) -> Result<(), ApiError> {
+pub async fn revoke_key(app_id: String, id: i64, #[server(default)] confirm: Option<String>) -> Result<(), ApiError> {
     use crate::server::{auth::session::dashboard_app, service::api_keys};
+    use crate::ui::confirmed_submit::require_confirmation;
+    require_confirmation(&confirm, "revoke the key")?;
     let (state, caller, app) = dashboard_app(&app_id).await?;
     api_keys::revoke(&state.db, &caller, &app, id).await?;
     Ok(())
@@ -160,11 +165,14 @@ fn KeyRow(key: ApiKeyView, revoke: ServerAction<RevokeKey>, app_id: String, may_
                     ().into_any()
                 } else {
                     view! {
-                        <ActionForm action=revoke attr:class="inline">
-                            <input type="hidden" name="app_id" value=app_id />
-                            <input type="hidden" name="id" value=key.id />
-                            <button type="submit" class="danger">"Revoke"</button>
-                        </ActionForm>
+                        <details class="confirmed-action">
+                            <summary>"Revoke"</summary>
+                            <ActionForm action=revoke attr:class="form">
+                                <input type="hidden" name="app_id" value=app_id />
+                                <input type="hidden" name="id" value=key.id />
+                                <ConfirmedSubmit consequence="Whatever uses this key stops working at once" button="Revoke key" />
+                            </ActionForm>
+                        </details>
                     }
                         .into_any()
                 }}

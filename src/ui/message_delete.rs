@@ -14,14 +14,11 @@ pub async fn delete_message(
 ) -> Result<(), ApiError> {
     use crate::domain::parse_reason;
     use crate::server::{
-        Error,
         auth::session::dashboard_app,
         service::{groups::Acting, messages},
     };
     let reason = parse_reason(&reason)?;
-    if confirm.is_none() {
-        return Err(Error::invalid("ERR_CONFIRMATION_REQUIRED", "Tick the box to delete the message.").into());
-    }
+    crate::ui::confirmed_submit::require_confirmation(&confirm, "delete the message")?;
     let (state, caller, app) = dashboard_app(&app_id).await?;
     messages::delete(&state.db, &caller, &app, &Acting::App, id, false, Some(reason)).await?;
     Ok(())

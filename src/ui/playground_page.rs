@@ -71,6 +71,8 @@ pub fn PlaygroundPage() -> impl IntoView {
                 "Connect as one of this app's users, as its client app would, and chat live. "
                 "Open a second tab as another user to be the other side."
             </p>
+            // Outside the switch below, which disposes what it replaced.
+            <ActionError value=log_in.value() />
             {move || match logged_in() {
                 None => view! {
                     <Permitted powers needs=Needs::ActAsUsers>
@@ -96,7 +98,6 @@ fn ConnectForm(app_id: String, log_in: ServerAction<PlaygroundLogIn>) -> impl In
             <label>"Name, to create the user" <input name="name" autocomplete="off" placeholder="leave empty for an existing user" /></label>
             <button type="submit">"Connect"</button>
         </ActionForm>
-        <ActionError value=log_in.value() />
     }
 }
 

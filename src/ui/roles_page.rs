@@ -3,6 +3,7 @@ use leptos::prelude::*;
 use super::{
     app_layout::use_app_id,
     checked_input::CheckedInput,
+    confirmed_submit::ConfirmedSubmit,
     error_notice::{ActionError, ErrorNotice},
     metadata_editor::MetadataEditor,
     permitted::{Needs, Permitted, load_user_powers},
@@ -52,8 +53,13 @@ pub async fn save_role(
 }
 
 #[server]
-pub async fn delete_role(app_id: String, role: String) -> Result<(), ApiError> {
+pub async fn delete_role(
+    app_id: String,
+    role: String,
+    #[server(default)] confirm: Option<String>,
+) -> Result<(), ApiError> {
     use crate::server::{auth::session::dashboard_app, service::roles};
+    crate::ui::confirmed_submit::require_confirmation(&confirm, "delete the role")?;
     let (state, caller, app) = dashboard_app(&app_id).await?;
     roles::delete(&state.db, &caller, &app, &RoleId::parse(&role)?).await?;
     Ok(())
@@ -148,11 +154,14 @@ fn RoleRow(
                     </details>
                 })}
                 {deletable.then(|| view! {
-                    <ActionForm action=delete attr:class="inline">
-                        <input type="hidden" name="app_id" value=app_id />
-                        <input type="hidden" name="role" value=id />
-                        <button type="submit" class="danger">"Delete"</button>
-                    </ActionForm>
+                    <details class="confirmed-action">
+                        <summary>"Delete"</summary>
+                        <ActionForm action=delete attr:class="form">
+                            <input type="hidden" name="app_id" value=app_id />
+                            <input type="hidden" name="role" value=id />
+                            <ConfirmedSubmit consequence="The role goes for good" button="Delete role" />
+                        </ActionForm>
+                    </details>
                 })}
             </td>
         </tr>

@@ -2,6 +2,7 @@ use leptos::prelude::*;
 
 use super::{
     checked_input::CheckedInput,
+    confirmed_submit::ConfirmedSubmit,
     error_notice::{ActionError, ErrorNotice},
     timestamp::Timestamp,
 };
@@ -42,10 +43,13 @@ pub async fn lift_lock_out(id: i64) -> Result<(), ApiError> {
     Ok(sign_in::lift_lock_out(&expect_context::<AppState>().db, &dashboard_caller().await?, id).await?)
 }
 
-/// Takes away operator `id`'s second factor (lost with their recovery codes).
+/// Takes away operator `id`'s second factor (lost with their recovery
+/// codes), once the form's box is ticked.
 #[server]
-pub async fn reset_two_factor(id: i64) -> Result<(), ApiError> {
+pub async fn reset_two_factor(id: i64, #[server(default)] confirm: Option<String>) -> Result<(), ApiError> {
     use crate::server::{auth::session::dashboard_caller, service::two_factor, state::AppState};
+    use crate::ui::confirmed_submit::require_confirmation;
+    require_confirmation(&confirm, "take away their second factor")?;
     Ok(two_factor::reset_for(&expect_context::<AppState>().db, &dashboard_caller().await?, id).await?)
 }
 
@@ -101,9 +105,19 @@ pub async fn change_operator_role(id: i64, role: String) -> Result<(), ApiError>
     Ok(())
 }
 
+/// Disables an operator (once the form's box is ticked: their sessions
+/// end at once) or enables them again.
 #[server]
-pub async fn set_operator_disabled(id: i64, disabled: bool) -> Result<(), ApiError> {
+pub async fn set_operator_disabled(
+    id: i64,
+    disabled: bool,
+    #[server(default)] confirm: Option<String>,
+) -> Result<(), ApiError> {
     use crate::server::{auth::session::dashboard_caller, service::operators, state::AppState};
+    use crate::ui::confirmed_submit::require_confirmation;
+    if disabled {
+        require_confirmation(&confirm, "disable this operator")?;
+    }
     let state = expect_context::<AppState>();
     operators::set_disabled(&state.db, &dashboard_caller().await?, id, disabled).await?;
     Ok(())
@@ -253,10 +267,13 @@ fn SignInCell(id: i64, locked_out: bool, two_factor: bool, editable: bool, actio
                 </ActionForm>
             })}
             {(editable && two_factor).then(|| view! {
-                <ActionForm action=actions.reset_two_factor attr:class="inline">
-                    <input type="hidden" name="id" value=id />
-                    <button type="submit" class="secondary">"Reset two-factor"</button>
-                </ActionForm>
+                <details class="confirmed-action">
+                    <summary>"Reset two-factor"</summary>
+                    <ActionForm action=actions.reset_two_factor attr:class="form">
+                        <input type="hidden" name="id" value=id />
+                        <ConfirmedSubmit consequence="Their sessions end; they sign in with their password alone" button="Reset two-factor" />
+                    </ActionForm>
+                </details>
             })}
         </td>
     }
@@ -337,13 +354,28 @@ fn OperatorRow(
             <td>
                 <span>{if disabled { "Disabled" } else { "Active" }}</span>
                 {editable.then(|| view! {
-                    <ActionForm action=set_disabled attr:class="inline">
-                        <input type="hidden" name="id" value=op.id />
-                        <input type="hidden" name="disabled" value=(!disabled).to_string() />
-                        <button type="submit" class=if disabled { "secondary" } else { "danger" }>
-                            {if disabled { "Enable" } else { "Disable" }}
-                        </button>
-                    </ActionForm>
+                    {if disabled {
+                        view! {
+                            <ActionForm action=set_disabled attr:class="inline">
+                                <input type="hidden" name="id" value=op.id />
+                                <input type="hidden" name="disabled" value="false" />
+                                <button type="submit" class="secondary">"Enable"</button>
+                            </ActionForm>
+                        }
+                        .into_any()
+                    } else {
+                        view! {
+                            <details class="confirmed-action">
+                                <summary>"Disable"</summary>
+                                <ActionForm action=set_disabled attr:class="form">
+                                    <input type="hidden" name="id" value=op.id />
+                                    <input type="hidden" name="disabled" value="true" />
+                                    <ConfirmedSubmit consequence="They are signed out at once and cannot sign in" button="Disable operator" />
+                                </ActionForm>
+                            </details>
+                        }
+                        .into_any()
+                    }}
                     <ActionForm action=reset_link attr:class="inline">
                         <input type="hidden" name="id" value=op.id />
                         <button type="submit" class="secondary">"Password link"</button>

@@ -29,10 +29,18 @@ pub async fn load_user(app_id: String, uid: String) -> Result<UserDetail, ApiErr
     Ok(UserDetail { user, tokens })
 }
 
+/// Signs the user out of one device, once the form's box is ticked.
 #[server]
-pub async fn revoke_user_token(app_id: String, uid: String, id: i64) -> Result<(), ApiError> {
+pub async fn revoke_user_token(
+    app_id: String,
+    uid: String,
+    id: i64,
+    #[server(default)] confirm: Option<String>,
+) -> Result<(), ApiError> {
     use crate::domain::Uid;
     use crate::server::{auth::session::dashboard_app, service::auth_tokens};
+    use crate::ui::confirmed_submit::require_confirmation;
+    require_confirmation(&confirm, "sign this device out")?;
     let (state, caller, app) = dashboard_app(&app_id).await?;
     auth_tokens::revoke(&state.db, &caller, &app, &Uid::parse(&uid)?, &id.to_string()).await?;
     Ok(())
@@ -46,12 +54,9 @@ pub async fn revoke_all_user_tokens(
     #[server(default)] confirm: Option<String>,
 ) -> Result<(), ApiError> {
     use crate::domain::Uid;
-    use crate::server::{Error, auth::session::dashboard_app, service::auth_tokens};
-    if confirm.is_none() {
-        return Err(
-            Error::invalid("ERR_CONFIRMATION_REQUIRED", "Tick the box to sign this user out of every device.").into()
-        );
-    }
+    use crate::server::{auth::session::dashboard_app, service::auth_tokens};
+    use crate::ui::confirmed_submit::require_confirmation;
+    require_confirmation(&confirm, "sign this user out of every device")?;
     let (state, caller, app) = dashboard_app(&app_id).await?;
     auth_tokens::revoke_all(&state.db, &caller, &app, &Uid::parse(&uid)?).await?;
     Ok(())
@@ -65,10 +70,9 @@ pub async fn delete_user(
     #[server(default)] confirm: Option<String>,
 ) -> Result<(), ApiError> {
     use crate::domain::Uid;
-    use crate::server::{Error, auth::session::dashboard_app, service::users};
-    if confirm.is_none() {
-        return Err(Error::invalid("ERR_CONFIRMATION_REQUIRED", "Tick the box to delete this user for good.").into());
-    }
+    use crate::server::{auth::session::dashboard_app, service::users};
+    use crate::ui::confirmed_submit::require_confirmation;
+    require_confirmation(&confirm, "delete this user for good")?;
     let (state, caller, app) = dashboard_app(&app_id).await?;
     let uid = Uid::parse(&uid)?;
     if users::delete_permanently(&state.db, &caller, &app, std::slice::from_ref(&uid)).await?.is_empty() {
@@ -163,15 +167,29 @@ fn UserProfile(
             </dl>
             <div class="row-actions">
                 // Support may deactivate; reactivating is a change to the user, for those who manage.
-                {(if deactivated { powers.manage } else { powers.moderate }).then(|| view! {
-                    <ActionForm action=change attr:class="inline">
-                        <input type="hidden" name="app_id" value=change_app />
-                        <input type="hidden" name="uids[]" value=change_uid />
-                        <button type="submit" name="change" value=switch.as_str() class=if deactivated { "secondary" } else { "danger" }>
-                            {if deactivated { "Reactivate" } else { "Deactivate" }}
-                        </button>
-                    </ActionForm>
-                })}
+                {match (deactivated, powers.manage, powers.moderate) {
+                    (true, true, _) => view! {
+                        <ActionForm action=change attr:class="inline">
+                            <input type="hidden" name="app_id" value=change_app />
+                            <input type="hidden" name="uids[]" value=change_uid />
+                            <button type="submit" name="change" value=switch.as_str() class="secondary">"Reactivate"</button>
+                        </ActionForm>
+                    }
+                    .into_any(),
+                    (false, _, true) => view! {
+                        <details class="confirmed-action">
+                            <summary>"Deactivate"</summary>
+                            <ActionForm action=change attr:class="form">
+                                <input type="hidden" name="app_id" value=change_app />
+                                <input type="hidden" name="uids[]" value=change_uid />
+                                <input type="hidden" name="change" value=switch.as_str() />
+                                <ConfirmedSubmit consequence="They are signed out everywhere and cannot sign in" button="Deactivate user" />
+                            </ActionForm>
+                        </details>
+                    }
+                    .into_any(),
+                    _ => ().into_any(),
+                }}
                 {powers.manage.then(|| view! {
                     <ActionForm action=delete attr:class="inline delete-user">
                         <input type="hidden" name="app_id" value=app_id />
@@ -218,12 +236,15 @@ fn TokenList(
                                     <td><Timestamp at=token.last_used_at /></td>
                                     <td>
                                         {powers.moderate.then(|| view! {
-                                            <ActionForm action=revoke attr:class="inline">
-                                                <input type="hidden" name="app_id" value=app_id />
-                                                <input type="hidden" name="uid" value=uid />
-                                                <input type="hidden" name="id" value=token.id />
-                                                <button type="submit" class="danger">"Revoke"</button>
-                                            </ActionForm>
+                                            <details class="confirmed-action">
+                                                <summary>"Revoke"</summary>
+                                                <ActionForm action=revoke attr:class="form">
+                                                    <input type="hidden" name="app_id" value=app_id />
+                                                    <input type="hidden" name="uid" value=uid />
+                                                    <input type="hidden" name="id" value=token.id />
+                                                    <ConfirmedSubmit consequence="This device is signed out at once" button="Revoke token" />
+                                                </ActionForm>
+                                            </details>
                                         })}
                                     </td>
                                 </tr>

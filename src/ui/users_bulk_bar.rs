@@ -4,7 +4,7 @@ use super::role_select::RoleSelect;
 use crate::domain::{ApiError, BulkChange, RoleView};
 
 /// Applies one change to every ticked user; answers how many changed.
-/// Deleting needs the box ticked that says it is for good.
+/// Deactivating and deleting need the box ticked that says what they do.
 #[server]
 pub async fn change_users(
     app_id: String,
@@ -19,8 +19,8 @@ pub async fn change_users(
     if uids.is_empty() {
         return Err(Error::invalid("ERR_NO_UIDS", "Tick at least one user first.").into());
     }
-    if change == BulkChange::Delete && confirm.is_none() {
-        return Err(Error::invalid("ERR_CONFIRMATION_REQUIRED", "Tick the box to delete these users for good.").into());
+    if matches!(change, BulkChange::Deactivate | BulkChange::Delete) {
+        crate::ui::confirmed_submit::require_confirmation(&confirm, "deactivate or delete the ticked users")?;
     }
     let (state, caller, app) = dashboard_app(&app_id).await?;
     let db = &state.db;
@@ -63,6 +63,10 @@ pub fn UsersBulkBar(
                     n => format!("{n} users ticked"),
                 }}
             </span>
+            <label class="choice">
+                <input type="checkbox" name="confirm" value="yes" />
+                "Yes: deactivating signs them out; deleting is for good"
+            </label>
             <button type="submit" name="change" value=BulkChange::Deactivate.as_str() class="danger">
                 "Deactivate"
             </button>
@@ -76,10 +80,6 @@ pub fn UsersBulkBar(
                         "Change role"
                     </button>
                 </span>
-                <label class="choice">
-                    <input type="checkbox" name="confirm" value="yes" />
-                    "Deleting is for good"
-                </label>
                 <button type="submit" name="change" value=BulkChange::Delete.as_str() class="danger">
                     "Delete"
                 </button>

@@ -150,13 +150,13 @@ async fn a_viewer_is_refused_every_change_made_directly(backend: Backend) {
         (path_of::<RenameApp>(), vec![("app_id", &app_id), ("name", "Renamed")]),
         (path_of::<DeleteApp>(), vec![("app_id", &app_id), ("typed_name", "Test app")]),
         (path_of::<CreateKey>(), vec![("app_id", &app_id), ("name", "k"), ("scope", "fullAccess")]),
-        (path_of::<RevokeKey>(), vec![("app_id", &app_id), ("id", &key_id)]),
+        (path_of::<RevokeKey>(), vec![("app_id", &app_id), ("id", &key_id), ("confirm", "yes")]),
         (
             path_of::<AddOperator>(),
             vec![("email", "x@example.com"), ("name", "X"), ("role", "admin"), ("password", PASSWORD)],
         ),
         (path_of::<ChangeOperatorRole>(), vec![("id", &owner_id), ("role", "viewer")]),
-        (path_of::<SetOperatorDisabled>(), vec![("id", &owner_id), ("disabled", "true")]),
+        (path_of::<SetOperatorDisabled>(), vec![("id", &owner_id), ("disabled", "true"), ("confirm", "yes")]),
     ];
     for (path, form) in calls {
         let res = app.server_fn(&viewer, path, &form).await;
@@ -221,8 +221,15 @@ async fn disabling_an_operator_ends_their_session_at_once(backend: Backend) {
     let developer = app.sign_in("dev@example.com").await;
     json_of(app.server_fn(&developer, path_of::<ListApps>(), &[]).await).await;
 
-    json_of(app.server_fn(&admin, path_of::<SetOperatorDisabled>(), &[("id", &dev_id), ("disabled", "true")]).await)
-        .await;
+    json_of(
+        app.server_fn(
+            &admin,
+            path_of::<SetOperatorDisabled>(),
+            &[("id", &dev_id), ("disabled", "true"), ("confirm", "yes")],
+        )
+        .await,
+    )
+    .await;
     let res = app.server_fn(&developer, path_of::<ListApps>(), &[]).await;
     assert_eq!(error_of(res).await, (StatusCode::UNAUTHORIZED, "ERR_NOT_SIGNED_IN".into()));
     let res = app
@@ -434,8 +441,15 @@ async fn an_app_page_shows_its_operator_and_app_and_says_which_is_missing(backen
     );
     let owner_id = app.scalar("SELECT id FROM operators WHERE email = 'owner@example.com'").await.to_string();
     let admin = app.browser_signed_in_as("admin@example.com", OperatorRole::Owner).await;
-    json_of(app.server_fn(&admin, path_of::<SetOperatorDisabled>(), &[("id", &owner_id), ("disabled", "true")]).await)
-        .await;
+    json_of(
+        app.server_fn(
+            &admin,
+            path_of::<SetOperatorDisabled>(),
+            &[("id", &owner_id), ("disabled", "true"), ("confirm", "yes")],
+        )
+        .await,
+    )
+    .await;
     let (status, location, _) = page(&owner, format!("/apps/{app_id}/users")).await;
     let back_here = format!("/sign-in?next=%2Fapps%2F{app_id}%2Fusers");
     assert_eq!(
@@ -576,7 +590,11 @@ async fn dashboard_changes_are_audited_with_the_operator_and_address(backend: Ba
     )
     .await;
     let key_id = key["id"].to_string();
-    json_of(app.server_fn(&owner, path_of::<RevokeKey>(), &[("app_id", &app_id), ("id", &key_id)]).await).await;
+    json_of(
+        app.server_fn(&owner, path_of::<RevokeKey>(), &[("app_id", &app_id), ("id", &key_id), ("confirm", "yes")])
+            .await,
+    )
+    .await;
     json_of(app.server_fn(&owner, path_of::<RenameApp>(), &[("app_id", &app_id), ("name", "Chat 2")]).await).await;
     let res = app.server_fn(&owner, path_of::<DeleteApp>(), &[("app_id", &app_id), ("typed_name", "Chat")]).await;
     assert_eq!(error_of(res).await.1, "ERR_CONFIRMATION_MISMATCH");
@@ -605,7 +623,13 @@ async fn only_an_owner_makes_owners(backend: Backend) {
         )
         .await;
     assert_eq!(error_of(res).await.1, "ERR_FORBIDDEN");
-    let res = app.server_fn(&admin, path_of::<SetOperatorDisabled>(), &[("id", &owner_id), ("disabled", "true")]).await;
+    let res = app
+        .server_fn(
+            &admin,
+            path_of::<SetOperatorDisabled>(),
+            &[("id", &owner_id), ("disabled", "true"), ("confirm", "yes")],
+        )
+        .await;
     assert_eq!(error_of(res).await.1, "ERR_FORBIDDEN");
     json_of(
         app.server_fn(

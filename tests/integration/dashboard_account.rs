@@ -191,7 +191,7 @@ async fn a_recovery_code_signs_in_once_and_a_lost_second_factor_is_reset_by_an_a
     let dev_id = team["operators"].as_array().unwrap().iter().find(|o| o["email"] == "dev@example.com").unwrap()["id"]
         .to_string();
     assert!(team["sign_in"]["two_factor"].as_array().unwrap().iter().any(|id| *id == dev_id.parse::<i64>().unwrap()));
-    ok(&app, &admin, path_of::<ResetTwoFactor>(), &[("id", &dev_id)]).await;
+    ok(&app, &admin, path_of::<ResetTwoFactor>(), &[("id", &dev_id), ("confirm", "yes")]).await;
     assert!(!signed_in(&app, &browser).await, "their sessions end");
     let (fresh, to) = password_step(&app, "dev@example.com").await;
     assert_eq!(to, "/apps", "the password alone signs them in again");

@@ -36,6 +36,10 @@ impl Dashboard {
     async fn members(&self, who: &Client, guid: &str, action: &str, uids: &[&str], scope: &str) -> Response {
         let mut form: Vec<(&str, &str)> = uids.iter().map(|uid| ("uids[]", *uid)).collect();
         form.extend([("guid", guid), ("action", action), ("scope", scope)]);
+        // The page's kick and ban forms come with their box ticked.
+        if matches!(action, "kick" | "ban") {
+            form.push(("confirm", "yes"));
+        }
         self.call_as(who, path_of::<ChangeMembers>(), &form).await
     }
 

@@ -176,7 +176,8 @@ async fn bulk_changes_apply_to_every_ticked_user_or_to_none(backend: Backend) {
     data_of(dash.rest("POST", "/v3/users/bo/auth_tokens", Some(json!({}))).await).await;
     let dev = &dash.browser;
 
-    let changed: Value = dash.bulk(dev, "deactivate", &["ana", "bo"], &[]).await.json().await.unwrap();
+    let changed: Value =
+        dash.bulk(dev, "deactivate", &["ana", "bo"], &[("confirm", "yes")]).await.json().await.unwrap();
     assert_eq!(changed, 2);
     assert_eq!(dash.active_and_deactivated().await, (1, 2));
     let changed: Value = dash.bulk(dev, "reactivate", &["ana", "cy"], &[]).await.json().await.unwrap();
@@ -195,6 +196,7 @@ async fn bulk_changes_apply_to_every_ticked_user_or_to_none(backend: Backend) {
         ("changeRole", vec!["ana", "bo"], vec![("role", "gold")], StatusCode::NOT_FOUND, "ERR_ROLE_NOT_FOUND"),
         ("changeRole", vec!["bo"], vec![], StatusCode::BAD_REQUEST, "ERR_INVALID_ROLE"),
         ("delete", vec!["ana", "bo"], vec![], StatusCode::BAD_REQUEST, "ERR_CONFIRMATION_REQUIRED"),
+        ("deactivate", vec!["ana", "bo"], vec![], StatusCode::BAD_REQUEST, "ERR_CONFIRMATION_REQUIRED"),
         ("deactivate", vec!["ana", "no such"], vec![], StatusCode::BAD_REQUEST, "ERR_INVALID_UID"),
         ("deactivate", vec![], vec![], StatusCode::BAD_REQUEST, "ERR_NO_UIDS"),
         ("rename", vec!["ana"], vec![], StatusCode::BAD_REQUEST, "ERR_BAD_REQUEST"),
@@ -204,7 +206,7 @@ async fn bulk_changes_apply_to_every_ticked_user_or_to_none(backend: Backend) {
     }
     let many: Vec<String> = (0..101).map(|n| format!("u{n}")).collect();
     let many: Vec<&str> = many.iter().map(String::as_str).collect();
-    let res = dash.bulk(dev, "deactivate", &many, &[]).await;
+    let res = dash.bulk(dev, "deactivate", &many, &[("confirm", "yes")]).await;
     assert_eq!(error_of(res).await, (StatusCode::BAD_REQUEST, "ERR_TOO_MANY_UIDS".to_owned()));
     assert_eq!(dash.app.audit_rows().await.len(), audit_before, "nothing was written");
     assert_eq!(dash.active_and_deactivated().await, (2, 1));
@@ -226,7 +228,7 @@ async fn each_operator_role_may_make_only_its_own_bulk_changes(backend: Backend)
     let support = dash.app.browser_signed_in_as("help@example.com", OperatorRole::Support).await;
     let confirm = [("confirm", "yes")];
     for (who, change, extra) in [
-        (&viewer, "deactivate", &[][..]),
+        (&viewer, "deactivate", &confirm[..]),
         (&support, "delete", &confirm[..]),
         (&support, "changeRole", &[("role", "default")][..]),
     ] {
@@ -234,9 +236,9 @@ async fn each_operator_role_may_make_only_its_own_bulk_changes(backend: Backend)
         assert_eq!(error_of(res).await, (StatusCode::FORBIDDEN, "ERR_FORBIDDEN".to_owned()), "{change}");
     }
     assert_eq!(dash.active_and_deactivated().await, (1, 0));
-    let changed: Value = dash.bulk(&support, "deactivate", &["ana"], &[]).await.json().await.unwrap();
+    let changed: Value = dash.bulk(&support, "deactivate", &["ana"], &confirm).await.json().await.unwrap();
     assert_eq!(changed, 1, "support staff deactivate users");
-    let res = dash.bulk(&new_browser(), "deactivate", &["ana"], &[]).await;
+    let res = dash.bulk(&new_browser(), "deactivate", &["ana"], &confirm).await;
     assert_eq!(error_of(res).await, (StatusCode::UNAUTHORIZED, "ERR_NOT_SIGNED_IN".to_owned()));
 
     // Each sees only the controls they may use, in the page the server renders.
@@ -515,14 +517,15 @@ async fn roles_are_managed_from_the_dashboard_by_the_rules_of_the_api(backend: B
             StatusCode::BAD_REQUEST,
             "ERR_INVALID_ROLE_SETTING",
         ),
-        (delete, vec![("role", "default")], StatusCode::BAD_REQUEST, "ERR_ROLE_DELETE_DENIED"),
-        (delete, vec![("role", "premium")], StatusCode::CONFLICT, "ERR_ROLE_IN_USE"),
+        (delete, vec![("role", "premium")], StatusCode::BAD_REQUEST, "ERR_CONFIRMATION_REQUIRED"),
+        (delete, vec![("role", "default"), ("confirm", "yes")], StatusCode::BAD_REQUEST, "ERR_ROLE_DELETE_DENIED"),
+        (delete, vec![("role", "premium"), ("confirm", "yes")], StatusCode::CONFLICT, "ERR_ROLE_IN_USE"),
     ] {
         let res = dash.call(path, &form).await;
         assert_eq!(error_of(res).await, (status, code.to_owned()), "{form:?}");
     }
     data_of(dash.rest("PUT", "/v3/users/ana", Some(json!({"role": "default"}))).await).await;
-    dash.ok(delete, &[("role", "premium")]).await;
+    dash.ok(delete, &[("role", "premium"), ("confirm", "yes")]).await;
     let roles = data_of(dash.rest("GET", "/v3/roles", None).await).await;
     assert_eq!(roles.as_array().unwrap().len(), 1, "only default is left");
 }

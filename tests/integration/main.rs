@@ -11,6 +11,7 @@ mod cli;
 mod client_api;
 mod dashboard;
 mod dashboard_account;
+mod dashboard_confirmations;
 mod dashboard_groups;
 mod dashboard_messages;
 mod dashboard_roles;

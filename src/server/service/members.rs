@@ -18,8 +18,8 @@ use super::{
 };
 use crate::args;
 use crate::domain::{
-    BannedUserView, Content, GroupAction, GroupPassword, GroupType, GroupView, Guid, MemberEvent, MemberView, Page,
-    SYSTEM_SENDER, Scope, Target, Uid, may,
+    BanTerms, BannedUserView, Content, GroupAction, GroupPassword, GroupType, GroupView, Guid, MemberEvent, MemberView,
+    Page, SYSTEM_SENDER, Scope, Target, Uid, may,
 };
 use crate::server::{
     Error, Result,
@@ -33,9 +33,10 @@ pub use super::group_rows::not_a_member;
 pub const MAX_PER_CALL: usize = 25;
 
 /// Whether user `user_id` is banned from group `group_id`.
+/// A ban counts until its end, if it has one.
 async fn is_banned(tx: &mut Tx, group_id: i64, user_id: i64) -> Result<bool> {
-    let sql = "SELECT 1 FROM group_bans WHERE group_id = $1 AND user_id = $2";
-    Ok(tx.optional_scalar::<i32>(sql, args![group_id, user_id]).await?.is_some())
+    let sql = "SELECT 1 FROM group_bans WHERE group_id = $1 AND user_id = $2 AND (until IS NULL OR until > $3)";
+    Ok(tx.optional_scalar::<i32>(sql, args![group_id, user_id, now()]).await?.is_some())
 }
 
 fn banned(uid: &Uid, guid: &Guid) -> Error {
@@ -117,6 +118,19 @@ pub async fn change(
     guid: &Guid,
     changes: Vec<(Uid, MemberChange)>,
 ) -> Result<Vec<Outcome>> {
+    change_banning(db, caller, app, acting, guid, changes, &BanTerms::default()).await
+}
+
+/// [`change`], with the reason and length of its bans.
+pub async fn change_banning(
+    db: &Db,
+    caller: &Caller,
+    app: &App,
+    acting: &Acting,
+    guid: &Guid,
+    changes: Vec<(Uid, MemberChange)>,
+    ban: &BanTerms,
+) -> Result<Vec<Outcome>> {
     caller.require_app(app.id)?;
     caller.require(Permission::Read)?;
     for (_, change) in &changes {
@@ -134,7 +148,7 @@ pub async fn change(
     let mut joined: i64 = 0;
     // The users named, read in one statement.
     let ids = user_rows::ids_of(&mut tx, changes.iter().map(|(uid, _)| (app.id, uid))).await?;
-    let acting = Changing { caller, app, acting, acting_id, actor, actor_uid, group: &group, guid, at };
+    let acting = Changing { caller, app, acting, acting_id, actor, actor_uid, group: &group, guid, at, ban };
     for (uid, change) in &changes {
         let Some(&user_id) = ids.get(&(app.id, uid.to_string())) else {
             done.push(Err(user_rows::uid_not_found(uid)));
@@ -167,6 +181,7 @@ struct Changing<'a> {
     group: &'a LockedGroup,
     guid: &'a Guid,
     at: i64,
+    ban: &'a BanTerms,
 }
 
 /// Makes one change to user `uid` (`user_id`), or answers why not: how
@@ -178,7 +193,7 @@ async fn apply(
     user_id: i64,
     change: MemberChange,
 ) -> Result<std::result::Result<(i64, NewMessage), Error>> {
-    let Changing { caller, app, acting, acting_id, actor, actor_uid, group, guid, at } = *by;
+    let Changing { caller, app, acting, acting_id, actor, actor_uid, group, guid, at, ban } = *by;
     let scope = scope_of(tx, group.id, user_id).await?;
     let is_banned = is_banned(tx, group.id, user_id).await?;
     let target = Target { scope, is_self: acting_id == Some(user_id), is_owner: group.owner_id == Some(user_id) };
@@ -211,10 +226,13 @@ async fn apply(
             let sql = "DELETE FROM group_members WHERE group_id = $1 AND user_id = $2";
             moved = -(tx.execute(sql, args![group.id, user_id]).await? as i64);
             if change == MemberChange::Ban {
-                let sql =
-                    "INSERT INTO group_bans (group_id, user_id, uid, banned_by, banned_at) VALUES ($1, $2, $3, $4, $5)";
+                // A ban that has ended may still have its row.
+                let sql = "INSERT INTO group_bans (group_id, user_id, uid, banned_by, banned_at, reason, until) \
+                           VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (group_id, user_id) DO UPDATE \
+                           SET banned_by = $4, banned_at = $5, reason = $6, until = $7";
                 let banned_by = acting_uid(acting).map_or_else(|| caller.label(), Uid::to_string);
-                tx.execute(sql, args![group.id, user_id, uid.as_str(), banned_by, at]).await?;
+                let (reason, until) = (ban.reason.as_deref(), ban.length.until(at));
+                tx.execute(sql, args![group.id, user_id, uid.as_str(), banned_by, at, reason, until]).await?;
             }
         }
         MemberChange::Unban => {
@@ -226,12 +244,12 @@ async fn apply(
         _ => None,
     };
     let event = Content::member_event(change.event(), actor_uid, uid, scope, new_scope);
-    let change = Change {
-        app: Some(app.id),
-        action: change.audit_action(),
-        object: format!("group:{guid}"),
-        details: json!({"uid": uid, "scope": new_scope, "onBehalfOf": acting_uid(acting)}),
-    };
+    let mut details = json!({"uid": uid, "scope": new_scope, "onBehalfOf": acting_uid(acting)});
+    if change == MemberChange::Ban {
+        details["reason"] = json!(ban.reason);
+        details["until"] = json!(ban.length.until(at));
+    }
+    let change = Change { app: Some(app.id), action: change.audit_action(), object: format!("group:{guid}"), details };
     record(tx, caller, change).await?;
     Ok(Ok((moved, NewMessage::in_group(app.id, group.id, guid, event, at))))
 }
@@ -360,6 +378,8 @@ struct BannedRow {
     name: String,
     banned_by: String,
     banned_at: i64,
+    reason: Option<String>,
+    until: Option<i64>,
 }
 
 impl TryFrom<MemberRow> for MemberView {
@@ -383,6 +403,8 @@ impl TryFrom<BannedRow> for BannedUserView {
             name: r.name,
             banned_by: r.banned_by,
             banned_at: r.banned_at,
+            reason: r.reason,
+            until: r.until,
         })
     }
 }
@@ -427,6 +449,7 @@ pub async fn list(
         columns: "m.uid, u.name, u.avatar, m.scope, m.joined_at",
         scopes: query.scopes.iter().map(|s| s.as_str().to_owned()).collect(),
         known_total: unfiltered.then_some(group.members_count),
+        in_force_at: None,
     };
     uid_page::<MemberRow>(db, group.id, listing, query).await?.try_map(MemberView::try_from)
 }
@@ -443,9 +466,10 @@ pub async fn banned_users(
     let group = readable_group(db, caller, app, acting, guid, true).await?;
     let listing = UidListing {
         table: "group_bans m",
-        columns: "m.uid, u.name, m.banned_by, m.banned_at",
+        columns: "m.uid, u.name, m.banned_by, m.banned_at, m.reason, m.until",
         scopes: Vec::new(),
         known_total: None,
+        in_force_at: Some(now()),
     };
     uid_page::<BannedRow>(db, group.id, listing, query).await?.try_map(BannedUserView::try_from)
 }
@@ -461,6 +485,8 @@ struct UidListing {
     scopes: Vec<String>,
     /// The total, when it is kept rather than counted.
     known_total: Option<i64>,
+    /// Keeps only the bans in force at this moment.
+    in_force_at: Option<i64>,
 }
 
 /// A page of a group's rows in UID order, keyset-paged on the UID.
@@ -470,9 +496,13 @@ where
 {
     let (per_page, offset) = (query.paging.size(), query.paging.offset());
     let mut filter = Conditions::default();
-    let UidListing { table, columns, scopes, known_total } = listing;
+    let UidListing { table, columns, scopes, known_total, in_force_at } = listing;
     let group = filter.placeholder(group_id);
     filter.parts.push(format!("m.group_id = {group}"));
+    if let Some(at) = in_force_at {
+        let at = filter.placeholder(at);
+        filter.parts.push(format!("(m.until IS NULL OR m.until > {at})"));
+    }
     if !scopes.is_empty() {
         let scopes = filter.list(scopes.into_iter().map(Arg::from));
         filter.parts.push(format!("m.scope IN ({scopes})"));
