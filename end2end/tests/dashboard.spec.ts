@@ -551,6 +551,16 @@ test.describe.serial("the playground", () => {
     await expect(ana.getByTestId("playground-online")).not.toContainText("pg_ben");
     // The overview follows without a reload.
     await expect(overview.locator('[data-total="Online users"]')).toHaveText("1");
+
+    // Revoking ana's tokens closes her socket: the Playground says so and
+    // offers to connect again, not to send.
+    const rest = await sceneOf(overview, appId, "Playground revoker", []);
+    expect((await overview.request.delete("/v3/users/pg_ana/auth_tokens", rest)).status()).toBe(200);
+    await expect(ana.getByTestId("playground-status")).toContainText("Disconnected");
+    await expect(ana.getByRole("button", { name: "Send" })).toBeDisabled();
+    await expect(ana.getByTestId("playground-online").locator("li")).toHaveCount(0);
+    await ana.getByRole("button", { name: "Connect again" }).click();
+    await expect(ana.getByRole("button", { name: "Connect", exact: true })).toBeVisible();
     checks.forEach((check) => check());
   });
 });

@@ -183,12 +183,24 @@ fn open_socket(
 #[derive(Clone, Copy)]
 struct ChatState {
     status: RwSignal<String>,
+    /// The socket was closed (by the server, say on a revoke): the chat
+    /// shows it and offers to connect again, not to send.
+    closed: RwSignal<bool>,
     messages: RwSignal<Vec<MessageView>>,
     online: RwSignal<BTreeSet<String>>,
     typing: RwSignal<Option<String>>,
 }
 
 impl ChatState {
+    /// Who is online is no longer known once the socket is gone.
+    fn closed_by_server(self, code: u16, reason: &str) {
+        let why = if reason.is_empty() { String::new() } else { format!(": {reason}") };
+        self.status.set(format!("Disconnected ({code}{why})"));
+        self.closed.set(true);
+        self.online.set(BTreeSet::new());
+        self.typing.set(None);
+    }
+
     fn receive(self, frame: ServerFrame) {
         match frame {
             ServerFrame::LoggedIn { uid, .. } => {
@@ -229,6 +241,7 @@ fn PlaygroundChat(
 ) -> impl IntoView {
     let chat = ChatState {
         status: RwSignal::new("Connecting…".to_owned()),
+        closed: RwSignal::new(false),
         messages: RwSignal::new(Vec::new()),
         online: RwSignal::new(BTreeSet::new()),
         typing: RwSignal::new(None),
@@ -251,12 +264,7 @@ fn PlaygroundChat(
             &socket_app,
             token.clone(),
             move |frame| chat.receive(frame),
-            move |code, reason| {
-                chat.status.set(format!(
-                    "Disconnected ({code}{})",
-                    if reason.is_empty() { String::new() } else { format!(": {reason}") }
-                ));
-            },
+            move |code, reason| chat.closed_by_server(code, &reason),
         );
         match opened {
             Ok(opened) => socket.set_value(Some(opened)),
@@ -295,12 +303,15 @@ fn PlaygroundChat(
     view! {
         <div class="playground-chat">
             <p class="playground-status" data-testid="playground-status">{move || chat.status.get()}</p>
-            <button type="button" on:click=move |_| disconnect()>"Disconnect"</button>
+            <button type="button" on:click=move |_| disconnect()>
+                {move || if chat.closed.get() { "Connect again" } else { "Disconnect" }}
+            </button>
             <h3>"Online now"</h3>
             <ul class="playground-online" data-testid="playground-online">
                 {move || chat.online.get().into_iter().map(|uid| view! { <li>{uid}</li> }).collect_view()}
             </ul>
             <form class="playground-send" on:submit=on_submit>
+                <fieldset class="plain" prop:disabled=move || chat.closed.get()>
                 <label>"To"
                     <input prop:value=move || receiver.get() on:input=move |ev| receiver.set(event_target_value(&ev)) required />
                 </label>
@@ -323,6 +334,7 @@ fn PlaygroundChat(
                     />
                 </label>
                 <button type="submit">"Send"</button>
+                </fieldset>
             </form>
             {move || send.value().get().and_then(Result::err).map(|error| view! { <ErrorNotice error /> })}
             <p class="muted playground-typing">{move || chat.typing.get().map(|who| format!("{who} is typing…"))}</p>
