@@ -106,6 +106,9 @@ test.describe.serial("an operator's first day", () => {
     await expect(devCard).toBeVisible();
     await expect(devCard.locator(".badge")).toHaveText("Development");
     await expect(devCard.locator(".app-id")).toHaveText(/^[0-9a-f]{16}$/);
+    // The form says what it made and starts empty again: a second click makes no duplicate.
+    await expect(page.locator(".notice", { hasText: "Created Chat (dev)" })).toBeVisible();
+    await expect(form.getByLabel("Name")).toHaveValue("");
 
     await form.getByLabel("Name").fill("Chat");
     await form.locator("input[value=production]").check();

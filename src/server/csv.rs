@@ -104,10 +104,16 @@ fn user_cells(user: &UserView) -> [String; 12] {
 /// user a row. Status and times are the server's to keep, so those columns
 /// are read past. A file that cannot be read at all is refused whole; a row
 /// that is wrong is kept with its reason, for the report.
+///
+/// No cell of a user holds a line break, so each line is read as its own
+/// row: a quote left open costs its own row, not the rows after it.
 pub fn read_import(text: &str) -> Result<Vec<ImportRow>> {
     let refuse = |message: String| Error::invalid("ERR_INVALID_CSV", message);
-    let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
-    let headers = reader.headers().map_err(|e| refuse(format!("The header row cannot be read: {e}.")))?.clone();
+    let mut lines =
+        text.lines().enumerate().map(|(n, line)| (n as u64 + 1, line)).filter(|(_, l)| !l.trim().is_empty());
+    // A spreadsheet's UTF-8 file may start with a byte-order mark.
+    let header = lines.next().map(|(_, line)| line.trim_start_matches('\u{feff}')).unwrap_or_default();
+    let headers = read_line(header).map_err(|e| refuse(format!("The header row cannot be read: {e}.")))?;
     let mut at = HashMap::new();
     for (n, column) in headers.iter().enumerate() {
         if !COLUMNS.contains(&column) {
@@ -121,18 +127,19 @@ pub fn read_import(text: &str) -> Result<Vec<ImportRow>> {
         return Err(refuse("The header row needs at least the columns uid and name.".into()));
     }
     let mut rows = Vec::new();
-    for (n, record) in reader.records().enumerate() {
+    for (n, (line, text)) in lines.enumerate() {
         if n == MAX_IMPORT_ROWS {
             return Err(Error::invalid(
                 "ERR_IMPORT_TOO_LARGE",
                 format!("Import at most {MAX_IMPORT_ROWS} users at a time; split the file."),
             ));
         }
-        let line = record.as_ref().ok().and_then(|r| r.position()).map_or(n as u64 + 2, |p| p.line());
-        let record = record.map_err(|e| refuse(format!("Line {line} cannot be read: {e}.")))?;
+        let record = read_line(text).unwrap_or_default();
         let cell = |column: &str| at.get(column).and_then(|&i| record.get(i)).unwrap_or_default();
         let uid = cell("uid").to_owned();
-        let parsed = if record.len() != headers.len() {
+        let parsed = if text.matches('"').count() % 2 == 1 {
+            Err(Invalid::new("ERR_CSV_UNCLOSED_QUOTE", "A quote opens in this row and is not closed."))
+        } else if record.len() != headers.len() {
             Err(Invalid::new(
                 "ERR_INVALID_CSV_ROW",
                 format!("This row has {} cells; the header has {}.", record.len(), headers.len()),
@@ -143,6 +150,13 @@ pub fn read_import(text: &str) -> Result<Vec<ImportRow>> {
         rows.push(ImportRow { line, uid, parsed });
     }
     Ok(rows)
+}
+
+/// One line of CSV as its cells, trimmed.
+fn read_line(line: &str) -> std::result::Result<csv::StringRecord, csv::Error> {
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).trim(csv::Trim::All).from_reader(line.as_bytes());
+    reader.records().next().unwrap_or_else(|| Ok(csv::StringRecord::new()))
 }
 
 fn parse_row<'r>(cell: impl Fn(&str) -> &'r str) -> std::result::Result<(Uid, UserFields), Invalid> {
@@ -177,6 +191,14 @@ mod tests {
         for bad in ["uid,email\nana,a@b.c\n", "name\nAna\n", "uid,name,uid\n", ""] {
             assert_eq!(read_import(bad).unwrap_err().code(), "ERR_INVALID_CSV", "{bad:?}");
         }
+    }
+
+    #[test]
+    fn an_unclosed_quote_costs_its_own_row_and_no_other() {
+        let rows = read_import("uid,name\nana,\"Ana\nbob,Bob\ncara,\"Cara \"\"C\"\"\"\n").unwrap();
+        let outcome: Vec<_> = rows.iter().map(|r| (r.line, r.parsed.as_ref().err().map(|e| e.code))).collect();
+        assert_eq!(outcome, [(2, Some("ERR_CSV_UNCLOSED_QUOTE")), (3, None), (4, None)]);
+        assert_eq!(rows[2].parsed.as_ref().unwrap().1.name.as_deref(), Some("Cara \"C\""));
     }
 
     #[test]

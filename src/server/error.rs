@@ -218,7 +218,7 @@ pub fn answer_with_status(status: StatusCode) {
     use leptos::prelude::use_context;
     let plain_form_post = use_context::<axum::http::request::Parts>().is_some_and(|request| {
         let accept = request.headers.get(axum::http::header::ACCEPT).and_then(|v| v.to_str().ok());
-        accept.is_some_and(|v| v.contains("text/html"))
+        request.method == axum::http::Method::POST && accept.is_some_and(|v| v.contains("text/html"))
     });
     if let (false, Some(response)) = (plain_form_post, use_context::<leptos_axum::ResponseOptions>()) {
         response.set_status(status);

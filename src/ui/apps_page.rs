@@ -48,7 +48,7 @@ pub fn AppsPage() -> impl IntoView {
             <Transition>
                 {move || Suspend::new(async move {
                     let environments = creatable_environments(visitor.await);
-                    (!environments.is_empty()).then(|| view! { <NewAppForm create environments /> })
+                    (!environments.is_empty()).then(|| view! { <NewAppSection create environments /> })
                 })}
             </Transition>
         </main>
@@ -88,6 +88,27 @@ fn creatable_environments(visitor: Result<Visitor, ApiError>) -> Vec<Environment
     let Ok(Visitor::SignedIn(session)) = visitor else { return Vec::new() };
     let role = session.operator.role;
     Environment::ALL.iter().copied().filter(|env| role.may(Permission::ChangeApp(*env))).collect()
+}
+
+/// The create-app form, which starts empty again after each app it
+/// creates (a second click must not make a duplicate), and says what it made.
+#[component]
+fn NewAppSection(create: ServerAction<CreateApp>, environments: Vec<Environment>) -> impl IntoView {
+    let created = Memo::new(move |count: Option<&usize>| {
+        count.copied().unwrap_or(0) + usize::from(matches!(create.value().get(), Some(Ok(_))))
+    });
+    view! {
+        {move || create.value().get().and_then(Result::ok).map(|app| view! {
+            <p class="notice" role="status">
+                "Created " <a href=format!("/apps/{}", app.app_id)>{app.name.to_string()}</a>
+                ", App ID " <code>{app.app_id.to_string()}</code> "."
+            </p>
+        })}
+        {move || {
+            created.track();
+            view! { <NewAppForm create environments=environments.clone() /> }
+        }}
+    }
 }
 
 #[component]

@@ -4,10 +4,11 @@ use super::{
     checked_input::CheckedInput,
     confirmed_submit::ConfirmedSubmit,
     error_notice::{ActionError, ErrorNotice},
+    session::{Visitor, current_visitor},
     timestamp::Timestamp,
 };
 use crate::domain::{
-    ApiError, Email, OperatorName, OperatorRole, OperatorView, Password, SignInStatus, TwoFactorPolicy,
+    ApiError, Email, OperatorName, OperatorRole, OperatorView, Password, Permission, SignInStatus, TwoFactorPolicy,
 };
 
 /// The team, and who is looking at it (their own row is not editable).
@@ -144,6 +145,7 @@ pub fn TeamPage() -> impl IntoView {
         reset_two_factor: ServerAction::<ResetTwoFactor>::new(),
         policy: ServerAction::<SetTwoFactorPolicy>::new(),
     };
+    let visitor = Resource::new(|| (), |_| current_visitor());
     let team = Resource::new(
         move || {
             (
@@ -185,13 +187,19 @@ pub fn TeamPage() -> impl IntoView {
                             view! {
                                 {may_manage.then(|| view! { <p><a href="/team/sessions">"Team sessions"</a></p> })}
                                 <TeamTable team=operators rows change_role set_disabled reset_link sign_in_actions />
-                                {may_manage.then(|| view! { <AddOperatorForm add assigner=me.role /> })}
                                 <TwoFactorPolicyForm policy action=sign_in_actions.policy editable=is_owner />
                             }
                                 .into_any()
                         }
                         Err(error) => view! { <ErrorNotice error /> }.into_any(),
                     }
+                })}
+            </Transition>
+            <Transition>
+                {move || Suspend::new(async move {
+                    let Ok(Visitor::SignedIn(session)) = visitor.await else { return None };
+                    let role = session.operator.role;
+                    role.may(Permission::ManageTeam).then(|| view! { <AddOperatorSection add assigner=role /> })
                 })}
             </Transition>
         </main>
@@ -391,11 +399,37 @@ fn assignable_roles(assigner: OperatorRole) -> impl Iterator<Item = OperatorRole
     OperatorRole::ALL.iter().copied().filter(move |r| *r != OperatorRole::Owner || assigner == OperatorRole::Owner)
 }
 
+/// The add-operator form, which starts empty again after each operator it
+/// adds (their password must not linger in the page), and says what it did.
 #[component]
-fn AddOperatorForm(add: ServerAction<AddOperator>, assigner: OperatorRole) -> impl IntoView {
+fn AddOperatorSection(add: ServerAction<AddOperator>, assigner: OperatorRole) -> impl IntoView {
+    let added = Memo::new(move |count: Option<&usize>| {
+        count.copied().unwrap_or(0) + usize::from(matches!(add.value().get(), Some(Ok(_))))
+    });
     view! {
         <section class="card">
             <h2>"Add an operator"</h2>
+            {move || match add.value().get() {
+                Some(Ok(Some(link))) => Some(view! {
+                    <p class="notice" role="status">
+                        "Invited. Send them this invitation: it sets their password, once, within a week. "
+                        <code class="invite-link">{link}</code>
+                    </p>
+                }.into_any()),
+                Some(Ok(None)) => Some(view! { <p class="notice" role="status">"Added."</p> }.into_any()),
+                _ => None,
+            }}
+            {move || {
+                added.track();
+                view! { <AddOperatorForm add assigner /> }
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn AddOperatorForm(add: ServerAction<AddOperator>, assigner: OperatorRole) -> impl IntoView {
+    view! {
             <ActionForm action=add attr:class="form" attr:id="add-operator">
                 <CheckedInput label="Email" name="email" kind="email" check=|v| Email::parse(v).map(|_| ()) />
                 <CheckedInput label="Name" name="name" check=|v| OperatorName::parse(v).map(|_| ()) />
@@ -409,16 +443,7 @@ fn AddOperatorForm(add: ServerAction<AddOperator>, assigner: OperatorRole) -> im
                     name="password" kind="password" autocomplete="new-password" optional=true
                     check=|v| Password::parse(v).map(|_| ()) />
                 <ActionError value=add.value() />
-                {move || {
-                    add.value().get().and_then(Result::ok).flatten().map(|link| view! {
-                        <p class="notice" role="status">
-                            "Send them this invitation: it sets their password, once, within a week. "
-                            <code class="invite-link">{link}</code>
-                        </p>
-                    })
-                }}
                 <button type="submit">"Add operator"</button>
             </ActionForm>
-        </section>
     }
 }

@@ -62,7 +62,12 @@ pub fn UserImport(app_id: String, import: ServerAction<ImportUsers>) -> impl Int
 
 #[component]
 fn ImportReportView(report: ImportReport) -> impl IntoView {
-    let summary = format!("{} users imported, {} rows rejected.", report.accepted, report.rejected.len());
+    let counted = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let summary = format!(
+        "{} imported, {} rejected.",
+        counted(report.accepted, "user", "users"),
+        counted(report.rejected.len() as u64, "row", "rows")
+    );
     view! {
         <div class="import-report" role="status">
             <p class="notice">{summary}</p>

@@ -112,6 +112,7 @@ pub fn UserPage() -> impl IntoView {
             <ActionError value=change.value() />
             <Transition fallback=|| view! { <p class="muted">"Loading the user…"</p> }>
                 {move || Suspend::new(async move {
+                    let (app_id_memo, powers_resource) = (app_id, powers);
                     let powers = powers.await.unwrap_or_default();
                     match detail.await {
                         Ok(UserDetail { user, tokens }) => {
@@ -125,6 +126,8 @@ pub fn UserPage() -> impl IntoView {
                                         <UserForm app_id user=Some(user) roles save />
                                     </details>
                                 })}
+                                <UserFriends app_id=app_id_memo uid powers=powers_resource />
+                                <UserGroups app_id=app_id_memo uid />
                             }
                                 .into_any()
                         }
@@ -132,8 +135,6 @@ pub fn UserPage() -> impl IntoView {
                     }
                 })}
             </Transition>
-            <UserFriends app_id uid powers />
-            <UserGroups app_id uid />
         </section>
     }
 }

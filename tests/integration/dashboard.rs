@@ -427,10 +427,16 @@ async fn an_app_page_shows_its_operator_and_app_and_says_which_is_missing(backen
 
     for missing in ["0123456789abcdef".to_owned(), gone_app] {
         let (status, _, html) = page(&owner, format!("/apps/{missing}/users")).await;
-        assert_eq!(status, StatusCode::OK);
+        assert_eq!(status, StatusCode::NOT_FOUND);
         assert!(html.contains("Test Operator"), "the operator is still signed in on a page about no app");
         assert!(html.contains(&format!("No app has the App ID {missing}.")), "the page says there is no such app");
+        assert_eq!(html.matches("role=\"alert\"").count(), 1, "once");
+        assert!(!html.contains("Find a user"), "and shows no users page around it");
     }
+    let (status, _, html) = page(&owner, format!("/apps/{app_id}/users/nobody")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "a missing user is a 404");
+    assert!(html.contains("ERR_UID_NOT_FOUND"));
+    assert_eq!(html.matches("role=\"alert\"").count(), 1, "said once");
 
     let (status, location, _) = page(&new_browser(), format!("/apps/{app_id}/users?search=ana")).await;
     let back_here = format!("/sign-in?next=%2Fapps%2F{app_id}%2Fusers%3Fsearch%3Dana");
