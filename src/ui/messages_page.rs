@@ -10,7 +10,7 @@ use super::{
     permitted::load_user_powers,
     timestamp::Timestamp,
 };
-use crate::domain::{ApiError, MessageFilter, MessagePage, MessageView, ReceiverType};
+use crate::domain::{ApiError, MessageCategory, MessageFilter, MessagePage, MessageView, ReceiverType, SYSTEM_SENDER};
 
 /// Messages a page of the explorer shows.
 pub const EXPLORER_PAGE: i64 = 50;
@@ -68,6 +68,14 @@ pub fn MessagesPage() -> impl IntoView {
     }
 }
 
+/// A UID as a link to its user's page; the app's own sender is no user.
+fn user_link(app_id: &str, uid: &str) -> AnyView {
+    if uid == SYSTEM_SENDER {
+        return view! { <span class="muted">{uid.to_owned()}</span> }.into_any();
+    }
+    view! { <a href=format!("/apps/{app_id}/users/{uid}")>{uid.to_owned()}</a> }.into_any()
+}
+
 /// Where a message's conversation is read in the dashboard.
 pub fn conversation_href(app_id: &str, message: &MessageView) -> String {
     match message.receiver_type {
@@ -119,12 +127,16 @@ fn MessageRow(
 ) -> impl IntoView {
     let conversation = conversation_href(&app_id, &message);
     let receiver = match message.receiver_type {
-        ReceiverType::Group => format!("group {}", message.receiver),
-        ReceiverType::User => message.receiver.clone(),
+        ReceiverType::Group => view! {
+            "group " <a href=format!("/apps/{app_id}/groups/{}", message.receiver)>{message.receiver.clone()}</a>
+        }
+        .into_any(),
+        ReceiverType::User => user_link(&app_id, &message.receiver),
     };
-    let deletable = may_delete && message.deleted_at.is_none();
+    // Action messages tell of what happened (a member joined, say): no one deletes them.
+    let deletable = may_delete && message.deleted_at.is_none() && message.category != MessageCategory::Action;
     let (id, sender, kind) =
-        (message.id, message.sender.clone(), format!("{} / {}", message.category, message.message_type));
+        (message.id, user_link(&app_id, &message.sender), format!("{} / {}", message.category, message.message_type));
     view! {
         <tr data-message=id>
             <td><a href=conversation><Timestamp at=Some(message.sent_at) /></a></td>

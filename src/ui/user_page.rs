@@ -204,6 +204,15 @@ fn UserProfile(
     }
 }
 
+/// A token's device as its client said: platform, and user agent if any.
+fn device_of(platform: Option<String>, user_agent: Option<String>) -> String {
+    match (platform, user_agent) {
+        (Some(platform), Some(agent)) => format!("{platform} · {agent}"),
+        (Some(one), None) | (None, Some(one)) => one,
+        (None, None) => "—".to_owned(),
+    }
+}
+
 #[component]
 fn TokenList(
     tokens: Vec<AuthTokenView>,
@@ -219,9 +228,9 @@ fn TokenList(
         <section class="card">
             <h2>"Auth tokens"</h2>
             {none.then(|| view! { <p class="muted">"No devices are signed in."</p> })}
-            <table class="tokens">
+            <table class="tokens" class:hidden=none>
                 <thead>
-                    <tr><th>"Token"</th><th>"Platform"</th><th>"Device"</th><th>"Created"</th><th>"Last used"</th><th></th></tr>
+                    <tr><th>"Token"</th><th>"Device"</th><th>"Created"</th><th>"Last used"</th><th></th></tr>
                 </thead>
                 <tbody>
                     {tokens
@@ -231,8 +240,7 @@ fn TokenList(
                             view! {
                                 <tr data-token=token.prefix.clone()>
                                     <td><code>{format!("{}…", token.prefix)}</code></td>
-                                    <td>{token.platform.unwrap_or_default()}</td>
-                                    <td>{token.user_agent.unwrap_or_default()}</td>
+                                    <td>{device_of(token.platform, token.user_agent)}</td>
                                     <td><Timestamp at=Some(token.created_at) /></td>
                                     <td><Timestamp at=token.last_used_at /></td>
                                     <td>

@@ -99,6 +99,20 @@ async fn the_explorer_finds_messages_by_each_filter_and_pages_back(backend: Back
     // As the text of a message: "b1" alone could be part of the random App ID in the page.
     let shows = |text: &str| html.contains(&format!(">{text}<"));
     assert!(shows("a1") && shows("a2") && !shows("b1"), "the explorer renders on the server");
+    let app_id = &dash.app_id;
+    for link in [
+        format!("/apps/{app_id}/users/ana"),
+        format!("/apps/{app_id}/users/ben"),
+        format!("/apps/{app_id}/groups/club"),
+    ] {
+        assert!(html.contains(&format!("href=\"{link}\"")), "sender and receiver lead to their pages: {link}");
+    }
+    // Action messages (telling a group a member was added, say) are not for deleting.
+    let added = json!({"participants": ["cat"]});
+    data_of(dash.rest("POST", "/v3/groups/club/members", Some(added)).await).await;
+    let html = dash.browser.get(dash.app.url(&format!("/apps/{app_id}/messages?category=action"))).send().await;
+    let html = html.unwrap().text().await.unwrap();
+    assert!(html.contains("data-message=") && !html.contains("Delete message"), "{html}");
     let html = dash.browser.get(dash.app.url(&format!("/apps/{}/messages?category=gossip", dash.app_id))).send().await;
     assert!(html.unwrap().text().await.unwrap().contains("ERR_INVALID_CATEGORY"));
 }
