@@ -3,6 +3,7 @@
 //! input with exactly the parsers the server trusts.
 
 mod account;
+mod audit_filter;
 mod error;
 mod groups;
 mod ids;
@@ -19,6 +20,7 @@ mod users;
 mod views;
 
 pub use account::{SecondFactor, SessionView, SignInStatus, TOTP_DIGITS, TotpSetup, TwoFactorPolicy, TwoFactorView};
+pub use audit_filter::AuditFilter;
 pub use error::{ApiError, Invalid};
 pub use groups::{
     BanLength, BanTerms, GroupAction, GroupPassword, GroupSort, GroupType, Guid, MemberAction, Refusal, Scope, Target,

@@ -55,6 +55,7 @@ on_both_backends!(
     only_an_owner_makes_owners,
     arguments_that_do_not_decode_get_bad_request,
     team_changes_are_listed_as_team_activity,
+    activity_is_filtered_by_who_what_object_and_day_and_reads_as_names_and_links,
 );
 
 async fn json_of(res: reqwest::Response) -> Value {
@@ -722,4 +723,62 @@ async fn pages_keep_answering_while_other_apps_start_in_the_same_process() {
         }
     };
     tokio::join!(pages, starts);
+}
+
+async fn activity_is_filtered_by_who_what_object_and_day_and_reads_as_names_and_links(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let owner = app.browser_signed_in_as("owner@example.com", OperatorRole::Owner).await;
+    let app_id = app.create_app(Environment::Development).await;
+    let (_, key) = app.create_key(&app_id, KeyScope::FullAccess).await;
+    for uid in ["ana", "bo"] {
+        let res =
+            app.rest("POST", "/v3/users", &app_id, &key, Some(serde_json::json!({"uid": uid, "name": uid}))).await;
+        assert!(res.status().is_success());
+    }
+    let res = app.rest("PUT", "/v3/users/ana", &app_id, &key, Some(serde_json::json!({"name": "Ana B"}))).await;
+    assert!(res.status().is_success());
+    let form = [("app_id", app_id.as_str()), ("name", "Renamed")];
+    json_of(app.server_fn(&owner, path_of::<RenameApp>(), &form).await).await;
+
+    let entries = |filter: Vec<(&'static str, String)>| {
+        let mut form = vec![("app_id", app_id.clone())];
+        form.extend(filter.into_iter().map(|(k, v)| (k, v)));
+        let request = owner.post(app.url(path_of::<LoadAuditPage>())).form(&form).send();
+        async move {
+            let page: Value = request.await.unwrap().json().await.unwrap();
+            let entries = page["entries"].as_array().unwrap_or_else(|| panic!("{page}")).clone();
+            entries
+                .iter()
+                .map(|e| format!("{} {}", e["action"].as_str().unwrap(), e["object"].as_str().unwrap()))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        entries(vec![("filter[object]", "user:ana".into())]).await,
+        ["user.update user:ana", "user.create user:ana"]
+    );
+    assert_eq!(
+        entries(vec![("filter[action]", "user.create".into())]).await,
+        ["user.create user:bo", "user.create user:ana"]
+    );
+    assert_eq!(entries(vec![("filter[action]", "user".into())]).await.len(), 3, "an action's start finds its kind");
+    assert_eq!(entries(vec![("filter[action]", "use".into())]).await.len(), 0, "but not a word's start");
+    assert_eq!(entries(vec![("filter[actor]", "owner@example.com".into())]).await, [format!("app.rename {app_id}")]);
+    // The page sends days as the Unix second of their midnight.
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let today = switchboard::domain::parse_date(&switchboard::domain::format_date(now)).unwrap();
+    let day = |offset: i64| (today + offset * 86_400).to_string();
+    let all = entries(vec![]).await;
+    assert_eq!(all.len(), 6, "{all:?}");
+    assert_eq!(entries(vec![("filter[from]", day(0)), ("filter[until]", day(0))]).await, all, "all of it today");
+    assert_eq!(entries(vec![("filter[from]", day(1))]).await.len(), 0, "nothing tomorrow");
+    assert_eq!(entries(vec![("filter[until]", day(-1))]).await.len(), 0, "nothing yesterday");
+
+    let page = owner.get(app.url(&format!("/apps/{app_id}/activity?object=user%3Aana"))).send().await.unwrap();
+    let html = page.text().await.unwrap();
+    assert!(html.contains(&format!("href=\"/apps/{app_id}/users/ana\"")), "the object leads to its page");
+    assert!(html.contains("<dt>name</dt><dd>Ana B</dd>"), "details read as names and values: {html}");
+    assert!(html.contains("name=\"object\" value=\"user:ana\""), "the form shows the filter");
+    let res = owner.get(app.url(&format!("/apps/{app_id}/activity?from=someday"))).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
 }

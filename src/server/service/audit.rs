@@ -3,8 +3,8 @@
 use serde_json::Value;
 use sqlx::FromRow;
 
-use super::now;
-use crate::domain::{AuditEntryView, AuditPage};
+use super::{keyset::Conditions, now};
+use crate::domain::{AuditEntryView, AuditFilter, AuditPage};
 use crate::server::{
     Result,
     access::{Caller, Permission},
@@ -67,28 +67,41 @@ pub enum AuditScope {
     Team,
 }
 
-/// A page of the log, newest first: `PAGE_SIZE` rows before the `before` cursor.
-pub async fn list(db: &Db, caller: &Caller, scope: AuditScope, before: Option<i64>) -> Result<AuditPage> {
+/// A page of the log, newest first: `PAGE_SIZE` rows matching `filter`
+/// before the `before` cursor.
+pub async fn list(
+    db: &Db,
+    caller: &Caller,
+    scope: AuditScope,
+    filter: &AuditFilter,
+    before: Option<i64>,
+) -> Result<AuditPage> {
     caller.require(Permission::Read)?;
-    // Separate statements, not `app IS NOT DISTINCT FROM $1`, which Postgres
+    let mut conditions = Conditions::default();
+    let before = conditions.placeholder(before.unwrap_or(i64::MAX));
+    conditions.parts.push(format!("id < {before}"));
+    // Separate conditions, not `app IS NOT DISTINCT FROM $1`, which Postgres
     // cannot answer from the (app, id) index.
-    let (filter, app) = match scope {
+    match scope {
         AuditScope::App(app) => {
             caller.require_app(app)?;
-            ("app = $3", Some(app))
+            let app = conditions.placeholder(app);
+            conditions.parts.push(format!("app = {app}"));
         }
         // The team is the dashboard's business, never an app key's.
         AuditScope::Team if caller.operator_role().is_none() => {
             return Err(crate::server::Error::NoAccess);
         }
-        AuditScope::Team => ("app IS NULL", None),
-    };
+        AuditScope::Team => conditions.parts.push("app IS NULL".to_owned()),
+    }
+    narrowed(&mut conditions, filter);
     let sql = format!(
         "SELECT id, actor, action, object, details, ip, created_at FROM audit_log \
-         WHERE {filter} AND id < $1 ORDER BY id DESC LIMIT $2"
+         WHERE {} ORDER BY id DESC LIMIT {}",
+        conditions.sql(),
+        PAGE_SIZE + 1
     );
-    let mut args = vec![Arg::from(before.unwrap_or(i64::MAX)), Arg::from(PAGE_SIZE + 1)];
-    args.extend(app.map(Arg::from));
+    let args = conditions.args;
     let rows: Vec<EntryRow> = db.all(&sql, &args).await?;
     let (rows, next) = super::keyset::page_end(rows, PAGE_SIZE as usize, |r| r.id);
     let entries: Vec<AuditEntryView> = rows
@@ -104,4 +117,28 @@ pub async fn list(db: &Db, caller: &Caller, scope: AuditScope, before: Option<i6
         })
         .collect();
     Ok(AuditPage { entries, next })
+}
+
+/// The filter's conditions: an action matches itself and the actions it
+/// starts (`user` finds `user.create`); days run midnight to midnight, UTC.
+fn narrowed(conditions: &mut Conditions, filter: &AuditFilter) {
+    for (column, value) in [("actor", &filter.actor), ("object", &filter.object)] {
+        if let Some(value) = value {
+            let value = conditions.placeholder(value.clone());
+            conditions.parts.push(format!("{column} = {value}"));
+        }
+    }
+    if let Some(action) = &filter.action {
+        let exact = conditions.placeholder(action.clone());
+        let within = conditions.prefix_of("action", &format!("{action}."));
+        conditions.parts.push(format!("(action = {exact} OR {within})"));
+    }
+    if let Some(from) = filter.from {
+        let from = conditions.placeholder(from);
+        conditions.parts.push(format!("created_at >= {from}"));
+    }
+    if let Some(until) = filter.until {
+        let end = conditions.placeholder(until + 24 * 3600);
+        conditions.parts.push(format!("created_at < {end}"));
+    }
 }
