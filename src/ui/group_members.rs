@@ -1,10 +1,12 @@
 use leptos::prelude::*;
+use leptos_router::{components::Form, hooks::use_query_map};
 
 use super::{
     confirmed_submit::ConfirmedSubmit,
     error_notice::{ActionError, ErrorNotice},
     group_badges::ScopeBadge,
     timestamp::Timestamp,
+    user_filters::send_own_form,
     users_page::list_users,
 };
 use crate::domain::{ApiError, BanLength, MemberAction, MemberView, Page, Powers, Scope, UserFilter};
@@ -105,9 +107,17 @@ pub fn GroupMembers(
     powers: Resource<Result<Powers, ApiError>>,
     change: ServerAction<ChangeMembers>,
 ) -> impl IntoView {
-    let search = RwSignal::new(String::new());
-    let scope = RwSignal::new(String::new());
+    // The search lives in the address (`member`, `scope`), as the users list's does.
+    let query = use_query_map();
+    let search = Memo::new(move |_| query.read().get("member").unwrap_or_default());
+    let scope = Memo::new(move |_| query.read().get("scope").unwrap_or_default());
     let cursor = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        search.track();
+        scope.track();
+        cursor.set(None);
+    });
+    let (shown_search, shown_scope) = (search.get_untracked(), scope.get_untracked());
     let members = Resource::new(
         move || (app_id.get(), guid.get(), search.get(), scope.get(), cursor.get(), change.version().get()),
         |(app_id, guid, search, scope, cursor, _)| list_members(app_id, guid, search, scope, cursor),
@@ -123,34 +133,33 @@ pub fn GroupMembers(
             <h2>"Members"</h2>
             <ActionError value=change.value() />
             {refused}
-            <div class="filters" role="search">
-                <label for="member-search">
-                    "Find a member by UID"
-                    <input
-                        id="member-search"
-                        type="search"
-                        placeholder="Start typing a UID"
-                        autocomplete="off"
-                        on:input=move |ev| {
-                            cursor.set(None);
-                            search.set(event_target_value(&ev));
-                        }
-                    />
-                </label>
-                <label for="member-scope">
-                    "Scope"
-                    <select
-                        id="member-scope"
-                        on:change=move |ev| {
-                            cursor.set(None);
-                            scope.set(event_target_value(&ev));
-                        }
-                    >
-                        <option value="">"Any scope"</option>
-                        {Scope::ALL.iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
-                    </select>
-                </label>
-            </div>
+            <Form method="GET" action="" replace=true noscroll=true>
+                <div class="filters" role="search" on:change=send_own_form>
+                    <label for="member-search">
+                        "Find a member by UID"
+                        <input
+                            id="member-search"
+                            type="search"
+                            name="member"
+                            value=shown_search
+                            placeholder="Start typing a UID"
+                            autocomplete="off"
+                            on:input=send_own_form
+                        />
+                    </label>
+                    <label for="member-scope">
+                        "Scope"
+                        <select id="member-scope" name="scope">
+                            <option value="">"Any scope"</option>
+                            {Scope::ALL
+                                .iter()
+                                .map(|s| view! { <option value=s.as_str() selected=s.as_str() == shown_scope>{s.label()}</option> })
+                                .collect_view()}
+                        </select>
+                    </label>
+                    <button type="submit" class="secondary">"Find"</button>
+                </div>
+            </Form>
             <Transition fallback=|| view! { <p class="muted">"Loading members…"</p> }>
                 {move || Suspend::new(async move {
                     let powers = powers.await.unwrap_or_default();

@@ -217,4 +217,12 @@ async fn each_operator_role_does_only_its_own_part_to_groups(backend: Backend) {
     let res =
         dash.call_as(&reqwest::Client::new(), path_of::<ListGroups>(), &[("search", ""), ("group_type", "")]).await;
     assert_eq!(error_of(res).await, (StatusCode::UNAUTHORIZED, "ERR_NOT_SIGNED_IN".into()));
+    // The member search is in the address: a link to it shows what it found.
+    let url = dash.app.url(&format!("/apps/{}/groups/team?member=zz&scope=", dash.app_id));
+    let html = dash.browser.get(url).send().await.unwrap().text().await.unwrap();
+    assert!(!html.contains("tr data-uid=\"ana\""), "ana is not a zz");
+    assert!(html.contains("name=\"member\" value=\"zz\""), "the search box holds the search");
+    let url = dash.app.url(&format!("/apps/{}/groups/team?member=an", dash.app_id));
+    let html = dash.browser.get(url).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("tr data-uid=\"ana\""));
 }
