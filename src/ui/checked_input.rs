@@ -37,7 +37,11 @@ pub fn CheckedInput(
             aria-invalid=move || problem.get().is_some().to_string()
             on:input=move |ev| {
                 let typed = event_target_value(&ev);
-                problem.set(if typed.is_empty() { None } else { check(&typed).err().map(|e| e.message) });
+                let found = if typed.is_empty() { None } else { check(&typed).err().map(|e| e.message) };
+                // The browser then holds the form back itself: the problem is
+                // said once, here, not again by the server in a banner.
+                event_target::<web_sys::HtmlInputElement>(&ev).set_custom_validity(found.as_deref().unwrap_or(""));
+                problem.set(found);
             }
         />
         <small id=hint class="field-problem">{move || problem.get()}</small>
