@@ -148,7 +148,13 @@ async fn send_all<F>(make: Arc<F>, concurrency: usize, requests: usize) -> (Vec<
 where
     F: Fn(usize) -> reqwest::RequestBuilder + Send + Sync + 'static,
 {
-    let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build().unwrap();
+    // A redirect is an error, not a success: a page that sends the client
+    // to sign in is not the page measured.
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let workers: Vec<_> = (0..concurrency)
         .map(|_| {
@@ -321,7 +327,15 @@ async fn bench(backend: &'static str, opts: &Options) {
         .send()
         .await
         .unwrap();
-    let cookie = signed_in.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    // The session's cookie by its name: sign-in sets the known-device cookie too.
+    let cookie = signed_in
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok()?.split(';').next())
+        .find(|c| c.starts_with("switchboard_session="))
+        .expect("sign-in sets the session cookie")
+        .to_owned();
     let (browser, page_base) = (client.clone(), format!("{base}/apps/{app_id}/users"));
     scenario("dashboard users page, search (server render)", opts, move |i| {
         browser

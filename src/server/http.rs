@@ -79,8 +79,10 @@ pub async fn app(db: Db, config: Config, leptos_options: LeptosOptions) -> anyho
             },
             move || shell(options.clone()),
         )
-        .route_layer(middleware::from_fn_with_state(page_turns(), pages_in_turn))
+        // The gate reads the session's operator inside the page's turn: the
+        // turns also keep the database's connections from being crowded.
         .route_layer(middleware::from_fn_with_state(state.clone(), two_factor_gate::gate))
+        .route_layer(middleware::from_fn_with_state(page_turns(), pages_in_turn))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .nest("/v3", api::router())

@@ -21,9 +21,10 @@ pub fn use_app_id() -> Memo<String> {
 
 /// The frame of one app's pages: its name, App ID and environment, and tabs.
 /// A production app wears a red banner and header on every one of its pages.
+/// Only the header waits for the app; the page below loads its own data.
 /// An App ID that names no app the operator may see gets one message (and
-/// a 404), not the page's controls around it. (On the server the app is
-/// read once per request, so the page's own data is not kept waiting.)
+/// a 404): the page below it is hidden (`main.app-missing + main`), as its
+/// own requests fail alike.
 #[component]
 pub fn AppLayout() -> impl IntoView {
     let app_id = use_app_id();
@@ -32,17 +33,14 @@ pub fn AppLayout() -> impl IntoView {
         <Suspense>
             {move || Suspend::new(async move {
                 match app.await {
-                    Ok(app) => view! {
-                        <AppHeader app />
-                        <main>
-                            <Outlet />
-                        </main>
-                    }
-                    .into_any(),
-                    Err(error) => view! { <main><ErrorNotice error /></main> }.into_any(),
+                    Ok(app) => view! { <AppHeader app /> }.into_any(),
+                    Err(error) => view! { <main class="app-missing"><ErrorNotice error /></main> }.into_any(),
                 }
             })}
         </Suspense>
+        <main class="app-page">
+            <Outlet />
+        </main>
     }
 }
 

@@ -112,7 +112,6 @@ pub fn UserPage() -> impl IntoView {
             <ActionError value=change.value() />
             <Transition fallback=|| view! { <p class="muted">"Loading the user…"</p> }>
                 {move || Suspend::new(async move {
-                    let (app_id_memo, powers_resource) = (app_id, powers);
                     let powers = powers.await.unwrap_or_default();
                     match detail.await {
                         Ok(UserDetail { user, tokens }) => {
@@ -126,15 +125,19 @@ pub fn UserPage() -> impl IntoView {
                                         <UserForm app_id user=Some(user) roles save />
                                     </details>
                                 })}
-                                <UserFriends app_id=app_id_memo uid powers=powers_resource />
-                                <UserGroups app_id=app_id_memo uid />
                             }
                                 .into_any()
                         }
-                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                        // What follows is hidden (`.user-missing ~ .user-extras`): it
+                        // would only say the same again.
+                        Err(error) => view! { <div class="user-missing"><ErrorNotice error /></div> }.into_any(),
                     }
                 })}
             </Transition>
+            <div class="user-extras">
+                <UserFriends app_id uid powers />
+                <UserGroups app_id uid />
+            </div>
         </section>
     }
 }
