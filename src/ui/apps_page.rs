@@ -94,9 +94,6 @@ fn creatable_environments(visitor: Result<Visitor, ApiError>) -> Vec<Environment
 /// creates (a second click must not make a duplicate), and says what it made.
 #[component]
 fn NewAppSection(create: ServerAction<CreateApp>, environments: Vec<Environment>) -> impl IntoView {
-    let created = Memo::new(move |count: Option<&usize>| {
-        count.copied().unwrap_or(0) + usize::from(matches!(create.value().get(), Some(Ok(_))))
-    });
     view! {
         {move || create.value().get().and_then(Result::ok).map(|app| view! {
             <p class="notice" role="status">
@@ -104,20 +101,25 @@ fn NewAppSection(create: ServerAction<CreateApp>, environments: Vec<Environment>
                 ", App ID " <code>{app.app_id.to_string()}</code> "."
             </p>
         })}
-        {move || {
-            created.track();
-            view! { <NewAppForm create environments=environments.clone() /> }
-        }}
+        <NewAppForm create environments />
     }
 }
 
 #[component]
 fn NewAppForm(create: ServerAction<CreateApp>, environments: Vec<Environment>) -> impl IntoView {
     let first = environments[0];
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if matches!(create.value().get(), Some(Ok(_)))
+            && let Some(form) = form.get()
+        {
+            form.reset();
+        }
+    });
     view! {
         <section class="card">
             <h2>"Create an app"</h2>
-            <ActionForm action=create attr:class="form" attr:id="create-app">
+            <ActionForm action=create node_ref=form attr:class="form" attr:id="create-app">
                 <CheckedInput label="Name" name="name" check=|v| AppName::parse(v).map(|_| ()) />
                 <fieldset>
                     <legend>"Environment"</legend>

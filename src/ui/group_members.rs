@@ -113,8 +113,8 @@ pub fn GroupMembers(
     let scope = Memo::new(move |_| query.read().get("scope").unwrap_or_default());
     let cursor = RwSignal::new(None::<String>);
     Effect::new(move |_| {
-        search.track();
-        scope.track();
+        // Read, not only tracked: a memo computes (and follows its sources) when read.
+        let _ = (search.get(), scope.get());
         cursor.set(None);
     });
     let (shown_search, shown_scope) = (search.get_untracked(), scope.get_untracked());

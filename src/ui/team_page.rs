@@ -403,9 +403,6 @@ fn assignable_roles(assigner: OperatorRole) -> impl Iterator<Item = OperatorRole
 /// adds (their password must not linger in the page), and says what it did.
 #[component]
 fn AddOperatorSection(add: ServerAction<AddOperator>, assigner: OperatorRole) -> impl IntoView {
-    let added = Memo::new(move |count: Option<&usize>| {
-        count.copied().unwrap_or(0) + usize::from(matches!(add.value().get(), Some(Ok(_))))
-    });
     view! {
         <section class="card">
             <h2>"Add an operator"</h2>
@@ -419,18 +416,23 @@ fn AddOperatorSection(add: ServerAction<AddOperator>, assigner: OperatorRole) ->
                 Some(Ok(None)) => Some(view! { <p class="notice" role="status">"Added."</p> }.into_any()),
                 _ => None,
             }}
-            {move || {
-                added.track();
-                view! { <AddOperatorForm add assigner /> }
-            }}
+            <AddOperatorForm add assigner />
         </section>
     }
 }
 
 #[component]
 fn AddOperatorForm(add: ServerAction<AddOperator>, assigner: OperatorRole) -> impl IntoView {
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if matches!(add.value().get(), Some(Ok(_)))
+            && let Some(form) = form.get()
+        {
+            form.reset();
+        }
+    });
     view! {
-            <ActionForm action=add attr:class="form" attr:id="add-operator">
+            <ActionForm action=add node_ref=form attr:class="form" attr:id="add-operator">
                 <CheckedInput label="Email" name="email" kind="email" check=|v| Email::parse(v).map(|_| ()) />
                 <CheckedInput label="Name" name="name" check=|v| OperatorName::parse(v).map(|_| ()) />
                 <label for="role">"Role"</label>
