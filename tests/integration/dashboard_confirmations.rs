@@ -51,16 +51,7 @@ async fn every_destructive_action_without_its_tick_is_refused_and_changes_nothin
     rest(&app, &app_id, &key, "POST", "/v3/groups/g1/members", json!({"participants": ["ana", "bo"]})).await;
     let message = json!({"receiver": "g1", "receiverType": "group", "category": "message", "type": "text",
                          "data": {"text": "hi"}});
-    let res = app
-        .api
-        .post(app.url("/v3/messages"))
-        .header("appid", &app_id)
-        .header("apikey", &key)
-        .header("onbehalfof", "ana")
-        .json(&message)
-        .send()
-        .await
-        .unwrap();
+    let res = app.rest_as("ana", "POST", "/v3/messages", &app_id, &key, message).await;
     let message_id: Value = res.json().await.unwrap();
     let message_id = message_id["data"]["id"].to_string();
 

@@ -78,16 +78,7 @@ async fn scene(app: &TestApp) -> [String; 2] {
         rest("POST", "/v3/groups/g1/members", json!({"participants": ["ana", "bo"], "usersToBan": ["cy"]})).await;
         let message = json!({"receiver": "bo", "receiverType": "user", "category": "message", "type": "text",
                              "data": {"text": "hello"}});
-        let res = app
-            .api
-            .post(app.url("/v3/messages"))
-            .header("appid", &app_id)
-            .header("apikey", &key)
-            .header("onbehalfof", "ana")
-            .json(&message)
-            .send()
-            .await
-            .unwrap();
+        let res = app.rest_as("ana", "POST", "/v3/messages", &app_id, &key, message).await;
         assert!(res.status().is_success(), "{}", res.text().await.unwrap());
         ids.push(app_id);
     }

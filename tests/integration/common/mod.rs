@@ -157,6 +157,13 @@ impl TestApp {
         req.send().await.unwrap()
     }
 
+    /// Calls a REST endpoint as the user `uid`, through the `onbehalfof` header.
+    pub async fn rest_as(&self, uid: &str, method: &str, path: &str, app_id: &str, key: &str, body: Value) -> Response {
+        let req =
+            self.api.request(method.parse().unwrap(), self.url(path)).header("appid", app_id).header("apikey", key);
+        req.header("onbehalfof", uid).json(&body).send().await.unwrap()
+    }
+
     /// Calls a dashboard server function the way the hydrated page does.
     pub async fn server_fn(&self, browser: &Client, path: &str, form: &[(&str, &str)]) -> Response {
         browser.post(self.url(path)).form(form).send().await.unwrap()
