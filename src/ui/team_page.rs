@@ -8,7 +8,7 @@ use super::{
     timestamp::Timestamp,
 };
 use crate::domain::{
-    ApiError, Email, OperatorName, OperatorRole, OperatorView, Password, Permission, SignInStatus, TwoFactorPolicy,
+    ApiError, Email, OperatorName, OperatorRole, OperatorView, Permission, SignInStatus, TwoFactorPolicy,
 };
 
 /// The team, and who is looking at it (their own row is not editable).
@@ -73,29 +73,16 @@ pub async fn set_two_factor_policy(
     Ok(two_factor::set_policy(&expect_context::<AppState>().db, &dashboard_caller().await?, &policy).await?)
 }
 
-/// Adds an operator: with a password given, that one; without, an
-/// invitation, whose one-time link (a path) is answered to send them.
+/// Invites an operator: their one-time link (a path) is answered for the
+/// inviter to send them, and they choose their own password with it. Nobody
+/// types another's password.
 #[server]
-pub async fn add_operator(
-    email: String,
-    name: String,
-    role: String,
-    password: String,
-) -> Result<Option<String>, ApiError> {
-    use crate::server::{
-        auth::session::dashboard_caller,
-        service::{operators, password_links},
-        state::AppState,
-    };
+pub async fn add_operator(email: String, name: String, role: String) -> Result<String, ApiError> {
+    use crate::server::{auth::session::dashboard_caller, service::password_links, state::AppState};
     let (email, name, role) = (Email::parse(&email)?, OperatorName::parse(&name)?, OperatorRole::parse(&role)?);
     let (state, caller) = (expect_context::<AppState>(), dashboard_caller().await?);
-    if password.is_empty() {
-        let (_, token) = password_links::invite(&state.db, &state.passwords, &caller, &email, &name, role).await?;
-        return Ok(Some(format!("/reset-password?token={token}")));
-    }
-    let new = operators::NewOperator { email, name, role, password: Password::parse(&password)? };
-    operators::create(&state.db, &state.passwords, &caller, new).await?;
-    Ok(None)
+    let (_, token) = password_links::invite(&state.db, &state.passwords, &caller, &email, &name, role).await?;
+    Ok(format!("/reset-password?token={token}"))
 }
 
 #[server]
@@ -172,7 +159,7 @@ pub fn TeamPage() -> impl IntoView {
                 reset_link.value().get().and_then(Result::ok).map(|link| view! {
                     <p class="notice" role="status">
                         "Send them this link: it sets their password, once, within a day. "
-                        <code class="reset-link">{link}</code>
+                        <code class="reset-link">{absolute_link(&link)}</code>
                     </p>
                 })
             }}
@@ -399,23 +386,19 @@ fn assignable_roles(assigner: OperatorRole) -> impl Iterator<Item = OperatorRole
     OperatorRole::ALL.iter().copied().filter(move |r| *r != OperatorRole::Owner || assigner == OperatorRole::Owner)
 }
 
-/// The add-operator form, which starts empty again after each operator it
-/// adds (their password must not linger in the page), and says what it did.
+/// The invitation form, which starts empty again after each invitation and
+/// shows the link to send.
 #[component]
 fn AddOperatorSection(add: ServerAction<AddOperator>, assigner: OperatorRole) -> impl IntoView {
     view! {
         <section class="card">
-            <h2>"Add an operator"</h2>
-            {move || match add.value().get() {
-                Some(Ok(Some(link))) => Some(view! {
-                    <p class="notice" role="status">
-                        "Invited. Send them this invitation: it sets their password, once, within a week. "
-                        <code class="invite-link">{link}</code>
-                    </p>
-                }.into_any()),
-                Some(Ok(None)) => Some(view! { <p class="notice" role="status">"Added."</p> }.into_any()),
-                _ => None,
-            }}
+            <h2>"Invite an operator"</h2>
+            {move || add.value().get().and_then(Result::ok).map(|link| view! {
+                <p class="notice" role="status">
+                    "Invited. Send them this invitation: it sets their password, once, within a week. "
+                    <code class="invite-link">{absolute_link(&link)}</code>
+                </p>
+            })}
             <AddOperatorForm add assigner />
         </section>
     }
@@ -441,11 +424,18 @@ fn AddOperatorForm(add: ServerAction<AddOperator>, assigner: OperatorRole) -> im
                         .map(|r| view! { <option value=r.as_str() selected=r == OperatorRole::Developer>{r.label()}</option> })
                         .collect_view()}
                 </select>
-                <CheckedInput label="Initial password (leave empty to invite them with a one-time link instead)"
-                    name="password" kind="password" autocomplete="new-password" optional=true
-                    check=|v| Password::parse(v).map(|_| ()) />
                 <ActionError value=add.value() />
-                <button type="submit">"Add operator"</button>
+                <button type="submit">"Invite"</button>
             </ActionForm>
     }
+}
+
+/// A dashboard path made whole, to be sent to someone: the browser knows the
+/// address the dashboard is reached by (a proxy's, say), which the server may not.
+fn absolute_link(path: &str) -> String {
+    #[cfg(feature = "hydrate")]
+    if let Some(origin) = web_sys::window().and_then(|window| window.location().origin().ok()) {
+        return format!("{origin}{path}");
+    }
+    path.to_owned()
 }

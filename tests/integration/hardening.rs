@@ -222,7 +222,7 @@ async fn cross_site_requests_with_the_operators_cookie_change_nothing(backend: B
     let app = spawn_app(backend).await;
     let owner = app.browser_signed_in_as("owner@example.com", OperatorRole::Owner).await;
     let create = [("name", "Evil"), ("environment", "production"), ("region", "eu")];
-    let add = [("email", "evil@example.com"), ("name", "Eve"), ("role", "admin"), ("password", PASSWORD)];
+    let add = [("email", "evil@example.com"), ("name", "Eve"), ("role", "admin")];
     type Form<'a> = &'a [(&'a str, &'a str)];
     let attempts: [(&str, Form, Form); 5] = [
         (path_of::<CreateApp>(), &create, &[("origin", "http://evil.example"), ("sec-fetch-site", "cross-site")]),
