@@ -6,18 +6,22 @@ use std::collections::HashMap;
 
 use axum::{
     body::Body,
-    extract::{Path, Query, State},
-    http::header,
-    response::{IntoResponse, Response},
+    extract::{Multipart, Path, Query, State, multipart::MultipartError},
+    http::{StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
 };
 use futures::{StreamExt, TryStreamExt};
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
 
-use crate::domain::{AppId, Invalid, Uid, UserFilter, UserView};
+use crate::domain::{ApiError, AppId, ImportReport, Invalid, Uid, UserFilter, UserView};
 use crate::server::{
     Error, Result,
-    auth::session::SignedIn,
+    access::Caller,
+    auth::session::{SignedIn, keep_for_next_page, take_kept},
+    db::Db,
     service::{
-        apps,
+        apps::{self, App},
         users::{self, ImportRow, TypedUser, UserFields},
     },
     state::AppState,
@@ -43,6 +47,12 @@ const COLUMNS: [&str; 12] = [
 /// At most this many users in one import; more goes through the REST API.
 pub const MAX_IMPORT_ROWS: usize = 10_000;
 
+/// The most CSV text one import takes: room for 10,000 full rows.
+pub const MAX_IMPORT_BYTES: usize = 4 * 1024 * 1024;
+
+/// Where the report of an import sent by a plain form waits for the users page.
+const KEPT_IMPORT: &str = "import_report";
+
 /// `GET /apps/{app_id}/users.csv?<the users page's filter>`: the list as
 /// the dashboard shows it, every page of it, as a download.
 pub async fn export(
@@ -65,6 +75,82 @@ pub async fn export(
         Body::from_stream(body),
     )
         .into_response())
+}
+
+/// Imports the text of a CSV file into `app`: the one way in, whether the
+/// page's script sends the text or a plain form uploads the file.
+pub async fn import(db: &Db, caller: &Caller, app: &App, text: &str) -> Result<ImportReport> {
+    if text.len() > MAX_IMPORT_BYTES {
+        return Err(too_large());
+    }
+    users::import(db, caller, app, read_import(text)?).await
+}
+
+fn too_large() -> Error {
+    Error::invalid(
+        "ERR_IMPORT_TOO_LARGE",
+        format!("Import at most {} MB at a time; split the file.", MAX_IMPORT_BYTES >> 20),
+    )
+}
+
+/// An import's outcome, kept for the users page of its app.
+#[derive(Serialize, Deserialize)]
+struct KeptImport {
+    app_id: String,
+    outcome: std::result::Result<ImportReport, ApiError>,
+}
+
+/// `POST /apps/{app_id}/users/import`: the import form as a browser sends
+/// it without the page's script, multipart, with the chosen file (`file`)
+/// or pasted text (`csv`). The browser is sent back to the users page, and
+/// the report, or why the file was refused, waits in the session for it.
+pub async fn import_form(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    session: Session,
+    Path(app_id): Path<String>,
+    form: Multipart,
+) -> Result<Response> {
+    let app_id = AppId::parse(&app_id)?;
+    let outcome = async {
+        let app = apps::get(&state.db, &caller, &app_id).await?;
+        import(&state.db, &caller, &app, &uploaded_text(form).await?).await
+    };
+    let outcome = outcome.await.map_err(ApiError::from);
+    keep_for_next_page(&session, KEPT_IMPORT, KeptImport { app_id: app_id.to_string(), outcome }).await?;
+    Ok(Redirect::to(&format!("/apps/{app_id}/users?imported=1")).into_response())
+}
+
+/// The text of the form's file, or the pasted text when no file was chosen.
+async fn uploaded_text(mut form: Multipart) -> Result<String> {
+    let (mut file, mut pasted) = (String::new(), String::new());
+    while let Some(field) = form.next_field().await.map_err(unreadable)? {
+        let into = match field.name() {
+            Some("file") => &mut file,
+            Some("csv") => &mut pasted,
+            _ => continue,
+        };
+        let bytes = field.bytes().await.map_err(unreadable)?;
+        *into = String::from_utf8(bytes.into())
+            .map_err(|_| Error::invalid("ERR_INVALID_CSV", "The file is not UTF-8 text; save it as CSV in UTF-8."))?;
+    }
+    Ok(if file.trim().is_empty() { pasted } else { file })
+}
+
+fn unreadable(err: MultipartError) -> Error {
+    if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return too_large();
+    }
+    Error::invalid("ERR_INVALID_FORM", format!("The form could not be read: {}", err.body_text()))
+}
+
+/// The outcome of the last import into `app_id` sent by a plain form, once.
+pub async fn take_kept_import(
+    session: &Session,
+    app_id: &str,
+) -> Result<Option<std::result::Result<ImportReport, ApiError>>> {
+    let kept = take_kept::<KeptImport>(session, KEPT_IMPORT).await?;
+    Ok(kept.filter(|kept| kept.app_id == app_id).map(|kept| kept.outcome))
 }
 
 /// Rows as CSV text, one writer for all of them.

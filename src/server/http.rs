@@ -9,11 +9,11 @@ use std::{
 
 use axum::{
     Router,
-    extract::{Request, State},
+    extract::{DefaultBodyLimit, Request, State},
     http::{Method, StatusCode},
     middleware::{self, Next},
     response::Response,
-    routing::get,
+    routing::{get, post},
 };
 use leptos::prelude::*;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
@@ -87,6 +87,10 @@ pub async fn app(db: Db, config: Config, leptos_options: LeptosOptions) -> anyho
         .route("/readyz", get(ready))
         .nest("/v3", api::router())
         .route("/apps/{app_id}/users.csv", get(csv::export))
+        .route(
+            "/apps/{app_id}/users/import",
+            post(csv::import_form).layer(DefaultBodyLimit::max(csv::MAX_IMPORT_BYTES + FORM_OVERHEAD)),
+        )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(session_layer)
         .layer(middleware::from_fn_with_state(config.clone(), security::same_origin_only))
@@ -96,6 +100,9 @@ pub async fn app(db: Db, config: Config, leptos_options: LeptosOptions) -> anyho
         .with_state(state);
     Ok(Switchboard { router, gateway })
 }
+
+/// Room in an upload's body for the form around its file.
+const FORM_OVERHEAD: usize = 64 * 1024;
 
 /// Dashboard pages rendered at once, per core. Rendering is CPU work: pages
 /// that all share the cores all finish late. Pages past these wait their

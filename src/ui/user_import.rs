@@ -1,30 +1,37 @@
 use leptos::prelude::*;
 
-use super::error_notice::ActionError;
+use super::error_notice::{ActionError, ErrorNotice};
 use crate::domain::{ApiError, ImportReport};
 
 /// Creates a user for each row of a CSV file and reports which rows were
 /// accepted and why the others were not.
 #[server]
 pub async fn import_users(app_id: String, csv: String) -> Result<ImportReport, ApiError> {
-    use crate::server::{Error, auth::session::dashboard_app, csv::read_import, service::users};
-    /// The most CSV text one import takes: room for 10,000 full rows.
-    const MAX_IMPORT_BYTES: usize = 4 * 1024 * 1024;
-    if csv.len() > MAX_IMPORT_BYTES {
-        return Err(Error::invalid(
-            "ERR_IMPORT_TOO_LARGE",
-            format!("Import at most {} MB at a time; split the file.", MAX_IMPORT_BYTES >> 20),
-        )
-        .into());
-    }
+    use crate::server::{auth::session::dashboard_app, csv};
     let (state, caller, app) = dashboard_app(&app_id).await?;
-    let rows = read_import(&csv)?;
-    Ok(users::import(&state.db, &caller, &app, rows).await?)
+    Ok(csv::import(&state.db, &caller, &app, &csv).await?)
 }
 
-/// Choose a CSV file (or paste one), import it, read the report.
+/// The report of the import that a plain form (sent without the page's
+/// script) made into the app, once, for the page it was sent back to.
+#[server]
+pub async fn take_uploaded_import(app_id: String) -> Result<Option<ImportReport>, ApiError> {
+    use crate::server::{auth::session, csv};
+    session::dashboard_caller().await?;
+    let kept = csv::take_kept_import(&session::current_session()?, &app_id).await?;
+    kept.transpose()
+}
+
+/// Choose a CSV file (or paste one), import it, read the report. With the
+/// page's script the file is read here and its text sent; without, the
+/// form uploads the file itself, and the page it comes back to
+/// (`?imported=1`) shows the report.
 #[component]
-pub fn UserImport(app_id: String, import: ServerAction<ImportUsers>) -> impl IntoView {
+pub fn UserImport(
+    app_id: String,
+    import: ServerAction<ImportUsers>,
+    uploaded: Option<Resource<Result<Option<ImportReport>, ApiError>>>,
+) -> impl IntoView {
     let text = RwSignal::new(String::new());
     let read_file = move |ev: leptos::ev::Event| {
         let file = event_target::<web_sys::HtmlInputElement>(&ev).files().and_then(|files| files.get(0));
@@ -36,26 +43,39 @@ pub fn UserImport(app_id: String, import: ServerAction<ImportUsers>) -> impl Int
             });
         }
     };
+    let send = {
+        let app_id = app_id.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            import.dispatch(ImportUsers { app_id: app_id.clone(), csv: text.get_untracked() });
+        }
+    };
     view! {
-        <details class="card import">
+        <details class="card import" open=uploaded.is_some()>
             <summary>"Import CSV"</summary>
-            <ActionForm action=import attr:class="form">
-                <input type="hidden" name="app_id" value=app_id />
+            <form class="form" method="post" enctype="multipart/form-data"
+                action=format!("/apps/{app_id}/users/import") on:submit=send>
                 <p class="muted">
                     "A header row, then one user a row. Columns: uid and name, and any of role, tags, statusMessage, "
                     "avatar, link, metadata. An exported file imports as it is. Each row is imported whole or not at all."
                 </p>
                 <label for="import-file">"CSV file"</label>
-                <input id="import-file" type="file" accept=".csv,text/csv" on:change=read_file />
+                <input id="import-file" name="file" type="file" accept=".csv,text/csv" on:change=read_file />
                 <label for="import-text">"or paste it"</label>
-                <textarea id="import-text" name="csv" rows="6" spellcheck="false" required prop:value=text on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+                <textarea id="import-text" name="csv" rows="6" spellcheck="false" prop:value=text on:input=move |ev| text.set(event_target_value(&ev))></textarea>
                 <ActionError value=import.value() />
                 <button type="submit">"Import"</button>
-            </ActionForm>
-            {move || match import.value().get() {
-                Some(Ok(report)) => Some(view! { <ImportReportView report /> }),
-                _ => None,
-            }}
+            </form>
+            {move || import.value().get().and_then(Result::ok).map(|report| view! { <ImportReportView report /> })}
+            // Until something is imported here, the upload this page came back from.
+            {uploaded.map(|kept| move || Suspend::new(async move {
+                let kept = kept.await;
+                import.value().with(Option::is_none).then(|| match kept {
+                    Ok(Some(report)) => Some(view! { <ImportReportView report /> }.into_any()),
+                    Ok(None) => None,
+                    Err(error) => Some(view! { <ErrorNotice error /> }.into_any()),
+                })
+            }))}
         </details>
     }
 }

@@ -9,10 +9,12 @@ use super::{
     timestamp::Timestamp,
     user_filters::UserFilters,
     user_form::{SaveUser, UserForm},
-    user_import::{ImportUsers, UserImport},
+    user_import::{ImportUsers, UserImport, take_uploaded_import},
     users_bulk_bar::{ChangeUsers, UsersBulkBar},
 };
-use crate::domain::{ApiError, Powers, RoleView, SortOrder, UserFilter, UserSort, UserSummary, UserSummaryPage};
+use crate::domain::{
+    ApiError, ImportReport, Powers, RoleView, SortOrder, UserFilter, UserSort, UserSummary, UserSummaryPage,
+};
 
 pub const PAGE_SIZE: i64 = 25;
 
@@ -48,6 +50,9 @@ pub fn UsersPage() -> impl IntoView {
     let create = ServerAction::<SaveUser>::new();
     let roles = Resource::new(move || app_id.get(), list_roles);
     let powers = Resource::new(move || app_id.get(), load_user_powers);
+    // Back from an import sent without the page's script: its report.
+    let uploaded =
+        query.read_untracked().get("imported").map(|_| Resource::new(move || app_id.get(), take_uploaded_import));
     let page = Resource::new(
         move || (app_id.get(), filter.get(), cursor.get(), change.version().get(), import.version().get()),
         |(app_id, filter, cursor, ..)| async move { list_users(app_id, filter?, cursor).await },
@@ -62,7 +67,7 @@ pub fn UsersPage() -> impl IntoView {
     let shown = Signal::derive(move || filter.get().unwrap_or_default());
     view! {
         <section class="users-page">
-            <UsersToolbar app_id filter=shown roles powers create import />
+            <UsersToolbar app_id filter=shown roles powers create import uploaded />
             <UserFilters filter=shown roles />
             <ActionError value=change.value() />
             <Transition>
@@ -99,6 +104,7 @@ fn UsersToolbar(
     powers: Resource<Result<Powers, ApiError>>,
     create: ServerAction<SaveUser>,
     import: ServerAction<ImportUsers>,
+    uploaded: Option<Resource<Result<Option<ImportReport>, ApiError>>>,
 ) -> impl IntoView {
     view! {
         <div class="toolbar">
@@ -107,7 +113,7 @@ fn UsersToolbar(
                     <summary>"New user"</summary>
                     <UserForm app_id=app_id.get_untracked() user=None roles save=create />
                 </details>
-                <UserImport app_id=app_id.get_untracked() import />
+                <UserImport app_id=app_id.get_untracked() import uploaded />
             </Permitted>
             <a
                 class="button secondary"

@@ -3,12 +3,16 @@
 
 use std::collections::HashSet;
 
-use reqwest::{Client, Response, StatusCode, header};
+use reqwest::{
+    Client, Response, StatusCode, header,
+    multipart::{Form, Part},
+};
 use serde_json::{Value, json};
 use switchboard::{
     domain::{AppId, Environment, KeyScope, OperatorRole},
     server::{
         auth::Caller,
+        csv::MAX_IMPORT_BYTES,
         service::{apps, auth_tokens, seed},
     },
     ui::{
@@ -33,6 +37,7 @@ on_both_backends!(
     the_csv_export_streams_exactly_the_filtered_users,
     an_import_reports_each_row_and_imports_only_whole_rows,
     an_export_imports_into_another_app_as_it_is,
+    a_file_uploaded_without_the_pages_script_is_imported_and_reported_once,
     roles_are_managed_from_the_dashboard_by_the_rules_of_the_api,
     friends_are_added_and_removed_on_the_user_page,
 );
@@ -473,6 +478,63 @@ async fn an_export_imports_into_another_app_as_it_is(backend: Backend) {
     }
 }
 
+/// Uploads `file` as the import form does without the page's script, and
+/// answers where the browser is sent back to.
+async fn upload(dash: &Dashboard, browser: &Client, file: Vec<u8>) -> String {
+    let part = Part::bytes(file).file_name("users.csv").mime_str("text/csv").unwrap();
+    let form = Form::new().part("file", part).text("csv", "");
+    let res = browser
+        .post(dash.app.url(&format!("/apps/{}/users/import", dash.app_id)))
+        .header(header::ACCEPT, "text/html")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    res.headers()[header::LOCATION].to_str().unwrap().to_owned()
+}
+
+async fn page_text(dash: &Dashboard, browser: &Client, path: &str) -> String {
+    let res = browser.get(dash.app.url(path)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "{path}");
+    res.text().await.unwrap()
+}
+
+async fn a_file_uploaded_without_the_pages_script_is_imported_and_reported_once(backend: Backend) {
+    let dash = Dashboard::new(backend).await;
+    let back = upload(&dash, &dash.browser, b"uid,name\nana,Ana\nno way,No\nbo,Bo\n".to_vec()).await;
+    assert_eq!(back, format!("/apps/{}/users?imported=1", dash.app_id));
+    let page = page_text(&dash, &dash.browser, &back).await;
+    assert!(page.contains("2 users imported, 1 row rejected."), "the report is on the page: {page}");
+    assert!(page.contains("ERR_INVALID_UID"), "with the refused row's reason");
+    assert_eq!(dash.get_user("bo").await["name"], "Bo");
+    let again = page_text(&dash, &dash.browser, &back).await;
+    assert!(!again.contains("imported, "), "a report is shown once");
+
+    let users_before = dash.app.count("users").await;
+    let too_large = format!("uid,name\n{}", "x".repeat(MAX_IMPORT_BYTES + 70_000)).into_bytes();
+    let viewer = dash.app.browser_signed_in_as("view@example.com", OperatorRole::Viewer).await;
+    for (browser, file, code) in [
+        (&dash.browser, vec![0xff, 0xfe, b'u'], "ERR_INVALID_CSV"),
+        (&dash.browser, b"name\nNo uid\n".to_vec(), "ERR_INVALID_CSV"),
+        (&dash.browser, Vec::new(), "ERR_INVALID_CSV"),
+        (&dash.browser, too_large, "ERR_IMPORT_TOO_LARGE"),
+        (&viewer, b"uid,name\nzed,Zed\n".to_vec(), "ERR_FORBIDDEN"),
+    ] {
+        let back = upload(&dash, browser, file).await;
+        let page = page_text(&dash, browser, &back).await;
+        assert!(page.contains(code), "{code} is said on the page it comes back to");
+    }
+    let res = new_browser()
+        .post(dash.app.url(&format!("/apps/{}/users/import", dash.app_id)))
+        .multipart(Form::new().text("csv", "uid,name\nzed,Zed\n"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_of(res).await.0, StatusCode::UNAUTHORIZED, "nobody signed in imports nothing");
+    assert_eq!(dash.app.count("users").await, users_before, "no refused upload wrote anything");
+}
+
 async fn roles_are_managed_from_the_dashboard_by_the_rules_of_the_api(backend: Backend) {
     let dash = Dashboard::new(backend).await;
     let (save, delete) = (path_of::<SaveRole>(), path_of::<DeleteRole>());
@@ -544,7 +606,10 @@ async fn friends_are_added_and_removed_on_the_user_page(backend: Backend) {
     };
     assert_eq!(friends(dash.ok(path_of::<ListFriends>(), &[("uid", "ana")]).await), ["bo", "cy"]);
     assert_eq!(friends(dash.ok(path_of::<ListFriends>(), &[("uid", "bo")]).await), ["ana"], "both ways");
-    dash.ok(path_of::<RemoveFriend>(), &[("uid", "bo"), ("friend", "ana")]).await;
+    let res = dash.call(path_of::<RemoveFriend>(), &[("uid", "bo"), ("friend", "ana")]).await;
+    assert_eq!(error_of(res).await, (StatusCode::BAD_REQUEST, "ERR_CONFIRMATION_REQUIRED".to_owned()), "unticked");
+    assert_eq!(friends(dash.ok(path_of::<ListFriends>(), &[("uid", "ana")]).await), ["bo", "cy"]);
+    dash.ok(path_of::<RemoveFriend>(), &[("uid", "bo"), ("friend", "ana"), ("confirm", "yes")]).await;
     assert_eq!(friends(dash.ok(path_of::<ListFriends>(), &[("uid", "ana")]).await), ["cy"]);
     let res = dash.call(path_of::<AddFriends>(), &[("uid", "ana"), ("friends", "bad uid")]).await;
     assert_eq!(error_of(res).await, (StatusCode::BAD_REQUEST, "ERR_INVALID_UID".to_owned()));

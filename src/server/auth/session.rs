@@ -118,6 +118,26 @@ async fn renew_if_due(session: &Session) -> Result<()> {
     Ok(())
 }
 
+/// Keeps `value` in the session for the next page to show once: what a
+/// plain form post (one sent without the page's script) did, since its
+/// answer is a redirect back to a page.
+pub async fn keep_for_next_page<T: serde::Serialize + Send + Sync>(
+    session: &Session,
+    key: &str,
+    value: T,
+) -> Result<()> {
+    session.insert(key, value).await.map_err(session_failed)
+}
+
+/// What [`keep_for_next_page`] kept under `key`, taken out of the session.
+pub async fn take_kept<T: serde::de::DeserializeOwned>(session: &Session, key: &str) -> Result<Option<T>> {
+    // Removing marks the session changed, and saves it, even with nothing to remove.
+    if session.get::<serde_json::Value>(key).await.map_err(session_failed)?.is_none() {
+        return Ok(None);
+    }
+    session.remove(key).await.map_err(session_failed)
+}
+
 fn session_failed(err: tower_sessions::session::Error) -> Error {
     Error::Internal(format!("session: {err}"))
 }
