@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type Browser, type Page } from "@playwright/test";
 
 const owner = { email: "owner@example.com", name: "Olive Owner", password: "correct horse battery staple" };
 
@@ -219,14 +219,7 @@ test.describe.serial("two-factor sign-in", () => {
   test("an operator turns on two-factor, and sign-in then asks for a code", async ({ browser, page }) => {
     const noErrors = failOnConsoleErrors(page);
     await signIn(page);
-    await page.goto("/team");
-    await hydrated(page);
-    const add = page.locator("#add-operator");
-    await add.getByLabel("Email").fill(dev.email);
-    await add.getByLabel("Name").fill("Tess Factor");
-    await add.getByLabel(/Initial password/).fill(dev.password);
-    await add.getByRole("button", { name: "Add operator" }).click();
-    await expect(page.locator(`tr[data-email="${dev.email}"]`)).toBeVisible();
+    await addOperator(browser, page, { ...dev, name: "Tess Factor", role: "developer" });
 
     const theirs = await (await browser.newContext()).newPage();
     await theirs.goto("/sign-in");
@@ -283,6 +276,26 @@ test.describe("without JavaScript", () => {
     await form.getByLabel("Name").fill("   ");
     await form.getByRole("button", { name: "Create app" }).click();
     await expect(page.getByRole("alert")).toContainText("An app name is required.");
+  });
+
+  test("a CSV file uploads and its report is shown", async ({ page }) => {
+    await page.goto("/sign-in");
+    await page.getByLabel("Email").fill(owner.email);
+    await page.getByLabel("Password").fill(owner.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.locator(".app-card", { hasText: "Chat (dev)" }).getByRole("link").click();
+    const appId = page.url().split("/apps/")[1].split("/")[0];
+    await page.goto(`/apps/${appId}/users`);
+
+    await page.getByText("Import CSV").click();
+    const file = "uid,name\nnojs_ana,Ana Without Script\nno way,Refused\n";
+    await page.getByLabel("CSV file").setInputFiles({ name: "users.csv", mimeType: "text/csv", buffer: Buffer.from(file) });
+    await page.getByRole("button", { name: "Import" }).click();
+    await expect(page).toHaveURL(/\/users\?imported=1$/);
+    await expect(page.locator(".import-report")).toContainText("1 user imported, 1 row rejected.");
+    await expect(page.locator(".import-report")).toContainText("ERR_INVALID_UID");
+    await page.goto(`/apps/${appId}/users?q=nojs_ana`);
+    await expect(page.locator("tr[data-uid=nojs_ana]")).toBeVisible();
   });
 });
 
@@ -373,7 +386,12 @@ test.describe.serial("support staff and a user's devices", () => {
     await hydrated(page);
     await page.getByLabel("Add friends by UID").fill("mario_r");
     await page.getByRole("button", { name: "Add", exact: true }).click();
-    await expect(page.locator(".friend-list li[data-friend=mario_r]")).toBeVisible();
+    const friend = page.locator(".friend-list li[data-friend=mario_r]");
+    await expect(friend).toBeVisible();
+    await friend.getByText("Remove", { exact: true }).click();
+    await friend.getByLabel("They stop being friends, both ways").check();
+    await friend.getByRole("button", { name: "Remove friend" }).click();
+    await expect(friend).toHaveCount(0);
     noErrors();
   });
 });
@@ -569,17 +587,29 @@ test.describe.serial("the playground", () => {
   });
 });
 
-// Adds an operator on the Team page, as the owner, with a password.
-async function addOperator(page: Page, who: { email: string; name: string; role: string; password: string }) {
+// Invites an operator on the Team page, as the owner, and accepts the
+// invitation in a browser of their own, choosing their password.
+async function addOperator(browser: Browser, page: Page, who: { email: string; name: string; role: string; password: string }) {
   await page.goto("/team");
   await hydrated(page);
   const add = page.locator("#add-operator");
   await add.getByLabel("Email").fill(who.email);
   await add.getByLabel("Name").fill(who.name);
   await add.getByLabel("Role").selectOption(who.role);
-  await add.getByLabel(/Initial password/).fill(who.password);
-  await add.getByRole("button", { name: "Add operator" }).click();
+  await add.getByRole("button", { name: "Invite" }).click();
   await expect(page.locator(`tr[data-email="${who.email}"]`)).toBeVisible();
+  await expect(add.getByLabel("Email")).toHaveValue("");
+  const link = (await page.locator(".invite-link").textContent())!;
+  expect(link).toMatch(/^http:\/\/[^/]+\/reset-password\?token=/);
+
+  const context = await browser.newContext();
+  const theirs = await context.newPage();
+  await theirs.goto(link);
+  await hydrated(theirs);
+  await theirs.getByLabel(/New password/).fill(who.password);
+  await theirs.getByRole("button", { name: "Set password and sign in" }).click();
+  await expect(theirs).toHaveURL(/\/apps$/);
+  await context.close();
 }
 
 // The server functions the page's forms post to, hash left off.
@@ -596,8 +626,8 @@ test.describe.serial("roles and phones", () => {
 
   test("a viewer's and support staff's pages offer only what their role may do", async ({ browser, page }) => {
     const appId = await openDevApp(page);
-    await addOperator(page, viewer);
-    await addOperator(page, support);
+    await addOperator(browser, page, viewer);
+    await addOperator(browser, page, support);
     const pages = ["/apps", "/team", "/account", `/apps/${appId}`, `/apps/${appId}/users`, `/apps/${appId}/users/mario_r`,
       `/apps/${appId}/roles`, `/apps/${appId}/groups`, `/apps/${appId}/groups/book-club`, `/apps/${appId}/messages`,
       `/apps/${appId}/playground`, `/apps/${appId}/settings`];

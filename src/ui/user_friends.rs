@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 
 use super::{
+    confirmed_submit::ConfirmedSubmit,
     error_notice::{ActionError, ErrorNotice},
     permitted::{Needs, Permitted},
 };
@@ -34,10 +35,18 @@ pub async fn add_friends(app_id: String, uid: String, friends: String) -> Result
     Ok(outcomes.into_iter().filter_map(|(friend, done)| done.err().map(|e| format!("{friend}: {e}"))).collect())
 }
 
+/// Ends a friendship, both ways. The form asks for a tick first.
 #[server]
-pub async fn remove_friend(app_id: String, uid: String, friend: String) -> Result<(), ApiError> {
+pub async fn remove_friend(
+    app_id: String,
+    uid: String,
+    friend: String,
+    #[server(default)] confirm: Option<String>,
+) -> Result<(), ApiError> {
     use crate::domain::Uid;
     use crate::server::{auth::session::dashboard_app, service::friends};
+    use crate::ui::confirmed_submit::require_confirmation;
+    require_confirmation(&confirm, "end this friendship")?;
     let (state, caller, app) = dashboard_app(&app_id).await?;
     friends::remove(&state.db, &caller, &app, &Uid::parse(&uid)?, &[Uid::parse(&friend)?]).await?;
     Ok(())
@@ -121,12 +130,15 @@ fn FriendList(
                             <a href=href>{friend.name}</a>
                             " " <code>{shown}</code>
                             {may_change.then(|| view! {
-                                <ActionForm action=remove attr:class="inline">
-                                    <input type="hidden" name="app_id" value=app_id />
-                                    <input type="hidden" name="uid" value=uid />
-                                    <input type="hidden" name="friend" value=friend_uid />
-                                    <button type="submit" class="link danger">"Remove"</button>
-                                </ActionForm>
+                                <details class="confirmed-action">
+                                    <summary>"Remove"</summary>
+                                    <ActionForm action=remove attr:class="form">
+                                        <input type="hidden" name="app_id" value=app_id />
+                                        <input type="hidden" name="uid" value=uid />
+                                        <input type="hidden" name="friend" value=friend_uid />
+                                        <ConfirmedSubmit consequence="They stop being friends, both ways" button="Remove friend" />
+                                    </ActionForm>
+                                </details>
                             })}
                         </li>
                     }

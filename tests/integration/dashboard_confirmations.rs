@@ -13,6 +13,7 @@ use switchboard::{
         message_delete::DeleteMessage,
         roles_page::DeleteRole,
         team_page::{ResetTwoFactor, SetOperatorDisabled},
+        user_friends::RemoveFriend,
         user_page::{DeleteUser, RevokeAllUserTokens, RevokeUserToken},
         users_bulk_bar::ChangeUsers,
     },
@@ -46,6 +47,7 @@ async fn every_destructive_action_without_its_tick_is_refused_and_changes_nothin
     }
     let token = rest(&app, &app_id, &key, "POST", "/v3/users/ana/auth_tokens", json!({})).await;
     let token_id = token["id"].to_string();
+    rest(&app, &app_id, &key, "POST", "/v3/users/ana/friends", json!({"accepted": ["bo"]})).await;
     rest(&app, &app_id, &key, "POST", "/v3/roles", json!({"role": "gold", "name": "Gold"})).await;
     rest(&app, &app_id, &key, "POST", "/v3/groups", json!({"guid": "g1", "name": "G", "type": "public"})).await;
     rest(&app, &app_id, &key, "POST", "/v3/groups/g1/members", json!({"participants": ["ana", "bo"]})).await;
@@ -65,6 +67,7 @@ async fn every_destructive_action_without_its_tick_is_refused_and_changes_nothin
         (path_of::<RevokeUserToken>(), vec![("app_id", a), ("uid", "ana"), ("id", &token_id)]),
         (path_of::<RevokeAllUserTokens>(), vec![("app_id", a), ("uid", "ana")]),
         (path_of::<DeleteUser>(), vec![("app_id", a), ("uid", "bo")]),
+        (path_of::<RemoveFriend>(), vec![("app_id", a), ("uid", "ana"), ("friend", "bo")]),
         (path_of::<DeleteRole>(), vec![("app_id", a), ("role", "gold")]),
         (path_of::<ChangeMembers>(), vec![("app_id", a), ("guid", "g1"), ("action", "kick"), ("uids[]", "bo")]),
         (path_of::<ChangeMembers>(), vec![("app_id", a), ("guid", "g1"), ("action", "ban"), ("uids[]", "bo")]),
