@@ -22,7 +22,7 @@ use tower_http::trace::TraceLayer;
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
 
 use super::{
-    api,
+    api, assets,
     auth::{
         password::PasswordChecks,
         session::{SESSION_IDLE, SessionBackend},
@@ -53,7 +53,8 @@ pub struct Switchboard {
 /// that way now and then.
 static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(App));
 
-pub async fn app(db: Db, config: Config, leptos_options: LeptosOptions) -> anyhow::Result<Switchboard> {
+pub async fn app(db: Db, config: Config, mut leptos_options: LeptosOptions) -> anyhow::Result<Switchboard> {
+    assets::settle_names(&mut leptos_options);
     let sessions = SessionBackend::for_db(&db).await?;
     spawn_hourly_sweeper(sessions.clone(), db.clone());
     let session_layer = SessionManagerLayer::new(sessions)
@@ -86,6 +87,7 @@ pub async fn app(db: Db, config: Config, leptos_options: LeptosOptions) -> anyho
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .nest("/v3", api::router())
+        .nest("/pkg", assets::bundle(&state.leptos_options))
         .route("/apps/{app_id}/users.csv", get(csv::export))
         .route(
             "/apps/{app_id}/users/import",
@@ -93,6 +95,7 @@ pub async fn app(db: Db, config: Config, leptos_options: LeptosOptions) -> anyho
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(session_layer)
+        .layer(assets::compression())
         .layer(middleware::from_fn_with_state(config.clone(), security::same_origin_only))
         .layer(middleware::from_fn_with_state(config, security::headers))
         .layer(middleware::from_fn_with_state(proxies, client_address::client_address))

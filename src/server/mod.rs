@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod api;
+pub mod assets;
 pub mod auth;
 pub mod cli;
 pub mod client_address;

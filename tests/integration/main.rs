@@ -7,6 +7,7 @@ mod common;
 
 mod apikeys;
 mod architecture;
+mod assets;
 mod cli;
 mod client_api;
 mod dashboard;

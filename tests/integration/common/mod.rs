@@ -109,7 +109,21 @@ pub async fn spawn_on(db: Db, database_url: String) -> TestApp {
 }
 
 pub async fn spawn_configured(db: Db, database_url: String, config: Config) -> TestApp {
-    let leptos_options = leptos::config::get_configuration(Some("Cargo.toml")).unwrap().leptos_options;
+    spawn_serving(db, database_url, config, site_options()).await
+}
+
+/// The site's settings as `Cargo.toml` gives them.
+pub fn site_options() -> leptos::config::LeptosOptions {
+    leptos::config::get_configuration(Some("Cargo.toml")).unwrap().leptos_options
+}
+
+/// A server whose site (bundle folder, hashed names) is `leptos_options`.
+pub async fn spawn_serving(
+    db: Db,
+    database_url: String,
+    config: Config,
+    leptos_options: leptos::config::LeptosOptions,
+) -> TestApp {
     let http::Switchboard { router, gateway } = http::app(db.clone(), config, leptos_options).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
