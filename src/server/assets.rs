@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use axum::{
     Router,
-    http::{HeaderValue, StatusCode, Version, header},
+    body::Body,
+    http::{HeaderValue, Response, StatusCode, Version, header},
 };
 use leptos::config::LeptosOptions;
 use tower_http::{
@@ -39,14 +40,22 @@ fn hash_file(options: &LeptosOptions) -> Option<PathBuf> {
     Some(exe.parent()?.join(options.hash_file.as_ref()))
 }
 
+/// A file that is missing now (a page of a newer build, asked for before
+/// the build's files arrived) may be there on the next request.
+const NOT_KEPT: &str = "no-store";
+
 /// `/pkg`, served from the site folder.
 pub fn bundle(options: &LeptosOptions) -> Router<AppState> {
     let dir = Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
     let files = ServeDir::new(dir).precompressed_br().precompressed_gzip();
     let cache = if options.hash_files { FOREVER } else { ASK_EACH_TIME };
+    let cache_control = move |response: &Response<Body>| {
+        let found = response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED;
+        Some(HeaderValue::from_static(if found { cache } else { NOT_KEPT }))
+    };
     Router::new()
         .fallback_service(files)
-        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static(cache)))
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, cache_control))
 }
 
 /// Compresses answers on the fly (brotli or gzip, as the client asks): the

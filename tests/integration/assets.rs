@@ -90,7 +90,9 @@ async fn a_hashed_bundle_is_sent_precompressed_and_cached_for_good() {
     }
     let res = get(&app, "/pkg/switchboard.Ab3_x9.js", "br").await;
     assert_eq!(header_of(&res, header::CONTENT_ENCODING), Some("br"));
-    assert_eq!(get(&app, "/pkg/nothing.wasm", "br").await.status(), StatusCode::NOT_FOUND);
+    let missing = get(&app, "/pkg/nothing.wasm", "br").await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert_eq!(header_of(&missing, header::CACHE_CONTROL), Some("no-store"), "a missing file is not kept missing");
     std::fs::remove_file(hash_file.unwrap()).unwrap();
 }
 
