@@ -131,11 +131,12 @@ pub async fn keep_for_next_page<T: serde::Serialize + Send + Sync>(
 
 /// What [`keep_for_next_page`] kept under `key`, taken out of the session.
 pub async fn take_kept<T: serde::de::DeserializeOwned>(session: &Session, key: &str) -> Result<Option<T>> {
+    let kept = session.get::<T>(key).await.map_err(session_failed)?;
     // Removing marks the session changed, and saves it, even with nothing to remove.
-    if session.get::<serde_json::Value>(key).await.map_err(session_failed)?.is_none() {
-        return Ok(None);
+    if kept.is_some() {
+        session.remove_value(key).await.map_err(session_failed)?;
     }
-    session.remove(key).await.map_err(session_failed)
+    Ok(kept)
 }
 
 fn session_failed(err: tower_sessions::session::Error) -> Error {
