@@ -21,5 +21,11 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // Hydration waits for the chunks of the lazy routes on the page; the
+    // marker tells browser tests (and anyone debugging) that it is done.
+    wasm_bindgen_futures::spawn_local(async {
+        let body = leptos::prelude::document().body().expect("a page has a body");
+        leptos::mount::hydrate_from_async(body.clone(), app::App).await.forget();
+        let _ = body.set_attribute("data-hydrated", "");
+    });
 }

@@ -1,10 +1,12 @@
-// Loads the sign-in page and an app's users page in Chromium over an
-// emulated 4 Mbit/s line with 150 ms latency, each time in a new browser
-// context (nothing cached), and prints what was downloaded from /pkg and
-// how long the page took to become interactive (hydrated).
+// Loads the sign-in page, the apps list and an app's users page in Chromium
+// over an emulated 4 Mbit/s line with 150 ms latency, each time in a new
+// browser context (nothing cached), and prints what was downloaded from /pkg
+// and how long the page took to become interactive (hydrated). Then, from
+// the split manifest, what a first visit to each part of the dashboard
+// downloads.
 //   node measure.mjs <base url> <app id> <runs>    (run from end2end/)
 import { createRequire } from "node:module";
-import { statSync, existsSync } from "node:fs";
+import { statSync, existsSync, readdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 
 const require = createRequire(resolve("package.json"));
@@ -59,17 +61,38 @@ const size = (file) => (existsSync(file) ? statSync(file).size : NaN);
 const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
 const median = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-console.log(`| page | files from /pkg | raw | gzip | brotli | on the wire | time to interactive, median of ${runs} (min-max) |`);
-console.log("|---|---|---|---|---|---|---|");
-for (const [name, path, signedIn] of [["sign-in", "/sign-in", false], ["users", `/apps/${appId}/users`, true]]) {
+const gzipOf = (files) => files.map((f) => size(`${site}/pkg/${f}.gz`));
+const largest = (files) => kb(Math.max(...gzipOf(files)));
+const sum = (files, suffix) => files.reduce((total, f) => total + size(`${site}/pkg/${f}${suffix}`), 0);
+
+console.log(`| page | files from /pkg | raw | gzip | brotli | largest file, gzip | on the wire | time to interactive, median of ${runs} (min-max) |`);
+console.log("|---|---|---|---|---|---|---|---|");
+for (const [name, path, signedIn] of [["sign-in", "/sign-in", false], ["apps", "/apps", true], ["users", `/apps/${appId}/users`, true]]) {
   const loads = [];
   for (let i = 0; i < runs; i++) loads.push(await load(path, signedIn));
-  const files = loads[0].files;
-  const total = (suffix) => files.reduce((sum, f) => sum + size(`${site}${f.path}${suffix}`), 0);
-  const wire = files.reduce((sum, f) => sum + f.wire, 0);
+  const files = loads[0].files.map((f) => f.path.replace("/pkg/", ""));
+  const wire = loads[0].files.reduce((total, f) => total + f.wire, 0);
   const times = loads.map((l) => l.interactive);
-  const names = files.map((f) => f.path.replace("/pkg/", "")).join(", ");
-  console.log(`| ${name} | ${names} | ${kb(total(""))} | ${kb(total(".gz"))} | ${kb(total(".br"))} | ${kb(wire)} | ` +
+  console.log(`| ${name} | ${files.length} | ${kb(sum(files, ""))} | ${kb(sum(files, ".gz"))} | ${kb(sum(files, ".br"))} | ` +
+    `${largest(files)} | ${kb(wire)} | ` +
     `${(median([...times]) / 1000).toFixed(2)} s (${(Math.min(...times) / 1000).toFixed(2)}-${(Math.max(...times) / 1000).toFixed(2)}) |`);
 }
 await browser.close();
+
+// Every page loads the main module, its JavaScript, the loader of the split
+// chunks and the stylesheet; a part's first page adds the part's chunks.
+const pkg = readdirSync(`${site}/pkg`);
+const manifestFile = pkg.find((f) => f.startsWith("__wasm_split_manifest.") && f.endsWith(".json"));
+if (manifestFile) {
+  const common = pkg.filter((f) => /^(switchboard\.[^.]+\.(wasm|js|css)|__wasm_split\.[^.]+\.js)$/.test(f));
+  const manifest = JSON.parse(readFileSync(`${site}/pkg/${manifestFile}`, "utf8"));
+  console.log();
+  console.log("| first visit to | files | raw | gzip | brotli | largest file, gzip |");
+  console.log("|---|---|---|---|---|---|");
+  console.log(`| any page: the main module, JS, CSS | ${common.length} | ${kb(sum(common, ""))} | ${kb(sum(common, ".gz"))} | ${kb(sum(common, ".br"))} | ${largest(common)} |`);
+  for (const [part, chunks] of Object.entries(manifest).sort()) {
+    const files = [...common, ...chunks.map((c) => `${c}.wasm`)];
+    console.log(`| a page of \`${part.replace(/_\d+$/, "")}\` | ${files.length} | ${kb(sum(files, ""))} | ${kb(sum(files, ".gz"))} | ` +
+      `${kb(sum(files, ".br"))} | ${largest(chunks.map((c) => `${c}.wasm`))} |`);
+  }
+}

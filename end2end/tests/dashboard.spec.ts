@@ -40,6 +40,8 @@ async function signIn(page: Page) {
 async function openDevApp(page: Page) {
   await signIn(page);
   await page.locator(".app-card", { hasText: "Chat (dev)" }).getByRole("link").click();
+  // The router changes the URL once the page's part of the bundle is loaded.
+  await expect(page).toHaveURL(/\/apps\/[0-9a-f]+/);
   return page.url().split("/apps/")[1].split("/")[0];
 }
 
@@ -168,6 +170,7 @@ test.describe.serial("an operator's first day", () => {
     const noErrors = failOnConsoleErrors(page);
     await signIn(page);
     await page.locator(".app-card.env-production").first().getByRole("link").click();
+    await expect(page).toHaveURL(/\/apps\/[0-9a-f]+/);
     const app = page.url();
     const pages = [app, `${app}/overview`, `${app}/users`, `${app}/roles`, `${app}/groups`, `${app}/messages`, `${app}/activity`, `${app}/settings`, "/team", "/team/activity", "/team/sessions", "/account", "/account/two-factor", "/apps"];
     for (const path of pages) {
@@ -180,6 +183,40 @@ test.describe.serial("an operator's first day", () => {
     await page.getByLabel("Name").fill("Chat (production)");
     await page.getByRole("button", { name: "Rename" }).click();
     await expect(page.getByText("Renamed.")).toBeVisible();
+    noErrors();
+  });
+
+  test("a page downloads its own part of the dashboard, and another part only when it is opened", async ({ page }) => {
+    const noErrors = failOnConsoleErrors(page);
+    // The split bundle's parts are `split_{part}_{id}.{hash}.wasm` under /pkg.
+    const parts: string[] = [];
+    page.on("requestfinished", (request) => {
+      const part = new URL(request.url()).pathname.match(/^\/pkg\/split_([a-z_]+?)_\d+\./);
+      if (part) parts.push(part[1]);
+    });
+    await page.goto("/sign-in");
+    await hydrated(page);
+    expect(parts).toEqual(["welcome"]);
+
+    await page.getByLabel("Email").fill(owner.email);
+    await page.getByLabel("Password").fill(owner.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.locator(".app-card").first()).toBeVisible();
+    expect(parts).toContain("apps");
+
+    await page.locator(".app-card", { hasText: "Chat (dev)" }).getByRole("link").click();
+    await expect(page).toHaveURL(/\/apps\/[0-9a-f]+/);
+    const app = page.url().replace(/\/$/, "");
+    parts.length = 0;
+    await page.goto(`${app}/users`);
+    await hydrated(page);
+    await expect(page.locator("h1").first()).toBeVisible();
+    expect(parts).toEqual(["users"]);
+
+    await page.getByRole("link", { name: "Playground" }).click();
+    await expect(page).toHaveURL(/\/playground$/);
+    await expect(page.getByRole("heading", { name: "Playground" })).toBeVisible();
+    expect(parts).toEqual(["users", "playground"]);
     noErrors();
   });
 
@@ -285,6 +322,7 @@ test.describe("without JavaScript", () => {
     await page.getByRole("button", { name: "Sign in" }).click();
     // The app the test above made: the demo app's users are counted later on.
     await page.locator(".app-card", { hasText: "Made without JavaScript" }).getByRole("link").click();
+    await expect(page).toHaveURL(/\/apps\/[0-9a-f]+/);
     const appId = page.url().split("/apps/")[1].split("/")[0];
     await page.goto(`/apps/${appId}/users`);
 
@@ -626,6 +664,9 @@ test.describe.serial("roles and phones", () => {
   const support = { email: "sam.support@example.com", name: "Sam Support", role: "support", password: "a long enough password" };
 
   test("a viewer's and support staff's pages offer only what their role may do", async ({ browser, page }) => {
+    // Two operators invited and signed in, then 24 pages loaded afresh, each
+    // with its part of the (debug-built) bundle.
+    test.setTimeout(60_000);
     const appId = await openDevApp(page);
     await addOperator(browser, page, viewer);
     await addOperator(browser, page, support);
@@ -676,6 +717,7 @@ test.describe.serial("roles and phones", () => {
     await fitsTheScreen("the apps");
 
     await phone.locator(".app-card", { hasText: "Chat (dev)" }).getByRole("link").click();
+    await expect(phone).toHaveURL(/\/apps\/[0-9a-f]+/);
     const appId = phone.url().split("/apps/")[1].split("/")[0];
     const rest = await sceneOf(phone, appId, "Phone scene", [["pia_phone", "Pia Phone"]]);
     expect((await phone.request.post("/v3/users/pia_phone/auth_tokens", { ...rest, data: { platform: "android" } })).status()).toBe(200);

@@ -33,6 +33,7 @@ pub mod playground_page;
 pub mod reset_password_page;
 pub mod role_select;
 pub mod roles_page;
+pub mod routes;
 pub mod second_factor_page;
 pub mod session;
 pub mod sessions_table;

@@ -360,3 +360,10 @@ impl Api {
         page["data"].as_array().unwrap().iter().map(|u| u["uid"].as_str().unwrap().to_owned()).collect()
     }
 }
+
+/// The text of each element of a rendered page that `css` selects, as a
+/// reader sees it: the renderer's comment markers are not text.
+pub fn texts_of(html: &str, css: &str) -> Vec<String> {
+    let page = scraper::Html::parse_document(html);
+    page.select(&scraper::Selector::parse(css).unwrap()).map(|e| e.text().collect::<String>()).collect()
+}
