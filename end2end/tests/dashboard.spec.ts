@@ -211,12 +211,12 @@ test.describe.serial("an operator's first day", () => {
     await page.goto(`${app}/users`);
     await hydrated(page);
     await expect(page.locator("h1").first()).toBeVisible();
-    expect(parts).toEqual(["users"]);
+    expect(parts).toEqual(["manage"]);
 
     await page.getByRole("link", { name: "Playground" }).click();
     await expect(page).toHaveURL(/\/playground$/);
     await expect(page.getByRole("heading", { name: "Playground" })).toBeVisible();
-    expect(parts).toEqual(["users", "playground"]);
+    expect(parts).toEqual(["manage", "playground"]);
     noErrors();
   });
 
