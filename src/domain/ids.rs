@@ -223,3 +223,45 @@ mod tests {
         assert!(serde_json::from_str::<AppId>("\"nope\"").is_err());
     }
 }
+
+/// How a request names one API key: by the key itself, as CometChat's
+/// `/apikeys/{apiKey}` does, or by the numeric id the dashboard shows.
+/// Keys are 40 hexadecimal characters; ids are short numbers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiKeyRef {
+    Id(i64),
+    Key(String),
+}
+
+impl ApiKeyRef {
+    pub const KEY_LEN: usize = 40;
+
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        let is_hex = |c: char| c.is_ascii_digit() || ('a'..='f').contains(&c);
+        if raw.len() == Self::KEY_LEN && raw.chars().all(is_hex) {
+            return Ok(Self::Key(raw.to_owned()));
+        }
+        match raw.parse::<i64>() {
+            Ok(id) if id > 0 && raw.len() < Self::KEY_LEN => Ok(Self::Id(id)),
+            _ => Err(Invalid::new(
+                "ERR_INVALID_APIKEY",
+                "Name an API key by the key itself (40 hexadecimal characters) or by its numeric id.",
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod api_key_ref_tests {
+    use super::ApiKeyRef;
+
+    #[test]
+    fn a_key_is_named_by_itself_or_by_its_id_and_nothing_else() {
+        let key = "f1915e328e249ffaaafd97fb46a57ba55d233fbf";
+        assert_eq!(ApiKeyRef::parse(key), Ok(ApiKeyRef::Key(key.into())));
+        assert_eq!(ApiKeyRef::parse("12"), Ok(ApiKeyRef::Id(12)));
+        for bad in ["0", "-3", "abc", "F1915E328E249FFAAAFD97FB46A57BA55D233FBF", &key[1..], ""] {
+            assert_eq!(ApiKeyRef::parse(bad).unwrap_err().code, "ERR_INVALID_APIKEY", "{bad}");
+        }
+    }
+}

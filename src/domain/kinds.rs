@@ -162,9 +162,10 @@ named_enum!(
 );
 
 named_enum!(
-    /// A user's presence, as the realtime gateway reports it.
+    /// A user's presence, as the realtime gateway reports it: `available` while
+    /// a device of theirs is connected (CometChat's word).
     Presence, "ERR_INVALID_STATUS", "status" {
-        Online = "online",
+        Available = "available",
         Offline = "offline",
     }
 );

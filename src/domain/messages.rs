@@ -210,19 +210,20 @@ impl Content {
         old_scope: Option<Scope>,
         new_scope: Option<Scope>,
     ) -> Self {
-        let data = json!({
-            "action": event.as_str(),
-            "actor": actor,
-            "target": target.as_str(),
-            "oldScope": old_scope.map(Scope::as_str),
-            "newScope": new_scope.map(Scope::as_str),
-        });
+        let mut data = json!({"action": event.as_str(), "actor": actor, "target": target.as_str()});
+        // A scope that is not there (no scope before a join, none after a
+        // kick) is left out, as every absent value is.
+        for (key, scope) in [("oldScope", old_scope), ("newScope", new_scope)] {
+            if let Some(scope) = scope {
+                data[key] = json!(scope.as_str());
+            }
+        }
         Content { category: MessageCategory::Action, message_type: "groupMember".into(), data }
     }
 
     /// What the system writes when message `message_id` is edited or deleted.
     pub fn message_event(event: MessageEvent, actor: &str, message_id: i64) -> Self {
-        let data = json!({"action": event.as_str(), "actor": actor, "messageId": message_id});
+        let data = json!({"action": event.as_str(), "actor": actor, "messageId": message_id.to_string()});
         Content { category: MessageCategory::Action, message_type: "message".into(), data }
     }
 

@@ -9,6 +9,7 @@ mod groups;
 mod ids;
 mod kinds;
 mod message_filter;
+pub mod message_id;
 mod messages;
 mod permission;
 mod realtime;
@@ -26,7 +27,7 @@ pub use groups::{
     BanLength, BanTerms, GroupAction, GroupPassword, GroupSort, GroupType, Guid, MemberAction, Refusal, Scope, Target,
     may, parse_group_name,
 };
-pub use ids::{AppId, AppName, Email, KeyName, OperatorName, Password};
+pub use ids::{ApiKeyRef, AppId, AppName, Email, KeyName, OperatorName, Password};
 pub use kinds::{BulkChange, Environment, KeyScope, OperatorRole, Presence, Region, Showing, SortOrder, UserSort};
 pub use message_filter::MessageFilter;
 pub use messages::{

@@ -27,7 +27,10 @@ pub enum ClientFrame {
     /// The user started or stopped typing to a user or in a group.
     Typing { receiver: String, receiver_type: ReceiverType, started: bool },
     /// The user's device received message `message_id`.
-    Delivered { message_id: i64 },
+    Delivered {
+        #[serde(with = "super::message_id")]
+        message_id: i64,
+    },
 }
 
 /// What the server sends.
@@ -68,6 +71,7 @@ pub enum ServerFrame {
     Receipt {
         kind: ReceiptKind,
         by: String,
+        #[serde(with = "super::message_id")]
         message_id: i64,
     },
     /// A frame the server could not take; the connection stays open.

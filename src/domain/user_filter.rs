@@ -104,7 +104,7 @@ mod tests {
             search: "Ann Lee".into(),
             role: Some(RoleId::parse("premium").unwrap()),
             tag: Some("beta testers".into()),
-            status: Some(Presence::Online),
+            status: Some(Presence::Available),
             show: Showing::All,
             sort: Some(UserSort::LastActiveAt),
             order: SortOrder::Desc,

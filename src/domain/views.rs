@@ -42,8 +42,11 @@ pub struct ApiKeyView {
     /// Who made it: an operator's email, `key:<prefix>` or `cli`.
     pub created_by: String,
     pub created_at: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_used_at: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<i64>,
 }
 
@@ -104,6 +107,7 @@ pub struct RoleView {
     pub name: String,
     pub description: String,
     #[cfg_attr(feature = "ssr", schema(value_type = Object))]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<serde_json::Value>,
     pub settings: RoleSettings,
     pub created_at: i64,
@@ -134,19 +138,25 @@ pub struct UserView {
     #[cfg_attr(feature = "ssr", schema(value_type = String, example = "superhero1"))]
     pub uid: Uid,
     pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
     #[cfg_attr(feature = "ssr", schema(value_type = String, example = "default"))]
     pub role: RoleId,
     #[cfg_attr(feature = "ssr", schema(value_type = Object))]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_message: Option<String>,
-    /// `online` or `offline`; the realtime gateway will set it.
+    /// `available` while connected to the realtime gateway, else `offline`.
     pub status: String,
     pub tags: Vec<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_active_at: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub deactivated_at: Option<i64>,
 }
 
@@ -159,9 +169,16 @@ pub struct AuthTokenView {
     #[cfg_attr(feature = "ssr", schema(value_type = String))]
     pub uid: Uid,
     pub prefix: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub platform: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_agent: Option<String>,
+    /// What the device's app said of itself, such as its version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
+    pub app_info: Option<serde_json::Value>,
     pub created_at: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_used_at: Option<i64>,
 }
 
@@ -231,11 +248,15 @@ pub struct GroupView {
     #[serde(rename = "type")]
     #[cfg_attr(feature = "ssr", schema(value_type = String, example = "public"))]
     pub group_type: GroupType,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub icon: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[cfg_attr(feature = "ssr", schema(value_type = Object))]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<serde_json::Value>,
     #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub owner: Option<Uid>,
     pub tags: Vec<String>,
     pub members_count: i64,
@@ -259,6 +280,7 @@ pub struct MemberView {
     #[cfg_attr(feature = "ssr", schema(value_type = String))]
     pub uid: Uid,
     pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
     #[cfg_attr(feature = "ssr", schema(value_type = String, example = "participant"))]
     pub scope: Scope,
@@ -289,6 +311,8 @@ pub struct BannedUserView {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct MessageView {
+    #[serde(with = "super::message_id")]
+    #[cfg_attr(feature = "ssr", schema(value_type = String, example = "100"))]
     pub id: i64,
     /// `user:<uid>:<uid>` (the two UIDs in order) or `group:<guid>`.
     pub conversation_id: String,
@@ -304,13 +328,19 @@ pub struct MessageView {
     #[cfg_attr(feature = "ssr", schema(value_type = Object))]
     pub data: serde_json::Value,
     #[cfg_attr(feature = "ssr", schema(value_type = Object))]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<serde_json::Value>,
     pub tags: Vec<String>,
+    #[serde(default, with = "super::message_id::optional", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
     pub parent_id: Option<i64>,
     pub replies_count: i64,
     pub sent_at: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub edited_at: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted_at: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted_by: Option<String>,
 }
 
@@ -332,6 +362,7 @@ pub struct ConversationView {
     pub conversation_type: ReceiverType,
     /// The other user's UID, or the group's GUID.
     pub conversation_with: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_message: Option<MessageView>,
     /// Counted up to 100.
     pub unread_message_count: i64,

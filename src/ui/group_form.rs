@@ -32,6 +32,7 @@ pub async fn save_group(
         description: Some(Some(description).filter(|d| !d.is_empty())),
         metadata: None,
         tags: Some(parse_tag_list(&tags)?),
+        owner: None,
     };
     let (state, caller, app) = dashboard_app(&app_id).await?;
     if update {

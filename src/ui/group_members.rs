@@ -37,6 +37,7 @@ pub async fn list_members(
     let query = MemberQuery {
         search: Some(search),
         scopes: scopes.into_iter().collect(),
+        status: None,
         paging: Paging::after(PAGE_SIZE, cursor),
     };
     Ok(members::list(&state.db, &caller, &app, &Acting::App, &Guid::parse(&guid)?, query).await?)

@@ -48,7 +48,7 @@ pub async fn revoke_key(app_id: String, id: i64, #[server(default)] confirm: Opt
     use crate::ui::confirmed_submit::require_confirmation;
     require_confirmation(&confirm, "revoke the key")?;
     let (state, caller, app) = dashboard_app(&app_id).await?;
-    api_keys::revoke(&state.db, &caller, &app, id).await?;
+    api_keys::revoke(&state.db, &caller, &app, &crate::domain::ApiKeyRef::Id(id)).await?;
     Ok(())
 }
 

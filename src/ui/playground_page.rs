@@ -222,7 +222,7 @@ impl ChatState {
             }
             ServerFrame::Presence { uid, status, .. } => self.online.update(|online| {
                 match status {
-                    Presence::Online => online.insert(uid),
+                    Presence::Available => online.insert(uid),
                     Presence::Offline => online.remove(&uid),
                 };
             }),
@@ -248,7 +248,7 @@ fn PlaygroundChat(
     };
     let socket = StoredValue::new_local(None::<Socket>);
     // Users online before this tab connected; presence frames keep it current.
-    let filter = UserFilter { status: Some(Presence::Online), ..UserFilter::default() };
+    let filter = UserFilter { status: Some(Presence::Available), ..UserFilter::default() };
     let already_online = Resource::new(|| (), {
         let app_id = app_id.clone();
         move |()| list_users(app_id.clone(), filter.clone(), None)

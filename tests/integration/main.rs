@@ -9,6 +9,7 @@ mod apikeys;
 mod architecture;
 mod assets;
 mod cli;
+mod cometchat_conformance;
 mod client_api;
 mod dashboard;
 mod dashboard_account;

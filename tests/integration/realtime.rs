@@ -165,11 +165,11 @@ async fn a_connected_user_receives_messages_edits_and_presence_as_they_happen(ba
     let (mut ana, logged_in) = Socket::logged_in(&api.app.base, &api.app_id, &api.token("ana").await).await;
     assert_eq!(logged_in["uid"], "ana");
     assert_eq!(logged_in["pingTimeout"], 30);
-    assert_eq!(api.status_of("ana").await["status"], "online");
+    assert_eq!(api.status_of("ana").await["status"], "available");
 
     let mut ben = api.connect("ben").await;
     let online = ana.frame("presence").await;
-    assert_eq!((online["uid"].as_str(), online["status"].as_str()), (Some("ben"), Some("online")));
+    assert_eq!((online["uid"].as_str(), online["status"].as_str()), (Some("ben"), Some("available")));
 
     let sent = api.text("ben", "ana", "user", "hello ana").await;
     for socket in [&mut ana, &mut ben] {
@@ -220,7 +220,7 @@ async fn presence_goes_where_the_role_and_the_subscription_allow(backend: Backen
             .frames_within(Duration::from_millis(700))
             .await
             .iter()
-            .filter(|f| f["type"] == "presence" && f["status"] == "online")
+            .filter(|f| f["type"] == "presence" && f["status"] == "available")
             .map(|f| f["uid"].as_str().unwrap().to_owned())
             .collect();
         let expected: &[&str] = match *uid {
@@ -244,7 +244,7 @@ async fn a_connection_without_pings_is_closed_and_its_user_goes_offline(backend:
         tokio::time::sleep(Duration::from_millis(500)).await;
         ana.answers_pings().await;
     }
-    assert_eq!(api.status_of("ana").await["status"], "online");
+    assert_eq!(api.status_of("ana").await["status"], "available");
     // ...and without them it closes.
     assert_eq!(ana.closed_within(Duration::from_secs(3)).await, CloseReason::PingTimeout.code());
     api.until_status("ana", "offline").await;
@@ -261,7 +261,7 @@ async fn a_revoked_token_closes_its_socket_at_once_and_leaves_the_users_other_de
     assert_eq!(revoked.status(), StatusCode::OK);
     assert_eq!(phone.closed_within(Duration::from_secs(1)).await, CloseReason::TokenRevoked.code());
     laptop.answers_pings().await;
-    assert_eq!(api.status_of("ana").await["status"], "online", "the laptop is still connected");
+    assert_eq!(api.status_of("ana").await["status"], "available", "the laptop is still connected");
 
     // The revoked token cannot log in again.
     let mut again = Socket::open(&api.app.base, &api.app_id).await;
@@ -515,7 +515,7 @@ async fn two_processes_on_postgres_deliver_across_each_other() {
     let mut ana = api.connect("ana").await;
     let (mut ben, _) = Socket::logged_in(&second_base, &api.app_id, &api.token("ben").await).await;
     let online = ana.frame("presence").await;
-    assert_eq!((online["uid"].as_str(), online["status"].as_str()), (Some("ben"), Some("online")));
+    assert_eq!((online["uid"].as_str(), online["status"].as_str()), (Some("ben"), Some("available")));
 
     let across = json!({"receiver": "ana", "receiverType": "user", "category": "message", "type": "text", "data": {"text": "across"}});
     let sent = api

@@ -167,7 +167,8 @@ pub struct CursorList<T> {
 #[derive(Serialize, ToSchema)]
 pub struct CursorMeta {
     pub count: usize,
-    /// The `cursor` of the next page; null on the last.
+    /// The `cursor` of the next page; absent on the last.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
 }
 

@@ -1,15 +1,15 @@
-use serde::Deserialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiJson, ApiPath, Data, answers::Envelope};
-use crate::domain::{ApiKeyView, KeyName, KeyScope, NewApiKey};
+use super::{ApiJson, ApiPath, Data, Listed, Pagination, Params, answers::Envelope};
+use crate::domain::{ApiKeyRef, ApiKeyView, KeyName, KeyScope, NewApiKey};
 use crate::server::{
     Error, Result,
     auth::api_key::ApiCaller,
     service::api_keys::{self, KeyUpdate, NewKey},
     state::AppState,
 };
-use axum::extract::State;
+use axum::extract::{Query, State};
 
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -30,24 +30,82 @@ pub struct CreateKeyBody {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateKeyBody {
     name: Option<String>,
+    /// `authOnly` or `fullAccess`. A production app's Auth Key cannot be
+    /// raised to full access (`ERR_APIKEY_SCOPE_RAISE`): it may be in client code.
+    #[schema(example = "fullAccess")]
+    scope: Option<String>,
     /// Unix seconds, or `null` to remove the expiry.
     #[serde(default, deserialize_with = "super::present")]
     #[schema(value_type = Option<i64>)]
     expires_at: Option<Option<i64>>,
 }
 
-fn key_id(raw: &str) -> Result<i64> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or_else(|| Error::invalid("ERR_INVALID_APIKEY_ID", "An API key id is a positive whole number."))
+/// A key as named in the path: the key itself is echoed back, since the
+/// caller holds it already; a key named by its id is never shown.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NamedKey {
+    #[serde(flatten)]
+    key: ApiKeyView,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    api_key: Option<String>,
+}
+
+impl NamedKey {
+    fn of(key: ApiKeyView, named: &ApiKeyRef) -> Self {
+        let api_key = match named {
+            ApiKeyRef::Key(key) => Some(key.clone()),
+            ApiKeyRef::Id(_) => None,
+        };
+        NamedKey { key, api_key }
+    }
+}
+
+/// A revoked key, with CometChat's words for it.
+#[derive(Serialize, ToSchema)]
+pub struct RevokedKey {
+    #[serde(flatten)]
+    key: NamedKey,
+    success: bool,
+    /// `The Api Key <key> has been deleted successfully.`
+    message: String,
+}
+
+fn key_named(raw: &str) -> Result<ApiKeyRef> {
+    Ok(ApiKeyRef::parse(raw)?)
 }
 
 /// List the app's API keys, revoked ones included. Never returns a key itself.
-#[utoipa::path(get, path = "/apikeys", tag = "API keys",
-    responses((status = 200, body = Envelope<Vec<ApiKeyView>>)))]
-pub async fn list(State(state): State<AppState>, api: ApiCaller) -> Result<Data<Vec<ApiKeyView>>> {
-    api_keys::list(&state.db, &api.caller, &api.app).await.map(Data)
+#[utoipa::path(get, path = "/apikeys", tag = "API keys", params(KeyListQuery),
+    responses((status = 200, body = Listed<ApiKeyView>)))]
+pub async fn list(
+    State(state): State<AppState>,
+    api: ApiCaller,
+    query: Params<KeyListQuery>,
+) -> Result<Listed<ApiKeyView>> {
+    let Query(query) = query.map_err(|e| Error::BadRequest(e.body_text()))?;
+    let scope = query.scope.as_deref().map(KeyScope::parse).transpose()?;
+    let search = query.search_key.map(|s| s.to_lowercase());
+    let keys: Vec<ApiKeyView> = api_keys::list(&state.db, &api.caller, &api.app)
+        .await?
+        .into_iter()
+        .filter(|k| scope.is_none_or(|scope| k.scope == scope))
+        .filter(|k| search.as_deref().is_none_or(|s| k.name.as_str().to_lowercase().contains(s)))
+        .collect();
+    let total = keys.len() as i64;
+    let pagination = Pagination::new(total, true, keys.len(), total.max(1), 1);
+    Ok(Listed::new(keys, pagination, None))
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct KeyListQuery {
+    /// Only the keys of this scope: `authOnly` or `fullAccess`.
+    scope: Option<String>,
+    /// Only the keys whose name holds this text (any case).
+    search_key: Option<String>,
 }
 
 /// Create an API key. The answer holds the full key, the only time it is shown.
@@ -67,41 +125,52 @@ pub async fn create(
     api_keys::create(&state.db, &api.caller, &api.app, new).await.map(Data)
 }
 
-/// One API key, by its id.
-#[utoipa::path(get, path = "/apikeys/{id}", tag = "API keys",
-    params(("id" = i64, Path, description = "The key's id (not the key)")),
-    responses((status = 200, body = Envelope<ApiKeyView>)))]
-pub async fn get(
-    State(state): State<AppState>,
-    api: ApiCaller,
-    ApiPath(id): ApiPath<String>,
-) -> Result<Data<ApiKeyView>> {
-    api_keys::get(&state.db, &api.caller, &api.app, key_id(&id)?).await.map(Data)
+/// One API key, named by the key itself or by its numeric id.
+#[utoipa::path(get, path = "/apikeys/{apiKey}", tag = "API keys",
+    params(("apiKey" = String, Path, description = "The key itself, or its numeric id")),
+    responses((status = 200, body = Envelope<NamedKey>)))]
+pub async fn get(State(state): State<AppState>, api: ApiCaller, ApiPath(named): ApiPath<String>) -> Result<Data<NamedKey>> {
+    let named = key_named(&named)?;
+    let key = api_keys::get(&state.db, &api.caller, &api.app, &named).await?;
+    Ok(Data(NamedKey::of(key, &named)))
 }
 
-/// Rename a key or change its expiry. A key cannot update itself.
-#[utoipa::path(put, path = "/apikeys/{id}", tag = "API keys", request_body = UpdateKeyBody,
-    params(("id" = i64, Path, description = "The key's id (not the key)")),
-    responses((status = 200, body = Envelope<ApiKeyView>)))]
+/// Rename a key, change its scope or its expiry. A key cannot update itself.
+#[utoipa::path(put, path = "/apikeys/{apiKey}", tag = "API keys", request_body = UpdateKeyBody,
+    params(("apiKey" = String, Path, description = "The key itself, or its numeric id")),
+    responses((status = 200, body = Envelope<NamedKey>)))]
 pub async fn update(
     State(state): State<AppState>,
     api: ApiCaller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(named): ApiPath<String>,
     ApiJson(body): ApiJson<UpdateKeyBody>,
-) -> Result<Data<ApiKeyView>> {
-    let update = KeyUpdate { name: body.name.as_deref().map(KeyName::parse).transpose()?, expires_at: body.expires_at };
-    api_keys::update(&state.db, &api.caller, &api.app, key_id(&id)?, update).await.map(Data)
+) -> Result<Data<NamedKey>> {
+    let named = key_named(&named)?;
+    let update = KeyUpdate {
+        name: body.name.as_deref().map(KeyName::parse).transpose()?,
+        scope: body.scope.as_deref().map(KeyScope::parse).transpose()?,
+        expires_at: body.expires_at,
+    };
+    let key = api_keys::update(&state.db, &api.caller, &api.app, &named, update).await?;
+    Ok(Data(NamedKey::of(key, &named)))
 }
 
 /// Revoke a key: its next request fails. The key stays listed, marked
 /// revoked, for the record. A key cannot revoke itself.
-#[utoipa::path(delete, path = "/apikeys/{id}", tag = "API keys",
-    params(("id" = i64, Path, description = "The key's id (not the key)")),
-    responses((status = 200, body = Envelope<ApiKeyView>)))]
+#[utoipa::path(delete, path = "/apikeys/{apiKey}", tag = "API keys",
+    params(("apiKey" = String, Path, description = "The key itself, or its numeric id")),
+    responses((status = 200, body = Envelope<RevokedKey>)))]
 pub async fn revoke(
     State(state): State<AppState>,
     api: ApiCaller,
-    ApiPath(id): ApiPath<String>,
-) -> Result<Data<ApiKeyView>> {
-    api_keys::revoke(&state.db, &api.caller, &api.app, key_id(&id)?).await.map(Data)
+    ApiPath(named): ApiPath<String>,
+) -> Result<Data<RevokedKey>> {
+    let named = key_named(&named)?;
+    let key = api_keys::revoke(&state.db, &api.caller, &api.app, &named).await?;
+    let shown = match &named {
+        ApiKeyRef::Key(key) => key.clone(),
+        ApiKeyRef::Id(_) => format!("{}…", key.prefix),
+    };
+    let message = format!("The Api Key {shown} has been deleted successfully.");
+    Ok(Data(RevokedKey { key: NamedKey::of(key, &named), success: true, message }))
 }

@@ -13,14 +13,14 @@ use super::{
     checked_metadata, listed, optional, optional_body, paging, search_key, split, uid, uids,
 };
 use crate::domain::{
-    BannedUserView, GroupPassword, GroupSort, GroupType, GroupView, Guid, MemberView, Scope, SortOrder, Uid,
+    BannedUserView, GroupPassword, GroupSort, GroupType, GroupView, Guid, MemberView, Presence, Scope, SortOrder, Uid,
     parse_description, parse_group_name, parse_tags, parse_web_url,
 };
 use crate::server::{
     Error, Result,
     auth::api_key::ApiCaller,
     service::{
-        groups::{self, Acting, GroupFields, GroupQuery, MemberLists, NewGroup},
+        groups::{self, Acting, GroupFields, GroupQuery, GroupSearchIn, MemberLists, NewGroup},
         members::{self, MemberChange, MemberQuery},
     },
     state::AppState,
@@ -105,6 +105,8 @@ pub struct UpdateGroupBody {
     #[schema(value_type = Option<Object>)]
     metadata: Option<Value>,
     tags: Option<Vec<String>>,
+    /// A member's UID: hands them the group, as `PATCH /groups/{guid}/owner` does.
+    owner: Option<String>,
     /// Fields to clear: any of `icon`, `description`, `metadata`.
     #[serde(default)]
     unset: Vec<String>,
@@ -133,6 +135,7 @@ pub async fn create(
         description: Some(optional(body.description, parse_description)?),
         metadata: Some(body.metadata.map(checked_metadata).transpose()?),
         tags: body.tags.as_deref().map(parse_tags).transpose()?,
+        owner: None,
     };
     let owner = optional(body.owner, Uid::parse)?;
     let lists = body.members.as_ref().map(MembersBody::lists).transpose()?.unwrap_or_default();
@@ -148,6 +151,17 @@ pub async fn create(
 pub struct ListGroupsParams {
     /// A prefix of the name or the GUID, any case.
     search_key: Option<String>,
+    /// `name`, `guid`, or both as `name,guid` (the default).
+    search_in: Option<String>,
+    /// Unix seconds: only the groups changed after it (`affix=append`, the
+    /// default) or before it (`affix=prepend`).
+    updated_at: Option<i64>,
+    /// `append` or `prepend`; see `updatedAt`.
+    affix: Option<String>,
+    /// Accepted as CometChat documents it: groups always carry their `tags`.
+    #[serde(default)]
+    #[allow(dead_code)]
+    with_tags: bool,
     /// `public`, `password` or `private`.
     #[serde(rename = "type")]
     #[param(rename = "type")]
@@ -175,14 +189,39 @@ fn group_query(params: Params<ListGroupsParams>, default_sort: GroupSort) -> Res
     let Query(p) = params.map_err(|e| Error::BadRequest(e.body_text()))?;
     let mut types = split(p.types, "types")?;
     types.extend(p.group_type);
+    let after = match p.affix.as_deref() {
+        None | Some("append") => true,
+        Some("prepend") => false,
+        Some(_) => return Err(Error::invalid("ERR_INVALID_AFFIX", "affix is append or prepend.")),
+    };
     Ok(GroupQuery {
         search: search_key(p.search_key)?,
+        search_in: group_search_in(p.search_in.as_deref())?,
+        updated: p.updated_at.map(|at| (at, after)),
         types: types.iter().map(|t| GroupType::parse(t)).collect::<std::result::Result<_, _>>()?,
         tags: split(p.tags, "tags")?,
         has_joined: p.has_joined,
         sort: optional(p.sort_by, GroupSort::parse)?.unwrap_or(default_sort),
         descending: optional(p.sort_order, SortOrder::parse)? == Some(SortOrder::Desc),
         paging: paging(p.per_page, p.page, p.cursor)?,
+    })
+}
+
+/// Where `searchKey` looks: `name`, `guid`, or both (in any order).
+fn group_search_in(given: Option<&str>) -> Result<GroupSearchIn> {
+    let Some(given) = given else { return Ok(GroupSearchIn::Either) };
+    let (mut name, mut guid) = (false, false);
+    for field in given.split(',').map(str::trim) {
+        match field {
+            "name" => name = true,
+            "guid" => guid = true,
+            _ => return Err(Error::invalid("ERR_INVALID_SEARCH_IN", "searchIn is name, guid, or name,guid.")),
+        }
+    }
+    Ok(match (name, guid) {
+        (true, false) => GroupSearchIn::Name,
+        (false, true) => GroupSearchIn::Guid,
+        _ => GroupSearchIn::Either,
     })
 }
 
@@ -247,6 +286,7 @@ pub async fn update(
         description: optional(body.description, parse_description)?.map(Some),
         metadata: body.metadata.map(checked_metadata).transpose()?.map(Some),
         tags: body.tags.as_deref().map(parse_tags).transpose()?,
+        owner: optional(body.owner, Uid::parse)?,
     };
     for field in &body.unset {
         match field.as_str() {
@@ -318,6 +358,8 @@ pub struct ListMembersParams {
     search_key: Option<String>,
     /// Comma-separated scopes: `admin`, `moderator`, `participant`.
     scopes: Option<String>,
+    /// `available` (connected now) or `offline`.
+    status: Option<String>,
     /// 1 to 1000; 100 when left out.
     per_page: Option<i64>,
     page: Option<i64>,
@@ -329,6 +371,7 @@ fn member_query(params: Params<ListMembersParams>) -> Result<MemberQuery> {
     Ok(MemberQuery {
         search: search_key(p.search_key)?,
         scopes: split(p.scopes, "scopes")?.iter().map(|s| Scope::parse(s)).collect::<std::result::Result<_, _>>()?,
+        status: optional(p.status, Presence::parse)?,
         paging: paging(p.per_page, p.page, p.cursor)?,
     })
 }

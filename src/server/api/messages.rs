@@ -46,6 +46,8 @@ pub struct SendBody {
     metadata: Option<Value>,
     tags: Option<Vec<String>>,
     /// The message this one answers, starting or continuing its thread.
+    #[serde(default, with = "crate::domain::message_id::optional")]
+    #[schema(value_type = Option<String>, nullable = false)]
     parent_id: Option<i64>,
 }
 

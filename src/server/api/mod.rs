@@ -53,7 +53,7 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(users::me))
         .routes(routes!(users::get, users::update, users::delete))
         .routes(routes!(users::list_tokens, users::issue_token, users::revoke_tokens))
-        .routes(routes!(users::get_token, users::revoke_token))
+        .routes(routes!(users::get_token, users::update_token, users::revoke_token))
         .routes(routes!(users::list_friends, users::add_friends, users::remove_friends))
         .routes(routes!(groups::of_user))
         .routes(routes!(messages::between))
@@ -148,7 +148,8 @@ struct ListMeta {
 
 #[derive(Serialize, ToSchema)]
 struct Cursor {
-    /// The `cursor` of the next page; null on the last.
+    /// The `cursor` of the next page; absent on the last.
+    #[serde(skip_serializing_if = "Option::is_none")]
     next: Option<String>,
 }
 

@@ -29,8 +29,9 @@ use crate::domain::{
 headers. Answers are `{\"data\": ...}`; errors are an HTTP status with \
 `{\"error\": {\"code\": \"AUTH_ERR_APIKEY_NOT_FOUND\", \"message\": \"...\"}}`.\n\n\
 Shaped after the CometChat Chat API v3, with deliberate differences: API keys are stored hashed and \
-shown once, at creation; keys are addressed by a numeric id, never by the key itself; one host \
-serves every app, chosen by the `appid` header instead of per-app host names; `DELETE /v3/apikeys/{id}` \
+shown once, at creation, and lists never show them (`GET /v3/apikeys/{apiKey}` finds a key by the key \
+itself, or by the numeric id the dashboard shows, and echoes back only a key it was given); one host \
+serves every app, chosen by the `appid` header instead of per-app host names; `DELETE /v3/apikeys/{apiKey}` \
 revokes a key and keeps it listed, marked revoked; auth tokens are stored hashed too, so \
 `POST /v3/users/{uid}/auth_tokens` always mints a new token (`force` is accepted and changes nothing) \
 and lists show a token's id and prefix, never the token. An Auth Key (`authOnly`) may call only \
@@ -57,6 +58,7 @@ Roles carry `settings.listUsers` and `settings.sendMessagesTo` (`all` or `friend
         UserView, AuthTokenView, NewAuthToken, RoleView,
         super::users::CreateUserBody, super::users::UpdateUserBody, super::users::DeleteUserBody,
         super::users::ActivateUsersBody, super::users::DeactivateUsersBody, super::users::IssueTokenBody,
+        super::users::UpdateTokenBody,
         super::users::AddFriendsBody, super::users::RemoveFriendsBody,
         super::roles::CreateRoleBody, super::roles::UpdateRoleBody,
         GroupView, MemberView, BannedUserView, super::groups::CreateGroupBody, super::groups::UpdateGroupBody,
@@ -136,13 +138,13 @@ fn path_parameters(path: &str) -> Vec<&str> {
 }
 
 /// What each path parameter names.
-fn described(path: &str, name: &str) -> &'static str {
+fn described(name: &str) -> &'static str {
     match name {
         "uid" => "A user's UID (any case).",
         "guid" => "A group's GUID (any case).",
         "role" => "A role's id (any case).",
-        "token" => "The auth token itself.",
-        "id" if path.starts_with("/apikeys") => "The key's numeric id (not the key).",
+        "authToken" => "The auth token itself, or its numeric id.",
+        "apiKey" => "The key itself, or its numeric id.",
         "id" => "The message's id.",
         _ => "",
     }
@@ -155,13 +157,12 @@ fn declare_path_parameters(path: &str, operation: &mut Operation) {
         if declared.iter().any(is_declared) {
             continue;
         }
-        let numeric = name == "id";
         let parameter = ParameterBuilder::new()
             .name(name)
             .parameter_in(ParameterIn::Path)
             .required(Required::True)
-            .description(Some(described(path, name)))
-            .schema(Some(ObjectBuilder::new().schema_type(if numeric { Type::Integer } else { Type::String })))
+            .description(Some(described(name)))
+            .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
             .build();
         declared.push(parameter);
     }
@@ -175,8 +176,8 @@ fn not_found_codes(path: &str) -> Vec<&'static str> {
             "uid" => Some("ERR_UID_NOT_FOUND"),
             "guid" => Some("ERR_GUID_NOT_FOUND"),
             "role" => Some("ERR_ROLE_NOT_FOUND"),
-            "token" => Some("ERR_AUTH_TOKEN_NOT_FOUND"),
-            "id" if path.starts_with("/apikeys") => Some("ERR_APIKEY_NOT_FOUND"),
+            "authToken" => Some("ERR_AUTH_TOKEN_NOT_FOUND"),
+            "apiKey" => Some("ERR_APIKEY_NOT_FOUND"),
             "id" => Some("ERR_MESSAGE_NOT_FOUND"),
             _ => None,
         })

@@ -23,7 +23,7 @@ use crate::server::{
     Error, Result,
     auth::api_key::ApiCaller,
     service::{
-        auth_tokens::{self, Device},
+        auth_tokens::{self, Device, DeviceUpdate},
         friends,
         groups::Acting,
         users::{self, SearchIn, UserFields, UserOrder, UserQuery},
@@ -106,15 +106,23 @@ pub struct IssueTokenBody {
 pub struct ListUsersParams {
     /// A prefix of the UID or the name, any case.
     search_key: Option<String>,
-    /// `uid` or `name`; both when left out.
+    /// `uid`, `name`, or both as `name,uid` (the default).
     search_in: Option<String>,
     role: Option<String>,
     /// Comma-separated role ids.
     roles: Option<String>,
     /// Comma-separated tags: users with any of them.
     tags: Option<String>,
-    /// `online` or `offline`.
+    /// `available` or `offline`.
     status: Option<String>,
+    /// Accepted as CometChat documents it: `meta.pagination.total` is always given.
+    #[serde(default)]
+    #[allow(dead_code)]
+    count: bool,
+    /// Accepted as CometChat documents it: users always carry their `tags`.
+    #[serde(default)]
+    #[allow(dead_code)]
+    with_tags: bool,
     #[serde(default)]
     only_deactivated: bool,
     #[serde(default)]
@@ -196,12 +204,7 @@ async fn listing(state: &AppState, api: &ApiCaller, query: UserQuery) -> Result<
 
 fn user_query(params: ListParams, friends_of: Option<Uid>) -> Result<UserQuery> {
     let Query(p) = params.map_err(|e| Error::BadRequest(e.body_text()))?;
-    let search_in = match p.search_in.as_deref() {
-        None => SearchIn::Either,
-        Some("uid") => SearchIn::Uid,
-        Some("name") => SearchIn::Name,
-        Some(_) => return Err(Error::invalid("ERR_INVALID_SEARCH_IN", "searchIn is uid or name.")),
-    };
+    let search_in = search_in(p.search_in.as_deref())?;
     let sort = p.sort_by.as_deref().map(UserSort::parse).transpose()?;
     let order = UserOrder::chosen(sort, search_in, p.search_key.is_some());
     let descending = p.sort_order.as_deref().map(SortOrder::parse).transpose()? == Some(SortOrder::Desc);
@@ -225,6 +228,24 @@ fn user_query(params: ListParams, friends_of: Option<Uid>) -> Result<UserQuery> 
         order,
         descending,
         paging: paging(p.per_page, p.page, p.cursor)?,
+    })
+}
+
+/// Where `searchKey` looks: `uid`, `name`, or both (`name,uid`, in any order).
+fn search_in(given: Option<&str>) -> Result<SearchIn> {
+    let Some(given) = given else { return Ok(SearchIn::Either) };
+    let (mut uid, mut name) = (false, false);
+    for field in given.split(',').map(str::trim) {
+        match field {
+            "uid" => uid = true,
+            "name" => name = true,
+            _ => return Err(Error::invalid("ERR_INVALID_SEARCH_IN", "searchIn is uid, name, or name,uid.")),
+        }
+    }
+    Ok(match (uid, name) {
+        (true, false) => SearchIn::Uid,
+        (false, true) => SearchIn::Name,
+        _ => SearchIn::Either,
     })
 }
 
@@ -339,16 +360,10 @@ pub async fn issue_token(
     body: Bytes,
 ) -> Result<Data<NewAuthToken>> {
     let body: IssueTokenBody = optional_body(&headers, &body)?;
-    let bounded = |v: Option<String>, what: &str| -> Result<Option<String>> {
-        match v {
-            Some(v) if v.chars().count() > 200 => {
-                Err(Error::invalid("ERR_INVALID_DEVICE", format!("{what} is at most 200 characters.")))
-            }
-            other => Ok(other.map(|v| storable(v, what)).transpose()?),
-        }
+    let device = Device {
+        platform: device_text(body.platform, "platform")?,
+        user_agent: device_text(body.user_agent, "userAgent")?,
     };
-    let device =
-        Device { platform: bounded(body.platform, "platform")?, user_agent: bounded(body.user_agent, "userAgent")? };
     auth_tokens::issue(&state.db, &api.caller, &api.app, &uid(&raw)?, device).await.map(Data)
 }
 
@@ -374,8 +389,53 @@ pub async fn revoke_tokens(
     Ok(Data(TokensRevoked { success: true, revoked: count }))
 }
 
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateTokenBody {
+    /// Such as `web`, `android` or `ios`; at most 200 characters.
+    platform: Option<String>,
+    /// At most 200 characters.
+    user_agent: Option<String>,
+    /// What the device's app says of itself, such as its version: an object.
+    #[schema(value_type = Option<Object>)]
+    app_info: Option<Value>,
+}
+
+/// At most 200 characters of text, or absent.
+fn device_text(value: Option<String>, what: &str) -> Result<Option<String>> {
+    match value {
+        Some(v) if v.chars().count() > 200 => {
+            Err(Error::invalid("ERR_INVALID_DEVICE", format!("{what} is at most 200 characters.")))
+        }
+        other => Ok(other.map(|v| storable(v, what)).transpose()?),
+    }
+}
+
+/// Change what one auth token's device is known by: its platform, user
+/// agent and app info. What the body leaves out stays.
+#[utoipa::path(put, path = "/users/{uid}/auth_tokens/{authToken}", tag = "Auth tokens",
+    request_body = UpdateTokenBody, responses((status = 200, body = Envelope<AuthTokenView>)))]
+pub async fn update_token(
+    State(state): State<AppState>,
+    api: ApiCaller,
+    ApiPath((raw, token)): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<UpdateTokenBody>,
+) -> Result<Data<AuthTokenView>> {
+    let app_info = match body.app_info {
+        Some(info @ Value::Object(_)) => Some(checked_metadata(info)?),
+        Some(_) => return Err(Error::invalid("ERR_INVALID_DEVICE", "appInfo is a JSON object.")),
+        None => None,
+    };
+    let update = DeviceUpdate {
+        platform: device_text(body.platform, "platform")?,
+        user_agent: device_text(body.user_agent, "userAgent")?,
+        app_info,
+    };
+    auth_tokens::update(&state.db, &api.caller, &api.app, &uid(&raw)?, &token, update).await.map(Data)
+}
+
 /// One auth token, by its id or by the token itself.
-#[utoipa::path(get, path = "/users/{uid}/auth_tokens/{token}", tag = "Auth tokens",
+#[utoipa::path(get, path = "/users/{uid}/auth_tokens/{authToken}", tag = "Auth tokens",
     responses((status = 200, body = Envelope<AuthTokenView>)))]
 pub async fn get_token(
     State(state): State<AppState>,
@@ -386,7 +446,7 @@ pub async fn get_token(
 }
 
 /// Revoke one auth token, by its id or by the token itself.
-#[utoipa::path(delete, path = "/users/{uid}/auth_tokens/{token}", tag = "Auth tokens",
+#[utoipa::path(delete, path = "/users/{uid}/auth_tokens/{authToken}", tag = "Auth tokens",
     responses((status = 200, body = Envelope<AuthTokenView>)))]
 pub async fn revoke_token(
     State(state): State<AppState>,

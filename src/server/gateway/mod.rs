@@ -290,7 +290,7 @@ impl Inner {
                 }
             }
             Event::Presence { app, uid, online, at } => {
-                let status = if online { Presence::Online } else { Presence::Offline };
+                let status = if online { Presence::Available } else { Presence::Offline };
                 let frame = frame(&ServerFrame::Presence { uid: uid.clone(), status, last_active_at: Some(at) })?;
                 let needs_friends = {
                     let apps = self.apps.read().unwrap_or_else(PoisonError::into_inner);

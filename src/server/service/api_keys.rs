@@ -11,11 +11,11 @@ use super::{
     now, qualified, stored, usage,
 };
 use crate::args;
-use crate::domain::{ApiKeyView, AppId, Environment, KeyName, KeyScope, NewApiKey};
+use crate::domain::{ApiKeyRef, ApiKeyView, AppId, Environment, KeyName, KeyScope, NewApiKey};
 use crate::server::{
     Error, Result,
     access::{Actor, Caller, Permission, secret},
-    db::Db,
+    db::{Arg, Db},
 };
 
 /// Keys an app may hold at once (revoked and expired ones do not count).
@@ -128,19 +128,25 @@ pub async fn list(db: &Db, caller: &Caller, app: &App) -> Result<Vec<ApiKeyView>
     rows.into_iter().map(ApiKeyView::try_from).collect()
 }
 
-pub async fn get(db: &Db, caller: &Caller, app: &App, id: i64) -> Result<ApiKeyView> {
+/// One key, named by its id or by the key itself (found by its hash).
+pub async fn get(db: &Db, caller: &Caller, app: &App, key: &ApiKeyRef) -> Result<ApiKeyView> {
     caller.require_app(app.id)?;
     caller.require(Permission::Read)?;
-    let sql = format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE app = $1 AND id = $2");
-    let row: Option<KeyRow> = db.optional(&sql, args![app.id, id]).await?;
-    row.ok_or_else(|| Error::not_found("ERR_APIKEY_NOT_FOUND", format!("This app has no API key {id}.")))?.try_into()
+    let (column, value, named) = match key {
+        ApiKeyRef::Id(id) => ("id", Arg::from(*id), id.to_string()),
+        ApiKeyRef::Key(key) => ("key_hash", Arg::from(secret::hash(key)), format!("{}…", &key[..8])),
+    };
+    let sql = format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE app = $1 AND {column} = $2");
+    let row: Option<KeyRow> = db.optional(&sql, &[Arg::from(app.id), value]).await?;
+    row.ok_or_else(|| Error::not_found("ERR_APIKEY_NOT_FOUND", format!("This app has no API key {named}.")))?
+        .try_into()
 }
 
 /// A key may not change or revoke itself: a script holding one key must not
 /// lock itself out by accident.
-fn refuse_self(caller: &Caller, id: i64) -> Result<()> {
+fn refuse_self(caller: &Caller, key: &ApiKeyView) -> Result<()> {
     match caller.actor {
-        Actor::Key { id: own, .. } if own == id => Err(Error::invalid(
+        Actor::Key { id: own, .. } if own == key.id => Err(Error::invalid(
             "ERR_APIKEY_NO_SELF_ACTION",
             "A key cannot change or revoke itself; use another key or the dashboard.",
         )),
@@ -150,28 +156,33 @@ fn refuse_self(caller: &Caller, id: i64) -> Result<()> {
 
 pub struct KeyUpdate {
     pub name: Option<KeyName>,
+    pub scope: Option<KeyScope>,
     /// `Some(None)` removes the expiry.
     pub expires_at: Option<Option<i64>>,
 }
 
-pub async fn update(db: &Db, caller: &Caller, app: &App, id: i64, update: KeyUpdate) -> Result<ApiKeyView> {
-    let key = key_to_change(db, caller, app, id).await?;
+pub async fn update(db: &Db, caller: &Caller, app: &App, key: &ApiKeyRef, update: KeyUpdate) -> Result<ApiKeyView> {
+    let key = key_to_change(db, caller, app, key).await?;
     if let Some(expires_at) = update.expires_at {
         check_expiry(expires_at)?;
     }
+    if let Some(scope) = update.scope {
+        check_scope_change(app, key.scope, scope)?;
+    }
     let updated = ApiKeyView {
         name: update.name.unwrap_or(key.name),
+        scope: update.scope.unwrap_or(key.scope),
         expires_at: update.expires_at.unwrap_or(key.expires_at),
         ..key
     };
-    let details = json!({"name": updated.name, "expiresAt": updated.expires_at});
+    let details = json!({"name": updated.name, "scope": updated.scope, "expiresAt": updated.expires_at});
     save(db, caller, app, &updated, "apikey.update", details).await?;
     Ok(updated)
 }
 
 /// Revokes a key; its next request fails. Revoking twice changes nothing.
-pub async fn revoke(db: &Db, caller: &Caller, app: &App, id: i64) -> Result<ApiKeyView> {
-    let key = key_to_change(db, caller, app, id).await?;
+pub async fn revoke(db: &Db, caller: &Caller, app: &App, key: &ApiKeyRef) -> Result<ApiKeyView> {
+    let key = key_to_change(db, caller, app, key).await?;
     if key.revoked_at.is_some() {
         return Ok(key);
     }
@@ -182,11 +193,23 @@ pub async fn revoke(db: &Db, caller: &Caller, app: &App, id: i64) -> Result<ApiK
 }
 
 /// The key a change is about, once the caller may make it.
-async fn key_to_change(db: &Db, caller: &Caller, app: &App, id: i64) -> Result<ApiKeyView> {
-    refuse_self(caller, id)?;
-    let key = get(db, caller, app, id).await?;
+async fn key_to_change(db: &Db, caller: &Caller, app: &App, key: &ApiKeyRef) -> Result<ApiKeyView> {
+    let key = get(db, caller, app, key).await?;
+    refuse_self(caller, &key)?;
     caller.require(Permission::ManageKeys(app.view.environment))?;
     Ok(key)
+}
+
+/// An Auth Key of a production app may already ship inside client code:
+/// raising it to full access would hand every client the server's powers.
+fn check_scope_change(app: &App, from: KeyScope, to: KeyScope) -> Result<()> {
+    if app.view.environment == Environment::Production && from == KeyScope::AuthOnly && to == KeyScope::FullAccess {
+        return Err(Error::invalid(
+            "ERR_APIKEY_SCOPE_RAISE",
+            "An Auth Key of a production app may be in client code; create a new REST API Key instead.",
+        ));
+    }
+    Ok(())
 }
 
 /// Writes a key's changeable columns and the change's audit row, together.
@@ -199,8 +222,9 @@ async fn save(
     details: serde_json::Value,
 ) -> Result<()> {
     let mut tx = db.begin_write().await?;
-    let sql = "UPDATE api_keys SET name = $1, expires_at = $2, revoked_at = $3 WHERE app = $4 AND id = $5";
-    tx.execute(sql, args![key.name.as_str(), key.expires_at, key.revoked_at, app.id, key.id]).await?;
+    let sql = "UPDATE api_keys SET name = $1, scope = $2, expires_at = $3, revoked_at = $4 WHERE app = $5 AND id = $6";
+    let values = args![key.name.as_str(), key.scope.as_str(), key.expires_at, key.revoked_at, app.id, key.id];
+    tx.execute(sql, values).await?;
     let object = format!("apikey:{}", key.id);
     record(&mut tx, caller, Change { app: Some(app.id), action, object, details }).await?;
     tx.commit().await?;

@@ -39,11 +39,13 @@ struct TokenRow {
     prefix: String,
     platform: Option<String>,
     user_agent: Option<String>,
+    app_info: Option<String>,
     created_at: i64,
     last_used_at: Option<i64>,
 }
 
-const TOKEN_COLUMNS: &str = "t.id, u.uid, t.prefix, t.platform, t.user_agent, t.created_at, t.last_used_at";
+const TOKEN_COLUMNS: &str =
+    "t.id, u.uid, t.prefix, t.platform, t.user_agent, t.app_info, t.created_at, t.last_used_at";
 
 impl TryFrom<TokenRow> for AuthTokenView {
     type Error = Error;
@@ -54,6 +56,12 @@ impl TryFrom<TokenRow> for AuthTokenView {
             prefix: r.prefix,
             platform: r.platform,
             user_agent: r.user_agent,
+            app_info: r
+                .app_info
+                .as_deref()
+                .map(serde_json::from_str)
+                .transpose()
+                .map_err(|e| Error::Internal(e.to_string()))?,
             created_at: r.created_at,
             last_used_at: r.last_used_at,
         })
@@ -94,6 +102,7 @@ impl NewToken {
                 prefix: self.secret.prefix,
                 platform: self.device.platform,
                 user_agent: self.device.user_agent,
+                app_info: None,
                 created_at: self.created_at,
                 last_used_at: None,
             },
@@ -200,6 +209,44 @@ pub async fn get(db: &Db, caller: &Caller, app: &App, uid: &Uid, token: &str) ->
     let row: Option<TokenRow> = db.optional(&sql, &[user.id.into(), key]).await?;
     row.ok_or_else(|| Error::not_found("ERR_AUTH_TOKEN_NOT_FOUND", format!("The user {uid} has no such auth token.")))?
         .try_into()
+}
+
+/// What an update says of a token's device; what it leaves out stays.
+#[derive(Debug, Clone, Default)]
+pub struct DeviceUpdate {
+    pub platform: Option<String>,
+    pub user_agent: Option<String>,
+    /// A JSON object, checked as metadata is.
+    pub app_info: Option<serde_json::Value>,
+}
+
+/// Changes what a token's device is known by (by id or value).
+pub async fn update(
+    db: &Db,
+    caller: &Caller,
+    app: &App,
+    uid: &Uid,
+    token: &str,
+    update: DeviceUpdate,
+) -> Result<AuthTokenView> {
+    let found = get(db, caller, app, uid, token).await?;
+    caller.require(Permission::ManageUsers)?;
+    let updated = AuthTokenView {
+        platform: update.platform.or(found.platform),
+        user_agent: update.user_agent.or(found.user_agent),
+        app_info: update.app_info.or(found.app_info),
+        ..found
+    };
+    let app_info = updated.app_info.as_ref().map(|info| info.to_string());
+    let mut tx = db.begin_write().await?;
+    let sql = "UPDATE auth_tokens SET platform = $1, user_agent = $2, app_info = $3 WHERE id = $4";
+    tx.execute(sql, args![updated.platform.as_deref(), updated.user_agent.as_deref(), app_info.as_deref(), updated.id])
+        .await?;
+    let details = json!({"id": updated.id, "prefix": updated.prefix, "platform": updated.platform});
+    let change = Change { app: Some(app.id), action: "authtoken.update", object: format!("user:{uid}"), details };
+    record(&mut tx, caller, change).await?;
+    tx.commit().await?;
+    Ok(updated)
 }
 
 /// Revokes one token (by id or value); it fails on its next use.

@@ -218,7 +218,7 @@ pub async fn connected(db: &Db, server: &str, app: &App, login: &Login) -> Resul
         )
         .await?;
     let came_online = tx
-        .execute("UPDATE users SET status = 'online' WHERE id = $1 AND status <> 'online'", args![login.user_id])
+        .execute("UPDATE users SET status = 'available' WHERE id = $1 AND status <> 'available'", args![login.user_id])
         .await?;
     if came_online == 1 {
         events::announce(&mut tx, &[Event::Presence { app: app.id, uid: login.uid.to_string(), online: true, at }])
@@ -237,7 +237,7 @@ pub async fn disconnected(db: &Db, app: i64, id: i64, user_id: i64, uid: &Uid) -
     tx.execute("DELETE FROM connections WHERE id = $1", args![id]).await?;
     let went = tx
         .execute(
-            "UPDATE users SET status = 'offline' WHERE id = $1 AND status = 'online' \
+            "UPDATE users SET status = 'offline' WHERE id = $1 AND status = 'available' \
              AND NOT EXISTS (SELECT 1 FROM connections c WHERE c.user_id = $1)",
             args![user_id],
         )

@@ -19,7 +19,7 @@ use super::{
 use crate::args;
 use crate::domain::{
     BanTerms, BannedUserView, Content, GroupAction, GroupPassword, GroupType, GroupView, Guid, MemberEvent, MemberView,
-    Page, SYSTEM_SENDER, Scope, Target, Uid, may,
+    Page, Presence, SYSTEM_SENDER, Scope, Target, Uid, may,
 };
 use crate::server::{
     Error, Result,
@@ -354,12 +354,14 @@ pub struct MemberQuery {
     pub search: Option<String>,
     /// Members of any of these scopes; all when empty.
     pub scopes: Vec<Scope>,
+    /// Only the members who are connected (`available`), or not.
+    pub status: Option<Presence>,
     pub paging: Paging,
 }
 
 impl Default for MemberQuery {
     fn default() -> Self {
-        Self { search: None, scopes: Vec::new(), paging: Paging::first(100) }
+        Self { search: None, scopes: Vec::new(), status: None, paging: Paging::first(100) }
     }
 }
 
@@ -443,7 +445,9 @@ pub async fn list(
     query: MemberQuery,
 ) -> Result<Page<MemberView>> {
     let group = readable_group(db, caller, app, acting, guid, false).await?;
-    let unfiltered = query.scopes.is_empty() && query.search.as_deref().is_none_or(|s| s.trim().is_empty());
+    let unfiltered = query.scopes.is_empty()
+        && query.status.is_none()
+        && query.search.as_deref().is_none_or(|s| s.trim().is_empty());
     let listing = UidListing {
         table: "group_members m",
         columns: "m.uid, u.name, u.avatar, m.scope, m.joined_at",
@@ -511,7 +515,16 @@ where
         let search = filter.prefix_of("m.uid", &prefix);
         filter.parts.push(search.to_string());
     }
-    let count_sql = keyset::capped_count(table, &filter.sql());
+    // Presence is the user's: only then does the count read the users too.
+    let counted = match query.status {
+        Some(status) => {
+            let status = filter.placeholder(status.as_str().to_owned());
+            filter.parts.push(format!("u.status = {status}"));
+            format!("{table} JOIN users u ON u.id = m.user_id")
+        }
+        None => table.to_owned(),
+    };
+    let count_sql = keyset::capped_count(&counted, &filter.sql());
     let count_args = filter.args.len();
     if let Some(cursor) = &query.paging.cursor {
         let (_, uid) = keyset::parse_cursor(cursor)?;

@@ -7,6 +7,10 @@ use super::*;
 pub struct GroupQuery {
     /// A prefix of the name or the GUID, any case.
     pub search: Option<String>,
+    /// Where `search` looks.
+    pub search_in: GroupSearchIn,
+    /// Only the groups changed after (or, `Some((at, false))`, before) `at`.
+    pub updated: Option<(i64, bool)>,
     pub types: Vec<GroupType>,
     /// Groups with any of these tags.
     pub tags: Vec<String>,
@@ -21,6 +25,8 @@ impl Default for GroupQuery {
     fn default() -> Self {
         Self {
             search: None,
+            search_in: GroupSearchIn::Either,
+            updated: None,
             types: Vec::new(),
             tags: Vec::new(),
             has_joined: false,
@@ -29,6 +35,14 @@ impl Default for GroupQuery {
             paging: Paging::first(100),
         }
     }
+}
+
+/// Where a groups search looks: the name, the GUID, or either.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupSearchIn {
+    Either,
+    Name,
+    Guid,
 }
 
 /// Whose groups a list reads: all the app's, or one user's.
@@ -181,10 +195,26 @@ fn filtered(app: &App, acting_id: Option<i64>, listing: Listing, query: &GroupQu
     // Where a search sits among the conditions, and its two halves.
     let mut search: Option<(usize, PrefixRange, PrefixRange)> = None;
     if let Some(prefix) = query.search.as_deref().map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty()) {
-        let by_name = filter.prefix_of("g.name_lower", &prefix);
-        let by_guid = filter.prefix_of("g.guid", &prefix);
-        filter.parts.push(format!("({by_name} OR {by_guid})"));
-        search = Some((filter.parts.len() - 1, by_name, by_guid));
+        match query.search_in {
+            GroupSearchIn::Either => {
+                let by_name = filter.prefix_of("g.name_lower", &prefix);
+                let by_guid = filter.prefix_of("g.guid", &prefix);
+                filter.parts.push(format!("({by_name} OR {by_guid})"));
+                search = Some((filter.parts.len() - 1, by_name, by_guid));
+            }
+            GroupSearchIn::Name => {
+                let by_name = filter.prefix_of("g.name_lower", &prefix);
+                filter.parts.push(by_name.to_string());
+            }
+            GroupSearchIn::Guid => {
+                let by_guid = filter.prefix_of("g.guid", &prefix);
+                filter.parts.push(by_guid.to_string());
+            }
+        }
+    }
+    if let Some((at, after)) = query.updated {
+        let at = filter.placeholder(Arg::from(at));
+        filter.parts.push(format!("g.updated_at {} {at}", if after { ">" } else { "<" }));
     }
     if !query.types.is_empty() {
         let types = filter.list(query.types.iter().map(|t| Arg::from(t.as_str().to_owned())));

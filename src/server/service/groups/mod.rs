@@ -9,7 +9,7 @@ pub use list::*;
 
 pub use super::group_rows::{Acting, get, guid_not_found};
 use super::group_rows::{
-    GroupRow, OWNER_JOIN, Seat, VISIBLE_TO_USER, acting_id, acting_scope, acting_uid, find, group_columns,
+    GroupRow, LockedGroup, OWNER_JOIN, Seat, VISIBLE_TO_USER, acting_id, acting_scope, acting_uid, find, group_columns,
     insert_member, lock_group, membership_join, not_a_member, scope_of, with_tags,
 };
 
@@ -49,6 +49,8 @@ pub struct GroupFields {
     pub description: Option<Option<String>>,
     pub metadata: Option<Option<Value>>,
     pub tags: Option<Vec<String>>,
+    /// A member to hand the group to, as `transfer_ownership` does.
+    pub owner: Option<Uid>,
 }
 
 /// Who a new group starts with, by scope, and who is banned from it.
@@ -206,10 +208,17 @@ pub async fn update(
     let metadata = fields.metadata.unwrap_or(current.metadata);
     let tags_changed = fields.tags.is_some();
     let tags = fields.tags.unwrap_or(current.tags);
+    let new_owner = match fields.owner.filter(|owner| current.owner.as_ref() != Some(owner)) {
+        Some(owner) => Some((user_rows::find(db, app, &owner).await?.id, owner)),
+        None => None,
+    };
     let mut tx = db.begin_write().await?;
     let group = lock_group(&mut tx, app, guid).await?;
     let scope = acting_scope(&mut tx, &group, acting_id, guid).await?;
     may(scope, GroupAction::UpdateGroup, None)?;
+    if let Some((owner_id, owner)) = &new_owner {
+        hand_over(&mut tx, caller, app, acting, acting_id, &group, guid, (*owner_id, owner)).await?;
+    }
     let sql = format!(
         "UPDATE groups SET name = $1, name_lower = $2, type = $3, icon = $4, description = $5, metadata = $6, \
          updated_at = $7{} WHERE id = $8",
@@ -264,6 +273,44 @@ pub async fn delete(db: &Db, caller: &Caller, app: &App, acting: &Acting, guid: 
     Ok(())
 }
 
+/// Hands the locked group to `new_owner`, a member, who becomes an admin;
+/// writes the scope change's action message and the audit row. Only the
+/// owner (or the app) may.
+#[allow(clippy::too_many_arguments)]
+async fn hand_over(
+    tx: &mut Tx,
+    caller: &Caller,
+    app: &App,
+    acting: &Acting,
+    acting_id: Option<i64>,
+    group: &LockedGroup,
+    guid: &Guid,
+    (new_owner_id, new_owner): (i64, &Uid),
+) -> Result<()> {
+    if acting_id.is_some_and(|id| group.owner_id != Some(id)) {
+        return Err(Error::Refused {
+            code: "ERR_GROUP_NO_SCOPE_CLEARANCE",
+            message: "Only the group's owner can hand it over.".into(),
+        });
+    }
+    let Some(scope) = scope_of(tx, group.id, new_owner_id).await? else {
+        return Err(not_a_member(new_owner, guid));
+    };
+    if scope != Scope::Admin {
+        let actor = acting_uid(acting).map_or(SYSTEM_SENDER, Uid::as_str);
+        let event = Content::member_event(MemberEvent::ScopeChanged, actor, new_owner, Some(scope), Some(Scope::Admin));
+        let message = message_writes::NewMessage::in_group(app.id, group.id, guid, event, now());
+        message_writes::insert_messages(tx, &[message]).await?;
+    }
+    let sql = "UPDATE groups SET owner_id = $1, updated_at = $2 WHERE id = $3";
+    tx.execute(sql, args![new_owner_id, now(), group.id]).await?;
+    let sql = "UPDATE group_members SET scope = $1 WHERE group_id = $2 AND user_id = $3";
+    tx.execute(sql, args![Scope::Admin.as_str(), group.id, new_owner_id]).await?;
+    let details = json!({"owner": new_owner, "onBehalfOf": acting_uid(acting)});
+    let change = Change { app: Some(app.id), action: "group.owner", object: format!("group:{guid}"), details };
+    record(tx, caller, change).await
+}
+
 /// Hands the group to another member, who becomes an admin. Only the owner
 /// (or the app) may.
 pub async fn transfer_ownership(
@@ -281,35 +328,7 @@ pub async fn transfer_ownership(
     let mut tx = db.begin_write().await?;
     let group = lock_group(&mut tx, app, guid).await?;
     acting_scope(&mut tx, &group, acting_id, guid).await?;
-    if acting_id.is_some_and(|id| group.owner_id != Some(id)) {
-        return Err(Error::Refused {
-            code: "ERR_GROUP_NO_SCOPE_CLEARANCE",
-            message: "Only the group's owner can hand it over.".into(),
-        });
-    }
-    let Some(scope) = scope_of(&mut tx, group.id, new_owner_id).await? else {
-        return Err(not_a_member(new_owner, guid));
-    };
-    if scope != Scope::Admin {
-        let actor = acting_uid(acting).map_or(SYSTEM_SENDER, Uid::as_str);
-        let event = Content::member_event(MemberEvent::ScopeChanged, actor, new_owner, Some(scope), Some(Scope::Admin));
-        message_writes::insert_messages(
-            &mut tx,
-            &[message_writes::NewMessage::in_group(app.id, group.id, guid, event, now())],
-        )
-        .await?;
-    }
-    let sql = "UPDATE groups SET owner_id = $1, updated_at = $2 WHERE id = $3";
-    tx.execute(sql, args![new_owner_id, now(), group.id]).await?;
-    let sql = "UPDATE group_members SET scope = $1 WHERE group_id = $2 AND user_id = $3";
-    tx.execute(sql, args![Scope::Admin.as_str(), group.id, new_owner_id]).await?;
-    let details = json!({"owner": new_owner, "onBehalfOf": acting_uid(acting)});
-    record(
-        &mut tx,
-        caller,
-        Change { app: Some(app.id), action: "group.owner", object: format!("group:{guid}"), details },
-    )
-    .await?;
+    hand_over(&mut tx, caller, app, acting, acting_id, &group, guid, (new_owner_id, new_owner)).await?;
     tx.commit().await?;
     get(db, caller, app, acting, guid).await
 }

@@ -1,0 +1,2 @@
+-- A connected user's presence is called `available`, as CometChat calls it.
+UPDATE users SET status = 'available' WHERE status = 'online';
