@@ -289,7 +289,11 @@ fn media_data(data: Map<String, Value>) -> Result<Value, Invalid> {
         if !is_mime {
             return Err(invalid_data(format!("\"{mime_type}\" is not a MIME type such as image/png.")));
         }
-        if attachment.get("size").and_then(Value::as_u64).is_none() {
+        // CometChat's document gives the size as text; a number is taken too.
+        let size = attachment.get("size");
+        let is_size = size.and_then(Value::as_u64).is_some()
+            || size.and_then(Value::as_str).is_some_and(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()));
+        if !is_size {
             return Err(invalid_data("An attachment's size is a whole number of bytes."));
         }
     }

@@ -173,10 +173,10 @@ pub struct AuthTokenView {
     pub platform: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_agent: Option<String>,
-    /// What the device's app said of itself, such as its version.
+    /// What the device's app said of itself, such as its version: the JSON
+    /// text of the object it sent (CometChat's document calls it a string).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
-    pub app_info: Option<serde_json::Value>,
+    pub app_info: Option<String>,
     pub created_at: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_used_at: Option<i64>,
@@ -334,8 +334,13 @@ pub struct MessageView {
     #[serde(default, with = "super::message_id::optional", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
     pub parent_id: Option<i64>,
+    /// The sending client's own id for the message, as it sent it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub muid: Option<String>,
     pub replies_count: i64,
     pub sent_at: i64,
+    /// When it last changed: sent, edited or deleted.
+    pub updated_at: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub edited_at: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -55,7 +55,10 @@ fn action_sentence(message: &MessageView) -> String {
         "joined" => format!("{} joined", field("target")),
         "left" => format!("{} left", field("target")),
         "scopeChanged" => format!("{actor} made {} {}", field("target"), field("newScope")),
-        "edited" | "deleted" => format!("{actor} {} message {}", field("action"), message.data["messageId"]),
+        "edited" | "deleted" => {
+            let id = &message.data["messageId"];
+            format!("{actor} {} message {}", field("action"), id.as_str().map_or_else(|| id.to_string(), str::to_owned))
+        }
         action => format!("{actor} {action} {}", field("target")),
     }
 }

@@ -54,6 +54,7 @@ pub async fn playground_send(
         metadata: None,
         tags: Vec::new(),
         parent_id: None,
+        muid: None,
     };
     Ok(messages::send(&state.db, &caller, &app, &Uid::parse(&uid)?, outgoing).await?)
 }

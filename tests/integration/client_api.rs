@@ -70,7 +70,7 @@ async fn an_auth_token_acts_as_its_user_on_the_client_endpoints(backend: Backend
     assert_eq!(sent["sender"], "ana");
     let texts = ana.ok("GET", "/v3/groups/lobby/messages", None).await;
     assert!(texts.as_array().unwrap().iter().any(|m| m["id"] == sent["id"]));
-    assert_eq!(ana.ok("GET", &format!("/v3/messages/{}", sent["id"]), None).await["id"], sent["id"]);
+    assert_eq!(ana.ok("GET", &format!("/v3/messages/{}", sent["id"].as_str().unwrap()), None).await["id"], sent["id"]);
 
     let to_ben = json!({"receiver": "ben", "receiverType": "user", "category": "message", "type": "text", "data": {"text": "hi ben"}});
     let direct = ana.ok("POST", "/v3/messages", Some(to_ben)).await;

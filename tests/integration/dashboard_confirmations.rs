@@ -55,7 +55,7 @@ async fn every_destructive_action_without_its_tick_is_refused_and_changes_nothin
                          "data": {"text": "hi"}});
     let res = app.rest_as("ana", "POST", "/v3/messages", &app_id, &key, message).await;
     let message_id: Value = res.json().await.unwrap();
-    let message_id = message_id["data"]["id"].to_string();
+    let message_id = message_id["data"]["id"].as_str().unwrap().to_owned();
 
     let a = app_id.as_str();
     let calls: Vec<(&str, Vec<(&str, &str)>)> = vec![

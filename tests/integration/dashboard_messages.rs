@@ -155,7 +155,7 @@ async fn support_deletes_a_message_with_a_reason_and_viewers_only_read(backend: 
         dash.user(json!({"uid": uid, "name": uid})).await;
     }
     let spam = dash.send("ana", "ben", "user", "buy now").await;
-    let id = spam["id"].to_string();
+    let id = spam["id"].as_str().unwrap().to_owned();
     let viewer = dash.app.browser_signed_in_as("view@example.com", OperatorRole::Viewer).await;
     let support = dash.app.browser_signed_in_as("help@example.com", OperatorRole::Support).await;
     let delete = path_of::<DeleteMessage>();

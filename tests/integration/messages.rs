@@ -87,7 +87,7 @@ impl Api {
 }
 
 fn ids_of(page: &Value) -> Vec<i64> {
-    page["data"].as_array().unwrap().iter().map(|m| m["id"].as_i64().unwrap()).collect()
+    page["data"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap().parse::<i64>().unwrap()).collect()
 }
 
 async fn each_category_is_sent_with_its_data_and_read_back(backend: Backend) {
@@ -112,7 +112,7 @@ async fn each_category_is_sent_with_its_data_and_read_back(backend: Backend) {
         assert_eq!(sent["receiver"], body["receiver"].as_str().unwrap().to_lowercase());
         assert_eq!((&sent["category"], &sent["type"]), (&body["category"], &body["type"]));
         assert_eq!(sent["data"], body["data"]);
-        let read = api.ok("GET", &format!("/v3/messages/{}", sent["id"]), None).await;
+        let read = api.ok("GET", &format!("/v3/messages/{}", sent["id"].as_str().unwrap()), None).await;
         assert_eq!(read, sent, "a message reads back as it was answered");
     }
     let text = &api.page_as(None, "/v3/messages?category=message&type=text").await["data"][0];
@@ -305,7 +305,7 @@ async fn edits_and_deletes_are_told_by_action_messages_and_only_authors_make_the
     api.ok("POST", "/v3/groups", Some(json!({"guid": "club", "name": "Club", "owner": "ana", "members": members})))
         .await;
     let note = api.text("ben", "club", "group", "frist").await;
-    let path = format!("/v3/messages/{}", note["id"]);
+    let path = format!("/v3/messages/{}", note["id"].as_str().unwrap());
 
     let by_other = api.call_as("cat", "PUT", &path, Some(json!({"data": {"text": "hacked"}}))).await;
     assert_eq!(error_of(by_other).await, (StatusCode::FORBIDDEN, "ERR_NOT_THE_SENDER".into()));
@@ -327,13 +327,14 @@ async fn edits_and_deletes_are_told_by_action_messages_and_only_authors_make_the
     let edit_deleted = api.call_as("ben", "PUT", &path, Some(json!({"data": {"text": "x"}}))).await;
     assert_eq!(error_of(edit_deleted).await.1, "ERR_MESSAGE_DELETED");
 
-    let id = note["id"].as_i64().unwrap();
-    let told: Vec<Value> = api.actions_in("club").await.into_iter().filter(|a| a["messageId"] == id).collect();
+    let id = note["id"].as_str().unwrap().parse::<i64>().unwrap();
+    let told: Vec<Value> =
+        api.actions_in("club").await.into_iter().filter(|a| a["messageId"] == id.to_string()).collect();
     assert_eq!(
         told,
         [
-            json!({"action": "edited", "actor": "ben", "messageId": id}),
-            json!({"action": "deleted", "actor": "mod", "messageId": id}),
+            json!({"action": "edited", "actor": "ben", "messageId": id.to_string()}),
+            json!({"action": "deleted", "actor": "mod", "messageId": id.to_string()}),
         ]
     );
     let shown = ids_of(&api.page_as(None, "/v3/groups/club/messages?hideDeleted=true&category=message").await);
@@ -341,9 +342,17 @@ async fn edits_and_deletes_are_told_by_action_messages_and_only_authors_make_the
 
     let gone = api.text("ana", "ben", "user", "for good").await;
     let before = api.message_count().await;
-    api.ok("DELETE", &format!("/v3/messages/{}", gone["id"]), Some(json!({"permanent": true, "reason": "spam"}))).await;
+    api.ok(
+        "DELETE",
+        &format!("/v3/messages/{}", gone["id"].as_str().unwrap()),
+        Some(json!({"permanent": true, "reason": "spam"})),
+    )
+    .await;
     assert_eq!(api.message_count().await, before, "the message went, its deleted notice came");
-    assert_eq!(api.err("GET", &format!("/v3/messages/{}", gone["id"]), None).await.1, "ERR_MESSAGE_NOT_FOUND");
+    assert_eq!(
+        api.err("GET", &format!("/v3/messages/{}", gone["id"].as_str().unwrap()), None).await.1,
+        "ERR_MESSAGE_NOT_FOUND"
+    );
     let audit = api.app.audit_rows().await;
     assert!(audit.iter().any(|(_, action, _, details)| action == "message.delete" && details.contains("spam")));
 }
@@ -353,7 +362,9 @@ async fn paging_newest_first_loses_and_repeats_nothing_while_messages_arrive(bac
     api.users(&["ana", "ben"]).await;
     let mut sent = Vec::new();
     for n in 0..45 {
-        sent.push(api.text("ana", "ben", "user", &format!("m{n}")).await["id"].as_i64().unwrap());
+        sent.push(
+            api.text("ana", "ben", "user", &format!("m{n}")).await["id"].as_str().unwrap().parse::<i64>().unwrap(),
+        );
     }
     let mut walked: Vec<i64> = Vec::new();
     let mut cursor: Option<String> = None;
@@ -371,7 +382,7 @@ async fn paging_newest_first_loses_and_repeats_nothing_while_messages_arrive(bac
         });
         extra += 3;
         walked.extend(ids_of(&page));
-        match page["meta"]["next"].as_str() {
+        match page["meta"]["cursor"]["next"].as_str() {
             Some(next) => cursor = Some(next.to_owned()),
             None => break,
         }
@@ -445,7 +456,7 @@ async fn conversations_show_their_last_message_and_unread_count_until_read(backe
     let not_party =
         api.call_as("cat", "POST", "/v3/users/cat/conversations/read", Some(json!({"messageId": two["id"]}))).await;
     assert_eq!(error_of(not_party).await.1, "ERR_MESSAGE_NOT_FOUND");
-    let hidden = api.call_as("cat", "GET", &format!("/v3/messages/{}", two["id"]), None).await;
+    let hidden = api.call_as("cat", "GET", &format!("/v3/messages/{}", two["id"].as_str().unwrap()), None).await;
     assert_eq!(error_of(hidden).await.1, "ERR_MESSAGE_NOT_FOUND", "a user reads only their conversations");
 
     // A badge counts to 100: more unread show as 100.
@@ -463,11 +474,11 @@ async fn a_thread_collects_the_replies_to_its_message(backend: Backend) {
         let body = json!({"receiver": "ana", "receiverType": "user", "category": "message", "type": "text", "data": {"text": answer}, "parentId": root["id"]});
         data_of(api.send_as("ben", body).await).await;
     }
-    let thread = api.page_as(Some("ana"), &format!("/v3/messages/{}/thread", root["id"])).await;
+    let thread = api.page_as(Some("ana"), &format!("/v3/messages/{}/thread", root["id"].as_str().unwrap())).await;
     let texts: Vec<&str> =
         thread["data"].as_array().unwrap().iter().map(|m| m["data"]["text"].as_str().unwrap()).collect();
     assert_eq!(texts, ["no", "yes"]);
-    assert_eq!(api.ok("GET", &format!("/v3/messages/{}", root["id"]), None).await["repliesCount"], 2);
+    assert_eq!(api.ok("GET", &format!("/v3/messages/{}", root["id"].as_str().unwrap()), None).await["repliesCount"], 2);
     let reply_id = thread["data"][0]["id"].clone();
     let nested = json!({"receiver": "ana", "receiverType": "user", "category": "message", "type": "text", "data": {"text": "deeper"}, "parentId": reply_id});
     assert_eq!(error_of(api.send_as("ben", nested).await).await.1, "ERR_INVALID_PARENT", "threads are one level deep");
@@ -477,11 +488,11 @@ async fn the_explorer_filters_by_sender_receiver_category_type_tags_and_time(bac
     let api = Api::new(backend).await;
     api.users(&["ana", "ben", "cat"]).await;
     api.ok("POST", "/v3/groups", Some(json!({"guid": "club", "name": "Club", "owner": "ana"}))).await;
-    let a = api.text("ana", "ben", "user", "a").await["id"].as_i64().unwrap();
-    let b = api.text("ben", "cat", "user", "b").await["id"].as_i64().unwrap();
-    let c = api.text("ana", "club", "group", "c").await["id"].as_i64().unwrap();
+    let a = api.text("ana", "ben", "user", "a").await["id"].as_str().unwrap().parse::<i64>().unwrap();
+    let b = api.text("ben", "cat", "user", "b").await["id"].as_str().unwrap().parse::<i64>().unwrap();
+    let c = api.text("ana", "club", "group", "c").await["id"].as_str().unwrap().parse::<i64>().unwrap();
     let call = json!({"receiver": "cat", "receiverType": "user", "category": "call", "type": "audio", "data": {"status": "ended"}, "tags": ["support", "billing"]});
-    let d = data_of(api.send_as("ana", call).await).await["id"].as_i64().unwrap();
+    let d = data_of(api.send_as("ana", call).await).await["id"].as_str().unwrap().parse::<i64>().unwrap();
     assert_eq!(api.ids("/v3/messages?sender=ana").await, [d, c, a]);
     assert_eq!(api.ids("/v3/messages?receiver=cat&receiverType=user").await, [d, b]);
     assert_eq!(api.ids("/v3/messages?receiver=club&receiverType=group").await, [c]);
@@ -567,7 +578,7 @@ async fn concurrent_sends_each_get_their_own_answer(backend: Backend) {
         } else {
             let sent = data_of(res).await;
             assert_eq!(sent["data"]["text"], format!("m{n}"), "each answer is its own message");
-            texts.insert(sent["id"].as_i64().unwrap());
+            texts.insert(sent["id"].as_str().unwrap().parse::<i64>().unwrap());
         }
     }
     assert_eq!(texts.len(), 40);
@@ -582,7 +593,7 @@ async fn every_message_list_is_led_by_the_index_of_its_narrowest_filter(backend:
     let api = Api::new(backend).await;
     api.users(&["ana", "ben"]).await;
     api.ok("POST", "/v3/groups", Some(json!({"guid": "club", "name": "Club", "owner": "ana"}))).await;
-    let first = api.text("ana", "ben", "user", "hi").await["id"].as_i64().unwrap();
+    let first = api.text("ana", "ben", "user", "hi").await["id"].as_str().unwrap().parse::<i64>().unwrap();
     api.text("ana", "club", "group", "hello").await;
     let cli = Caller::cli();
     let app = apps::get(&api.app.db, &cli, &AppId::parse(&api.app_id).unwrap()).await.unwrap();
@@ -668,7 +679,7 @@ async fn seeded_messages_keep_exact_totals_and_their_conversations_point_at_thei
     let newest = api.page_as(None, "/v3/messages?limit=100").await;
     assert_eq!(ids_of(&newest).len(), 100);
     for message in newest["data"].as_array().unwrap() {
-        let read = api.ok("GET", &format!("/v3/messages/{}", message["id"]), None).await;
+        let read = api.ok("GET", &format!("/v3/messages/{}", message["id"].as_str().unwrap()), None).await;
         assert_eq!(&read, message, "seeded messages read back through the API");
     }
 }

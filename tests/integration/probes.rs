@@ -33,7 +33,7 @@ async fn the_openapi_document_describes_every_resource(backend: Backend) {
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     for path in [
         "/v3/apikeys",
-        "/v3/apikeys/{id}",
+        "/v3/apikeys/{apiKey}",
         "/v3/users/{uid}",
         "/v3/roles",
         "/v3/groups",
@@ -103,7 +103,7 @@ async fn the_openapi_document_and_the_router_agree(backend: Backend) {
             );
         }
     }
-    assert_eq!(operations, 52, "every route of the API is documented");
+    assert_eq!(operations, 53, "every route of the API is documented");
     for (method, path, status) in
         [("PATCH", "/v3/users", 405), ("GET", "/v3/no-such-thing", 404), ("POST", "/v3/roles/default", 405)]
     {

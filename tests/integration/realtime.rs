@@ -177,7 +177,7 @@ async fn a_connected_user_receives_messages_edits_and_presence_as_they_happen(ba
         assert_eq!(pushed["message"]["id"], sent["id"]);
         assert_eq!(pushed["message"]["data"]["text"], "hello ana");
     }
-    let path = format!("/v3/messages/{}", sent["id"]);
+    let path = format!("/v3/messages/{}", sent["id"].as_str().unwrap());
     data_of(api.call_as("ben", "PUT", &path, Some(json!({"data": {"text": "hello, ana"}}))).await).await;
     let edited = ana.frame("messageEdited").await;
     assert_eq!(edited["message"]["data"]["text"], "hello, ana");

@@ -64,7 +64,7 @@ async fn a_key_of_app_a_is_refused_on_app_b(backend: Backend) {
     let hello = serde_json::json!({"receiver": "team", "receiverType": "group", "category": "message", "type": "text", "data": {"text": "hi"}});
     let sent = app.api.post(app.url("/v3/messages")).header("appid", &b).header("apikey", &key_of_b);
     let message = data_of(sent.header("onbehalfof", "ana").json(&hello).send().await.unwrap()).await;
-    let message_id = message["id"].to_string();
+    let message_id = message["id"].as_str().unwrap().to_owned();
     let before = (
         app.count("api_keys").await,
         app.count("users").await,

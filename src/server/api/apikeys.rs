@@ -129,7 +129,11 @@ pub async fn create(
 #[utoipa::path(get, path = "/apikeys/{apiKey}", tag = "API keys",
     params(("apiKey" = String, Path, description = "The key itself, or its numeric id")),
     responses((status = 200, body = Envelope<NamedKey>)))]
-pub async fn get(State(state): State<AppState>, api: ApiCaller, ApiPath(named): ApiPath<String>) -> Result<Data<NamedKey>> {
+pub async fn get(
+    State(state): State<AppState>,
+    api: ApiCaller,
+    ApiPath(named): ApiPath<String>,
+) -> Result<Data<NamedKey>> {
     let named = key_named(&named)?;
     let key = api_keys::get(&state.db, &api.caller, &api.app, &named).await?;
     Ok(Data(NamedKey::of(key, &named)))

@@ -3,7 +3,7 @@ use axum::{
     extract::{Query, State},
     http::HeaderMap,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
@@ -13,14 +13,14 @@ use super::{
     checked_metadata, optional, optional_body, split, uid,
 };
 use crate::domain::{
-    Content, ConversationView, Guid, MessageCategory, MessagePage, MessageView, Receiver, Uid, parse_tags,
+    Content, ConversationView, Guid, MessageCategory, MessagePage, MessageView, Receiver, ReceiverType, Uid, parse_tags,
 };
 use crate::server::{
     Error, Result,
     auth::api_key::ApiCaller,
     service::{
         groups::Acting,
-        messages::{self, Edit, MAX_LIMIT, MessageQuery, Outgoing},
+        messages::{self, Edit, MAX_LIMIT, MessageQuery, Outgoing, Walk},
     },
     state::AppState,
 };
@@ -45,6 +45,9 @@ pub struct SendBody {
     #[schema(value_type = Option<Object>)]
     metadata: Option<Value>,
     tags: Option<Vec<String>>,
+    /// The sending client's own id for the message, given back with it:
+    /// up to 100 characters.
+    muid: Option<String>,
     /// The message this one answers, starting or continuing its thread.
     #[serde(default, with = "crate::domain::message_id::optional")]
     #[schema(value_type = Option<String>, nullable = false)]
@@ -67,8 +70,16 @@ pub async fn send(
         metadata: body.metadata.map(checked_metadata).transpose()?,
         tags: body.tags.as_deref().map(parse_tags).transpose()?.unwrap_or_default(),
         parent_id: body.parent_id.map(message_id).transpose()?,
+        muid: body.muid.map(muid).transpose()?,
     };
     messages::send(&state.db, &api.caller, &api.app, &sender, outgoing).await.map(Data)
+}
+
+fn muid(raw: String) -> Result<String> {
+    if raw.is_empty() || raw.chars().count() > 100 {
+        return Err(Error::invalid("ERR_INVALID_MUID", "A muid is 1 to 100 characters."));
+    }
+    Ok(crate::domain::storable(raw, "muid")?)
 }
 
 fn message_id(raw: i64) -> Result<i64> {
@@ -90,8 +101,9 @@ fn path_id(raw: &str) -> Result<i64> {
 pub struct ListMessagesParams {
     /// The sender's UID, or `app_system`.
     sender: Option<String>,
-    /// A UID or GUID; needs `receiverType`.
+    /// A UID or GUID; with `receiverType`.
     receiver: Option<String>,
+    /// `user` or `group`: alone, only the messages to users, or to groups.
     receiver_type: Option<String>,
     category: Option<String>,
     #[serde(rename = "type")]
@@ -99,42 +111,109 @@ pub struct ListMessagesParams {
     message_type: Option<String>,
     /// Comma-separated tags: messages with any of them.
     tags: Option<String>,
-    /// Sent at or after this time, in seconds since 1970.
+    /// Accepted as CometChat documents it: messages always carry their `tags`.
+    #[serde(default)]
+    #[allow(dead_code)]
+    with_tags: bool,
+    /// Sent at or after this time, in seconds since 1970 (CometChat's `fromTimestamp`).
+    from_timestamp: Option<i64>,
+    /// Sent at or before this time; only with `fromTimestamp`, as CometChat documents.
+    to_timestamp: Option<i64>,
+    /// Sent at or after this time (Switchboard's name).
     from: Option<i64>,
-    /// Sent before this time, in seconds since 1970.
+    /// Sent before this time (Switchboard's name).
     to: Option<i64>,
     #[serde(default)]
     hide_deleted: bool,
-    /// 1 to 100; 50 when left out.
+    /// Only the deleted messages.
+    #[serde(default)]
+    only_deleted: bool,
+    /// Leaves out the replies of threads.
+    #[serde(default)]
+    hide_replies: bool,
+    /// `append` (the default): the messages after `id` (or `sentAt`), oldest
+    /// first; `prepend`: the messages before it, given oldest first too.
+    affix: Option<String>,
+    /// Where `affix` starts: a message id, as `meta.next.id` gives it.
+    id: Option<String>,
+    /// Where `affix` starts when no `id` is given: a time in seconds.
+    sent_at: Option<i64>,
+    /// 1 to 1,000; 100 when left out.
     limit: Option<i64>,
-    /// `meta.next` of the previous page: older messages.
+    /// Switchboard's own paging, newest first: `meta.cursor.next` of the
+    /// previous page. A list without `affix`, `id` or `sentAt` walks this
+    /// way, from the newest message.
     cursor: Option<String>,
+    /// Accepted as CometChat documents it; every list counts its page in
+    /// `meta.current.count`.
+    #[serde(default)]
+    #[allow(dead_code)]
+    count: bool,
+    /// Threads: replies per page (CometChat's name for `limit` there).
+    per_page: Option<i64>,
+    /// Threads: the page number, from 1.
+    page: Option<i64>,
 }
 
 type ListParams = Params<ListMessagesParams>;
 
-/// A page size: 1 to 100, 50 when left out.
+/// A page size: 1 to 1,000, 100 when left out.
 fn limit(given: Option<i64>) -> Result<i64> {
-    let limit = given.unwrap_or(50);
+    let limit = given.unwrap_or(100);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(Error::invalid("ERR_INVALID_LIMIT", format!("limit is 1 to {MAX_LIMIT}.")));
     }
     Ok(limit)
 }
 
+/// Where a list starts and which way it walks, from `affix`, `id`,
+/// `sentAt` and `cursor`.
+fn walk(p: &ListMessagesParams) -> Result<(Walk, Option<i64>, Option<i64>)> {
+    let forward = match p.affix.as_deref() {
+        None | Some("append") => true,
+        Some("prepend") => false,
+        Some(_) => return Err(Error::invalid("ERR_INVALID_AFFIX", "affix is append or prepend.")),
+    };
+    let id = p.id.as_deref().map(path_id).transpose()?;
+    // With no id, a time is where the walk starts: after it, or before it.
+    let (from, to) = match (id, p.sent_at) {
+        (None, Some(at)) if forward => (Some(at.saturating_add(1)), None),
+        (None, Some(at)) => (None, Some(at)),
+        _ => (None, None),
+    };
+    let walk = match (id, forward) {
+        (Some(id), true) => Walk::After(id),
+        (Some(id), false) => Walk::Before(id),
+        (None, _) if p.affix.is_none() && p.sent_at.is_none() => Walk::NewestFirst,
+        (None, true) => Walk::After(0),
+        (None, false) => Walk::Before(i64::MAX),
+    };
+    Ok((walk, from, to))
+}
+
 fn message_query(params: ListParams) -> Result<MessageQuery> {
     let Query(p) = params.map_err(|e| Error::BadRequest(e.body_text()))?;
-    let limit = limit(p.limit)?;
-    let receiver = match (p.receiver, p.receiver_type) {
-        (Some(receiver), Some(receiver_type)) => Some(Receiver::parse(&receiver, &receiver_type)?),
-        (None, None) => None,
-        _ => return Err(Error::invalid("ERR_INVALID_RECEIVER_TYPE", "Give receiver and receiverType together.")),
+    let (per_page, page) = (p.per_page, p.page);
+    let limit = limit(p.limit.or(per_page))?;
+    if page.is_some_and(|page| page < 1) {
+        return Err(Error::invalid("ERR_INVALID_PAGE", "page starts at 1."));
+    }
+    let (walk, walk_from, walk_to) = walk(&p)?;
+    let (receiver, receiver_type) = match (p.receiver, p.receiver_type) {
+        (Some(receiver), Some(receiver_type)) => (Some(Receiver::parse(&receiver, &receiver_type)?), None),
+        (None, Some(receiver_type)) => (None, Some(ReceiverType::parse(&receiver_type)?)),
+        (None, None) => (None, None),
+        (Some(_), None) => {
+            return Err(Error::invalid("ERR_INVALID_RECEIVER_TYPE", "Give receiver and receiverType together."));
+        }
     };
     let category = optional(p.category, MessageCategory::parse)?;
     if let Some(message_type) = &p.message_type {
         Uid::parse(message_type).map_err(|_| Error::invalid("ERR_INVALID_MESSAGE_TYPE", "type is a message type."))?;
     }
-    if let (Some(from), Some(to)) = (p.from, p.to)
+    let from = p.from.or(p.from_timestamp).or(walk_from);
+    let to = p.to.or(p.from_timestamp.and(p.to_timestamp).map(|to| to.saturating_add(1))).or(walk_to);
+    if let (Some(from), Some(to)) = (from, to)
         && from >= to
     {
         return Err(Error::invalid("ERR_INVALID_TIME_RANGE", "from comes before to."));
@@ -142,31 +221,109 @@ fn message_query(params: ListParams) -> Result<MessageQuery> {
     Ok(MessageQuery {
         sender: optional(p.sender, |s| Uid::parse(s).map(|u| u.to_string()))?,
         receiver,
+        receiver_type,
         conversation: None,
         category,
         message_type: p.message_type,
         tags: split(p.tags, "tags")?,
-        from: p.from,
-        to: p.to,
+        from,
+        to,
         hide_deleted: p.hide_deleted,
+        only_deleted: p.only_deleted,
+        hide_replies: p.hide_replies,
         parent_id: None,
         limit,
+        offset: page.map_or(0, |page| (page - 1).saturating_mul(limit)),
+        walk,
         cursor: p.cursor,
     })
 }
 
-type MessageList = CursorList<MessageView>;
+/// A page of messages with CometChat's `meta`: how many were asked for and
+/// given (`current`), and the `affix` and `id` that ask for the next page
+/// (`next`, absent on the last). `meta.cursor.next` is Switchboard's own
+/// newest-first paging.
+#[derive(Serialize, ToSchema)]
+pub struct MessageList {
+    data: Vec<MessageView>,
+    meta: MessageMeta,
+}
 
-impl From<MessagePage> for MessageList {
-    fn from(page: MessagePage) -> Self {
-        CursorList::new(page.items, page.next_cursor)
+#[derive(Serialize, ToSchema)]
+struct MessageMeta {
+    current: Current,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    next: Option<NextMessages>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    cursor: Option<NextCursor>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct Current {
+    limit: i64,
+    count: usize,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct NextMessages {
+    /// `append` or `prepend`, as this page walked.
+    affix: &'static str,
+    /// The message the next page starts from.
+    id: String,
+    sent_at: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+struct NextCursor {
+    next: String,
+}
+
+impl MessageList {
+    fn of(page: MessagePage, query_limit: i64, walk: Walk) -> Self {
+        let MessagePage { items, next_cursor } = page;
+        // The message the next page continues from: the last one walked over.
+        let edge = match walk {
+            Walk::Before(_) => items.first(),
+            Walk::NewestFirst | Walk::After(_) => items.last(),
+        };
+        let next = next_cursor.as_ref().and(edge).map(|m| NextMessages {
+            affix: if matches!(walk, Walk::After(_)) { "append" } else { "prepend" },
+            id: m.id.to_string(),
+            sent_at: m.sent_at,
+        });
+        let cursor = match walk {
+            Walk::NewestFirst => next_cursor.map(|next| NextCursor { next }),
+            _ => None,
+        };
+        MessageList {
+            meta: MessageMeta { current: Current { limit: query_limit, count: items.len() }, next, cursor },
+            data: items,
+        }
     }
+}
+
+impl axum::response::IntoResponse for MessageList {
+    fn into_response(self) -> axum::response::Response {
+        axum::Json(self).into_response()
+    }
+}
+
+/// Runs a list and answers it with its `meta`.
+async fn listed(
+    query: MessageQuery,
+    run: impl AsyncFnOnce(MessageQuery) -> Result<MessagePage>,
+) -> Result<MessageList> {
+    let (limit, walk) = (query.limit, query.walk);
+    Ok(MessageList::of(run(query).await?, limit, walk))
 }
 
 /// The app's messages, newest first, filtered. This is the app's view;
 /// a user reads theirs through their conversations.
 #[utoipa::path(get, path = "/messages", tag = "Messages", params(ListMessagesParams),
-    responses((status = 200, body = CursorList<MessageView>)))]
+    responses((status = 200, body = MessageList)))]
 pub async fn list(
     State(state): State<AppState>,
     api: ApiCaller,
@@ -179,36 +336,34 @@ pub async fn list(
             "This list is the app's. A user reads GET /v3/users/{uid}/messages or /v3/groups/{guid}/messages.",
         ));
     }
-    messages::list(&state.db, &api.caller, &api.app, message_query(params)?).await.map(MessageList::from)
+    listed(message_query(params)?, async |q| messages::list(&state.db, &api.caller, &api.app, q).await).await
 }
 
 /// The conversation between the `onbehalfof` user and `uid`, newest first.
 #[utoipa::path(get, path = "/users/{uid}/messages", tag = "Messages", params(ListMessagesParams),
-    responses((status = 200, body = CursorList<MessageView>)))]
+    responses((status = 200, body = MessageList)))]
 pub async fn between(
     State(state): State<AppState>,
     ClientCall { api, on_behalf_of }: ClientCall,
     ApiPath(raw): ApiPath<String>,
     params: ListParams,
 ) -> Result<MessageList> {
-    let viewer = on_behalf_of.user()?;
+    let (viewer, other) = (on_behalf_of.user()?, uid(&raw)?);
     let query = message_query(params)?;
-    messages::between(&state.db, &api.caller, &api.app, &viewer, &uid(&raw)?, query).await.map(MessageList::from)
+    listed(query, async |q| messages::between(&state.db, &api.caller, &api.app, &viewer, &other, q).await).await
 }
 
 /// A group's messages, newest first; with `onbehalfof`, for a member only.
 #[utoipa::path(get, path = "/groups/{guid}/messages", tag = "Messages", params(ListMessagesParams),
-    responses((status = 200, body = CursorList<MessageView>)))]
+    responses((status = 200, body = MessageList)))]
 pub async fn of_group(
     State(state): State<AppState>,
     ClientCall { api, on_behalf_of: OnBehalfOf(acting) }: ClientCall,
     ApiPath(raw): ApiPath<String>,
     params: ListParams,
 ) -> Result<MessageList> {
-    let query = message_query(params)?;
-    messages::of_group(&state.db, &api.caller, &api.app, &acting, &Guid::parse(&raw)?, query)
-        .await
-        .map(MessageList::from)
+    let (query, guid) = (message_query(params)?, Guid::parse(&raw)?);
+    listed(query, async |q| messages::of_group(&state.db, &api.caller, &api.app, &acting, &guid, q).await).await
 }
 
 /// One message; with `onbehalfof`, only one of that user's conversations.
@@ -224,7 +379,7 @@ pub async fn get(
 
 /// The replies to a message, newest first.
 #[utoipa::path(get, path = "/messages/{id}/thread", tag = "Messages", params(ListMessagesParams),
-    responses((status = 200, body = CursorList<MessageView>)))]
+    responses((status = 200, body = MessageList)))]
 pub async fn thread(
     State(state): State<AppState>,
     api: ApiCaller,
@@ -232,8 +387,8 @@ pub async fn thread(
     ApiPath(raw): ApiPath<String>,
     params: ListParams,
 ) -> Result<MessageList> {
-    let query = message_query(params)?;
-    messages::thread(&state.db, &api.caller, &api.app, &acting, path_id(&raw)?, query).await.map(MessageList::from)
+    let (query, id) = (message_query(params)?, path_id(&raw)?);
+    listed(query, async |q| messages::thread(&state.db, &api.caller, &api.app, &acting, id, q).await).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -349,6 +504,8 @@ pub async fn conversations(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ReadBody {
     /// The conversation is read up to and with this message.
+    #[serde(with = "crate::domain::message_id")]
+    #[schema(value_type = String)]
     message_id: i64,
 }
 

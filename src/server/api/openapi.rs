@@ -46,9 +46,15 @@ Joining and leaving are `POST /v3/groups/{guid}/join` and `POST /v3/groups/{guid
 its members and by its admins and moderators respectively.\n\n\
 Messages: `POST /v3/messages` sends as the `onbehalfof` user. A conversation's id is `user:<uid>:<uid>` \
 (the two UIDs in order) or `group:<guid>`, where CometChat writes `<uid>_user_<uid>` and `group_<guid>`: \
-UIDs may hold underscores, so that form can name two pairs alike, and a colon is in no UID. Lists of \
-messages are newest first and page with `cursor` (`meta.next` of the previous page): ids only grow, so \
-messages sent while a client pages never shift its pages. `action` messages (category `action`, sender \
+UIDs may hold underscores, so that form can name two pairs alike, and a colon is in no UID. Message \
+ids are text, as in CometChat. Lists of messages page as CometChat's do: `affix=append` (the messages \
+after `id` or `sentAt`) or `affix=prepend` (those before), oldest first, with `meta.current` and \
+`meta.next` (`affix`, `id`, `sentAt`) naming the next page; `limit` is 1 to 1,000 (100 when left out). \
+Without `affix`, `id` or `sentAt`, a list is newest first and pages with Switchboard's `cursor` \
+(`meta.cursor.next`): ids only grow, so messages sent while a client pages never shift its pages. \
+Answers leave out a value that is absent; none is ever `null`. A user's presence is `available` or \
+`offline`. Query parameters and body fields that neither CometChat nor Switchboard documents are \
+refused (`ERR_BAD_REQUEST`); of CometChat's documented ones, `multipleReceivers` is not served yet. `action` messages (category `action`, sender \
 `app_system`) are written by the server when a group member or a message changes; they cannot be sent. \
 Roles carry `settings.listUsers` and `settings.sendMessagesTo` (`all` or `friendsOnly`), which \
 `GET /v3/users` and `POST /v3/messages` apply with `onbehalfof`.\n\nClient apps: the endpoints a client uses also take a user's own auth token, in an `authtoken` header with `appid` and no `apikey`; the call then acts as that user, exactly as `onbehalfof` would, and an `onbehalfof` naming anyone else is refused (`ERR_ONBEHALFOF_NOT_ALLOWED`). They are `GET /v3/me`, `GET /v3/users`, `GET /v3/groups`, `POST /v3/groups/{guid}/join`, `POST /v3/groups/{guid}/leave`, `POST /v3/messages`, `GET /v3/messages/{id}`, `GET /v3/users/{uid}/messages`, `GET /v3/groups/{guid}/messages`, `GET /v3/users/{uid}/conversations` and `POST /v3/users/{uid}/conversations/read`. A revoked token is refused on its next call (`ERR_AUTH_TOKEN_NOT_FOUND`).\n\nRealtime: `GET /v3/realtime?appid=<App ID>` upgrades to a WebSocket of JSON text frames tagged by `type`. The first frame logs in: `{\"type\": \"login\", \"authToken\": \"...\"}`, or, where the app allows it (development apps until told otherwise, production apps once told to), `{\"type\": \"login\", \"authKey\": \"...\", \"uid\": \"...\"}`, which mints a token for the device; `\"presence\": \"all\" | \"friends\" | \"none\"` chooses whose presence to be told of (a role with `listUsers: friendsOnly` narrows `all` to friends). The server answers `loggedIn`, then pushes `message`, `messageEdited`, `messageDeleted`, `presence`, `typing` and `receipt` frames; the client sends `ping` (answered `pong`) at least once per `pingTimeout` seconds, `typing` and `delivered`. A frame the server cannot take gets an `error` frame with a code; the server closes with 4001 (login failed), 4002 (token revoked), 4003 (user deactivated or deleted), 4004 (app deleted), 4005 (no ping in time), 4008 (too many frames), 4009 (events not read fast enough) or 1009 (a frame over 64 KB)."

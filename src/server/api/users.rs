@@ -397,6 +397,7 @@ pub struct UpdateTokenBody {
     /// At most 200 characters.
     user_agent: Option<String>,
     /// What the device's app says of itself, such as its version: an object.
+    /// Answers carry it as that object's JSON text.
     #[schema(value_type = Option<Object>)]
     app_info: Option<Value>,
 }
@@ -422,7 +423,7 @@ pub async fn update_token(
     ApiJson(body): ApiJson<UpdateTokenBody>,
 ) -> Result<Data<AuthTokenView>> {
     let app_info = match body.app_info {
-        Some(info @ Value::Object(_)) => Some(checked_metadata(info)?),
+        Some(info @ Value::Object(_)) => Some(checked_metadata(info)?.to_string()),
         Some(_) => return Err(Error::invalid("ERR_INVALID_DEVICE", "appInfo is a JSON object.")),
         None => None,
     };

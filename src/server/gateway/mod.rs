@@ -383,7 +383,9 @@ fn member_event(action: &Value) -> Option<(MemberEvent, String)> {
 /// The message event an action message records, and which message it is about.
 fn message_event(action: &Value) -> Option<(MessageEvent, i64)> {
     let event = MessageEvent::parse(action.get("action")?.as_str()?).ok()?;
-    Some((event, action.get("messageId")?.as_i64()?))
+    // Text since message ids went on the wire as text; a number in older rows.
+    let id = action.get("messageId")?;
+    Some((event, id.as_i64().or_else(|| id.as_str()?.parse().ok())?))
 }
 
 /// The logged events this process has handled, as far as a catch-up

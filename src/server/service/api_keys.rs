@@ -138,8 +138,7 @@ pub async fn get(db: &Db, caller: &Caller, app: &App, key: &ApiKeyRef) -> Result
     };
     let sql = format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE app = $1 AND {column} = $2");
     let row: Option<KeyRow> = db.optional(&sql, &[Arg::from(app.id), value]).await?;
-    row.ok_or_else(|| Error::not_found("ERR_APIKEY_NOT_FOUND", format!("This app has no API key {named}.")))?
-        .try_into()
+    row.ok_or_else(|| Error::not_found("ERR_APIKEY_NOT_FOUND", format!("This app has no API key {named}.")))?.try_into()
 }
 
 /// A key may not change or revoke itself: a script holding one key must not

@@ -44,8 +44,7 @@ struct TokenRow {
     last_used_at: Option<i64>,
 }
 
-const TOKEN_COLUMNS: &str =
-    "t.id, u.uid, t.prefix, t.platform, t.user_agent, t.app_info, t.created_at, t.last_used_at";
+const TOKEN_COLUMNS: &str = "t.id, u.uid, t.prefix, t.platform, t.user_agent, t.app_info, t.created_at, t.last_used_at";
 
 impl TryFrom<TokenRow> for AuthTokenView {
     type Error = Error;
@@ -56,12 +55,7 @@ impl TryFrom<TokenRow> for AuthTokenView {
             prefix: r.prefix,
             platform: r.platform,
             user_agent: r.user_agent,
-            app_info: r
-                .app_info
-                .as_deref()
-                .map(serde_json::from_str)
-                .transpose()
-                .map_err(|e| Error::Internal(e.to_string()))?,
+            app_info: r.app_info,
             created_at: r.created_at,
             last_used_at: r.last_used_at,
         })
@@ -216,8 +210,8 @@ pub async fn get(db: &Db, caller: &Caller, app: &App, uid: &Uid, token: &str) ->
 pub struct DeviceUpdate {
     pub platform: Option<String>,
     pub user_agent: Option<String>,
-    /// A JSON object, checked as metadata is.
-    pub app_info: Option<serde_json::Value>,
+    /// The JSON text of an object, checked as metadata is.
+    pub app_info: Option<String>,
 }
 
 /// Changes what a token's device is known by (by id or value).
@@ -237,11 +231,11 @@ pub async fn update(
         app_info: update.app_info.or(found.app_info),
         ..found
     };
-    let app_info = updated.app_info.as_ref().map(|info| info.to_string());
     let mut tx = db.begin_write().await?;
     let sql = "UPDATE auth_tokens SET platform = $1, user_agent = $2, app_info = $3 WHERE id = $4";
-    tx.execute(sql, args![updated.platform.as_deref(), updated.user_agent.as_deref(), app_info.as_deref(), updated.id])
-        .await?;
+    let values =
+        args![updated.platform.as_deref(), updated.user_agent.as_deref(), updated.app_info.as_deref(), updated.id];
+    tx.execute(sql, values).await?;
     let details = json!({"id": updated.id, "prefix": updated.prefix, "platform": updated.platform});
     let change = Change { app: Some(app.id), action: "authtoken.update", object: format!("user:{uid}"), details };
     record(&mut tx, caller, change).await?;

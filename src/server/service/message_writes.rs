@@ -31,6 +31,8 @@ pub(crate) struct NewMessage {
     pub(crate) metadata: Option<Value>,
     pub(crate) tags: Vec<String>,
     pub(crate) parent_id: Option<i64>,
+    /// The sending client's own id for the message.
+    pub(crate) muid: Option<String>,
     pub(crate) sent_at: i64,
 }
 
@@ -55,6 +57,7 @@ impl NewMessage {
             metadata: None,
             tags: Vec::new(),
             parent_id: None,
+            muid: None,
             sent_at: at,
         }
     }
@@ -93,8 +96,10 @@ impl NewMessage {
             metadata: self.metadata.clone(),
             tags: self.tags.clone(),
             parent_id: self.parent_id,
+            muid: self.muid.clone(),
             replies_count: 0,
             sent_at: self.sent_at,
+            updated_at: self.sent_at,
             edited_at: None,
             deleted_at: None,
             deleted_by: None,
@@ -130,15 +135,16 @@ pub(crate) async fn write_messages(tx: &mut Tx, messages: &[NewMessage]) -> Resu
                 m.content.data().into(),
                 m.metadata.as_ref().into(),
                 m.parent_id.into(),
+                m.muid.as_deref().into(),
                 m.sent_at.into(),
             ]
         })
         .collect();
     let sql = "INSERT INTO messages (app, conversation, sender, receiver, receiver_type, category, type, data, \
-               metadata, parent_id, sent_at) VALUES {} RETURNING id";
+               metadata, parent_id, muid, sent_at) VALUES {} RETURNING id";
     // Rows take their ids in the order of the values, and ids only grow,
     // from one statement to the next too: sorted, they line up with `messages`.
-    let mut ids: Vec<i64> = tx.all_rows::<(i64,)>(sql, 11, &rows).await?.into_iter().map(|(id,)| id).collect();
+    let mut ids: Vec<i64> = tx.all_rows::<(i64,)>(sql, 12, &rows).await?.into_iter().map(|(id,)| id).collect();
     ids.sort_unstable();
     let tags = messages.iter().zip(&ids).flat_map(|(m, id)| m.tags.iter().map(move |tag| (m.app, *id, tag.as_str())));
     tags::insert_tags(tx, Tagged::Message, tags.collect::<Vec<_>>()).await?;

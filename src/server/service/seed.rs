@@ -515,6 +515,7 @@ impl Talk<'_> {
             metadata: None,
             tags: if n.is_multiple_of(20) { vec!["important".to_owned()] } else { Vec::new() },
             parent_id: None,
+            muid: None,
             sent_at,
         })
     }

@@ -3,11 +3,25 @@
 
 use super::*;
 
-/// Which messages a list holds, newest first.
+/// Which way a list walks, and from where.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Walk {
+    /// Newest first: from the newest or, with a cursor, older than it.
+    #[default]
+    NewestFirst,
+    /// Oldest first, after the message with this id (0: from the first).
+    After(i64),
+    /// The messages just before the message with this id, given oldest first.
+    Before(i64),
+}
+
+/// Which messages a list holds, and in what order.
 #[derive(Debug, Clone, Default)]
 pub struct MessageQuery {
     pub sender: Option<String>,
     pub receiver: Option<Receiver>,
+    /// Only messages to users, or only to groups.
+    pub receiver_type: Option<ReceiverType>,
     /// Messages of one conversation, as `conversation_id` names it.
     pub conversation: Option<String>,
     pub category: Option<MessageCategory>,
@@ -19,10 +33,17 @@ pub struct MessageQuery {
     /// Sent before this time.
     pub to: Option<i64>,
     pub hide_deleted: bool,
+    pub only_deleted: bool,
+    /// Leaves out the replies of threads.
+    pub hide_replies: bool,
     /// Replies to this message.
     pub parent_id: Option<i64>,
     pub limit: i64,
-    /// Older than the message this names, as `next_cursor` gave it.
+    /// Rows skipped, for page numbers (threads are short).
+    pub offset: i64,
+    pub walk: Walk,
+    /// Older than the message this names, as `next_cursor` gave it, when
+    /// walking newest first.
     pub cursor: Option<String>,
 }
 
@@ -110,6 +131,9 @@ async fn page_statement(db: &Db, app: &App, query: &MessageQuery) -> Result<(Str
         equal(&mut filter, "receiver", "m.receiver_type", Arg::from(receiver.receiver_type().as_str().to_owned()));
         equal(&mut filter, "receiver", "m.receiver", Arg::from(receiver.id().to_owned()));
     }
+    if let Some(receiver_type) = query.receiver_type {
+        equal(&mut filter, "receiverType", "m.receiver_type", Arg::from(receiver_type.as_str().to_owned()));
+    }
     if let Some(conversation) = &query.conversation {
         equal(&mut filter, "conversation", "m.conversation", Arg::from(conversation.clone()));
     }
@@ -131,6 +155,12 @@ async fn page_statement(db: &Db, app: &App, query: &MessageQuery) -> Result<(Str
     if query.hide_deleted {
         filter.parts.push("m.deleted_at IS NULL".into());
     }
+    if query.only_deleted {
+        filter.parts.push("m.deleted_at IS NOT NULL".into());
+    }
+    if query.hide_replies {
+        filter.parts.push("m.parent_id IS NULL".into());
+    }
     // A time range is walked as its range of ids, newest first. The times
     // are checked too, as expressions (`+ 0`), so that no planner reads the
     // whole range off the time index to sort it.
@@ -143,16 +173,32 @@ async fn page_statement(db: &Db, app: &App, query: &MessageQuery) -> Result<(Str
         let (to, last) = (filter.placeholder(Arg::from(to)), filter.placeholder(Arg::from(last)));
         filter.parts.push(format!("m.id <= {last} AND m.sent_at + 0 < {to}"));
     }
-    if let Some(cursor) = &query.cursor {
-        let before = filter.placeholder(Arg::from(parse_cursor(cursor)?));
-        filter.parts.push(format!("m.id < {before}"));
-    }
+    let order = match query.walk {
+        Walk::NewestFirst => {
+            if let Some(cursor) = &query.cursor {
+                let before = filter.placeholder(Arg::from(parse_cursor(cursor)?));
+                filter.parts.push(format!("m.id < {before}"));
+            }
+            "DESC"
+        }
+        Walk::After(id) => {
+            let after = filter.placeholder(Arg::from(id));
+            filter.parts.push(format!("m.id > {after}"));
+            "ASC"
+        }
+        Walk::Before(id) => {
+            let before = filter.placeholder(Arg::from(id));
+            filter.parts.push(format!("m.id < {before}"));
+            "DESC"
+        }
+    };
     let limit = query.limit.clamp(1, MAX_LIMIT);
     let sql = format!(
-        "SELECT {MESSAGE_COLUMNS}, {} FROM messages m WHERE {} ORDER BY m.id DESC LIMIT {}",
+        "SELECT {MESSAGE_COLUMNS}, {} FROM messages m WHERE {} ORDER BY m.id {order} LIMIT {} OFFSET {}",
         tags::json_of(db, Tagged::Message, "m.id"),
         filter.sql(),
-        limit + 1
+        limit + 1,
+        query.offset.max(0)
     );
     Ok((sql, filter.args))
 }
@@ -162,7 +208,12 @@ async fn page(db: &Db, app: &App, query: MessageQuery) -> Result<MessagePage> {
     let rows: Vec<WithTags<MessageRow>> = db.all(&sql, &args).await?;
     let limit = query.limit.clamp(1, MAX_LIMIT) as usize;
     let (rows, next_cursor) = keyset::page_end(rows, limit, |r| r.row.id.to_string());
-    let items = rows.into_iter().map(|tagged| tagged.view(MessageRow::into_view)).collect::<Result<_>>()?;
+    let mut items: Vec<MessageView> =
+        rows.into_iter().map(|tagged| tagged.view(MessageRow::into_view)).collect::<Result<_>>()?;
+    // A page before a message was read backwards from it, and is given in order.
+    if let Walk::Before(_) = query.walk {
+        items.reverse();
+    }
     Ok(MessagePage { items, next_cursor })
 }
 

@@ -45,7 +45,7 @@ use crate::server::{
 };
 
 /// The most messages one page holds.
-pub const MAX_LIMIT: i64 = 100;
+pub const MAX_LIMIT: i64 = 1000;
 
 /// Unread messages are counted up to here, as a badge shows "99+": each
 /// one counted is a row read, for each conversation of the page.
@@ -63,6 +63,8 @@ pub struct Outgoing {
     pub metadata: Option<Value>,
     pub tags: Vec<String>,
     pub parent_id: Option<i64>,
+    /// The sending client's own id for the message.
+    pub muid: Option<String>,
 }
 
 #[derive(FromRow)]
@@ -78,6 +80,7 @@ struct MessageRow {
     data: String,
     metadata: Option<String>,
     parent_id: Option<i64>,
+    muid: Option<String>,
     replies_count: i64,
     sent_at: i64,
     edited_at: Option<i64>,
@@ -86,7 +89,7 @@ struct MessageRow {
 }
 
 const MESSAGE_COLUMNS: &str = "m.id, m.conversation, m.sender, m.receiver, m.receiver_type, m.category, m.type, m.data, \
-     m.metadata, m.parent_id, m.replies_count, m.sent_at, m.edited_at, m.deleted_at, m.deleted_by";
+     m.metadata, m.parent_id, m.muid, m.replies_count, m.sent_at, m.edited_at, m.deleted_at, m.deleted_by";
 
 fn json_column(raw: &str) -> Result<Value> {
     serde_json::from_str(raw).map_err(|e| Error::Internal(format!("stored JSON fails to parse: {e}")))
@@ -106,8 +109,14 @@ impl MessageRow {
             metadata: self.metadata.as_deref().map(json_column).transpose()?,
             tags,
             parent_id: self.parent_id,
+            muid: self.muid,
             replies_count: self.replies_count,
             sent_at: self.sent_at,
+            updated_at: [Some(self.sent_at), self.edited_at, self.deleted_at]
+                .into_iter()
+                .flatten()
+                .max()
+                .unwrap_or(self.sent_at),
             edited_at: self.edited_at,
             deleted_at: self.deleted_at,
             deleted_by: self.deleted_by,

@@ -164,5 +164,5 @@ pub async fn delete(
     .await?;
     tx.commit().await?;
     let deleted_at = view.deleted_at.unwrap_or(notice.sent_at);
-    Ok(MessageView { deleted_at: Some(deleted_at), deleted_by: Some(deleted_by), ..view })
+    Ok(MessageView { deleted_at: Some(deleted_at), deleted_by: Some(deleted_by), updated_at: deleted_at, ..view })
 }

@@ -92,6 +92,7 @@ impl Standing {
             metadata: outgoing.metadata.clone(),
             tags: outgoing.tags.clone(),
             parent_id: outgoing.parent_id,
+            muid: outgoing.muid.clone(),
             sent_at: at,
         })
     }
