@@ -144,6 +144,20 @@ impl Receiver {
     }
 }
 
+/// A conversation's id as CometChat writes it on the wire, from the key it
+/// is stored under: `user:<uid>:<uid>` is `<uid>_user_<uid>`, and
+/// `group:<guid>` is `group_<guid>`. The stored key stays the colon form:
+/// UIDs may hold `_user_`, so only it names every pair apart.
+pub fn conversation_id(key: &str) -> String {
+    if let Some(guid) = key.strip_prefix("group:") {
+        return format!("group_{guid}");
+    }
+    match key.strip_prefix("user:").and_then(|pair| pair.split_once(':')) {
+        Some((first, second)) => format!("{first}_user_{second}"),
+        None => key.to_owned(),
+    }
+}
+
 /// A message's category, type and data, checked against each other.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Content {
@@ -368,6 +382,8 @@ mod tests {
         let to_ben = Receiver::User(uid("ben")).conversation_with(&uid("Ana"));
         assert_eq!(to_ben, Receiver::User(uid("ana")).conversation_with(&uid("ben")));
         assert_eq!(to_ben, "user:ana:ben");
+        assert_eq!(conversation_id(&to_ben), "ana_user_ben");
+        assert_eq!(conversation_id("group:club"), "group_club");
         let one = Receiver::User(uid("y_user_z")).conversation_with(&uid("x"));
         let other = Receiver::User(uid("z")).conversation_with(&uid("x_user_y"));
         assert_ne!(one, other);

@@ -260,6 +260,8 @@ pub struct GroupView {
     pub owner: Option<Uid>,
     pub tags: Vec<String>,
     pub members_count: i64,
+    /// The group's conversation, `group_<guid>`, as CometChat names it.
+    pub conversation_id: String,
     pub created_at: i64,
     pub updated_at: i64,
     /// With `onbehalfof`: whether that user is a member, and as what.
@@ -314,7 +316,8 @@ pub struct MessageView {
     #[serde(with = "super::message_id")]
     #[cfg_attr(feature = "ssr", schema(value_type = String, example = "100"))]
     pub id: i64,
-    /// `user:<uid>:<uid>` (the two UIDs in order) or `group:<guid>`.
+    /// `<uid>_user_<uid>` (the two UIDs in order) or `group_<guid>`, as
+    /// CometChat writes it.
     pub conversation_id: String,
     /// A UID, or `app_system` for action messages.
     pub sender: String,

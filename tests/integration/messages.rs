@@ -74,7 +74,7 @@ impl Api {
             .filter(|m| m["category"] == "action")
             .map(|m| {
                 assert_eq!(m["sender"], "app_system");
-                m["data"].clone()
+                without_entities(&m["data"])
             })
             .collect();
         actions.reverse();
@@ -84,6 +84,13 @@ impl Api {
     async fn message_count(&self) -> i64 {
         self.app.count("messages").await
     }
+}
+
+/// A message's data as it was sent: without the parties that answers add.
+fn without_entities(data: &Value) -> Value {
+    let mut data = data.clone();
+    data.as_object_mut().unwrap().remove("entities");
+    data
 }
 
 fn ids_of(page: &Value) -> Vec<i64> {
@@ -111,12 +118,14 @@ async fn each_category_is_sent_with_its_data_and_read_back(backend: Backend) {
         assert_eq!(sent["sender"], "ana");
         assert_eq!(sent["receiver"], body["receiver"].as_str().unwrap().to_lowercase());
         assert_eq!((&sent["category"], &sent["type"]), (&body["category"], &body["type"]));
-        assert_eq!(sent["data"], body["data"]);
+        assert_eq!(without_entities(&sent["data"]), body["data"]);
+        assert_eq!(sent["data"]["entities"]["sender"]["entity"]["uid"], "ana");
+        assert_eq!(sent["data"]["entities"]["receiver"]["entityType"], sent["receiverType"]);
         let read = api.ok("GET", &format!("/v3/messages/{}", sent["id"].as_str().unwrap()), None).await;
         assert_eq!(read, sent, "a message reads back as it was answered");
     }
     let text = &api.page_as(None, "/v3/messages?category=message&type=text").await["data"][0];
-    assert_eq!(text["conversationId"], "user:ana:ben");
+    assert_eq!(text["conversationId"], "ana_user_ben");
     assert_eq!(text["metadata"], json!({"lang": "en"}));
     assert_eq!(text["tags"], json!(["greeting"]));
     assert_eq!(api.message_count().await, 4);
@@ -309,9 +318,14 @@ async fn edits_and_deletes_are_told_by_action_messages_and_only_authors_make_the
 
     let by_other = api.call_as("cat", "PUT", &path, Some(json!({"data": {"text": "hacked"}}))).await;
     assert_eq!(error_of(by_other).await, (StatusCode::FORBIDDEN, "ERR_NOT_THE_SENDER".into()));
-    let edited =
+    let told =
         data_of(api.call_as("ben", "PUT", &path, Some(json!({"data": {"text": "first"}, "tags": ["fixed"]}))).await)
             .await;
+    // As in CometChat, the answer is the action message; the edited message is what it is on.
+    assert_eq!((told["category"].as_str(), told["data"]["action"].as_str()), (Some("action"), Some("edited")));
+    assert_eq!(told["data"]["entities"]["by"]["entity"]["uid"], "ben");
+    assert_eq!(told["data"]["entities"]["for"]["entityType"], "group");
+    let edited = &told["data"]["entities"]["on"]["entity"];
     assert_eq!((edited["data"]["text"].as_str(), edited["tags"].clone()), (Some("first"), json!(["fixed"])));
     assert!(edited["editedAt"].is_i64());
     let empty = api.call_as("ben", "PUT", &path, Some(json!({"data": {"text": ""}}))).await;
@@ -319,7 +333,9 @@ async fn edits_and_deletes_are_told_by_action_messages_and_only_authors_make_the
 
     let by_participant = api.call_as("cat", "DELETE", &path, None).await;
     assert_eq!(error_of(by_participant).await, (StatusCode::FORBIDDEN, "ERR_NOT_THE_SENDER".into()));
-    let deleted = data_of(api.call_as("mod", "DELETE", &path, None).await).await;
+    let told = data_of(api.call_as("mod", "DELETE", &path, None).await).await;
+    assert_eq!(told["data"]["action"], "deleted");
+    let deleted = &told["data"]["entities"]["on"]["entity"];
     assert_eq!(deleted["deletedBy"], "mod");
     assert!(deleted["deletedAt"].is_i64());
     let twice = api.call_as("ben", "DELETE", &path, None).await;

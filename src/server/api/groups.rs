@@ -105,7 +105,8 @@ pub struct UpdateGroupBody {
     #[schema(value_type = Option<Object>)]
     metadata: Option<Value>,
     tags: Option<Vec<String>>,
-    /// A member's UID: hands them the group, as `PATCH /groups/{guid}/owner` does.
+    /// A member's UID: hands them the group, as `PATCH /groups/{guid}/owner`
+    /// does. Ignored with `onbehalfof`, as CometChat documents.
     owner: Option<String>,
     /// Fields to clear: any of `icon`, `description`, `metadata`.
     #[serde(default)]
@@ -286,7 +287,12 @@ pub async fn update(
         description: optional(body.description, parse_description)?.map(Some),
         metadata: body.metadata.map(checked_metadata).transpose()?.map(Some),
         tags: body.tags.as_deref().map(parse_tags).transpose()?,
-        owner: optional(body.owner, Uid::parse)?,
+        // As CometChat documents: a user acting through `onbehalfof` hands a
+        // group over only through `PATCH /groups/{guid}/owner`.
+        owner: match acting {
+            Acting::App => optional(body.owner, Uid::parse)?,
+            Acting::User(_) => None,
+        },
     };
     for field in &body.unset {
         match field.as_str() {

@@ -72,7 +72,7 @@ pub async fn send(
         parent_id: body.parent_id.map(message_id).transpose()?,
         muid: body.muid.map(muid).transpose()?,
     };
-    messages::send(&state.db, &api.caller, &api.app, &sender, outgoing).await.map(Data)
+    shown(&state, &api, messages::send(&state.db, &api.caller, &api.app, &sender, outgoing).await).await
 }
 
 fn muid(raw: String) -> Result<String> {
@@ -311,13 +311,23 @@ impl axum::response::IntoResponse for MessageList {
     }
 }
 
-/// Runs a list and answers it with its `meta`.
+/// Runs a list and answers it with its `meta`, each message with its
+/// parties in `data.entities`.
 async fn listed(
+    (state, api): (&AppState, &ApiCaller),
     query: MessageQuery,
     run: impl AsyncFnOnce(MessageQuery) -> Result<MessagePage>,
 ) -> Result<MessageList> {
     let (limit, walk) = (query.limit, query.walk);
-    Ok(MessageList::of(run(query).await?, limit, walk))
+    let page = run(query).await?;
+    let items = messages::with_entities(&state.db, &api.app, page.items).await?;
+    Ok(MessageList::of(MessagePage { items, ..page }, limit, walk))
+}
+
+/// A message as REST answers it: with its parties in `data.entities`.
+async fn shown(state: &AppState, api: &ApiCaller, message: Result<MessageView>) -> Result<Data<MessageView>> {
+    let mut shown = messages::with_entities(&state.db, &api.app, vec![message?]).await?;
+    shown.pop().map(Data).ok_or_else(|| Error::Internal("a message went missing on its way out".into()))
 }
 
 /// The app's messages, newest first, filtered. This is the app's view;
@@ -336,7 +346,7 @@ pub async fn list(
             "This list is the app's. A user reads GET /v3/users/{uid}/messages or /v3/groups/{guid}/messages.",
         ));
     }
-    listed(message_query(params)?, async |q| messages::list(&state.db, &api.caller, &api.app, q).await).await
+    listed((&state, &api), message_query(params)?, async |q| messages::list(&state.db, &api.caller, &api.app, q).await).await
 }
 
 /// The conversation between the `onbehalfof` user and `uid`, newest first.
@@ -350,7 +360,7 @@ pub async fn between(
 ) -> Result<MessageList> {
     let (viewer, other) = (on_behalf_of.user()?, uid(&raw)?);
     let query = message_query(params)?;
-    listed(query, async |q| messages::between(&state.db, &api.caller, &api.app, &viewer, &other, q).await).await
+    listed((&state, &api), query, async |q| messages::between(&state.db, &api.caller, &api.app, &viewer, &other, q).await).await
 }
 
 /// A group's messages, newest first; with `onbehalfof`, for a member only.
@@ -363,7 +373,7 @@ pub async fn of_group(
     params: ListParams,
 ) -> Result<MessageList> {
     let (query, guid) = (message_query(params)?, Guid::parse(&raw)?);
-    listed(query, async |q| messages::of_group(&state.db, &api.caller, &api.app, &acting, &guid, q).await).await
+    listed((&state, &api), query, async |q| messages::of_group(&state.db, &api.caller, &api.app, &acting, &guid, q).await).await
 }
 
 /// One message; with `onbehalfof`, only one of that user's conversations.
@@ -374,7 +384,7 @@ pub async fn get(
     ClientCall { api, on_behalf_of: OnBehalfOf(acting) }: ClientCall,
     ApiPath(raw): ApiPath<String>,
 ) -> Result<Data<MessageView>> {
-    messages::get(&state.db, &api.caller, &api.app, &acting, path_id(&raw)?).await.map(Data)
+    shown(&state, &api, messages::get(&state.db, &api.caller, &api.app, &acting, path_id(&raw)?).await).await
 }
 
 /// The replies to a message, newest first.
@@ -388,7 +398,7 @@ pub async fn thread(
     params: ListParams,
 ) -> Result<MessageList> {
     let (query, id) = (message_query(params)?, path_id(&raw)?);
-    listed(query, async |q| messages::thread(&state.db, &api.caller, &api.app, &acting, id, q).await).await
+    listed((&state, &api), query, async |q| messages::thread(&state.db, &api.caller, &api.app, &acting, id, q).await).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -406,7 +416,8 @@ pub struct EditBody {
 }
 
 /// Edit a message: the app, or its sender. Its conversation gets an
-/// `edited` action message.
+/// `edited` action message, which is the answer, as in CometChat: the
+/// message as edited is its `data.entities.on.entity`.
 #[utoipa::path(put, path = "/messages/{id}", tag = "Messages", request_body = EditBody,
     responses((status = 200, body = Envelope<MessageView>)))]
 pub async fn edit(
@@ -429,7 +440,8 @@ pub async fn edit(
             }
         }
     }
-    messages::edit(&state.db, &api.caller, &api.app, &acting, path_id(&raw)?, edit).await.map(Data)
+    let changed = messages::edit(&state.db, &api.caller, &api.app, &acting, path_id(&raw)?, edit).await?;
+    messages::told(&state.db, &api.app, changed).await.map(Data)
 }
 
 #[derive(Deserialize, ToSchema, Default)]
@@ -443,7 +455,9 @@ pub struct DeleteBody {
 }
 
 /// Delete a message: the app, its sender, or an admin or moderator of its
-/// group. Its conversation gets a `deleted` action message.
+/// group. Its conversation gets a `deleted` action message, which is the
+/// answer, as in CometChat: the message as deleted is its
+/// `data.entities.on.entity`.
 #[utoipa::path(delete, path = "/messages/{id}", tag = "Messages", request_body = Option<DeleteBody>,
     responses((status = 200, body = Envelope<MessageView>)))]
 pub async fn delete(
@@ -456,7 +470,8 @@ pub async fn delete(
 ) -> Result<Data<MessageView>> {
     let id = path_id(&raw)?;
     let body: DeleteBody = optional_body(&headers, &body)?;
-    messages::delete(&state.db, &api.caller, &api.app, &acting, id, body.permanent, body.reason).await.map(Data)
+    let deleted = messages::delete(&state.db, &api.caller, &api.app, &acting, id, body.permanent, body.reason).await?;
+    messages::told(&state.db, &api.app, deleted).await.map(Data)
 }
 
 /// Whose conversations: the path's user; `onbehalfof`, when given, must

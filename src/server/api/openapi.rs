@@ -44,9 +44,8 @@ groups that user may see (public and password groups, and the private groups the
 Joining and leaving are `POST /v3/groups/{guid}/join` and `POST /v3/groups/{guid}/leave` with \
 `onbehalfof`. A group's members list (`searchKey` is a UID prefix) and its banned users are readable by \
 its members and by its admins and moderators respectively.\n\n\
-Messages: `POST /v3/messages` sends as the `onbehalfof` user. A conversation's id is `user:<uid>:<uid>` \
-(the two UIDs in order) or `group:<guid>`, where CometChat writes `<uid>_user_<uid>` and `group_<guid>`: \
-UIDs may hold underscores, so that form can name two pairs alike, and a colon is in no UID. Message \
+Messages: `POST /v3/messages` sends as the `onbehalfof` user. A conversation's id is \
+`<uid>_user_<uid>` (the two UIDs in order) or `group_<guid>`, as CometChat writes it. Message \
 ids are text, as in CometChat. Lists of messages page as CometChat's do: `affix=append` (the messages \
 after `id` or `sentAt`) or `affix=prepend` (those before), oldest first, with `meta.current` and \
 `meta.next` (`affix`, `id`, `sentAt`) naming the next page; `limit` is 1 to 1,000 (100 when left out). \

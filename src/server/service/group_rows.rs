@@ -81,6 +81,7 @@ impl GroupRow {
     pub(in crate::server::service) fn into_view(self, tags: Vec<String>, user_acts: bool) -> Result<GroupView> {
         let scope = self.scope.as_deref().map(Scope::parse).transpose();
         Ok(GroupView {
+            conversation_id: crate::domain::conversation_id(&format!("group:{}", self.guid)),
             guid: stored(Guid::parse(&self.guid))?,
             name: self.name,
             group_type: stored(GroupType::parse(&self.group_type))?,

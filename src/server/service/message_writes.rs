@@ -86,7 +86,7 @@ impl NewMessage {
     pub(in crate::server::service) fn view(&self, id: i64) -> MessageView {
         MessageView {
             id,
-            conversation_id: self.conversation.clone(),
+            conversation_id: crate::domain::conversation_id(&self.conversation),
             sender: self.sender_name().to_owned(),
             receiver: self.receiver.id().to_owned(),
             receiver_type: self.receiver.receiver_type(),

@@ -53,8 +53,8 @@ pub async fn conversations(
     let items = found
         .into_iter()
         .zip(unread)
-        .map(|((conversation_type, conversation_id, with, last, _), unread_message_count)| ConversationView {
-            conversation_id,
+        .map(|((conversation_type, conversation, with, last, _), unread_message_count)| ConversationView {
+            conversation_id: crate::domain::conversation_id(&conversation),
             conversation_type,
             conversation_with: with,
             last_message: lasts.remove(&last),

@@ -4,12 +4,14 @@
 //! moderated (`moderation`).
 
 mod conversations;
+mod entities;
 mod explorer;
 mod moderation;
 mod send;
 
 pub(crate) use super::message_writes::*;
 pub use conversations::*;
+pub use entities::*;
 pub use explorer::*;
 pub use moderation::*;
 pub use send::*;
@@ -35,7 +37,7 @@ use super::{
 use crate::args;
 use crate::domain::{
     Content, ConversationView, GroupAction, Guid, MessageCategory, MessageEvent, MessageFilter, MessagePage,
-    MessageView, Reach, Receiver, ReceiverType, SYSTEM_SENDER, Scope, Uid, may,
+    MessageView, Reach, Receiver, ReceiverType, SYSTEM_SENDER, Scope, Uid, conversation_id, may,
 };
 use crate::server::{
     Error, Result,
@@ -99,7 +101,7 @@ impl MessageRow {
     fn into_view(self, tags: Vec<String>) -> Result<MessageView> {
         Ok(MessageView {
             id: self.id,
-            conversation_id: self.conversation,
+            conversation_id: conversation_id(&self.conversation),
             sender: self.sender,
             receiver: self.receiver,
             receiver_type: stored(ReceiverType::parse(&self.receiver_type))?,

@@ -44,6 +44,14 @@ pub struct Edit {
     pub tags: Option<Vec<String>>,
 }
 
+/// A message as a change left it, and the action message that told its
+/// conversation of the change.
+#[derive(Debug)]
+pub struct Changed {
+    pub message: MessageView,
+    pub action: MessageView,
+}
+
 fn already_deleted(id: i64) -> Error {
     Error::conflict("ERR_MESSAGE_DELETED", format!("Message {id} is deleted."))
 }
@@ -75,7 +83,7 @@ async fn about_to_change(
 
 /// Edits a text or custom message, and tells its conversation with an
 /// `edited` action message, in one transaction.
-pub async fn edit(db: &Db, caller: &Caller, app: &App, acting: &Acting, id: i64, edit: Edit) -> Result<MessageView> {
+pub async fn edit(db: &Db, caller: &Caller, app: &App, acting: &Acting, id: i64, edit: Edit) -> Result<Changed> {
     caller.require_app(app.id)?;
     caller.require(Permission::SendMessages)?;
     let (row, notice) = about_to_change(db, app, acting, id, MessageEvent::Edited).await?;
@@ -103,7 +111,7 @@ pub async fn edit(db: &Db, caller: &Caller, app: &App, acting: &Acting, id: i64,
     if let Some(tags) = &edit.tags {
         replace_tags(&mut tx, Tagged::Message, app.id, id, tags).await?;
     }
-    insert_messages(&mut tx, std::slice::from_ref(&notice)).await?;
+    let action = told(&mut tx, &notice).await?;
     let details = json!({"onBehalfOf": acting_uid(acting)});
     record(
         &mut tx,
@@ -112,7 +120,14 @@ pub async fn edit(db: &Db, caller: &Caller, app: &App, acting: &Acting, id: i64,
     )
     .await?;
     tx.commit().await?;
-    get(db, caller, app, &Acting::App, id).await
+    Ok(Changed { message: get(db, caller, app, &Acting::App, id).await?, action })
+}
+
+/// Writes the action message that tells a change, and answers it as shown.
+async fn told(tx: &mut Tx, notice: &NewMessage) -> Result<MessageView> {
+    let ids = insert_messages(tx, std::slice::from_ref(notice)).await?;
+    let id = ids.first().copied().ok_or_else(|| Error::Internal("an action message was not written".into()))?;
+    Ok(notice.view(id))
 }
 
 /// Deletes a message: marks it deleted (its row stays, for the record),
@@ -128,7 +143,7 @@ pub async fn delete(
     id: i64,
     permanent: bool,
     reason: Option<String>,
-) -> Result<MessageView> {
+) -> Result<Changed> {
     caller.require_app(app.id)?;
     caller.require(match acting {
         Acting::App => Permission::ModerateMessages,
@@ -154,7 +169,7 @@ pub async fn delete(
             return Err(already_deleted(id));
         }
     }
-    insert_messages(&mut tx, std::slice::from_ref(&notice)).await?;
+    let action = told(&mut tx, &notice).await?;
     let details = json!({"permanent": permanent, "reason": reason, "onBehalfOf": acting_uid(acting), "sender": sender});
     record(
         &mut tx,
@@ -164,5 +179,6 @@ pub async fn delete(
     .await?;
     tx.commit().await?;
     let deleted_at = view.deleted_at.unwrap_or(notice.sent_at);
-    Ok(MessageView { deleted_at: Some(deleted_at), deleted_by: Some(deleted_by), updated_at: deleted_at, ..view })
+    let message = MessageView { deleted_at: Some(deleted_at), deleted_by: Some(deleted_by), updated_at: deleted_at, ..view };
+    Ok(Changed { message, action })
 }

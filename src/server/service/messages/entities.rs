@@ -1,0 +1,146 @@
+//! The sender and the receiver of each message as CometChat's REST answers
+//! carry them, in `data.entities`: `{"sender": {"entity": {...},
+//! "entityType": "user"}, "receiver": {...}}`. Read for a page at once, one
+//! query for its users and one for its groups.
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde_json::{Map, Value, json};
+
+use super::*;
+
+
+/// The messages with their parties in `data.entities`. A party that is gone
+/// (a user deleted for good) is left out.
+pub async fn with_entities(db: &Db, app: &App, mut messages: Vec<MessageView>) -> Result<Vec<MessageView>> {
+    let mut uids = BTreeSet::new();
+    let mut guids = BTreeSet::new();
+    for m in &messages {
+        if m.sender != SYSTEM_SENDER {
+            uids.insert(m.sender.clone());
+        }
+        match m.receiver_type {
+            ReceiverType::User => uids.insert(m.receiver.clone()),
+            ReceiverType::Group => guids.insert(m.receiver.clone()),
+        };
+    }
+    let users = users_by_uid(db, app, uids).await?;
+    let groups = groups_by_guid(db, app, guids).await?;
+    for m in &mut messages {
+        let mut entities = Map::new();
+        if let Some(user) = users.get(&m.sender) {
+            entities.insert("sender".into(), json!({"entity": user, "entityType": "user"}));
+        }
+        let receiver = match m.receiver_type {
+            ReceiverType::User => users.get(&m.receiver).map(|user| {
+                let mut user = user.clone();
+                user["conversationId"] = json!(m.conversation_id);
+                json!({"entity": user, "entityType": "user"})
+            }),
+            ReceiverType::Group => groups.get(&m.receiver).map(|group| json!({"entity": group, "entityType": "group"})),
+        };
+        if let Some(receiver) = receiver {
+            entities.insert("receiver".into(), receiver);
+        }
+        if let Value::Object(data) = &mut m.data {
+            data.insert("entities".into(), Value::Object(entities));
+        }
+    }
+    Ok(messages)
+}
+
+/// A change to a message as CometChat answers it: the action message that
+/// told it, with `data.entities.by` (the user who made it, unless the app
+/// did), `.for` (the message's receiver) and `.on` (the message as the
+/// change left it, with its own entities).
+pub async fn told(db: &Db, app: &App, changed: Changed) -> Result<MessageView> {
+    let Changed { message, mut action } = changed;
+    let message = with_entities(db, app, vec![message]).await?.pop();
+    let actor = action.data.get("actor").and_then(Value::as_str).filter(|a| *a != SYSTEM_SENDER).map(str::to_owned);
+    let users = users_by_uid(db, app, actor.iter().cloned().collect()).await?;
+    let mut entities = Map::new();
+    if let Some(by) = actor.and_then(|uid| users.get(&uid)) {
+        entities.insert("by".into(), json!({"entity": by, "entityType": "user"}));
+    }
+    if let Some(message) = message {
+        if let Some(receiver) = message.data.pointer("/entities/receiver") {
+            entities.insert("for".into(), receiver.clone());
+        }
+        entities.insert("on".into(), json!({"entity": message, "entityType": "message"}));
+    }
+    if let Value::Object(data) = &mut action.data {
+        data.insert("entities".into(), Value::Object(entities));
+    }
+    Ok(action)
+}
+
+#[derive(FromRow)]
+struct UserEntity {
+    uid: String,
+    name: String,
+    avatar: Option<String>,
+    role: String,
+    status: String,
+    created_at: i64,
+}
+
+async fn users_by_uid(db: &Db, app: &App, uids: BTreeSet<String>) -> Result<HashMap<String, Value>> {
+    if uids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut filter = Conditions::default();
+    let app_arg = filter.placeholder(app.id);
+    let listed = filter.list(uids.into_iter().map(Arg::from));
+    let sql = format!(
+        "SELECT uid, name, avatar, role, status, created_at FROM users WHERE app = {app_arg} AND uid IN ({listed})"
+    );
+    let rows: Vec<UserEntity> = db.all(&sql, &filter.args).await?;
+    Ok(rows
+        .into_iter()
+        .map(|u| {
+            let mut entity =
+                json!({"uid": u.uid, "name": u.name, "role": u.role, "status": u.status, "createdAt": u.created_at});
+            if let Some(avatar) = u.avatar {
+                entity["avatar"] = json!(avatar);
+            }
+            (u.uid, entity)
+        })
+        .collect())
+}
+
+#[derive(FromRow)]
+struct GroupEntity {
+    guid: String,
+    name: String,
+    #[sqlx(rename = "type")]
+    group_type: String,
+    icon: Option<String>,
+    members_count: i64,
+    created_at: i64,
+}
+
+async fn groups_by_guid(db: &Db, app: &App, guids: BTreeSet<String>) -> Result<HashMap<String, Value>> {
+    if guids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut filter = Conditions::default();
+    let app_arg = filter.placeholder(app.id);
+    let listed = filter.list(guids.into_iter().map(Arg::from));
+    let sql = format!(
+        "SELECT guid, name, type, icon, members_count, created_at FROM groups WHERE app = {app_arg} AND guid IN ({listed})"
+    );
+    let rows: Vec<GroupEntity> = db.all(&sql, &filter.args).await?;
+    Ok(rows
+        .into_iter()
+        .map(|g| {
+            let mut entity = json!({
+                "guid": g.guid, "name": g.name, "type": g.group_type, "membersCount": g.members_count,
+                "createdAt": g.created_at, "conversationId": conversation_id(&format!("group:{}", g.guid)),
+            });
+            if let Some(icon) = g.icon {
+                entity["icon"] = json!(icon);
+            }
+            (g.guid, entity)
+        })
+        .collect())
+}
