@@ -18,7 +18,60 @@ on_both_backends!(
     a_group_update_with_an_owner_hands_the_group_over_or_changes_nothing,
     a_message_id_is_text_and_a_muid_comes_back_with_its_message,
     message_lists_page_by_affix_and_id_with_cometchats_meta,
+    each_removal_answers_success_with_cometchats_words,
 );
+
+async fn each_removal_answers_success_with_cometchats_words(backend: Backend) {
+    let api = Api::new(backend).await;
+    api.users(&["ana", "ben", "cat"]).await;
+    api.ok("POST", "/v3/roles", Some(json!({"role": "vip", "name": "VIP"}))).await;
+    let members = json!({"participants": ["ben", "cat"]});
+    api.ok("POST", "/v3/groups", Some(json!({"guid": "club", "name": "Club", "owner": "ana", "members": members})))
+        .await;
+    let token = api.ok("POST", "/v3/users/cat/auth_tokens", None).await["authToken"].as_str().unwrap().to_owned();
+    let removals = [
+        (
+            "DELETE",
+            "/v3/groups/club/members/ben".to_owned(),
+            "The user with uid ben has been kicked from the Group with club.",
+        ),
+        (
+            "POST",
+            "/v3/groups/club/bannedusers/cat".to_owned(),
+            "The user with uid cat has been banned from the Group with club.",
+        ),
+        (
+            "DELETE",
+            "/v3/groups/club/bannedusers/cat".to_owned(),
+            "The user with uid cat has been unbanned from the Group with club.",
+        ),
+        ("DELETE", "/v3/groups/club".to_owned(), "Group with guid club has been deleted successfully."),
+        ("DELETE", "/v3/roles/vip".to_owned(), "Role vip has been deleted successfully."),
+        ("DELETE", "/v3/users/cat/auth_tokens".to_owned(), "Cleared Auth Tokens successfully for uid cat."),
+        ("DELETE", "/v3/users/ben".to_owned(), "User with ben has been deleted successfully."),
+    ];
+    for (method, path, message) in removals {
+        let done = api.ok(method, &path, None).await;
+        assert_eq!(
+            (done["success"].clone(), done["message"].as_str()),
+            (json!(true), Some(message)),
+            "{method} {path}"
+        );
+    }
+    let gone = api
+        .ok(
+            "DELETE",
+            &format!(
+                "/v3/users/ana/auth_tokens/{}",
+                api.ok("POST", "/v3/users/ana/auth_tokens", None).await["authToken"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(gone["success"], true);
+    assert!(gone["message"].as_str().unwrap().ends_with("of uid ana has been deleted successfully."));
+    assert_eq!(api.err("GET", &format!("/v3/users/cat/auth_tokens/{token}"), None).await.1, "ERR_AUTH_TOKEN_NOT_FOUND");
+}
 
 async fn a_key_is_found_updated_and_revoked_by_the_key_itself(backend: Backend) {
     let api = Api::new(backend).await;

@@ -232,9 +232,9 @@ async fn delete_deactivates_unless_permanent(backend: Backend) {
     assert_eq!(total(api.listed("?withDeactivated=true&searchKey=a").await), 1, "a filter is counted, not kept");
 
     let changed = api.ok("DELETE", "/v3/users", Some(json!({"uidsToDeactivate": ["bo", "cy", "ana"]}))).await;
-    assert_eq!(changed["deactivated"], json!(["bo", "cy"]), "ana was already deactivated");
+    assert_eq!(changed["deactivatedUids"], json!(["bo", "cy"]), "ana was already deactivated");
     let changed = api.ok("PUT", "/v3/users", Some(json!({"uidsToActivate": ["ana", "bo", "cy"]}))).await;
-    assert_eq!(changed["activated"], json!(["ana", "bo", "cy"]));
+    assert_eq!(changed["nonDeactivatedUids"], json!(["ana", "bo", "cy"]));
 
     api.ok("DELETE", "/v3/users/ana", Some(json!({"permanent": true}))).await;
     assert_eq!(api.err("GET", "/v3/users/ana", None).await.1, "ERR_UID_NOT_FOUND");

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::domain::{GroupView, Scope, Uid, UserView};
+use crate::domain::{AuthTokenView, GroupView, Scope, Uid, UserView};
 use crate::server::Error;
 
 /// `{"data": ...}`: how every answer that is not a list comes. `Data` sends
@@ -30,12 +30,19 @@ pub struct ErrorDetail {
     pub message: String,
 }
 
+/// A change done, in CometChat's words: `{"success": true, "message": ...}`.
 #[derive(Serialize, ToSchema)]
 pub struct Success {
     pub success: bool,
+    /// What was done, for people.
+    pub message: String,
 }
 
-pub const SUCCESS: Success = Success { success: true };
+impl Success {
+    pub fn said(message: impl Into<String>) -> Self {
+        Success { success: true, message: message.into() }
+    }
+}
 
 /// What became of one item of a call answered item by item.
 #[derive(Serialize, ToSchema)]
@@ -90,18 +97,20 @@ pub struct CreatedUser {
     pub auth_token: Option<String>,
 }
 
-/// The UIDs a bulk reactivation changed.
+/// The UIDs a bulk reactivation changed, under CometChat's name for them.
 #[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct Activated {
     #[schema(value_type = Vec<String>)]
-    pub activated: Vec<Uid>,
+    pub non_deactivated_uids: Vec<Uid>,
 }
 
-/// The UIDs a bulk deactivation changed.
+/// The UIDs a bulk deactivation changed, under CometChat's name for them.
 #[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct Deactivated {
     #[schema(value_type = Vec<String>)]
-    pub deactivated: Vec<Uid>,
+    pub deactivated_uids: Vec<Uid>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -109,6 +118,17 @@ pub struct TokensRevoked {
     pub success: bool,
     /// How many tokens were revoked.
     pub revoked: u64,
+    /// `Cleared Auth Tokens successfully for uid <uid>.`
+    pub message: String,
+}
+
+/// A revoked auth token, with CometChat's words for it.
+#[derive(Serialize, ToSchema)]
+pub struct TokenRevoked {
+    #[serde(flatten)]
+    pub token: AuthTokenView,
+    pub success: bool,
+    pub message: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -149,6 +169,8 @@ pub struct CreatedGroup {
 #[derive(Serialize, ToSchema)]
 pub struct MemberChanged {
     pub success: bool,
+    /// What was done, in CometChat's words.
+    pub message: String,
     pub guid: String,
     pub uid: String,
     /// The scope the user has now, where the change gave one.

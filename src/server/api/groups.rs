@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::{
     ApiJson, ApiPath, ClientCall, Data, Listed, OnBehalfOf, Params,
-    answers::{CreatedGroup, Envelope, MemberChanged, MemberOutcomes, Outcome, SUCCESS, Success},
+    answers::{CreatedGroup, Envelope, MemberChanged, MemberOutcomes, Outcome, Success},
     checked_metadata, listed, optional, optional_body, paging, search_key, split, uid, uids,
 };
 use crate::domain::{
@@ -316,8 +316,9 @@ pub async fn delete(
     OnBehalfOf(acting): OnBehalfOf,
     ApiPath(raw): ApiPath<String>,
 ) -> Result<Data<Success>> {
-    groups::delete(&state.db, &api.caller, &api.app, &acting, &guid(&raw)?).await?;
-    Ok(Data(SUCCESS))
+    let guid = guid(&raw)?;
+    groups::delete(&state.db, &api.caller, &api.app, &acting, &guid).await?;
+    Ok(Data(Success::said(format!("Group with guid {guid} has been deleted successfully."))))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -421,7 +422,16 @@ async fn one_change(
         MemberChange::Add(scope) | MemberChange::SetScope(scope) => Some(scope),
         _ => None,
     };
-    Ok(Data(MemberChanged { success: true, guid: guid.to_string(), uid: uid.to_string(), scope }))
+    let message = match change {
+        MemberChange::Add(scope) => {
+            format!("The user with uid {uid} has been added to the Group with {guid} as {scope}.")
+        }
+        MemberChange::SetScope(scope) => format!("The user with uid {uid} is now {scope} of the Group with {guid}."),
+        MemberChange::Kick => format!("The user with uid {uid} has been kicked from the Group with {guid}."),
+        MemberChange::Ban => format!("The user with uid {uid} has been banned from the Group with {guid}."),
+        MemberChange::Unban => format!("The user with uid {uid} has been unbanned from the Group with {guid}."),
+    };
+    Ok(Data(MemberChanged { success: true, message, guid: guid.to_string(), uid: uid.to_string(), scope }))
 }
 
 /// Change a member's scope, as the scope table allows.
@@ -484,7 +494,7 @@ pub async fn leave(
 ) -> Result<Data<Success>> {
     let (uid, guid) = (on_behalf_of.user()?, guid(&raw)?);
     members::leave(&state.db, &api.caller, &api.app, &uid, &guid).await?;
-    Ok(Data(SUCCESS))
+    Ok(Data(Success::said(format!("The user with uid {uid} has left the Group with {guid}."))))
 }
 
 /// The users banned from a group, by UID.

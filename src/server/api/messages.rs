@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::{
     ApiJson, ApiPath, ClientCall, Data, OnBehalfOf, Params,
-    answers::{CursorList, Envelope, SUCCESS, Success},
+    answers::{CursorList, Envelope, Success},
     checked_metadata, optional, optional_body, split, uid,
 };
 use crate::domain::{
@@ -346,7 +346,8 @@ pub async fn list(
             "This list is the app's. A user reads GET /v3/users/{uid}/messages or /v3/groups/{guid}/messages.",
         ));
     }
-    listed((&state, &api), message_query(params)?, async |q| messages::list(&state.db, &api.caller, &api.app, q).await).await
+    listed((&state, &api), message_query(params)?, async |q| messages::list(&state.db, &api.caller, &api.app, q).await)
+        .await
 }
 
 /// The conversation between the `onbehalfof` user and `uid`, newest first.
@@ -360,7 +361,10 @@ pub async fn between(
 ) -> Result<MessageList> {
     let (viewer, other) = (on_behalf_of.user()?, uid(&raw)?);
     let query = message_query(params)?;
-    listed((&state, &api), query, async |q| messages::between(&state.db, &api.caller, &api.app, &viewer, &other, q).await).await
+    listed((&state, &api), query, async |q| {
+        messages::between(&state.db, &api.caller, &api.app, &viewer, &other, q).await
+    })
+    .await
 }
 
 /// A group's messages, newest first; with `onbehalfof`, for a member only.
@@ -373,7 +377,10 @@ pub async fn of_group(
     params: ListParams,
 ) -> Result<MessageList> {
     let (query, guid) = (message_query(params)?, Guid::parse(&raw)?);
-    listed((&state, &api), query, async |q| messages::of_group(&state.db, &api.caller, &api.app, &acting, &guid, q).await).await
+    listed((&state, &api), query, async |q| {
+        messages::of_group(&state.db, &api.caller, &api.app, &acting, &guid, q).await
+    })
+    .await
 }
 
 /// One message; with `onbehalfof`, only one of that user's conversations.
@@ -398,7 +405,8 @@ pub async fn thread(
     params: ListParams,
 ) -> Result<MessageList> {
     let (query, id) = (message_query(params)?, path_id(&raw)?);
-    listed((&state, &api), query, async |q| messages::thread(&state.db, &api.caller, &api.app, &acting, id, q).await).await
+    listed((&state, &api), query, async |q| messages::thread(&state.db, &api.caller, &api.app, &acting, id, q).await)
+        .await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -534,6 +542,7 @@ pub async fn mark_read(
     ApiJson(body): ApiJson<ReadBody>,
 ) -> Result<Data<Success>> {
     let owner = own(on_behalf_of, &raw)?;
-    messages::mark_read(&state.db, &api.caller, &api.app, &owner, message_id(body.message_id)?).await?;
-    Ok(Data(SUCCESS))
+    let id = message_id(body.message_id)?;
+    messages::mark_read(&state.db, &api.caller, &api.app, &owner, id).await?;
+    Ok(Data(Success::said(format!("The conversation of message {id} is read up to it for {owner}."))))
 }

@@ -5,7 +5,7 @@ use utoipa::ToSchema;
 
 use super::{
     ApiJson, ApiPath, Data,
-    answers::{Envelope, SUCCESS, Success},
+    answers::{Envelope, Success},
     optional,
 };
 use crate::domain::{Reach, RoleId, RoleView, check_metadata, parse_description, parse_role_name};
@@ -130,6 +130,7 @@ pub async fn delete(
     api: ApiCaller,
     ApiPath(raw): ApiPath<String>,
 ) -> Result<Data<Success>> {
-    roles::delete(&state.db, &api.caller, &api.app, &role(&raw)?).await?;
-    Ok(Data(SUCCESS))
+    let role = role(&raw)?;
+    roles::delete(&state.db, &api.caller, &api.app, &role).await?;
+    Ok(Data(Success::said(format!("Role {role} has been deleted successfully."))))
 }

@@ -10,8 +10,8 @@ use utoipa::ToSchema;
 use super::{
     ApiJson, ApiPath, ClientCall, Data, Listed, OnBehalfOf, Params,
     answers::{
-        Activated, CreatedUser, Deactivated, Envelope, FriendsAdded, FriendsRemoved, Outcome, Outcomes, SUCCESS,
-        Success, TokensRevoked,
+        Activated, CreatedUser, Deactivated, Envelope, FriendsAdded, FriendsRemoved, Outcome, Outcomes, Success,
+        TokenRevoked, TokensRevoked,
     },
     checked_metadata, listed, optional, optional_body, paging, present, search_key, split, uid, uids,
 };
@@ -320,7 +320,7 @@ pub async fn delete(
         users::get(&state.db, &api.caller, &api.app, &uid).await?;
         users::set_deactivated(&state.db, &api.caller, &api.app, std::slice::from_ref(&uid), true).await?;
     }
-    Ok(Data(SUCCESS))
+    Ok(Data(Success::said(format!("User with {uid} has been deleted successfully."))))
 }
 
 /// Reactivate users in bulk; answers the UIDs that changed.
@@ -333,7 +333,7 @@ pub async fn activate(
 ) -> Result<Data<Activated>> {
     let changed =
         users::set_deactivated(&state.db, &api.caller, &api.app, &uids(&body.uids_to_activate)?, false).await?;
-    Ok(Data(Activated { activated: changed }))
+    Ok(Data(Activated { non_deactivated_uids: changed }))
 }
 
 /// Deactivate users in bulk; answers the UIDs that changed.
@@ -346,7 +346,7 @@ pub async fn deactivate(
 ) -> Result<Data<Deactivated>> {
     let changed =
         users::set_deactivated(&state.db, &api.caller, &api.app, &uids(&body.uids_to_deactivate)?, true).await?;
-    Ok(Data(Deactivated { deactivated: changed }))
+    Ok(Data(Deactivated { deactivated_uids: changed }))
 }
 
 /// Issue an auth token for one of the user's devices; allowed to Auth Keys.
@@ -385,8 +385,10 @@ pub async fn revoke_tokens(
     api: ApiCaller,
     ApiPath(raw): ApiPath<String>,
 ) -> Result<Data<TokensRevoked>> {
-    let count = auth_tokens::revoke_all(&state.db, &api.caller, &api.app, &uid(&raw)?).await?;
-    Ok(Data(TokensRevoked { success: true, revoked: count }))
+    let uid = uid(&raw)?;
+    let count = auth_tokens::revoke_all(&state.db, &api.caller, &api.app, &uid).await?;
+    let message = format!("Cleared Auth Tokens successfully for uid {uid}.");
+    Ok(Data(TokensRevoked { success: true, revoked: count, message }))
 }
 
 #[derive(Deserialize, ToSchema, Default)]
@@ -448,13 +450,16 @@ pub async fn get_token(
 
 /// Revoke one auth token, by its id or by the token itself.
 #[utoipa::path(delete, path = "/users/{uid}/auth_tokens/{authToken}", tag = "Auth tokens",
-    responses((status = 200, body = Envelope<AuthTokenView>)))]
+    responses((status = 200, body = Envelope<TokenRevoked>)))]
 pub async fn revoke_token(
     State(state): State<AppState>,
     api: ApiCaller,
     ApiPath((raw, token)): ApiPath<(String, String)>,
-) -> Result<Data<AuthTokenView>> {
-    auth_tokens::revoke(&state.db, &api.caller, &api.app, &uid(&raw)?, &token).await.map(Data)
+) -> Result<Data<TokenRevoked>> {
+    let uid = uid(&raw)?;
+    let token = auth_tokens::revoke(&state.db, &api.caller, &api.app, &uid, &token).await?;
+    let message = format!("The auth token {}… of uid {uid} has been deleted successfully.", token.prefix);
+    Ok(Data(TokenRevoked { token, success: true, message }))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -9,7 +9,6 @@ use serde_json::{Map, Value, json};
 
 use super::*;
 
-
 /// The messages with their parties in `data.entities`. A party that is gone
 /// (a user deleted for good) is left out.
 pub async fn with_entities(db: &Db, app: &App, mut messages: Vec<MessageView>) -> Result<Vec<MessageView>> {

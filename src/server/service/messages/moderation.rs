@@ -179,6 +179,7 @@ pub async fn delete(
     .await?;
     tx.commit().await?;
     let deleted_at = view.deleted_at.unwrap_or(notice.sent_at);
-    let message = MessageView { deleted_at: Some(deleted_at), deleted_by: Some(deleted_by), updated_at: deleted_at, ..view };
+    let message =
+        MessageView { deleted_at: Some(deleted_at), deleted_by: Some(deleted_by), updated_at: deleted_at, ..view };
     Ok(Changed { message, action })
 }
