@@ -316,6 +316,30 @@ pub(super) fn paging(per_page: Option<i64>, page: Option<i64>, cursor: Option<St
     Ok(Paging { per_page, page: if cursor.is_some() { None } else { page }, cursor })
 }
 
+/// `perPage` and `page` of a list read by page number alone.
+#[derive(serde::Deserialize, utoipa::IntoParams, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// 1 to 1000; 100 when left out.
+    per_page: Option<i64>,
+    /// From 1.
+    page: Option<i64>,
+}
+
+/// `perPage` (100 when left out) and `page` (1), checked.
+pub(super) fn page_params(params: Params<PageParams>) -> Result<(i64, i64)> {
+    let axum::extract::Query(p) = params.map_err(|e| Error::BadRequest(e.body_text()))?;
+    let paging = paging(p.per_page, p.page, None)?;
+    Ok((paging.per_page, paging.page.unwrap_or(1)))
+}
+
+/// A page of a list read by page number, with its pagination.
+pub(super) fn numbered<T>(items: Vec<T>, total: i64, per_page: i64, page: i64) -> Listed<T> {
+    let pagination = Pagination::new(total, true, items.len(), per_page, page);
+    Listed::new(items, pagination, None)
+}
+
 /// A page as the REST lists answer it.
 pub(super) fn listed<T>(page: Page<T>, paging: &Paging) -> Listed<T> {
     let pagination =

@@ -86,10 +86,20 @@ pub async fn create(
     roles::create(&state.db, &api.caller, &api.app, id, fields).await.map(Data)
 }
 
-#[utoipa::path(get, path = "/roles", tag = "Roles",
-    responses((status = 200, body = Envelope<Vec<RoleView>>)))]
-pub async fn list(State(state): State<AppState>, api: ApiCaller) -> Result<Data<Vec<RoleView>>> {
-    roles::list(&state.db, &api.caller, &api.app).await.map(Data)
+/// The app's roles, by id, a page at a time.
+#[utoipa::path(get, path = "/roles", tag = "Roles", params(super::PageParams),
+    responses((status = 200, body = super::Listed<RoleView>)))]
+pub async fn list(
+    State(state): State<AppState>,
+    api: ApiCaller,
+    params: super::Params<super::PageParams>,
+) -> Result<super::Listed<RoleView>> {
+    let (per_page, page) = super::page_params(params)?;
+    let all = roles::list(&state.db, &api.caller, &api.app).await?;
+    let total = all.len() as i64;
+    let skip = usize::try_from((page - 1).saturating_mul(per_page)).unwrap_or(usize::MAX);
+    let roles = all.into_iter().skip(skip).take(per_page as usize).collect();
+    Ok(super::numbered(roles, total, per_page, page))
 }
 
 #[utoipa::path(get, path = "/roles/{role}", tag = "Roles",

@@ -8,7 +8,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::{
-    ApiJson, ApiPath, ClientCall, Data, Listed, OnBehalfOf, Params,
+    ApiJson, ApiPath, ClientCall, Data, Listed, OnBehalfOf, PageParams, Params,
     answers::{
         Activated, CreatedUser, Deactivated, Envelope, FriendsAdded, FriendsRemoved, Outcome, Outcomes, Success,
         TokenRevoked, TokensRevoked,
@@ -367,14 +367,18 @@ pub async fn issue_token(
     auth_tokens::issue(&state.db, &api.caller, &api.app, &uid(&raw)?, device).await.map(Data)
 }
 
-#[utoipa::path(get, path = "/users/{uid}/auth_tokens", tag = "Auth tokens",
-    responses((status = 200, body = Envelope<Vec<AuthTokenView>>)))]
+/// The user's auth tokens, oldest first, a page at a time: never the tokens themselves.
+#[utoipa::path(get, path = "/users/{uid}/auth_tokens", tag = "Auth tokens", params(PageParams),
+    responses((status = 200, body = Listed<AuthTokenView>)))]
 pub async fn list_tokens(
     State(state): State<AppState>,
     api: ApiCaller,
     ApiPath(raw): ApiPath<String>,
-) -> Result<Data<Vec<AuthTokenView>>> {
-    auth_tokens::list(&state.db, &api.caller, &api.app, &uid(&raw)?).await.map(Data)
+    params: Params<PageParams>,
+) -> Result<Listed<AuthTokenView>> {
+    let (per_page, page) = super::page_params(params)?;
+    let (tokens, total) = auth_tokens::page(&state.db, &api.caller, &api.app, &uid(&raw)?, per_page, page).await?;
+    Ok(super::numbered(tokens, total, per_page, page))
 }
 
 /// Revoke every auth token of the user.

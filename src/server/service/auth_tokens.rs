@@ -188,6 +188,28 @@ pub async fn list(db: &Db, caller: &Caller, app: &App, uid: &Uid) -> Result<Vec<
     rows.into_iter().map(AuthTokenView::try_from).collect()
 }
 
+/// One page of the user's tokens, oldest first, and how many they hold.
+pub async fn page(
+    db: &Db,
+    caller: &Caller,
+    app: &App,
+    uid: &Uid,
+    per_page: i64,
+    page: i64,
+) -> Result<(Vec<AuthTokenView>, i64)> {
+    caller.require_app(app.id)?;
+    caller.require(Permission::Read)?;
+    let user = user_rows::find(db, app, uid).await?;
+    let total: i64 = db.scalar("SELECT COUNT(*) FROM auth_tokens WHERE user_id = $1", args![user.id]).await?;
+    let offset = (page - 1).saturating_mul(per_page);
+    let sql = format!(
+        "SELECT {TOKEN_COLUMNS} FROM auth_tokens t JOIN users u ON u.id = t.user_id WHERE t.user_id = $1 \
+         ORDER BY t.id LIMIT {per_page} OFFSET {offset}"
+    );
+    let rows: Vec<TokenRow> = db.all(&sql, args![user.id]).await?;
+    Ok((rows.into_iter().map(AuthTokenView::try_from).collect::<Result<_>>()?, total))
+}
+
 /// A token of the user, named by its id or by its value.
 pub async fn get(db: &Db, caller: &Caller, app: &App, uid: &Uid, token: &str) -> Result<AuthTokenView> {
     caller.require_app(app.id)?;
