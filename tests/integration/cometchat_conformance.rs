@@ -249,29 +249,14 @@ async fn every_routed_operation_answers_its_documented_example_with_a_valid_body
 
     let unchecked: Vec<&String> = routed.difference(&client.checked).collect();
     assert!(unchecked.is_empty(), "routed but not checked against the document: {unchecked:?}");
-    // Each known gap must still fail as written here (so that one fixed is
-    // struck off), and nothing else may.
-    let (known, failures): (Vec<String>, Vec<String>) = client
-        .failures
-        .into_iter()
-        .partition(|f| NOT_YET.iter().any(|(op, what)| f.starts_with(op) && f.contains(what)));
-    for (op, what) in NOT_YET {
-        assert!(
-            known.iter().any(|f| f.starts_with(op) && f.contains(what)),
-            "{op} now takes {what}: strike it off NOT_YET"
-        );
-    }
     assert!(
-        failures.is_empty(),
+        client.failures.is_empty(),
         "{} of {} routed operations answered against the document:\n{}",
-        failures.iter().map(|f| f.split(' ').next().unwrap()).collect::<BTreeSet<_>>().len(),
+        client.failures.iter().map(|f| f.split(' ').next().unwrap()).collect::<BTreeSet<_>>().len(),
         routed.len(),
-        failures.join("\n")
+        client.failures.join("\n")
     );
 }
-
-/// Documented requests not served yet, by operation and what fails.
-const NOT_YET: &[(&str, &str)] = &[("send-message", "unknown field `multipleReceivers`")];
 
 async fn api_keys(client: &mut Client<'_>) {
     let created = client.send(req("create-apikey").body(json!({"name": "John's apiKey", "scope": "authOnly"}))).await;

@@ -19,7 +19,41 @@ on_both_backends!(
     a_message_id_is_text_and_a_muid_comes_back_with_its_message,
     message_lists_page_by_affix_and_id_with_cometchats_meta,
     each_removal_answers_success_with_cometchats_words,
+    a_message_to_multiple_receivers_answers_each_receivers_outcome,
 );
+
+async fn a_message_to_multiple_receivers_answers_each_receivers_outcome(backend: Backend) {
+    let api = Api::new(backend).await;
+    api.users(&["ana", "ben", "cat"]).await;
+    api.ok("POST", "/v3/groups", Some(json!({"guid": "club", "name": "Club", "owner": "ana"}))).await;
+    api.ok("POST", "/v3/groups", Some(json!({"guid": "closed", "name": "Closed", "type": "private", "owner": "ben"})))
+        .await;
+    let body = json!({"receiver": "ben", "receiverType": "user", "category": "message", "type": "text",
+                      "data": {"text": "to all"}, "muid": "m-1",
+                      "multipleReceivers": {"uids": ["cat", "ben", "nobody"], "guids": ["club", "closed"]}});
+    let before = api.app.count("messages").await;
+    let sent = data_of(api.call_as("ana", "POST", "/v3/messages", Some(body)).await).await;
+    for uid in ["ben", "cat"] {
+        assert_eq!(sent["uids"][uid]["success"], true, "{sent}");
+        assert_eq!(sent["uids"][uid]["data"]["receiver"], uid);
+        assert_eq!(sent["uids"][uid]["data"]["muid"], "m-1");
+    }
+    assert_eq!(sent["guids"]["club"]["data"]["conversationId"], "group_club");
+    assert_eq!(sent["uids"]["nobody"]["error"]["code"], "ERR_UID_NOT_FOUND");
+    assert_eq!(sent["guids"]["closed"]["success"], false, "ana is not in the private group: {sent}");
+    assert_eq!(api.app.count("messages").await - before, 3, "one message to each receiver that may get it");
+
+    let before = api.app.count("messages").await;
+    let uids: Vec<String> = (0..26).map(|n| format!("u{n}")).collect();
+    let too_many =
+        json!({"category": "message", "type": "text", "data": {"text": "x"}, "multipleReceivers": {"uids": uids}});
+    let res = api.call_as("ana", "POST", "/v3/messages", Some(too_many)).await;
+    assert_eq!(error_of(res).await, (StatusCode::BAD_REQUEST, "ERR_INVALID_RECEIVER_TYPE".into()));
+    let nobody = json!({"category": "message", "type": "text", "data": {"text": "x"}});
+    let res = api.call_as("ana", "POST", "/v3/messages", Some(nobody)).await;
+    assert_eq!(error_of(res).await, (StatusCode::BAD_REQUEST, "ERR_INVALID_RECEIVER_TYPE".into()));
+    assert_eq!(api.app.count("messages").await, before, "a refused send writes nothing");
+}
 
 async fn each_removal_answers_success_with_cometchats_words(backend: Backend) {
     let api = Api::new(backend).await;

@@ -1,3 +1,5 @@
+use std::collections::BTreeMap;
+
 use axum::{
     body::Bytes,
     extract::{Query, State},
@@ -9,7 +11,7 @@ use utoipa::ToSchema;
 
 use super::{
     ApiJson, ApiPath, ClientCall, Data, OnBehalfOf, Params,
-    answers::{CursorList, Envelope, Success},
+    answers::{CursorList, Envelope, ErrorDetail, Success},
     checked_metadata, optional, optional_body, split, uid,
 };
 use crate::domain::{
@@ -28,10 +30,14 @@ use crate::server::{
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SendBody {
-    /// A UID or a GUID, as `receiverType` says.
-    receiver: String,
+    /// A UID or a GUID, as `receiverType` says; may be left out with `multipleReceivers`.
+    receiver: Option<String>,
     /// `user` or `group`.
-    receiver_type: String,
+    receiver_type: Option<String>,
+    /// More users and groups to send the same message to, as CometChat
+    /// documents it: `{"uids": [...], "guids": [...]}`, up to 25 receivers
+    /// in all. The answer is then each receiver's outcome (see `Sent`).
+    multiple_receivers: Option<MultipleReceivers>,
     /// `message`, `custom` or `call`; `action` messages are the system's.
     category: String,
     /// For `message`: text, image, video, audio or file; for `call`: audio
@@ -54,25 +60,120 @@ pub struct SendBody {
     parent_id: Option<i64>,
 }
 
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MultipleReceivers {
+    #[serde(default)]
+    uids: Vec<String>,
+    #[serde(default)]
+    guids: Vec<String>,
+}
+
+/// The most receivers one send may name.
+const MAX_RECEIVERS: usize = 25;
+
+/// What a send answers: the message, or with `multipleReceivers`, each
+/// receiver's outcome, as CometChat answers per user when adding members:
+/// `{"uids": {"<uid>": {"success": true, "data": <message>}}, "guids": {...}}`,
+/// or `{"success": false, "error": {code, message}}` for a receiver refused.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum SendAnswer {
+    One(MessageView),
+    Many(Sent),
+}
+
+#[derive(Serialize, ToSchema, Default)]
+pub struct Sent {
+    uids: BTreeMap<String, SentTo>,
+    guids: BTreeMap<String, SentTo>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SentTo {
+    success: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    data: Option<MessageView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    error: Option<ErrorDetail>,
+}
+
+/// The receivers a send names: `receiver`, then `multipleReceivers`, each once.
+fn receivers(body: &SendBody) -> Result<Vec<Receiver>> {
+    let mut all = match (&body.receiver, &body.receiver_type) {
+        (Some(receiver), Some(receiver_type)) => vec![Receiver::parse(receiver, receiver_type)?],
+        (None, None) if body.multiple_receivers.is_some() => Vec::new(),
+        _ => {
+            return Err(Error::invalid(
+                "ERR_INVALID_RECEIVER_TYPE",
+                "Give receiver and receiverType together, or multipleReceivers.",
+            ));
+        }
+    };
+    if let Some(more) = &body.multiple_receivers {
+        for uid in &more.uids {
+            all.push(Receiver::parse(uid, "user")?);
+        }
+        for guid in &more.guids {
+            all.push(Receiver::parse(guid, "group")?);
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    all.retain(|r| seen.insert((r.receiver_type(), r.id().to_owned())));
+    if all.is_empty() || all.len() > MAX_RECEIVERS {
+        return Err(Error::invalid(
+            "ERR_INVALID_RECEIVER_TYPE",
+            format!("A message goes to 1 to {MAX_RECEIVERS} receivers."),
+        ));
+    }
+    Ok(all)
+}
+
 /// Send a message as the `onbehalfof` user: to a group they are a member
-/// of, or to any user unless their role writes to friends only.
+/// of, or to any user unless their role writes to friends only. With
+/// `multipleReceivers`, one message to each receiver, each sent on its own.
 #[utoipa::path(post, path = "/messages", tag = "Messages", request_body = SendBody,
-    responses((status = 200, body = Envelope<MessageView>)))]
+    responses((status = 200, body = Envelope<SendAnswer>)))]
 pub async fn send(
     State(state): State<AppState>,
     ClientCall { api, on_behalf_of }: ClientCall,
     ApiJson(body): ApiJson<SendBody>,
-) -> Result<Data<MessageView>> {
+) -> Result<Data<SendAnswer>> {
     let sender = on_behalf_of.user()?;
+    let receivers = receivers(&body)?;
+    let many = body.multiple_receivers.is_some();
     let outgoing = Outgoing {
-        receiver: Receiver::parse(&body.receiver, &body.receiver_type)?,
+        receiver: receivers[0].clone(),
         content: Content::parse(&body.category, &body.message_type, body.data)?,
         metadata: body.metadata.map(checked_metadata).transpose()?,
         tags: body.tags.as_deref().map(parse_tags).transpose()?.unwrap_or_default(),
         parent_id: body.parent_id.map(message_id).transpose()?,
         muid: body.muid.map(muid).transpose()?,
     };
-    shown(&state, &api, messages::send(&state.db, &api.caller, &api.app, &sender, outgoing).await).await
+    if !many {
+        let sent = messages::send(&state.db, &api.caller, &api.app, &sender, outgoing).await;
+        return Ok(Data(SendAnswer::One(shown(&state, &api, sent).await?.0)));
+    }
+    let mut answer = Sent::default();
+    for receiver in receivers {
+        let to = Outgoing { receiver: receiver.clone(), ..outgoing.clone() };
+        let outcome = match messages::send(&state.db, &api.caller, &api.app, &sender, to).await {
+            Ok(message) => SentTo { success: true, data: Some(shown(&state, &api, Ok(message)).await?.0), error: None },
+            Err(err) => SentTo {
+                success: false,
+                data: None,
+                error: Some(ErrorDetail { code: err.code().to_owned(), message: err.to_string() }),
+            },
+        };
+        let list = match receiver.receiver_type() {
+            ReceiverType::User => &mut answer.uids,
+            ReceiverType::Group => &mut answer.guids,
+        };
+        list.insert(receiver.id().to_owned(), outcome);
+    }
+    Ok(Data(SendAnswer::Many(answer)))
 }
 
 fn muid(raw: String) -> Result<String> {
