@@ -8,6 +8,7 @@ use utoipa::{
     openapi::{
         PathItem, RefOr, Required,
         content::ContentBuilder,
+        extensions::Extensions,
         header::HeaderBuilder,
         path::{Operation, Parameter, ParameterBuilder, ParameterIn},
         response::{Response, ResponseBuilder},
@@ -102,12 +103,30 @@ pub fn base() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
 }
 
+/// The operations Switchboard adds to CometChat's API: marked in the
+/// document with `x-switchboard-extension`, so that a client generated from
+/// it knows which calls a CometChat server would not answer.
+const EXTENSIONS: &[(&str, &str)] = &[
+    ("get", "/me"),
+    ("get", "/users/{uid}/groups"),
+    ("post", "/groups/{guid}/join"),
+    ("post", "/groups/{guid}/leave"),
+    ("patch", "/groups/{guid}/owner"),
+    ("get", "/users/{uid}/conversations"),
+    ("post", "/users/{uid}/conversations/read"),
+];
+
 /// The document as served: every path under `/v3`, each path parameter
-/// declared, and each operation's error answers.
+/// declared, each operation's error answers, and Switchboard's own
+/// operations marked.
 pub fn finish(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     let paths = std::mem::take(&mut document.paths.paths);
     for (path, mut item) in paths {
         for (method, operation) in operations(&mut item) {
+            if EXTENSIONS.contains(&(method, path.as_str())) {
+                let mark = [("x-switchboard-extension", serde_json::Value::Bool(true))];
+                operation.extensions = Some(Extensions::from_iter(mark));
+            }
             operation.operation_id = Some(operation_id(method, &path));
             declare_path_parameters(&path, operation);
             add_error_answers(&path, method, operation);
