@@ -158,6 +158,26 @@ pub fn conversation_id(key: &str) -> String {
     }
 }
 
+/// The stored keys a CometChat conversation id may name. `group_<guid>` is
+/// a group's; `<uid>_user_<uid>` a pair's, split at a `_user_` that leaves
+/// two UIDs in order. UIDs may hold `_user_` and begin with `group_`, so an
+/// id can name more than one conversation; all of them are given.
+pub fn conversation_keys(id: &str) -> Vec<String> {
+    let mut keys = Vec::new();
+    if let Some(guid) = id.strip_prefix("group_").filter(|guid| Guid::parse(guid).is_ok()) {
+        keys.push(format!("group:{}", guid.to_lowercase()));
+    }
+    for (at, _) in id.match_indices("_user_") {
+        let (first, second) = (&id[..at], &id[at + "_user_".len()..]);
+        if let (Ok(first), Ok(second)) = (Uid::parse(first), Uid::parse(second))
+            && first.as_str() <= second.as_str()
+        {
+            keys.push(format!("user:{first}:{second}"));
+        }
+    }
+    keys
+}
+
 /// A message's category, type and data, checked against each other.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Content {
@@ -384,6 +404,12 @@ mod tests {
         assert_eq!(to_ben, "user:ana:ben");
         assert_eq!(conversation_id(&to_ben), "ana_user_ben");
         assert_eq!(conversation_id("group:club"), "group_club");
+        assert_eq!(conversation_keys("ana_user_ben"), ["user:ana:ben"]);
+        assert_eq!(conversation_keys("group_club"), ["group:club"]);
+        assert_eq!(conversation_keys("a_user_b_user_c"), ["user:a:b_user_c", "user:a_user_b:c"]);
+        assert_eq!(conversation_keys("group_x_user_y"), ["group:x_user_y", "user:group_x:y"]);
+        assert!(conversation_keys("ben_user_ana").is_empty(), "the two UIDs come in order");
+        assert!(conversation_keys("nonsense").is_empty());
         let one = Receiver::User(uid("y_user_z")).conversation_with(&uid("x"));
         let other = Receiver::User(uid("z")).conversation_with(&uid("x_user_y"));
         assert_ne!(one, other);

@@ -32,7 +32,7 @@ pub use kinds::{BulkChange, Environment, KeyScope, OperatorRole, Presence, Regio
 pub use message_filter::MessageFilter;
 pub use messages::{
     CallStatus, CallType, Content, MAX_ATTACHMENTS, MAX_TEXT_CHARS, MediaType, MemberEvent, MessageCategory,
-    MessageEvent, Reach, Receiver, ReceiverType, SYSTEM_SENDER, conversation_id, parse_reason,
+    MessageEvent, Reach, Receiver, ReceiverType, SYSTEM_SENDER, conversation_id, conversation_keys, parse_reason,
 };
 pub use permission::{Permission, Powers};
 pub use realtime::{ClientFrame, CloseReason, PresenceSubscription, ReceiptKind, ServerFrame};

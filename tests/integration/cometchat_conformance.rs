@@ -432,6 +432,12 @@ async fn messages(client: &mut Client<'_>) {
             "receiverType=user&category=message&type=text&sender=cometchat-uid-1&hideDeleted=true&withTags=true&count=true&limit=10&affix=prepend",
         ))
         .await;
+    client
+        .send(req("list-all-messages").query(
+            "conversationId=cometchat-uid-1_user_cometchat-uid-2&categories=message,custom&types=text,location&hideMessagesFromBlockedUsers=true&fromTimestamp=1&toTimestamp=4102444800",
+        ))
+        .await;
+    client.send(req("list-all-messages").query("hasAttachments=true&attachmentTypes=image&hasReactions=false")).await;
     client.send(req("get-message-details").param("id", &id)).await;
     client
         .send(req("update-message").param("id", &id).as_user("cometchat-uid-1").body(json!({

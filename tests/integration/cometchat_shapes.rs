@@ -19,6 +19,7 @@ on_both_backends!(
     a_message_id_is_text_and_a_muid_comes_back_with_its_message,
     message_lists_page_by_affix_and_id_with_cometchats_meta,
     each_removal_answers_success_with_cometchats_words,
+    a_message_list_filters_by_conversation_categories_types_and_attachments,
     a_message_to_multiple_receivers_answers_each_receivers_outcome,
 );
 
@@ -53,6 +54,54 @@ async fn a_message_to_multiple_receivers_answers_each_receivers_outcome(backend:
     let res = api.call_as("ana", "POST", "/v3/messages", Some(nobody)).await;
     assert_eq!(error_of(res).await, (StatusCode::BAD_REQUEST, "ERR_INVALID_RECEIVER_TYPE".into()));
     assert_eq!(api.app.count("messages").await, before, "a refused send writes nothing");
+}
+
+async fn a_message_list_filters_by_conversation_categories_types_and_attachments(backend: Backend) {
+    let api = Api::new(backend).await;
+    api.users(&["ana", "ben", "cat"]).await;
+    api.ok("POST", "/v3/groups", Some(json!({"guid": "club", "name": "Club", "owner": "ana"}))).await;
+    let send = |to: &str, kind: &str, category: &str, message_type: &str, data: Value| json!({"receiver": to, "receiverType": kind, "category": category, "type": message_type, "data": data});
+    let image = json!({"attachments": [{"url": "https://x.example/a.png", "name": "a.png", "mimeType": "image/png", "size": 1}]});
+    let mut ids = std::collections::HashMap::new();
+    for (name, body) in [
+        ("text to ben", send("ben", "user", "message", "text", json!({"text": "hi"}))),
+        ("image to ben", send("ben", "user", "message", "image", image)),
+        ("custom to ben", send("ben", "user", "custom", "location", json!({"customData": {"lat": 1}}))),
+        ("text to cat", send("cat", "user", "message", "text", json!({"text": "hi"}))),
+        ("text to club", send("club", "group", "message", "text", json!({"text": "hi"}))),
+    ] {
+        let sent = data_of(api.call_as("ana", "POST", "/v3/messages", Some(body)).await).await;
+        ids.insert(sent["id"].as_str().unwrap().to_owned(), name);
+    }
+    let names = |page: Value| -> Vec<&str> {
+        let mut found: Vec<&str> = page["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|m| ids.get(m["id"].as_str().unwrap()).copied())
+            .collect();
+        found.sort_unstable();
+        found
+    };
+    let with_ben = api.listed_at("/v3/messages?conversationId=ana_user_ben").await;
+    assert_eq!(names(with_ben), ["custom to ben", "image to ben", "text to ben"]);
+    assert_eq!(names(api.listed_at("/v3/messages?conversationId=group_club&category=message").await), ["text to club"]);
+    let kinds = api.listed_at("/v3/messages?categories=custom,message&types=location,image").await;
+    assert_eq!(names(kinds), ["custom to ben", "image to ben"]);
+    assert_eq!(names(api.listed_at("/v3/messages?hasAttachments=true").await), ["image to ben"]);
+    assert_eq!(names(api.listed_at("/v3/messages?attachmentTypes=video").await), Vec::<&str>::new());
+    assert!(api.listed_at("/v3/messages?hasReactions=true").await["data"].as_array().unwrap().is_empty());
+    for (query, code) in [
+        ("conversationId=ben_user_ana", "ERR_INVALID_CONVERSATION_ID"),
+        ("attachmentTypes=text", "ERR_INVALID_ATTACHMENT_TYPE"),
+        ("categories=gossip", "ERR_INVALID_CATEGORY"),
+    ] {
+        assert_eq!(
+            api.err("GET", &format!("/v3/messages?{query}"), None).await,
+            (StatusCode::BAD_REQUEST, code.into()),
+            "{query}"
+        );
+    }
 }
 
 async fn each_removal_answers_success_with_cometchats_words(backend: Backend) {

@@ -636,7 +636,7 @@ async fn every_message_list_is_led_by_the_index_of_its_narrowest_filter(backend:
         ),
         (
             "messages_by_conversation",
-            MessageQuery { conversation: Some("user:ana:ben".into()), sender: ana(), ..base.clone() },
+            MessageQuery { conversations: vec!["user:ana:ben".into()], sender: ana(), ..base.clone() },
         ),
         (
             "messages_by_category",

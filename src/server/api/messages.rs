@@ -15,7 +15,8 @@ use super::{
     checked_metadata, optional, optional_body, split, uid,
 };
 use crate::domain::{
-    Content, ConversationView, Guid, MessageCategory, MessagePage, MessageView, Receiver, ReceiverType, Uid, parse_tags,
+    Content, ConversationView, Guid, MediaType, MessageCategory, MessagePage, MessageView, Receiver, ReceiverType, Uid,
+    conversation_keys, parse_tags,
 };
 use crate::server::{
     Error, Result,
@@ -210,6 +211,26 @@ pub struct ListMessagesParams {
     #[serde(rename = "type")]
     #[param(rename = "type")]
     message_type: Option<String>,
+    /// Comma-separated categories: messages of any of them.
+    categories: Option<String>,
+    /// Comma-separated types: messages of any of them.
+    types: Option<String>,
+    /// Messages of one conversation: `<uid>_user_<uid>` or `group_<guid>`.
+    conversation_id: Option<String>,
+    /// Only messages with files: `image`, `video`, `audio` and `file` messages.
+    #[serde(default)]
+    has_attachments: bool,
+    /// Only media messages of this type: `image`, `video`, `audio` or `file`.
+    attachment_types: Option<String>,
+    /// Only messages with reactions. Switchboard keeps no reactions yet, so
+    /// `true` answers an empty list.
+    #[serde(default)]
+    has_reactions: bool,
+    /// Accepted as CometChat documents it; Switchboard has no blocked users
+    /// yet, so nothing is hidden.
+    #[serde(default)]
+    #[allow(dead_code)]
+    hide_messages_from_blocked_users: bool,
     /// Comma-separated tags: messages with any of them.
     tags: Option<String>,
     /// Accepted as CometChat documents it: messages always carry their `tags`.
@@ -308,10 +329,42 @@ fn message_query(params: ListParams) -> Result<MessageQuery> {
             return Err(Error::invalid("ERR_INVALID_RECEIVER_TYPE", "Give receiver and receiverType together."));
         }
     };
-    let category = optional(p.category, MessageCategory::parse)?;
-    if let Some(message_type) = &p.message_type {
+    let mut category = optional(p.category, MessageCategory::parse)?;
+    let mut types = split(p.types, "types")?;
+    for message_type in p.message_type.iter().chain(&types) {
         Uid::parse(message_type).map_err(|_| Error::invalid("ERR_INVALID_MESSAGE_TYPE", "type is a message type."))?;
     }
+    // Attachments are what media messages carry: a filter on their types.
+    let media: Vec<MediaType> = match (p.attachment_types, p.has_attachments) {
+        (Some(raw), _) => split(Some(raw), "attachmentTypes")?
+            .iter()
+            .map(|t| match MediaType::parse(t) {
+                Ok(MediaType::Text) | Err(_) => Err(Error::invalid(
+                    "ERR_INVALID_ATTACHMENT_TYPE",
+                    "attachmentTypes are image, video, audio or file.",
+                )),
+                Ok(media) => Ok(media),
+            })
+            .collect::<Result<_>>()?,
+        (None, true) => vec![MediaType::Image, MediaType::Video, MediaType::Audio, MediaType::File],
+        (None, false) => Vec::new(),
+    };
+    if !media.is_empty() {
+        category = Some(MessageCategory::Message);
+        types.extend(media.iter().map(|t| t.as_str().to_owned()));
+    }
+    let conversations = match p.conversation_id {
+        Some(id) => match conversation_keys(&id) {
+            keys if keys.is_empty() => {
+                return Err(Error::invalid(
+                    "ERR_INVALID_CONVERSATION_ID",
+                    "A conversationId is <uid>_user_<uid> (the UIDs in order) or group_<guid>.",
+                ));
+            }
+            keys => keys,
+        },
+        None => Vec::new(),
+    };
     let from = p.from.or(p.from_timestamp).or(walk_from);
     let to = p.to.or(p.from_timestamp.and(p.to_timestamp).map(|to| to.saturating_add(1))).or(walk_to);
     if let (Some(from), Some(to)) = (from, to)
@@ -323,9 +376,15 @@ fn message_query(params: ListParams) -> Result<MessageQuery> {
         sender: optional(p.sender, |s| Uid::parse(s).map(|u| u.to_string()))?,
         receiver,
         receiver_type,
-        conversation: None,
+        conversations,
         category,
+        categories: split(p.categories, "categories")?
+            .iter()
+            .map(|c| MessageCategory::parse(c))
+            .collect::<std::result::Result<_, _>>()?,
         message_type: p.message_type,
+        types,
+        with_reactions: p.has_reactions,
         tags: split(p.tags, "tags")?,
         from,
         to,

@@ -22,10 +22,17 @@ pub struct MessageQuery {
     pub receiver: Option<Receiver>,
     /// Only messages to users, or only to groups.
     pub receiver_type: Option<ReceiverType>,
-    /// Messages of one conversation, as `conversation_id` names it.
-    pub conversation: Option<String>,
+    /// Messages of any of these conversations, as they are stored
+    /// (`user:<uid>:<uid>`, `group:<guid>`); all when empty.
+    pub conversations: Vec<String>,
     pub category: Option<MessageCategory>,
+    /// Messages of any of these categories; all when empty.
+    pub categories: Vec<MessageCategory>,
     pub message_type: Option<String>,
+    /// Messages of any of these types; all when empty.
+    pub types: Vec<String>,
+    /// Only messages with reactions: Switchboard keeps none yet, so none.
+    pub with_reactions: bool,
     /// Messages with any of these tags.
     pub tags: Vec<String>,
     /// Sent at or after this time (seconds since 1970).
@@ -55,7 +62,7 @@ impl MessageQuery {
     fn leading_filter(&self) -> &'static str {
         if self.parent_id.is_some() {
             "parent"
-        } else if self.conversation.is_some() {
+        } else if !self.conversations.is_empty() {
             "conversation"
         } else if self.sender.is_some() {
             "sender"
@@ -134,8 +141,22 @@ async fn page_statement(db: &Db, app: &App, query: &MessageQuery) -> Result<(Str
     if let Some(receiver_type) = query.receiver_type {
         equal(&mut filter, "receiverType", "m.receiver_type", Arg::from(receiver_type.as_str().to_owned()));
     }
-    if let Some(conversation) = &query.conversation {
+    if let [conversation] = query.conversations.as_slice() {
         equal(&mut filter, "conversation", "m.conversation", Arg::from(conversation.clone()));
+    } else if !query.conversations.is_empty() {
+        let keys = filter.list(query.conversations.iter().cloned().map(Arg::from));
+        filter.parts.push(format!("m.conversation IN ({keys})"));
+    }
+    if !query.categories.is_empty() {
+        let categories = filter.list(query.categories.iter().map(|c| Arg::from(c.as_str().to_owned())));
+        filter.parts.push(format!("m.category || '' IN ({categories})"));
+    }
+    if !query.types.is_empty() {
+        let types = filter.list(query.types.iter().map(|t| Arg::from(t.to_ascii_lowercase())));
+        filter.parts.push(format!("m.type || '' IN ({types})"));
+    }
+    if query.with_reactions {
+        filter.parts.push("1 = 0".into());
     }
     if let Some(category) = query.category {
         equal(&mut filter, "category", "m.category", Arg::from(category.as_str().to_owned()));
@@ -246,7 +267,7 @@ pub async fn between(
     user_rows::find(db, app, viewer).await?;
     user_rows::find(db, app, other).await?;
     let conversation = Receiver::User(other.clone()).conversation_with(viewer);
-    page(db, app, MessageQuery { conversation: Some(conversation), ..query }).await
+    page(db, app, MessageQuery { conversations: vec![conversation], ..query }).await
 }
 
 /// A group's messages, newest first: for the app, or for a member.
@@ -265,7 +286,7 @@ pub async fn of_group(
     if let (Acting::User(uid), None) = (acting, &group.scope) {
         return Err(not_a_member(uid, guid));
     }
-    page(db, app, MessageQuery { conversation: Some(format!("group:{guid}")), ..query }).await
+    page(db, app, MessageQuery { conversations: vec![format!("group:{guid}")], ..query }).await
 }
 
 /// Message `id` of app `app` for the realtime gateway, which pushes it only
