@@ -4,6 +4,7 @@
 pub mod answers;
 mod apikeys;
 mod groups;
+mod message_lists;
 mod messages;
 mod openapi;
 mod roles;
@@ -31,7 +32,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::domain::{Page, Uid, check_metadata, storable};
-use crate::server::service::{MAX_PER_PAGE, Paging, groups::Acting};
+use crate::server::service::{MAX_PER_PAGE, Paging, groups::Acting, messages::MAX_LIMIT};
 
 use crate::server::{
     Error, Result,
@@ -56,13 +57,13 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(users::get_token, users::update_token, users::revoke_token))
         .routes(routes!(users::list_friends, users::add_friends, users::remove_friends))
         .routes(routes!(groups::of_user))
-        .routes(routes!(messages::between))
+        .routes(routes!(message_lists::between))
         .routes(routes!(messages::conversations))
         .routes(routes!(messages::mark_read))
-        .routes(routes!(messages::list, messages::send))
+        .routes(routes!(message_lists::list, messages::send))
         .routes(routes!(messages::get, messages::edit, messages::delete))
-        .routes(routes!(messages::thread))
-        .routes(routes!(messages::of_group))
+        .routes(routes!(message_lists::thread))
+        .routes(routes!(message_lists::of_group))
         .routes(routes!(groups::list, groups::create))
         .routes(routes!(groups::get, groups::update, groups::delete))
         .routes(routes!(groups::transfer_ownership))
@@ -350,4 +351,27 @@ pub(super) fn listed<T>(page: Page<T>, paging: &Paging) -> Listed<T> {
 /// `field`, named in an update's `unset`, is not one it takes (`takes`).
 fn cannot_unset(field: &str, takes: &str) -> Error {
     Error::invalid("ERR_INVALID_UNSET", format!("{field} cannot be unset; unset takes {takes}."))
+}
+
+/// A message id from a body: a whole number from 1.
+pub(super) fn message_id(raw: i64) -> Result<i64> {
+    if raw < 1 {
+        return Err(Error::invalid("ERR_INVALID_MESSAGE_ID", "A message id is a whole number from 1."));
+    }
+    Ok(raw)
+}
+
+pub(super) fn path_id(raw: &str) -> Result<i64> {
+    raw.parse::<i64>()
+        .map_err(|_| Error::invalid("ERR_INVALID_MESSAGE_ID", "A message id is a whole number from 1."))
+        .and_then(message_id)
+}
+
+/// A page size: 1 to 1,000, 100 when left out.
+pub(super) fn limit(given: Option<i64>) -> Result<i64> {
+    let limit = given.unwrap_or(100);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(Error::invalid("ERR_INVALID_LIMIT", format!("limit is 1 to {MAX_LIMIT}.")));
+    }
+    Ok(limit)
 }
