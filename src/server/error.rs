@@ -123,7 +123,7 @@ impl Error {
             EmptyApiKey => "AUTH_ERR_EMPTY_APIKEY",
             ApiKeyNotFound => "AUTH_ERR_APIKEY_NOT_FOUND",
             NoAccess => "AUTH_ERR_NO_ACCESS",
-            AuthTokenNotFound => "ERR_AUTH_TOKEN_NOT_FOUND",
+            AuthTokenNotFound => "AUTH_ERR_AUTH_TOKEN_NOT_FOUND",
             NotSignedIn => "ERR_NOT_SIGNED_IN",
             WrongCredentials => "ERR_WRONG_CREDENTIALS",
             TooManyAttempts { .. } => "ERR_TOO_MANY_ATTEMPTS",

@@ -119,7 +119,7 @@ async fn an_auth_token_opens_no_server_endpoint_and_never_acts_for_another_user(
     // The token of one app opens nothing in another.
     let other = api.app.create_app(switchboard::domain::Environment::Development).await;
     let elsewhere = ana.request("GET", "/v3/me", &other).send().await.unwrap();
-    assert_eq!(error_of(elsewhere).await, (StatusCode::UNAUTHORIZED, "ERR_AUTH_TOKEN_NOT_FOUND".into()));
+    assert_eq!(error_of(elsewhere).await, (StatusCode::UNAUTHORIZED, "AUTH_ERR_AUTH_TOKEN_NOT_FOUND".into()));
 }
 
 async fn a_revoked_token_is_refused_on_its_next_call(backend: Backend) {
@@ -128,7 +128,10 @@ async fn a_revoked_token_is_refused_on_its_next_call(backend: Backend) {
     let ana = Client::of(&api, "ana").await;
     assert_eq!(ana.ok("GET", "/v3/me", None).await["uid"], "ana");
     api.ok("DELETE", "/v3/users/ana/auth_tokens", None).await;
-    assert_eq!(ana.err("GET", "/v3/me", None).await, (StatusCode::UNAUTHORIZED, "ERR_AUTH_TOKEN_NOT_FOUND".into()));
+    assert_eq!(
+        ana.err("GET", "/v3/me", None).await,
+        (StatusCode::UNAUTHORIZED, "AUTH_ERR_AUTH_TOKEN_NOT_FOUND".into())
+    );
 }
 
 impl Api {

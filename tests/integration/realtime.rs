@@ -266,7 +266,7 @@ async fn a_revoked_token_closes_its_socket_at_once_and_leaves_the_users_other_de
     // The revoked token cannot log in again.
     let mut again = Socket::open(&api.app.base, &api.app_id).await;
     again.send(json!({"type": "login", "authToken": phone_token})).await;
-    assert_eq!(again.frame("error").await["code"], "ERR_AUTH_TOKEN_NOT_FOUND");
+    assert_eq!(again.frame("error").await["code"], "AUTH_ERR_AUTH_TOKEN_NOT_FOUND");
 
     api.ok("DELETE", "/v3/users/ana/auth_tokens", None).await;
     assert_eq!(laptop.closed_within(Duration::from_secs(1)).await, CloseReason::TokenRevoked.code());
@@ -402,7 +402,7 @@ async fn each_kind_of_bad_login_gets_its_code_and_a_close(backend: Backend) {
     assert_eq!(error_of(no_app).await.1, "AUTH_ERR_EMPTY_APPID");
 
     let cases = [
-        (json!({"type": "login", "authToken": "not-a-token"}), "ERR_AUTH_TOKEN_NOT_FOUND"),
+        (json!({"type": "login", "authToken": "not-a-token"}), "AUTH_ERR_AUTH_TOKEN_NOT_FOUND"),
         (json!({"type": "ping"}), "ERR_LOGIN_REQUIRED"),
         (json!({"type": "login"}), "ERR_LOGIN_REQUIRED"),
         (json!({"type": "login", "authKey": "k", "uid": "no spaces allowed"}), "ERR_INVALID_UID"),

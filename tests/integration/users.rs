@@ -269,7 +269,7 @@ async fn tokens_are_shown_once_and_a_revoked_token_stops_working(backend: Backen
     api.ok("DELETE", &format!("/v3/users/ana/auth_tokens/{one}"), None).await;
     assert_eq!(
         auth_tokens::authenticate(&api.app.db, &app, &one).await.unwrap_err().code(),
-        "ERR_AUTH_TOKEN_NOT_FOUND"
+        "AUTH_ERR_AUTH_TOKEN_NOT_FOUND"
     );
     assert_eq!(
         api.err("GET", &format!("/v3/users/ana/auth_tokens/{one}"), None).await,
