@@ -19,6 +19,7 @@ on_both_backends!(
     a_message_id_is_text_and_a_muid_comes_back_with_its_message,
     message_lists_page_by_affix_and_id_with_cometchats_meta,
     each_removal_answers_success_with_cometchats_words,
+    groups_are_searched_in_a_field_and_listed_by_update_time_and_members_by_presence,
     a_message_list_filters_by_conversation_categories_types_and_attachments,
     a_message_to_multiple_receivers_answers_each_receivers_outcome,
 );
@@ -102,6 +103,31 @@ async fn a_message_list_filters_by_conversation_categories_types_and_attachments
             "{query}"
         );
     }
+}
+
+async fn groups_are_searched_in_a_field_and_listed_by_update_time_and_members_by_presence(backend: Backend) {
+    let api = Api::new(backend).await;
+    api.users(&["ana", "ben"]).await;
+    api.ok("POST", "/v3/groups", Some(json!({"guid": "hikers", "name": "Climbers", "owner": "ana"}))).await;
+    api.ok("POST", "/v3/groups", Some(json!({"guid": "climbers", "name": "Hikers"}))).await;
+    let guids = |page: Value| -> Vec<String> {
+        page["data"].as_array().unwrap().iter().map(|g| g["guid"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(guids(api.listed_at("/v3/groups?searchKey=hik&searchIn=guid").await), ["hikers"]);
+    assert_eq!(guids(api.listed_at("/v3/groups?searchKey=hik&searchIn=name").await), ["climbers"]);
+    assert_eq!(guids(api.listed_at("/v3/groups?searchKey=hik&searchIn=name,guid").await).len(), 2);
+    assert_eq!(api.err("GET", "/v3/groups?searchIn=owner", None).await.1, "ERR_INVALID_SEARCH_IN");
+
+    let hikers = api.ok("GET", "/v3/groups/hikers", None).await;
+    let at = hikers["updatedAt"].as_i64().unwrap();
+    assert_eq!(guids(api.listed_at(&format!("/v3/groups?updatedAt={}&affix=append", at - 1)).await).len(), 2);
+    assert!(guids(api.listed_at(&format!("/v3/groups?updatedAt={at}&affix=prepend")).await).is_empty());
+    assert_eq!(api.err("GET", "/v3/groups?updatedAt=1&affix=sideways", None).await.1, "ERR_INVALID_AFFIX");
+
+    let members = api.listed_at("/v3/groups/hikers/members?status=offline").await;
+    assert_eq!(members["data"][0]["uid"], "ana");
+    assert!(api.listed_at("/v3/groups/hikers/members?status=available").await["data"].as_array().unwrap().is_empty());
+    assert_eq!(api.err("GET", "/v3/groups/hikers/members?status=away", None).await.1, "ERR_INVALID_STATUS");
 }
 
 async fn each_removal_answers_success_with_cometchats_words(backend: Backend) {

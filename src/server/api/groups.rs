@@ -210,19 +210,10 @@ fn group_query(params: Params<ListGroupsParams>, default_sort: GroupSort) -> Res
 
 /// Where `searchKey` looks: `name`, `guid`, or both (in any order).
 fn group_search_in(given: Option<&str>) -> Result<GroupSearchIn> {
-    let Some(given) = given else { return Ok(GroupSearchIn::Either) };
-    let (mut name, mut guid) = (false, false);
-    for field in given.split(',').map(str::trim) {
-        match field {
-            "name" => name = true,
-            "guid" => guid = true,
-            _ => return Err(Error::invalid("ERR_INVALID_SEARCH_IN", "searchIn is name, guid, or name,guid.")),
-        }
-    }
-    Ok(match (name, guid) {
-        (true, false) => GroupSearchIn::Name,
-        (false, true) => GroupSearchIn::Guid,
-        _ => GroupSearchIn::Either,
+    Ok(match super::one_of_two(given, ["name", "guid"])? {
+        Some(0) => GroupSearchIn::Name,
+        Some(_) => GroupSearchIn::Guid,
+        None => GroupSearchIn::Either,
     })
 }
 

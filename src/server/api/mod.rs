@@ -292,6 +292,25 @@ pub(super) fn split(list: Option<String>, what: &str) -> Result<Vec<String>> {
     Ok(items.unwrap_or_default().into_iter().map(|item| storable(item, what)).collect::<std::result::Result<_, _>>()?)
 }
 
+/// `searchIn`: one of two fields (its index), or both (`None`), named
+/// comma-separated in any order; both when left out.
+pub(super) fn one_of_two(given: Option<&str>, fields: [&str; 2]) -> Result<Option<usize>> {
+    let Some(given) = given else { return Ok(None) };
+    let mut named = [false; 2];
+    for field in given.split(',').map(str::trim) {
+        let Some(at) = fields.iter().position(|f| *f == field) else {
+            let [a, b] = fields;
+            return Err(Error::invalid("ERR_INVALID_SEARCH_IN", format!("searchIn is {a}, {b}, or {a},{b}.")));
+        };
+        named[at] = true;
+    }
+    Ok(match named {
+        [true, false] => Some(0),
+        [false, true] => Some(1),
+        _ => None,
+    })
+}
+
 /// A search key from the query string.
 pub(super) fn search_key(key: Option<String>) -> Result<Option<String>> {
     Ok(key.map(|key| storable(key, "searchKey")).transpose()?)

@@ -233,19 +233,10 @@ fn user_query(params: ListParams, friends_of: Option<Uid>) -> Result<UserQuery> 
 
 /// Where `searchKey` looks: `uid`, `name`, or both (`name,uid`, in any order).
 fn search_in(given: Option<&str>) -> Result<SearchIn> {
-    let Some(given) = given else { return Ok(SearchIn::Either) };
-    let (mut uid, mut name) = (false, false);
-    for field in given.split(',').map(str::trim) {
-        match field {
-            "uid" => uid = true,
-            "name" => name = true,
-            _ => return Err(Error::invalid("ERR_INVALID_SEARCH_IN", "searchIn is uid, name, or name,uid.")),
-        }
-    }
-    Ok(match (uid, name) {
-        (true, false) => SearchIn::Uid,
-        (false, true) => SearchIn::Name,
-        _ => SearchIn::Either,
+    Ok(match super::one_of_two(given, ["uid", "name"])? {
+        Some(0) => SearchIn::Uid,
+        Some(_) => SearchIn::Name,
+        None => SearchIn::Either,
     })
 }
 
