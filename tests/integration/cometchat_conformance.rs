@@ -445,9 +445,8 @@ async fn messages(client: &mut Client<'_>) {
         })))
         .await;
 
-    let mut reply = text("cometchat-uid-2", "user", "A reply");
-    reply["parentId"] = json!(id.clone());
-    client.api.call_as("cometchat-uid-2", "POST", "/v3/messages", Some(reply)).await;
+    let reply = text("cometchat-uid-1", "user", "A reply");
+    client.send(req("send-thread-message").param("id", &id).as_user("cometchat-uid-2").body(reply)).await;
     client.send(req("list-all-thread-messages").param("id", &id).query("perPage=100&page=1")).await;
 
     client.send(req("user-list-user-messages").param("uid", "cometchat-uid-2").as_user("cometchat-uid-1")).await;

@@ -315,6 +315,15 @@ async fn a_message_id_is_text_and_a_muid_comes_back_with_its_message(backend: Ba
                        "data": {"text": "hello"}, "parentId": id});
     let reply = data_of(api.call_as("ben", "POST", "/v3/messages", Some(reply)).await).await;
     assert_eq!(reply["parentId"], id, "a parent id is text too, and is taken as text");
+    let in_thread = json!({"receiver": "ana", "receiverType": "user", "category": "message", "type": "text",
+                           "data": {"text": "and again"}});
+    let path = format!("/v3/messages/{id}/thread");
+    let threaded = data_of(api.call_as("ben", "POST", &path, Some(in_thread.clone())).await).await;
+    assert_eq!(threaded["parentId"], id, "POST /messages/{{id}}/thread replies in that thread");
+    let mut elsewhere = in_thread;
+    elsewhere["parentId"] = json!(reply["id"].clone());
+    let res = api.call_as("ben", "POST", &path, Some(elsewhere)).await;
+    assert_eq!(error_of(res).await, (StatusCode::BAD_REQUEST, "ERR_INVALID_MESSAGE_ID".into()));
     let media = json!({"receiver": "ben", "receiverType": "user", "category": "message", "type": "image",
                        "data": {"attachments": [{"url": "https://x.example/a.png", "name": "a.png",
                                                  "mimeType": "image/png", "extension": "png", "size": "2048"}]}});

@@ -139,6 +139,32 @@ pub async fn send(
     ClientCall { api, on_behalf_of }: ClientCall,
     ApiJson(body): ApiJson<SendBody>,
 ) -> Result<Data<SendAnswer>> {
+    send_as(&state, &api, on_behalf_of, body).await
+}
+
+/// Send a message into the thread of message `id`, as the `onbehalfof`
+/// user: the same as `POST /messages` with that `parentId`.
+#[utoipa::path(post, path = "/messages/{id}/thread", tag = "Messages", request_body = SendBody,
+    responses((status = 200, body = Envelope<SendAnswer>)))]
+pub async fn reply(
+    State(state): State<AppState>,
+    ClientCall { api, on_behalf_of }: ClientCall,
+    ApiPath(raw): ApiPath<String>,
+    ApiJson(body): ApiJson<SendBody>,
+) -> Result<Data<SendAnswer>> {
+    let parent = path_id(&raw)?;
+    if body.parent_id.is_some_and(|given| given != parent) {
+        return Err(Error::invalid("ERR_INVALID_MESSAGE_ID", "The path names the thread; leave parentId out."));
+    }
+    send_as(&state, &api, on_behalf_of, SendBody { parent_id: Some(parent), ..body }).await
+}
+
+async fn send_as(
+    state: &AppState,
+    api: &ApiCaller,
+    on_behalf_of: OnBehalfOf,
+    body: SendBody,
+) -> Result<Data<SendAnswer>> {
     let sender = on_behalf_of.user()?;
     let receivers = receivers(&body)?;
     let many = body.multiple_receivers.is_some();
@@ -152,13 +178,13 @@ pub async fn send(
     };
     if !many {
         let sent = messages::send(&state.db, &api.caller, &api.app, &sender, outgoing).await;
-        return Ok(Data(SendAnswer::One(shown(&state, &api, sent).await?.0)));
+        return Ok(Data(SendAnswer::One(shown(state, api, sent).await?.0)));
     }
     let mut answer = Sent::default();
     for receiver in receivers {
         let to = Outgoing { receiver: receiver.clone(), ..outgoing.clone() };
         let outcome = match messages::send(&state.db, &api.caller, &api.app, &sender, to).await {
-            Ok(message) => SentTo { success: true, data: Some(shown(&state, &api, Ok(message)).await?.0), error: None },
+            Ok(message) => SentTo { success: true, data: Some(shown(state, api, Ok(message)).await?.0), error: None },
             Err(err) => SentTo {
                 success: false,
                 data: None,

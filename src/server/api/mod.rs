@@ -62,7 +62,7 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(messages::mark_read))
         .routes(routes!(message_lists::list, messages::send))
         .routes(routes!(messages::get, messages::edit, messages::delete))
-        .routes(routes!(message_lists::thread))
+        .routes(routes!(message_lists::thread, messages::reply))
         .routes(routes!(message_lists::of_group))
         .routes(routes!(groups::list, groups::create))
         .routes(routes!(groups::get, groups::update, groups::delete))
