@@ -1,12 +1,12 @@
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiJson, ApiPath, Data, Listed, Pagination, Params, answers::Envelope};
+use super::{ApiJson, ApiPath, Data, Listed, Params, answers::Envelope};
 use crate::domain::{ApiKeyRef, ApiKeyView, KeyName, KeyScope, NewApiKey};
 use crate::server::{
     Error, Result,
     auth::api_key::ApiCaller,
-    service::api_keys::{self, KeyUpdate, NewKey},
+    service::api_keys::{self, KeyFilter, KeyUpdate, NewKey},
     state::AppState,
 };
 use axum::extract::{Query, State};
@@ -85,17 +85,11 @@ pub async fn list(
     query: Params<KeyListQuery>,
 ) -> Result<Listed<ApiKeyView>> {
     let Query(query) = query.map_err(|e| Error::BadRequest(e.body_text()))?;
-    let scope = query.scope.as_deref().map(KeyScope::parse).transpose()?;
-    let search = query.search_key.map(|s| s.to_lowercase());
-    let keys: Vec<ApiKeyView> = api_keys::list(&state.db, &api.caller, &api.app)
-        .await?
-        .into_iter()
-        .filter(|k| scope.is_none_or(|scope| k.scope == scope))
-        .filter(|k| search.as_deref().is_none_or(|s| k.name.as_str().to_lowercase().contains(s)))
-        .collect();
+    let filter =
+        KeyFilter { scope: query.scope.as_deref().map(KeyScope::parse).transpose()?, search: query.search_key };
+    let keys = api_keys::list_matching(&state.db, &api.caller, &api.app, &filter).await?;
     let total = keys.len() as i64;
-    let pagination = Pagination::new(total, true, keys.len(), total.max(1), 1);
-    Ok(Listed::new(keys, pagination, None))
+    Ok(super::numbered(keys, total, total.max(1), 1))
 }
 
 #[derive(Deserialize, IntoParams, Default)]

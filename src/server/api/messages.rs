@@ -180,11 +180,18 @@ async fn send_as(
         let sent = messages::send(&state.db, &api.caller, &api.app, &sender, outgoing).await;
         return Ok(Data(SendAnswer::One(shown(state, api, sent).await?.0)));
     }
-    let mut answer = Sent::default();
+    // Each send stands alone; the parties of those that went are read at once.
+    let mut results = Vec::with_capacity(receivers.len());
     for receiver in receivers {
         let to = Outgoing { receiver: receiver.clone(), ..outgoing.clone() };
-        let outcome = match messages::send(&state.db, &api.caller, &api.app, &sender, to).await {
-            Ok(message) => SentTo { success: true, data: Some(shown(state, api, Ok(message)).await?.0), error: None },
+        results.push((receiver, messages::send(&state.db, &api.caller, &api.app, &sender, to).await));
+    }
+    let sent: Vec<MessageView> = results.iter().filter_map(|(_, r)| r.as_ref().ok().cloned()).collect();
+    let mut shown = messages::with_entities(&state.db, &api.app, sent).await?.into_iter();
+    let mut answer = Sent::default();
+    for (receiver, result) in results {
+        let outcome = match result {
+            Ok(_) => SentTo { success: true, data: shown.next(), error: None },
             Err(err) => SentTo {
                 success: false,
                 data: None,

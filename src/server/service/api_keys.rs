@@ -121,11 +121,31 @@ pub async fn create(db: &Db, caller: &Caller, app: &App, new: NewKey) -> Result<
 /// Every key of the app, oldest first, revoked ones included so that the
 /// team can see what once had access.
 pub async fn list(db: &Db, caller: &Caller, app: &App) -> Result<Vec<ApiKeyView>> {
+    list_matching(db, caller, app, &KeyFilter::default()).await
+}
+
+/// Which keys a list shows: of one scope, and whose name holds a text.
+#[derive(Debug, Default)]
+pub struct KeyFilter {
+    pub scope: Option<KeyScope>,
+    /// Any case.
+    pub search: Option<String>,
+}
+
+/// The app's keys that `filter` lets through. An app holds few keys, so
+/// they are filtered as read.
+pub async fn list_matching(db: &Db, caller: &Caller, app: &App, filter: &KeyFilter) -> Result<Vec<ApiKeyView>> {
     caller.require_app(app.id)?;
     caller.require(Permission::Read)?;
     let rows: Vec<KeyRow> =
         db.all(&format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE app = $1 ORDER BY id"), args![app.id]).await?;
-    rows.into_iter().map(ApiKeyView::try_from).collect()
+    let search = filter.search.as_deref().map(str::to_lowercase);
+    let keys = rows.into_iter().map(ApiKeyView::try_from).collect::<Result<Vec<_>>>()?;
+    Ok(keys
+        .into_iter()
+        .filter(|k| filter.scope.is_none_or(|scope| k.scope == scope))
+        .filter(|k| search.as_deref().is_none_or(|s| k.name.as_str().to_lowercase().contains(s)))
+        .collect())
 }
 
 /// One key, named by its id or by the key itself (found by its hash).
