@@ -8,6 +8,7 @@ mod error;
 mod groups;
 mod ids;
 mod kinds;
+mod mentions;
 mod message_filter;
 pub mod message_id;
 mod messages;
@@ -29,6 +30,7 @@ pub use groups::{
 };
 pub use ids::{ApiKeyRef, AppId, AppName, Email, KeyName, OperatorName, Password};
 pub use kinds::{BulkChange, Environment, KeyScope, OperatorRole, Presence, Region, Showing, SortOrder, UserSort};
+pub use mentions::{LINK_MARKS, MENTION_OPEN, mention_of, mentioned_uids};
 pub use message_filter::MessageFilter;
 pub use messages::{
     CallStatus, CallType, Content, MAX_ATTACHMENTS, MAX_TEXT_CHARS, MediaType, MemberEvent, MessageCategory,

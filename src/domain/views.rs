@@ -350,6 +350,15 @@ pub struct MessageView {
     pub deleted_at: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted_by: Option<String>,
+    /// The users the text mentions (`<@uid:UID>`) that exist, as CometChat
+    /// gives them; left out when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Vec<Object>))]
+    pub mentioned_users: Vec<serde_json::Value>,
+    /// Whether the text mentions the user the message is read for
+    /// (`onBehalfOf`); left out when read for the app.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mentioned_me: Option<bool>,
 }
 
 /// A page of messages, newest first, and where the older ones continue.
@@ -357,6 +366,10 @@ pub struct MessageView {
 pub struct MessagePage {
     pub items: Vec<MessageView>,
     pub next_cursor: Option<String>,
+    /// How many of the listed conversation's messages its reader has not
+    /// read, when asked for (up to 100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unread_count: Option<i64>,
 }
 
 /// One of a user's conversations: with whom, its last message, and how

@@ -24,10 +24,14 @@ pub async fn list_messages(
 ) -> Result<MessagePage, ApiError> {
     use crate::server::{
         auth::session::dashboard_app,
-        service::messages::{self, MessageQuery},
+        service::{
+            groups::Acting,
+            messages::{self, MessageQuery},
+        },
     };
     let (state, caller, app) = dashboard_app(&app_id).await?;
-    Ok(messages::list(&state.db, &caller, &app, MessageQuery::filtered(filter, EXPLORER_PAGE, cursor)).await?)
+    Ok(messages::list(&state.db, &caller, &app, &Acting::App, MessageQuery::filtered(filter, EXPLORER_PAGE, cursor))
+        .await?)
 }
 
 /// Finds messages for moderation: by sender, receiver, group, category,

@@ -438,6 +438,13 @@ async fn messages(client: &mut Client<'_>) {
         ))
         .await;
     client.send(req("list-all-messages").query("hasAttachments=true&attachmentTypes=image&hasReactions=false")).await;
+    let mention = text("cometchat-guid-1", "group", "Look, <@uid:cometchat-uid-2>: https://www.cometchat.com");
+    client.send(req("send-message").as_user("cometchat-uid-1").body(mention)).await;
+    client
+        .send(req("list-all-messages").as_user("cometchat-uid-2").query(
+            "searchKey=look&hasLinks=true&hasMentions=true&mentionedUids=cometchat-uid-2&mentionsWithTagInfo=true&mentionsWithBlockedInfo=false&unread=true&count=true&onlyDeleted=false&sentAt=1",
+        ))
+        .await;
     client.send(req("get-message-details").param("id", &id)).await;
     client
         .send(req("update-message").param("id", &id).as_user("cometchat-uid-1").body(json!({
@@ -465,6 +472,13 @@ async fn messages(client: &mut Client<'_>) {
                 .param("guid", "cometchat-guid-1")
                 .as_user("cometchat-uid-1")
                 .query("limit=10&affix=prepend&hideReplies=true"),
+        )
+        .await;
+    client
+        .send(
+            req("user-list-group-messages").param("guid", "cometchat-guid-1").as_user("cometchat-uid-2").query(
+                "searchKey=look&myMentionsOnly=true&mentionsWithTagInfo=true&unread=true&count=true&hasLinks=true",
+            ),
         )
         .await;
     client

@@ -11,6 +11,7 @@ mod assets;
 mod cli;
 mod client_api;
 mod cometchat_conformance;
+mod cometchat_message_lists;
 mod cometchat_shapes;
 mod dashboard;
 mod dashboard_account;

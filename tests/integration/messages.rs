@@ -196,8 +196,14 @@ async fn each_kind_of_bad_message_gets_its_code_and_writes_nothing(backend: Back
     ] {
         assert_eq!(api.err("GET", path, None).await.1, code, "{path}");
     }
-    let (status, code) = error_of(api.call_as("ana", "GET", "/v3/messages", None).await).await;
-    assert_eq!((status, code.as_str()), (StatusCode::BAD_REQUEST, "ERR_ONBEHALFOF_NOT_ALLOWED"));
+    for (path, code) in [
+        ("/v3/messages?unread=true", "ERR_ONBEHALFOF_REQUIRED"),
+        ("/v3/messages?myMentionsOnly=true", "ERR_ONBEHALFOF_REQUIRED"),
+        ("/v3/messages?mentionedUids=ben,not%20a%20uid", "ERR_INVALID_UID"),
+        ("/v3/messages?searchKey=a%00b", "ERR_NUL_IN_TEXT"),
+    ] {
+        assert_eq!(api.err("GET", path, None).await, (StatusCode::BAD_REQUEST, code.into()), "{path}");
+    }
     assert_eq!((api.message_count().await, api.app.count("audit_log").await), before, "nothing was written");
 }
 

@@ -5,17 +5,15 @@ use axum::extract::{Query, State};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{ApiPath, ClientCall, OnBehalfOf, Params, limit, optional, path_id, split, uid};
+use super::{ApiPath, ClientCall, OnBehalfOf, Params, limit, optional, path_id, split, uid, uids};
 use crate::domain::{
     Guid, MediaType, MessageCategory, MessagePage, MessageView, Receiver, ReceiverType, Uid, conversation_keys,
+    storable,
 };
 use crate::server::{
     Error, Result,
     auth::api_key::ApiCaller,
-    service::{
-        groups::Acting,
-        messages::{self, MessageQuery, Walk},
-    },
+    service::messages::{self, MessageQuery, Viewing, Walk},
     state::AppState,
 };
 
@@ -53,6 +51,33 @@ pub struct ListMessagesParams {
     #[serde(default)]
     #[allow(dead_code)]
     hide_messages_from_blocked_users: bool,
+    /// Text messages whose text holds this, in any case.
+    search_key: Option<String>,
+    /// Only text messages with a link (`http://`, `https://` or `www.`).
+    #[serde(default)]
+    has_links: bool,
+    /// Only text messages that mention a user, written `<@uid:UID>`.
+    #[serde(default)]
+    has_mentions: bool,
+    /// Comma-separated UIDs: text messages that mention any of them.
+    /// (CometChat's document types this boolean; its text, and its clients,
+    /// give UIDs.)
+    mentioned_uids: Option<String>,
+    /// Only text messages that mention the `onBehalfOf` user.
+    #[serde(default)]
+    my_mentions_only: bool,
+    /// Mentioned users come with their `tags`.
+    #[serde(default)]
+    mentions_with_tag_info: bool,
+    /// Accepted as CometChat documents it; Switchboard has no blocked users
+    /// yet, so mentioned users carry no blocked information.
+    #[serde(default)]
+    #[allow(dead_code)]
+    mentions_with_blocked_info: bool,
+    /// Only what the `onBehalfOf` user has not read: others' messages past
+    /// their read mark, actions and deleted messages aside.
+    #[serde(default)]
+    unread: bool,
     /// Comma-separated tags: messages with any of them.
     tags: Option<String>,
     /// Accepted as CometChat documents it: messages always carry their `tags`.
@@ -88,10 +113,10 @@ pub struct ListMessagesParams {
     /// previous page. A list without `affix`, `id` or `sentAt` walks this
     /// way, from the newest message.
     cursor: Option<String>,
-    /// Accepted as CometChat documents it; every list counts its page in
-    /// `meta.current.count`.
+    /// With `onBehalfOf`: `meta.unreadCount` says how many of the listed
+    /// messages, from the newest, the user has not read (up to 100). Every
+    /// list counts its page in `meta.current.count`.
     #[serde(default)]
-    #[allow(dead_code)]
     count: bool,
     /// Threads: replies per page (CometChat's name for `limit` there).
     per_page: Option<i64>,
@@ -180,8 +205,11 @@ fn conversations(id: &str) -> Result<Vec<String>> {
     }
 }
 
-fn message_query(params: ListParams) -> Result<MessageQuery> {
+/// The query a list's parameters ask for, and how its messages are shown to
+/// `reader` (the `onBehalfOf` user, if any).
+fn message_query(params: ListParams, reader: Option<&Uid>) -> Result<(MessageQuery, Viewing)> {
     let Query(mut p) = params.map_err(|e| Error::BadRequest(e.body_text()))?;
+    let viewing = Viewing { reader: reader.cloned(), mention_tags: p.mentions_with_tag_info };
     let (per_page, page) = (p.per_page, p.page);
     let limit = limit(p.limit.or(per_page))?;
     if page.is_some_and(|page| page < 1) {
@@ -198,7 +226,7 @@ fn message_query(params: ListParams) -> Result<MessageQuery> {
     {
         return Err(Error::invalid("ERR_INVALID_TIME_RANGE", "from comes before to."));
     }
-    Ok(MessageQuery {
+    let query = MessageQuery {
         sender: optional(p.sender, |s| Uid::parse(s).map(|u| u.to_string()))?,
         receiver,
         receiver_type,
@@ -212,6 +240,15 @@ fn message_query(params: ListParams) -> Result<MessageQuery> {
         types,
         with_reactions: p.has_reactions,
         tags: split(p.tags, "tags")?,
+        search: p.search_key.filter(|key| !key.is_empty()).map(|key| storable(key, "searchKey")).transpose()?,
+        with_links: p.has_links,
+        with_mentions: p.has_mentions,
+        mentioning: uids(&split(p.mentioned_uids, "mentionedUids")?)?,
+        mentioning_reader: p.my_mentions_only,
+        unread: p.unread,
+        count_unread: p.count,
+        reader: None,
+        readers_own: false,
         from,
         to,
         hide_deleted: p.hide_deleted,
@@ -222,7 +259,8 @@ fn message_query(params: ListParams) -> Result<MessageQuery> {
         offset: page.map_or(0, |page| (page - 1).saturating_mul(limit)),
         walk,
         cursor: p.cursor,
-    })
+    };
+    Ok((query, viewing))
 }
 
 /// A page of messages with CometChat's `meta`: how many were asked for and
@@ -236,8 +274,14 @@ pub struct MessageList {
 }
 
 #[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 struct MessageMeta {
     current: Current,
+    /// With `count` and `onBehalfOf`: how many of the listed messages the
+    /// user has not read (up to 100).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    unread_count: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     next: Option<NextMessages>,
@@ -269,7 +313,7 @@ struct NextCursor {
 
 impl MessageList {
     fn of(page: MessagePage, query_limit: i64, walk: Walk) -> Self {
-        let MessagePage { items, next_cursor } = page;
+        let MessagePage { items, next_cursor, unread_count } = page;
         // The message the next page continues from: the last one walked over.
         let edge = match walk {
             Walk::Before(_) => items.first(),
@@ -285,7 +329,12 @@ impl MessageList {
             _ => None,
         };
         MessageList {
-            meta: MessageMeta { current: Current { limit: query_limit, count: items.len() }, next, cursor },
+            meta: MessageMeta {
+                current: Current { limit: query_limit, count: items.len() },
+                unread_count,
+                next,
+                cursor,
+            },
             data: items,
         }
     }
@@ -301,17 +350,17 @@ impl axum::response::IntoResponse for MessageList {
 /// parties in `data.entities`.
 async fn listed(
     (state, api): (&AppState, &ApiCaller),
-    query: MessageQuery,
+    (query, viewing): (MessageQuery, Viewing),
     run: impl AsyncFnOnce(MessageQuery) -> Result<MessagePage>,
 ) -> Result<MessageList> {
     let (limit, walk) = (query.limit, query.walk);
     let page = run(query).await?;
-    let items = messages::with_entities(&state.db, &api.app, page.items).await?;
+    let items = messages::with_entities(&state.db, &api.app, page.items, &viewing).await?;
     Ok(MessageList::of(MessagePage { items, ..page }, limit, walk))
 }
 
-/// The app's messages, newest first, filtered. This is the app's view;
-/// a user reads theirs through their conversations.
+/// The app's messages, newest first, filtered; with `onBehalfOf`, those
+/// of the user's conversations (with other users, and their groups').
 #[utoipa::path(get, path = "/messages", tag = "Messages", params(ListMessagesParams),
     responses((status = 200, body = MessageList)))]
 pub async fn list(
@@ -320,14 +369,8 @@ pub async fn list(
     OnBehalfOf(acting): OnBehalfOf,
     params: ListParams,
 ) -> Result<MessageList> {
-    if acting != Acting::App {
-        return Err(Error::invalid(
-            "ERR_ONBEHALFOF_NOT_ALLOWED",
-            "This list is the app's. A user reads GET /v3/users/{uid}/messages or /v3/groups/{guid}/messages.",
-        ));
-    }
-    listed((&state, &api), message_query(params)?, async |q| messages::list(&state.db, &api.caller, &api.app, q).await)
-        .await
+    let query = message_query(params, acting.user())?;
+    listed((&state, &api), query, async |q| messages::list(&state.db, &api.caller, &api.app, &acting, q).await).await
 }
 
 /// The conversation between the `onbehalfof` user and `uid`, newest first.
@@ -340,7 +383,7 @@ pub async fn between(
     params: ListParams,
 ) -> Result<MessageList> {
     let (viewer, other) = (on_behalf_of.user()?, uid(&raw)?);
-    let query = message_query(params)?;
+    let query = message_query(params, Some(&viewer))?;
     listed((&state, &api), query, async |q| {
         messages::between(&state.db, &api.caller, &api.app, &viewer, &other, q).await
     })
@@ -356,7 +399,7 @@ pub async fn of_group(
     ApiPath(raw): ApiPath<String>,
     params: ListParams,
 ) -> Result<MessageList> {
-    let (query, guid) = (message_query(params)?, Guid::parse(&raw)?);
+    let (query, guid) = (message_query(params, acting.user())?, Guid::parse(&raw)?);
     listed((&state, &api), query, async |q| {
         messages::of_group(&state.db, &api.caller, &api.app, &acting, &guid, q).await
     })
@@ -373,7 +416,7 @@ pub async fn thread(
     ApiPath(raw): ApiPath<String>,
     params: ListParams,
 ) -> Result<MessageList> {
-    let (query, id) = (message_query(params)?, path_id(&raw)?);
+    let (query, id) = (message_query(params, acting.user())?, path_id(&raw)?);
     listed((&state, &api), query, async |q| messages::thread(&state.db, &api.caller, &api.app, &acting, id, q).await)
         .await
 }

@@ -20,7 +20,7 @@ use crate::server::{
     auth::api_key::ApiCaller,
     service::{
         groups::Acting,
-        messages::{self, Edit, Outgoing},
+        messages::{self, Edit, Outgoing, Viewing},
     },
     state::AppState,
 };
@@ -178,7 +178,7 @@ async fn send_as(
     };
     if !many {
         let sent = messages::send(&state.db, &api.caller, &api.app, &sender, outgoing).await;
-        return Ok(Data(SendAnswer::One(shown(state, api, sent).await?.0)));
+        return Ok(Data(SendAnswer::One(shown(state, api, sent, None).await?.0)));
     }
     // Each send stands alone; the parties of those that went are read at once.
     let mut results = Vec::with_capacity(receivers.len());
@@ -187,7 +187,7 @@ async fn send_as(
         results.push((receiver, messages::send(&state.db, &api.caller, &api.app, &sender, to).await));
     }
     let sent: Vec<MessageView> = results.iter().filter_map(|(_, r)| r.as_ref().ok().cloned()).collect();
-    let mut shown = messages::with_entities(&state.db, &api.app, sent).await?.into_iter();
+    let mut shown = messages::with_entities(&state.db, &api.app, sent, &Viewing::default()).await?.into_iter();
     let mut answer = Sent::default();
     for (receiver, result) in results {
         let outcome = match result {
@@ -214,9 +214,16 @@ fn muid(raw: String) -> Result<String> {
     Ok(crate::domain::storable(raw, "muid")?)
 }
 
-/// A message as REST answers it: with its parties in `data.entities`.
-async fn shown(state: &AppState, api: &ApiCaller, message: Result<MessageView>) -> Result<Data<MessageView>> {
-    let mut shown = messages::with_entities(&state.db, &api.app, vec![message?]).await?;
+/// A message as REST answers it to `reader` (the `onBehalfOf` user, if
+/// any): with its parties in `data.entities`, and whom it mentions.
+async fn shown(
+    state: &AppState,
+    api: &ApiCaller,
+    message: Result<MessageView>,
+    reader: Option<&Uid>,
+) -> Result<Data<MessageView>> {
+    let viewing = Viewing { reader: reader.cloned(), ..Viewing::default() };
+    let mut shown = messages::with_entities(&state.db, &api.app, vec![message?], &viewing).await?;
     shown.pop().map(Data).ok_or_else(|| Error::Internal("a message went missing on its way out".into()))
 }
 
@@ -228,7 +235,8 @@ pub async fn get(
     ClientCall { api, on_behalf_of: OnBehalfOf(acting) }: ClientCall,
     ApiPath(raw): ApiPath<String>,
 ) -> Result<Data<MessageView>> {
-    shown(&state, &api, messages::get(&state.db, &api.caller, &api.app, &acting, path_id(&raw)?).await).await
+    let message = messages::get(&state.db, &api.caller, &api.app, &acting, path_id(&raw)?).await;
+    shown(&state, &api, message, acting.user()).await
 }
 
 #[derive(Deserialize, ToSchema)]

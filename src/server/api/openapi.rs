@@ -52,6 +52,14 @@ after `id` or `sentAt`) or `affix=prepend` (those before), oldest first, with `m
 `meta.next` (`affix`, `id`, `sentAt`) naming the next page; `limit` is 1 to 1,000 (100 when left out). \
 Without `affix`, `id` or `sentAt`, a list is newest first and pages with Switchboard's `cursor` \
 (`meta.cursor.next`): ids only grow, so messages sent while a client pages never shift its pages. \
+`GET /v3/messages` with `onbehalfof` lists the messages of that user's conversations, with other \
+users and in their groups. A text message mentions a user as `<@uid:UID>`; a message carries the users \
+it mentions in `mentionedUsers` (with their `tags` under `mentionsWithTagInfo`) and, read with \
+`onbehalfof`, `mentionedMe`. `searchKey` (text, in any case), `hasLinks`, `hasMentions`, \
+`mentionedUids` and `myMentionsOnly` filter on a message's text and narrow what the other filters \
+walk; no index serves them. `unread` (with `onbehalfof`) lists what the user has not read: others' \
+messages past their read mark, actions and deleted messages aside; `count` adds `meta.unreadCount`, \
+that number for the whole list (up to 100). \
 Answers leave out a value that is absent; none is ever `null`. A user's presence is `available` or \
 `offline`. Query parameters and body fields that neither CometChat nor Switchboard documents are \
 refused (`ERR_BAD_REQUEST`). `POST /v3/messages` with `multipleReceivers` (which CometChat documents \

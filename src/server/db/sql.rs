@@ -205,6 +205,14 @@ impl Db {
         Ok(())
     }
 
+    /// The text under `key` of the JSON object `column` holds as text.
+    pub fn json_text(&self, column: &str, key: &str) -> String {
+        match self {
+            Db::Sqlite(_) => format!("json_extract({column}, '$.{key}')"),
+            Db::Postgres(_) => format!("(CAST({column} AS json) ->> '{key}')"),
+        }
+    }
+
     /// The aggregate that makes a JSON array of a column's values.
     pub fn json_array_aggregate(&self) -> &'static str {
         match self {

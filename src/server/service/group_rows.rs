@@ -22,6 +22,16 @@ pub enum Acting {
     User(Uid),
 }
 
+impl Acting {
+    /// The acting user, or none when the app acts.
+    pub fn user(&self) -> Option<&Uid> {
+        match self {
+            Acting::App => None,
+            Acting::User(uid) => Some(uid),
+        }
+    }
+}
+
 /// The acting user's internal id, or none when the app acts.
 pub(in crate::server::service) async fn acting_id(db: &Db, app: &App, acting: &Acting) -> Result<Option<i64>> {
     match acting {

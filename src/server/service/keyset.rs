@@ -79,6 +79,14 @@ impl Conditions {
         parts.join(" AND ")
     }
 
+    /// `expression` holds `fragment`, in any case: a scan, for filters that
+    /// ride on a narrower one.
+    pub(super) fn contains(&mut self, expression: &str, fragment: &str) -> String {
+        let escaped = fragment.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let pattern = self.placeholder(format!("%{escaped}%"));
+        format!("LOWER({expression}) LIKE {pattern} ESCAPE '\\'")
+    }
+
     /// A prefix as a range on an indexed column: no scan, no leading wildcard.
     pub(super) fn prefix_of(&mut self, column: &str, prefix: &str) -> PrefixRange {
         let from = self.placeholder(prefix.to_owned());

@@ -103,6 +103,8 @@ impl NewMessage {
             edited_at: None,
             deleted_at: None,
             deleted_by: None,
+            mentioned_users: Vec::new(),
+            mentioned_me: None,
         }
     }
 }

@@ -1,20 +1,46 @@
 //! The sender and the receiver of each message as CometChat's REST answers
 //! carry them, in `data.entities`: `{"sender": {"entity": {...},
-//! "entityType": "user"}, "receiver": {...}}`. Read for a page at once, one
-//! query for its users and one for its groups.
+//! "entityType": "user"}, "receiver": {...}}`, and the users a text
+//! mentions, in `mentionedUsers`. Read for a page at once, one query for
+//! its users and one for its groups.
 
 use std::collections::{BTreeSet, HashMap};
 
 use serde_json::{Map, Value, json};
 
 use super::*;
+use crate::domain::mentioned_uids;
 
-/// The messages with their parties in `data.entities`. A party that is gone
-/// (a user deleted for good) is left out.
-pub async fn with_entities(db: &Db, app: &App, mut messages: Vec<MessageView>) -> Result<Vec<MessageView>> {
+/// Whom a page is read for, and what its mentions carry.
+#[derive(Debug, Clone, Default)]
+pub struct Viewing {
+    /// The user reading (`onBehalfOf`): `mentionedMe` is said for them.
+    pub reader: Option<Uid>,
+    /// Mentioned users come with their tags (`mentionsWithTagInfo`).
+    pub mention_tags: bool,
+}
+
+/// The users a message's text mentions: text messages only.
+fn mentions_in(message: &MessageView) -> Vec<Uid> {
+    match (message.category, message.data.get("text")) {
+        (MessageCategory::Message, Some(Value::String(text))) if message.message_type == "text" => mentioned_uids(text),
+        _ => Vec::new(),
+    }
+}
+
+/// The messages with their parties in `data.entities`, and the users they
+/// mention in `mentionedUsers`. A party or a mentioned user that is gone
+/// (deleted for good), or never was, is left out.
+pub async fn with_entities(
+    db: &Db,
+    app: &App,
+    mut messages: Vec<MessageView>,
+    viewing: &Viewing,
+) -> Result<Vec<MessageView>> {
     let mut uids = BTreeSet::new();
     let mut guids = BTreeSet::new();
-    for m in &messages {
+    let mentions: Vec<Vec<Uid>> = messages.iter().map(mentions_in).collect();
+    for (m, mentioned) in messages.iter().zip(&mentions) {
         if m.sender != SYSTEM_SENDER {
             uids.insert(m.sender.clone());
         }
@@ -22,17 +48,18 @@ pub async fn with_entities(db: &Db, app: &App, mut messages: Vec<MessageView>) -
             ReceiverType::User => uids.insert(m.receiver.clone()),
             ReceiverType::Group => guids.insert(m.receiver.clone()),
         };
+        uids.extend(mentioned.iter().map(|uid| uid.to_string()));
     }
-    let users = users_by_uid(db, app, uids).await?;
+    let users = users_by_uid(db, app, uids, viewing.mention_tags).await?;
     let groups = groups_by_guid(db, app, guids).await?;
-    for m in &mut messages {
+    for (m, mentioned) in messages.iter_mut().zip(mentions) {
         let mut entities = Map::new();
         if let Some(user) = users.get(&m.sender) {
-            entities.insert("sender".into(), json!({"entity": user, "entityType": "user"}));
+            entities.insert("sender".into(), json!({"entity": user.entity, "entityType": "user"}));
         }
         let receiver = match m.receiver_type {
             ReceiverType::User => users.get(&m.receiver).map(|user| {
-                let mut user = user.clone();
+                let mut user = user.entity.clone();
                 user["conversationId"] = json!(m.conversation_id);
                 json!({"entity": user, "entityType": "user"})
             }),
@@ -44,6 +71,19 @@ pub async fn with_entities(db: &Db, app: &App, mut messages: Vec<MessageView>) -
         if let Value::Object(data) = &mut m.data {
             data.insert("entities".into(), Value::Object(entities));
         }
+        m.mentioned_me = viewing.reader.as_ref().map(|reader| mentioned.contains(reader));
+        m.mentioned_users = mentioned
+            .iter()
+            .filter_map(|uid| users.get(uid.as_str()))
+            .map(|user| match (&user.tags, viewing.mention_tags) {
+                (Some(tags), true) => {
+                    let mut entity = user.entity.clone();
+                    entity["tags"] = json!(tags);
+                    entity
+                }
+                _ => user.entity.clone(),
+            })
+            .collect();
     }
     Ok(messages)
 }
@@ -54,12 +94,12 @@ pub async fn with_entities(db: &Db, app: &App, mut messages: Vec<MessageView>) -
 /// change left it, with its own entities).
 pub async fn told(db: &Db, app: &App, changed: Changed) -> Result<MessageView> {
     let Changed { message, mut action } = changed;
-    let message = with_entities(db, app, vec![message]).await?.pop();
+    let message = with_entities(db, app, vec![message], &Viewing::default()).await?.pop();
     let actor = action.data.get("actor").and_then(Value::as_str).filter(|a| *a != SYSTEM_SENDER).map(str::to_owned);
-    let users = users_by_uid(db, app, actor.iter().cloned().collect()).await?;
+    let users = users_by_uid(db, app, actor.iter().cloned().collect(), false).await?;
     let mut entities = Map::new();
     if let Some(by) = actor.and_then(|uid| users.get(&uid)) {
-        entities.insert("by".into(), json!({"entity": by, "entityType": "user"}));
+        entities.insert("by".into(), json!({"entity": by.entity, "entityType": "user"}));
     }
     if let Some(message) = message {
         if let Some(receiver) = message.data.pointer("/entities/receiver") {
@@ -83,28 +123,39 @@ struct UserEntity {
     created_at: i64,
 }
 
-async fn users_by_uid(db: &Db, app: &App, uids: BTreeSet<String>) -> Result<HashMap<String, Value>> {
+/// A user as a message's entities show them, and their tags when asked for.
+struct Shown {
+    entity: Value,
+    tags: Option<Vec<String>>,
+}
+
+async fn users_by_uid(db: &Db, app: &App, uids: BTreeSet<String>, with_tags: bool) -> Result<HashMap<String, Shown>> {
     if uids.is_empty() {
         return Ok(HashMap::new());
     }
     let mut filter = Conditions::default();
     let app_arg = filter.placeholder(app.id);
     let listed = filter.list(uids.into_iter().map(Arg::from));
+    let tags =
+        if with_tags { tags::json_of(db, Tagged::User, "users.id") } else { "CAST(NULL AS TEXT) AS tags".into() };
     let sql = format!(
-        "SELECT uid, name, avatar, role, status, created_at FROM users WHERE app = {app_arg} AND uid IN ({listed})"
+        "SELECT uid, name, avatar, role, status, created_at, {tags} FROM users \
+         WHERE app = {app_arg} AND uid IN ({listed})"
     );
-    let rows: Vec<UserEntity> = db.all(&sql, &filter.args).await?;
-    Ok(rows
-        .into_iter()
-        .map(|u| {
-            let mut entity =
-                json!({"uid": u.uid, "name": u.name, "role": u.role, "status": u.status, "createdAt": u.created_at});
-            if let Some(avatar) = u.avatar {
-                entity["avatar"] = json!(avatar);
-            }
-            (u.uid, entity)
+    let rows: Vec<WithTags<UserEntity>> = db.all(&sql, &filter.args).await?;
+    rows.into_iter()
+        .map(|tagged| {
+            tagged.view(|u, tags| {
+                let mut entity = json!({
+                    "uid": u.uid, "name": u.name, "role": u.role, "status": u.status, "createdAt": u.created_at,
+                });
+                if let Some(avatar) = u.avatar {
+                    entity["avatar"] = json!(avatar);
+                }
+                Ok((u.uid, Shown { entity, tags: with_tags.then_some(tags) }))
+            })
         })
-        .collect())
+        .collect()
 }
 
 #[derive(FromRow)]

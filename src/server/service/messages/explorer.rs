@@ -35,6 +35,26 @@ pub struct MessageQuery {
     pub with_reactions: bool,
     /// Messages with any of these tags.
     pub tags: Vec<String>,
+    /// Text messages whose text holds this, in any case (`searchKey`).
+    pub search: Option<String>,
+    /// Text messages with a link (`hasLinks`).
+    pub with_links: bool,
+    /// Text messages that mention a user (`hasMentions`).
+    pub with_mentions: bool,
+    /// Text messages that mention any of these users (`mentionedUids`).
+    pub mentioning: Vec<Uid>,
+    /// Text messages that mention the reader (`myMentionsOnly`).
+    pub mentioning_reader: bool,
+    /// Only what the reader has not read: others' messages past their read
+    /// mark, actions and deleted messages aside, as unread counts go.
+    pub unread: bool,
+    /// The user the list is read for (`onBehalfOf`), set by the service.
+    pub reader: Option<Uid>,
+    /// Only the conversations the reader is in: theirs with other users,
+    /// and their groups'.
+    pub readers_own: bool,
+    /// Counts what the reader has not read, besides the page (`count`).
+    pub count_unread: bool,
     /// Sent at or after this time (seconds since 1970).
     pub from: Option<i64>,
     /// Sent before this time.
@@ -116,8 +136,8 @@ async fn id_bounds(db: &Db, app: &App, from: Option<i64>, to: Option<i64>) -> Re
     Ok((first, last))
 }
 
-/// The statement of one page, with its arguments.
-async fn page_statement(db: &Db, app: &App, query: &MessageQuery) -> Result<(String, Vec<Arg<'static>>)> {
+/// Which rows a page of `query` takes, and its order on ids.
+async fn conditions(db: &Db, app: &App, query: &MessageQuery) -> Result<(Conditions, &'static str)> {
     let mut filter = Conditions::default();
     let app_arg = filter.placeholder(Arg::from(app.id));
     filter.parts.push(format!("m.app = {app_arg}"));
@@ -173,6 +193,8 @@ async fn page_statement(db: &Db, app: &App, query: &MessageQuery) -> Result<(Str
             .parts
             .push(format!("EXISTS (SELECT 1 FROM message_tags t WHERE t.message_id = m.id AND t.tag IN ({tags}))"));
     }
+    text_filters(db, &mut filter, query);
+    reader_filters(db, app, &mut filter, query).await?;
     if query.hide_deleted {
         filter.parts.push("m.deleted_at IS NULL".into());
     }
@@ -213,6 +235,12 @@ async fn page_statement(db: &Db, app: &App, query: &MessageQuery) -> Result<(Str
             "DESC"
         }
     };
+    Ok((filter, order))
+}
+
+/// The statement of one page, with its arguments.
+async fn page_statement(db: &Db, app: &App, query: &MessageQuery) -> Result<(String, Vec<Arg<'static>>)> {
+    let (filter, order) = conditions(db, app, query).await?;
     let limit = query.limit.clamp(1, MAX_LIMIT);
     let sql = format!(
         "SELECT {MESSAGE_COLUMNS}, {} FROM messages m WHERE {} ORDER BY m.id {order} LIMIT {} OFFSET {}",
@@ -222,6 +250,77 @@ async fn page_statement(db: &Db, app: &App, query: &MessageQuery) -> Result<(Str
         query.offset.max(0)
     );
     Ok((sql, filter.args))
+}
+
+/// The filters on a message's text. No index serves them: they narrow
+/// what the other filters walk to.
+fn text_filters(db: &Db, filter: &mut Conditions, query: &MessageQuery) {
+    let text = db.json_text("m.data", "text");
+    if let Some(search) = &query.search {
+        let holds = filter.contains(&text, search);
+        filter.parts.push(holds);
+    }
+    let any = |filter: &mut Conditions, fragments: Vec<String>| {
+        let held: Vec<String> = fragments.iter().map(|f| filter.contains(&text, f)).collect();
+        filter.parts.push(format!("({})", held.join(" OR ")));
+    };
+    if query.with_links {
+        any(filter, LINK_MARKS.iter().map(|mark| mark.to_string()).collect());
+    }
+    if query.with_mentions {
+        any(filter, vec![MENTION_OPEN.to_owned()]);
+    }
+    let mut mentioned: Vec<&Uid> = query.mentioning.iter().collect();
+    if let (true, Some(reader)) = (query.mentioning_reader, &query.reader) {
+        mentioned.push(reader);
+    }
+    if !mentioned.is_empty() {
+        any(filter, mentioned.into_iter().map(mention_of).collect());
+    }
+}
+
+/// The filters read for a user: their own conversations, what they have not
+/// read, their mentions. Each needs the reader (`onBehalfOf`).
+async fn reader_filters(db: &Db, app: &App, filter: &mut Conditions, query: &MessageQuery) -> Result<()> {
+    let needs_reader = query.readers_own || query.unread || query.mentioning_reader;
+    let reader = match (&query.reader, needs_reader) {
+        (_, false) => return Ok(()),
+        (Some(reader), true) => reader,
+        (None, true) => {
+            return Err(Error::invalid(
+                "ERR_ONBEHALFOF_REQUIRED",
+                "unread and myMentionsOnly are read for a user: name them in onBehalfOf.",
+            ));
+        }
+    };
+    if !(query.readers_own || query.unread) {
+        return Ok(());
+    }
+    let reader_id = filter.placeholder(user_rows::find(db, app, reader).await?.id);
+    let groups_of_reader = |select: &str| {
+        format!(
+            "SELECT {select} FROM group_members gm JOIN groups g ON g.id = gm.group_id \
+             WHERE gm.user_id = {reader_id} AND g.app = m.app"
+        )
+    };
+    if query.readers_own {
+        let pairs = format!("SELECT uc.conversation FROM user_conversations uc WHERE uc.user_id = {reader_id}");
+        let groups = groups_of_reader("'group:' || g.guid");
+        filter.parts.push(format!("(m.conversation IN ({pairs}) OR m.conversation IN ({groups}))"));
+    }
+    if query.unread {
+        let me = filter.placeholder(reader.to_string());
+        let pair_mark = format!(
+            "SELECT uc.last_read_id FROM user_conversations uc \
+             WHERE uc.user_id = {reader_id} AND uc.conversation = m.conversation"
+        );
+        let group_mark = format!("{} AND 'group:' || g.guid = m.conversation", groups_of_reader("gm.last_read_id"));
+        filter.parts.push(format!(
+            "m.sender <> {me} AND m.category <> 'action' AND m.deleted_at IS NULL \
+             AND m.id > COALESCE(({pair_mark}), ({group_mark}), 0)"
+        ));
+    }
+    Ok(())
 }
 
 async fn page(db: &Db, app: &App, query: MessageQuery) -> Result<MessagePage> {
@@ -235,7 +334,23 @@ async fn page(db: &Db, app: &App, query: MessageQuery) -> Result<MessagePage> {
     if let Walk::Before(_) = query.walk {
         items.reverse();
     }
-    Ok(MessagePage { items, next_cursor })
+    // Only a user has read anything: for the app there is nothing to count.
+    let unread_count = match (query.count_unread, &query.reader) {
+        (true, Some(_)) => Some(unread_count(db, app, &query).await?),
+        _ => None,
+    };
+    Ok(MessagePage { items, next_cursor, unread_count })
+}
+
+/// How many of the messages `query` names its reader has not read, from
+/// the newest, wherever its page starts; counted up to `UNREAD_CAP`, as
+/// a conversation's unread count is.
+async fn unread_count(db: &Db, app: &App, query: &MessageQuery) -> Result<i64> {
+    let all_unread = MessageQuery { unread: true, walk: Walk::NewestFirst, cursor: None, offset: 0, ..query.clone() };
+    let (filter, _) = conditions(db, app, &all_unread).await?;
+    let sql =
+        format!("SELECT COUNT(*) FROM (SELECT 1 FROM messages m WHERE {} LIMIT {UNREAD_CAP}) AS unread", filter.sql());
+    Ok(db.scalar(&sql, &filter.args).await?)
 }
 
 /// How the database would run a page of `query`.
@@ -246,11 +361,24 @@ pub async fn explain(db: &Db, caller: &Caller, app: &App, query: MessageQuery) -
     keyset::plans(db, &[(&sql, &args)]).await
 }
 
-/// The app's messages, newest first, as the explorer filters them.
-pub async fn list(db: &Db, caller: &Caller, app: &App, query: MessageQuery) -> Result<MessagePage> {
+/// The app's messages, newest first, as the explorer filters them; read
+/// for a user, only those of their conversations.
+pub async fn list(db: &Db, caller: &Caller, app: &App, acting: &Acting, query: MessageQuery) -> Result<MessagePage> {
     caller.require_app(app.id)?;
     caller.require(Permission::Read)?;
+    let query = match acting {
+        Acting::App => query,
+        Acting::User(uid) => MessageQuery { reader: Some(uid.clone()), readers_own: true, ..query },
+    };
     page(db, app, query).await
+}
+
+/// The query read for the acting user, if a user acts.
+fn read_by(acting: &Acting, query: MessageQuery) -> MessageQuery {
+    match acting {
+        Acting::App => query,
+        Acting::User(uid) => MessageQuery { reader: Some(uid.clone()), ..query },
+    }
 }
 
 /// The conversation between users `viewer` and `other`, newest first.
@@ -267,7 +395,7 @@ pub async fn between(
     user_rows::find(db, app, viewer).await?;
     user_rows::find(db, app, other).await?;
     let conversation = Receiver::User(other.clone()).conversation_with(viewer);
-    page(db, app, MessageQuery { conversations: vec![conversation], ..query }).await
+    page(db, app, MessageQuery { conversations: vec![conversation], reader: Some(viewer.clone()), ..query }).await
 }
 
 /// A group's messages, newest first: for the app, or for a member.
@@ -286,7 +414,7 @@ pub async fn of_group(
     if let (Acting::User(uid), None) = (acting, &group.scope) {
         return Err(not_a_member(uid, guid));
     }
-    page(db, app, MessageQuery { conversations: vec![format!("group:{guid}")], ..query }).await
+    page(db, app, MessageQuery { conversations: vec![format!("group:{guid}")], ..read_by(acting, query) }).await
 }
 
 /// Message `id` of app `app` for the realtime gateway, which pushes it only
@@ -328,5 +456,5 @@ pub async fn thread(
     query: MessageQuery,
 ) -> Result<MessagePage> {
     get(db, caller, app, acting, id).await?;
-    page(db, app, MessageQuery { parent_id: Some(id), ..query }).await
+    page(db, app, MessageQuery { parent_id: Some(id), ..read_by(acting, query) }).await
 }

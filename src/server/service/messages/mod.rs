@@ -36,8 +36,9 @@ use super::{
 };
 use crate::args;
 use crate::domain::{
-    Content, ConversationView, GroupAction, Guid, MessageCategory, MessageEvent, MessageFilter, MessagePage,
-    MessageView, Reach, Receiver, ReceiverType, SYSTEM_SENDER, Scope, Uid, conversation_id, may,
+    Content, ConversationView, GroupAction, Guid, LINK_MARKS, MENTION_OPEN, MessageCategory, MessageEvent,
+    MessageFilter, MessagePage, MessageView, Reach, Receiver, ReceiverType, SYSTEM_SENDER, Scope, Uid, conversation_id,
+    may, mention_of,
 };
 use crate::server::{
     Error, Result,
@@ -122,6 +123,8 @@ impl MessageRow {
             edited_at: self.edited_at,
             deleted_at: self.deleted_at,
             deleted_by: self.deleted_by,
+            mentioned_users: Vec::new(),
+            mentioned_me: None,
         })
     }
 }
