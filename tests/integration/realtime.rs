@@ -32,6 +32,7 @@ on_both_backends!(
     a_stopping_server_closes_its_sockets_and_its_users_go_offline,
     a_kicked_member_stops_receiving_the_groups_messages_and_a_new_one_starts,
     typing_and_receipts_reach_the_other_side,
+    what_no_device_said_it_got_is_listed_undelivered,
     an_auth_key_logs_in_where_the_app_allows_it_development_apps_at_first,
     each_kind_of_bad_login_gets_its_code_and_a_close,
     each_kind_of_bad_frame_gets_an_error_or_a_close_and_other_connections_carry_on,
@@ -352,6 +353,44 @@ async fn typing_and_receipts_reach_the_other_side(backend: Backend) {
     // Only a receiver confirms delivery.
     ana.send(json!({"type": "delivered", "messageId": sent["id"]})).await;
     assert_eq!(ana.frame("error").await["code"], "ERR_MESSAGE_NOT_FOUND");
+}
+
+async fn what_no_device_said_it_got_is_listed_undelivered(backend: Backend) {
+    let api = Api::new(backend).await;
+    api.users(&["ana", "ben", "cat"]).await;
+    api.ok(
+        "POST",
+        "/v3/groups",
+        Some(json!({"guid": "club", "name": "Club", "owner": "ana",
+                                              "members": {"participants": ["ben"]}})),
+    )
+    .await;
+    let mut ben = api.connect("ben").await;
+    let one = api.text("ana", "ben", "user", "one").await;
+    api.text("ana", "ben", "user", "two").await;
+    let in_club = api.text("ana", "club", "group", "in club").await;
+    for message in [&one, &in_club] {
+        ben.send(json!({"type": "delivered", "messageId": message["id"]})).await;
+    }
+    let mut cat = api.connect("cat").await;
+    cat.send(json!({"type": "delivered", "messageId": in_club["id"]})).await;
+    assert_eq!(cat.frame("error").await["code"], "ERR_MESSAGE_NOT_FOUND", "cat is not in the club");
+    let undelivered = |path: &'static str| {
+        let api = &api;
+        async move {
+            let listed = data_of(api.call_as("ben", "GET", path, None).await).await;
+            let texts = listed.as_array().unwrap().iter().filter(|m| m["category"] == "message");
+            texts.map(|m| m["data"]["text"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+        }
+    };
+    // A delivered frame is written before the next frame of its socket is read.
+    ben.send(json!({"type": "ping"})).await;
+    ben.frame("pong").await;
+    assert_eq!(undelivered("/v3/users/ana/messages?undelivered=true").await, ["two"]);
+    assert_eq!(undelivered("/v3/groups/club/messages?undelivered=true").await, Vec::<String>::new());
+    assert_eq!(undelivered("/v3/users/ana/messages?unread=true").await, ["two", "one"], "delivered is not read");
+    api.call_as("ben", "POST", "/v3/users/ben/conversations/read", Some(json!({"messageId": one["id"]}))).await;
+    assert_eq!(undelivered("/v3/users/ana/messages?undelivered=true").await, ["two"], "a mark never goes back");
 }
 
 /// Logs `uid` in on a new socket of app `app_id` with an Auth Key;

@@ -78,6 +78,11 @@ pub struct ListMessagesParams {
     /// their read mark, actions and deleted messages aside.
     #[serde(default)]
     unread: bool,
+    /// Only what reached none of the `onBehalfOf` user's devices: unread,
+    /// and past the last message a device of theirs said was delivered
+    /// (the realtime `delivered` frame).
+    #[serde(default)]
+    undelivered: bool,
     /// Comma-separated tags: messages with any of them.
     tags: Option<String>,
     /// Accepted as CometChat documents it: messages always carry their `tags`.
@@ -246,6 +251,7 @@ fn message_query(params: ListParams, reader: Option<&Uid>) -> Result<(MessageQue
         mentioning: uids(&split(p.mentioned_uids, "mentionedUids")?)?,
         mentioning_reader: p.my_mentions_only,
         unread: p.unread,
+        undelivered: p.undelivered,
         count_unread: p.count,
         reader: None,
         readers_own: false,

@@ -58,7 +58,8 @@ it mentions in `mentionedUsers` (with their `tags` under `mentionsWithTagInfo`) 
 `onbehalfof`, `mentionedMe`. `searchKey` (text, in any case), `hasLinks`, `hasMentions`, \
 `mentionedUids` and `myMentionsOnly` filter on a message's text and narrow what the other filters \
 walk; no index serves them. `unread` (with `onbehalfof`) lists what the user has not read: others' \
-messages past their read mark, actions and deleted messages aside; `count` adds `meta.unreadCount`, \
+messages past their read mark, actions and deleted messages aside; `undelivered`, those also past \
+the last message a device of theirs confirmed with a realtime `delivered` frame; `count` adds `meta.unreadCount`, \
 that number for the whole list (up to 100). \
 Answers leave out a value that is absent; none is ever `null`. A user's presence is `available` or \
 `offline`. Query parameters and body fields that neither CometChat nor Switchboard documents are \

@@ -13,7 +13,7 @@ use axum::{
 use tokio::time::{Instant, sleep_until, timeout};
 
 use super::{Inner, Registered, frame};
-use crate::domain::{ClientFrame, CloseReason, Guid, Receiver, ReceiverType, ServerFrame, Uid};
+use crate::domain::{ClientFrame, CloseReason, Guid, ReceiverType, ServerFrame, Uid};
 use crate::server::{
     Error, Result,
     service::{
@@ -206,16 +206,7 @@ async fn act(gateway: &Inner, app: &App, login: &Login, frame: ClientFrame) -> R
             events::publish(&gateway.db, &[typing]).await
         }
         ClientFrame::Delivered { message_id } => {
-            let (sender, receiver) = messages::addressing(&gateway.db, app.id, message_id).await?;
-            let reached = match &receiver {
-                Receiver::User(to) => to.as_str() == uid,
-                Receiver::Group(guid) => gateway.is_member(app.id, uid, guid.as_str()),
-            };
-            if !reached || sender == uid {
-                return Err(messages::message_not_found(message_id));
-            }
-            let receipt = Event::Receipt { app: app.id, read: false, by: uid.to_owned(), to: sender, message_id };
-            events::publish(&gateway.db, &[receipt]).await
+            messages::mark_delivered(&gateway.db, app.id, &login.uid, message_id).await
         }
     }
 }

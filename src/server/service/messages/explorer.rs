@@ -48,6 +48,9 @@ pub struct MessageQuery {
     /// Only what the reader has not read: others' messages past their read
     /// mark, actions and deleted messages aside, as unread counts go.
     pub unread: bool,
+    /// Only what has reached none of the reader's devices: unread, and past
+    /// their delivery mark too.
+    pub undelivered: bool,
     /// The user the list is read for (`onBehalfOf`), set by the service.
     pub reader: Option<Uid>,
     /// Only the conversations the reader is in: theirs with other users,
@@ -282,18 +285,18 @@ fn text_filters(db: &Db, filter: &mut Conditions, query: &MessageQuery) {
 /// The filters read for a user: their own conversations, what they have not
 /// read, their mentions. Each needs the reader (`onBehalfOf`).
 async fn reader_filters(db: &Db, app: &App, filter: &mut Conditions, query: &MessageQuery) -> Result<()> {
-    let needs_reader = query.readers_own || query.unread || query.mentioning_reader;
+    let needs_reader = query.readers_own || query.unread || query.undelivered || query.mentioning_reader;
     let reader = match (&query.reader, needs_reader) {
         (_, false) => return Ok(()),
         (Some(reader), true) => reader,
         (None, true) => {
             return Err(Error::invalid(
                 "ERR_ONBEHALFOF_REQUIRED",
-                "unread and myMentionsOnly are read for a user: name them in onBehalfOf.",
+                "unread, undelivered and myMentionsOnly are read for a user: name them in onBehalfOf.",
             ));
         }
     };
-    if !(query.readers_own || query.unread) {
+    if !(query.readers_own || query.unread || query.undelivered) {
         return Ok(());
     }
     let reader_id = filter.placeholder(user_rows::find(db, app, reader).await?.id);
@@ -308,16 +311,28 @@ async fn reader_filters(db: &Db, app: &App, filter: &mut Conditions, query: &Mes
         let groups = groups_of_reader("'group:' || g.guid");
         filter.parts.push(format!("(m.conversation IN ({pairs}) OR m.conversation IN ({groups}))"));
     }
-    if query.unread {
-        let me = filter.placeholder(reader.to_string());
+    // Past a mark: the reader's in a conversation with another user, or in
+    // the group; a user in neither has no mark, and every message is past it.
+    let past = |mark: &str| {
         let pair_mark = format!(
-            "SELECT uc.last_read_id FROM user_conversations uc \
+            "SELECT uc.{mark} FROM user_conversations uc \
              WHERE uc.user_id = {reader_id} AND uc.conversation = m.conversation"
         );
-        let group_mark = format!("{} AND 'group:' || g.guid = m.conversation", groups_of_reader("gm.last_read_id"));
+        let group_mark = format!("{} AND 'group:' || g.guid = m.conversation", groups_of_reader(&format!("gm.{mark}")));
+        format!("m.id > COALESCE(({pair_mark}), ({group_mark}), 0)")
+    };
+    let mut marks = Vec::new();
+    if query.unread || query.undelivered {
+        marks.push(past("last_read_id"));
+    }
+    if query.undelivered {
+        marks.push(past("last_delivered_id"));
+    }
+    if !marks.is_empty() {
+        let me = filter.placeholder(reader.to_string());
         filter.parts.push(format!(
-            "m.sender <> {me} AND m.category <> 'action' AND m.deleted_at IS NULL \
-             AND m.id > COALESCE(({pair_mark}), ({group_mark}), 0)"
+            "m.sender <> {me} AND m.category <> 'action' AND m.deleted_at IS NULL AND {}",
+            marks.join(" AND ")
         ));
     }
     Ok(())
@@ -422,13 +437,6 @@ pub async fn of_group(
 pub(crate) async fn pushed(db: &Db, app: i64, id: i64) -> Result<MessageView> {
     let row = find_in(db, app, id).await?;
     with_tags(db, vec![row]).await?.pop().ok_or_else(|| message_not_found(id))
-}
-
-/// Who sent message `id` of app `app`, and to whom: all a delivery receipt
-/// needs, read without the message's tags.
-pub(crate) async fn addressing(db: &Db, app: i64, id: i64) -> Result<(String, Receiver)> {
-    let row = find_in(db, app, id).await?;
-    Ok((row.sender, stored(Receiver::parse(&row.receiver, &row.receiver_type))?))
 }
 
 /// The message `id`, as the app or a user sees it: a user sees the

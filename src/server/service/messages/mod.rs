@@ -4,6 +4,7 @@
 //! moderated (`moderation`).
 
 mod conversations;
+mod delivery;
 mod entities;
 mod explorer;
 mod moderation;
@@ -11,6 +12,7 @@ mod send;
 
 pub(crate) use super::message_writes::*;
 pub use conversations::*;
+pub(crate) use delivery::mark_delivered;
 pub use entities::*;
 pub use explorer::*;
 pub use moderation::*;
