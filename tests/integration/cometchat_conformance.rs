@@ -477,7 +477,7 @@ async fn messages(client: &mut Client<'_>) {
     client
         .send(
             req("user-list-group-messages").param("guid", "cometchat-guid-1").as_user("cometchat-uid-2").query(
-                "searchKey=look&myMentionsOnly=true&mentionsWithTagInfo=true&unread=true&count=true&hasLinks=true",
+                "searchKey=look&myMentionsOnly=true&mentionsWithTagInfo=true&unread=true&undelivered=true&count=true&hasLinks=true",
             ),
         )
         .await;
