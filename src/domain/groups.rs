@@ -144,11 +144,17 @@ impl GroupAction {
     }
 }
 
-/// Why a member may not do something.
+/// Why a member may not do something, as CometChat's error codes name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
-    /// Their scope does not reach that far.
+    /// A participant asks for what takes a moderator.
+    NoModeratorScope,
+    /// Someone below admin asks for what takes an admin.
+    NoAdminScope,
+    /// Their scope does not reach the member (or the member owns the group).
     NoClearance,
+    /// Their scope does not reach that change of scope.
+    NoScopeClearance,
     /// Nobody changes their own scope, or kicks or bans themselves: they leave.
     OnSelf,
     /// The member holds that scope already.
@@ -158,7 +164,10 @@ pub enum Refusal {
 impl Refusal {
     pub fn code(self) -> &'static str {
         match self {
-            Refusal::NoClearance => "ERR_GROUP_NO_SCOPE_CLEARANCE",
+            Refusal::NoModeratorScope => "ERR_GROUP_NO_MODERATOR_SCOPE",
+            Refusal::NoAdminScope => "ERR_GROUP_NO_ADMIN_SCOPE",
+            Refusal::NoClearance => "ERR_GROUP_NO_CLEARANCE",
+            Refusal::NoScopeClearance => "ERR_GROUP_NO_SCOPE_CLEARANCE",
             Refusal::OnSelf => "ERR_GROUP_NO_SELF_ACTION",
             Refusal::SameScope => "ERR_SAME_SCOPE",
         }
@@ -166,10 +175,18 @@ impl Refusal {
 
     pub fn message(self) -> &'static str {
         match self {
+            Refusal::NoModeratorScope => "That takes a moderator or an admin of the group.",
+            Refusal::NoAdminScope => "That takes an admin of the group.",
             Refusal::NoClearance => "This member's scope does not allow that.",
+            Refusal::NoScopeClearance => "This member's scope does not allow that change of scope.",
             Refusal::OnSelf => "A member cannot do that to themselves.",
             Refusal::SameScope => "The member holds that scope already.",
         }
+    }
+
+    /// Whether the request is refused as not allowed (rather than as not making sense).
+    pub fn is_forbidden(self) -> bool {
+        self != Refusal::SameScope
     }
 }
 
@@ -198,25 +215,31 @@ pub struct Target {
 pub fn may(actor: Scope, action: GroupAction, target: Option<Target>) -> Result<(), Refusal> {
     use GroupAction::*;
     use Scope::*;
+    let beyond_reach = match action {
+        ChangeScope { .. } => Refusal::NoScopeClearance,
+        _ => Refusal::NoClearance,
+    };
     if let Some(target) = target.filter(|_| action.has_target()) {
         if target.is_self {
             return Err(Refusal::OnSelf);
         }
         if target.is_owner {
-            return Err(Refusal::NoClearance);
+            return Err(beyond_reach);
         }
     }
     let target_scope = target.and_then(|t| t.scope).unwrap_or(Participant);
+    let takes_admin = matches!(action, AddMembers | DeleteGroup);
     let cleared = match (actor, action) {
         (Admin, _) => true,
+        (Moderator, _) if takes_admin => return Err(Refusal::NoAdminScope),
         (Moderator, ChangeScope { to }) => target_scope != Admin && to != Admin,
         (Moderator, Kick | Ban | Unban) => target_scope == Participant,
-        (Moderator, UpdateGroup | DeleteMessages) => true,
-        (Moderator, AddMembers | DeleteGroup) => false,
-        (Participant, _) => false,
+        (Moderator, _) => true,
+        (Participant, _) if takes_admin => return Err(Refusal::NoAdminScope),
+        (Participant, _) => return Err(Refusal::NoModeratorScope),
     };
     if !cleared {
-        return Err(Refusal::NoClearance);
+        return Err(beyond_reach);
     }
     if let (ChangeScope { to }, Some(Target { scope: Some(scope), .. })) = (action, target)
         && scope == to
@@ -272,21 +295,25 @@ mod tests {
         let to = |scope| GroupAction::ChangeScope { to: scope };
         assert_eq!(may(Scope::Moderator, to(Scope::Moderator), member(Scope::Participant)), Ok(()));
         assert_eq!(may(Scope::Moderator, to(Scope::Participant), member(Scope::Moderator)), Ok(()));
-        assert_eq!(may(Scope::Moderator, to(Scope::Admin), member(Scope::Participant)), Err(Refusal::NoClearance));
-        assert_eq!(may(Scope::Moderator, to(Scope::Participant), member(Scope::Admin)), Err(Refusal::NoClearance));
+        assert_eq!(may(Scope::Moderator, to(Scope::Admin), member(Scope::Participant)), Err(Refusal::NoScopeClearance));
+        assert_eq!(may(Scope::Moderator, to(Scope::Participant), member(Scope::Admin)), Err(Refusal::NoScopeClearance));
         assert_eq!(may(Scope::Moderator, GroupAction::Kick, member(Scope::Participant)), Ok(()));
         assert_eq!(may(Scope::Moderator, GroupAction::Kick, member(Scope::Moderator)), Err(Refusal::NoClearance));
         assert_eq!(may(Scope::Moderator, GroupAction::UpdateGroup, None), Ok(()));
         assert_eq!(may(Scope::Moderator, GroupAction::DeleteMessages, None), Ok(()));
-        assert_eq!(may(Scope::Moderator, GroupAction::AddMembers, None), Err(Refusal::NoClearance));
-        assert_eq!(may(Scope::Moderator, GroupAction::DeleteGroup, None), Err(Refusal::NoClearance));
+        assert_eq!(may(Scope::Moderator, GroupAction::AddMembers, None), Err(Refusal::NoAdminScope));
+        assert_eq!(may(Scope::Moderator, GroupAction::DeleteGroup, None), Err(Refusal::NoAdminScope));
     }
 
     #[test]
     fn participants_do_nothing_to_others() {
         for action in GroupAction::ALL {
             let target = member(Scope::Participant).filter(|_| action.has_target());
-            assert_eq!(may(Scope::Participant, action, target), Err(Refusal::NoClearance), "{action:?}");
+            let needs = match action {
+                GroupAction::AddMembers | GroupAction::DeleteGroup => Refusal::NoAdminScope,
+                _ => Refusal::NoModeratorScope,
+            };
+            assert_eq!(may(Scope::Participant, action, target), Err(needs), "{action:?}");
         }
     }
 

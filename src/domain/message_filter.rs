@@ -105,7 +105,7 @@ mod tests {
     #[test]
     fn a_filter_outside_its_choices_is_refused_with_its_code() {
         assert_eq!(parse("sender=no+one").unwrap_err().code, "ERR_INVALID_UID");
-        assert_eq!(parse("category=gossip").unwrap_err().code, "ERR_INVALID_CATEGORY");
+        assert_eq!(parse("category=gossip").unwrap_err().code, "ERR_INVALID_MESSAGE_CATEGORY");
         assert_eq!(parse("from=yesterday").unwrap_err().code, "ERR_INVALID_DATE");
         assert_eq!(parse("to=ana&group=club").unwrap_err().code, "ERR_INVALID_RECEIVER_TYPE");
         assert_eq!(parse("from=2026-11-20&until=2026-11-01").unwrap_err().code, "ERR_INVALID_TIME_RANGE");

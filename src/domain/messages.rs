@@ -14,7 +14,7 @@ use super::{
 named_enum!(
     /// What a message is: one a user wrote, an app's own kind, a call, or
     /// one the system wrote about a change (`action`).
-    MessageCategory, "ERR_INVALID_CATEGORY", "A message category" {
+    MessageCategory, "ERR_INVALID_MESSAGE_CATEGORY", "A message category" {
         Message = "message",
         Custom = "custom",
         Action = "action",
@@ -197,7 +197,7 @@ impl Content {
         let data = match category {
             MessageCategory::Action => {
                 return Err(Invalid::new(
-                    "ERR_CATEGORY_NOT_ALLOWED",
+                    "ERR_INVALID_MESSAGE_CATEGORY",
                     "Action messages are written by the system when something changes; they cannot be sent.",
                 ));
             }
@@ -224,7 +224,7 @@ impl Content {
     /// edited, with new data.
     pub fn edited(&self, data: Value) -> Result<Self, Invalid> {
         if !self.is_editable() {
-            return Err(Invalid::new("ERR_MESSAGE_NOT_EDITABLE", "Only text and custom messages can be edited."));
+            return Err(Invalid::new("ERR_MESSAGE_ACTION_NOT_ALLOWED", "Only text and custom messages can be edited."));
         }
         Content::parse(self.category.as_str(), &self.message_type, data)
     }
@@ -288,13 +288,23 @@ fn invalid_data(message: impl Into<String>) -> Invalid {
     Invalid::new("ERR_INVALID_MESSAGE_DATA", message)
 }
 
+fn invalid_media(message: impl Into<String>) -> Invalid {
+    Invalid::new("ERR_INVALID_MEDIA_MESSAGE", message)
+}
+
 fn text_data(mut data: Map<String, Value>) -> Result<Value, Invalid> {
     let text = match data.get("text") {
         Some(Value::String(text)) if !text.trim().is_empty() => text,
-        _ => return Err(invalid_data("A text message has its text in data.text.")),
+        None | Some(Value::String(_)) => {
+            return Err(Invalid::new("ERR_EMPTY_MESSAGE_TEXT", "A text message has its text in data.text."));
+        }
+        Some(_) => return Err(Invalid::new("ERR_INVALID_MESSAGE_TEXT", "A message's data.text is a string.")),
     };
     if text.chars().count() > MAX_TEXT_CHARS {
-        return Err(invalid_data(format!("A text message is at most {MAX_TEXT_CHARS} characters.")));
+        return Err(Invalid::new(
+            "ERR_INVALID_MESSAGE_TEXT",
+            format!("A text message is at most {MAX_TEXT_CHARS} characters."),
+        ));
     }
     let text = text.clone();
     data.insert("text".into(), Value::String(text));
@@ -305,12 +315,20 @@ fn text_data(mut data: Map<String, Value>) -> Result<Value, Invalid> {
 /// a name, a MIME type and a size in bytes.
 fn media_data(data: Map<String, Value>) -> Result<Value, Invalid> {
     let shape = || {
-        invalid_data(format!(
+        invalid_media(format!(
             "A media message has 1 to {MAX_ATTACHMENTS} attachments in data.attachments, each with url, name, mimeType and size."
         ))
     };
-    let attachments = data.get("attachments").and_then(Value::as_array).ok_or_else(shape)?;
-    if attachments.is_empty() || attachments.len() > MAX_ATTACHMENTS {
+    let attachments = match data.get("attachments") {
+        None => {
+            return Err(Invalid::new("ERR_EMPTY_MESSAGE_FILE", "A media message has its files in data.attachments."));
+        }
+        Some(Value::Array(none)) if none.is_empty() => {
+            return Err(Invalid::new("ERR_EMPTY_MESSAGE_FILE", "A media message has its files in data.attachments."));
+        }
+        Some(attachments) => attachments.as_array().ok_or_else(shape)?,
+    };
+    if attachments.len() > MAX_ATTACHMENTS {
         return Err(shape());
     }
     for attachment in attachments {
@@ -318,17 +336,17 @@ fn media_data(data: Map<String, Value>) -> Result<Value, Invalid> {
         let (Some(url), Some(_), Some(mime_type)) = (field("url"), field("name"), field("mimeType")) else {
             return Err(shape());
         };
-        parse_web_url(url, "ERR_INVALID_MESSAGE_DATA")?;
+        parse_web_url(url, "ERR_INVALID_MEDIA_MESSAGE")?;
         let is_mime = mime_type.split_once('/').is_some_and(|(kind, sub)| !kind.is_empty() && !sub.is_empty());
         if !is_mime {
-            return Err(invalid_data(format!("\"{mime_type}\" is not a MIME type such as image/png.")));
+            return Err(invalid_media(format!("\"{mime_type}\" is not a MIME type such as image/png.")));
         }
         // CometChat's document gives the size as text; a number is taken too.
         let size = attachment.get("size");
         let is_size = size.and_then(Value::as_u64).is_some()
             || size.and_then(Value::as_str).is_some_and(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()));
         if !is_size {
-            return Err(invalid_data("An attachment's size is a whole number of bytes."));
+            return Err(invalid_media("An attachment's size is a whole number of bytes."));
         }
     }
     Ok(Value::Object(data))
@@ -336,7 +354,7 @@ fn media_data(data: Map<String, Value>) -> Result<Value, Invalid> {
 
 fn custom_data(data: Map<String, Value>) -> Result<Value, Invalid> {
     if !data.contains_key("customData") {
-        return Err(invalid_data("A custom message has its JSON in data.customData."));
+        return Err(Invalid::new("ERR_EMPTY_CUSTOM_DATA", "A custom message has its JSON in data.customData."));
     }
     Ok(Value::Object(data))
 }
@@ -353,8 +371,9 @@ mod tests {
     fn a_text_message_needs_its_text() {
         let text = Content::parse("message", "text", json!({"text": "hi"})).unwrap();
         assert_eq!((text.category(), text.message_type()), (MessageCategory::Message, "text"));
-        assert_eq!(code(Content::parse("message", "text", json!({}))), "ERR_INVALID_MESSAGE_DATA");
-        assert_eq!(code(Content::parse("message", "text", json!({"text": "  "}))), "ERR_INVALID_MESSAGE_DATA");
+        assert_eq!(code(Content::parse("message", "text", json!({}))), "ERR_EMPTY_MESSAGE_TEXT");
+        assert_eq!(code(Content::parse("message", "text", json!({"text": "  "}))), "ERR_EMPTY_MESSAGE_TEXT");
+        assert_eq!(code(Content::parse("message", "text", json!({"text": 7}))), "ERR_INVALID_MESSAGE_TEXT");
         assert_eq!(code(Content::parse("message", "text", json!("hi"))), "ERR_INVALID_MESSAGE_DATA");
     }
 
@@ -363,14 +382,16 @@ mod tests {
         let file =
             json!({"url": "https://cdn.example.com/a.png", "name": "a.png", "mimeType": "image/png", "size": 10});
         assert!(Content::parse("message", "image", json!({"attachments": [file]})).is_ok());
+        for none in [json!({}), json!({"attachments": []})] {
+            assert_eq!(code(Content::parse("message", "file", none)), "ERR_EMPTY_MESSAGE_FILE");
+        }
         for bad in [
-            json!({}),
-            json!({"attachments": []}),
+            json!({"attachments": "a.png"}),
             json!({"attachments": [{"url": "https://x.io/a", "name": "a", "mimeType": "image/png"}]}),
             json!({"attachments": [{"url": "ftp://x.io/a", "name": "a", "mimeType": "image/png", "size": 1}]}),
             json!({"attachments": [{"url": "https://x.io/a", "name": "a", "mimeType": "png", "size": 1}]}),
         ] {
-            assert_eq!(code(Content::parse("message", "file", bad)), "ERR_INVALID_MESSAGE_DATA");
+            assert_eq!(code(Content::parse("message", "file", bad)), "ERR_INVALID_MEDIA_MESSAGE");
         }
     }
 
@@ -379,10 +400,10 @@ mod tests {
         assert_eq!(code(Content::parse("message", "sticker", json!({}))), "ERR_INVALID_MESSAGE_TYPE");
         assert_eq!(code(Content::parse("call", "text", json!({"status": "initiated"}))), "ERR_INVALID_MESSAGE_TYPE");
         assert_eq!(code(Content::parse("custom", "has space", json!({"customData": 1}))), "ERR_INVALID_MESSAGE_TYPE");
-        assert_eq!(code(Content::parse("gossip", "text", json!({}))), "ERR_INVALID_CATEGORY");
-        assert_eq!(code(Content::parse("action", "groupMember", json!({}))), "ERR_CATEGORY_NOT_ALLOWED");
+        assert_eq!(code(Content::parse("gossip", "text", json!({}))), "ERR_INVALID_MESSAGE_CATEGORY");
+        assert_eq!(code(Content::parse("action", "groupMember", json!({}))), "ERR_INVALID_MESSAGE_CATEGORY");
         assert!(Content::parse("custom", "Location", json!({"customData": {"lat": 1}})).is_ok());
-        assert_eq!(code(Content::parse("custom", "location", json!({}))), "ERR_INVALID_MESSAGE_DATA");
+        assert_eq!(code(Content::parse("custom", "location", json!({}))), "ERR_EMPTY_CUSTOM_DATA");
         assert!(Content::parse("call", "video", json!({"status": "ongoing"})).is_ok());
         assert_eq!(code(Content::parse("call", "audio", json!({"status": "lost"}))), "ERR_INVALID_CALL_STATUS");
     }
@@ -391,9 +412,9 @@ mod tests {
     fn only_text_and_custom_messages_are_edited_and_keep_their_type() {
         let text = Content::parse("message", "text", json!({"text": "hi"})).unwrap();
         assert_eq!(text.edited(json!({"text": "hello"})).unwrap().data()["text"], "hello");
-        assert_eq!(text.edited(json!({"text": ""})).unwrap_err().code, "ERR_INVALID_MESSAGE_DATA");
+        assert_eq!(text.edited(json!({"text": ""})).unwrap_err().code, "ERR_EMPTY_MESSAGE_TEXT");
         let call = Content::parse("call", "audio", json!({"status": "ended"})).unwrap();
-        assert_eq!(call.edited(json!({"status": "ongoing"})).unwrap_err().code, "ERR_MESSAGE_NOT_EDITABLE");
+        assert_eq!(call.edited(json!({"status": "ongoing"})).unwrap_err().code, "ERR_MESSAGE_ACTION_NOT_ALLOWED");
     }
 
     #[test]

@@ -135,8 +135,8 @@ impl Error {
             NotFound { code, .. } | Conflict { code, .. } | LimitExceeded { code, .. } | Refused { code, .. } => code,
             BadRequest(_) => "ERR_BAD_REQUEST",
             PayloadTooLarge { .. } => "ERR_PAYLOAD_TOO_LARGE",
-            NoRoute => "ERR_NOT_FOUND",
-            MethodNotAllowed => "ERR_METHOD_NOT_ALLOWED",
+            NoRoute => "ERR_API_NOT_FOUND",
+            MethodNotAllowed => "ERR_API_NOT_FOUND",
             Unavailable => "ERR_UNAVAILABLE",
             Internal(_) | Broken { .. } => "ERR_INTERNAL",
         }
@@ -166,11 +166,9 @@ fn wait_for(seconds: i64) -> String {
 
 impl From<Refusal> for Error {
     fn from(refusal: Refusal) -> Self {
-        match refusal {
-            Refusal::SameScope => Error::invalid(refusal.code(), refusal.message()),
-            Refusal::NoClearance | Refusal::OnSelf => {
-                Error::Refused { code: refusal.code(), message: refusal.message().to_owned() }
-            }
+        match refusal.is_forbidden() {
+            false => Error::invalid(refusal.code(), refusal.message()),
+            true => Error::Refused { code: refusal.code(), message: refusal.message().to_owned() },
         }
     }
 }

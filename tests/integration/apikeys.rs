@@ -211,8 +211,8 @@ async fn each_kind_of_bad_input_gets_its_code_and_writes_nothing(backend: Backen
         ("GET", format!("/v3/apikeys/{}", "0".repeat(40)), None, StatusCode::NOT_FOUND, "ERR_APIKEY_NOT_FOUND"),
         ("GET", format!("/v3/apikeys/{}", id + 1000), None, StatusCode::NOT_FOUND, "ERR_APIKEY_NOT_FOUND"),
         ("DELETE", format!("/v3/apikeys/{}", id + 1000), None, StatusCode::NOT_FOUND, "ERR_APIKEY_NOT_FOUND"),
-        ("PATCH", "/v3/apikeys".into(), None, StatusCode::METHOD_NOT_ALLOWED, "ERR_METHOD_NOT_ALLOWED"),
-        ("GET", "/v3/nothing-here".into(), None, StatusCode::NOT_FOUND, "ERR_NOT_FOUND"),
+        ("PATCH", "/v3/apikeys".into(), None, StatusCode::METHOD_NOT_ALLOWED, "ERR_API_NOT_FOUND"),
+        ("GET", "/v3/nothing-here".into(), None, StatusCode::NOT_FOUND, "ERR_API_NOT_FOUND"),
     ];
     for (method, path, body, status, code) in cases {
         let shown = format!("{method} {path} {body:?}");

@@ -114,7 +114,7 @@ async fn an_auth_token_opens_no_server_endpoint_and_never_acts_for_another_user(
 
     let as_ben = ana.request("GET", "/v3/me", &api.app_id).header("onbehalfof", "ben").send().await.unwrap();
     assert_eq!(error_of(as_ben).await, (StatusCode::FORBIDDEN, "ERR_ONBEHALFOF_NOT_ALLOWED".into()));
-    assert_eq!(ana.err("GET", "/v3/users/ben/conversations", None).await.1, "ERR_NOT_YOUR_CONVERSATIONS");
+    assert_eq!(ana.err("GET", "/v3/users/ben/conversations", None).await.1, "ERR_CONVERSATION_NOT_ACCESSIBLE");
 
     // The token of one app opens nothing in another.
     let other = api.app.create_app(switchboard::domain::Environment::Development).await;

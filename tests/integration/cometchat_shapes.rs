@@ -50,10 +50,10 @@ async fn a_message_to_multiple_receivers_answers_each_receivers_outcome(backend:
     let too_many =
         json!({"category": "message", "type": "text", "data": {"text": "x"}, "multipleReceivers": {"uids": uids}});
     let res = api.call_as("ana", "POST", "/v3/messages", Some(too_many)).await;
-    assert_eq!(error_of(res).await, (StatusCode::BAD_REQUEST, "ERR_INVALID_RECEIVER_TYPE".into()));
+    assert_eq!(error_of(res).await, (StatusCode::BAD_REQUEST, "ERR_TOO_MANY_RECEIVERS".into()));
     let nobody = json!({"category": "message", "type": "text", "data": {"text": "x"}});
     let res = api.call_as("ana", "POST", "/v3/messages", Some(nobody)).await;
-    assert_eq!(error_of(res).await, (StatusCode::BAD_REQUEST, "ERR_INVALID_RECEIVER_TYPE".into()));
+    assert_eq!(error_of(res).await, (StatusCode::BAD_REQUEST, "ERR_EMPTY_RECEIVER".into()));
     assert_eq!(api.app.count("messages").await, before, "a refused send writes nothing");
 }
 
@@ -95,7 +95,7 @@ async fn a_message_list_filters_by_conversation_categories_types_and_attachments
     for (query, code) in [
         ("conversationId=ben_user_ana", "ERR_INVALID_CONVERSATION_ID"),
         ("attachmentTypes=text", "ERR_INVALID_ATTACHMENT_TYPE"),
-        ("categories=gossip", "ERR_INVALID_CATEGORY"),
+        ("categories=gossip", "ERR_INVALID_MESSAGE_CATEGORY"),
     ] {
         assert_eq!(
             api.err("GET", &format!("/v3/messages?{query}"), None).await,

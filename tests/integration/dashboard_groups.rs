@@ -63,7 +63,7 @@ async fn a_group_is_created_edited_found_and_deleted_from_the_dashboard(backend:
     let save = path_of::<SaveGroup>();
     let club = [("guid", "Book-Club"), ("name", "Book club"), ("group_type", "password"), ("tags", "books, weekly")];
     let res = dash.call(save, &club).await;
-    assert_eq!(error_of(res).await, (StatusCode::BAD_REQUEST, "ERR_GROUP_PASSWORD_MISSING".into()));
+    assert_eq!(error_of(res).await, (StatusCode::BAD_REQUEST, "ERR_EMPTY_GROUP_PASS".into()));
     let res =
         dash.call(save, &[("guid", "lounge"), ("name", "Lounge"), ("group_type", "public"), ("password", "x")]).await;
     assert_eq!(error_of(res).await, (StatusCode::BAD_REQUEST, "ERR_INVALID_GROUP_PASSWORD".into()));

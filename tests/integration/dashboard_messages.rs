@@ -114,7 +114,7 @@ async fn the_explorer_finds_messages_by_each_filter_and_pages_back(backend: Back
     let html = html.unwrap().text().await.unwrap();
     assert!(html.contains("data-message=") && !html.contains("Delete message"), "{html}");
     let html = dash.browser.get(dash.app.url(&format!("/apps/{}/messages?category=gossip", dash.app_id))).send().await;
-    assert!(html.unwrap().text().await.unwrap().contains("ERR_INVALID_CATEGORY"));
+    assert!(html.unwrap().text().await.unwrap().contains("ERR_INVALID_MESSAGE_CATEGORY"));
 }
 
 async fn a_conversation_reads_between_two_users_or_in_a_group(backend: Backend) {
@@ -187,7 +187,10 @@ async fn support_deletes_a_message_with_a_reason_and_viewers_only_read(backend: 
     let row = audit.iter().find(|(_, action, ..)| action == "message.delete").expect("an audit row");
     assert_eq!(row.0, "help@example.com");
     assert!(row.3.contains("spam"), "{row:?}");
-    assert_eq!(error_of(dash.call_as(&support, delete, &form("again", true)).await).await.1, "ERR_MESSAGE_DELETED");
+    assert_eq!(
+        error_of(dash.call_as(&support, delete, &form("again", true)).await).await.1,
+        "ERR_MESSAGE_ACTION_NOT_ALLOWED"
+    );
 }
 
 async fn the_overview_counts_users_messages_and_each_keys_requests_per_day(backend: Backend) {

@@ -145,12 +145,13 @@ async fn each_kind_of_bad_message_gets_its_code_and_writes_nothing(backend: Back
     };
     let huge = "x".repeat(70 * 1024);
     let cases: Vec<(&str, Value, StatusCode, &str)> = vec![
-        ("ana", with("category", json!("action")), StatusCode::BAD_REQUEST, "ERR_CATEGORY_NOT_ALLOWED"),
-        ("ana", with("category", json!("gossip")), StatusCode::BAD_REQUEST, "ERR_INVALID_CATEGORY"),
+        ("ana", with("category", json!("action")), StatusCode::BAD_REQUEST, "ERR_INVALID_MESSAGE_CATEGORY"),
+        ("ana", with("category", json!("gossip")), StatusCode::BAD_REQUEST, "ERR_INVALID_MESSAGE_CATEGORY"),
         ("ana", with("type", json!("sticker")), StatusCode::BAD_REQUEST, "ERR_INVALID_MESSAGE_TYPE"),
-        ("ana", with("data", json!({})), StatusCode::BAD_REQUEST, "ERR_INVALID_MESSAGE_DATA"),
+        ("ana", with("data", json!({})), StatusCode::BAD_REQUEST, "ERR_EMPTY_MESSAGE_TEXT"),
+        ("ana", with("data", json!({"text": ["x"]})), StatusCode::BAD_REQUEST, "ERR_INVALID_MESSAGE_TEXT"),
         ("ana", with("data", json!("hi")), StatusCode::BAD_REQUEST, "ERR_INVALID_MESSAGE_DATA"),
-        ("ana", with("type", json!("file")), StatusCode::BAD_REQUEST, "ERR_INVALID_MESSAGE_DATA"),
+        ("ana", with("type", json!("file")), StatusCode::BAD_REQUEST, "ERR_EMPTY_MESSAGE_FILE"),
         ("ana", with("data", json!({"text": huge})), StatusCode::PAYLOAD_TOO_LARGE, "ERR_PAYLOAD_TOO_LARGE"),
         ("ana", with("receiverType", json!("channel")), StatusCode::BAD_REQUEST, "ERR_INVALID_RECEIVER_TYPE"),
         ("ana", with("receiver", json!("no one")), StatusCode::BAD_REQUEST, "ERR_INVALID_UID"),
@@ -169,7 +170,7 @@ async fn each_kind_of_bad_message_gets_its_code_and_writes_nothing(backend: Back
                 b
             },
             StatusCode::BAD_REQUEST,
-            "ERR_INVALID_PARENT",
+            "ERR_WRONG_MESSAGE_THREAD",
         ),
         ("ana", with("unknown", json!(1)), StatusCode::BAD_REQUEST, "ERR_BAD_REQUEST"),
     ];
@@ -186,10 +187,10 @@ async fn each_kind_of_bad_message_gets_its_code_and_writes_nothing(backend: Back
     assert_eq!(no_sender, (StatusCode::BAD_REQUEST, "ERR_ONBEHALFOF_REQUIRED".into()));
     for (path, code) in [
         ("/v3/messages/abc", "ERR_INVALID_MESSAGE_ID"),
-        ("/v3/messages/999999", "ERR_MESSAGE_NOT_FOUND"),
+        ("/v3/messages/999999", "ERR_MESSAGE_ID_NOT_FOUND"),
         ("/v3/messages?limit=0", "ERR_INVALID_LIMIT"),
         ("/v3/messages?cursor=zz", "ERR_INVALID_CURSOR"),
-        ("/v3/messages?category=gossip", "ERR_INVALID_CATEGORY"),
+        ("/v3/messages?category=gossip", "ERR_INVALID_MESSAGE_CATEGORY"),
         ("/v3/messages?receiver=ben", "ERR_INVALID_RECEIVER_TYPE"),
         ("/v3/messages?from=10&to=5", "ERR_INVALID_TIME_RANGE"),
         ("/v3/messages?color=red", "ERR_BAD_REQUEST"),
@@ -236,7 +237,11 @@ async fn only_members_write_to_a_group_and_friends_only_roles_write_to_friends(b
 
     api.ok("DELETE", "/v3/users/dan", None).await;
     let deactivated = api.send_as("dan", json!({"receiver": "cat", "receiverType": "user", "category": "message", "type": "text", "data": {"text": "hi"}})).await;
-    assert_eq!(error_of(deactivated).await, (StatusCode::FORBIDDEN, "ERR_UID_DEACTIVATED".into()));
+    assert_eq!(
+        error_of(deactivated).await,
+        (StatusCode::NOT_FOUND, "ERR_UID_NOT_FOUND".into()),
+        "as CometChat names it"
+    );
 }
 
 async fn a_friends_only_role_lists_only_the_viewers_friends(backend: Backend) {
@@ -323,7 +328,7 @@ async fn edits_and_deletes_are_told_by_action_messages_and_only_authors_make_the
     let path = format!("/v3/messages/{}", note["id"].as_str().unwrap());
 
     let by_other = api.call_as("cat", "PUT", &path, Some(json!({"data": {"text": "hacked"}}))).await;
-    assert_eq!(error_of(by_other).await, (StatusCode::FORBIDDEN, "ERR_NOT_THE_SENDER".into()));
+    assert_eq!(error_of(by_other).await, (StatusCode::FORBIDDEN, "ERR_MESSAGE_NOT_A_SENDER".into()));
     let told =
         data_of(api.call_as("ben", "PUT", &path, Some(json!({"data": {"text": "first"}, "tags": ["fixed"]}))).await)
             .await;
@@ -335,19 +340,19 @@ async fn edits_and_deletes_are_told_by_action_messages_and_only_authors_make_the
     assert_eq!((edited["data"]["text"].as_str(), edited["tags"].clone()), (Some("first"), json!(["fixed"])));
     assert!(edited["editedAt"].is_i64());
     let empty = api.call_as("ben", "PUT", &path, Some(json!({"data": {"text": ""}}))).await;
-    assert_eq!(error_of(empty).await.1, "ERR_INVALID_MESSAGE_DATA");
+    assert_eq!(error_of(empty).await.1, "ERR_EMPTY_MESSAGE_TEXT");
 
     let by_participant = api.call_as("cat", "DELETE", &path, None).await;
-    assert_eq!(error_of(by_participant).await, (StatusCode::FORBIDDEN, "ERR_NOT_THE_SENDER".into()));
+    assert_eq!(error_of(by_participant).await, (StatusCode::FORBIDDEN, "ERR_MESSAGE_NOT_A_SENDER".into()));
     let told = data_of(api.call_as("mod", "DELETE", &path, None).await).await;
     assert_eq!(told["data"]["action"], "deleted");
     let deleted = &told["data"]["entities"]["on"]["entity"];
     assert_eq!(deleted["deletedBy"], "mod");
     assert!(deleted["deletedAt"].is_i64());
     let twice = api.call_as("ben", "DELETE", &path, None).await;
-    assert_eq!(error_of(twice).await.1, "ERR_MESSAGE_DELETED");
+    assert_eq!(error_of(twice).await.1, "ERR_MESSAGE_ACTION_NOT_ALLOWED");
     let edit_deleted = api.call_as("ben", "PUT", &path, Some(json!({"data": {"text": "x"}}))).await;
-    assert_eq!(error_of(edit_deleted).await.1, "ERR_MESSAGE_DELETED");
+    assert_eq!(error_of(edit_deleted).await.1, "ERR_MESSAGE_ACTION_NOT_ALLOWED");
 
     let id = note["id"].as_str().unwrap().parse::<i64>().unwrap();
     let told: Vec<Value> =
@@ -373,7 +378,7 @@ async fn edits_and_deletes_are_told_by_action_messages_and_only_authors_make_the
     assert_eq!(api.message_count().await, before, "the message went, its deleted notice came");
     assert_eq!(
         api.err("GET", &format!("/v3/messages/{}", gone["id"].as_str().unwrap()), None).await.1,
-        "ERR_MESSAGE_NOT_FOUND"
+        "ERR_MESSAGE_ID_NOT_FOUND"
     );
     let audit = api.app.audit_rows().await;
     assert!(audit.iter().any(|(_, action, _, details)| action == "message.delete" && details.contains("spam")));
@@ -474,12 +479,12 @@ async fn conversations_show_their_last_message_and_unread_count_until_read(backe
     assert!(rest["meta"]["next"].is_null());
 
     let (status, code) = error_of(api.call_as("cat", "GET", "/v3/users/ben/conversations", None).await).await;
-    assert_eq!((status, code.as_str()), (StatusCode::FORBIDDEN, "ERR_NOT_YOUR_CONVERSATIONS"));
+    assert_eq!((status, code.as_str()), (StatusCode::FORBIDDEN, "ERR_CONVERSATION_NOT_ACCESSIBLE"));
     let not_party =
         api.call_as("cat", "POST", "/v3/users/cat/conversations/read", Some(json!({"messageId": two["id"]}))).await;
-    assert_eq!(error_of(not_party).await.1, "ERR_MESSAGE_NOT_FOUND");
+    assert_eq!(error_of(not_party).await.1, "ERR_MESSAGE_ID_NOT_FOUND");
     let hidden = api.call_as("cat", "GET", &format!("/v3/messages/{}", two["id"].as_str().unwrap()), None).await;
-    assert_eq!(error_of(hidden).await.1, "ERR_MESSAGE_NOT_FOUND", "a user reads only their conversations");
+    assert_eq!(error_of(hidden).await.1, "ERR_MESSAGE_ID_NOT_FOUND", "a user reads only their conversations");
 
     // A badge counts to 100: more unread show as 100.
     let pings: Vec<String> = (0..101).map(|n| format!("ping {n}")).collect();
@@ -503,7 +508,8 @@ async fn a_thread_collects_the_replies_to_its_message(backend: Backend) {
     assert_eq!(api.ok("GET", &format!("/v3/messages/{}", root["id"].as_str().unwrap()), None).await["repliesCount"], 2);
     let reply_id = thread["data"][0]["id"].clone();
     let nested = json!({"receiver": "ana", "receiverType": "user", "category": "message", "type": "text", "data": {"text": "deeper"}, "parentId": reply_id});
-    assert_eq!(error_of(api.send_as("ben", nested).await).await.1, "ERR_INVALID_PARENT", "threads are one level deep");
+    let res = api.send_as("ben", nested).await;
+    assert_eq!(error_of(res).await.1, "ERR_MESSAGE_THREAD_NESTING", "threads are one level deep");
 }
 
 async fn the_explorer_filters_by_sender_receiver_category_type_tags_and_time(backend: Backend) {

@@ -352,7 +352,7 @@ async fn typing_and_receipts_reach_the_other_side(backend: Backend) {
 
     // Only a receiver confirms delivery.
     ana.send(json!({"type": "delivered", "messageId": sent["id"]})).await;
-    assert_eq!(ana.frame("error").await["code"], "ERR_MESSAGE_NOT_FOUND");
+    assert_eq!(ana.frame("error").await["code"], "ERR_MESSAGE_ID_NOT_FOUND");
 }
 
 async fn what_no_device_said_it_got_is_listed_undelivered(backend: Backend) {
@@ -374,7 +374,7 @@ async fn what_no_device_said_it_got_is_listed_undelivered(backend: Backend) {
     }
     let mut cat = api.connect("cat").await;
     cat.send(json!({"type": "delivered", "messageId": in_club["id"]})).await;
-    assert_eq!(cat.frame("error").await["code"], "ERR_MESSAGE_NOT_FOUND", "cat is not in the club");
+    assert_eq!(cat.frame("error").await["code"], "ERR_MESSAGE_ID_NOT_FOUND", "cat is not in the club");
     let undelivered = |path: &'static str| {
         let api = &api;
         async move {
@@ -473,7 +473,7 @@ async fn each_kind_of_bad_frame_gets_an_error_or_a_close_and_other_connections_c
             ),
             "ERR_NOT_A_MEMBER",
         ),
-        (Message::text(json!({"type": "delivered", "messageId": 999999}).to_string()), "ERR_MESSAGE_NOT_FOUND"),
+        (Message::text(json!({"type": "delivered", "messageId": 999999}).to_string()), "ERR_MESSAGE_ID_NOT_FOUND"),
     ];
     for (frame, code) in answered {
         ana.ws.send(frame.clone()).await.unwrap();

@@ -153,7 +153,7 @@ async fn a_key_of_app_a_is_refused_on_app_b(backend: Backend) {
     }
     let (status, code) =
         error_of(app.rest("GET", &format!("/v3/messages/{message_id}"), &a, &key_of_a, None).await).await;
-    assert_eq!((status, code.as_str()), (StatusCode::NOT_FOUND, "ERR_MESSAGE_NOT_FOUND"), "B's message as A");
+    assert_eq!((status, code.as_str()), (StatusCode::NOT_FOUND, "ERR_MESSAGE_ID_NOT_FOUND"), "B's message as A");
     let after = (
         app.count("api_keys").await,
         app.count("users").await,

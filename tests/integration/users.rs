@@ -456,7 +456,7 @@ async fn friendship_is_symmetric_and_answered_per_uid(backend: Backend) {
     assert_eq!(added["accepted"]["bo"], json!({"success": true}));
     assert_eq!(added["accepted"]["bea"], json!({"success": true}));
     assert_eq!(added["accepted"]["nobody"]["error"]["code"], "ERR_UID_NOT_FOUND");
-    assert_eq!(added["accepted"]["ana"]["error"]["code"], "ERR_FRIEND_SELF");
+    assert_eq!(added["accepted"]["ana"]["error"]["code"], "ERR_CANNOT_FORM_SELF_RELATION");
 
     assert_eq!(api.uids_of("/v3/users/ana/friends").await, ["bea", "bo"]);
     assert_eq!(api.uids_of("/v3/users/bo/friends").await, ["ana"], "both ways");

@@ -103,11 +103,14 @@ fn receivers(body: &SendBody) -> Result<Vec<Receiver>> {
     let mut all = match (&body.receiver, &body.receiver_type) {
         (Some(receiver), Some(receiver_type)) => vec![Receiver::parse(receiver, receiver_type)?],
         (None, None) if body.multiple_receivers.is_some() => Vec::new(),
-        _ => {
+        (Some(_), None) | (None, Some(_)) => {
             return Err(Error::invalid(
                 "ERR_INVALID_RECEIVER_TYPE",
                 "Give receiver and receiverType together, or multipleReceivers.",
             ));
+        }
+        (None, None) => {
+            return Err(Error::invalid("ERR_EMPTY_RECEIVER", "Name the receiver, or give multipleReceivers."));
         }
     };
     if let Some(more) = &body.multiple_receivers {
@@ -120,10 +123,13 @@ fn receivers(body: &SendBody) -> Result<Vec<Receiver>> {
     }
     let mut seen = std::collections::HashSet::new();
     all.retain(|r| seen.insert((r.receiver_type(), r.id().to_owned())));
-    if all.is_empty() || all.len() > MAX_RECEIVERS {
+    if all.is_empty() {
+        return Err(Error::invalid("ERR_EMPTY_RECEIVER", "multipleReceivers names nobody."));
+    }
+    if all.len() > MAX_RECEIVERS {
         return Err(Error::invalid(
-            "ERR_INVALID_RECEIVER_TYPE",
-            format!("A message goes to 1 to {MAX_RECEIVERS} receivers."),
+            "ERR_TOO_MANY_RECEIVERS",
+            format!("A message goes to at most {MAX_RECEIVERS} receivers."),
         ));
     }
     Ok(all)
@@ -318,7 +324,7 @@ fn own(on_behalf_of: OnBehalfOf, raw: &str) -> Result<Uid> {
     let owner = uid(raw)?;
     match on_behalf_of.0 {
         Acting::User(viewer) if viewer != owner => Err(Error::Refused {
-            code: "ERR_NOT_YOUR_CONVERSATIONS",
+            code: "ERR_CONVERSATION_NOT_ACCESSIBLE",
             message: format!("{viewer} may read and mark only their own conversations."),
         }),
         _ => Ok(owner),

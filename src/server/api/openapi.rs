@@ -213,7 +213,7 @@ fn not_found_codes(path: &str) -> Vec<&'static str> {
             "role" => Some("ERR_ROLE_NOT_FOUND"),
             "authToken" => Some("ERR_AUTH_TOKEN_NOT_FOUND"),
             "apiKey" => Some("ERR_APIKEY_NOT_FOUND"),
-            "id" => Some("ERR_MESSAGE_NOT_FOUND"),
+            "id" => Some("ERR_MESSAGE_ID_NOT_FOUND"),
             _ => None,
         })
         .collect();
@@ -221,13 +221,13 @@ fn not_found_codes(path: &str) -> Vec<&'static str> {
         codes.push("ERR_NOT_A_MEMBER");
     }
     if path.starts_with("/groups/{guid}/bannedusers/") {
-        codes.push("ERR_NOT_BANNED");
+        codes.push("ERR_NOT_A_BANNED_USER");
     }
     if path.ends_with("/friends") {
         codes.push("ERR_NOT_A_FRIEND");
     }
     if path.starts_with("/messages") || path.starts_with("/users/{uid}/messages") || path.ends_with("/read") {
-        codes.push("ERR_MESSAGE_NOT_FOUND");
+        codes.push("ERR_MESSAGE_ID_NOT_FOUND");
     }
     codes.dedup();
     codes
@@ -265,6 +265,9 @@ fn add_error_answers(path: &str, method: &str, operation: &mut Operation) {
                 listed(&[
                     "AUTH_ERR_NO_ACCESS",
                     "ERR_ONBEHALFOF_NOT_ALLOWED",
+                    "ERR_GROUP_NO_MODERATOR_SCOPE",
+                    "ERR_GROUP_NO_ADMIN_SCOPE",
+                    "ERR_GROUP_NO_CLEARANCE",
                     "ERR_GROUP_NO_SCOPE_CLEARANCE",
                     "ERR_GROUP_NO_SELF_ACTION"
                 ])

@@ -57,8 +57,9 @@ pub async fn add(db: &Db, caller: &Caller, app: &App, uid: &Uid, friends: &[Uid]
     caller.require(Permission::ManageUsers)?;
     check_batch(friends)?;
     let user = user_rows::find(db, app, uid).await?;
-    let not_self =
-        |friend: &Uid| (friend == uid).then(|| Error::invalid("ERR_FRIEND_SELF", "A user cannot befriend themselves."));
+    let not_self = |friend: &Uid| {
+        (friend == uid).then(|| Error::invalid("ERR_CANNOT_FORM_SELF_RELATION", "A user cannot befriend themselves."))
+    };
     let (found, mut outcomes) = resolve(db, app, friends, not_self).await;
     let mut tx = db.begin_write().await?;
     for (friend_uid, friend_id) in &found {

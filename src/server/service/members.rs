@@ -205,7 +205,7 @@ async fn apply(
             Some(Error::conflict("ERR_ALREADY_BANNED", format!("{uid} is banned from the group {guid} already.")))
         }
         MemberChange::Unban if !is_banned => {
-            Some(Error::not_found("ERR_NOT_BANNED", format!("{uid} is not banned from the group {guid}.")))
+            Some(Error::not_found("ERR_NOT_A_BANNED_USER", format!("{uid} is not banned from the group {guid}.")))
         }
         _ => may(actor, change.action(), Some(target).filter(|_| change.action().has_target())).err().map(Error::from),
     };
@@ -284,7 +284,7 @@ pub async fn join(
     // Checked before the write turn: argon2 takes tens of milliseconds.
     if let Some(stored_hash) = stored_hash {
         let given = given_password
-            .ok_or_else(|| Error::invalid("ERR_GROUP_PASSWORD_MISSING", "This group is joined with its password."))?;
+            .ok_or_else(|| Error::invalid("ERR_EMPTY_GROUP_PASS", "This group is joined with its password."))?;
         if !passwords.verify(given.expose().to_owned(), Some(stored_hash)).await? {
             return Err(Error::Refused {
                 code: "ERR_WRONG_GROUP_PASS",

@@ -83,7 +83,7 @@ async fn password_hash(
     match (group_type, password) {
         (GroupType::Password, Some(password)) => Ok(Some(passwords.hash(password.expose()).await?)),
         (GroupType::Password, None) => {
-            Err(Error::invalid("ERR_GROUP_PASSWORD_MISSING", "A password group needs a password."))
+            Err(Error::invalid("ERR_EMPTY_GROUP_PASS", "A password group needs a password."))
         }
         (_, Some(_)) => Err(Error::invalid("ERR_INVALID_GROUP_PASSWORD", "Only password groups have a password.")),
         (_, None) => Ok(None),
@@ -289,7 +289,7 @@ async fn hand_over(
 ) -> Result<()> {
     if acting_id.is_some_and(|id| group.owner_id != Some(id)) {
         return Err(Error::Refused {
-            code: "ERR_GROUP_NO_SCOPE_CLEARANCE",
+            code: "ERR_GROUP_NO_CLEARANCE",
             message: "Only the group's owner can hand it over.".into(),
         });
     }

@@ -57,7 +57,7 @@ pub const MAX_LIMIT: i64 = 1000;
 pub const UNREAD_CAP: i64 = 100;
 
 pub fn message_not_found(id: i64) -> Error {
-    Error::not_found("ERR_MESSAGE_NOT_FOUND", format!("This app has no message {id}."))
+    Error::not_found("ERR_MESSAGE_ID_NOT_FOUND", format!("This app has no message {id}."))
 }
 
 /// A message a user sends: to whom, what, and in which thread.

@@ -26,7 +26,7 @@ async fn check_author(db: &Db, app: &App, acting: &Acting, row: &MessageRow, mod
         return Err(message_not_found(row.id));
     }
     Err(Error::Refused {
-        code: "ERR_NOT_THE_SENDER",
+        code: "ERR_MESSAGE_NOT_A_SENDER",
         message: if moderating {
             format!("Only the sender, or an admin or moderator of its group, may delete message {}.", row.id)
         } else {
@@ -53,7 +53,7 @@ pub struct Changed {
 }
 
 fn already_deleted(id: i64) -> Error {
-    Error::conflict("ERR_MESSAGE_DELETED", format!("Message {id} is deleted."))
+    Error::conflict("ERR_MESSAGE_ACTION_NOT_ALLOWED", format!("Message {id} is deleted."))
 }
 
 /// Who a change is told as: the acting user, or the app. Users read
@@ -93,7 +93,7 @@ pub async fn edit(db: &Db, caller: &Caller, app: &App, acting: &Acting, id: i64,
     let category = stored(MessageCategory::parse(&row.category))?;
     let current = Content::stored(category, row.message_type.clone(), json_column(&row.data)?);
     if !current.is_editable() {
-        return Err(Error::invalid("ERR_MESSAGE_NOT_EDITABLE", "Only text and custom messages can be edited."));
+        return Err(Error::invalid("ERR_MESSAGE_ACTION_NOT_ALLOWED", "Only text and custom messages can be edited."));
     }
     let content = match edit.data {
         Some(data) => current.edited(data)?,

@@ -33,8 +33,8 @@ struct Standing {
     groups: HashMap<(i64, String, i64), (i64, String, Option<String>)>,
     /// `(user id, friend id)` pairs that are friends.
     friends: HashSet<(i64, i64)>,
-    /// `id -> (app, conversation)` of messages that may start a thread.
-    parents: HashMap<i64, (i64, String)>,
+    /// `id -> (app, conversation, is a reply itself)` of the parents named.
+    parents: HashMap<i64, (i64, String, bool)>,
 }
 
 impl Standing {
@@ -44,10 +44,11 @@ impl Standing {
         let &(sender_id, deactivated, ref reach) =
             self.senders.get(&(app, sender.to_string())).ok_or_else(|| user_rows::uid_not_found(sender))?;
         if deactivated {
-            return Err(Error::Refused {
-                code: "ERR_UID_DEACTIVATED",
-                message: format!("{sender} is deactivated and cannot send messages."),
-            });
+            // CometChat names a deactivated user as one not found.
+            return Err(Error::not_found(
+                "ERR_UID_NOT_FOUND",
+                format!("{sender} is deactivated and cannot send messages."),
+            ));
         }
         let receiver_id = match &outgoing.receiver {
             Receiver::User(uid) => {
@@ -74,13 +75,22 @@ impl Standing {
             }
         };
         let conversation = outgoing.receiver.conversation_with(sender);
-        if let Some(parent) = outgoing.parent_id
-            && self.parents.get(&parent) != Some(&(app, conversation.clone()))
-        {
-            return Err(Error::invalid(
-                "ERR_INVALID_PARENT",
-                format!("Message {parent} is not a message of this conversation that starts a thread."),
-            ));
+        if let Some(parent) = outgoing.parent_id {
+            match self.parents.get(&parent) {
+                Some((in_app, of, false)) if *in_app == app && *of == conversation => {}
+                Some((in_app, of, true)) if *in_app == app && *of == conversation => {
+                    return Err(Error::invalid(
+                        "ERR_MESSAGE_THREAD_NESTING",
+                        format!("Message {parent} is a reply: threads are one level deep."),
+                    ));
+                }
+                _ => {
+                    return Err(Error::invalid(
+                        "ERR_WRONG_MESSAGE_THREAD",
+                        format!("Message {parent} is not a message of this conversation."),
+                    ));
+                }
+            }
         }
         Ok(NewMessage {
             app,
@@ -165,10 +175,12 @@ impl Standing {
         let friends: Vec<(i64, i64)> = tx.all_rows(sql, 2, &pairs).await?;
         standing.friends.extend(friends);
         let parents: Vec<Arg> = sends.iter().filter_map(|s| Some(s.outgoing.parent_id?.into())).collect();
-        let sql = "WITH v (id) AS (VALUES {}) SELECT m.id, m.app, m.conversation FROM v JOIN messages m ON m.id = v.id \
-                   WHERE m.parent_id IS NULL";
-        let parents: Vec<(i64, i64, String)> = tx.all_rows(sql, 1, &parents).await?;
-        standing.parents.extend(parents.into_iter().map(|(id, app, conversation)| (id, (app, conversation))));
+        let sql = "WITH v (id) AS (VALUES {}) SELECT m.id, m.app, m.conversation, m.parent_id IS NOT NULL \
+                   FROM v JOIN messages m ON m.id = v.id";
+        let parents: Vec<(i64, i64, String, bool)> = tx.all_rows(sql, 1, &parents).await?;
+        standing
+            .parents
+            .extend(parents.into_iter().map(|(id, app, conversation, reply)| (id, (app, conversation, reply))));
         Ok(standing)
     }
 }
