@@ -345,6 +345,11 @@ async fn users_and_their_tokens_and_friends(client: &mut Client<'_>) {
         .send(req("remove-friend").param("uid", "cometchat-uid-1").body(json!({"friends": ["cometchat-uid-3"]})))
         .await;
 
+    let blocked = json!({"blockedUids": ["cometchat-uid-3", "cometchat-uid-4"]});
+    client.send(req("block-users").param("uid", "cometchat-uid-1").body(blocked.clone())).await;
+    client.send(req("list-blocked-users").param("uid", "cometchat-uid-1").query("perPage=100&page=1")).await;
+    client.send(req("unblock-users").param("uid", "cometchat-uid-1").body(blocked)).await;
+
     client.send(req("deactivate-users").body(json!({"uidsToDeactivate": ["cometchat-uid-5"]}))).await;
     client.send(req("list-users").query("onlyDeactivated=true")).await;
     client.send(req("reactivate-users").body(json!({"uidsToActivate": ["cometchat-uid-5"]}))).await;

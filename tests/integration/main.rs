@@ -8,6 +8,7 @@ mod common;
 mod apikeys;
 mod architecture;
 mod assets;
+mod blocked_users;
 mod cli;
 mod client_api;
 mod cometchat_conformance;

@@ -522,6 +522,7 @@ async fn no_list_reads_the_users_table_without_an_index(backend: Backend) {
         roles: Vec::new(),
         tags: Vec::new(),
         friends_of: None,
+        blocked_by: None,
         status: None,
         showing,
         descending: false,
@@ -547,17 +548,19 @@ async fn no_list_reads_the_users_table_without_an_index(backend: Backend) {
     queries.push(UserQuery { tags: vec!["blue".into()], ..plain() });
     queries.push(UserQuery { status: Some(Presence::Offline), ..plain() });
     queries.push(UserQuery { friends_of: Some(Uid::parse("ana").unwrap()), ..plain() });
+    queries.push(UserQuery { blocked_by: Some(Uid::parse("ana").unwrap()), ..plain() });
 
     let is_table_walk = |line: &str| match backend {
         Backend::Sqlite => {
             let words: Vec<&str> = line.split_whitespace().collect();
             words.first() == Some(&"SCAN")
-                && ["u", "users", "t", "user_tags", "f", "friends"].contains(&words.get(1).copied().unwrap_or(""))
+                && ["u", "users", "t", "user_tags", "f", "friends", "b", "blocked_users"]
+                    .contains(&words.get(1).copied().unwrap_or(""))
                 && !line.contains("USING")
         }
-        Backend::Postgres => {
-            ["users", "user_tags", "friends"].iter().any(|t| line.contains(&format!("Seq Scan on {t}")))
-        }
+        Backend::Postgres => ["users", "user_tags", "friends", "blocked_users"]
+            .iter()
+            .any(|t| line.contains(&format!("Seq Scan on {t}"))),
     };
     for query in queries {
         // The first page's plan, then the plan of a page after a cursor.
@@ -709,6 +712,7 @@ async fn the_dashboards_summaries_list_the_same_users_as_whole_users_page_by_pag
                     roles: Vec::new(),
                     tags: Vec::new(),
                     friends_of: None,
+                    blocked_by: None,
                     status: None,
                     showing,
                     descending,

@@ -46,10 +46,8 @@ pub struct ListMessagesParams {
     /// `true` answers an empty list.
     #[serde(default)]
     has_reactions: bool,
-    /// Accepted as CometChat documents it; Switchboard has no blocked users
-    /// yet, so nothing is hidden.
+    /// With `onBehalfOf`: leaves out the messages of users they blocked.
     #[serde(default)]
-    #[allow(dead_code)]
     hide_messages_from_blocked_users: bool,
     /// Text messages whose text holds this, in any case.
     search_key: Option<String>,
@@ -69,10 +67,9 @@ pub struct ListMessagesParams {
     /// Mentioned users come with their `tags`.
     #[serde(default)]
     mentions_with_tag_info: bool,
-    /// Accepted as CometChat documents it; Switchboard has no blocked users
-    /// yet, so mentioned users carry no blocked information.
+    /// With `onBehalfOf`: mentioned users say whether the user blocked
+    /// them (`blockedByMe`) and whether they blocked the user (`hasBlockedMe`).
     #[serde(default)]
-    #[allow(dead_code)]
     mentions_with_blocked_info: bool,
     /// Only what the `onBehalfOf` user has not read: others' messages past
     /// their read mark, actions and deleted messages aside.
@@ -214,7 +211,11 @@ fn conversations(id: &str) -> Result<Vec<String>> {
 /// `reader` (the `onBehalfOf` user, if any).
 fn message_query(params: ListParams, reader: Option<&Uid>) -> Result<(MessageQuery, Viewing)> {
     let Query(mut p) = params.map_err(|e| Error::BadRequest(e.body_text()))?;
-    let viewing = Viewing { reader: reader.cloned(), mention_tags: p.mentions_with_tag_info };
+    let viewing = Viewing {
+        reader: reader.cloned(),
+        mention_tags: p.mentions_with_tag_info,
+        mention_blocks: p.mentions_with_blocked_info,
+    };
     let (per_page, page) = (p.per_page, p.page);
     let limit = limit(p.limit.or(per_page))?;
     if page.is_some_and(|page| page < 1) {
@@ -250,6 +251,7 @@ fn message_query(params: ListParams, reader: Option<&Uid>) -> Result<(MessageQue
         with_mentions: p.has_mentions,
         mentioning: uids(&split(p.mentioned_uids, "mentionedUids")?)?,
         mentioning_reader: p.my_mentions_only,
+        hide_blocked: p.hide_messages_from_blocked_users,
         unread: p.unread,
         undelivered: p.undelivered,
         count_unread: p.count,

@@ -3,6 +3,7 @@
 
 pub mod answers;
 mod apikeys;
+mod blocks;
 mod groups;
 mod message_lists;
 mod messages;
@@ -56,6 +57,7 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(users::list_tokens, users::issue_token, users::revoke_tokens))
         .routes(routes!(users::get_token, users::update_token, users::revoke_token))
         .routes(routes!(users::list_friends, users::add_friends, users::remove_friends))
+        .routes(routes!(blocks::list, blocks::block, blocks::unblock))
         .routes(routes!(groups::of_user))
         .routes(routes!(message_lists::between))
         .routes(routes!(messages::conversations))
@@ -342,9 +344,9 @@ pub(super) fn paging(per_page: Option<i64>, page: Option<i64>, cursor: Option<St
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// 1 to 1000; 100 when left out.
-    per_page: Option<i64>,
+    pub(super) per_page: Option<i64>,
     /// From 1.
-    page: Option<i64>,
+    pub(super) page: Option<i64>,
 }
 
 /// `perPage` (100 when left out) and `page` (1), checked.

@@ -61,6 +61,11 @@ walk; no index serves them. `unread` (with `onbehalfof`) lists what the user has
 messages past their read mark, actions and deleted messages aside; `undelivered`, those also past \
 the last message a device of theirs confirmed with a realtime `delivered` frame; `count` adds `meta.unreadCount`, \
 that number for the whole list (up to 100). \
+Blocked users: a user blocks others with `POST /v3/users/{uid}/blockedusers`; while a block stands, \
+neither of the two sends the other a message (`ERR_BLOCKED_RECEIVER` for the blocker, \
+`ERR_BLOCKED_SENDER` for the blocked), group messages aside; lists read for the blocker with \
+`hideMessagesFromBlockedUsers` leave out what the blocked sent, and `mentionsWithBlockedInfo` adds \
+`blockedByMe` and `hasBlockedMe` to mentioned users. \
 Answers leave out a value that is absent; none is ever `null`. A user's presence is `available` or \
 `offline`. Query parameters and body fields that neither CometChat nor Switchboard documents are \
 refused (`ERR_BAD_REQUEST`). `POST /v3/messages` with `multipleReceivers` (which CometChat documents \

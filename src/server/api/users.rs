@@ -223,6 +223,7 @@ fn user_query(params: ListParams, friends_of: Option<Uid>) -> Result<UserQuery> 
         roles,
         tags: split(p.tags, "tags")?,
         friends_of,
+        blocked_by: None,
         status,
         showing,
         order,

@@ -3,10 +3,13 @@
 
 use serde_json::json;
 
+pub use super::user_batch::Outcome;
 use super::{
     apps::App,
     audit::{Change, record},
-    now, user_rows,
+    now,
+    user_batch::{check_batch, in_given_order, resolve},
+    user_rows,
 };
 use crate::args;
 use crate::domain::Uid;
@@ -16,46 +19,11 @@ use crate::server::{
     db::Db,
 };
 
-/// At most this many friends in one call.
-pub const MAX_PER_CALL: usize = 25;
-
-/// What became of one UID in a call: done, or why not.
-pub type Outcome = (Uid, std::result::Result<(), Error>);
-
-fn check_batch(friends: &[Uid]) -> Result<()> {
-    if friends.is_empty() || friends.len() > MAX_PER_CALL {
-        return Err(Error::invalid("ERR_FRIENDS_LIMIT", format!("Send 1 to {MAX_PER_CALL} UIDs at a time.")));
-    }
-    Ok(())
-}
-
-/// Each UID with the internal id of its user, or why it has none. Refused
-/// UIDs become outcomes at once; the rest are for the caller to act on.
-async fn resolve(
-    db: &Db,
-    app: &App,
-    friends: &[Uid],
-    refuse: impl Fn(&Uid) -> Option<Error>,
-) -> (Vec<(Uid, i64)>, Vec<Outcome>) {
-    let (mut found, mut refused) = (Vec::new(), Vec::new());
-    for friend_uid in friends {
-        if let Some(err) = refuse(friend_uid) {
-            refused.push((friend_uid.clone(), Err(err)));
-            continue;
-        }
-        match user_rows::find(db, app, friend_uid).await {
-            Ok(friend) => found.push((friend_uid.clone(), friend.id)),
-            Err(err) => refused.push((friend_uid.clone(), Err(err))),
-        }
-    }
-    (found, refused)
-}
-
 /// Makes each UID a friend of `uid` (and `uid` a friend of each), in one transaction.
 pub async fn add(db: &Db, caller: &Caller, app: &App, uid: &Uid, friends: &[Uid]) -> Result<Vec<Outcome>> {
     caller.require_app(app.id)?;
     caller.require(Permission::ManageUsers)?;
-    check_batch(friends)?;
+    check_batch(friends, "ERR_FRIENDS_LIMIT")?;
     let user = user_rows::find(db, app, uid).await?;
     let not_self = |friend: &Uid| {
         (friend == uid).then(|| Error::invalid("ERR_CANNOT_FORM_SELF_RELATION", "A user cannot befriend themselves."))
@@ -85,7 +53,7 @@ pub async fn add(db: &Db, caller: &Caller, app: &App, uid: &Uid, friends: &[Uid]
 pub async fn remove(db: &Db, caller: &Caller, app: &App, uid: &Uid, friends: &[Uid]) -> Result<Vec<Outcome>> {
     caller.require_app(app.id)?;
     caller.require(Permission::ManageUsers)?;
-    check_batch(friends)?;
+    check_batch(friends, "ERR_FRIENDS_LIMIT")?;
     let user = user_rows::find(db, app, uid).await?;
     let (found, mut outcomes) = resolve(db, app, friends, |_| None).await;
     let mut tx = db.begin_write().await?;
@@ -111,10 +79,4 @@ pub async fn remove(db: &Db, caller: &Caller, app: &App, uid: &Uid, friends: &[U
         outcomes.push((friend_uid, outcome));
     }
     Ok(in_given_order(friends, outcomes))
-}
-
-/// Outcomes in the order the UIDs were sent.
-fn in_given_order(friends: &[Uid], mut outcomes: Vec<Outcome>) -> Vec<Outcome> {
-    outcomes.sort_by_key(|(uid, _)| friends.iter().position(|f| f == uid));
-    outcomes
 }

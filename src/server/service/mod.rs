@@ -6,6 +6,7 @@ pub mod api_keys;
 pub mod apps;
 pub mod audit;
 pub mod auth_tokens;
+pub mod blocks;
 mod daily;
 pub mod events;
 pub mod friends;
@@ -29,6 +30,7 @@ pub(crate) mod tags;
 mod throttle;
 pub mod two_factor;
 mod usage;
+mod user_batch;
 mod user_rows;
 pub mod users;
 

@@ -10,6 +10,7 @@ use serde_json::{Map, Value, json};
 
 use super::*;
 use crate::domain::mentioned_uids;
+use crate::server::service::blocks;
 
 /// Whom a page is read for, and what its mentions carry.
 #[derive(Debug, Clone, Default)]
@@ -18,6 +19,9 @@ pub struct Viewing {
     pub reader: Option<Uid>,
     /// Mentioned users come with their tags (`mentionsWithTagInfo`).
     pub mention_tags: bool,
+    /// Mentioned users say whether the reader blocked them and whether they
+    /// blocked the reader (`mentionsWithBlockedInfo`).
+    pub mention_blocks: bool,
 }
 
 /// The users a message's text mentions: text messages only.
@@ -50,6 +54,14 @@ pub async fn with_entities(
         };
         uids.extend(mentioned.iter().map(|uid| uid.to_string()));
     }
+    let blocked = match (&viewing.reader, viewing.mention_blocks) {
+        (Some(reader), true) => {
+            let mentioned: BTreeSet<&str> = mentions.iter().flatten().map(Uid::as_str).collect();
+            let (mine, theirs) = blocks::between(db, app, reader, &mentioned.into_iter().collect::<Vec<_>>()).await?;
+            Some((mine, theirs))
+        }
+        _ => None,
+    };
     let users = users_by_uid(db, app, uids, viewing.mention_tags).await?;
     let groups = groups_by_guid(db, app, guids).await?;
     for (m, mentioned) in messages.iter_mut().zip(mentions) {
@@ -74,14 +86,17 @@ pub async fn with_entities(
         m.mentioned_me = viewing.reader.as_ref().map(|reader| mentioned.contains(reader));
         m.mentioned_users = mentioned
             .iter()
-            .filter_map(|uid| users.get(uid.as_str()))
-            .map(|user| match (&user.tags, viewing.mention_tags) {
-                (Some(tags), true) => {
-                    let mut entity = user.entity.clone();
+            .filter_map(|uid| Some((uid.as_str(), users.get(uid.as_str())?)))
+            .map(|(uid, user)| {
+                let mut entity = user.entity.clone();
+                if let (Some(tags), true) = (&user.tags, viewing.mention_tags) {
                     entity["tags"] = json!(tags);
-                    entity
                 }
-                _ => user.entity.clone(),
+                if let Some((mine, theirs)) = &blocked {
+                    entity["blockedByMe"] = json!(mine.iter().any(|b| b == uid));
+                    entity["hasBlockedMe"] = json!(theirs.iter().any(|b| b == uid));
+                }
+                entity
             })
             .collect();
     }

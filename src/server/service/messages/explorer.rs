@@ -51,6 +51,8 @@ pub struct MessageQuery {
     /// Only what has reached none of the reader's devices: unread, and past
     /// their delivery mark too.
     pub undelivered: bool,
+    /// Leaves out what users the reader blocked sent (their group messages).
+    pub hide_blocked: bool,
     /// The user the list is read for (`onBehalfOf`), set by the service.
     pub reader: Option<Uid>,
     /// Only the conversations the reader is in: theirs with other users,
@@ -286,20 +288,27 @@ fn text_filters(db: &Db, filter: &mut Conditions, query: &MessageQuery) {
 /// read, their mentions. Each needs the reader (`onBehalfOf`).
 async fn reader_filters(db: &Db, app: &App, filter: &mut Conditions, query: &MessageQuery) -> Result<()> {
     let needs_reader = query.readers_own || query.unread || query.undelivered || query.mentioning_reader;
-    let reader = match (&query.reader, needs_reader) {
-        (_, false) => return Ok(()),
-        (Some(reader), true) => reader,
-        (None, true) => {
+    let reader = match &query.reader {
+        Some(reader) => reader,
+        None if needs_reader => {
             return Err(Error::invalid(
                 "ERR_ONBEHALFOF_REQUIRED",
                 "unread, undelivered and myMentionsOnly are read for a user: name them in onBehalfOf.",
             ));
         }
+        // Read for the app, whom nobody blocks, nothing is hidden.
+        None => return Ok(()),
     };
-    if !(query.readers_own || query.unread || query.undelivered) {
+    if !(query.readers_own || query.unread || query.undelivered || query.hide_blocked) {
         return Ok(());
     }
     let reader_id = filter.placeholder(user_rows::find(db, app, reader).await?.id);
+    if query.hide_blocked {
+        filter.parts.push(format!(
+            "NOT EXISTS (SELECT 1 FROM blocked_users k JOIN users bu ON bu.id = k.blocked_id \
+             WHERE k.blocker_id = {reader_id} AND bu.app = m.app AND bu.uid = m.sender)"
+        ));
+    }
     let groups_of_reader = |select: &str| {
         format!(
             "SELECT {select} FROM group_members gm JOIN groups g ON g.id = gm.group_id \

@@ -33,6 +33,8 @@ struct Standing {
     groups: HashMap<(i64, String, i64), (i64, String, Option<String>)>,
     /// `(user id, friend id)` pairs that are friends.
     friends: HashSet<(i64, i64)>,
+    /// `(blocker id, blocked id)` pairs among the senders and their receivers.
+    blocks: HashSet<(i64, i64)>,
     /// `id -> (app, conversation, is a reply itself)` of the parents named.
     parents: HashMap<i64, (i64, String, bool)>,
 }
@@ -53,6 +55,18 @@ impl Standing {
         let receiver_id = match &outgoing.receiver {
             Receiver::User(uid) => {
                 let id = *self.receivers.get(&(app, uid.to_string())).ok_or_else(|| user_rows::uid_not_found(uid))?;
+                if self.blocks.contains(&(sender_id, id)) {
+                    return Err(Error::Refused {
+                        code: "ERR_BLOCKED_RECEIVER",
+                        message: format!("{sender} has blocked {uid}: unblock them to write to them."),
+                    });
+                }
+                if self.blocks.contains(&(id, sender_id)) {
+                    return Err(Error::Refused {
+                        code: "ERR_BLOCKED_SENDER",
+                        message: format!("{uid} has blocked {sender}."),
+                    });
+                }
                 let friends_only = reach == Reach::FriendsOnly.as_str();
                 if friends_only && id != sender_id && !self.friends.contains(&(sender_id, id)) {
                     return Err(Error::Refused {
@@ -167,13 +181,18 @@ impl Standing {
                 }
                 Receiver::Group(_) => None,
             })
-            .filter(|_| any_friends_only)
             .flatten()
             .collect();
-        let sql = "WITH v (user_id, friend_id) AS (VALUES {}) SELECT f.user_id, f.friend_id FROM v \
-                   JOIN friends f ON f.user_id = v.user_id AND f.friend_id = v.friend_id";
-        let friends: Vec<(i64, i64)> = tx.all_rows(sql, 2, &pairs).await?;
-        standing.friends.extend(friends);
+        if any_friends_only {
+            let sql = "WITH v (user_id, friend_id) AS (VALUES {}) SELECT f.user_id, f.friend_id FROM v \
+                       JOIN friends f ON f.user_id = v.user_id AND f.friend_id = v.friend_id";
+            let friends: Vec<(i64, i64)> = tx.all_rows(sql, 2, &pairs).await?;
+            standing.friends.extend(friends);
+        }
+        let sql = "WITH v (a, b) AS (VALUES {}) SELECT k.blocker_id, k.blocked_id FROM v JOIN blocked_users k \
+                   ON (k.blocker_id = v.a AND k.blocked_id = v.b) OR (k.blocker_id = v.b AND k.blocked_id = v.a)";
+        let blocks: Vec<(i64, i64)> = tx.all_rows(sql, 2, &pairs).await?;
+        standing.blocks.extend(blocks);
         let parents: Vec<Arg> = sends.iter().filter_map(|s| Some(s.outgoing.parent_id?.into())).collect();
         let sql = "WITH v (id) AS (VALUES {}) SELECT m.id, m.app, m.conversation, m.parent_id IS NOT NULL \
                    FROM v JOIN messages m ON m.id = v.id";

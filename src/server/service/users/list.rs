@@ -133,6 +133,8 @@ pub struct UserQuery {
     pub tags: Vec<String>,
     /// Only this user's friends.
     pub friends_of: Option<Uid>,
+    /// Only the users this user blocked.
+    pub blocked_by: Option<Uid>,
     pub status: Option<Presence>,
     pub showing: Showing,
     pub order: UserOrder,
@@ -151,6 +153,7 @@ impl UserQuery {
             roles: filter.role.into_iter().collect(),
             tags: filter.tag.into_iter().collect(),
             friends_of: None,
+            blocked_by: None,
             status: filter.status,
             showing: filter.show,
             descending: filter.order == SortOrder::Desc,
@@ -202,11 +205,17 @@ fn parse_cursor(order: UserOrder, raw: &str) -> Result<(Option<Arg<'static>>, St
 pub async fn list<L: Listable>(db: &Db, caller: &Caller, app: &App, query: UserQuery) -> Result<Page<L>> {
     caller.require_app(app.id)?;
     caller.require(Permission::Read)?;
-    let friend_of = match &query.friends_of {
-        Some(uid) => Some(find(db, app, uid).await?.id),
-        None => None,
+    let related = Related {
+        friends_of: match &query.friends_of {
+            Some(uid) => Some(find(db, app, uid).await?.id),
+            None => None,
+        },
+        blocked_by: match &query.blocked_by {
+            Some(uid) => Some(find(db, app, uid).await?.id),
+            None => None,
+        },
     };
-    let statements = list_statements::<L>(db, app, query, friend_of)?;
+    let statements = list_statements::<L>(db, app, query, related)?;
     let ListStatements { count_sql, page_sql, args, count_args, per_page, unfiltered, order, descending, prefix } =
         statements;
     let (rows, total) = keyset::read_listed::<L::Row>(db, &page_sql, &count_sql, &args, count_args).await?;
@@ -240,9 +249,10 @@ pub async fn list_seen_by<L: Listable>(
 pub async fn explain<L: Listable>(db: &Db, caller: &Caller, app: &App, query: UserQuery) -> Result<Vec<String>> {
     caller.require_app(app.id)?;
     caller.require(Permission::Read)?;
-    // Any id will do: the plan does not depend on which user's friends.
-    let friend_of = query.friends_of.as_ref().map(|_| 0);
-    let ListStatements { count_sql, page_sql, args, count_args, .. } = list_statements::<L>(db, app, query, friend_of)?;
+    // Any id will do: the plan does not depend on whose friends or blocks.
+    let related =
+        Related { friends_of: query.friends_of.as_ref().map(|_| 0), blocked_by: query.blocked_by.as_ref().map(|_| 0) };
+    let ListStatements { count_sql, page_sql, args, count_args, .. } = list_statements::<L>(db, app, query, related)?;
     keyset::plans(db, &[(&count_sql, &args[..count_args]), (&page_sql, &args)]).await
 }
 
@@ -263,14 +273,16 @@ struct ListStatements {
     prefix: Option<String>,
 }
 
-fn list_statements<L: Listable>(
-    db: &Db,
-    app: &App,
-    query: UserQuery,
-    friend_of: Option<i64>,
-) -> Result<ListStatements> {
+/// The users another user is related to, by that user's internal id.
+#[derive(Clone, Copy)]
+struct Related {
+    friends_of: Option<i64>,
+    blocked_by: Option<i64>,
+}
+
+fn list_statements<L: Listable>(db: &Db, app: &App, query: UserQuery, related: Related) -> Result<ListStatements> {
     let (per_page, offset) = (query.paging.size(), query.paging.offset());
-    let Filtered { mut filter, app_arg, unfiltered, either, prefix } = filtered(app, &query, friend_of);
+    let Filtered { mut filter, app_arg, unfiltered, either, prefix } = filtered(app, &query, related);
     let count_sql = if unfiltered {
         let counted = match query.showing {
             Showing::Active => "active",
@@ -343,7 +355,7 @@ struct Filtered {
     prefix: Option<String>,
 }
 
-fn filtered(app: &App, query: &UserQuery, friend_of: Option<i64>) -> Filtered {
+fn filtered(app: &App, query: &UserQuery, related: Related) -> Filtered {
     let mut filter = Conditions::default();
     let app_arg = filter.placeholder(app.id);
     filter.parts.push(format!("u.app = {app_arg}"));
@@ -380,9 +392,15 @@ fn filtered(app: &App, query: &UserQuery, friend_of: Option<i64>) -> Filtered {
         let tags = filter.list(query.tags.iter().cloned().map(Arg::from));
         filter.parts.push(format!("EXISTS (SELECT 1 FROM user_tags t WHERE t.user_id = u.id AND t.tag IN ({tags}))"));
     }
-    if let Some(friend_of) = friend_of {
+    if let Some(friend_of) = related.friends_of {
         let user = filter.placeholder(friend_of);
         filter.parts.push(format!("EXISTS (SELECT 1 FROM friends f WHERE f.user_id = {user} AND f.friend_id = u.id)"));
+    }
+    if let Some(blocker) = related.blocked_by {
+        let user = filter.placeholder(blocker);
+        filter.parts.push(format!(
+            "EXISTS (SELECT 1 FROM blocked_users b WHERE b.blocker_id = {user} AND b.blocked_id = u.id)"
+        ));
     }
     let unfiltered = filter.parts.len() == base_conditions;
     Filtered { filter, app_arg, unfiltered, either, prefix }
