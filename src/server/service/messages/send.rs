@@ -53,29 +53,7 @@ impl Standing {
             ));
         }
         let receiver_id = match &outgoing.receiver {
-            Receiver::User(uid) => {
-                let id = *self.receivers.get(&(app, uid.to_string())).ok_or_else(|| user_rows::uid_not_found(uid))?;
-                if self.blocks.contains(&(sender_id, id)) {
-                    return Err(Error::Refused {
-                        code: "ERR_BLOCKED_RECEIVER",
-                        message: format!("{sender} has blocked {uid}: unblock them to write to them."),
-                    });
-                }
-                if self.blocks.contains(&(id, sender_id)) {
-                    return Err(Error::Refused {
-                        code: "ERR_BLOCKED_SENDER",
-                        message: format!("{uid} has blocked {sender}."),
-                    });
-                }
-                let friends_only = reach == Reach::FriendsOnly.as_str();
-                if friends_only && id != sender_id && !self.friends.contains(&(sender_id, id)) {
-                    return Err(Error::Refused {
-                        code: "ERR_NOT_FRIENDS",
-                        message: format!("{sender}'s role writes to friends only, and {uid} is not their friend."),
-                    });
-                }
-                id
-            }
+            Receiver::User(uid) => self.user_receiver(app, (sender, sender_id, reach), uid)?,
             Receiver::Group(guid) => {
                 let (id, group_type, scope) = self
                     .groups
@@ -90,21 +68,7 @@ impl Standing {
         };
         let conversation = outgoing.receiver.conversation_with(sender);
         if let Some(parent) = outgoing.parent_id {
-            match self.parents.get(&parent) {
-                Some((in_app, of, false)) if *in_app == app && *of == conversation => {}
-                Some((in_app, of, true)) if *in_app == app && *of == conversation => {
-                    return Err(Error::invalid(
-                        "ERR_MESSAGE_THREAD_NESTING",
-                        format!("Message {parent} is a reply: threads are one level deep."),
-                    ));
-                }
-                _ => {
-                    return Err(Error::invalid(
-                        "ERR_WRONG_MESSAGE_THREAD",
-                        format!("Message {parent} is not a message of this conversation."),
-                    ));
-                }
-            }
+            self.check_parent(app, &conversation, parent)?;
         }
         Ok(NewMessage {
             app,
@@ -119,6 +83,46 @@ impl Standing {
             muid: outgoing.muid.clone(),
             sent_at: at,
         })
+    }
+
+    /// The internal id of user `uid`, if `sender` (internal id, role's
+    /// reach) may write to them: neither blocked the other, and they are
+    /// friends where the sender's role writes to friends only.
+    fn user_receiver(&self, app: i64, (sender, sender_id, reach): (&Uid, i64, &str), uid: &Uid) -> Result<i64> {
+        let id = *self.receivers.get(&(app, uid.to_string())).ok_or_else(|| user_rows::uid_not_found(uid))?;
+        if self.blocks.contains(&(sender_id, id)) {
+            return Err(Error::Refused {
+                code: "ERR_BLOCKED_RECEIVER",
+                message: format!("{sender} has blocked {uid}: unblock them to write to them."),
+            });
+        }
+        if self.blocks.contains(&(id, sender_id)) {
+            return Err(Error::Refused { code: "ERR_BLOCKED_SENDER", message: format!("{uid} has blocked {sender}.") });
+        }
+        let friends_only = reach == Reach::FriendsOnly.as_str();
+        if friends_only && id != sender_id && !self.friends.contains(&(sender_id, id)) {
+            return Err(Error::Refused {
+                code: "ERR_NOT_FRIENDS",
+                message: format!("{sender}'s role writes to friends only, and {uid} is not their friend."),
+            });
+        }
+        Ok(id)
+    }
+
+    /// Whether message `parent` starts threads in `conversation` of `app`:
+    /// it is there, and no reply itself.
+    fn check_parent(&self, app: i64, conversation: &str, parent: i64) -> Result<()> {
+        match self.parents.get(&parent) {
+            Some((in_app, of, false)) if *in_app == app && of == conversation => Ok(()),
+            Some((in_app, of, true)) if *in_app == app && of == conversation => Err(Error::invalid(
+                "ERR_MESSAGE_THREAD_NESTING",
+                format!("Message {parent} is a reply: threads are one level deep."),
+            )),
+            _ => Err(Error::invalid(
+                "ERR_WRONG_MESSAGE_THREAD",
+                format!("Message {parent} is not a message of this conversation."),
+            )),
+        }
     }
 }
 
