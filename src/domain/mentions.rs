@@ -1,7 +1,24 @@
 //! What a message's text points at: the users it mentions, written
-//! `<@uid:UID>` as CometChat's clients write them, and links.
+//! `<@uid:UID>` as CometChat's clients write them, and links; and the
+//! reactions users leave on a message.
 
-use super::Uid;
+use super::{Invalid, Uid};
+
+/// A reaction is at most this many characters: an emoji sequence, or a short word.
+pub const MAX_REACTION_CHARS: usize = 32;
+
+/// A reaction as a user leaves it: an emoji (`😀`) or a short word, without
+/// spaces or control characters.
+pub fn parse_reaction(raw: &str) -> Result<String, Invalid> {
+    let chars = raw.chars().count();
+    if chars == 0 || chars > MAX_REACTION_CHARS || raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Invalid::new(
+            "ERR_INVALID_REACTION",
+            format!("A reaction is 1 to {MAX_REACTION_CHARS} characters, such as an emoji, without spaces."),
+        ));
+    }
+    Ok(raw.to_owned())
+}
 
 /// How a mention opens; it closes at the next `>`.
 pub const MENTION_OPEN: &str = "<@uid:";
@@ -52,6 +69,16 @@ mod tests {
     fn a_mention_that_names_no_uid_or_never_closes_is_plain_text() {
         assert_eq!(uids("<@uid:not a uid> <@uid:> <@uid:ok"), Vec::<String>::new());
         assert_eq!(uids("<@uid:a b> then <@uid:carol>"), ["carol"]);
+    }
+
+    #[test]
+    fn a_reaction_is_an_emoji_or_a_short_word() {
+        assert_eq!(parse_reaction("😀").unwrap(), "😀");
+        assert_eq!(parse_reaction("👍🏽").unwrap(), "👍🏽");
+        assert_eq!(parse_reaction("+1").unwrap(), "+1");
+        for bad in ["", "a b", "x\n", &"y".repeat(MAX_REACTION_CHARS + 1)] {
+            assert_eq!(parse_reaction(bad).unwrap_err().code, "ERR_INVALID_REACTION", "{bad:?}");
+        }
     }
 
     #[test]

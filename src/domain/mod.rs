@@ -30,7 +30,7 @@ pub use groups::{
 };
 pub use ids::{ApiKeyRef, AppId, AppName, Email, KeyName, OperatorName, Password};
 pub use kinds::{BulkChange, Environment, KeyScope, OperatorRole, Presence, Region, Showing, SortOrder, UserSort};
-pub use mentions::{LINK_MARKS, MENTION_OPEN, mention_of, mentioned_uids};
+pub use mentions::{LINK_MARKS, MAX_REACTION_CHARS, MENTION_OPEN, mention_of, mentioned_uids, parse_reaction};
 pub use message_filter::MessageFilter;
 pub use messages::{
     CallStatus, CallType, Content, MAX_ATTACHMENTS, MAX_TEXT_CHARS, MediaType, MemberEvent, MessageCategory,
@@ -49,6 +49,6 @@ pub use users::{
 pub use views::{
     ApiKeyView, AppView, AuditEntryView, AuditPage, AuthTokenView, BannedUserView, ConversationView, DayFigures,
     GroupView, ImportReport, KeyRequestsView, LiveCounts, MemberView, MessagePage, MessageView, NewApiKey,
-    NewAuthToken, OperatorView, OverviewView, Page, PlaygroundLogin, RejectedRow, RoleSettings, RoleView, Session,
-    UserDetail, UserListPage, UserSummary, UserSummaryPage, UserView,
+    NewAuthToken, OperatorView, OverviewView, Page, PlaygroundLogin, ReactionCount, ReactionView, RejectedRow,
+    RoleSettings, RoleView, Session, UserDetail, UserListPage, UserSummary, UserSummaryPage, UserView,
 };

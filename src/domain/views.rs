@@ -359,6 +359,42 @@ pub struct MessageView {
     /// (`onBehalfOf`); left out when read for the app.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mentioned_me: Option<bool>,
+    /// Each reaction left on the message, with how many left it; left out
+    /// when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<ReactionCount>,
+}
+
+/// One reaction on a message, and how many users left it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ReactionCount {
+    pub reaction: String,
+    pub count: i64,
+    /// Whether the user the message is read for left it; left out when
+    /// read for the app.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reacted_by_me: Option<bool>,
+}
+
+/// One user's reaction to a message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ReactionView {
+    #[serde(with = "super::message_id")]
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub id: i64,
+    #[serde(with = "super::message_id")]
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub message_id: i64,
+    pub reaction: String,
+    pub uid: String,
+    pub reacted_at: i64,
+    /// The user, as a message's entities show them.
+    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
+    pub reacted_by: serde_json::Value,
 }
 
 /// A page of messages, newest first, and where the older ones continue.

@@ -457,6 +457,12 @@ async fn messages(client: &mut Client<'_>) {
         })))
         .await;
 
+    let reaction = |op: &'static str| req(op).param("id", &id).param("reaction", "😀");
+    client.send(reaction("add-message-reactions").as_user("cometchat-uid-2")).await;
+    client.send(req("list-all-reactions").param("id", &id).as_user("cometchat-uid-1")).await;
+    client.send(reaction("get-message-reactions")).await;
+    client.send(reaction("remove-message-reactions").as_user("cometchat-uid-2")).await;
+
     let reply = text("cometchat-uid-1", "user", "A reply");
     client.send(req("send-thread-message").param("id", &id).as_user("cometchat-uid-2").body(reply)).await;
     client.send(req("list-all-thread-messages").param("id", &id).query("perPage=100&page=1")).await;

@@ -26,6 +26,7 @@ mod groups;
 mod hardening;
 mod messages;
 mod probes;
+mod reactions;
 mod realtime;
 mod rest_auth;
 mod users;

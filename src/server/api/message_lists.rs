@@ -42,8 +42,7 @@ pub struct ListMessagesParams {
     has_attachments: bool,
     /// Only media messages of this type: `image`, `video`, `audio` or `file`.
     attachment_types: Option<String>,
-    /// Only messages with reactions. Switchboard keeps no reactions yet, so
-    /// `true` answers an empty list.
+    /// Only messages someone reacted to.
     #[serde(default)]
     has_reactions: bool,
     /// With `onBehalfOf`: leaves out the messages of users they blocked.

@@ -8,6 +8,7 @@ mod groups;
 mod message_lists;
 mod messages;
 mod openapi;
+mod reactions;
 mod roles;
 mod users;
 
@@ -65,6 +66,8 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(message_lists::list, messages::send))
         .routes(routes!(messages::get, messages::edit, messages::delete))
         .routes(routes!(message_lists::thread, messages::reply))
+        .routes(routes!(reactions::list))
+        .routes(routes!(reactions::list_one, reactions::react, reactions::unreact))
         .routes(routes!(message_lists::of_group))
         .routes(routes!(groups::list, groups::create))
         .routes(routes!(groups::get, groups::update, groups::delete))

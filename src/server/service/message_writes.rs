@@ -105,6 +105,7 @@ impl NewMessage {
             deleted_by: None,
             mentioned_users: Vec::new(),
             mentioned_me: None,
+            reactions: Vec::new(),
         }
     }
 }

@@ -64,6 +64,12 @@ pub async fn with_entities(
     };
     let users = users_by_uid(db, app, uids, viewing.mention_tags).await?;
     let groups = groups_by_guid(db, app, guids).await?;
+    let reader = match &viewing.reader {
+        Some(reader) => Some(user_rows::find(db, app, reader).await?.id),
+        None => None,
+    };
+    let ids: Vec<i64> = messages.iter().map(|m| m.id).collect();
+    let mut reactions = reactions::counts(db, &ids, reader).await?;
     for (m, mentioned) in messages.iter_mut().zip(mentions) {
         let mut entities = Map::new();
         if let Some(user) = users.get(&m.sender) {
@@ -83,6 +89,7 @@ pub async fn with_entities(
         if let Value::Object(data) = &mut m.data {
             data.insert("entities".into(), Value::Object(entities));
         }
+        m.reactions = reactions.remove(&m.id).unwrap_or_default();
         m.mentioned_me = viewing.reader.as_ref().map(|reader| mentioned.contains(reader));
         m.mentioned_users = mentioned
             .iter()
@@ -139,12 +146,17 @@ struct UserEntity {
 }
 
 /// A user as a message's entities show them, and their tags when asked for.
-struct Shown {
-    entity: Value,
+pub(super) struct Shown {
+    pub(super) entity: Value,
     tags: Option<Vec<String>>,
 }
 
-async fn users_by_uid(db: &Db, app: &App, uids: BTreeSet<String>, with_tags: bool) -> Result<HashMap<String, Shown>> {
+pub(super) async fn users_by_uid(
+    db: &Db,
+    app: &App,
+    uids: BTreeSet<String>,
+    with_tags: bool,
+) -> Result<HashMap<String, Shown>> {
     if uids.is_empty() {
         return Ok(HashMap::new());
     }

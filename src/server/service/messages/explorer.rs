@@ -31,7 +31,7 @@ pub struct MessageQuery {
     pub message_type: Option<String>,
     /// Messages of any of these types; all when empty.
     pub types: Vec<String>,
-    /// Only messages with reactions: Switchboard keeps none yet, so none.
+    /// Only messages someone reacted to.
     pub with_reactions: bool,
     /// Messages with any of these tags.
     pub tags: Vec<String>,
@@ -181,7 +181,7 @@ async fn conditions(db: &Db, app: &App, query: &MessageQuery) -> Result<(Conditi
         filter.parts.push(format!("m.type || '' IN ({types})"));
     }
     if query.with_reactions {
-        filter.parts.push("1 = 0".into());
+        filter.parts.push("EXISTS (SELECT 1 FROM message_reactions r WHERE r.message_id = m.id)".into());
     }
     if let Some(category) = query.category {
         equal(&mut filter, "category", "m.category", Arg::from(category.as_str().to_owned()));

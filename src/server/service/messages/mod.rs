@@ -8,6 +8,7 @@ mod delivery;
 mod entities;
 mod explorer;
 mod moderation;
+mod reactions;
 mod send;
 
 pub(crate) use super::message_writes::*;
@@ -16,6 +17,7 @@ pub(crate) use delivery::mark_delivered;
 pub use entities::*;
 pub use explorer::*;
 pub use moderation::*;
+pub use reactions::{ReactionPage, react, reactions, unreact};
 pub use send::*;
 
 use std::{
@@ -39,8 +41,8 @@ use super::{
 use crate::args;
 use crate::domain::{
     Content, ConversationView, GroupAction, Guid, LINK_MARKS, MENTION_OPEN, MessageCategory, MessageEvent,
-    MessageFilter, MessagePage, MessageView, Reach, Receiver, ReceiverType, SYSTEM_SENDER, Scope, Uid, conversation_id,
-    may, mention_of,
+    MessageFilter, MessagePage, MessageView, Reach, ReactionCount, ReactionView, Receiver, ReceiverType, SYSTEM_SENDER,
+    Scope, Uid, conversation_id, may, mention_of,
 };
 use crate::server::{
     Error, Result,
@@ -127,6 +129,7 @@ impl MessageRow {
             deleted_by: self.deleted_by,
             mentioned_users: Vec::new(),
             mentioned_me: None,
+            reactions: Vec::new(),
         })
     }
 }
