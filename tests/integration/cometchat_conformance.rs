@@ -72,6 +72,12 @@ impl Spec {
             .collect()
     }
 
+    /// The names of the top-level fields the operation's body documents.
+    fn body_fields(&self, id: &str) -> BTreeSet<String> {
+        let schema = &self.operation(id)["requestBody"]["content"]["application/json"]["schema"];
+        fields_of(schema, &self.doc)
+    }
+
     /// Each documented operation that our own document routes, by operationId.
     fn routed_by(&self, ours: &Value) -> BTreeSet<String> {
         let shape = |method: &str, path: &str| {
@@ -239,6 +245,7 @@ async fn every_routed_operation_answers_its_documented_example_with_a_valid_body
     let ours: Value = api.app.api.get(api.app.url("/v3/openapi.json")).send().await.unwrap().json().await.unwrap();
     let routed = spec.routed_by(&ours);
     the_operations_cometchat_lacks_are_marked_as_ours(&spec, &ours);
+    every_documented_field_is_one_we_take(&spec, &ours, &routed);
     let mut client = Client { api: &api, spec: &spec, checked: BTreeSet::new(), failures: vec![] };
 
     api_keys(&mut client).await;
@@ -271,6 +278,62 @@ fn the_operations_cometchat_lacks_are_marked_as_ours(spec: &Spec, ours: &Value) 
             assert_eq!(marked, !theirs.contains(&name), "{name} is marked as ours exactly when CometChat lacks it");
         }
     }
+}
+
+/// Every query parameter and body field CometChat documents for an
+/// operation we route is one our own document takes for it: a client
+/// sending any of them is never refused as sending something unknown.
+fn every_documented_field_is_one_we_take(spec: &Spec, ours: &Value, routed: &BTreeSet<String>) {
+    // The reading of both documents finds fields at all, through their `$ref`s.
+    assert!(spec.body_fields("send-message").contains("multipleReceivers"));
+    let send = &ours["paths"]["/v3/messages"]["post"]["requestBody"]["content"]["application/json"]["schema"];
+    assert!(fields_of(send, ours).contains("multipleReceivers"), "{send}");
+    let mut missing = Vec::new();
+    for op in routed {
+        let (method, path) = &spec.operations[op];
+        let (our_path, ours_op) = ours["paths"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .find_map(|(p, methods)| {
+                let same = any_param(p.strip_prefix("/v3").unwrap_or(p)) == any_param(path);
+                same.then(|| (p, methods.get(method.to_lowercase())))
+            })
+            .and_then(|(p, op)| Some((p, op?)))
+            .unwrap_or_else(|| panic!("{op} is routed but not in our document"));
+        let our_query: BTreeSet<String> = ours_op["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| p["in"] == "query")
+            .map(|p| p["name"].as_str().unwrap().to_owned())
+            .collect();
+        for name in spec.query_names(op).difference(&our_query) {
+            missing.push(format!("{op} ({method} {our_path}): query parameter `{name}`"));
+        }
+        let our_body = fields_of(&ours_op["requestBody"]["content"]["application/json"]["schema"], ours);
+        for name in spec.body_fields(op).difference(&our_body) {
+            missing.push(format!("{op} ({method} {our_path}): body field `{name}`"));
+        }
+    }
+    assert!(missing.is_empty(), "documented, and not taken by us:\n{}", missing.join("\n"));
+}
+
+/// The top-level property names of `schema`, through `$ref`s (into `doc`'s
+/// components) and `allOf`/`oneOf`/`anyOf`.
+fn fields_of(schema: &Value, doc: &Value) -> BTreeSet<String> {
+    if let Some(reference) = schema["$ref"].as_str() {
+        let pointer = reference.trim_start_matches('#');
+        return doc.pointer(pointer).map(|target| fields_of(target, doc)).unwrap_or_default();
+    }
+    let mut names: BTreeSet<String> =
+        schema["properties"].as_object().map(|p| p.keys().cloned().collect()).unwrap_or_default();
+    for combined in ["allOf", "oneOf", "anyOf"] {
+        for part in schema[combined].as_array().into_iter().flatten() {
+            names.extend(fields_of(part, doc));
+        }
+    }
+    names
 }
 
 fn any_param(path: &str) -> String {

@@ -98,17 +98,19 @@ async fn the_openapi_document_and_the_router_agree(backend: Backend) {
             let text = res.text().await.unwrap();
             assert!(status.is_success() || status.is_client_error(), "{name}: {status} {text}");
             assert!(
-                status != StatusCode::METHOD_NOT_ALLOWED && !text.contains("\"ERR_NOT_FOUND\""),
+                status != StatusCode::METHOD_NOT_ALLOWED && !text.contains("\"ERR_API_NOT_FOUND\""),
                 "{name} is served: {text}"
             );
         }
     }
-    assert_eq!(operations, 54, "every route of the API is documented");
+    assert_eq!(operations, 61, "every route of the API is documented");
     for (method, path, status) in
         [("PATCH", "/v3/users", 405), ("GET", "/v3/no-such-thing", 404), ("POST", "/v3/roles/default", 405)]
     {
         let res = api.call(method, path, None).await;
         assert_eq!(res.status().as_u16(), status, "{method} {path} is neither documented nor served");
+        let code = res.json::<Value>().await.unwrap()["error"]["code"].clone();
+        assert_eq!(code, "ERR_API_NOT_FOUND", "what the check above looks for in an unserved route's answer");
     }
 }
 
