@@ -520,6 +520,26 @@ async fn messages(client: &mut Client<'_>) {
         })))
         .await;
 
+    let numeric: i64 = id.parse().unwrap();
+    for (op, with) in [
+        ("get-user-conversations", "cometchat-uid-2"),
+        ("mark-conversation-as-delivered", "cometchat-uid-2"),
+        ("mark-conversation-as-read", "cometchat-uid-2"),
+        ("mark-conversation-as-unread", "cometchat-uid-2"),
+    ] {
+        let marks = op.starts_with("mark");
+        let request = req(op).param("uid", with).as_user("cometchat-uid-1");
+        client.send(if marks { request.body(json!({"messageId": numeric})) } else { request }).await;
+    }
+    for op in [
+        "get-group-conversations",
+        "mark-group-conversation-as-delivered",
+        "mark-group-conversation-as-read",
+        "mark-group-conversation-as-unread",
+    ] {
+        let request = req(op).param("guid", "cometchat-guid-1").as_user("cometchat-uid-2");
+        client.send(if op.starts_with("mark") { request.body(json!({})) } else { request }).await;
+    }
     let reaction = |op: &'static str| req(op).param("id", &id).param("reaction", "😀");
     client.send(reaction("add-message-reactions").as_user("cometchat-uid-2")).await;
     client.send(req("list-all-reactions").param("id", &id).as_user("cometchat-uid-1")).await;

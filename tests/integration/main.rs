@@ -12,6 +12,7 @@ mod blocked_users;
 mod cli;
 mod client_api;
 mod cometchat_conformance;
+mod cometchat_conversations;
 mod cometchat_message_lists;
 mod cometchat_shapes;
 mod dashboard;

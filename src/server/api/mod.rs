@@ -4,6 +4,7 @@
 pub mod answers;
 mod apikeys;
 mod blocks;
+mod conversation;
 mod groups;
 mod message_lists;
 mod messages;
@@ -63,6 +64,12 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(message_lists::between))
         .routes(routes!(messages::conversations))
         .routes(routes!(messages::mark_read))
+        .routes(routes!(conversation::of_user))
+        .routes(routes!(conversation::read_with_user, conversation::unread_with_user))
+        .routes(routes!(conversation::delivered_with_user))
+        .routes(routes!(conversation::of_group))
+        .routes(routes!(conversation::read_in_group, conversation::unread_in_group))
+        .routes(routes!(conversation::delivered_in_group))
         .routes(routes!(message_lists::list, messages::send))
         .routes(routes!(messages::get, messages::edit, messages::delete))
         .routes(routes!(message_lists::thread, messages::reply))

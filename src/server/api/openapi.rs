@@ -61,6 +61,12 @@ walk; no index serves them. `unread` (with `onbehalfof`) lists what the user has
 messages past their read mark, actions and deleted messages aside; `undelivered`, those also past \
 the last message a device of theirs confirmed with a realtime `delivered` frame; `count` adds `meta.unreadCount`, \
 that number for the whole list (up to 100). \
+Conversations, as CometChat addresses one by whom it is with: `GET /v3/users/{uid}/conversation` \
+and `GET /v3/groups/{guid}/conversation` read the `onbehalfof` user's conversation whole \
+(`unreadMessageCount` is text, as CometChat writes it); `POST .../conversation/read`, \
+`DELETE .../conversation/read` (unread from the message on) and `POST .../conversation/delivered` \
+mark it up to `messageId`, or its last message. A conversation begins with its first message; \
+before, it is `ERR_CONVERSATION_NOT_ACCESSIBLE`. \
 Reactions: a user reacts to a message of their conversations with `POST \
 /v3/messages/{id}/reactions/{reaction}` (an emoji or a short word, once per reaction) and takes it \
 back with `DELETE`; both answer the message. Messages carry `reactions`: each reaction with its \

@@ -67,7 +67,7 @@ pub async fn conversations(
 /// For each conversation, the messages others wrote (actions aside) past
 /// the user's read mark that are not deleted, up to `UNREAD_CAP`; in one
 /// statement of capped counts.
-async fn unread_counts(
+pub(super) async fn unread_counts(
     db: &Db,
     app: &App,
     uid: &Uid,

@@ -7,7 +7,7 @@ use super::*;
 
 /// The delivery mark of one user in one conversation.
 #[derive(Clone)]
-enum Mark {
+pub(super) enum Mark {
     /// Their side of a conversation with another user.
     Pair { user_id: i64, conversation: String },
     /// Their membership of a group.
@@ -46,9 +46,15 @@ pub(crate) async fn mark_delivered(db: &Db, app: i64, uid: &Uid, id: i64) -> Res
         }
     };
     let mark = mark.ok_or_else(|| message_not_found(id))?;
-    deliveries(db).write(db, Delivery { mark, id }).await?;
+    deliver(db, mark, id).await?;
     let receipt = Event::Receipt { app, read: false, by: uid.to_string(), to: row.sender, message_id: id };
     events::publish(db, &[receipt]).await
+}
+
+/// Moves `mark` up to message `id` (never back), with the marks other
+/// requests move at the same time.
+pub(super) async fn deliver(db: &Db, mark: Mark, id: i64) -> Result<()> {
+    deliveries(db).write(db, Delivery { mark, id }).await
 }
 
 /// Moves a group of delivery marks, each to the furthest message it was told of.
