@@ -6,7 +6,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::common::{Api, Backend, data_of, error_of};
+use crate::common::{Api, Backend, data_of, error_of, message_texts};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -117,10 +117,6 @@ async fn lists_read_for_the_blocker_hide_the_blocked_and_mentions_say_who_blocke
     }
     api.ok("POST", "/v3/users/ana/blockedusers", Some(json!({"blockedUids": ["ben"]}))).await;
     api.ok("POST", "/v3/users/cat/blockedusers", Some(json!({"blockedUids": ["ana"]}))).await;
-    let texts = |page: Value| -> Vec<String> {
-        let listed = page["data"].as_array().unwrap().iter().filter(|m| m["category"] == "message");
-        listed.map(|m| m["data"]["text"].as_str().unwrap().to_owned()).collect()
-    };
     let read = |uid: &'static str, query: &'static str| {
         let api = &api;
         async move {
@@ -129,11 +125,18 @@ async fn lists_read_for_the_blocker_hide_the_blocked_and_mentions_say_who_blocke
             res.json::<Value>().await.unwrap()
         }
     };
-    assert_eq!(texts(read("ana", "hideMessagesFromBlockedUsers=true").await), ["hi <@uid:ben> and <@uid:ana>"]);
-    assert_eq!(texts(read("ana", "hideMessagesFromBlockedUsers=false").await).len(), 2);
-    assert_eq!(texts(read("cat", "hideMessagesFromBlockedUsers=true").await).len(), 2, "cat blocked no sender");
+    assert_eq!(
+        message_texts(&read("ana", "hideMessagesFromBlockedUsers=true").await),
+        ["hi <@uid:ben> and <@uid:ana>"]
+    );
+    assert_eq!(message_texts(&read("ana", "hideMessagesFromBlockedUsers=false").await).len(), 2);
+    assert_eq!(
+        message_texts(&read("cat", "hideMessagesFromBlockedUsers=true").await).len(),
+        2,
+        "cat blocked no sender"
+    );
     let for_the_app = api.listed_at("/v3/groups/club/messages?hideMessagesFromBlockedUsers=true").await;
-    assert_eq!(texts(for_the_app).len(), 2, "nobody blocks the app");
+    assert_eq!(message_texts(&for_the_app).len(), 2, "nobody blocks the app");
 
     let page = read("ana", "hasMentions=true&mentionsWithBlockedInfo=true").await;
     let mentioned = page["data"][0]["mentionedUsers"].as_array().unwrap();

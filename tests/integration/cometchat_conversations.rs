@@ -5,7 +5,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::common::{Api, Backend, data_of, error_of};
+use crate::common::{Api, Backend, data_of, error_of, message_texts};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -14,9 +14,7 @@ on_both_backends!(
 );
 
 async fn send(api: &Api, from: &str, (to, receiver_type): (&str, &str), text: &str) -> String {
-    let body = json!({"receiver": to, "receiverType": receiver_type, "category": "message", "type": "text",
-                      "data": {"text": text}});
-    data_of(api.call_as(from, "POST", "/v3/messages", Some(body)).await).await["id"].as_str().unwrap().to_owned()
+    api.text(from, to, receiver_type, text).await["id"].as_str().unwrap().to_owned()
 }
 
 async fn read_as(api: &Api, uid: &str, path: &str) -> Value {
@@ -105,15 +103,7 @@ async fn a_conversation_is_marked_read_unread_and_delivered_up_to_a_message(back
 
     let undelivered = || {
         let api = &api;
-        async move {
-            let listed = read_as(api, "ben", "/v3/users/ana/messages?undelivered=true").await;
-            listed
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|m| m["data"]["text"].as_str().unwrap().to_owned())
-                .collect::<Vec<_>>()
-        }
+        async move { message_texts(&read_as(api, "ben", "/v3/users/ana/messages?undelivered=true").await) }
     };
     mark(&api, "ben", "POST", "/v3/users/ana/conversation/delivered", Some(&m2)).await;
     assert_eq!(undelivered().await, ["m3"]);

@@ -5,7 +5,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::common::{Api, Backend, data_of, error_of};
+use crate::common::{Api, Backend, data_of, error_of, message_texts as texts};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -15,29 +15,9 @@ on_both_backends!(
     unread_lists_what_the_reader_has_not_read_and_count_says_how_many,
 );
 
-fn text_to(receiver: &str, receiver_type: &str, text: &str) -> Value {
-    json!({"receiver": receiver, "receiverType": receiver_type, "category": "message", "type": "text",
-           "data": {"text": text}})
-}
-
 /// Sends `text` from `from`, and answers the message's id.
 async fn send(api: &Api, from: &str, (receiver, receiver_type): (&str, &str), text: &str) -> String {
-    let sent =
-        data_of(api.call_as(from, "POST", "/v3/messages", Some(text_to(receiver, receiver_type, text))).await).await;
-    sent["id"].as_str().unwrap().to_owned()
-}
-
-/// The texts of a list's messages, oldest first.
-fn texts(page: &Value) -> Vec<String> {
-    let mut texts: Vec<(i64, String)> = page["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|m| m["category"] == "message")
-        .map(|m| (m["id"].as_str().unwrap().parse().unwrap(), m["data"]["text"].as_str().unwrap().to_owned()))
-        .collect();
-    texts.sort();
-    texts.into_iter().map(|(_, text)| text).collect()
+    api.text(from, receiver, receiver_type, text).await["id"].as_str().unwrap().to_owned()
 }
 
 /// A list read as user `uid`.

@@ -62,13 +62,20 @@ fn code(secret: &str, ahead: u64) -> String {
 /// Sets up two-factor for the operator signed in on `browser`: answers the
 /// secret and the recovery codes.
 async fn turn_on_two_factor(app: &TestApp, browser: &Client) -> (String, Vec<String>) {
+    let (secret, codes, _) = turn_on_two_factor_with(app, browser).await;
+    (secret, codes)
+}
+
+/// As `turn_on_two_factor`, and the code that confirmed the set-up.
+async fn turn_on_two_factor_with(app: &TestApp, browser: &Client) -> (String, Vec<String>, String) {
     let setup = ok(app, browser, path_of::<BeginTotpSetup>(), &[]).await;
     let secret = setup["secret"].as_str().unwrap().to_owned();
     assert!(setup["address"].as_str().unwrap().starts_with("otpauth://totp/"), "{setup}");
     assert!(setup["qrSvg"].as_str().unwrap().contains("<svg"), "a QR code to scan");
-    let codes = ok(app, browser, path_of::<ConfirmTotpSetup>(), &[("code", &code(&secret, 0))]).await;
+    let confirming = code(&secret, 0);
+    let codes = ok(app, browser, path_of::<ConfirmTotpSetup>(), &[("code", &confirming)]).await;
     let codes: Vec<String> = serde_json::from_value(codes).unwrap();
-    (secret, codes)
+    (secret, codes, confirming)
 }
 
 /// Signs in with the password alone: answers the browser and where sign-in
@@ -145,7 +152,7 @@ async fn two_factor_sign_in_asks_for_a_code_that_works_once(backend: Backend) {
     let phone = app.sign_in("dev@example.com").await;
     let (status, code_) = refused(&app, &laptop, path_of::<ConfirmTotpSetup>(), &[("code", "123456")]).await;
     assert_eq!((status, code_.as_str()), (StatusCode::BAD_REQUEST, "ERR_NO_TWO_FACTOR_SETUP"), "set-up comes first");
-    let (secret, recovery) = turn_on_two_factor(&app, &laptop).await;
+    let (secret, recovery, used_at_set_up) = turn_on_two_factor_with(&app, &laptop).await;
     assert_eq!(recovery.len(), 10);
     assert!(signed_in(&app, &laptop).await, "the session that turned it on carries on");
     assert!(!signed_in(&app, &phone).await, "other sessions, signed in without it, end");
@@ -157,7 +164,7 @@ async fn two_factor_sign_in_asks_for_a_code_that_works_once(backend: Backend) {
     assert!(!signed_in(&app, &browser).await);
     let (status, code_) = refused(&app, &browser, path_of::<ProveSecondFactor>(), &[("code", "12345")]).await;
     assert_eq!((status, code_.as_str()), (StatusCode::BAD_REQUEST, "ERR_CODE_INVALID"));
-    let used_at_set_up = code(&secret, 0);
+    // The very code, even when the clock has moved to the next time step since.
     let (_, code_) = refused(&app, &browser, path_of::<ProveSecondFactor>(), &[("code", &used_at_set_up)]).await;
     assert_eq!(code_, "ERR_CODE_WRONG", "the code that turned it on is used up");
     let next = code(&secret, 1);

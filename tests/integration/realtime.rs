@@ -17,8 +17,8 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, tungstenite::Message};
 
 use crate::common::{
-    Api, Backend, data_of, error_of, fresh_database, path_of, postgres_available, server_process::ServerProcess,
-    spawn_configured,
+    Api, Backend, data_of, error_of, fresh_database, message_texts, path_of, postgres_available,
+    server_process::ServerProcess, spawn_configured,
 };
 use crate::dashboard_users::Dashboard;
 use crate::on_both_backends;
@@ -377,18 +377,14 @@ async fn what_no_device_said_it_got_is_listed_undelivered(backend: Backend) {
     assert_eq!(cat.frame("error").await["code"], "ERR_MESSAGE_ID_NOT_FOUND", "cat is not in the club");
     let undelivered = |path: &'static str| {
         let api = &api;
-        async move {
-            let listed = data_of(api.call_as("ben", "GET", path, None).await).await;
-            let texts = listed.as_array().unwrap().iter().filter(|m| m["category"] == "message");
-            texts.map(|m| m["data"]["text"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
-        }
+        async move { message_texts(&data_of(api.call_as("ben", "GET", path, None).await).await) }
     };
     // A delivered frame is written before the next frame of its socket is read.
     ben.send(json!({"type": "ping"})).await;
     ben.frame("pong").await;
     assert_eq!(undelivered("/v3/users/ana/messages?undelivered=true").await, ["two"]);
     assert_eq!(undelivered("/v3/groups/club/messages?undelivered=true").await, Vec::<String>::new());
-    assert_eq!(undelivered("/v3/users/ana/messages?unread=true").await, ["two", "one"], "delivered is not read");
+    assert_eq!(undelivered("/v3/users/ana/messages?unread=true").await, ["one", "two"], "delivered is not read");
     api.call_as("ben", "POST", "/v3/users/ben/conversations/read", Some(json!({"messageId": one["id"]}))).await;
     assert_eq!(undelivered("/v3/users/ana/messages?undelivered=true").await, ["two"], "a mark never goes back");
 }

@@ -263,6 +263,19 @@ pub async fn error_of(res: Response) -> (StatusCode, String) {
 }
 
 /// The `data` of a successful answer.
+/// The texts of the text messages in a list (a page `{"data": [...]}`, or
+/// its `data`), oldest first; actions left out.
+pub fn message_texts(list: &Value) -> Vec<String> {
+    let items = list.get("data").unwrap_or(list).as_array().expect("a list of messages");
+    let mut texts: Vec<(i64, String)> = items
+        .iter()
+        .filter(|m| m["category"] == "message" && m["type"] == "text")
+        .map(|m| (m["id"].as_str().unwrap().parse().unwrap(), m["data"]["text"].as_str().unwrap().to_owned()))
+        .collect();
+    texts.sort();
+    texts.into_iter().map(|(_, text)| text).collect()
+}
+
 pub async fn data_of(res: Response) -> Value {
     let status = res.status();
     let body: Value = res.json().await.unwrap();
