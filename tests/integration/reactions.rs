@@ -110,7 +110,7 @@ async fn only_the_parties_react_and_each_kind_of_bad_reaction_gets_its_code(back
         ("cat", "POST", format!("/v3/messages/{id}/reactions/😀"), StatusCode::NOT_FOUND, "ERR_MESSAGE_ID_NOT_FOUND"),
         ("cat", "GET", format!("/v3/messages/{id}/reactions"), StatusCode::NOT_FOUND, "ERR_MESSAGE_ID_NOT_FOUND"),
         ("ben", "POST", format!("/v3/messages/{id}/reactions/a%20b"), StatusCode::BAD_REQUEST, "ERR_INVALID_REACTION"),
-        ("ben", "POST", format!("/v3/messages/x/reactions/😀"), StatusCode::BAD_REQUEST, "ERR_INVALID_MESSAGE_ID"),
+        ("ben", "POST", "/v3/messages/x/reactions/😀".into(), StatusCode::BAD_REQUEST, "ERR_INVALID_MESSAGE_ID"),
         ("ben", "POST", "/v3/messages/999999/reactions/😀".into(), StatusCode::NOT_FOUND, "ERR_MESSAGE_ID_NOT_FOUND"),
         (
             "ana",
