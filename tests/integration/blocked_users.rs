@@ -103,17 +103,15 @@ async fn two_users_one_of_whom_blocked_the_other_write_to_each_other_neither_way
     assert_eq!(api.app.count("messages").await, before + 1, "only the message to cat was written");
 
     api.ok("DELETE", "/v3/users/ana/blockedusers", Some(json!({"blockedUids": ["ben"]}))).await;
-    data_of(api.call_as("ben", "POST", "/v3/messages", Some(text("ana", "user", "again"))).await).await;
+    api.text("ben", "ana", "user", "again").await;
 }
 
 async fn lists_read_for_the_blocker_hide_the_blocked_and_mentions_say_who_blocked_whom(backend: Backend) {
     let api = Api::new(backend).await;
     api.users(&["ana", "ben", "cat"]).await;
-    let members = json!({"participants": ["ben", "cat"]});
-    api.ok("POST", "/v3/groups", Some(json!({"guid": "club", "name": "Club", "owner": "ana", "members": members})))
-        .await;
+    api.club(&["ben", "cat"]).await;
     for (from, said) in [("ben", "from ben"), ("cat", "hi <@uid:ben> and <@uid:ana>")] {
-        data_of(api.call_as(from, "POST", "/v3/messages", Some(text("club", "group", said))).await).await;
+        api.text(from, "club", "group", said).await;
     }
     api.ok("POST", "/v3/users/ana/blockedusers", Some(json!({"blockedUids": ["ben"]}))).await;
     api.ok("POST", "/v3/users/cat/blockedusers", Some(json!({"blockedUids": ["ana"]}))).await;

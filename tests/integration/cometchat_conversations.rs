@@ -29,13 +29,7 @@ async fn mark(api: &Api, uid: &str, method: &str, path: &str, message: Option<&s
 async fn a_conversation_is_read_whole_by_whom_it_is_with(backend: Backend) {
     let api = Api::new(backend).await;
     api.users(&["ana", "ben", "cat"]).await;
-    api.ok(
-        "POST",
-        "/v3/groups",
-        Some(json!({"guid": "club", "name": "Club", "owner": "ana",
-                                              "members": {"participants": ["ben"]}})),
-    )
-    .await;
+    api.club(&["ben"]).await;
     send(&api, "ana", ("ben", "user"), "one").await;
     send(&api, "ben", ("ana", "user"), "two").await;
     send(&api, "ana", ("club", "group"), "in club").await;
@@ -76,13 +70,7 @@ async fn a_conversation_is_read_whole_by_whom_it_is_with(backend: Backend) {
 async fn a_conversation_is_marked_read_unread_and_delivered_up_to_a_message(backend: Backend) {
     let api = Api::new(backend).await;
     api.users(&["ana", "ben", "cat"]).await;
-    api.ok(
-        "POST",
-        "/v3/groups",
-        Some(json!({"guid": "club", "name": "Club", "owner": "ana",
-                                              "members": {"participants": ["ben"]}})),
-    )
-    .await;
+    api.club(&["ben"]).await;
     let m1 = send(&api, "ana", ("ben", "user"), "m1").await;
     let m2 = send(&api, "ana", ("ben", "user"), "m2").await;
     send(&api, "ana", ("ben", "user"), "m3").await;

@@ -52,13 +52,7 @@ async fn a_message_carries_the_users_it_mentions_and_lists_filter_on_them(backen
     let api = Api::new(backend).await;
     api.users(&["ana", "ben", "cat"]).await;
     api.ok("PUT", "/v3/users/cat", Some(json!({"tags": ["vip"]}))).await;
-    api.ok(
-        "POST",
-        "/v3/groups",
-        Some(json!({"guid": "club", "name": "Club", "owner": "ana",
-                                              "members": {"participants": ["ben", "cat"]}})),
-    )
-    .await;
+    api.club(&["ben", "cat"]).await;
     let both = send(&api, "ana", ("club", "group"), "hi <@uid:Ben> and <@uid:cat>, <@uid:ghost>").await;
     send(&api, "ana", ("club", "group"), "hi <@uid:cat>").await;
     send(&api, "ana", ("club", "group"), "no one").await;
@@ -91,13 +85,7 @@ async fn a_message_carries_the_users_it_mentions_and_lists_filter_on_them(backen
 async fn the_apps_list_read_for_a_user_holds_only_their_conversations(backend: Backend) {
     let api = Api::new(backend).await;
     api.users(&["ana", "ben", "cat"]).await;
-    api.ok(
-        "POST",
-        "/v3/groups",
-        Some(json!({"guid": "club", "name": "Club", "owner": "ana",
-                                              "members": {"participants": ["ben"]}})),
-    )
-    .await;
+    api.club(&["ben"]).await;
     api.ok("POST", "/v3/groups", Some(json!({"guid": "other", "name": "Other", "owner": "cat"}))).await;
     send(&api, "ana", ("ben", "user"), "ana to ben").await;
     send(&api, "cat", ("ben", "user"), "cat to ben").await;
@@ -117,13 +105,7 @@ async fn the_apps_list_read_for_a_user_holds_only_their_conversations(backend: B
 async fn unread_lists_what_the_reader_has_not_read_and_count_says_how_many(backend: Backend) {
     let api = Api::new(backend).await;
     api.users(&["ana", "ben"]).await;
-    api.ok(
-        "POST",
-        "/v3/groups",
-        Some(json!({"guid": "club", "name": "Club", "owner": "ana",
-                                              "members": {"participants": ["ben"]}})),
-    )
-    .await;
+    api.club(&["ben"]).await;
     send(&api, "ben", ("ana", "user"), "ben's own").await;
     let first = send(&api, "ana", ("ben", "user"), "one").await;
     send(&api, "ana", ("ben", "user"), "two").await;

@@ -358,13 +358,7 @@ async fn typing_and_receipts_reach_the_other_side(backend: Backend) {
 async fn what_no_device_said_it_got_is_listed_undelivered(backend: Backend) {
     let api = Api::new(backend).await;
     api.users(&["ana", "ben", "cat"]).await;
-    api.ok(
-        "POST",
-        "/v3/groups",
-        Some(json!({"guid": "club", "name": "Club", "owner": "ana",
-                                              "members": {"participants": ["ben"]}})),
-    )
-    .await;
+    api.club(&["ben"]).await;
     let mut ben = api.connect("ben").await;
     let one = api.text("ana", "ben", "user", "one").await;
     api.text("ana", "ben", "user", "two").await;

@@ -334,6 +334,12 @@ impl Api {
         self.ok("POST", "/v3/users", Some(json!({"uid": uid, "name": name}))).await
     }
 
+    /// Group `club`, owned by ana, with `participants`: where most tests talk.
+    pub async fn club(&self, participants: &[&str]) -> Value {
+        let body = json!({"guid": "club", "name": "Club", "owner": "ana", "members": {"participants": participants}});
+        self.ok("POST", "/v3/groups", Some(body)).await
+    }
+
     /// Creates a user for each UID, named after it.
     pub async fn users(&self, uids: &[&str]) {
         for uid in uids {
