@@ -17,6 +17,7 @@ use crate::common::{Api, Backend, data_of, error_of};
 use crate::on_both_backends;
 
 on_both_backends!(
+    a_page_number_past_every_page_answers_an_empty_page,
     an_auth_key_creates_users_and_tokens_but_cannot_list_users,
     uids_follow_the_charset_and_ignore_case,
     each_kind_of_bad_user_input_gets_its_code_and_writes_nothing,
@@ -741,5 +742,25 @@ async fn the_dashboards_summaries_list_the_same_users_as_whole_users_page_by_pag
                 assert!(seen >= 3, "{described}: pages enough to compare, {seen} users");
             }
         }
+    }
+}
+
+/// The fuzzer's find: a page number so large that its offset overflows.
+async fn a_page_number_past_every_page_answers_an_empty_page(backend: Backend) {
+    let api = Api::new(backend).await;
+    api.users(&["ana", "anton"]).await;
+    api.ok("POST", "/v3/users/ana/friends", Some(json!({"accepted": ["anton"]}))).await;
+    api.ok("POST", "/v3/groups", Some(json!({"guid": "annex", "name": "Annex", "owner": "ana"}))).await;
+    for path in [
+        "/v3/users?page=92233720368547759",
+        "/v3/users?searchKey=an&page=92233720368547759",
+        "/v3/users?searchKey=an&searchIn=name&page=92233720368547759",
+        "/v3/users/ana/friends?searchKey=an&page=92233720368547759",
+        "/v3/groups?page=92233720368547759",
+        "/v3/groups?searchKey=an&page=92233720368547759",
+        "/v3/groups/annex/members?page=92233720368547759",
+    ] {
+        let listed = api.listed_at(path).await;
+        assert!(listed["data"].as_array().unwrap().is_empty(), "{path}: {listed}");
     }
 }

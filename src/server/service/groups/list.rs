@@ -145,7 +145,7 @@ fn list_statements(
         ),
         Some((search_at, by_name, by_guid)) => {
             let halves = Halves { at: search_at, by_name, by_guid, column, guid_column, direction };
-            let hits = halves.union(&filter, &from, per_page + 1 + offset);
+            let hits = halves.union(&filter, &from, (per_page + 1).saturating_add(offset));
             format!(
                 "SELECT {columns} FROM ({hits}) AS hits \
                  JOIN groups g ON g.id = hits.hit_id {membership} {OWNER_JOIN} \

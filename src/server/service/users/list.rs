@@ -478,7 +478,7 @@ fn by_match(
              FROM users u WHERE {} ORDER BY {key} {direction}, u.uid {direction} LIMIT {}) AS half \
              WHERE other_key IS NULL OR {listed_here}",
             parts.join(" AND "),
-            limit + offset
+            limit.saturating_add(offset)
         )
     };
     format!(
@@ -505,7 +505,7 @@ fn either_union<L: Listable>(
             "SELECT {}, name_lower FROM users u WHERE {} ORDER BY {column} {direction}, u.uid {direction} LIMIT {}",
             L::COLUMNS,
             filter.with_part(at, search.to_owned()),
-            limit + offset
+            limit.saturating_add(offset)
         )
     };
     let outer = column.replace("u.", "");
