@@ -108,13 +108,13 @@ pub async fn list(db: &Db, caller: &Caller, app: &App, uid: &Uid, query: UserQue
     })
 }
 
-/// Of the users `others`, those `uid` blocked and those who blocked `uid`,
-/// by UID: what a reader's view of them says (`blockedByMe`, `hasBlockedMe`).
-pub async fn between(db: &Db, app: &App, uid: &Uid, others: &[&str]) -> Result<(Vec<String>, Vec<String>)> {
+/// Of the users `others`, those the user with row id `me` blocked and those
+/// who blocked them, by UID: what a reader's view of them says
+/// (`blockedByMe`, `hasBlockedMe`).
+pub async fn between(db: &Db, app: &App, me: i64, others: &[&str]) -> Result<(Vec<String>, Vec<String>)> {
     if others.is_empty() {
         return Ok((Vec::new(), Vec::new()));
     }
-    let me = user_rows::find(db, app, uid).await?.id;
     let listed: Vec<Arg> = others.iter().map(|o| Arg::from(o.to_string())).collect();
     let sql = "SELECT u.uid, b.blocker_id = $1 FROM blocked_users b JOIN users u \
                ON u.id = CASE WHEN b.blocker_id = $1 THEN b.blocked_id ELSE b.blocker_id END \

@@ -54,7 +54,11 @@ pub async fn with_entities(
         };
         uids.extend(mentioned.iter().map(|uid| uid.to_string()));
     }
-    let blocked = match (&viewing.reader, viewing.mention_blocks) {
+    let reader = match &viewing.reader {
+        Some(reader) => Some(user_rows::find(db, app, reader).await?.id),
+        None => None,
+    };
+    let blocked = match (reader, viewing.mention_blocks) {
         (Some(reader), true) => {
             let mentioned: BTreeSet<&str> = mentions.iter().flatten().map(Uid::as_str).collect();
             let (mine, theirs) = blocks::between(db, app, reader, &mentioned.into_iter().collect::<Vec<_>>()).await?;
@@ -64,10 +68,6 @@ pub async fn with_entities(
     };
     let users = users_by_uid(db, app, uids, viewing.mention_tags).await?;
     let groups = groups_by_guid(db, app, guids).await?;
-    let reader = match &viewing.reader {
-        Some(reader) => Some(user_rows::find(db, app, reader).await?.id),
-        None => None,
-    };
     let ids: Vec<i64> = messages.iter().map(|m| m.id).collect();
     let mut reactions = reactions::counts(db, &ids, reader).await?;
     for (m, mentioned) in messages.iter_mut().zip(mentions) {
