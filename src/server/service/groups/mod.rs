@@ -217,7 +217,8 @@ pub async fn update(
     let scope = acting_scope(&mut tx, &group, acting_id, guid).await?;
     may(scope, GroupAction::UpdateGroup, None)?;
     if let Some((owner_id, owner)) = &new_owner {
-        hand_over(&mut tx, caller, app, acting, acting_id, &group, guid, (*owner_id, owner)).await?;
+        let by = Handing { caller, app, acting, acting_id };
+        hand_over(&mut tx, &by, &group, guid, (*owner_id, owner)).await?;
     }
     let sql = format!(
         "UPDATE groups SET name = $1, name_lower = $2, type = $3, icon = $4, description = $5, metadata = $6, \
@@ -273,20 +274,26 @@ pub async fn delete(db: &Db, caller: &Caller, app: &App, acting: &Acting, guid: 
     Ok(())
 }
 
+/// Who hands a group over: the caller, in an app, as the user it acts for
+/// (`onBehalfOf`, with that user's row id) or as the app itself.
+struct Handing<'a> {
+    caller: &'a Caller,
+    app: &'a App,
+    acting: &'a Acting,
+    acting_id: Option<i64>,
+}
+
 /// Hands the locked group to `new_owner`, a member, who becomes an admin;
 /// writes the scope change's action message and the audit row. Only the
 /// owner (or the app) may.
-#[allow(clippy::too_many_arguments)]
 async fn hand_over(
     tx: &mut Tx,
-    caller: &Caller,
-    app: &App,
-    acting: &Acting,
-    acting_id: Option<i64>,
+    by: &Handing<'_>,
     group: &LockedGroup,
     guid: &Guid,
     (new_owner_id, new_owner): (i64, &Uid),
 ) -> Result<()> {
+    let Handing { caller, app, acting, acting_id } = *by;
     if acting_id.is_some_and(|id| group.owner_id != Some(id)) {
         return Err(Error::Refused {
             code: "ERR_GROUP_NO_CLEARANCE",
@@ -328,7 +335,8 @@ pub async fn transfer_ownership(
     let mut tx = db.begin_write().await?;
     let group = lock_group(&mut tx, app, guid).await?;
     acting_scope(&mut tx, &group, acting_id, guid).await?;
-    hand_over(&mut tx, caller, app, acting, acting_id, &group, guid, (new_owner_id, new_owner)).await?;
+    let by = Handing { caller, app, acting, acting_id };
+    hand_over(&mut tx, &by, &group, guid, (new_owner_id, new_owner)).await?;
     tx.commit().await?;
     get(db, caller, app, acting, guid).await
 }
