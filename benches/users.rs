@@ -482,14 +482,8 @@ where
             let s = senders.clone();
             Box::new(move |i| format!("/v3/messages?limit=50&category=message&sender={}", s[i % s.len()]))
         }),
-    ];
-    for (name, path) in explorer {
-        let g = get.clone();
-        scenario(name, opts, move |i| g(path(i))).await;
-    }
-    // The filters on a message's text scan what the other filters leave:
-    // a word in one text of ten fills a page soon, a word in none reads all.
-    let text_filters: Vec<(&str, Box<dyn Fn(usize) -> String + Send + Sync>)> = vec![
+        // The filters on a message's text scan what the other filters leave:
+        // a word in one text of ten fills a page soon, a word in none reads all.
         (
             "explorer: searchKey in a tenth of texts",
             Box::new(|_| "/v3/messages?limit=50&searchKey=tomorrow".to_owned()),
@@ -503,7 +497,7 @@ where
             Box::new(|_| "/v3/messages?limit=50&hasMentions=true".to_owned()),
         ),
     ];
-    for (name, path) in text_filters {
+    for (name, path) in explorer {
         let g = get.clone();
         scenario(name, opts, move |i| g(path(i))).await;
     }
