@@ -36,13 +36,19 @@ async function signIn(page: Page) {
   await expect(page).toHaveURL(/\/apps$/);
 }
 
+// The App ID in an app page's address (a form sent back to the page may
+// leave an empty query on it).
+function appIdIn(url: string): string {
+  return new URL(url).pathname.split("/")[2];
+}
+
 // Opens the development app and answers its App ID.
 async function openDevApp(page: Page) {
   await signIn(page);
   await page.locator(".app-card", { hasText: "Chat (dev)" }).getByRole("link").click();
   // The router changes the URL once the page's part of the bundle is loaded.
   await expect(page).toHaveURL(/\/apps\/[0-9a-f]+/);
-  return page.url().split("/apps/")[1].split("/")[0];
+  return appIdIn(page.url());
 }
 
 // A REST API key made in the dashboard to set a scene, as a developer's
@@ -156,7 +162,7 @@ test.describe.serial("an operator's first day", () => {
     await backend.getByRole("button", { name: "Revoke key" }).click();
     await expect(backend).toContainText("Revoked");
 
-    const appId = page.url().split("/apps/")[1];
+    const appId = appIdIn(page.url());
     const res = await page.request.get("/v3/apikeys", { headers: { appid: appId, apikey: key } });
     expect(res.status()).toBe(401);
     expect((await res.json()).error.code).toBe("AUTH_ERR_APIKEY_NOT_FOUND");
@@ -323,7 +329,7 @@ test.describe("without JavaScript", () => {
     // The app the test above made: the demo app's users are counted later on.
     await page.locator(".app-card", { hasText: "Made without JavaScript" }).getByRole("link").click();
     await expect(page).toHaveURL(/\/apps\/[0-9a-f]+/);
-    const appId = page.url().split("/apps/")[1].split("/")[0];
+    const appId = appIdIn(page.url());
     await page.goto(`/apps/${appId}/users`);
 
     await page.getByText("Import CSV").click();
@@ -718,7 +724,7 @@ test.describe.serial("roles and phones", () => {
 
     await phone.locator(".app-card", { hasText: "Chat (dev)" }).getByRole("link").click();
     await expect(phone).toHaveURL(/\/apps\/[0-9a-f]+/);
-    const appId = phone.url().split("/apps/")[1].split("/")[0];
+    const appId = appIdIn(phone.url());
     const rest = await sceneOf(phone, appId, "Phone scene", [["pia_phone", "Pia Phone"]]);
     expect((await phone.request.post("/v3/users/pia_phone/auth_tokens", { ...rest, data: { platform: "android" } })).status()).toBe(200);
     for (const path of [`/apps/${appId}`, `/apps/${appId}/overview`, `/apps/${appId}/messages`, "/team", "/account"]) {

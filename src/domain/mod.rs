@@ -12,6 +12,7 @@ mod mentions;
 mod message_filter;
 pub mod message_id;
 mod messages;
+mod outcome;
 mod permission;
 mod realtime;
 mod return_to;
@@ -36,6 +37,7 @@ pub use messages::{
     CallStatus, CallType, Content, MAX_ATTACHMENTS, MAX_TEXT_CHARS, MediaType, MemberEvent, MessageCategory,
     MessageEvent, Reach, Receiver, ReceiverType, SYSTEM_SENDER, conversation_id, conversation_keys, parse_reason,
 };
+pub use outcome::Outcome;
 pub use permission::{Permission, Powers};
 pub use realtime::{ClientFrame, CloseReason, PresenceSubscription, ReceiptKind, ServerFrame};
 pub use return_to::{return_path, second_factor_returning_to, sign_in_returning_to};

@@ -68,7 +68,14 @@ pub async fn app(db: Db, config: Config, mut leptos_options: LeptosOptions) -> a
     let passwords = PasswordChecks::new(config.password_checks);
     let proxies = Arc::new(config.trusted_proxies.clone());
     let config = Arc::new(config);
-    let state = AppState { db, config: config.clone(), leptos_options, gateway: gateway.clone(), passwords };
+    let state = AppState {
+        db,
+        config: config.clone(),
+        leptos_options,
+        gateway: gateway.clone(),
+        passwords,
+        outcomes: Default::default(),
+    };
     let options = state.leptos_options.clone();
     let router = Router::new()
         .leptos_routes_with_context(

@@ -4,9 +4,11 @@ use super::{
     app_layout::{get_app, use_app_id},
     checked_input::CheckedInput,
     error_notice::ActionError,
+    outcome::use_outcome,
     permitted::load_user_powers,
 };
-use crate::domain::{ApiError, AppName, AppView};
+use crate::domain::{ApiError, AppName, AppView, Outcome};
+use leptos::server_fn::ServerFn;
 
 #[server]
 pub async fn rename_app(app_id: String, name: String) -> Result<(), ApiError> {
@@ -14,6 +16,7 @@ pub async fn rename_app(app_id: String, name: String) -> Result<(), ApiError> {
     use crate::server::{auth::session::dashboard_caller, service::apps, state::AppState};
     let (state, caller) = (expect_context::<AppState>(), dashboard_caller().await?);
     apps::rename(&state.db, &caller, &AppId::parse(&app_id)?, AppName::parse(&name)?).await?;
+    crate::ui::outcome::keep(Outcome::AppRenamed).await?;
     Ok(())
 }
 
@@ -42,15 +45,17 @@ pub fn AppSettingsPage() -> impl IntoView {
     let app_id = use_app_id();
     let app = Resource::new(move || app_id.get(), get_app);
     let powers = Resource::new(move || app_id.get(), load_user_powers);
+    let outcome = use_outcome();
     view! {
         <section class="settings-page">
             <Suspense>
                 {move || Suspend::new(async move {
                     let powers = powers.await.unwrap_or_default();
+                    let renamed = outcome.await == Some(Outcome::AppRenamed);
                     app.await.ok().map(|app| view! {
                         {(!powers.change_app && !powers.delete_app).then(|| view! { <ReadOnlySettings app=app.clone() /> })}
                         {powers.change_app.then(|| view! {
-                            <RenameForm app=app.clone() />
+                            <RenameForm app=app.clone() renamed />
                             <AuthKeyLoginForm app=app.clone() />
                         })}
                         {powers.delete_app.then(|| view! { <DeleteForm app /> })}
@@ -77,18 +82,18 @@ fn ReadOnlySettings(app: AppView) -> impl IntoView {
 }
 
 #[component]
-fn RenameForm(app: AppView) -> impl IntoView {
+fn RenameForm(app: AppView, renamed: bool) -> impl IntoView {
     let rename = ServerAction::<RenameApp>::new();
     view! {
         <section class="card">
             <h2>"Rename"</h2>
-            <ActionForm action=rename attr:class="form">
+            <form method="post" action=RenameApp::url() class="form">
                 <input type="hidden" name="app_id" value=app.app_id.to_string() />
                 <CheckedInput label="Name" name="name" value=app.name.to_string() check=|v| AppName::parse(v).map(|_| ()) />
                 <ActionError value=rename.value() />
-                {move || matches!(rename.value().get(), Some(Ok(()))).then(|| view! { <p class="notice">"Renamed."</p> })}
+                {renamed.then(|| view! { <p class="notice" role="status">"Renamed."</p> })}
                 <button type="submit">"Rename"</button>
-            </ActionForm>
+            </form>
         </section>
     }
 }
@@ -98,7 +103,6 @@ fn RenameForm(app: AppView) -> impl IntoView {
 #[component]
 fn AuthKeyLoginForm(app: AppView) -> impl IntoView {
     let save = ServerAction::<SetAuthKeyLogin>::new();
-    let allowed = move || save.value().get().and_then(Result::ok).unwrap_or(app.auth_key_login);
     view! {
         <section class="card">
             <h2>"Realtime login"</h2>
@@ -107,15 +111,15 @@ fn AuthKeyLoginForm(app: AppView) -> impl IntoView {
                 "with an Auth Key and a UID, which is handy while building and risky in production: anyone holding the "
                 "Auth Key can then connect as any user."
             </p>
-            <ActionForm action=save attr:class="form">
+            <form method="post" action=SetAuthKeyLogin::url() class="form">
                 <input type="hidden" name="app_id" value=app.app_id.to_string() />
                 <label>
-                    <input type="checkbox" name="allowed" value="on" prop:checked=allowed />
+                    <input type="checkbox" name="allowed" value="on" checked=app.auth_key_login />
                     " Let clients log in with an Auth Key and a UID"
                 </label>
                 <ActionError value=save.value() />
                 <button type="submit">"Save"</button>
-            </ActionForm>
+            </form>
         </section>
     }
 }

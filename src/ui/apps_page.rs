@@ -4,10 +4,13 @@ use super::{
     checked_input::CheckedInput,
     environment_badge::EnvironmentBadge,
     error_notice::{ActionError, ErrorNotice},
+    outcome::use_outcome,
     session::{Visitor, current_visitor},
     timestamp::Timestamp,
 };
-use crate::domain::{ApiError, AppName, AppView, Environment, Permission, Region};
+use leptos::server_fn::ServerFn;
+
+use crate::domain::{ApiError, AppName, AppView, Environment, Outcome, Permission, Region};
 
 #[server]
 pub async fn list_apps() -> Result<Vec<AppView>, ApiError> {
@@ -26,14 +29,16 @@ pub async fn create_app(name: String, environment: String, region: String) -> Re
         region: Region::parse(&region)?,
     };
     let state = expect_context::<AppState>();
-    Ok(apps::create(&state.db, &dashboard_caller().await?, new).await?.view)
+    let app = apps::create(&state.db, &dashboard_caller().await?, new).await?.view;
+    crate::ui::outcome::keep(Outcome::AppCreated(app.clone())).await?;
+    Ok(app)
 }
 
 #[component]
 pub fn AppsPage() -> impl IntoView {
-    let create = ServerAction::<CreateApp>::new();
-    let apps = Resource::new(move || create.version().get(), |_| list_apps());
+    let apps = Resource::new(|| (), |_| list_apps());
     let visitor = Resource::new(|| (), |_| current_visitor());
+    let outcome = use_outcome();
     view! {
         <main>
             <h1>"Apps"</h1>
@@ -48,7 +53,11 @@ pub fn AppsPage() -> impl IntoView {
             <Transition>
                 {move || Suspend::new(async move {
                     let environments = creatable_environments(visitor.await);
-                    (!environments.is_empty()).then(|| view! { <NewAppSection create environments /> })
+                    let created = match outcome.await {
+                        Some(Outcome::AppCreated(app)) => Some(app),
+                        _ => None,
+                    };
+                    (!environments.is_empty()).then(|| view! { <NewAppSection created environments /> })
                 })}
             </Transition>
         </main>
@@ -90,36 +99,29 @@ fn creatable_environments(visitor: Result<Visitor, ApiError>) -> Vec<Environment
     Environment::ALL.iter().copied().filter(|env| role.may(Permission::ChangeApp(*env))).collect()
 }
 
-/// The create-app form, which starts empty again after each app it
-/// creates (a second click must not make a duplicate), and says what it made.
+/// The create-app form, and what it made last. It posts and the page
+/// comes back, empty again: a second click makes no duplicate.
 #[component]
-fn NewAppSection(create: ServerAction<CreateApp>, environments: Vec<Environment>) -> impl IntoView {
+fn NewAppSection(created: Option<AppView>, environments: Vec<Environment>) -> impl IntoView {
     view! {
-        {move || create.value().get().and_then(Result::ok).map(|app| view! {
+        {created.map(|app| view! {
             <p class="notice" role="status">
                 "Created " <a href=format!("/apps/{}", app.app_id)>{app.name.to_string()}</a>
                 ", App ID " <code>{app.app_id.to_string()}</code> "."
             </p>
         })}
-        <NewAppForm create environments />
+        <NewAppForm environments />
     }
 }
 
 #[component]
-fn NewAppForm(create: ServerAction<CreateApp>, environments: Vec<Environment>) -> impl IntoView {
+fn NewAppForm(environments: Vec<Environment>) -> impl IntoView {
     let first = environments[0];
-    let form = NodeRef::<leptos::html::Form>::new();
-    Effect::new(move |_| {
-        if matches!(create.value().get(), Some(Ok(_)))
-            && let Some(form) = form.get()
-        {
-            form.reset();
-        }
-    });
+    let create = ServerAction::<CreateApp>::new();
     view! {
         <section class="card">
             <h2>"Create an app"</h2>
-            <ActionForm action=create node_ref=form attr:class="form" attr:id="create-app">
+            <form method="post" action=CreateApp::url() class="form" id="create-app">
                 <CheckedInput label="Name" name="name" check=|v| AppName::parse(v).map(|_| ()) />
                 <fieldset>
                     <legend>"Environment"</legend>
@@ -144,7 +146,7 @@ fn NewAppForm(create: ServerAction<CreateApp>, environments: Vec<Environment>) -
                 </select>
                 <ActionError value=create.value() />
                 <button type="submit">"Create app"</button>
-            </ActionForm>
+            </form>
         </section>
     }
 }

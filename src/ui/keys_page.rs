@@ -5,9 +5,12 @@ use super::{
     checked_input::CheckedInput,
     confirmed_submit::ConfirmedSubmit,
     error_notice::{ActionError, ErrorNotice},
+    outcome::use_outcome,
     timestamp::Timestamp,
 };
-use crate::domain::{ApiError, ApiKeyView, AppView, Environment, KeyName, KeyScope, NewApiKey, Powers};
+use leptos::server_fn::ServerFn;
+
+use crate::domain::{ApiError, ApiKeyView, AppView, Environment, KeyName, KeyScope, NewApiKey, Outcome, Powers};
 
 /// An app and its keys, fetched together for the keys page, with what the
 /// operator may do to them.
@@ -37,7 +40,9 @@ pub async fn create_key(
         confirm_auth_key_in_production: confirm_auth_key.is_some(),
     };
     let (state, caller, app) = dashboard_app(&app_id).await?;
-    Ok(api_keys::create(&state.db, &caller, &app, new).await?)
+    let created = api_keys::create(&state.db, &caller, &app, new).await?;
+    crate::ui::outcome::keep(Outcome::KeyCreated(created.clone())).await?;
+    Ok(created)
 }
 
 /// Revokes a key, once its form's box is ticked: whatever uses it stops
@@ -55,15 +60,19 @@ pub async fn revoke_key(app_id: String, id: i64, #[server(default)] confirm: Opt
 #[component]
 pub fn KeysPage() -> impl IntoView {
     let app_id = use_app_id();
-    let create = ServerAction::<CreateKey>::new();
     let revoke = ServerAction::<RevokeKey>::new();
-    let page = Resource::new(
-        move || (app_id.get(), create.version().get(), revoke.version().get()),
-        |(app_id, _, _)| list_keys(app_id),
-    );
+    let page = Resource::new(move || (app_id.get(), revoke.version().get()), |(app_id, _)| list_keys(app_id));
+    let outcome = use_outcome();
     view! {
         <section class="keys-page">
-            <NewKeyShownOnce created=create.value() />
+            <Transition>
+                {move || Suspend::new(async move {
+                    match outcome.await {
+                        Some(Outcome::KeyCreated(new)) => Some(view! { <NewKeyShownOnce new /> }),
+                        _ => None,
+                    }
+                })}
+            </Transition>
             <Transition fallback=|| view! { <p class="muted">"Loading keys…"</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
@@ -71,7 +80,7 @@ pub fn KeysPage() -> impl IntoView {
                             let may_manage = powers.manage_keys;
                             view! {
                                 <KeyTable keys revoke app_id=app.app_id.to_string() may_manage />
-                                {may_manage.then(|| view! { <NewKeyForm app create /> })}
+                                {may_manage.then(|| view! { <NewKeyForm app /> })}
                             }
                                 .into_any()
                         }
@@ -85,9 +94,8 @@ pub fn KeysPage() -> impl IntoView {
 
 /// The new key's secret, the one time it exists outside the caller's hands.
 #[component]
-fn NewKeyShownOnce(#[prop(into)] created: Signal<Option<Result<NewApiKey, ApiError>>>) -> impl IntoView {
-    move || match created.get() {
-        Some(Ok(new)) => Some(view! {
+fn NewKeyShownOnce(new: NewApiKey) -> impl IntoView {
+    view! {
             <section class="card new-key" role="status">
                 <h2>{format!("{} created: {}", new.key.scope.label(), new.key.name)}</h2>
                 <p>"Copy this key now. Switchboard keeps only its hash and will not show it again."</p>
@@ -96,8 +104,6 @@ fn NewKeyShownOnce(#[prop(into)] created: Signal<Option<Result<NewApiKey, ApiErr
                     <CopyButton text=new.api_key />
                 </div>
             </section>
-        }),
-        _ => None,
     }
 }
 
@@ -182,13 +188,14 @@ fn KeyRow(key: ApiKeyView, revoke: ServerAction<RevokeKey>, app_id: String, may_
 }
 
 #[component]
-fn NewKeyForm(app: AppView, create: ServerAction<CreateKey>) -> impl IntoView {
+fn NewKeyForm(app: AppView) -> impl IntoView {
+    let create = ServerAction::<CreateKey>::new();
     let scope = RwSignal::new(KeyScope::FullAccess);
     let production = app.environment == Environment::Production;
     view! {
         <section class="card">
             <h2>"Create a key"</h2>
-            <ActionForm action=create attr:class="form" attr:id="create-key">
+            <form method="post" action=CreateKey::url() class="form" id="create-key">
                 <input type="hidden" name="app_id" value=app.app_id.to_string() />
                 <CheckedInput label="Name" name="name" check=|v| KeyName::parse(v).map(|_| ()) />
                 <fieldset>
@@ -222,7 +229,7 @@ fn NewKeyForm(app: AppView, create: ServerAction<CreateKey>) -> impl IntoView {
                 <input id="expires_on" name="expires_on" type="date" />
                 <ActionError value=create.value() />
                 <button type="submit">"Create key"</button>
-            </ActionForm>
+            </form>
         </section>
     }
 }

@@ -27,6 +27,7 @@ pub mod message_filters;
 pub mod messages_page;
 pub mod metadata_editor;
 pub mod not_found;
+pub mod outcome;
 pub mod overview_page;
 pub mod permitted;
 pub mod playground_page;

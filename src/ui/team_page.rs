@@ -4,11 +4,14 @@ use super::{
     checked_input::CheckedInput,
     confirmed_submit::ConfirmedSubmit,
     error_notice::{ActionError, ErrorNotice},
+    outcome::{absolute_link, use_outcome},
     session::{Visitor, current_visitor},
     timestamp::Timestamp,
 };
+use leptos::server_fn::ServerFn;
+
 use crate::domain::{
-    ApiError, Email, OperatorName, OperatorRole, OperatorView, Permission, SignInStatus, TwoFactorPolicy,
+    ApiError, Email, OperatorName, OperatorRole, OperatorView, Outcome, Permission, SignInStatus, TwoFactorPolicy,
 };
 
 /// The team, and who is looking at it (their own row is not editable).
@@ -70,7 +73,9 @@ pub async fn set_two_factor_policy(
     let fields = [(Owner, owner), (Admin, admin), (Developer, developer), (Support, support), (Viewer, viewer)];
     let roles = fields.into_iter().filter(|(_, field)| field.is_some()).map(|(role, _)| role).collect();
     let policy = TwoFactorPolicy { roles };
-    Ok(two_factor::set_policy(&expect_context::<AppState>().db, &dashboard_caller().await?, &policy).await?)
+    two_factor::set_policy(&expect_context::<AppState>().db, &dashboard_caller().await?, &policy).await?;
+    crate::ui::outcome::keep(Outcome::TwoFactorPolicySaved).await?;
+    Ok(())
 }
 
 /// Invites an operator: their one-time link (a path) is answered for the
@@ -82,7 +87,9 @@ pub async fn add_operator(email: String, name: String, role: String) -> Result<S
     let (email, name, role) = (Email::parse(&email)?, OperatorName::parse(&name)?, OperatorRole::parse(&role)?);
     let (state, caller) = (expect_context::<AppState>(), dashboard_caller().await?);
     let (_, token) = password_links::invite(&state.db, &state.passwords, &caller, &email, &name, role).await?;
-    Ok(format!("/reset-password?token={token}"))
+    let link = format!("/reset-password?token={token}");
+    crate::ui::outcome::keep(Outcome::Invited(link.clone())).await?;
+    Ok(link)
 }
 
 #[server]
@@ -118,7 +125,9 @@ pub async fn create_reset_link(id: i64) -> Result<String, ApiError> {
     use crate::server::{auth::session::dashboard_caller, service::password_links, state::AppState};
     let state = expect_context::<AppState>();
     let token = password_links::reset_link(&state.db, &dashboard_caller().await?, id).await?;
-    Ok(format!("/reset-password?token={token}"))
+    let link = format!("/reset-password?token={token}");
+    crate::ui::outcome::keep(Outcome::ResetLink(link.clone())).await?;
+    Ok(link)
 }
 
 #[component]
@@ -133,10 +142,10 @@ pub fn TeamPage() -> impl IntoView {
         policy: ServerAction::<SetTwoFactorPolicy>::new(),
     };
     let visitor = Resource::new(|| (), |_| current_visitor());
+    let outcome = use_outcome();
     let team = Resource::new(
         move || {
             (
-                add.version().get(),
                 change_role.version().get(),
                 set_disabled.version().get(),
                 sign_in_actions.lift.version().get(),
@@ -155,14 +164,19 @@ pub fn TeamPage() -> impl IntoView {
             <ActionError value=reset_link.value() />
             <ActionError value=sign_in_actions.lift.value() />
             <ActionError value=sign_in_actions.reset_two_factor.value() />
-            {move || {
-                reset_link.value().get().and_then(Result::ok).map(|link| view! {
-                    <p class="notice" role="status">
-                        "Send them this link: it sets their password, once, within a day. "
-                        <code class="reset-link">{absolute_link(&link)}</code>
-                    </p>
-                })
-            }}
+            <Transition>
+                {move || Suspend::new(async move {
+                    match outcome.await {
+                        Some(Outcome::ResetLink(link)) => Some(view! {
+                            <p class="notice" role="status">
+                                "Send them this link: it sets their password, once, within a day. "
+                                <code class="reset-link">{absolute_link(&link)}</code>
+                            </p>
+                        }),
+                        _ => None,
+                    }
+                })}
+            </Transition>
             <Transition fallback=|| view! { <p class="muted">"Loading the team…"</p> }>
                 {move || Suspend::new(async move {
                     match team.await {
@@ -171,10 +185,11 @@ pub fn TeamPage() -> impl IntoView {
                             let is_owner = me.role == OperatorRole::Owner;
                             let policy = sign_in.policy.clone();
                             let rows = TeamRows { me: me.id, me_role: me.role, may_manage, sign_in };
+                            let saved = outcome.await == Some(Outcome::TwoFactorPolicySaved);
                             view! {
                                 {may_manage.then(|| view! { <p><a href="/team/sessions">"Team sessions"</a></p> })}
-                                <TeamTable team=operators rows change_role set_disabled reset_link sign_in_actions />
-                                <TwoFactorPolicyForm policy action=sign_in_actions.policy editable=is_owner />
+                                <TeamTable team=operators rows change_role set_disabled sign_in_actions />
+                                <TwoFactorPolicyForm policy action=sign_in_actions.policy editable=is_owner saved />
                             }
                                 .into_any()
                         }
@@ -186,7 +201,11 @@ pub fn TeamPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     let Ok(Visitor::SignedIn(session)) = visitor.await else { return None };
                     let role = session.operator.role;
-                    role.may(Permission::ManageTeam).then(|| view! { <AddOperatorSection add assigner=role /> })
+                    let invited = match outcome.await {
+                        Some(Outcome::Invited(link)) => Some(link),
+                        _ => None,
+                    };
+                    role.may(Permission::ManageTeam).then(|| view! { <AddOperatorSection add assigner=role invited /> })
                 })}
             </Transition>
         </main>
@@ -215,7 +234,6 @@ fn TeamTable(
     rows: TeamRows,
     change_role: ServerAction<ChangeOperatorRole>,
     set_disabled: ServerAction<SetOperatorDisabled>,
-    reset_link: ServerAction<CreateResetLink>,
     sign_in_actions: SignInActions,
 ) -> impl IntoView {
     view! {
@@ -235,7 +253,7 @@ fn TeamTable(
                             let two_factor = rows.sign_in.two_factor.contains(&op.id);
                             let id = op.id;
                             view! {
-                                <OperatorRow op change_role set_disabled reset_link editable assigner=rows.me_role>
+                                <OperatorRow op change_role set_disabled editable assigner=rows.me_role>
                                     <SignInCell id locked_out two_factor editable actions=sign_in_actions />
                                 </OperatorRow>
                             }
@@ -281,6 +299,8 @@ fn TwoFactorPolicyForm(
     policy: TwoFactorPolicy,
     action: ServerAction<SetTwoFactorPolicy>,
     editable: bool,
+    /// The page came back from saving it.
+    saved: bool,
 ) -> impl IntoView {
     if !editable {
         let roles: Vec<&str> = policy.roles.iter().map(|r| r.label()).collect();
@@ -290,7 +310,7 @@ fn TwoFactorPolicyForm(
     view! {
         <section class="card">
             <h2>"Two-factor sign-in"</h2>
-            <ActionForm action attr:class="form" attr:id="two-factor-policy">
+            <form method="post" action=SetTwoFactorPolicy::url() class="form" id="two-factor-policy">
                 <p>"Require it of these roles. Their operators signed in with a password alone must set it up first."</p>
                 {OperatorRole::ALL
                     .iter()
@@ -302,11 +322,9 @@ fn TwoFactorPolicyForm(
                     })
                     .collect_view()}
                 <ActionError value=action.value() />
-                {move || matches!(action.value().get(), Some(Ok(()))).then(|| view! {
-                    <p class="notice" role="status">"Saved."</p>
-                })}
+                {saved.then(|| view! { <p class="notice" role="status">"Saved."</p> })}
                 <button type="submit">"Save"</button>
-            </ActionForm>
+            </form>
         </section>
     }
     .into_any()
@@ -317,7 +335,6 @@ fn OperatorRow(
     op: OperatorView,
     change_role: ServerAction<ChangeOperatorRole>,
     set_disabled: ServerAction<SetOperatorDisabled>,
-    reset_link: ServerAction<CreateResetLink>,
     editable: bool,
     assigner: OperatorRole,
     children: Children,
@@ -371,10 +388,10 @@ fn OperatorRow(
                         }
                         .into_any()
                     }}
-                    <ActionForm action=reset_link attr:class="inline">
+                    <form method="post" action=CreateResetLink::url() class="inline">
                         <input type="hidden" name="id" value=op.id />
                         <button type="submit" class="secondary">"Password link"</button>
-                    </ActionForm>
+                    </form>
                 })}
             </td>
         </tr>
@@ -386,36 +403,24 @@ fn assignable_roles(assigner: OperatorRole) -> impl Iterator<Item = OperatorRole
     OperatorRole::ALL.iter().copied().filter(move |r| *r != OperatorRole::Owner || assigner == OperatorRole::Owner)
 }
 
-/// The invitation form, which starts empty again after each invitation and
-/// shows the link to send.
+/// The invitation form, and the link to send for the invitation it made
+/// last. It posts and the page comes back, empty again.
 #[component]
-fn AddOperatorSection(add: ServerAction<AddOperator>, assigner: OperatorRole) -> impl IntoView {
+fn AddOperatorSection(
+    add: ServerAction<AddOperator>,
+    assigner: OperatorRole,
+    invited: Option<String>,
+) -> impl IntoView {
     view! {
         <section class="card">
             <h2>"Invite an operator"</h2>
-            {move || add.value().get().and_then(Result::ok).map(|link| view! {
+            {invited.map(|link| view! {
                 <p class="notice" role="status">
                     "Invited. Send them this invitation: it sets their password, once, within a week. "
                     <code class="invite-link">{absolute_link(&link)}</code>
                 </p>
             })}
-            <AddOperatorForm add assigner />
-        </section>
-    }
-}
-
-#[component]
-fn AddOperatorForm(add: ServerAction<AddOperator>, assigner: OperatorRole) -> impl IntoView {
-    let form = NodeRef::<leptos::html::Form>::new();
-    Effect::new(move |_| {
-        if matches!(add.value().get(), Some(Ok(_)))
-            && let Some(form) = form.get()
-        {
-            form.reset();
-        }
-    });
-    view! {
-            <ActionForm action=add node_ref=form attr:class="form" attr:id="add-operator">
+            <form method="post" action=AddOperator::url() class="form" id="add-operator">
                 <CheckedInput label="Email" name="email" kind="email" check=|v| Email::parse(v).map(|_| ()) />
                 <CheckedInput label="Name" name="name" check=|v| OperatorName::parse(v).map(|_| ()) />
                 <label for="role">"Role"</label>
@@ -426,16 +431,7 @@ fn AddOperatorForm(add: ServerAction<AddOperator>, assigner: OperatorRole) -> im
                 </select>
                 <ActionError value=add.value() />
                 <button type="submit">"Invite"</button>
-            </ActionForm>
+            </form>
+        </section>
     }
-}
-
-/// A dashboard path made whole, to be sent to someone: the browser knows the
-/// address the dashboard is reached by (a proxy's, say), which the server may not.
-fn absolute_link(path: &str) -> String {
-    #[cfg(feature = "hydrate")]
-    if let Some(origin) = web_sys::window().and_then(|window| window.location().origin().ok()) {
-        return format!("{origin}{path}");
-    }
-    path.to_owned()
 }

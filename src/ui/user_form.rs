@@ -3,6 +3,8 @@ use leptos::prelude::*;
 use super::{
     checked_input::CheckedInput, error_notice::ActionError, metadata_editor::MetadataEditor, role_select::RoleSelect,
 };
+use leptos::server_fn::ServerFn;
+
 use crate::domain::{
     ApiError, RoleId, RoleView, Uid, UserView, parse_status_message, parse_tag_list, parse_user_name, parse_web_url,
 };
@@ -40,6 +42,7 @@ pub async fn save_user(
     let (state, caller, app) = dashboard_app(&app_id).await?;
     if update {
         users::update(&state.db, &caller, &app, &uid, fields).await?;
+        crate::ui::outcome::keep(crate::domain::Outcome::UserSaved).await?;
     } else {
         users::create(&state.db, &caller, &app, uid.clone(), fields, None).await?;
         leptos_axum::redirect(&format!("/apps/{app_id}/users/{uid}"));
@@ -47,14 +50,16 @@ pub async fn save_user(
     Ok(())
 }
 
-/// The profile fields of a user: empty for a new one, else `user`'s.
+/// The profile fields of a user: empty for a new one, else `user`'s;
+/// `saved` when the page came back from saving them.
 #[component]
 pub fn UserForm(
     app_id: String,
     user: Option<UserView>,
     roles: Resource<Result<Vec<RoleView>, ApiError>>,
-    save: ServerAction<SaveUser>,
+    #[prop(optional)] saved: bool,
 ) -> impl IntoView {
+    let save = ServerAction::<SaveUser>::new();
     let editing = user.is_some();
     let scope = if editing { "edit-user" } else { "new-user" };
     let shown = |pick: fn(&UserView) -> String| user.as_ref().map(pick).unwrap_or_default();
@@ -69,7 +74,7 @@ pub fn UserForm(
     let link = shown(|u| u.link.clone().unwrap_or_default());
     let metadata = user.and_then(|u| u.metadata);
     view! {
-        <ActionForm action=save attr:class="form user-form">
+        <form method="post" action=SaveUser::url() class="form user-form">
             <input type="hidden" name="app_id" value=app_id />
             {if editing {
                 view! {
@@ -119,8 +124,8 @@ pub fn UserForm(
             />
             <MetadataEditor id=format!("{scope}-metadata") value=metadata />
             <ActionError value=save.value() />
-            {move || (editing && matches!(save.value().get(), Some(Ok(())))).then(|| view! { <p class="notice">"Saved."</p> })}
+            {saved.then(|| view! { <p class="notice" role="status">"Saved."</p> })}
             <button type="submit">{if editing { "Save changes" } else { "Create user" }}</button>
-        </ActionForm>
+        </form>
     }
 }

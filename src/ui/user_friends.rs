@@ -5,7 +5,9 @@ use super::{
     error_notice::{ActionError, ErrorNotice},
     permitted::{Needs, Permitted},
 };
-use crate::domain::{ApiError, Powers, UserSummaryPage};
+use leptos::server_fn::ServerFn;
+
+use crate::domain::{ApiError, Outcome, Powers, UserSummaryPage};
 
 #[server]
 pub async fn list_friends(app_id: String, uid: String) -> Result<UserSummaryPage, ApiError> {
@@ -32,7 +34,12 @@ pub async fn add_friends(app_id: String, uid: String, friends: String) -> Result
         friends.split(',').map(str::trim).filter(|f| !f.is_empty()).map(Uid::parse).collect::<Result<Vec<_>, _>>()?;
     let (state, caller, app) = dashboard_app(&app_id).await?;
     let outcomes = friends::add(&state.db, &caller, &app, &Uid::parse(&uid)?, &friends).await?;
-    Ok(outcomes.into_iter().filter_map(|(friend, done)| done.err().map(|e| format!("{friend}: {e}"))).collect())
+    let refused: Vec<String> =
+        outcomes.into_iter().filter_map(|(friend, done)| done.err().map(|e| format!("{friend}: {e}"))).collect();
+    if !refused.is_empty() {
+        crate::ui::outcome::keep(Outcome::SomeRefused(refused.clone())).await?;
+    }
+    Ok(refused)
 }
 
 /// Ends a friendship, both ways. The form asks for a tick first.
@@ -58,18 +65,24 @@ pub fn UserFriends(
     app_id: Memo<String>,
     uid: Memo<String>,
     powers: Resource<Result<Powers, ApiError>>,
+    /// The page's outcome: the UIDs an addition refused.
+    outcome: Resource<Option<Outcome>>,
 ) -> impl IntoView {
     let add = ServerAction::<AddFriends>::new();
     let remove = ServerAction::<RemoveFriend>::new();
     let friends = Resource::new(
-        move || (app_id.get(), uid.get(), add.version().get(), remove.version().get()),
+        move || (app_id.get(), uid.get(), remove.version().get()),
         |(app_id, uid, ..)| list_friends(app_id, uid),
     );
-    let refused = move || match add.value().get() {
-        Some(Ok(problems)) if !problems.is_empty() => Some(view! {
-            <ul class="notice error">{problems.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul>
-        }),
-        _ => None,
+    let refused = move || {
+        Suspend::new(async move {
+            match outcome.await {
+                Some(Outcome::SomeRefused(problems)) => Some(view! {
+                    <ul class="notice error">{problems.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul>
+                }),
+                _ => None,
+            }
+        })
     };
     let list = move || {
         Suspend::new(async move {
@@ -89,16 +102,16 @@ pub fn UserFriends(
                 {list}
             </Transition>
             <Permitted powers needs=Needs::Manage>
-                <ActionForm action=add attr:class="inline add-friends">
+                <form method="post" action=AddFriends::url() class="inline add-friends">
                     <input type="hidden" name="app_id" value=app_id.get_untracked() />
                     <input type="hidden" name="uid" value=move || uid.get() />
                     <label for="add-friends">"Add friends by UID"</label>
                     <input id="add-friends" name="friends" placeholder="uid-1, uid-2" required />
                     <button type="submit" class="secondary">"Add"</button>
-                </ActionForm>
+                </form>
             </Permitted>
             <ActionError value=add.value() />
-            {refused}
+            <Transition>{refused}</Transition>
         </section>
     }
 }

@@ -5,15 +5,16 @@ use super::{
     app_layout::use_app_id,
     confirmed_submit::ConfirmedSubmit,
     error_notice::{ActionError, ErrorNotice},
+    outcome::use_outcome,
     permitted::load_user_powers,
     roles_page::list_roles,
     timestamp::Timestamp,
-    user_form::{SaveUser, UserForm},
+    user_form::UserForm,
     user_friends::UserFriends,
     user_groups::UserGroups,
     users_bulk_bar::ChangeUsers,
 };
-use crate::domain::{ApiError, AuthTokenView, BulkChange, Powers, UserDetail, UserView};
+use crate::domain::{ApiError, AuthTokenView, BulkChange, Outcome, Powers, UserDetail, UserView};
 
 #[server]
 pub async fn load_user(app_id: String, uid: String) -> Result<UserDetail, ApiError> {
@@ -93,14 +94,13 @@ pub fn UserPage() -> impl IntoView {
     let revoke = ServerAction::<RevokeUserToken>::new();
     let revoke_all = ServerAction::<RevokeAllUserTokens>::new();
     let change = ServerAction::<ChangeUsers>::new();
-    let save = ServerAction::<SaveUser>::new();
+    let outcome = use_outcome();
     let delete = ServerAction::<DeleteUser>::new();
     let roles = Resource::new(move || app_id.get(), list_roles);
     let powers = Resource::new(move || app_id.get(), load_user_powers);
     let detail = Resource::new(
         move || {
-            let versions =
-                (revoke.version().get(), revoke_all.version().get(), change.version().get(), save.version().get());
+            let versions = (revoke.version().get(), revoke_all.version().get(), change.version().get());
             (app_id.get(), uid.get(), versions)
         },
         |(app_id, uid, _)| load_user(app_id, uid),
@@ -113,6 +113,7 @@ pub fn UserPage() -> impl IntoView {
             <Transition fallback=|| view! { <p class="muted">"Loading the user…"</p> }>
                 {move || Suspend::new(async move {
                     let powers = powers.await.unwrap_or_default();
+                    let saved = outcome.await == Some(Outcome::UserSaved);
                     match detail.await {
                         Ok(UserDetail { user, tokens }) => {
                             let app_id = app_id.get_untracked();
@@ -120,9 +121,9 @@ pub fn UserPage() -> impl IntoView {
                                 <UserProfile user=user.clone() app_id=app_id.clone() powers change delete />
                                 <TokenList tokens user=user.clone() app_id=app_id.clone() powers revoke revoke_all />
                                 {powers.manage.then(|| view! {
-                                    <details class="card">
+                                    <details class="card" open=saved>
                                         <summary>"Edit profile"</summary>
-                                        <UserForm app_id user=Some(user) roles save />
+                                        <UserForm app_id user=Some(user) roles saved />
                                     </details>
                                 })}
                             }
@@ -135,7 +136,7 @@ pub fn UserPage() -> impl IntoView {
                 })}
             </Transition>
             <div class="user-extras">
-                <UserFriends app_id uid powers />
+                <UserFriends app_id uid powers outcome />
                 <UserGroups app_id uid />
             </div>
         </section>

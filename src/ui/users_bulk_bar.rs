@@ -1,5 +1,7 @@
 use leptos::prelude::*;
 
+use leptos::server_fn::ServerFn;
+
 use super::role_select::RoleSelect;
 use crate::domain::{ApiError, BulkChange, RoleView};
 
@@ -33,6 +35,7 @@ pub async fn change_users(
             users::set_role(db, &caller, &app, &uids, &role).await?
         }
     };
+    crate::ui::outcome::keep(crate::domain::Outcome::UsersChanged(changed.len())).await?;
     Ok(changed.len())
 }
 
@@ -45,16 +48,14 @@ pub fn UsersBulkBar(
     app_id: String,
     ticked: RwSignal<Vec<String>>,
     roles: Resource<Result<Vec<RoleView>, ApiError>>,
-    change: ServerAction<ChangeUsers>,
+    /// How many users the bulk change the page came back from changed.
+    changed: Option<usize>,
     may_manage: bool,
 ) -> impl IntoView {
     let count = move || ticked.with(Vec::len);
-    let outcome = move || match change.value().get() {
-        Some(Ok(changed)) => Some(format!("Changed {changed} users.")),
-        _ => None,
-    };
+    let outcome = changed.map(|changed| format!("Changed {changed} users."));
     view! {
-        <ActionForm action=change attr:id="bulk-change" attr:class="bulk-bar">
+        <form method="post" action=ChangeUsers::url() id="bulk-change" class="bulk-bar">
             <input type="hidden" name="app_id" value=app_id />
             <span class="ticked" aria-live="polite">
                 {move || match count() {
@@ -85,6 +86,6 @@ pub fn UsersBulkBar(
                 </button>
             })}
             <span class="notice" aria-live="polite">{outcome}</span>
-        </ActionForm>
+        </form>
     }
 }

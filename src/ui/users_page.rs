@@ -4,16 +4,17 @@ use leptos_router::hooks::use_query_map;
 use super::{
     app_layout::use_app_id,
     error_notice::{ActionError, ErrorNotice},
+    outcome::use_outcome,
     permitted::{Needs, Permitted, load_user_powers},
     roles_page::list_roles,
     timestamp::Timestamp,
     user_filters::UserFilters,
-    user_form::{SaveUser, UserForm},
+    user_form::UserForm,
     user_import::{ImportUsers, UserImport, take_uploaded_import},
     users_bulk_bar::{ChangeUsers, UsersBulkBar},
 };
 use crate::domain::{
-    ApiError, ImportReport, Powers, RoleView, SortOrder, UserFilter, UserSort, UserSummary, UserSummaryPage,
+    ApiError, ImportReport, Outcome, Powers, RoleView, SortOrder, UserFilter, UserSort, UserSummary, UserSummaryPage,
 };
 
 pub const PAGE_SIZE: i64 = 25;
@@ -46,8 +47,8 @@ pub fn UsersPage() -> impl IntoView {
     });
     let cursor = Memo::new(move |_| query.read().get("after"));
     let change = ServerAction::<ChangeUsers>::new();
+    let outcome = use_outcome();
     let import = ServerAction::<ImportUsers>::new();
-    let create = ServerAction::<SaveUser>::new();
     let roles = Resource::new(move || app_id.get(), list_roles);
     let powers = Resource::new(move || app_id.get(), load_user_powers);
     // Back from an import sent without the page's script: its report.
@@ -67,14 +68,18 @@ pub fn UsersPage() -> impl IntoView {
     let shown = Signal::derive(move || filter.get().unwrap_or_default());
     view! {
         <section class="users-page">
-            <UsersToolbar app_id filter=shown roles powers create import uploaded />
+            <UsersToolbar app_id filter=shown roles powers import uploaded />
             <UserFilters filter=shown roles />
             <ActionError value=change.value() />
             <Transition>
                 {move || Suspend::new(async move {
                     let powers = powers.await.unwrap_or_default();
+                    let changed = match outcome.await {
+                        Some(Outcome::UsersChanged(n)) => Some(n),
+                        _ => None,
+                    };
                     powers.moderate.then(|| view! {
-                        <UsersBulkBar app_id=app_id.get_untracked() ticked roles change may_manage=powers.manage />
+                        <UsersBulkBar app_id=app_id.get_untracked() ticked roles changed may_manage=powers.manage />
                     })
                 })}
             </Transition>
@@ -102,7 +107,6 @@ fn UsersToolbar(
     filter: Signal<UserFilter>,
     roles: Resource<Result<Vec<RoleView>, ApiError>>,
     powers: Resource<Result<Powers, ApiError>>,
-    create: ServerAction<SaveUser>,
     import: ServerAction<ImportUsers>,
     uploaded: Option<Resource<Result<Option<ImportReport>, ApiError>>>,
 ) -> impl IntoView {
@@ -111,7 +115,7 @@ fn UsersToolbar(
             <Permitted powers needs=Needs::Manage>
                 <details class="card">
                     <summary>"New user"</summary>
-                    <UserForm app_id=app_id.get_untracked() user=None roles save=create />
+                    <UserForm app_id=app_id.get_untracked() user=None roles />
                 </details>
                 <UserImport app_id=app_id.get_untracked() import uploaded />
             </Permitted>

@@ -56,6 +56,7 @@ on_both_backends!(
     arguments_that_do_not_decode_get_bad_request,
     team_changes_are_listed_as_team_activity,
     activity_is_filtered_by_who_what_object_and_day_and_reads_as_names_and_links,
+    a_key_made_by_a_plain_form_is_shown_once_on_the_page_it_returns_to,
 );
 
 async fn json_of(res: reqwest::Response) -> Value {
@@ -803,4 +804,49 @@ fn shown_alerts(html: &str) -> usize {
                 .any(|a| a.value().classes().any(|c| hidden.contains(&c)))
         })
         .count()
+}
+
+/// A form posts, and the browser is sent back to the page it came from
+/// (post/redirect/get): the page shows the new key's secret once, a reload
+/// does not, and the secret never reaches the session's database row. A
+/// call from the page's script, which reads the answer itself, leaves
+/// nothing for the page.
+async fn a_key_made_by_a_plain_form_is_shown_once_on_the_page_it_returns_to(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let owner = app.browser_signed_in_as("owner@example.com", OperatorRole::Owner).await;
+    let app_id = app.create_app(Environment::Development).await;
+    let page_url = app.url(&format!("/apps/{app_id}"));
+    let form = [("app_id", app_id.as_str()), ("name", "Backend"), ("scope", KeyScope::FullAccess.as_str())];
+    let post = |accept: &'static str| {
+        let request = owner.post(app.url(path_of::<CreateKey>())).header("accept", accept).header("referer", &page_url);
+        request.form(&form).send()
+    };
+    let page =
+        || async { owner.get(&page_url).header("accept", "text/html").send().await.unwrap().text().await.unwrap() };
+    let shown_key = |html: &str| {
+        let at = html.find(r#"data-testid="new-api-key">"#)? + r#"data-testid="new-api-key">"#.len();
+        Some(html[at..].split('<').next().unwrap().to_owned())
+    };
+
+    let res = post("text/html").await.unwrap();
+    assert!(res.status().is_redirection(), "a plain form is sent back: {}", res.status());
+    // server_fn strips its error fields from the address, leaving an empty query.
+    assert_eq!(res.headers()["location"].to_str().unwrap().trim_end_matches('?'), page_url);
+    let key = shown_key(&page().await).expect("the page it returns to shows the new key");
+    assert_eq!(key.len(), 40);
+    assert_eq!(app.rest("GET", "/v3/apikeys", &app_id, &key, None).await.status(), StatusCode::OK);
+    assert_eq!(shown_key(&page().await), None, "a reload shows it no more");
+
+    let sessions = match backend {
+        Backend::Sqlite => "SELECT data FROM tower_sessions",
+        Backend::Postgres => r#"SELECT data FROM "tower_sessions"."session""#,
+    };
+    let rows: Vec<(Vec<u8>,)> = app.db.all(sessions, &[]).await.unwrap();
+    assert!(!rows.is_empty());
+    for (data,) in rows {
+        assert!(!data.windows(key.len()).any(|w| w == key.as_bytes()), "the secret is not saved with the session");
+    }
+
+    assert!(post("application/json").await.unwrap().status().is_success());
+    assert_eq!(shown_key(&page().await), None, "a script's call leaves nothing for the page");
 }

@@ -327,6 +327,29 @@ pub fn current_session() -> Result<Session> {
         .ok_or_else(|| Error::Internal("no session: the session layer is missing".into()))
 }
 
+/// Whether this request is a form the browser posted itself (it asks for
+/// HTML back), rather than a call from the page's script, which reads the
+/// answer itself.
+pub fn is_plain_form_post() -> bool {
+    request_parts(|parts| {
+        parts
+            .headers
+            .get(axum::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    })
+    .unwrap_or(false)
+}
+
+/// The address this request reached the dashboard by, as the browser wrote
+/// it (a proxy's, say): links to send someone are made whole with it.
+pub fn request_origin(secure: bool) -> Option<String> {
+    let host = request_parts(|parts| {
+        parts.headers.get(axum::http::header::HOST).and_then(|v| v.to_str().ok()).map(str::to_owned)
+    })??;
+    Some(format!("{}://{host}", if secure { "https" } else { "http" }))
+}
+
 /// Reads this request's head in place: `leptos_axum::extract` would copy
 /// all of it, headers included, for each value taken from it.
 fn request_parts<T>(read: impl FnOnce(&Parts) -> T) -> Option<T> {
