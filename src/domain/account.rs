@@ -35,6 +35,10 @@ pub struct TwoFactorView {
     /// Their role must sign in with a second factor.
     pub required: bool,
     pub recovery_codes_left: i64,
+    /// The secret being set up, until a first code turns it on: the page
+    /// shows it again after a wrong code or a reload.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub setting_up: Option<TotpSetup>,
 }
 
 /// A secret being set up: what an authenticator app needs to scan or type.

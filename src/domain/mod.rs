@@ -5,6 +5,7 @@
 mod account;
 mod audit_filter;
 mod error;
+mod field_check;
 mod groups;
 mod ids;
 mod kinds;
@@ -25,6 +26,7 @@ mod views;
 pub use account::{SecondFactor, SessionView, SignInStatus, TOTP_DIGITS, TotpSetup, TwoFactorPolicy, TwoFactorView};
 pub use audit_filter::AuditFilter;
 pub use error::{ApiError, Invalid};
+pub use field_check::FieldCheck;
 pub use groups::{
     BanLength, BanTerms, GroupAction, GroupPassword, GroupSort, GroupType, Guid, MemberAction, Refusal, Scope, Target,
     may, parse_group_name,

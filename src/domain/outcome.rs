@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use super::{AppView, NewApiKey, TotpSetup};
+use super::{AppView, NewApiKey};
 
 /// What a form post just did, kept for the page the browser is sent back
 /// to, which shows it once. A form posts and the page comes back
@@ -23,8 +23,6 @@ pub enum Outcome {
     ResetLink(String),
     /// The invitation (a path) of an operator just added.
     Invited(String),
-    /// A second factor being set up, to scan.
-    TotpSetup(TotpSetup),
     /// The recovery codes of a second factor just turned on.
     RecoveryCodes(Vec<String>),
 }

@@ -7,7 +7,9 @@ use super::{
     outcome::use_outcome,
     permitted::load_user_powers,
 };
-use crate::domain::{ApiError, AppName, AppView, Outcome};
+#[cfg(feature = "ssr")]
+use crate::domain::AppName;
+use crate::domain::{ApiError, AppView, FieldCheck, Outcome};
 use leptos::server_fn::ServerFn;
 
 #[server]
@@ -89,7 +91,7 @@ fn RenameForm(app: AppView, renamed: bool) -> impl IntoView {
             <h2>"Rename"</h2>
             <form method="post" action=RenameApp::url() class="form">
                 <input type="hidden" name="app_id" value=app.app_id.to_string() />
-                <CheckedInput label="Name" name="name" value=app.name.to_string() check=|v| AppName::parse(v).map(|_| ()) />
+                <CheckedInput label="Name" name="name" value=app.name.to_string() check=FieldCheck::AppName />
                 <ActionError value=rename.value() />
                 {renamed.then(|| view! { <p class="notice" role="status">"Renamed."</p> })}
                 <button type="submit">"Rename"</button>

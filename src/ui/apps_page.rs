@@ -10,7 +10,9 @@ use super::{
 };
 use leptos::server_fn::ServerFn;
 
-use crate::domain::{ApiError, AppName, AppView, Environment, Outcome, Permission, Region};
+#[cfg(feature = "ssr")]
+use crate::domain::AppName;
+use crate::domain::{ApiError, AppView, Environment, FieldCheck, Outcome, Permission, Region};
 
 #[server]
 pub async fn list_apps() -> Result<Vec<AppView>, ApiError> {
@@ -122,7 +124,7 @@ fn NewAppForm(environments: Vec<Environment>) -> impl IntoView {
         <section class="card">
             <h2>"Create an app"</h2>
             <form method="post" action=CreateApp::url() class="form" id="create-app">
-                <CheckedInput label="Name" name="name" check=|v| AppName::parse(v).map(|_| ()) />
+                <CheckedInput label="Name" name="name" check=FieldCheck::AppName />
                 <fieldset>
                     <legend>"Environment"</legend>
                     {environments

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::domain::Invalid;
+use crate::domain::FieldCheck;
 
 /// A labelled input that checks itself as the person types, with the same
 /// parser the server will use, and says what is wrong before submitting.
@@ -8,7 +8,7 @@ use crate::domain::Invalid;
 pub fn CheckedInput(
     label: &'static str,
     name: &'static str,
-    check: fn(&str) -> Result<(), Invalid>,
+    check: FieldCheck,
     #[prop(default = "text")] kind: &'static str,
     #[prop(optional)] value: String,
     #[prop(optional)] autocomplete: &'static str,
@@ -37,7 +37,7 @@ pub fn CheckedInput(
             aria-invalid=move || problem.get().is_some().to_string()
             on:input=move |ev| {
                 let typed = event_target_value(&ev);
-                let found = if typed.is_empty() { None } else { check(&typed).err().map(|e| e.message) };
+                let found = if typed.is_empty() { None } else { check.check(&typed).err().map(|e| e.message) };
                 // The browser then holds the form back itself: the problem is
                 // said once, here, not again by the server in a banner.
                 event_target::<web_sys::HtmlInputElement>(&ev).set_custom_validity(found.as_deref().unwrap_or(""));

@@ -1,4 +1,5 @@
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
 use super::{error_notice::ErrorNotice, group_members::ChangeMembers, timestamp::Timestamp};
 use crate::domain::{ApiError, BannedUserView, MemberAction, Page, Powers};
@@ -62,12 +63,12 @@ pub fn GroupBans(
                                                     <td>{ban.reason.unwrap_or_default()}</td>
                                                     <td>
                                                         {may_unban.then(|| view! {
-                                                            <ActionForm action=change attr:class="inline unban">
+                                                            <form method="post" action=ChangeMembers::url() class="inline unban">
                                                                 <input type="hidden" name="app_id" value=app_id />
                                                                 <input type="hidden" name="guid" value=guid />
                                                                 <input type="hidden" name="uids[]" value=uid />
                                                                 <button type="submit" name="action" value=MemberAction::Unban.as_str() class="secondary">"Unban"</button>
-                                                            </ActionForm>
+                                                            </form>
                                                         })}
                                                     </td>
                                                 </tr>

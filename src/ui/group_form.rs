@@ -1,9 +1,9 @@
 use leptos::prelude::*;
 
 use super::{checked_input::CheckedInput, error_notice::ActionError};
-use crate::domain::{
-    ApiError, GroupPassword, GroupType, GroupView, Guid, parse_description, parse_group_name, parse_tag_list,
-};
+use crate::domain::{ApiError, FieldCheck, GroupType, GroupView};
+#[cfg(feature = "ssr")]
+use crate::domain::{GroupPassword, Guid, parse_description, parse_group_name, parse_tag_list};
 
 /// Creates a group and opens its page, or with `update` saves an existing
 /// one's fields. A blank password keeps a password group's password.
@@ -78,9 +78,9 @@ pub fn GroupForm(
                 }
                     .into_any()
             } else {
-                view! { <CheckedInput label="GUID" name="guid" scope="new-group" check=|v| Guid::parse(v).map(|_| ()) /> }.into_any()
+                view! { <CheckedInput label="GUID" name="guid" scope="new-group" check=FieldCheck::Guid /> }.into_any()
             }}
-            <CheckedInput label="Name" name="name" scope=scope.clone() value=name check=|v| parse_group_name(v).map(|_| ()) />
+            <CheckedInput label="Name" name="name" scope=scope.clone() value=name check=FieldCheck::GroupName />
             <label for=format!("{scope}-type")>"Type"</label>
             <select
                 id=format!("{scope}-type")
@@ -107,7 +107,7 @@ pub fn GroupForm(
                             scope=scope.clone()
                             autocomplete="new-password"
                             optional=had_password
-                            check=|v| GroupPassword::parse(v).map(|_| ())
+                            check=FieldCheck::GroupPassword
                         />
                     }
                 })
@@ -118,7 +118,7 @@ pub fn GroupForm(
                 scope=scope.clone()
                 value=description
                 optional=true
-                check=|v| parse_description(v).map(|_| ())
+                check=FieldCheck::Description
             />
             <CheckedInput
                 label="Tags (separated by commas)"
@@ -126,7 +126,7 @@ pub fn GroupForm(
                 scope=scope.clone()
                 value=tags
                 optional=true
-                check=|v| parse_tag_list(v).map(|_| ())
+                check=FieldCheck::Tags
             />
             <ActionError value=save.value() />
             <button type="submit">{if editing { "Save group" } else { "Create group" }}</button>

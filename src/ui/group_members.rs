@@ -1,4 +1,5 @@
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::{components::Form, hooks::use_query_map};
 
 use super::{
@@ -9,7 +10,7 @@ use super::{
     user_filters::send_own_form,
     users_page::list_users,
 };
-use crate::domain::{ApiError, BanLength, MemberAction, MemberView, Page, Powers, Scope, UserFilter};
+use crate::domain::{ApiError, BanLength, MemberAction, MemberView, Outcome, Page, Powers, Scope, UserFilter};
 
 /// A page of the group's members, by UID: those whose UID starts with
 /// `search`, of one scope or any (`scope` empty).
@@ -96,7 +97,12 @@ pub async fn change_members(
         members::single(outcomes)?;
         return Ok(Vec::new());
     }
-    Ok(outcomes.into_iter().filter_map(|(uid, _, done)| done.err().map(|e| format!("{uid}: {e}"))).collect())
+    let refused: Vec<String> =
+        outcomes.into_iter().filter_map(|(uid, _, done)| done.err().map(|e| format!("{uid}: {e}"))).collect();
+    if !refused.is_empty() {
+        crate::ui::outcome::keep(crate::domain::Outcome::SomeRefused(refused.clone())).await?;
+    }
+    Ok(refused)
 }
 
 /// The group's members with their scope badges, a search on UID and a
@@ -107,33 +113,48 @@ pub fn GroupMembers(
     guid: Memo<String>,
     powers: Resource<Result<Powers, ApiError>>,
     change: ServerAction<ChangeMembers>,
+    /// The page's outcome: the UIDs a change to several refused.
+    outcome: Resource<Option<Outcome>>,
 ) -> impl IntoView {
-    // The search lives in the address (`member`, `scope`), as the users list's does.
+    // The search and the page live in the address (`member`, `scope`,
+    // `after`), as the users list's do.
     let query = use_query_map();
     let search = Memo::new(move |_| query.read().get("member").unwrap_or_default());
     let scope = Memo::new(move |_| query.read().get("scope").unwrap_or_default());
-    let cursor = RwSignal::new(None::<String>);
-    Effect::new(move |_| {
-        // Read, not only tracked: a memo computes (and follows its sources) when read.
-        let _ = (search.get(), scope.get());
-        cursor.set(None);
-    });
+    let cursor = Memo::new(move |_| query.read().get("after"));
     let (shown_search, shown_scope) = (search.get_untracked(), scope.get_untracked());
+    // The address of the page after `cursor`, with the same search.
+    let next_page = move || {
+        let (search, scope) = (search.get_untracked(), scope.get_untracked());
+        move |cursor: &str| {
+            let mut query = url::form_urlencoded::Serializer::new(String::new());
+            for (key, value) in [("member", search.as_str()), ("scope", scope.as_str())] {
+                if !value.is_empty() {
+                    query.append_pair(key, value);
+                }
+            }
+            format!("?{}", query.append_pair("after", cursor).finish())
+        }
+    };
     let members = Resource::new(
-        move || (app_id.get(), guid.get(), search.get(), scope.get(), cursor.get(), change.version().get()),
-        |(app_id, guid, search, scope, cursor, _)| list_members(app_id, guid, search, scope, cursor),
+        move || (app_id.get(), guid.get(), search.get(), scope.get(), cursor.get()),
+        |(app_id, guid, search, scope, cursor)| list_members(app_id, guid, search, scope, cursor),
     );
-    let refused = move || match change.value().get() {
-        Some(Ok(refused)) if !refused.is_empty() => Some(view! {
-            <ul class="notice error refused">{refused.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}</ul>
-        }),
-        _ => None,
+    let refused = move || {
+        Suspend::new(async move {
+            match outcome.await {
+                Some(Outcome::SomeRefused(refused)) => Some(view! {
+                    <ul class="notice error refused">{refused.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}</ul>
+                }),
+                _ => None,
+            }
+        })
     };
     view! {
         <section class="card members">
             <h2>"Members"</h2>
             <ActionError value=change.value() />
-            {refused}
+            <Transition>{refused}</Transition>
             <Form method="GET" action="" replace=true noscroll=true>
                 <div class="filters" role="search" on:change=send_own_form>
                     <label for="member-search">
@@ -166,7 +187,7 @@ pub fn GroupMembers(
                     let powers = powers.await.unwrap_or_default();
                     match members.await {
                         Ok(page) => view! {
-                            <MemberTable page app_id=app_id.get_untracked() guid=guid.get_untracked() powers change cursor />
+                            <MemberTable page app_id=app_id.get_untracked() guid=guid.get_untracked() powers next_page=next_page() />
                         }
                             .into_any(),
                         Err(error) => view! { <ErrorNotice error /> }.into_any(),
@@ -176,7 +197,7 @@ pub fn GroupMembers(
             <Transition>
                 {move || Suspend::new(async move {
                     powers.await.unwrap_or_default().manage.then(|| view! {
-                        <AddMembers app_id=app_id.get_untracked() guid=guid.get_untracked() change />
+                        <AddMembers app_id=app_id.get_untracked() guid=guid.get_untracked() />
                     })
                 })}
             </Transition>
@@ -190,8 +211,7 @@ fn MemberTable(
     app_id: String,
     guid: String,
     powers: Powers,
-    change: ServerAction<ChangeMembers>,
-    cursor: RwSignal<Option<String>>,
+    next_page: impl Fn(&str) -> String + Send + 'static,
 ) -> impl IntoView {
     let count = page.total_in_words("member", "members");
     let next = page.next_cursor.clone();
@@ -205,26 +225,18 @@ fn MemberTable(
                 {page
                     .items
                     .into_iter()
-                    .map(|member| view! { <MemberRow member app_id=app_id.clone() guid=guid.clone() powers change /> })
+                    .map(|member| view! { <MemberRow member app_id=app_id.clone() guid=guid.clone() powers /> })
                     .collect_view()}
             </tbody>
         </table>
         <nav class="paging">
-            {next.map(|next| view! {
-                <button type="button" class="secondary" on:click=move |_| cursor.set(Some(next.clone()))>"Next page"</button>
-            })}
+            {next.map(|next| view! { <a href=next_page(&next) class="older">"Next page"</a> })}
         </nav>
     }
 }
 
 #[component]
-fn MemberRow(
-    member: MemberView,
-    app_id: String,
-    guid: String,
-    powers: Powers,
-    change: ServerAction<ChangeMembers>,
-) -> impl IntoView {
+fn MemberRow(member: MemberView, app_id: String, guid: String, powers: Powers) -> impl IntoView {
     let uid = member.uid.to_string();
     let user_href = format!("/apps/{app_id}/users/{uid}");
     let (row, shown) = (uid.clone(), uid.clone());
@@ -247,7 +259,7 @@ fn MemberRow(
             <td><Timestamp at=Some(member.joined_at) /></td>
             <td class="row-actions">
                 {powers.manage.then(|| view! {
-                    <ActionForm action=change attr:class="inline change-scope">
+                    <form method="post" action=ChangeMembers::url() class="inline change-scope">
                         {hidden()}
                         <input type="hidden" name="action" value=MemberAction::ChangeScope.as_str() />
                         <select name="scope" aria-label="New scope">
@@ -257,20 +269,20 @@ fn MemberRow(
                                 .collect_view()}
                         </select>
                         <button type="submit" class="secondary">"Change scope"</button>
-                    </ActionForm>
+                    </form>
                 })}
                 {powers.moderate.then(|| view! {
                     <details class="confirmed-action kick">
                         <summary>"Kick"</summary>
-                        <ActionForm action=change attr:class="form">
+                        <form method="post" action=ChangeMembers::url() class="form">
                             {hidden()}
                             <input type="hidden" name="action" value=MemberAction::Kick.as_str() />
                             <ConfirmedSubmit consequence="They leave the group; they may join again" button="Kick member" />
-                        </ActionForm>
+                        </form>
                     </details>
                     <details class="confirmed-action ban">
                         <summary>"Ban"</summary>
-                        <ActionForm action=change attr:class="form">
+                        <form method="post" action=ChangeMembers::url() class="form">
                             {hidden()}
                             <input type="hidden" name="action" value=MemberAction::Ban.as_str() />
                             <label>"Reason (optional)" <input name="reason" maxlength="500" autocomplete="off" /></label>
@@ -284,7 +296,7 @@ fn MemberRow(
                                 </select>
                             </label>
                             <ConfirmedSubmit consequence="They leave the group and may not join again while banned" button="Ban member" />
-                        </ActionForm>
+                        </form>
                     </details>
                 })}
             </td>
@@ -294,7 +306,7 @@ fn MemberRow(
 
 /// Finds users by UID or name prefix and adds the ones picked, with one scope.
 #[component]
-fn AddMembers(app_id: String, guid: String, change: ServerAction<ChangeMembers>) -> impl IntoView {
+fn AddMembers(app_id: String, guid: String) -> impl IntoView {
     /// How many of the users found are offered.
     const OFFERED: usize = 8;
     let typed = RwSignal::new(String::new());
@@ -313,12 +325,8 @@ fn AddMembers(app_id: String, guid: String, change: ServerAction<ChangeMembers>)
             }
         },
     );
-    Effect::new(move |_| {
-        change.version().track();
-        picked.set(Vec::new());
-    });
     view! {
-        <ActionForm action=change attr:class="form add-members">
+        <form method="post" action=ChangeMembers::url() class="form add-members">
             <input type="hidden" name="app_id" value=app_id />
             <input type="hidden" name="guid" value=guid />
             <input type="hidden" name="action" value=MemberAction::Add.as_str() />
@@ -373,6 +381,6 @@ fn AddMembers(app_id: String, guid: String, change: ServerAction<ChangeMembers>)
                     .collect_view()}
             </select>
             <button type="submit">"Add members"</button>
-        </ActionForm>
+        </form>
     }
 }

@@ -9,6 +9,7 @@ use super::{
     group_bans::GroupBans,
     group_form::{GroupForm, SaveGroup},
     group_members::{ChangeMembers, GroupMembers},
+    outcome::use_outcome,
     permitted::load_user_powers,
     timestamp::Timestamp,
 };
@@ -57,8 +58,9 @@ pub fn GroupPage() -> impl IntoView {
     let change = ServerAction::<ChangeMembers>::new();
     let delete = ServerAction::<DeleteGroup>::new();
     let powers = Resource::new(move || app_id.get(), load_user_powers);
+    let outcome = use_outcome();
     let group = Resource::new(
-        move || (app_id.get(), guid.get(), save.version().get(), change.version().get()),
+        move || (app_id.get(), guid.get(), save.version().get()),
         |(app_id, guid, ..)| load_group(app_id, guid),
     );
     view! {
@@ -72,7 +74,7 @@ pub fn GroupPage() -> impl IntoView {
                     }
                 })}
             </Transition>
-            <GroupMembers app_id guid powers change />
+            <GroupMembers app_id guid powers change outcome />
             <GroupBans app_id guid powers change />
         </section>
     }

@@ -10,7 +10,9 @@ use super::{
 };
 use leptos::server_fn::ServerFn;
 
-use crate::domain::{ApiError, ApiKeyView, AppView, Environment, KeyName, KeyScope, NewApiKey, Outcome, Powers};
+#[cfg(feature = "ssr")]
+use crate::domain::KeyName;
+use crate::domain::{ApiError, ApiKeyView, AppView, Environment, FieldCheck, KeyScope, NewApiKey, Outcome, Powers};
 
 /// An app and its keys, fetched together for the keys page, with what the
 /// operator may do to them.
@@ -190,14 +192,13 @@ fn KeyRow(key: ApiKeyView, revoke: ServerAction<RevokeKey>, app_id: String, may_
 #[component]
 fn NewKeyForm(app: AppView) -> impl IntoView {
     let create = ServerAction::<CreateKey>::new();
-    let scope = RwSignal::new(KeyScope::FullAccess);
     let production = app.environment == Environment::Production;
     view! {
         <section class="card">
             <h2>"Create a key"</h2>
             <form method="post" action=CreateKey::url() class="form" id="create-key">
                 <input type="hidden" name="app_id" value=app.app_id.to_string() />
-                <CheckedInput label="Name" name="name" check=|v| KeyName::parse(v).map(|_| ()) />
+                <CheckedInput label="Name" name="name" check=FieldCheck::KeyName />
                 <fieldset>
                     <legend>"Type"</legend>
                     {KeyScope::ALL
@@ -206,9 +207,7 @@ fn NewKeyForm(app: AppView) -> impl IntoView {
                             let s = *s;
                             view! {
                                 <label class="choice">
-                                    <input type="radio" name="scope" value=s.as_str()
-                                        checked=s == KeyScope::FullAccess
-                                        on:change=move |_| scope.set(s) />
+                                    <input type="radio" name="scope" value=s.as_str() checked=s == KeyScope::FullAccess />
                                     {s.label()}
                                     <small class="muted">{match s {
                                         KeyScope::AuthOnly => " — may only create users and log them in; for client apps",
@@ -220,7 +219,7 @@ fn NewKeyForm(app: AppView) -> impl IntoView {
                         .collect_view()}
                 </fieldset>
                 {production.then(|| view! {
-                    <label class="choice confirm" class:attention=move || scope.get() == KeyScope::AuthOnly>
+                    <label class="choice confirm">
                         <input type="checkbox" name="confirm_auth_key" value="yes" />
                         "I understand an Auth Key for this production app will ship inside client code."
                     </label>

@@ -2,7 +2,9 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use super::{checked_input::CheckedInput, error_notice::ActionError};
-use crate::domain::{ApiError, Password};
+#[cfg(feature = "ssr")]
+use crate::domain::Password;
+use crate::domain::{ApiError, FieldCheck};
 
 /// Sets a new password with a one-time link an owner or admin made, and
 /// signs its operator in (after their second factor, if they have one).
@@ -30,7 +32,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
             <ActionForm action=set attr:class="card form">
                 <input type="hidden" name="token" value=token />
                 <CheckedInput label="New password (at least 12 characters)" name="password" kind="password"
-                    autocomplete="new-password" check=|v| Password::parse(v).map(|_| ()) />
+                    autocomplete="new-password" check=FieldCheck::Password />
                 <ActionError value=set.value() />
                 <button type="submit">"Set password and sign in"</button>
             </ActionForm>

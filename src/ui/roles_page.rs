@@ -9,7 +9,9 @@ use super::{
     permitted::{Needs, Permitted, load_user_powers},
     timestamp::Timestamp,
 };
-use crate::domain::{ApiError, Reach, RoleId, RoleView, parse_description, parse_role_name};
+use crate::domain::{ApiError, FieldCheck, Reach, RoleView};
+#[cfg(feature = "ssr")]
+use crate::domain::{RoleId, parse_description, parse_role_name};
 
 #[server]
 pub async fn list_roles(app_id: String) -> Result<Vec<RoleView>, ApiError> {
@@ -188,16 +190,16 @@ fn RoleForm(app_id: String, role: Option<RoleView>, save: ServerAction<SaveRole>
                 }
                     .into_any()
             } else {
-                view! { <CheckedInput label="Role id" name="role" scope="new-role" check=|v| RoleId::parse(v).map(|_| ()) /> }.into_any()
+                view! { <CheckedInput label="Role id" name="role" scope="new-role" check=FieldCheck::RoleId /> }.into_any()
             }}
-            <CheckedInput label="Name" name="name" scope=scope.clone() value=name check=|v| parse_role_name(v).map(|_| ()) />
+            <CheckedInput label="Name" name="name" scope=scope.clone() value=name check=FieldCheck::RoleName />
             <CheckedInput
                 label="Description"
                 name="description"
                 scope=scope.clone()
                 value=description
                 optional=true
-                check=|v| parse_description(v).map(|_| ())
+                check=FieldCheck::Description
             />
             <ReachSelect label="Lists" name="list_users" chosen=settings.list_users />
             <ReachSelect label="Writes to" name="send_messages_to" chosen=settings.send_messages_to />

@@ -6,7 +6,9 @@ use super::{
     error_notice::ActionError,
     session::{Visitor, current_visitor},
 };
-use crate::domain::{ApiError, Email, OperatorName, Password};
+use crate::domain::{ApiError, FieldCheck};
+#[cfg(feature = "ssr")]
+use crate::domain::{Email, OperatorName, Password};
 
 /// Creates the owner account on a fresh installation and signs them in.
 #[server]
@@ -36,12 +38,12 @@ pub fn SetupPage() -> impl IntoView {
                                 <p>"Create the owner account. The owner can add the rest of the team later."</p>
                                 <ActionForm action=create attr:class="card form">
                                     <CheckedInput label="Email" name="email" kind="email" autocomplete="email"
-                                        check=|v| Email::parse(v).map(|_| ()) />
+                                        check=FieldCheck::Email />
                                     <CheckedInput label="Name" name="name" autocomplete="name"
-                                        check=|v| OperatorName::parse(v).map(|_| ()) />
+                                        check=FieldCheck::OperatorName />
                                     <CheckedInput label="Password (at least 12 characters)" name="password"
                                         kind="password" autocomplete="new-password"
-                                        check=|v| Password::parse(v).map(|_| ()) />
+                                        check=FieldCheck::Password />
                                     <ActionError value=create.value() />
                                     <button type="submit">"Create owner account"</button>
                                 </ActionForm>

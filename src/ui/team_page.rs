@@ -11,8 +11,10 @@ use super::{
 use leptos::server_fn::ServerFn;
 
 use crate::domain::{
-    ApiError, Email, OperatorName, OperatorRole, OperatorView, Outcome, Permission, SignInStatus, TwoFactorPolicy,
+    ApiError, FieldCheck, OperatorRole, OperatorView, Outcome, Permission, SignInStatus, TwoFactorPolicy,
 };
+#[cfg(feature = "ssr")]
+use crate::domain::{Email, OperatorName};
 
 /// The team, and who is looking at it (their own row is not editable).
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -421,8 +423,8 @@ fn AddOperatorSection(
                 </p>
             })}
             <form method="post" action=AddOperator::url() class="form" id="add-operator">
-                <CheckedInput label="Email" name="email" kind="email" check=|v| Email::parse(v).map(|_| ()) />
-                <CheckedInput label="Name" name="name" check=|v| OperatorName::parse(v).map(|_| ()) />
+                <CheckedInput label="Email" name="email" kind="email" check=FieldCheck::Email />
+                <CheckedInput label="Name" name="name" check=FieldCheck::OperatorName />
                 <label for="role">"Role"</label>
                 <select id="role" name="role">
                     {assignable_roles(assigner)

@@ -1,7 +1,12 @@
 use leptos::prelude::*;
 
-use super::error_notice::{ActionError, ErrorNotice};
-use crate::domain::{ApiError, TotpSetup, TwoFactorView};
+use leptos::server_fn::ServerFn;
+
+use super::{
+    error_notice::{ActionError, ErrorNotice},
+    outcome::use_outcome,
+};
+use crate::domain::{ApiError, Outcome, TotpSetup, TwoFactorView};
 
 // These server functions stay open to a session that must set up a second
 // factor first: their prefix is one of `two_factor_gate::OPEN_PREFIXES`.
@@ -29,7 +34,9 @@ pub async fn confirm_totp_setup(code: String) -> Result<Vec<String>, ApiError> {
     };
     let factor = SecondFactor::parse(&code)?;
     let (state, caller) = (expect_context::<AppState>(), dashboard_caller().await?);
-    Ok(two_factor::confirm_setup(&state.db, &caller, &factor, &own_key().await?).await?)
+    let codes = two_factor::confirm_setup(&state.db, &caller, &factor, &own_key().await?).await?;
+    crate::ui::outcome::keep(crate::domain::Outcome::RecoveryCodes(codes.clone())).await?;
+    Ok(codes)
 }
 
 #[server]
@@ -42,12 +49,14 @@ pub async fn disable_two_factor(code: String) -> Result<(), ApiError> {
 
 /// `/account/two-factor`: sets up, shows and turns off the operator's
 /// second factor. An operator whose role must use one is sent here first.
+/// The forms that set it up post and come back: the secret being set up
+/// is the server's to show until a code turns it on, and the recovery
+/// codes are shown once, on the page that comes back.
 #[component]
 pub fn TwoFactorPage() -> impl IntoView {
-    let begin = ServerAction::<BeginTotpSetup>::new();
-    let confirm = ServerAction::<ConfirmTotpSetup>::new();
     let disable = ServerAction::<DisableTwoFactor>::new();
-    let status = Resource::new(move || (confirm.version().get(), disable.version().get()), |_| two_factor_status());
+    let status = Resource::new(move || disable.version().get(), |_| two_factor_status());
+    let outcome = use_outcome();
     view! {
         <main class="narrow">
             <h1>"Two-factor sign-in"</h1>
@@ -57,8 +66,13 @@ pub fn TwoFactorPage() -> impl IntoView {
             </p>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
+                    let codes = match outcome.await {
+                        Some(Outcome::RecoveryCodes(codes)) => Some(codes),
+                        _ => None,
+                    };
                     match status.await {
-                        Ok(status) => view! { <TwoFactorState status begin confirm disable /> }.into_any(),
+                        Ok(status) if status.enabled => view! { <TwoFactorOn status codes disable /> }.into_any(),
+                        Ok(status) => view! { <TwoFactorSetUp status /> }.into_any(),
                         Err(error) => view! { <ErrorNotice error /> }.into_any(),
                     }
                 })}
@@ -68,53 +82,56 @@ pub fn TwoFactorPage() -> impl IntoView {
 }
 
 #[component]
-fn TwoFactorState(
+fn TwoFactorOn(
     status: TwoFactorView,
-    begin: ServerAction<BeginTotpSetup>,
-    confirm: ServerAction<ConfirmTotpSetup>,
+    codes: Option<Vec<String>>,
     disable: ServerAction<DisableTwoFactor>,
 ) -> impl IntoView {
-    let codes = move || confirm.value().get().and_then(Result::ok);
-    if status.enabled {
-        return view! {
-            {move || codes().map(|codes| view! { <RecoveryCodes codes /> })}
-            <p class="notice" role="status">
-                "Two-factor sign-in is on. Recovery codes left: " {status.recovery_codes_left} "."
-            </p>
-            {(!status.required).then(|| view! {
-                <ActionForm action=disable attr:class="card form">
-                    <label for="off-code">"A code, to turn two-factor sign-in off"</label>
-                    <input id="off-code" name="code" autocomplete="one-time-code" required />
-                    <ActionError value=disable.value() />
-                    <button type="submit" class="danger">"Turn off"</button>
-                </ActionForm>
-            })}
-        }
-        .into_any();
+    view! {
+        {codes.map(|codes| view! { <RecoveryCodes codes /> })}
+        <p class="notice" role="status">
+            "Two-factor sign-in is on. Recovery codes left: " {status.recovery_codes_left} "."
+        </p>
+        {(!status.required).then(|| view! {
+            <ActionForm action=disable attr:class="card form">
+                <label for="off-code">"A code, to turn two-factor sign-in off"</label>
+                <input id="off-code" name="code" autocomplete="one-time-code" required />
+                <ActionError value=disable.value() />
+                <button type="submit" class="danger">"Turn off"</button>
+            </ActionForm>
+        })}
     }
+}
+
+#[component]
+fn TwoFactorSetUp(status: TwoFactorView) -> impl IntoView {
+    let begin = ServerAction::<BeginTotpSetup>::new();
+    let confirm = ServerAction::<ConfirmTotpSetup>::new();
+    let again = status.setting_up.is_some();
     view! {
         {status.required.then(|| view! {
             <p class="notice" role="alert">"Your role must sign in with two-factor: set it up to go on."</p>
         })}
-        <ActionForm action=begin attr:class="inline">
-            <button type="submit">"Set up an authenticator app"</button>
-        </ActionForm>
+        <form method="post" action=BeginTotpSetup::url() class="inline">
+            <button type="submit" class:secondary=again>
+                {if again { "Start again with a new key" } else { "Set up an authenticator app" }}
+            </button>
+        </form>
         <ActionError value=begin.value() />
-        {move || begin.value().get().and_then(Result::ok).map(|setup| view! {
+        {status.setting_up.map(|setup| view! {
             <section class="card form">
                 <p>"Scan this code with the app, or type the key in."</p>
                 <div class="qr" inner_html=setup.qr_svg></div>
                 <p>"Key: " <code class="totp-secret">{setup.secret}</code></p>
-                <ActionForm action=confirm attr:class="form">
+                <form method="post" action=ConfirmTotpSetup::url() class="form">
                     <label for="code">"The 6-digit code the app shows"</label>
                     <input id="code" name="code" autocomplete="one-time-code" inputmode="numeric" required />
                     <ActionError value=confirm.value() />
                     <button type="submit">"Turn on"</button>
-                </ActionForm>
+                </form>
             </section>
         })}
     }
-    .into_any()
 }
 
 /// The recovery codes, shown once: each signs in once without the app.

@@ -5,9 +5,9 @@ use super::{
 };
 use leptos::server_fn::ServerFn;
 
-use crate::domain::{
-    ApiError, RoleId, RoleView, Uid, UserView, parse_status_message, parse_tag_list, parse_user_name, parse_web_url,
-};
+#[cfg(feature = "ssr")]
+use crate::domain::Uid;
+use crate::domain::{ApiError, FieldCheck, RoleId, RoleView, UserView};
 
 /// Creates a user, or with `update` saves an existing user's profile. An
 /// empty optional field clears it. A new user's page opens once created.
@@ -83,9 +83,9 @@ pub fn UserForm(
                 }
                     .into_any()
             } else {
-                view! { <CheckedInput label="UID" name="uid" scope check=|v| Uid::parse(v).map(|_| ()) /> }.into_any()
+                view! { <CheckedInput label="UID" name="uid" scope check=FieldCheck::Uid /> }.into_any()
             }}
-            <CheckedInput label="Name" name="name" scope value=name check=|v| parse_user_name(v).map(|_| ()) />
+            <CheckedInput label="Name" name="name" scope value=name check=FieldCheck::UserName />
             <label for=format!("{scope}-role")>"Role"</label>
             <RoleSelect roles name="role" id=if editing { "edit-user-role" } else { "new-user-role" } selected=if role.is_empty() { RoleId::DEFAULT.to_owned() } else { role } />
             <CheckedInput
@@ -94,7 +94,7 @@ pub fn UserForm(
                 scope
                 optional=true
                 value=tags
-                check=|v| parse_tag_list(v).map(|_| ())
+                check=FieldCheck::Tags
             />
             <CheckedInput
                 label="Status message"
@@ -102,7 +102,7 @@ pub fn UserForm(
                 scope
                 optional=true
                 value=status_message
-                check=|v| parse_status_message(v).map(|_| ())
+                check=FieldCheck::StatusMessage
             />
             <CheckedInput
                 label="Avatar URL"
@@ -111,7 +111,7 @@ pub fn UserForm(
                 scope
                 optional=true
                 value=avatar
-                check=|v| parse_web_url(v, "ERR_INVALID_AVATAR").map(|_| ())
+                check=FieldCheck::Avatar
             />
             <CheckedInput
                 label="Link URL"
@@ -120,7 +120,7 @@ pub fn UserForm(
                 scope
                 optional=true
                 value=link
-                check=|v| parse_web_url(v, "ERR_INVALID_LINK").map(|_| ())
+                check=FieldCheck::Link
             />
             <MetadataEditor id=format!("{scope}-metadata") value=metadata />
             <ActionError value=save.value() />

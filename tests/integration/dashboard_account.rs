@@ -72,9 +72,13 @@ async fn turn_on_two_factor_with(app: &TestApp, browser: &Client) -> (String, Ve
     let secret = setup["secret"].as_str().unwrap().to_owned();
     assert!(setup["address"].as_str().unwrap().starts_with("otpauth://totp/"), "{setup}");
     assert!(setup["qrSvg"].as_str().unwrap().contains("<svg"), "a QR code to scan");
+    let status = ok(app, browser, path_of::<TwoFactorStatus>(), &[]).await;
+    assert_eq!(status["settingUp"], setup, "the secret being set up is shown again, until a code turns it on");
     let confirming = code(&secret, 0);
     let codes = ok(app, browser, path_of::<ConfirmTotpSetup>(), &[("code", &confirming)]).await;
     let codes: Vec<String> = serde_json::from_value(codes).unwrap();
+    let status = ok(app, browser, path_of::<TwoFactorStatus>(), &[]).await;
+    assert!(status.get("settingUp").is_none(), "nothing is being set up once it is on: {status}");
     (secret, codes, confirming)
 }
 

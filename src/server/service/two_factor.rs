@@ -59,15 +59,20 @@ fn invalid_secret() -> crate::domain::Invalid {
 
 /// Where the signed-in operator stands.
 pub async fn status(db: &Db, caller: &Caller) -> Result<TwoFactorView> {
-    let (id, _) = signed_in_operator(caller)?;
-    let sql = "SELECT EXISTS (SELECT 1 FROM operator_totp WHERE operator_id = $1 AND confirmed_at IS NOT NULL)";
-    let enabled: bool = db.scalar(sql, args![id]).await?;
+    let (id, email) = signed_in_operator(caller)?;
+    let sql = "SELECT secret, confirmed_at IS NOT NULL FROM operator_totp WHERE operator_id = $1";
+    let totp: Option<(String, bool)> = db.optional(sql, args![id]).await?;
     let sql = "SELECT COUNT(*) FROM operator_recovery_codes WHERE operator_id = $1";
     let recovery_codes_left: i64 = db.scalar(sql, args![id]).await?;
     let role = caller.operator_role().map(OperatorRole::as_str);
     let sql = "SELECT EXISTS (SELECT 1 FROM two_factor_roles WHERE role = $1)";
     let required: bool = db.scalar(sql, args![role]).await?;
-    Ok(TwoFactorView { enabled, required, recovery_codes_left })
+    let enabled = totp.as_ref().is_some_and(|(_, confirmed)| *confirmed);
+    let setting_up = match totp {
+        Some((secret, false)) => Some(setup_of(secret, &email)?),
+        _ => None,
+    };
+    Ok(TwoFactorView { enabled, required, recovery_codes_left, setting_up })
 }
 
 /// Draws a new secret for the signed-in operator to scan; it asks for
@@ -75,13 +80,6 @@ pub async fn status(db: &Db, caller: &Caller) -> Result<TwoFactorView> {
 pub async fn begin_setup(db: &Db, caller: &Caller) -> Result<TotpSetup> {
     let (id, email) = signed_in_operator(caller)?;
     let secret = Secret::new_stack(rand::random()).to_base32();
-    let totp = totp(&secret, &email)?;
-    let address = totp.to_url().map_err(|err| Error::Internal(format!("totp: {err}")))?;
-    let qr_svg = QrCode::new(address.as_bytes())
-        .map_err(|err| Error::Internal(format!("qr: {err}")))?
-        .render::<svg::Color>()
-        .min_dimensions(200, 200)
-        .build();
     let mut tx = db.begin_write().await?;
     let sql = "INSERT INTO operator_totp (operator_id, secret, created_at) VALUES ($1, $2, $3) \
                ON CONFLICT (operator_id) DO UPDATE SET secret = $2, created_at = $3 \
@@ -90,6 +88,17 @@ pub async fn begin_setup(db: &Db, caller: &Caller) -> Result<TotpSetup> {
         return Err(Error::conflict("ERR_TWO_FACTOR_ON", "Two-factor sign-in is on already."));
     }
     tx.commit().await?;
+    setup_of(secret, &email)
+}
+
+/// What an authenticator app needs of `secret`: the address, and its QR code.
+fn setup_of(secret: String, email: &str) -> Result<TotpSetup> {
+    let address = totp(&secret, email)?.to_url().map_err(|err| Error::Internal(format!("totp: {err}")))?;
+    let qr_svg = QrCode::new(address.as_bytes())
+        .map_err(|err| Error::Internal(format!("qr: {err}")))?
+        .render::<svg::Color>()
+        .min_dimensions(200, 200)
+        .build();
     Ok(TotpSetup { secret, address, qr_svg })
 }
 
