@@ -17,15 +17,16 @@ pub mod server;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// The browser's entry point: the page is the server's HTML, and only its
+/// islands (`#[island]`) come to life, each from the props it was drawn with.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    // Hydration waits for the chunks of the lazy routes on the page; the
-    // marker tells browser tests (and anyone debugging) that it is done.
-    wasm_bindgen_futures::spawn_local(async {
-        let body = leptos::prelude::document().body().expect("a page has a body");
-        leptos::mount::hydrate_from_async(body.clone(), app::App).await.forget();
-        let _ = body.set_attribute("data-hydrated", "");
+    // A server function that answers with a redirect, called by an island,
+    // loads the page it names: there is no router in the browser.
+    let _ = leptos::server_fn::redirect::set_redirect_hook(|to: &str| {
+        let _ = leptos::prelude::window().location().set_href(to);
     });
+    leptos::mount::hydrate_islands();
 }

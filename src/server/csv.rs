@@ -78,7 +78,7 @@ pub async fn export(
 }
 
 /// Imports the text of a CSV file into `app`: the one way in, whether the
-/// page's script sends the text or a plain form uploads the file.
+/// dashboard's form uploads the file or a server function sends the text.
 pub async fn import(db: &Db, caller: &Caller, app: &App, text: &str) -> Result<ImportReport> {
     if text.len() > MAX_IMPORT_BYTES {
         return Err(too_large());
@@ -101,8 +101,7 @@ struct KeptImport {
 }
 
 /// `POST /apps/{app_id}/users/import`: the import form as a browser sends
-/// it without the page's script, multipart, with the chosen file (`file`)
-/// or pasted text (`csv`). The browser is sent back to the users page, and
+/// it, multipart, with the chosen file (`file`) or pasted text (`csv`). The browser is sent back to the users page, and
 /// the report, or why the file was refused, waits in the session for it.
 pub async fn import_form(
     State(state): State<AppState>,

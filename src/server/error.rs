@@ -208,9 +208,9 @@ impl Error {
     }
 }
 
-/// For server functions: a hydrated page gets the same status a REST client
+/// For server functions: an island's call gets the same status a REST client
 /// would, not the blanket 500 server functions answer errors with. A plain
-/// form post (no JavaScript) keeps the redirect back to its page, which
+/// form post keeps the redirect back to its page, which
 /// carries the error in the URL for the page to show.
 pub fn answer_with_status(status: StatusCode) {
     use leptos::prelude::use_context;

@@ -4,22 +4,24 @@ use crate::domain::FieldCheck;
 
 /// A labelled input that checks itself as the person types, with the same
 /// parser the server will use, and says what is wrong before submitting.
-#[component]
+#[island]
 pub fn CheckedInput(
-    label: &'static str,
-    name: &'static str,
+    #[prop(into)] label: String,
+    #[prop(into)] name: String,
     check: FieldCheck,
-    #[prop(default = "text")] kind: &'static str,
-    #[prop(optional)] value: String,
-    #[prop(optional)] autocomplete: &'static str,
-    #[prop(optional)] placeholder: &'static str,
+    #[prop(optional, into)] kind: Option<String>,
+    #[prop(optional, into)] value: Option<String>,
+    #[prop(optional, into)] autocomplete: Option<String>,
+    #[prop(optional, into)] placeholder: Option<String>,
     /// May be left empty.
     #[prop(optional)]
-    optional: bool,
+    optional: Option<bool>,
     /// Tells this field's id from its namesakes in other forms on the page.
     #[prop(optional, into)]
-    scope: String,
+    scope: Option<String>,
 ) -> impl IntoView {
+    let (optional, scope) = (optional.unwrap_or(false), scope.unwrap_or_default());
+    let kind = kind.unwrap_or_else(|| "text".to_owned());
     let problem = RwSignal::new(None::<String>);
     let id = if scope.is_empty() { format!("field-{name}") } else { format!("field-{scope}-{name}") };
     let hint = format!("{id}-problem");

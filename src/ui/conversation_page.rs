@@ -75,7 +75,7 @@ pub fn ConversationPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     let may_delete = powers.await.is_ok_and(|p| p.moderate);
                     match latest.await {
-                        Ok(page) => view! { <Transcript page named=named.get_untracked() app_id=app_id.get_untracked() may_delete delete /> }.into_any(),
+                        Ok(page) => view! { <Transcript page named=named.get_untracked() app_id=app_id.get_untracked() may_delete /> }.into_any(),
                         Err(error) => view! { <ErrorNotice error /> }.into_any(),
                     }
                 })}
@@ -85,13 +85,12 @@ pub fn ConversationPage() -> impl IntoView {
 }
 
 /// The messages, the earliest loaded first, and the way further back.
-#[component]
+#[island(lazy)]
 fn Transcript(
     page: MessagePage,
     named: (Option<String>, Option<String>, Option<String>),
     app_id: String,
     may_delete: bool,
-    delete: ServerAction<DeleteMessage>,
 ) -> impl IntoView {
     let earlier = RwSignal::new(Vec::<MessageView>::new());
     let next = RwSignal::new(page.next_cursor.clone());
@@ -132,7 +131,7 @@ fn Transcript(
         }
     };
     let latest = page.items;
-    let row = move |message: MessageView| view! { <TranscriptLine message app_id=app_id.clone() may_delete delete /> };
+    let row = move |message: MessageView| view! { <TranscriptLine message app_id=app_id.clone() may_delete /> };
     let row_earlier = row.clone();
     view! {
         <div class="transcript" on:scroll=on_scroll>
@@ -154,12 +153,7 @@ fn Transcript(
 }
 
 #[component]
-fn TranscriptLine(
-    message: MessageView,
-    app_id: String,
-    may_delete: bool,
-    delete: ServerAction<DeleteMessage>,
-) -> impl IntoView {
+fn TranscriptLine(message: MessageView, app_id: String, may_delete: bool) -> impl IntoView {
     let deletable =
         may_delete && message.deleted_at.is_none() && message.category != crate::domain::MessageCategory::Action;
     let (id, sender, sent_at) = (message.id, message.sender.clone(), message.sent_at);
@@ -168,7 +162,7 @@ fn TranscriptLine(
             <span class="sender">{sender}</span>
             <Timestamp at=Some(sent_at) />
             <div class="body"><MessageBody message /></div>
-            {deletable.then(|| view! { <MessageDelete app_id id delete /> })}
+            {deletable.then(|| view! { <MessageDelete app_id id /> })}
         </li>
     }
 }

@@ -65,7 +65,6 @@ pub fn GroupForm(
         ),
         None => (String::new(), String::new(), GroupType::Public, String::new(), String::new()),
     };
-    let chosen = RwSignal::new(group_type);
     let scope = if editing { format!("group-{guid}") } else { "new-group".to_owned() };
     let had_password = group_type == GroupType::Password;
     view! {
@@ -81,37 +80,7 @@ pub fn GroupForm(
                 view! { <CheckedInput label="GUID" name="guid" scope="new-group" check=FieldCheck::Guid /> }.into_any()
             }}
             <CheckedInput label="Name" name="name" scope=scope.clone() value=name check=FieldCheck::GroupName />
-            <label for=format!("{scope}-type")>"Type"</label>
-            <select
-                id=format!("{scope}-type")
-                name="group_type"
-                on:change=move |ev| {
-                    if let Ok(picked) = GroupType::parse(&event_target_value(&ev)) {
-                        chosen.set(picked);
-                    }
-                }
-            >
-                {GroupType::ALL
-                    .iter()
-                    .map(|t| view! { <option value=t.as_str() selected=*t == group_type>{t.label()}</option> })
-                    .collect_view()}
-            </select>
-            {
-                let scope = scope.clone();
-                move || (chosen.get() == GroupType::Password).then(|| {
-                    view! {
-                        <CheckedInput
-                            label=if had_password { "New password (blank keeps the current one)" } else { "Password" }
-                            name="password"
-                            kind="password"
-                            scope=scope.clone()
-                            autocomplete="new-password"
-                            optional=had_password
-                            check=FieldCheck::GroupPassword
-                        />
-                    }
-                })
-            }
+            <GroupTypeField scope=scope.clone() group_type had_password />
             <CheckedInput
                 label="Description"
                 name="description"
@@ -131,5 +100,42 @@ pub fn GroupForm(
             <ActionError value=save.value() />
             <button type="submit">{if editing { "Save group" } else { "Create group" }}</button>
         </ActionForm>
+    }
+}
+
+/// The group's type, and its password field while the type chosen is
+/// "password".
+#[island(lazy)]
+fn GroupTypeField(scope: String, group_type: GroupType, had_password: bool) -> impl IntoView {
+    let chosen = RwSignal::new(group_type);
+    view! {
+        <label for=format!("{scope}-type")>"Type"</label>
+        <select
+            id=format!("{scope}-type")
+            name="group_type"
+            on:change=move |ev| {
+                if let Ok(picked) = GroupType::parse(&event_target_value(&ev)) {
+                    chosen.set(picked);
+                }
+            }
+        >
+            {GroupType::ALL
+                .iter()
+                .map(|t| view! { <option value=t.as_str() selected=*t == group_type>{t.label()}</option> })
+                .collect_view()}
+        </select>
+        {move || (chosen.get() == GroupType::Password).then(|| {
+            view! {
+                <CheckedInput
+                    label=if had_password { "New password (blank keeps the current one)" } else { "Password" }
+                    name="password"
+                    kind="password"
+                    scope=scope.clone()
+                    autocomplete="new-password"
+                    optional=had_password
+                    check=FieldCheck::GroupPassword
+                />
+            }
+        })}
     }
 }

@@ -3,11 +3,11 @@ use leptos::server_fn::ServerFn;
 use leptos_router::{components::Form, hooks::use_query_map};
 
 use super::{
+    auto_submit::AutoSubmit,
     confirmed_submit::ConfirmedSubmit,
     error_notice::{ActionError, ErrorNotice},
     group_badges::ScopeBadge,
     timestamp::Timestamp,
-    user_filters::send_own_form,
     users_page::list_users,
 };
 use crate::domain::{ApiError, BanLength, MemberAction, MemberView, Outcome, Page, Powers, Scope, UserFilter};
@@ -151,58 +151,59 @@ pub fn GroupMembers(
         })
     };
     view! {
-        <section class="card members">
-            <h2>"Members"</h2>
-            <ActionError value=change.value() />
-            <Transition>{refused}</Transition>
-            <Form method="GET" action="" replace=true noscroll=true>
-                <div class="filters" role="search" on:change=send_own_form>
-                    <label for="member-search">
-                        "Find a member by UID"
-                        <input
-                            id="member-search"
-                            type="search"
-                            name="member"
-                            value=shown_search
-                            placeholder="Start typing a UID"
-                            autocomplete="off"
-                            on:input=send_own_form
-                        />
-                    </label>
-                    <label for="member-scope">
-                        "Scope"
-                        <select id="member-scope" name="scope">
-                            <option value="">"Any scope"</option>
-                            {Scope::ALL
-                                .iter()
-                                .map(|s| view! { <option value=s.as_str() selected=s.as_str() == shown_scope>{s.label()}</option> })
-                                .collect_view()}
-                        </select>
-                    </label>
-                    <button type="submit" class="secondary">"Find"</button>
-                </div>
-            </Form>
-            <Transition fallback=|| view! { <p class="muted">"Loading members…"</p> }>
-                {move || Suspend::new(async move {
-                    let powers = powers.await.unwrap_or_default();
-                    match members.await {
-                        Ok(page) => view! {
-                            <MemberTable page app_id=app_id.get_untracked() guid=guid.get_untracked() powers next_page=next_page() />
+            <section class="card members">
+                <h2>"Members"</h2>
+                <ActionError value=change.value() />
+                <Transition>{refused}</Transition>
+                <Form method="GET" action="" replace=true noscroll=true>
+                    <AutoSubmit>
+    <div class="filters" role="search">
+                        <label for="member-search">
+                            "Find a member by UID"
+                            <input
+                                id="member-search"
+                                type="search"
+                                name="member"
+                                value=shown_search
+                                placeholder="Start typing a UID"
+                                autocomplete="off"
+                            />
+                        </label>
+                        <label for="member-scope">
+                            "Scope"
+                            <select id="member-scope" name="scope">
+                                <option value="">"Any scope"</option>
+                                {Scope::ALL
+                                    .iter()
+                                    .map(|s| view! { <option value=s.as_str() selected=s.as_str() == shown_scope>{s.label()}</option> })
+                                    .collect_view()}
+                            </select>
+                        </label>
+                        <button type="submit" class="secondary">"Find"</button>
+                    </div>
+                    </AutoSubmit>
+                </Form>
+                <Transition fallback=|| view! { <p class="muted">"Loading members…"</p> }>
+                    {move || Suspend::new(async move {
+                        let powers = powers.await.unwrap_or_default();
+                        match members.await {
+                            Ok(page) => view! {
+                                <MemberTable page app_id=app_id.get_untracked() guid=guid.get_untracked() powers next_page=next_page() />
+                            }
+                                .into_any(),
+                            Err(error) => view! { <ErrorNotice error /> }.into_any(),
                         }
-                            .into_any(),
-                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                    }
-                })}
-            </Transition>
-            <Transition>
-                {move || Suspend::new(async move {
-                    powers.await.unwrap_or_default().manage.then(|| view! {
-                        <AddMembers app_id=app_id.get_untracked() guid=guid.get_untracked() />
-                    })
-                })}
-            </Transition>
-        </section>
-    }
+                    })}
+                </Transition>
+                <Transition>
+                    {move || Suspend::new(async move {
+                        powers.await.unwrap_or_default().manage.then(|| view! {
+                            <AddMembers app_id=app_id.get_untracked() guid=guid.get_untracked() />
+                        })
+                    })}
+                </Transition>
+            </section>
+        }
 }
 
 #[component]
@@ -305,7 +306,7 @@ fn MemberRow(member: MemberView, app_id: String, guid: String, powers: Powers) -
 }
 
 /// Finds users by UID or name prefix and adds the ones picked, with one scope.
-#[component]
+#[island(lazy)]
 fn AddMembers(app_id: String, guid: String) -> impl IntoView {
     /// How many of the users found are offered.
     const OFFERED: usize = 8;

@@ -3,12 +3,12 @@ use leptos_router::{components::Form, hooks::use_query_map};
 
 use super::{
     app_layout::use_app_id,
+    auto_submit::AutoSubmit,
     error_notice::ErrorNotice,
     group_badges::GroupTypeBadge,
     group_form::GroupForm,
     permitted::{Needs, Permitted, load_user_powers},
     timestamp::Timestamp,
-    user_filters::send_own_form,
 };
 use crate::domain::{ApiError, GroupType, GroupView, Page};
 
@@ -95,34 +95,35 @@ fn filter_query(search: &str, group_type: &str) -> String {
 fn GroupFilters(search: String, group_type: String) -> impl IntoView {
     let app_id = use_app_id();
     view! {
-        <Form method="GET" action=move || format!("/apps/{}/groups", app_id.get()) replace=true noscroll=true>
-            <div class="filters" role="search" on:change=send_own_form>
-                <label class="search" for="group-search">
-                    "Find a group by name or GUID"
-                    <input
-                        id="group-search"
-                        type="search"
-                        name="q"
-                        value=search
-                        placeholder="Start typing a name or a GUID"
-                        autocomplete="off"
-                        on:input=send_own_form
-                    />
-                </label>
-                <label for="filter-type">
-                    "Type"
-                    <select id="filter-type" name="type">
-                        <option value="" selected=group_type.is_empty()>"Any type"</option>
-                        {GroupType::ALL
-                            .iter()
-                            .map(|t| view! { <option value=t.as_str() selected=t.as_str() == group_type>{t.label()}</option> })
-                            .collect_view()}
-                    </select>
-                </label>
-                <button type="submit" class="secondary">"Apply"</button>
-            </div>
-        </Form>
-    }
+            <Form method="GET" action=move || format!("/apps/{}/groups", app_id.get()) replace=true noscroll=true>
+                <AutoSubmit>
+    <div class="filters" role="search">
+                    <label class="search" for="group-search">
+                        "Find a group by name or GUID"
+                        <input
+                            id="group-search"
+                            type="search"
+                            name="q"
+                            value=search
+                            placeholder="Start typing a name or a GUID"
+                            autocomplete="off"
+                        />
+                    </label>
+                    <label for="filter-type">
+                        "Type"
+                        <select id="filter-type" name="type">
+                            <option value="" selected=group_type.is_empty()>"Any type"</option>
+                            {GroupType::ALL
+                                .iter()
+                                .map(|t| view! { <option value=t.as_str() selected=t.as_str() == group_type>{t.label()}</option> })
+                                .collect_view()}
+                        </select>
+                    </label>
+                    <button type="submit" class="secondary">"Apply"</button>
+                </div>
+                </AutoSubmit>
+            </Form>
+        }
 }
 
 #[component]

@@ -109,7 +109,8 @@ fn NewKeyShownOnce(new: NewApiKey) -> impl IntoView {
     }
 }
 
-#[component]
+/// Copies `text` (a new key) to the clipboard.
+#[island(lazy)]
 fn CopyButton(text: String) -> impl IntoView {
     let copied = RwSignal::new(false);
     let copy = move |_| {

@@ -2,7 +2,6 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 
-use super::app_layout::use_app_id;
 use crate::domain::{ApiError, LiveCounts};
 
 /// How often the counts are read again while the page is open.
@@ -17,9 +16,8 @@ pub async fn load_live_counts(app_id: String) -> Result<LiveCounts, ApiError> {
 
 /// The app's realtime connections and online users, kept current without
 /// a reload.
-#[component]
-pub fn LiveCountsCard() -> impl IntoView {
-    let app_id = use_app_id();
+#[island(lazy)]
+pub fn LiveCountsCard(app_id: String) -> impl IntoView {
     let (tick, set_tick) = signal(0_u64);
     // Effects run only in the browser: the server renders the first read.
     Effect::new(move |_| {
@@ -30,7 +28,7 @@ pub fn LiveCountsCard() -> impl IntoView {
             }
         });
     });
-    let counts = Resource::new(move || (app_id.get(), tick.get()), |(app_id, _)| load_live_counts(app_id));
+    let counts = Resource::new(move || (app_id.clone(), tick.get()), |(app_id, _)| load_live_counts(app_id));
     let shown = move |counts: Option<Result<LiveCounts, ApiError>>| match counts {
         Some(Ok(LiveCounts { connections, online_users })) => (connections.to_string(), online_users.to_string()),
         _ => ("–".to_owned(), "–".to_owned()),

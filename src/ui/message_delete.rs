@@ -1,4 +1,5 @@
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
 use super::confirmed_submit::ConfirmedSubmit;
 use crate::domain::ApiError;
@@ -26,11 +27,11 @@ pub async fn delete_message(
 
 /// The delete control of one message: a reason, a tick, a button.
 #[component]
-pub fn MessageDelete(app_id: String, id: i64, delete: ServerAction<DeleteMessage>) -> impl IntoView {
+pub fn MessageDelete(app_id: String, id: i64) -> impl IntoView {
     view! {
         <details class="delete-message">
             <summary>"Delete"</summary>
-            <ActionForm action=delete attr:class="form">
+            <form method="post" action=DeleteMessage::url() class="form">
                 <input type="hidden" name="app_id" value=app_id />
                 <input type="hidden" name="id" value=id />
                 <label>
@@ -38,7 +39,7 @@ pub fn MessageDelete(app_id: String, id: i64, delete: ServerAction<DeleteMessage
                     <input type="text" name="reason" required maxlength="500" placeholder="Spam, abuse, …" />
                 </label>
                 <ConfirmedSubmit consequence="Delete this message for everyone in its conversation" button="Delete message" />
-            </ActionForm>
+            </form>
         </details>
     }
 }

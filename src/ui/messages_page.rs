@@ -62,7 +62,7 @@ pub fn MessagesPage() -> impl IntoView {
                     match page.await {
                         Ok(page) => {
                             let filter = filter.get_untracked().unwrap_or_default();
-                            view! { <MessageTable page app_id=app_id.get_untracked() filter may_delete delete /> }.into_any()
+                            view! { <MessageTable page app_id=app_id.get_untracked() filter may_delete /> }.into_any()
                         }
                         Err(error) => view! { <ErrorNotice error /> }.into_any(),
                     }
@@ -89,13 +89,7 @@ pub fn conversation_href(app_id: &str, message: &MessageView) -> String {
 }
 
 #[component]
-fn MessageTable(
-    page: MessagePage,
-    app_id: String,
-    filter: MessageFilter,
-    may_delete: bool,
-    delete: ServerAction<DeleteMessage>,
-) -> impl IntoView {
+fn MessageTable(page: MessagePage, app_id: String, filter: MessageFilter, may_delete: bool) -> impl IntoView {
     let older = page.next_cursor.map(|cursor| {
         let query = filter.to_query();
         let joiner = if query.is_empty() { "" } else { "&" };
@@ -113,7 +107,7 @@ fn MessageTable(
                 {page
                     .items
                     .into_iter()
-                    .map(|message| view! { <MessageRow message app_id=app_id.clone() may_delete delete /> })
+                    .map(|message| view! { <MessageRow message app_id=app_id.clone() may_delete /> })
                     .collect_view()}
             </tbody>
         </table>
@@ -123,12 +117,7 @@ fn MessageTable(
 }
 
 #[component]
-fn MessageRow(
-    message: MessageView,
-    app_id: String,
-    may_delete: bool,
-    delete: ServerAction<DeleteMessage>,
-) -> impl IntoView {
+fn MessageRow(message: MessageView, app_id: String, may_delete: bool) -> impl IntoView {
     let conversation = conversation_href(&app_id, &message);
     let receiver = match message.receiver_type {
         ReceiverType::Group => view! {
@@ -148,7 +137,7 @@ fn MessageRow(
             <td>{receiver}</td>
             <td class="muted">{kind}</td>
             <td class="message-cell"><MessageBody message /></td>
-            <td class="row-actions">{deletable.then(|| view! { <MessageDelete app_id id delete /> })}</td>
+            <td class="row-actions">{deletable.then(|| view! { <MessageDelete app_id id /> })}</td>
         </tr>
     }
 }

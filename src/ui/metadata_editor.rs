@@ -5,7 +5,7 @@ use crate::domain::{MAX_METADATA_BYTES, parse_metadata};
 /// Metadata as formatted JSON in a text area, checked as it is typed with
 /// the parser the server uses. While the JSON is wrong, the form it sits in
 /// cannot be sent: the text area reports itself invalid to the browser.
-#[component]
+#[island(lazy)]
 pub fn MetadataEditor(#[prop(into)] id: String, value: Option<serde_json::Value>) -> impl IntoView {
     let text = value.map(|v| serde_json::to_string_pretty(&v).unwrap_or_default()).unwrap_or_default();
     let problem = RwSignal::new(None::<String>);

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use crate::domain::{ApiError, Outcome};
 
 /// Keeps `outcome` for the page a plain form post is sent back to. A call
-/// from the page's script, which reads the answer itself, keeps nothing.
+/// from an island, which reads the answer itself, keeps nothing.
 #[cfg(feature = "ssr")]
 pub async fn keep(outcome: Outcome) -> Result<(), crate::server::Error> {
     use crate::server::{auth::session, state::AppState};

@@ -18,7 +18,7 @@ pub fn OverviewPage() -> impl IntoView {
     let overview = Resource::new(move || app_id.get(), load_overview);
     view! {
         <section class="overview-page">
-            <LiveCountsCard />
+            <LiveCountsCard app_id=app_id.get_untracked() />
             <Suspense fallback=|| view! { <p class="muted">"Loading the overview…"</p> }>
                 {move || Suspend::new(async move {
                     match overview.await {

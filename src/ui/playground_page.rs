@@ -59,11 +59,10 @@ pub async fn playground_send(
     Ok(messages::send(&state.db, &caller, &app, &Uid::parse(&uid)?, outgoing).await?)
 }
 
+/// The playground, for operators who may act as the app's users.
 #[component]
 pub fn PlaygroundPage() -> impl IntoView {
     let app_id = use_app_id();
-    let log_in = ServerAction::<PlaygroundLogIn>::new();
-    let logged_in = move || log_in.value().get().and_then(Result::ok);
     let powers = Resource::new(move || app_id.get(), load_user_powers);
     view! {
         <section class="playground-page card">
@@ -72,21 +71,29 @@ pub fn PlaygroundPage() -> impl IntoView {
                 "Connect as one of this app's users, as its client app would, and chat live. "
                 "Open a second tab as another user to be the other side."
             </p>
-            // Outside the switch below, which disposes what it replaced.
-            <ActionError value=log_in.value() />
-            {move || match logged_in() {
-                None => view! {
-                    <Permitted powers needs=Needs::ActAsUsers>
-                        <ConnectForm app_id=app_id.get() log_in />
-                    </Permitted>
-                }
-                .into_any(),
-                Some(login) => {
-                    let disconnect = move || log_in.value().set(None);
-                    view! { <PlaygroundChat app_id=app_id.get_untracked() login disconnect /> }.into_any()
-                }
-            }}
+            <Permitted powers needs=Needs::ActAsUsers>
+                <Playground app_id=app_id.get_untracked() />
+            </Permitted>
         </section>
+    }
+}
+
+/// Connects as a user, then chats over the realtime gateway: all of it in
+/// the browser, downloaded when the page is opened.
+#[island(lazy)]
+fn Playground(app_id: String) -> impl IntoView {
+    let log_in = ServerAction::<PlaygroundLogIn>::new();
+    let logged_in = move || log_in.value().get().and_then(Result::ok);
+    view! {
+        // Outside the switch below, which disposes what it replaced.
+        <ActionError value=log_in.value() />
+        {move || match logged_in() {
+            None => view! { <ConnectForm app_id=app_id.clone() log_in /> }.into_any(),
+            Some(login) => {
+                let disconnect = move || log_in.value().set(None);
+                view! { <PlaygroundChat app_id=app_id.clone() login disconnect /> }.into_any()
+            }
+        }}
     }
 }
 

@@ -1,8 +1,7 @@
 use leptos::prelude::*;
 use leptos_router::components::Form;
-use wasm_bindgen::JsCast;
 
-use super::{app_layout::use_app_id, role_select::RoleSelect};
+use super::{app_layout::use_app_id, auto_submit::AutoSubmit, role_select::RoleSelect};
 use crate::domain::{ApiError, Presence, RoleView, Showing, SortOrder, UserFilter};
 
 /// The search and filters of the users list: a GET form, so that the list
@@ -17,63 +16,52 @@ pub fn UserFilters(filter: Signal<UserFilter>, roles: Resource<Result<Vec<RoleVi
     let filter = filter.get_untracked();
     let status = filter.status.map(Presence::as_str).unwrap_or_default();
     view! {
-        <Form method="GET" action=move || format!("/apps/{}/users", app_id.get()) replace=true noscroll=true>
-            <div class="filters" role="search" on:change=send_own_form>
-                <label class="search" for="user-search">
-                    "Find a user by UID or name"
-                    <input
-                        id="user-search"
-                        type="search"
-                        name="q"
-                        value=filter.search.clone()
-                        placeholder="Start typing a UID or a name"
-                        autocomplete="off"
-                        on:input=send_own_form
-                    />
-                </label>
-                <label for="filter-role">
-                    "Role"
-                    <RoleSelect roles name="role" id="filter-role" any="Any role" selected=filter.role.as_ref().map(|r| r.to_string()).unwrap_or_default() />
-                </label>
-                <label for="filter-tag">
-                    "Tag"
-                    <input id="filter-tag" type="text" name="tag" value=filter.tag.clone() placeholder="Any tag" />
-                </label>
-                <label for="filter-status">
-                    "Status"
-                    <select id="filter-status" name="status">
-                        <option value="" selected=status.is_empty()>"Any status"</option>
-                        {Presence::ALL
-                            .iter()
-                            .map(|p| view! { <option value=p.as_str() selected=p.as_str() == status>{p.as_str()}</option> })
-                            .collect_view()}
-                    </select>
-                </label>
-                <label for="filter-show">
-                    "Show"
-                    <select id="filter-show" name="show">
-                        {Showing::ALL
-                            .iter()
-                            .map(|s| view! { <option value=s.as_str() selected=*s == filter.show>{s.label()}</option> })
-                            .collect_view()}
-                    </select>
-                </label>
-                {move || sort().map(|sort| view! { <input type="hidden" name="sort" value=sort /> })}
-                {move || descending().then(|| view! { <input type="hidden" name="order" value="desc" /> })}
-                <button type="submit" class="secondary">"Apply"</button>
-            </div>
-        </Form>
-    }
-}
-
-/// Sends the form the event's field belongs to, as its submit button would.
-pub fn send_own_form(ev: leptos::ev::Event) {
-    let form = ev
-        .target()
-        .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
-        .and_then(|field| field.closest("form").ok().flatten())
-        .and_then(|form| form.dyn_into::<web_sys::HtmlFormElement>().ok());
-    if let Some(form) = form {
-        let _ = form.request_submit();
-    }
+            <Form method="GET" action=move || format!("/apps/{}/users", app_id.get()) replace=true noscroll=true>
+                <AutoSubmit>
+    <div class="filters" role="search">
+                    <label class="search" for="user-search">
+                        "Find a user by UID or name"
+                        <input
+                            id="user-search"
+                            type="search"
+                            name="q"
+                            value=filter.search.clone()
+                            placeholder="Start typing a UID or a name"
+                            autocomplete="off"
+                        />
+                    </label>
+                    <label for="filter-role">
+                        "Role"
+                        <RoleSelect roles name="role" id="filter-role" any="Any role" selected=filter.role.as_ref().map(|r| r.to_string()).unwrap_or_default() />
+                    </label>
+                    <label for="filter-tag">
+                        "Tag"
+                        <input id="filter-tag" type="text" name="tag" value=filter.tag.clone() placeholder="Any tag" />
+                    </label>
+                    <label for="filter-status">
+                        "Status"
+                        <select id="filter-status" name="status">
+                            <option value="" selected=status.is_empty()>"Any status"</option>
+                            {Presence::ALL
+                                .iter()
+                                .map(|p| view! { <option value=p.as_str() selected=p.as_str() == status>{p.as_str()}</option> })
+                                .collect_view()}
+                        </select>
+                    </label>
+                    <label for="filter-show">
+                        "Show"
+                        <select id="filter-show" name="show">
+                            {Showing::ALL
+                                .iter()
+                                .map(|s| view! { <option value=s.as_str() selected=*s == filter.show>{s.label()}</option> })
+                                .collect_view()}
+                        </select>
+                    </label>
+                    {move || sort().map(|sort| view! { <input type="hidden" name="sort" value=sort /> })}
+                    {move || descending().then(|| view! { <input type="hidden" name="order" value="desc" /> })}
+                    <button type="submit" class="secondary">"Apply"</button>
+                </div>
+                </AutoSubmit>
+            </Form>
+        }
 }

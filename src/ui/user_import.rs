@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use super::error_notice::{ActionError, ErrorNotice};
+use super::error_notice::ErrorNotice;
 use crate::domain::{ApiError, ImportReport};
 
 /// Creates a user for each row of a CSV file and reports which rows were
@@ -22,59 +22,31 @@ pub async fn take_uploaded_import(app_id: String) -> Result<Option<ImportReport>
     kept.transpose()
 }
 
-/// Choose a CSV file (or paste one), import it, read the report. With the
-/// page's script the file is read here and its text sent; without, the
-/// form uploads the file itself, and the page it comes back to
-/// (`?imported=1`) shows the report.
+/// Choose a CSV file (or paste one), import it, read the report. The form
+/// uploads the file itself, and the page it comes back to (`?imported=1`)
+/// shows the report.
 #[component]
-pub fn UserImport(
-    app_id: String,
-    import: ServerAction<ImportUsers>,
-    uploaded: Option<Resource<Result<Option<ImportReport>, ApiError>>>,
-) -> impl IntoView {
-    let text = RwSignal::new(String::new());
-    let read_file = move |ev: leptos::ev::Event| {
-        let file = event_target::<web_sys::HtmlInputElement>(&ev).files().and_then(|files| files.get(0));
-        if let Some(file) = file {
-            leptos::task::spawn_local(async move {
-                if let Ok(read) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
-                    text.set(read.as_string().unwrap_or_default());
-                }
-            });
-        }
-    };
-    let send = {
-        let app_id = app_id.clone();
-        move |ev: leptos::ev::SubmitEvent| {
-            ev.prevent_default();
-            import.dispatch(ImportUsers { app_id: app_id.clone(), csv: text.get_untracked() });
-        }
-    };
+pub fn UserImport(app_id: String, uploaded: Option<Resource<Result<Option<ImportReport>, ApiError>>>) -> impl IntoView {
     view! {
         <details class="card import" open=uploaded.is_some()>
             <summary>"Import CSV"</summary>
-            <form class="form" method="post" enctype="multipart/form-data"
-                action=format!("/apps/{app_id}/users/import") on:submit=send>
+            <form class="form" method="post" enctype="multipart/form-data" action=format!("/apps/{app_id}/users/import")>
                 <p class="muted">
                     "A header row, then one user a row. Columns: uid and name, and any of role, tags, statusMessage, "
                     "avatar, link, metadata. An exported file imports as it is. Each row is imported whole or not at all."
                 </p>
                 <label for="import-file">"CSV file"</label>
-                <input id="import-file" name="file" type="file" accept=".csv,text/csv" on:change=read_file />
+                <input id="import-file" name="file" type="file" accept=".csv,text/csv" />
                 <label for="import-text">"or paste it"</label>
-                <textarea id="import-text" name="csv" rows="6" spellcheck="false" prop:value=text on:input=move |ev| text.set(event_target_value(&ev))></textarea>
-                <ActionError value=import.value() />
+                <textarea id="import-text" name="csv" rows="6" spellcheck="false"></textarea>
                 <button type="submit">"Import"</button>
             </form>
-            {move || import.value().get().and_then(Result::ok).map(|report| view! { <ImportReportView report /> })}
-            // Until something is imported here, the upload this page came back from.
-            {uploaded.map(|kept| move || Suspend::new(async move {
-                let kept = kept.await;
-                import.value().with(Option::is_none).then(|| match kept {
+            {uploaded.map(|kept| Suspend::new(async move {
+                match kept.await {
                     Ok(Some(report)) => Some(view! { <ImportReportView report /> }.into_any()),
                     Ok(None) => None,
                     Err(error) => Some(view! { <ErrorNotice error /> }.into_any()),
-                })
+                }
             }))}
         </details>
     }

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use leptos::server_fn::ServerFn;
 
-use super::role_select::RoleSelect;
+use super::{bulk_ticks::TickedCount, role_select::RoleSelect};
 use crate::domain::{ApiError, BulkChange, RoleView};
 
 /// Applies one change to every ticked user; answers how many changed.
@@ -46,24 +46,16 @@ pub async fn change_users(
 #[component]
 pub fn UsersBulkBar(
     app_id: String,
-    ticked: RwSignal<Vec<String>>,
     roles: Resource<Result<Vec<RoleView>, ApiError>>,
     /// How many users the bulk change the page came back from changed.
     changed: Option<usize>,
     may_manage: bool,
 ) -> impl IntoView {
-    let count = move || ticked.with(Vec::len);
     let outcome = changed.map(|changed| format!("Changed {changed} users."));
     view! {
         <form method="post" action=ChangeUsers::url() id="bulk-change" class="bulk-bar">
             <input type="hidden" name="app_id" value=app_id />
-            <span class="ticked" aria-live="polite">
-                {move || match count() {
-                    0 => "Tick users to change several at once.".to_owned(),
-                    1 => "1 user ticked".to_owned(),
-                    n => format!("{n} users ticked"),
-                }}
-            </span>
+            <TickedCount />
             <label class="choice">
                 <input type="checkbox" name="confirm" value="yes" />
                 "Yes: deactivating signs them out; deleting is for good"

@@ -3,6 +3,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::{
     app_layout::use_app_id,
+    bulk_ticks::TickAll,
     error_notice::{ActionError, ErrorNotice},
     outcome::use_outcome,
     permitted::{Needs, Permitted, load_user_powers},
@@ -10,7 +11,7 @@ use super::{
     timestamp::Timestamp,
     user_filters::UserFilters,
     user_form::UserForm,
-    user_import::{ImportUsers, UserImport, take_uploaded_import},
+    user_import::{UserImport, take_uploaded_import},
     users_bulk_bar::{ChangeUsers, UsersBulkBar},
 };
 use crate::domain::{
@@ -48,27 +49,19 @@ pub fn UsersPage() -> impl IntoView {
     let cursor = Memo::new(move |_| query.read().get("after"));
     let change = ServerAction::<ChangeUsers>::new();
     let outcome = use_outcome();
-    let import = ServerAction::<ImportUsers>::new();
     let roles = Resource::new(move || app_id.get(), list_roles);
     let powers = Resource::new(move || app_id.get(), load_user_powers);
-    // Back from an import sent without the page's script: its report.
+    // Back from an import: its report.
     let uploaded =
         query.read_untracked().get("imported").map(|_| Resource::new(move || app_id.get(), take_uploaded_import));
     let page = Resource::new(
-        move || (app_id.get(), filter.get(), cursor.get(), change.version().get(), import.version().get()),
+        move || (app_id.get(), filter.get(), cursor.get()),
         |(app_id, filter, cursor, ..)| async move { list_users(app_id, filter?, cursor).await },
     );
-    let ticked = RwSignal::new(Vec::<String>::new());
-    Effect::new(move |_| {
-        filter.track();
-        cursor.track();
-        change.version().track();
-        ticked.set(Vec::new());
-    });
     let shown = Signal::derive(move || filter.get().unwrap_or_default());
     view! {
         <section class="users-page">
-            <UsersToolbar app_id filter=shown roles powers import uploaded />
+            <UsersToolbar app_id filter=shown roles powers uploaded />
             <UserFilters filter=shown roles />
             <ActionError value=change.value() />
             <Transition>
@@ -79,7 +72,7 @@ pub fn UsersPage() -> impl IntoView {
                         _ => None,
                     };
                     powers.moderate.then(|| view! {
-                        <UsersBulkBar app_id=app_id.get_untracked() ticked roles changed may_manage=powers.manage />
+                        <UsersBulkBar app_id=app_id.get_untracked() roles changed may_manage=powers.manage />
                     })
                 })}
             </Transition>
@@ -89,8 +82,7 @@ pub fn UsersPage() -> impl IntoView {
                     match page.await {
                         Ok(page) => {
                             let base = format!("/apps/{}/users", app_id.get_untracked());
-                            let ticked = may_tick.then_some(ticked);
-                            view! { <UserTable page base filter=shown.get_untracked() ticked /> }.into_any()
+                            view! { <UserTable page base filter=shown.get_untracked() may_tick /> }.into_any()
                         }
                         Err(error) => view! { <ErrorNotice error /> }.into_any(),
                     }
@@ -107,7 +99,6 @@ fn UsersToolbar(
     filter: Signal<UserFilter>,
     roles: Resource<Result<Vec<RoleView>, ApiError>>,
     powers: Resource<Result<Powers, ApiError>>,
-    import: ServerAction<ImportUsers>,
     uploaded: Option<Resource<Result<Option<ImportReport>, ApiError>>>,
 ) -> impl IntoView {
     view! {
@@ -117,7 +108,7 @@ fn UsersToolbar(
                     <summary>"New user"</summary>
                     <UserForm app_id=app_id.get_untracked() user=None roles />
                 </details>
-                <UserImport app_id=app_id.get_untracked() import uploaded />
+                <UserImport app_id=app_id.get_untracked() uploaded />
             </Permitted>
             <a
                 class="button secondary"
@@ -130,18 +121,11 @@ fn UsersToolbar(
     }
 }
 
-/// The users of one page. `ticked` holds the rows ticked for a bulk
-/// change; without it, for an operator who may change none, there is no
-/// ticking.
+/// The users of one page, with boxes to tick them for a bulk change for
+/// an operator who may change them.
 #[component]
-fn UserTable(
-    page: UserSummaryPage,
-    base: String,
-    filter: UserFilter,
-    ticked: Option<RwSignal<Vec<String>>>,
-) -> impl IntoView {
+fn UserTable(page: UserSummaryPage, base: String, filter: UserFilter, may_tick: bool) -> impl IntoView {
     let count = page.total_in_words("user", "users");
-    let on_page: Vec<String> = page.items.iter().map(|u| u.uid.to_string()).collect();
     let query = filter.to_query();
     let first_page = if query.is_empty() { base.clone() } else { format!("{base}?{query}") };
     view! {
@@ -149,7 +133,7 @@ fn UserTable(
         <table class="users">
             <thead>
                 <tr>
-                {ticked.map(|ticked| view! { <TickPage on_page ticked /> })}
+                {may_tick.then(|| view! { <th class="tick"><TickAll /></th> })}
                     {[UserSort::Uid, UserSort::Name]
                         .into_iter()
                         .map(|column| view! { <SortableHeader column filter=filter.clone() base=base.clone() /> })
@@ -163,7 +147,7 @@ fn UserTable(
                 </tr>
             </thead>
             <tbody>
-                {page.items.into_iter().map(|user| view! { <UserRow user base=base.clone() ticked /> }).collect_view()}
+                {page.items.into_iter().map(|user| view! { <UserRow user base=base.clone() may_tick /> }).collect_view()}
             </tbody>
         </table>
         <nav class="paging">
@@ -176,48 +160,14 @@ fn UserTable(
     }
 }
 
-/// The heading cell that ticks, or unticks, every user on the page.
-#[component]
-fn TickPage(on_page: Vec<String>, ticked: RwSignal<Vec<String>>) -> impl IntoView {
-    let all_ticked = {
-        let on_page = on_page.clone();
-        move || !on_page.is_empty() && ticked.with(|t| on_page.iter().all(|uid| t.contains(uid)))
-    };
-    let tick_all = move |ev: leptos::ev::Event| {
-        ticked.set(if event_target_checked(&ev) { on_page.clone() } else { Vec::new() });
-    };
-    view! {
-        <th class="tick">
-            <input type="checkbox" aria-label="Tick every user on this page" prop:checked=all_ticked on:change=tick_all />
-        </th>
-    }
-}
-
 /// A row's tick box. It belongs to the bulk bar's form, so the browser
 /// sends the ticked UIDs with it.
 #[component]
-fn TickUser(uid: String, ticked: RwSignal<Vec<String>>) -> impl IntoView {
-    let (mine, toggle, label) = (uid.clone(), uid.clone(), format!("Tick {uid}"));
-    let tick = move |ev: leptos::ev::Event| {
-        let on = event_target_checked(&ev);
-        ticked.update(|t| {
-            t.retain(|u| *u != toggle);
-            if on {
-                t.push(toggle.clone());
-            }
-        });
-    };
+fn TickUser(uid: String) -> impl IntoView {
+    let label = format!("Tick {uid}");
     view! {
         <td class="tick">
-            <input
-                type="checkbox"
-                form="bulk-change"
-                name="uids[]"
-                value=uid
-                aria-label=label
-                prop:checked=move || ticked.with(|t| t.contains(&mine))
-                on:change=tick
-            />
+            <input type="checkbox" form="bulk-change" name="uids[]" value=uid aria-label=label />
         </td>
     }
 }
@@ -240,14 +190,14 @@ fn SortableHeader(column: UserSort, filter: UserFilter, base: String) -> impl In
 }
 
 #[component]
-fn UserRow(user: UserSummary, base: String, ticked: Option<RwSignal<Vec<String>>>) -> impl IntoView {
+fn UserRow(user: UserSummary, base: String, may_tick: bool) -> impl IntoView {
     let deactivated = user.deactivated_at.is_some();
     let uid = user.uid.to_string();
     let href = format!("{base}/{uid}");
     let (label, tick_uid) = (uid.clone(), uid.clone());
     view! {
         <tr class:disabled=deactivated data-uid=uid>
-            {ticked.map(|ticked| view! { <TickUser uid=tick_uid ticked /> })}
+            {may_tick.then(|| view! { <TickUser uid=tick_uid /> })}
             <td><a href=href>{label}</a></td>
             <td>{user.name}</td>
             <td><span class="badge">{user.role.to_string()}</span></td>

@@ -1,4 +1,4 @@
-//! The dashboard's server functions, called over HTTP as the hydrated page
+//! The dashboard's server functions, called over HTTP as the dashboard
 //! calls them: first run, sign-in, roles, sessions and the audit log.
 
 use reqwest::StatusCode;
@@ -809,7 +809,7 @@ fn shown_alerts(html: &str) -> usize {
 /// A form posts, and the browser is sent back to the page it came from
 /// (post/redirect/get): the page shows the new key's secret once, a reload
 /// does not, and the secret never reaches the session's database row. A
-/// call from the page's script, which reads the answer itself, leaves
+/// call from an island, which reads the answer itself, leaves
 /// nothing for the page.
 async fn a_key_made_by_a_plain_form_is_shown_once_on_the_page_it_returns_to(backend: Backend) {
     let app = spawn_app(backend).await;

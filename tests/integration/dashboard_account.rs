@@ -1,4 +1,4 @@
-//! Operators' own accounts over HTTP, as the hydrated page calls them:
+//! Operators' own accounts over HTTP, as the dashboard calls them:
 //! sessions listed and ended, two-factor sign-in, and lock-outs lifted.
 
 use reqwest::{Client, StatusCode};

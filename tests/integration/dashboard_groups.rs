@@ -1,5 +1,5 @@
 //! The dashboard's groups and group pages: their server functions called
-//! over HTTP as the hydrated page calls them, for each operator role.
+//! over HTTP as the dashboard calls them, for each operator role.
 
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};

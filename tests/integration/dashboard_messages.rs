@@ -1,5 +1,5 @@
 //! The dashboard's message explorer, conversations and overview: their
-//! server functions called as the hydrated page calls them, and their
+//! server functions called as the dashboard calls them, and their
 //! pages as the server renders them.
 
 use reqwest::StatusCode;

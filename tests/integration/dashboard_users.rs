@@ -1,5 +1,5 @@
 //! The dashboard's users, user and roles pages: their server functions
-//! called over HTTP as the hydrated page calls them, and the CSV download.
+//! called over HTTP as the dashboard calls them, and the CSV download.
 
 use std::collections::HashSet;
 
@@ -478,7 +478,7 @@ async fn an_export_imports_into_another_app_as_it_is(backend: Backend) {
     }
 }
 
-/// Uploads `file` as the import form does without the page's script, and
+/// Uploads `file` as the import form does, and
 /// answers where the browser is sent back to.
 async fn upload(dash: &Dashboard, browser: &Client, file: Vec<u8>) -> String {
     let part = Part::bytes(file).file_name("users.csv").mime_str("text/csv").unwrap();

@@ -258,8 +258,8 @@ async fn cross_site_requests_with_the_operators_cookie_change_nothing(backend: B
     assert_eq!(app.count("operators").await, 1);
 }
 
-/// A form posted without JavaScript comes back to its page; the hydrated
-/// page's call answers JSON. Browsers send both as same-origin.
+/// A plain form post comes back to its page; an island's call answers
+/// JSON. Browsers send both as same-origin.
 async fn the_dashboards_own_forms_work_with_and_without_javascript(backend: Backend) {
     let app = spawn_app(backend).await;
     let owner = app.browser_signed_in_as("owner@example.com", OperatorRole::Owner).await;

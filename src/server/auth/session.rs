@@ -119,8 +119,7 @@ async fn renew_if_due(session: &Session) -> Result<()> {
 }
 
 /// Keeps `value` in the session for the next page to show once: what a
-/// plain form post (one sent without the page's script) did, since its
-/// answer is a redirect back to a page.
+/// plain form post did, since its answer is a redirect back to a page.
 pub async fn keep_for_next_page<T: serde::Serialize + Send + Sync>(
     session: &Session,
     key: &str,
@@ -328,7 +327,7 @@ pub fn current_session() -> Result<Session> {
 }
 
 /// Whether this request is a form the browser posted itself (it asks for
-/// HTML back), rather than a call from the page's script, which reads the
+/// HTML back), rather than a call from an island, which reads the
 /// answer itself.
 pub fn is_plain_form_post() -> bool {
     request_parts(|parts| {

@@ -178,7 +178,7 @@ impl TestApp {
         req.header("onbehalfof", uid).json(&body).send().await.unwrap()
     }
 
-    /// Calls a dashboard server function the way the hydrated page does.
+    /// Calls a dashboard server function the way an island of the page does.
     pub async fn server_fn(&self, browser: &Client, path: &str, form: &[(&str, &str)]) -> Response {
         browser.post(self.url(path)).form(form).send().await.unwrap()
     }
