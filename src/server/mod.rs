@@ -13,6 +13,7 @@ pub mod error;
 pub mod gateway;
 pub mod group_commit;
 pub mod http;
+pub mod outcomes;
 pub mod security;
 pub mod service;
 pub mod state;

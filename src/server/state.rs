@@ -3,7 +3,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use super::{access::password::PasswordChecks, auth::outcomes::Outcomes, config::Config, db::Db, gateway::Gateway};
+use super::{access::password::PasswordChecks, config::Config, db::Db, gateway::Gateway, outcomes::Outcomes};
 
 /// What every request may need. Handed to axum as state and to server
 /// functions as Leptos context; the pool lives here and nowhere global.

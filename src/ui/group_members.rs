@@ -7,6 +7,7 @@ use super::{
     confirmed_submit::ConfirmedSubmit,
     error_notice::{ActionError, ErrorNotice},
     group_badges::ScopeBadge,
+    outcome::KeptRefusals,
     timestamp::Timestamp,
     users_page::list_users,
 };
@@ -140,21 +141,11 @@ pub fn GroupMembers(
         move || (app_id.get(), guid.get(), search.get(), scope.get(), cursor.get()),
         |(app_id, guid, search, scope, cursor)| list_members(app_id, guid, search, scope, cursor),
     );
-    let refused = move || {
-        Suspend::new(async move {
-            match outcome.await {
-                Some(Outcome::SomeRefused(refused)) => Some(view! {
-                    <ul class="notice error refused">{refused.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}</ul>
-                }),
-                _ => None,
-            }
-        })
-    };
     view! {
             <section class="card members">
                 <h2>"Members"</h2>
                 <ActionError value=change.value() />
-                <Transition>{refused}</Transition>
+                <KeptRefusals outcome />
                 <Form method="GET" action="" replace=true noscroll=true>
                     <AutoSubmit>
     <div class="filters" role="search">

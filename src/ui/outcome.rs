@@ -27,6 +27,24 @@ pub fn use_outcome() -> Resource<Option<Outcome>> {
     Resource::new(|| (), |_| async { take_outcome().await.ok().flatten() })
 }
 
+/// What a change to several refused, one line each, if the page came back
+/// from one that refused some.
+#[component]
+pub fn KeptRefusals(outcome: Resource<Option<Outcome>>) -> impl IntoView {
+    view! {
+        <Transition>
+            {move || Suspend::new(async move {
+                match outcome.await {
+                    Some(Outcome::SomeRefused(refused)) => Some(view! {
+                        <ul class="notice error refused">{refused.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}</ul>
+                    }),
+                    _ => None,
+                }
+            })}
+        </Transition>
+    }
+}
+
 /// A dashboard path made whole, to be sent to someone, with the address
 /// the browser reached the dashboard by (a proxy's, say).
 pub fn absolute_link(path: &str) -> String {

@@ -3,6 +3,7 @@ use leptos::prelude::*;
 use super::{
     confirmed_submit::ConfirmedSubmit,
     error_notice::{ActionError, ErrorNotice},
+    outcome::KeptRefusals,
     permitted::{Needs, Permitted},
 };
 use leptos::server_fn::ServerFn;
@@ -74,16 +75,6 @@ pub fn UserFriends(
         move || (app_id.get(), uid.get(), remove.version().get()),
         |(app_id, uid, ..)| list_friends(app_id, uid),
     );
-    let refused = move || {
-        Suspend::new(async move {
-            match outcome.await {
-                Some(Outcome::SomeRefused(problems)) => Some(view! {
-                    <ul class="notice error">{problems.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul>
-                }),
-                _ => None,
-            }
-        })
-    };
     let list = move || {
         Suspend::new(async move {
             let (app_id, uid) = (app_id.get_untracked(), uid.get_untracked());
@@ -111,7 +102,7 @@ pub fn UserFriends(
                 </form>
             </Permitted>
             <ActionError value=add.value() />
-            <Transition>{refused}</Transition>
+            <KeptRefusals outcome />
         </section>
     }
 }

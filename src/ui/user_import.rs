@@ -22,13 +22,13 @@ pub async fn take_uploaded_import(app_id: String) -> Result<Option<ImportReport>
     kept.transpose()
 }
 
-/// Choose a CSV file (or paste one), import it, read the report. The form
-/// uploads the file itself, and the page it comes back to (`?imported=1`)
-/// shows the report.
+/// Choose a CSV file (or paste one) and import it. The form uploads the
+/// file itself, and the page it comes back to (`?imported=1`) shows the
+/// report ([`UploadedImport`]).
 #[component]
-pub fn UserImport(app_id: String, uploaded: Option<Resource<Result<Option<ImportReport>, ApiError>>>) -> impl IntoView {
+pub fn UserImport(app_id: String) -> impl IntoView {
     view! {
-        <details class="card import" open=uploaded.is_some()>
+        <details class="card import">
             <summary>"Import CSV"</summary>
             <form class="form" method="post" enctype="multipart/form-data" action=format!("/apps/{app_id}/users/import")>
                 <p class="muted">
@@ -41,14 +41,25 @@ pub fn UserImport(app_id: String, uploaded: Option<Resource<Result<Option<Import
                 <textarea id="import-text" name="csv" rows="6" spellcheck="false"></textarea>
                 <button type="submit">"Import"</button>
             </form>
-            {uploaded.map(|kept| Suspend::new(async move {
-                match kept.await {
+        </details>
+    }
+}
+
+/// What the import the page came back from did: its report, or why the
+/// file was refused. Shown to whoever sent it, even an operator whose
+/// role may not import (and so sees no import form).
+#[component]
+pub fn UploadedImport(uploaded: Resource<Result<Option<ImportReport>, ApiError>>) -> impl IntoView {
+    view! {
+        <Transition>
+            {move || Suspend::new(async move {
+                match uploaded.await {
                     Ok(Some(report)) => Some(view! { <ImportReportView report /> }.into_any()),
                     Ok(None) => None,
                     Err(error) => Some(view! { <ErrorNotice error /> }.into_any()),
                 }
-            }))}
-        </details>
+            })}
+        </Transition>
     }
 }
 

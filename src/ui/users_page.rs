@@ -11,7 +11,7 @@ use super::{
     timestamp::Timestamp,
     user_filters::UserFilters,
     user_form::UserForm,
-    user_import::{UserImport, take_uploaded_import},
+    user_import::{UploadedImport, UserImport, take_uploaded_import},
     users_bulk_bar::{ChangeUsers, UsersBulkBar},
 };
 use crate::domain::{
@@ -108,7 +108,7 @@ fn UsersToolbar(
                     <summary>"New user"</summary>
                     <UserForm app_id=app_id.get_untracked() user=None roles />
                 </details>
-                <UserImport app_id=app_id.get_untracked() uploaded />
+                <UserImport app_id=app_id.get_untracked() />
             </Permitted>
             <a
                 class="button secondary"
@@ -118,6 +118,7 @@ fn UsersToolbar(
                 "Export CSV"
             </a>
         </div>
+        {uploaded.map(|uploaded| view! { <UploadedImport uploaded /> })}
     }
 }
 

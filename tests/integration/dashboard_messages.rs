@@ -145,8 +145,10 @@ async fn a_conversation_reads_between_two_users_or_in_a_group(backend: Backend) 
     let page =
         dash.browser.get(dash.app.url(&format!("/apps/{}/conversation?user=ana&with=ben", dash.app_id))).send().await;
     let html = page.unwrap().text().await.unwrap();
-    assert!(html.contains("hi ben") && html.contains("hi ana") && !html.contains("not this one"));
-    assert!(html.find("hi ben") < html.find("hi ana"), "the oldest comes first");
+    // The transcript is an island: its props (the page's messages) come before the list it draws.
+    let list = &html[html.find(r#"class="messages-list""#).expect("the transcript's list")..];
+    assert!(list.contains("hi ben") && list.contains("hi ana") && !html.contains("not this one"));
+    assert!(list.find("hi ben") < list.find("hi ana"), "the oldest comes first");
 }
 
 async fn support_deletes_a_message_with_a_reason_and_viewers_only_read(backend: Backend) {

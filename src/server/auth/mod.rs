@@ -3,7 +3,6 @@
 
 pub mod api_key;
 pub mod device;
-pub mod outcomes;
 pub mod session;
 pub mod two_factor_gate;
 
