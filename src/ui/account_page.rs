@@ -33,7 +33,7 @@ pub fn AccountPage() -> impl IntoView {
     let outcome = use_outcome();
     let end = ServerAction::<EndSession>::new();
     let end_others = ServerAction::<EndOtherSessions>::new();
-    let sessions = Resource::new(move || (end.version().get(), end_others.version().get()), |_| list_own_sessions());
+    let sessions = Resource::new(|| (), |_| list_own_sessions());
     view! {
         <main class="narrow">
             <h1>"Your account"</h1>

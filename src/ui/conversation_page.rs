@@ -59,8 +59,8 @@ pub fn ConversationPage() -> impl IntoView {
     let delete = ServerAction::<DeleteMessage>::new();
     let powers = Resource::new(move || app_id.get(), load_user_powers);
     let latest = Resource::new(
-        move || (app_id.get(), named.get(), delete.version().get()),
-        |(app_id, (user, with, group), _)| conversation_messages(app_id, user, with, group, None),
+        move || (app_id.get(), named.get()),
+        |(app_id, (user, with, group))| conversation_messages(app_id, user, with, group, None),
     );
     let title = move || match named.get() {
         (_, _, Some(group)) => format!("Group {group}"),

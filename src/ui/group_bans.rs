@@ -27,12 +27,8 @@ pub fn GroupBans(
     app_id: Memo<String>,
     guid: Memo<String>,
     powers: Resource<Result<Powers, ApiError>>,
-    change: ServerAction<ChangeMembers>,
 ) -> impl IntoView {
-    let banned = Resource::new(
-        move || (app_id.get(), guid.get(), change.version().get()),
-        |(app_id, guid, _)| list_banned(app_id, guid),
-    );
+    let banned = Resource::new(move || (app_id.get(), guid.get()), |(app_id, guid)| list_banned(app_id, guid));
     view! {
         <section class="card banned">
             <h2>"Banned users"</h2>

@@ -59,10 +59,7 @@ pub fn GroupPage() -> impl IntoView {
     let delete = ServerAction::<DeleteGroup>::new();
     let powers = Resource::new(move || app_id.get(), load_user_powers);
     let outcome = use_outcome();
-    let group = Resource::new(
-        move || (app_id.get(), guid.get(), save.version().get()),
-        |(app_id, guid, ..)| load_group(app_id, guid),
-    );
+    let group = Resource::new(move || (app_id.get(), guid.get()), |(app_id, guid)| load_group(app_id, guid));
     view! {
         <section class="group-page">
             <Transition fallback=|| view! { <p class="muted">"Loading the group…"</p> }>
@@ -75,7 +72,7 @@ pub fn GroupPage() -> impl IntoView {
                 })}
             </Transition>
             <GroupMembers app_id guid powers change outcome />
-            <GroupBans app_id guid powers change />
+            <GroupBans app_id guid powers />
         </section>
     }
 }

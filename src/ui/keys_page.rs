@@ -63,7 +63,7 @@ pub async fn revoke_key(app_id: String, id: i64, #[server(default)] confirm: Opt
 pub fn KeysPage() -> impl IntoView {
     let app_id = use_app_id();
     let revoke = ServerAction::<RevokeKey>::new();
-    let page = Resource::new(move || (app_id.get(), revoke.version().get()), |(app_id, _)| list_keys(app_id));
+    let page = Resource::new(move || app_id.get(), list_keys);
     let outcome = use_outcome();
     view! {
         <section class="keys-page">

@@ -49,8 +49,8 @@ pub fn MessagesPage() -> impl IntoView {
     let delete = ServerAction::<DeleteMessage>::new();
     let powers = Resource::new(move || app_id.get(), load_user_powers);
     let page = Resource::new(
-        move || (app_id.get(), filter.get(), cursor.get(), delete.version().get()),
-        |(app_id, filter, cursor, _)| async move { list_messages(app_id, filter?, cursor).await },
+        move || (app_id.get(), filter.get(), cursor.get()),
+        |(app_id, filter, cursor)| async move { list_messages(app_id, filter?, cursor).await },
     );
     view! {
         <section class="messages-page">

@@ -74,10 +74,7 @@ pub fn RolesPage() -> impl IntoView {
     let app_id = use_app_id();
     let save = ServerAction::<SaveRole>::new();
     let delete = ServerAction::<DeleteRole>::new();
-    let roles = Resource::new(
-        move || (app_id.get(), save.version().get(), delete.version().get()),
-        |(app_id, ..)| list_roles(app_id),
-    );
+    let roles = Resource::new(move || app_id.get(), list_roles);
     let powers = Resource::new(move || app_id.get(), load_user_powers);
     view! {
         <section class="roles-page">

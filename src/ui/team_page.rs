@@ -145,18 +145,7 @@ pub fn TeamPage() -> impl IntoView {
     };
     let visitor = Resource::new(|| (), |_| current_visitor());
     let outcome = use_outcome();
-    let team = Resource::new(
-        move || {
-            (
-                change_role.version().get(),
-                set_disabled.version().get(),
-                sign_in_actions.lift.version().get(),
-                sign_in_actions.reset_two_factor.version().get(),
-                sign_in_actions.policy.version().get(),
-            )
-        },
-        |_| list_operators(),
-    );
+    let team = Resource::new(|| (), |_| list_operators());
     view! {
         <main>
             <h1>"Team"</h1>

@@ -7,7 +7,7 @@ use super::sessions_table::{EndSession, SessionsTable, list_team_sessions};
 #[component]
 pub fn TeamSessionsPage() -> impl IntoView {
     let end = ServerAction::<EndSession>::new();
-    let sessions = Resource::new(move || end.version().get(), |_| list_team_sessions());
+    let sessions = Resource::new(|| (), |_| list_team_sessions());
     view! {
         <main>
             <h1>"Team sessions"</h1>

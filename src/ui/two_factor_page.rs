@@ -55,7 +55,7 @@ pub async fn disable_two_factor(code: String) -> Result<(), ApiError> {
 #[component]
 pub fn TwoFactorPage() -> impl IntoView {
     let disable = ServerAction::<DisableTwoFactor>::new();
-    let status = Resource::new(move || disable.version().get(), |_| two_factor_status());
+    let status = Resource::new(|| (), |_| two_factor_status());
     let outcome = use_outcome();
     view! {
         <main class="narrow">

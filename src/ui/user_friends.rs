@@ -71,10 +71,7 @@ pub fn UserFriends(
 ) -> impl IntoView {
     let add = ServerAction::<AddFriends>::new();
     let remove = ServerAction::<RemoveFriend>::new();
-    let friends = Resource::new(
-        move || (app_id.get(), uid.get(), remove.version().get()),
-        |(app_id, uid, ..)| list_friends(app_id, uid),
-    );
+    let friends = Resource::new(move || (app_id.get(), uid.get()), |(app_id, uid)| list_friends(app_id, uid));
     let list = move || {
         Suspend::new(async move {
             let (app_id, uid) = (app_id.get_untracked(), uid.get_untracked());

@@ -98,13 +98,7 @@ pub fn UserPage() -> impl IntoView {
     let delete = ServerAction::<DeleteUser>::new();
     let roles = Resource::new(move || app_id.get(), list_roles);
     let powers = Resource::new(move || app_id.get(), load_user_powers);
-    let detail = Resource::new(
-        move || {
-            let versions = (revoke.version().get(), revoke_all.version().get(), change.version().get());
-            (app_id.get(), uid.get(), versions)
-        },
-        |(app_id, uid, _)| load_user(app_id, uid),
-    );
+    let detail = Resource::new(move || (app_id.get(), uid.get()), |(app_id, uid)| load_user(app_id, uid));
     view! {
         <section class="user-page">
             <ActionError value=revoke.value() />
